@@ -1,0 +1,1 @@
+"""Detectors that turn metrics into ranked Insights (issue: insight engine)."""

@@ -1,0 +1,71 @@
+"""The Insight value: what a detector found, sized, explained and sourced.
+
+Insights are hypotheses, not verdicts (DESIGN.md): each says what was measured, over which
+window, on how many items, against which baseline, what it excluded, and what to try next.
+No Slack types here: the bot renders these values into Block Kit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["info", "warning", "critical"]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A link to something behind the insight (a PR, an incident, a deployment)."""
+
+    label: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Effect:
+    """The size of what was found, with its uncertainty (e.g. +40 % [28 %, 53 %])."""
+
+    value: float
+    low: float | None = None
+    high: float | None = None
+    unit: str = "%"
+
+
+@dataclass(frozen=True)
+class Insight:
+    """One flagged finding for one team and ISO week."""
+
+    team: str
+    kind: str  # detector id, e.g. "review_bottleneck"
+    week: str  # ISO week "2026-W47" the insight is about
+    severity: Severity
+    title: str  # one line, plain text, e.g. "Reviews wait 40% longer than in similar teams"
+    summary: str  # two or three sentences with the numbers, "associated with", not "caused by"
+    metric: str | None = None  # metric id from analytics.engine.METRICS, if one
+    value: float | None = None
+    baseline: float | None = None
+    peer_value: float | None = None
+    unit: str = ""
+    n: int = 0
+    effect: Effect | None = None
+    cost_hours_per_week: float | None = None
+    peers: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    method: str = ""  # how it was computed: window, baseline, test, exclusions
+    next_step: str = ""  # a suggested experiment or action
+    score: float = 0.0  # ranking score after feedback
+    feedback_note: str | None = None  # e.g. "shown less often: leads marked 3 of 4 unhelpful"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        """Stable id: the same finding for the same team and week is the same insight."""
+        raw = f"{self.team}|{self.kind}|{self.week}|{self.metric or ''}"
+        return hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict (used by `metrics-bot insights --json` and the store)."""
+        data = asdict(self)
+        data["id"] = self.id
+        return data
