@@ -32,6 +32,8 @@ def upsert(
         return 0
     table: Table = model.__table__  # type: ignore[assignment]
     columns = list(batch[0].keys())
+    if any(row.keys() != batch[0].keys() for row in batch):
+        raise ValueError(f"upsert into {model.__name__}: every row must carry the same columns")
     to_update = [c for c in (update if update is not None else columns) if c not in keys]
     dialect = session.get_bind().dialect.name
     insert_fn: Any
