@@ -1,0 +1,274 @@
+"""`metrics-bot`: the one console script. Each command parses, wires and delegates.
+
+Commands keep their imports inside the function so `metrics-bot --help` is instant and a
+command never pays for another's dependencies (the sandbox, scikit-learn, Bolt...).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from bot.runtime import ConfigError, MissingSecret, Runtime, config_path_from
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_USAGE = 2
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """Print a one-line error to stderr and exit."""
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(code)
+
+
+def not_built(feature: str, issue: int) -> NoReturn:
+    """Say honestly that a command's feature is not there yet."""
+    fail(f"{feature} is not built yet (tracked in issue {issue}); nothing was done", code=1)
+
+
+def load_runtime(ctx: click.Context) -> Runtime:
+    """The Runtime for this invocation; config problems end the command with exit 2."""
+    path = config_path_from(ctx.obj.get("config"), os.environ)
+    try:
+        return Runtime.load(path)
+    except ConfigError as exc:
+        click.secho(
+            f"{len(exc.problems)} problem(s) in the configuration:", fg="red", err=True
+        )
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def handles_expected_errors(func: F) -> F:
+    """Turn the errors a user can fix into one clear line and exit 2, never a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except MissingSecret as exc:
+            fail(str(exc))
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config",
+    metavar="PATH",
+    help="Config file (default: $METRICS_BOT_CONFIG, then ./metrics-bot.yaml).",
+)
+@click.version_option(package_name="metrics-bot")
+@click.pass_context
+def main(ctx: click.Context, config: str | None) -> None:
+    """metrics-bot: team-level delivery insight in Slack, never per person."""
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config
+
+
+# --- configuration and database ------------------------------------------------------------
+
+
+@main.command("check-config")
+@click.pass_context
+def check_config(ctx: click.Context) -> None:
+    """Validate the config file and report every problem with its line."""
+    runtime = load_runtime(ctx)
+    teams = ", ".join(t.slug for t in runtime.config.teams)
+    click.echo(f"{runtime.config_path}: OK ({len(runtime.config.teams)} teams: {teams})")
+
+
+@main.group("db")
+def db() -> None:
+    """Database schema commands."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Bring the database schema up to date (safe to run on every deploy)."""
+    from store.db import current_revision
+
+    runtime = load_runtime(ctx)
+    revision = current_revision(runtime.engine)
+    click.echo(f"database at revision {revision}")
+
+
+# --- the simulated world -------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--seed", default=7, show_default=True, help="Random seed.")
+@click.option("--teams", type=int, default=None, help="Number of teams (default by scale).")
+@click.option("--weeks", type=int, default=26, show_default=True, help="Weeks of history.")
+@click.option(
+    "--scale", type=click.Choice(["small", "medium", "large"]), default="small", show_default=True
+)
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Output folder.")
+def simulate(seed: int, teams: int | None, weeks: int, scale: str, out: Path) -> None:
+    """Generate a simulated engineering org with planted problems (for demos and tests)."""
+    from bot.progress import progress_bar
+
+    try:
+        from sandbox.sim import simulate as run_simulation
+    except ImportError:
+        not_built("the simulator", 3)
+    with progress_bar("simulating") as advance:
+        summary = run_simulation(
+            out, seed=seed, teams=teams, weeks=weeks, scale=scale, progress=advance  # type: ignore[arg-type]
+        )
+    click.echo(f"wrote {out}: {summary}")
+
+
+@main.command()
+@click.argument("directory", type=click.Path(path_type=Path, exists=True, file_okay=False))
+@click.option("--faults", default="", help="Faults to inject, e.g. '5xx:0.1,429storm:0.05'.")
+def sandbox(directory: Path, faults: str) -> None:
+    """Serve a simulated world through local fakes of GitHub, Slack... until stopped."""
+    from bot.sandbox_cli import serve_sandbox
+
+    serve_sandbox(directory, faults=faults)
+
+
+@main.command()
+@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("demo"),
+              show_default=True, help="Where to leave the demo's config, database and digests.")
+@click.option("--seed", default=7, show_default=True, help="Seed of the simulated org.")
+def demo(directory: Path, seed: int) -> None:
+    """Run the whole path on a simulated org: fakes, ingest, analytics, digests."""
+    from bot.demo import run_demo
+
+    run_demo(directory, seed=seed)
+
+
+# --- ingest ---------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Re-read from this date instead of the saved cursor.")
+@click.pass_context
+@handles_expected_errors
+def ingest(ctx: click.Context, sources: tuple[str, ...], since: datetime | None) -> None:
+    """Sync the configured sources into the store (incremental, resumable)."""
+    from bot.ingest_cli import run_ingest
+
+    runtime = load_runtime(ctx)
+    code = run_ingest(runtime, sources=sources, since=since.replace(tzinfo=UTC) if since else None)
+    sys.exit(code)
+
+
+# --- analytics ------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("metric")
+@click.argument("team")
+@click.option("--period", default="4w", show_default=True,
+              help="Window ending now: 4w, 30d, or START..END (YYYY-MM-DD).")
+@click.option("--clock", type=click.Choice(["working", "wall"]), default="working",
+              show_default=True, help="Count waits in working hours or wall-clock time.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+              default=None, help="Evaluate as of this UTC instant (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_context
+@handles_expected_errors
+def query(ctx: click.Context, metric: str, team: str, period: str, clock: str,
+          as_of: datetime | None, as_json: bool) -> None:
+    """Answer one metric for one team, with how it was computed."""
+    from bot.answers import QueryError, answer_metric, render_text
+
+    runtime = load_runtime(ctx)
+    when = as_of.replace(tzinfo=UTC) if as_of else datetime.now(UTC)
+    try:
+        value = answer_metric(runtime, metric, team, period=period, clock=clock, as_of=when)
+    except QueryError as exc:
+        fail(str(exc))
+    if as_json:
+        click.echo(json.dumps(value.to_json(), indent=2, default=str))
+    else:
+        click.echo(render_text(value))
+
+
+@main.command()
+@click.option("--team", default=None, help="Only this team.")
+@click.option("--week", default=None, help="ISO week, e.g. 2026-W47 (default: last full week).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@click.pass_context
+@handles_expected_errors
+def insights(ctx: click.Context, team: str | None, week: str | None, as_json: bool) -> None:
+    """List the flagged insights per team and week."""
+    from bot.answers import QueryError, list_insights
+
+    runtime = load_runtime(ctx)
+    try:
+        found = list_insights(runtime, team=team, week=week, as_of=datetime.now(UTC))
+    except QueryError as exc:
+        fail(str(exc))
+    if as_json:
+        click.echo(json.dumps([i.to_json() for i in found], indent=2, default=str))
+        return
+    if not found:
+        click.echo("no insights flagged: a quiet week")
+    for insight in found:
+        click.echo(f"[{insight.team}] {insight.severity:8} {insight.kind:26} {insight.title}")
+
+
+@main.group("model")
+def model() -> None:
+    """The stall-prediction model."""
+
+
+@model.command("report")
+@click.pass_context
+def model_report(ctx: click.Context) -> None:
+    """Train on history and print AUC and calibration of the stall model."""
+    not_built("the stall-prediction model", 6)
+
+
+# --- Slack ----------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("team")
+@click.option("--post", is_flag=True, help="Post it to the team's channel (default: print).")
+@click.option("--force", is_flag=True, help="Post even if this week's digest was sent.")
+@click.option("--week", default=None, help="ISO week (default: the last full week).")
+@click.pass_context
+@handles_expected_errors
+def digest(ctx: click.Context, team: str, post: bool, force: bool, week: str | None) -> None:
+    """Render a team's weekly digest now, or post it with --post."""
+    from bot.digest_cli import run_digest
+
+    runtime = load_runtime(ctx)
+    sys.exit(run_digest(runtime, team, post=post, force=force, week=week))
+
+
+@main.command()
+@click.option("--port", default=3000, show_default=True, type=int)
+@click.option("--host", default="0.0.0.0", show_default=True)
+@click.option("--socket-mode", is_flag=True, help="Use Socket Mode (needs SLACK_APP_TOKEN).")
+@click.pass_context
+@handles_expected_errors
+def serve(ctx: click.Context, port: int, host: str, socket_mode: bool) -> None:
+    """Run the Slack app (HTTP mode at /slack/events), webhooks and the scheduler."""
+    from bot.serve_cli import run_server
+
+    runtime = load_runtime(ctx)
+    run_server(runtime, host=host, port=port, socket_mode=socket_mode)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
