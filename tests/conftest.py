@@ -6,6 +6,7 @@ import ipaddress
 import os
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -103,3 +104,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def shared_dir() -> Path:
+    """../shared beside the repository (CI lays a copy there); METRICS_BOT_SHARED overrides."""
+    override = os.environ.get("METRICS_BOT_SHARED")
+    return Path(override) if override else Path(__file__).resolve().parents[2] / "shared"
+
+
+@pytest.fixture(scope="session")
+def fixtures_dir() -> Path:
+    """The real recorded API responses in ../shared/fixtures."""
+    path = shared_dir() / "fixtures"
+    if not path.is_dir():
+        pytest.fail(f"recorded fixtures not found at {path}: set METRICS_BOT_SHARED")
+    return path
