@@ -246,7 +246,7 @@ def button(**kw: str) -> dict[str, object]:
     ],
 )
 def test_block_limits_are_rejected_like_slack(
-    served: Served, blocks: list[object], pointer: str
+    served: Served, blocks: list[dict[str, Any]], pointer: str
 ) -> None:
     fake, url = served
     web = client(url)
