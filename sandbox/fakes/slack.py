@@ -114,17 +114,11 @@ class MethodSpec:
     example: dict[str, Any]
 
 
-def find_spec_path(start: Path | None = None) -> Path:
-    """Locate Slack's OpenAPI file: `shared/schemas/` beside the repo (CI) or under /work."""
-    here = (start or Path(__file__)).resolve()
-    for parent in here.parents:
-        candidate = parent / "shared" / "schemas" / SPEC_NAME
-        if candidate.is_file():
-            return candidate
-    fallback = Path("/work/shared/schemas") / SPEC_NAME
-    if fallback.is_file():
-        return fallback
-    raise FileNotFoundError(f"{SPEC_NAME} not found above {here} nor in /work/shared/schemas")
+def find_spec_path() -> Path:
+    """Slack's OpenAPI file as shipped in `sandbox/schemas` (a copy of shared/schemas)."""
+    from sandbox.schemas import schema_path
+
+    return schema_path(SPEC_NAME)
 
 
 @functools.lru_cache(maxsize=4)
@@ -1121,11 +1115,15 @@ def _utcnow(now: float) -> Any:
 
 
 @contextmanager
-def serve(fake: SlackFake) -> Iterator[str]:
-    """Serve `fake` on 127.0.0.1 at a free port for the block; yields (and sets) base_url."""
-    server = _local_server(fake)
+def serve(app: Any) -> Iterator[str]:
+    """Serve an ASGI app on 127.0.0.1 at a free port for the block; yields its base URL.
+
+    A served `SlackFake` also learns its `base_url` (for `new_response_url()`).
+    """
+    server = _local_server(app)
     base_url = server.start()
-    fake.base_url = base_url
+    if isinstance(app, SlackFake):
+        app.base_url = base_url
     try:
         yield base_url
     finally:

@@ -19,6 +19,7 @@ import json
 import secrets
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,6 +27,19 @@ import httpx
 
 STALE_AFTER_SECONDS = 300
 """Slack's replay window: apps must reject requests whose timestamp is older than this."""
+
+
+@dataclass(frozen=True)
+class Forgery:
+    """How to sign a request wrongly, to test that the bot answers 401."""
+
+    bad_signature: bool = False  # sign with the wrong secret
+    stale: bool = False  # timestamp older than the replay window
+    timestamp: int | None = None  # explicit timestamp (signed correctly for it)
+
+
+BAD_SIGNATURE = Forgery(bad_signature=True)
+STALE = Forgery(stale=True)
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
@@ -44,8 +58,8 @@ class SlackRequestSender:
     """Plays Slack's side of the HTTP conversation with a bot's request URL.
 
     One instance stands for one workspace + app install. Every method returns the bot's
-    `httpx.Response`. Pass `bad_signature=True` to sign with the wrong secret, or
-    `stale=True` (or an explicit `timestamp`) to send a timestamp outside the replay
+    `httpx.Response`. Pass `forge=BAD_SIGNATURE` to sign with the wrong secret, or
+    `forge=STALE` (or `Forgery(timestamp=...)`) to send a timestamp outside the replay
     window; a correct bot answers those with 401.
     """
 
@@ -73,19 +87,13 @@ class SlackRequestSender:
 
     # ------------------------------------------------------------------ transport
 
-    def signed_headers(
-        self,
-        body: bytes,
-        *,
-        bad_signature: bool = False,
-        stale: bool = False,
-        timestamp: int | None = None,
-    ) -> dict[str, str]:
+    def signed_headers(self, body: bytes, forge: Forgery | None = None) -> dict[str, str]:
         """The two headers Slack adds to each request, optionally forged."""
-        ts = int(self._clock()) if timestamp is None else timestamp
-        if stale and timestamp is None:
+        forge = forge or Forgery()
+        ts = int(self._clock()) if forge.timestamp is None else forge.timestamp
+        if forge.stale and forge.timestamp is None:
             ts -= STALE_AFTER_SECONDS + 60
-        secret = self.signing_secret + "-wrong" if bad_signature else self.signing_secret
+        secret = self.signing_secret + "-wrong" if forge.bad_signature else self.signing_secret
         return {"X-Slack-Request-Timestamp": str(ts), "X-Slack-Signature": sign(secret, body, ts)}
 
     def post(
@@ -94,30 +102,34 @@ class SlackRequestSender:
         body: bytes,
         content_type: str,
         *,
-        bad_signature: bool = False,
-        stale: bool = False,
-        timestamp: int | None = None,
+        forge: Forgery | None = None,
         extra_headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         """POST raw `body` signed as Slack would (the building block of the helpers)."""
         headers = {
             "Content-Type": content_type,
             "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
-            **self.signed_headers(
-                body, bad_signature=bad_signature, stale=stale, timestamp=timestamp
-            ),
+            **self.signed_headers(body, forge),
             **(extra_headers or {}),
         }
         with httpx.Client(timeout=self._timeout) as client:
             return client.post(url, content=body, headers=headers)
 
-    def _post_form(self, url: str, fields: Mapping[str, str], **forge: Any) -> httpx.Response:
+    def _post_form(
+        self, url: str, fields: Mapping[str, str], forge: Forgery | None
+    ) -> httpx.Response:
         body = urlencode(fields).encode()
-        return self.post(url, body, "application/x-www-form-urlencoded", **forge)
+        return self.post(url, body, "application/x-www-form-urlencoded", forge=forge)
 
-    def _post_json(self, url: str, doc: Mapping[str, Any], **forge: Any) -> httpx.Response:
+    def _post_json(
+        self,
+        url: str,
+        doc: Mapping[str, Any],
+        forge: Forgery | None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
         body = json.dumps(doc).encode()
-        return self.post(url, body, "application/json", **forge)
+        return self.post(url, body, "application/json", forge=forge, extra_headers=extra_headers)
 
     # ------------------------------------------------------------------ ids
 
@@ -275,7 +287,7 @@ class SlackRequestSender:
         team_id: str | None = None,
         response_url: str = "",
         trigger_id: str | None = None,
-        **forge: Any,
+        forge: Forgery | None = None,
     ) -> httpx.Response:
         """Invoke a slash command: form-encoded POST, as Slack sends it."""
         fields = self.slash_command_fields(
@@ -289,7 +301,7 @@ class SlackRequestSender:
             response_url=response_url,
             trigger_id=trigger_id,
         )
-        return self._post_form(url, fields, **forge)
+        return self._post_form(url, fields, forge)
 
     def block_action(
         self,
@@ -306,7 +318,7 @@ class SlackRequestSender:
         message: Mapping[str, Any] | None = None,
         block_id: str | None = None,
         is_ephemeral: bool = False,
-        **forge: Any,
+        forge: Forgery | None = None,
     ) -> httpx.Response:
         """Click a button: `payload=<json>` form field, as Slack's interactivity sends it."""
         payload = self.block_action_payload(
@@ -322,20 +334,25 @@ class SlackRequestSender:
             block_id=block_id,
             is_ephemeral=is_ephemeral,
         )
-        return self._post_form(url, {"payload": json.dumps(payload)}, **forge)
+        return self._post_form(url, {"payload": json.dumps(payload)}, forge)
 
     def event(
-        self, url: str, event: Mapping[str, Any], *, retry_num: int | None = None, **forge: Any
+        self,
+        url: str,
+        event: Mapping[str, Any],
+        *,
+        retry_num: int | None = None,
+        forge: Forgery | None = None,
     ) -> httpx.Response:
         """Deliver an Events API event; `retry_num` adds Slack's redelivery headers."""
-        extra = dict(forge.pop("extra_headers", None) or {})
+        extra: dict[str, str] = {}
         if retry_num is not None:
             extra["X-Slack-Retry-Num"] = str(retry_num)
             extra["X-Slack-Retry-Reason"] = "http_timeout"
-        return self._post_json(url, self.event_envelope(event), extra_headers=extra, **forge)
+        return self._post_json(url, self.event_envelope(event), forge, extra)
 
     def app_home_opened(
-        self, url: str, user_id: str, *, tab: str = "home", **forge: Any
+        self, url: str, user_id: str, *, tab: str = "home", forge: Forgery | None = None
     ) -> httpx.Response:
         """The `app_home_opened` event Slack sends when a user opens the app's Home tab."""
         event = {
@@ -344,10 +361,10 @@ class SlackRequestSender:
             "channel": "D" + user_id[1:],
             "tab": tab,
         }
-        return self.event(url, event, **forge)
+        return self.event(url, event, forge=forge)
 
     def url_verification(
-        self, url: str, challenge: str | None = None, **forge: Any
+        self, url: str, challenge: str | None = None, *, forge: Forgery | None = None
     ) -> httpx.Response:
         """The handshake Slack sends when an Events API request URL is saved."""
         doc = {
@@ -355,7 +372,7 @@ class SlackRequestSender:
             "challenge": challenge or secrets.token_urlsafe(24),
             "type": "url_verification",
         }
-        return self._post_json(url, doc, **forge)
+        return self._post_json(url, doc, forge)
 
 
 def _find_element(blocks: list[Any], action_id: str) -> tuple[str | None, str | None]:
