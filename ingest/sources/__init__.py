@@ -1,0 +1,1 @@
+"""One package per source system; each registers itself in `ingest.registry`."""

@@ -1,0 +1,335 @@
+"""The GitHub streams: pull requests over GraphQL; deployments, runs, releases and incident
+issues over REST. Each is partitioned by repository, so each repository has its own bookmark.
+
+Paging is newest first everywhere: a walk stops at the first item older than `since`
+(bookmark minus lookback), so an incremental sync reads one page per repository and stream,
+and REST first pages are conditional (ETag), so an unchanged repository costs a 304.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+
+from ingest.base import Model, Page, Request, RetryPage, Stream, StreamContext
+from ingest.http import ApiResponse, IngestHTTPError
+from ingest.sources.github import normalise as nm
+from ingest.sources.github.config import GitHubSourceConfig, RepoRef
+from ingest.sources.github.queries import PULL_REQUESTS_QUERY
+from store.models import (
+    CiRun,
+    Commit,
+    Deployment,
+    Incident,
+    Person,
+    PrEvent,
+    PullRequest,
+    Release,
+    Review,
+    ReviewRequest,
+)
+
+PERSON_KEYS: dict[Model, Sequence[str]] = {Person: ("key",)}
+
+
+class GitHubStream(Stream):
+    """Shared plumbing: the config, the repositories, and the people of every page."""
+
+    def __init__(self, config: GitHubSourceConfig, people: nm.People) -> None:
+        self.config = config
+        self.people = people
+        self.repos: dict[str, RepoRef] = {r.full_name: r for r in config.repos}
+
+    def partitions(self) -> list[str]:
+        return list(self.repos)
+
+    def team(self, partition: str) -> str | None:
+        return self.repos[partition].team_slug
+
+
+class PullRequestsStream(GitHubStream):
+    """Pull requests with commits, reviews, review requests and timeline: one GraphQL page."""
+
+    name = "pull_requests"
+    unit = "PRs"
+    cursor_field = "updatedAt"
+    keys: ClassVar[Mapping[Model, Sequence[str]]] = {
+        **PERSON_KEYS,
+        PullRequest: ("source", "repo", "number"),
+        Commit: ("source", "repo", "pr_number", "sha"),
+        Review: ("source", "repo", "pr_number", "external_id"),
+        ReviewRequest: ("source", "repo", "pr_number", "reviewer_key", "requested_at"),
+        PrEvent: ("source", "repo", "pr_number", "kind", "at"),
+    }
+
+    def request(self, partition: str, since: datetime | None, token: Any) -> Request:
+        repo = self.repos[partition]
+        variables = {
+            "owner": repo.owner,
+            "name": repo.name,
+            "first": self.config.page_size,
+            "after": token,
+        }
+        return Request(
+            "POST",
+            self.config.resolved_graphql_url,
+            json_body={"query": PULL_REQUESTS_QUERY, "variables": variables},
+        )
+
+    def parse(self, response: ApiResponse, ctx: StreamContext) -> Page:
+        data = graphql_data(response, ctx)
+        repository = data.get("repository")
+        if repository is None:
+            raise IngestHTTPError(
+                f"repository {ctx.partition} not found over GraphQL (wrong name, or the token "
+                "cannot see it)",
+                url=response.url,
+            )
+        connection = repository["pullRequests"]
+        page = Page()
+        oldest: datetime | None = None
+        for node in connection.get("nodes") or []:
+            if not node:
+                continue
+            one = nm.pull_request_from_graphql(
+                node, ctx.partition, self.people, team_slug=self.team(ctx.partition)
+            )
+            page.extend(one)
+            if one.max_cursor and (oldest is None or one.max_cursor < oldest):
+                oldest = one.max_cursor
+        info = connection.get("pageInfo") or {}
+        reached = ctx.since is not None and oldest is not None and oldest < ctx.since
+        page.done = reached or not info.get("hasNextPage")
+        page.next_token = None if page.done else info.get("endCursor")
+        return page
+
+
+def graphql_data(response: ApiResponse, ctx: StreamContext) -> dict[str, Any]:
+    """The `data` of a GraphQL answer; rate-limit errors become a wait, others an error."""
+    body = response.data if isinstance(response.data, dict) else {}
+    errors = body.get("errors") or []
+    rate = (body.get("data") or {}).get("rateLimit") or {}
+    reset = nm.parse_instant(rate.get("resetAt"))
+    if rate:
+        ctx.http.note_rate_limit(rate.get("remaining"), reset)
+    for error in errors:
+        if error.get("type") == "RATE_LIMITED":
+            raise RetryPage("GraphQL rate limit", resume_at=reset or ctx.http.stats.rate_reset)
+    data = body.get("data")
+    if not isinstance(data, dict):
+        messages = "; ".join(str(e.get("message")) for e in errors) or "no data"
+        if any("something went wrong" in str(e.get("message", "")).lower() for e in errors):
+            raise RetryPage(f"GraphQL: {messages}")
+        raise IngestHTTPError(f"GraphQL error: {messages}", url=response.url)
+    if errors and data.get("repository") is None:
+        messages = "; ".join(str(e.get("message")) for e in errors)
+        raise IngestHTTPError(f"GraphQL error for {ctx.partition}: {messages}", url=response.url)
+    return data
+
+
+class RestListStream(GitHubStream):
+    """A REST list under /repos/{owner}/{name}/..., paged by the Link header, newest first."""
+
+    path: ClassVar[str]
+    envelope: ClassVar[str | None] = None  # e.g. "workflow_runs"
+    stop_field: ClassVar[str] = "created_at"  # the walk stops at an item older than since
+
+    def params(self, partition: str, since: datetime | None) -> dict[str, Any]:
+        return {"per_page": self.config.rest_page_size}
+
+    def request(self, partition: str, since: datetime | None, token: Any) -> Request:
+        if token:
+            return Request("GET", str(token))
+        url = f"{self.config.api_url}/repos/{partition}/{self.path}"
+        return Request("GET", url, params=self.params(partition, since), conditional=True)
+
+    def parse(self, response: ApiResponse, ctx: StreamContext) -> Page:
+        if response.not_modified:
+            return self.unchanged(ctx)
+        data = response.data
+        items = data.get(self.envelope, []) if self.envelope and isinstance(data, dict) else data
+        if not isinstance(items, list):
+            raise IngestHTTPError(f"expected a list from {response.url}", url=response.url)
+        page = self.rows(items, ctx)
+        stamps = [nm.parse_instant(i.get(self.stop_field)) for i in items]
+        oldest = min((s for s in stamps if s), default=None)
+        reached = ctx.since is not None and oldest is not None and oldest < ctx.since
+        page.next_token = None if reached else response.link("next")
+        page.done = page.next_token is None
+        return page
+
+    def rows(self, items: list[dict[str, Any]], ctx: StreamContext) -> Page:
+        raise NotImplementedError
+
+    def unchanged(self, ctx: StreamContext) -> Page:
+        """The first page is unchanged (304): nothing to read."""
+        return Page()
+
+
+class DeploymentsStream(RestListStream):
+    """Deployments in the configured environments, with their statuses.
+
+    Statuses need one request per deployment; they are fetched only for deployments updated
+    since the walk's start, and deployments still in progress are remembered in the state
+    (`extra["pending"]`) and re-checked even when the list itself is unchanged (304).
+    """
+
+    name = "deployments"
+    unit = "deployments"
+    cursor_field = "updated_at"
+    path = "deployments"
+    keys: ClassVar[Mapping[Model, Sequence[str]]] = {
+        **PERSON_KEYS,
+        Deployment: ("source", "external_id"),
+    }
+
+    def params(self, partition: str, since: datetime | None) -> dict[str, Any]:
+        params = super().params(partition, since)
+        if len(self.config.deploy_environments) == 1:
+            params["environment"] = self.config.deploy_environments[0]
+        return params
+
+    def rows(self, items: list[dict[str, Any]], ctx: StreamContext) -> Page:
+        page = Page()
+        envs = set(self.config.deploy_environments)
+        for item in items:
+            if envs and item.get("environment") not in envs:
+                continue
+            updated = nm.parse_instant(item.get("updated_at") or item.get("created_at"))
+            if ctx.since is not None and updated is not None and updated < ctx.since:
+                pending = ctx.extra.get("pending") or {}
+                if str(item["id"]) not in pending:
+                    continue  # older than the window and already known finished
+            page.extend(self._one(item, ctx))
+        return page
+
+    def unchanged(self, ctx: StreamContext) -> Page:
+        page = Page()
+        for dep_id, item in list((ctx.extra.get("pending") or {}).items()):
+            url = f"{self.config.api_url}/repos/{ctx.partition}/deployments/{dep_id}"
+            page.extend(self._one({**item, "url": url}, ctx))
+        return page
+
+    def _one(self, item: Mapping[str, Any], ctx: StreamContext) -> Page:
+        url = f"{self.config.api_url}/repos/{ctx.partition}/deployments/{item['id']}/statuses"
+        statuses = ctx.http.request("GET", url, params={"per_page": 100}).data or []
+        one = nm.deployment_from_rest(
+            item, statuses, ctx.partition, self.people, team_slug=self.team(ctx.partition)
+        )
+        row = one.rows[Deployment][0]
+        pending: dict[str, Any] = dict(ctx.extra.get("pending") or {})
+        if row["status"] in nm.TERMINAL_DEPLOY_STATES or row["status"] == "inactive":
+            pending.pop(str(item["id"]), None)
+        else:
+            pending[str(item["id"])] = {
+                k: item.get(k)
+                for k in ("id", "sha", "environment", "created_at", "updated_at", "url")
+            }
+        if pending:
+            ctx.extra["pending"] = pending
+        else:
+            ctx.extra.pop("pending", None)
+        return one
+
+
+class WorkflowRunsStream(RestListStream):
+    """Actions workflow runs as CI runs; named deploy workflows on the default branch also
+    become production deployments (`deploy_workflow_names`)."""
+
+    name = "workflow_runs"
+    unit = "runs"
+    cursor_field = "updated_at"
+    path = "actions/runs"
+    envelope = "workflow_runs"
+    keys: ClassVar[Mapping[Model, Sequence[str]]] = {
+        CiRun: ("source", "repo", "external_id"),
+        Deployment: ("source", "external_id"),
+    }
+
+    def rows(self, items: list[dict[str, Any]], ctx: StreamContext) -> Page:
+        page = Page()
+        deploy_names = set(self.config.deploy_workflow_names)
+        environment = (self.config.deploy_environments or ["production"])[0]
+        repo = self.repos[ctx.partition]
+        for item in items:
+            run = nm.workflow_run_from_rest(item, ctx.partition)
+            page.add(CiRun, run)
+            page.items += 1
+            stamp = nm.parse_instant(item.get("updated_at"))
+            if stamp and (page.max_cursor is None or stamp > page.max_cursor):
+                page.max_cursor = stamp
+            if run["name"] in deploy_names and run["branch"] == repo.default_branch:
+                page.add(
+                    Deployment,
+                    nm.deployment_from_workflow_run(
+                        item, ctx.partition, environment, team_slug=repo.team_slug
+                    ),
+                )
+        return page
+
+
+class ReleasesStream(RestListStream):
+    """Published releases."""
+
+    name = "releases"
+    unit = "releases"
+    cursor_field = "created_at"
+    path = "releases"
+    keys: ClassVar[Mapping[Model, Sequence[str]]] = {
+        **PERSON_KEYS,
+        Release: ("source", "repo", "external_id"),
+    }
+
+    def rows(self, items: list[dict[str, Any]], ctx: StreamContext) -> Page:
+        page = Page()
+        for item in items:
+            self.people.add(page, *nm._rest_user(item.get("author")))
+            page.add(Release, nm.release_from_rest(item, ctx.partition))
+            page.items += 1
+            stamp = nm.parse_instant(item.get("created_at"))
+            if stamp and (page.max_cursor is None or stamp > page.max_cursor):
+                page.max_cursor = stamp
+        return page
+
+
+class IncidentIssuesStream(RestListStream):
+    """Issues carrying an incident label, as incidents of the repository's team."""
+
+    name = "incident_issues"
+    unit = "incidents"
+    cursor_field = "updated_at"
+    path = "issues"
+    stop_field = "updated_at"
+    keys: ClassVar[Mapping[Model, Sequence[str]]] = {Incident: ("source", "external_id")}
+
+    def params(self, partition: str, since: datetime | None) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            **super().params(partition, since),
+            "state": "all",
+            "sort": "updated",
+            "direction": "desc",
+        }
+        if len(self.config.incident_labels) == 1:
+            params["labels"] = self.config.incident_labels[0]
+        if since is not None:
+            params["since"] = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return params
+
+    def rows(self, items: list[dict[str, Any]], ctx: StreamContext) -> Page:
+        page = Page()
+        wanted = {label.lower() for label in self.config.incident_labels}
+        for item in items:
+            if "pull_request" in item:
+                continue
+            stamp = nm.parse_instant(item.get("updated_at"))
+            if stamp and (page.max_cursor is None or stamp > page.max_cursor):
+                page.max_cursor = stamp
+            if not {label.lower() for label in nm.issue_labels(item)} & wanted:
+                continue
+            page.add(
+                Incident,
+                nm.incident_from_issue(item, ctx.partition, team_slug=self.team(ctx.partition)),
+            )
+            page.items += 1
+        return page
