@@ -1,0 +1,103 @@
+"""The simulator's entry point: write a whole world directory for the given options."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from sandbox.sim.clock import make_span
+from sandbox.sim.output import Sink, dumps
+from sandbox.sim.repo import simulate_repo
+from sandbox.sim.roster import build_world
+from sandbox.sim.workitems import work_items
+
+Scale = Literal["small", "medium", "large"]
+SCALE_TEAMS: dict[str, int] = {"small": 7, "medium": 100, "large": 1000}
+DEFAULT_END = datetime(2026, 11, 23, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class SimSummary:
+    """What was written: lines per world file, org sizes, and how long it took."""
+
+    out: Path
+    counts: dict[str, int]
+    teams: int
+    people: int
+    repos: int
+    planted: int
+    elapsed_seconds: float
+
+
+def simulate(
+    out: Path,
+    *,
+    seed: int = 7,
+    teams: int | None = None,
+    weeks: int = 26,
+    scale: Scale = "small",
+    end: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimSummary:
+    """Write a simulated org's history to `out` in the layout of sandbox.world.
+
+    Same options, same bytes: nothing depends on the clock, the environment or hash order.
+    `end` (the world's "now") defaults to 2026-11-23T00:00:00Z; the history covers `weeks`
+    weeks before it, starting on a Monday. `progress(done, total)` is called after each
+    repository and each tracker project.
+    """
+    started = time.perf_counter()
+    if scale not in SCALE_TEAMS:
+        raise ValueError(f"unknown scale {scale!r}; use small, medium or large")
+    n_teams = teams if teams is not None else SCALE_TEAMS[scale]
+    if n_teams < 1 or weeks < 1:
+        raise ValueError("teams and weeks must be at least 1")
+    end_at = end if end is not None else DEFAULT_END
+    if end_at.tzinfo is None:
+        raise ValueError("end must be timezone-aware")
+    span = make_span(end_at, weeks)
+    world = build_world(seed, n_teams, span)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "org.json").write_text(json.dumps(world.org, sort_keys=True, ensure_ascii=False,
+                                             indent=1) + "\n", encoding="utf-8")
+    planted = [p for t in world.teams for p in t.planted]
+    (out / "ground_truth.json").write_text(
+        json.dumps(planted, sort_keys=True, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
+    repos = sorted(((r.full_name, t, r) for t in world.teams for r in t.repos),
+                   key=lambda x: x[0])
+    projects = sorted(((t.tracker, t.tracker_key, t) for t in world.teams), key=lambda x: x[:2])
+    total, done = len(repos) + len(projects), 0
+    sink = Sink(out)
+    try:
+        for index, (_, team, repo) in enumerate(repos):
+            simulate_repo(seed, team, repo, index, span, sink)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+        for tracker, _, team in projects:
+            key = "jira_issues" if tracker == "jira" else "linear_issues"
+            for item in work_items(seed, team, span):
+                sink.write(key, item)
+            done += 1
+            if progress is not None:
+                progress(done, total)
+    finally:
+        sink.close()
+    return SimSummary(
+        out=out,
+        counts=dict(sink.counts),
+        teams=len(world.teams),
+        people=sum(len(t.members) for t in world.teams),
+        repos=len(repos),
+        planted=len(planted),
+        elapsed_seconds=time.perf_counter() - started,
+    )
+
+
+__all__ = ["DEFAULT_END", "SCALE_TEAMS", "SimSummary", "dumps", "simulate"]
