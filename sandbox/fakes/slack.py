@@ -26,6 +26,7 @@ import copy
 import email.parser
 import email.policy
 import functools
+import hashlib
 import itertools
 import json
 import threading
@@ -33,6 +34,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -42,6 +44,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
+
+from sandbox.world import Org
 
 SPEC_NAME = "slack-web-api-openapi-v2.json"
 DEFAULT_TOKEN = "xoxb-fake-bot-token"
@@ -402,9 +406,20 @@ class SlackFake(Starlette):
     # ------------------------------------------------------------------ configuration
 
     def add_channel(
-        self, channel_id: str, name: str, *, is_private: bool = False, is_general: bool = False
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        is_private: bool = False,
+        is_general: bool = False,
+        is_member: bool = True,
+        is_archived: bool = False,
     ) -> str:
-        """Create a conversation the bot is a member of; returns its id."""
+        """Create a conversation; returns its id.
+
+        Posting where the bot is not a member answers `not_in_channel`, into an archived
+        channel `is_archived`, as Slack does.
+        """
         created = int(self._clock())
         with self._cond:
             self._channels[channel_id] = {
@@ -416,12 +431,12 @@ class SlackFake(Starlette):
                 "is_im": False,
                 "is_mpim": False,
                 "is_private": is_private,
-                "is_archived": False,
+                "is_archived": is_archived,
                 "is_general": is_general,
                 "is_shared": False,
                 "is_ext_shared": False,
                 "is_org_shared": False,
-                "is_member": True,
+                "is_member": is_member,
                 "created": created,
                 "creator": self.bot_user_id,
                 "unlinked": 0,
@@ -467,11 +482,39 @@ class SlackFake(Starlette):
                     "display_name": name,
                     "display_name_normalized": name,
                     "email": email or f"{name}@example.com",
+                    "avatar_hash": "g0000000000",
+                    "title": "",
+                    "phone": "",
+                    "skype": "",
+                    "status_text": "",
+                    "status_emoji": "",
+                    "fields": None,
                     "image_48": "https://example.com/avatar_48.png",
                     "team": self.team_id,
                 },
             }
         return user_id
+
+    def add_org(self, org: Org) -> dict[str, str]:
+        """Seed the workspace from a simulated org: a channel per team, a member per person.
+
+        IDs are derived from the team slug / login, so they are stable across runs. Returns
+        {login: user id} for the humans (bots have no Slack account here).
+        """
+        ids: dict[str, str] = {}
+        for person in org["people"]:
+            if person["is_bot"]:
+                continue
+            uid = self.add_user(
+                "U" + _stable_id(person["login"]),
+                person["login"],
+                real_name=person["name"],
+                tz=person["tz"],
+            )
+            ids[person["login"]] = uid
+        for team in org["teams"]:
+            self.add_channel("C" + _stable_id(team["slug"]), team["slug"])
+        return ids
 
     def rate_limit_next(self, k: int, retry_after: int = 1, *, method: str | None = None) -> None:
         """Answer the next `k` Web API calls (of `method`, if given) with 429 + Retry-After."""
@@ -780,8 +823,7 @@ def _auth_test(fake: SlackFake, args: dict[str, Any], base: str) -> dict[str, An
 
 def _post_message(fake: SlackFake, args: dict[str, Any], base: str) -> dict[str, Any]:
     cid = fake._channel_or_error(args)
-    if fake._channels[cid].get("is_archived"):
-        raise SlackError("is_archived")
+    _check_can_post(fake, cid)
     blocks = _check_message_content(args)
     msg = fake._new_message(args, blocks)
     msgs = fake._messages.setdefault(cid, [])
@@ -792,6 +834,14 @@ def _post_message(fake: SlackFake, args: dict[str, Any], base: str) -> dict[str,
         parent["latest_reply"] = msg["ts"]
     msgs.append(msg)
     return {"ok": True, "channel": cid, "ts": msg["ts"], "message": copy.deepcopy(msg)}
+
+
+def _check_can_post(fake: SlackFake, cid: str) -> None:
+    channel = fake._channels[cid]
+    if channel.get("is_archived"):
+        raise SlackError("is_archived")
+    if channel.get("is_member") is False:
+        raise SlackError("not_in_channel")
 
 
 def _find_message(fake: SlackFake, cid: str, ts: Any) -> dict[str, Any]:
@@ -822,6 +872,7 @@ def _update(fake: SlackFake, args: dict[str, Any], base: str) -> dict[str, Any]:
 
 def _post_ephemeral(fake: SlackFake, args: dict[str, Any], base: str) -> dict[str, Any]:
     cid = fake._channel_or_error(args)
+    _check_can_post(fake, cid)
     if args["user"] not in fake._users:
         raise SlackError("user_not_in_channel")
     blocks = _check_message_content(args)
@@ -975,6 +1026,7 @@ def _complete_upload(fake: SlackFake, args: dict[str, Any], base: str) -> dict[s
         cid = fake._resolve_channel(target)
         if cid is None:
             raise SlackError("channel_not_found")
+        _check_can_post(fake, cid)
         channel_ids.append(cid)
     files = []
     for item in items:
@@ -1105,9 +1157,12 @@ def _decode_cursor(cursor: Any) -> int:
     return int(value)
 
 
-def _utcnow(now: float) -> Any:
-    from datetime import UTC, datetime
+def _stable_id(key: str) -> str:
+    """Ten upper-case base32 characters derived from `key` (Slack IDs look like this)."""
+    return base64.b32encode(hashlib.sha256(key.encode()).digest()).decode()[:10]
 
+
+def _utcnow(now: float) -> datetime:
     return datetime.fromtimestamp(now, UTC)
 
 

@@ -403,3 +403,143 @@ def test_response_url_capture_and_effects(served: Served) -> None:
     assert texts == ["thanks for the feedback", "for all"]
     with pytest.raises(TimeoutError):
         fake.wait_for_response("R999999", timeout=0.05)
+
+
+# ------------------------------------------------------------------ documented shapes
+
+_JSON_TYPES: dict[str, Any] = {
+    "string": str,
+    "integer": int,
+    "boolean": bool,
+    "object": dict,
+    "array": list,
+    "number": (int, float),
+    "null": type(None),
+}
+
+
+def shape_problems(schema: Any, value: Any, defs: dict[str, Any], path: str = "") -> list[str]:
+    """Required keys and JSON types of `value` against an OpenAPI 2 schema (enough for Slack's)."""
+    while "$ref" in schema:
+        schema = defs[schema["$ref"].rsplit("/", 1)[1]]
+    if isinstance(schema.get("items"), list) and "type" not in schema:
+        schema = {"anyOf": schema["items"]}  # how Slack's file spells "one of" for objects
+    for key in ("oneOf", "anyOf"):
+        if key in schema:
+            branches = [shape_problems(b, value, defs, path) for b in schema[key]]
+            return [] if any(not b for b in branches) else min(branches, key=len)
+    if "allOf" in schema:
+        return [p for b in schema["allOf"] for p in shape_problems(b, value, defs, path)]
+    kinds = schema.get("type")
+    if kinds:
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        if isinstance(value, bool) and "boolean" not in kinds:
+            return [f"{path}: bool is not {kinds}"]
+        if not any(isinstance(value, _JSON_TYPES[k]) for k in kinds):
+            return [f"{path}: {type(value).__name__} is not {kinds}"]
+    out: list[str] = []
+    if isinstance(value, dict):
+        out += [f"{path}/{k}: missing" for k in schema.get("required", []) if k not in value]
+        for k, sub in schema.get("properties", {}).items():
+            if k in value:
+                out += shape_problems(sub, value[k], defs, f"{path}/{k}")
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for i, item in enumerate(value):
+            out += shape_problems(schema["items"], item, defs, f"{path}/{i}")
+    return out
+
+
+def test_answers_have_the_shape_slacks_spec_documents(served: Served) -> None:
+    _, url = served
+    spec = json.loads(find_spec_path().read_text())
+    web = client(url)
+    section = [{"type": "section", "text": {"type": "mrkdwn", "text": "y"}}]
+    posted = web.chat_postMessage(channel="C0TEAMA001", text="x", blocks=section)
+    modal = {"type": "modal", "title": {"type": "plain_text", "text": "t"}, "blocks": []}
+    answers = {
+        "auth.test": web.auth_test(),
+        "chat.postMessage": posted,
+        "chat.update": web.chat_update(channel="C0TEAMA001", ts=posted["ts"], text="z"),
+        "chat.postEphemeral": web.chat_postEphemeral(
+            channel="C0TEAMA001", user="U0ALICE001", text="e"
+        ),
+        "chat.getPermalink": web.chat_getPermalink(channel="C0TEAMA001", message_ts=posted["ts"]),
+        "conversations.info": web.conversations_info(channel="C0TEAMA001"),
+        "conversations.list": web.conversations_list(),
+        "users.info": web.users_info(user="U0ALICE001"),
+        "views.publish": web.views_publish(
+            user_id="U0ALICE001", view={"type": "home", "blocks": []}
+        ),
+        "views.open": web.views_open(trigger_id="1.2.x", view=modal),
+    }
+    for method, answer in answers.items():
+        (operation,) = spec["paths"]["/" + method].values()
+        schema = operation["responses"]["200"]["schema"]
+        problems = shape_problems(schema, answer.data, spec["definitions"])
+        # Slack's file types chat.update's message.blocks as an object; Slack sends an array.
+        problems = [p for p in problems if p != "/message/blocks: list is not ['object']"]
+        assert problems == [], (method, problems)
+
+
+# ------------------------------------------------------------------ workspace model
+
+
+def test_membership_archive_and_direct_messages(served: Served) -> None:
+    fake, url = served
+    fake.add_channel("C0OUTSIDE1", "outside", is_member=False)
+    fake.add_channel("C0OLD00001", "old", is_archived=True)
+    web = client(url)
+    for channel, error in [("outside", "not_in_channel"), ("C0OLD00001", "is_archived")]:
+        with pytest.raises(SlackApiError) as exc:
+            web.chat_postMessage(channel=channel, text="x")
+        assert api_error(exc) == error
+
+    dm = web.chat_postMessage(channel="U0ALICE001", text="just you")
+    assert dm["channel"].startswith("D")
+    assert [m["text"] for m in fake.messages(dm["channel"])] == ["just you"]
+    assert web.conversations_info(channel=dm["channel"])["channel"]["user"] == "U0ALICE001"
+
+
+def test_add_org_seeds_team_channels_and_people_with_stable_ids() -> None:
+    org: Any = {
+        "teams": [{"slug": "team-a"}, {"slug": "team-b"}],
+        "people": [
+            {"login": "ada", "name": "Ada L", "tz": "Europe/London", "is_bot": False},
+            {"login": "renovate[bot]", "name": "Renovate", "tz": "UTC", "is_bot": True},
+        ],
+    }
+    first, second = SlackFake(), SlackFake()
+    ids = first.add_org(org)
+    assert ids == second.add_org(org)
+    assert list(ids) == ["ada"] and ids["ada"].startswith("U")
+    with serve(first) as url:
+        web = client(url)
+        assert web.users_info(user=ids["ada"])["user"]["real_name"] == "Ada L"
+        names = {c["name"] for c in web.conversations_list()["channels"]}
+    assert {"team-a", "team-b"} <= names
+
+
+def test_multipart_and_malformed_bodies(served: Served) -> None:
+    fake, url = served
+    auth = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
+    multipart = httpx.post(
+        f"{url}/api/chat.postMessage",
+        files={"channel": (None, "C0TEAMA001"), "text": (None, "from multipart")},
+        headers=auth,
+    )
+    assert multipart.json()["ok"] is True
+    assert fake.messages("C0TEAMA001")[0]["text"] == "from multipart"
+
+    def post_raw(content: bytes, ctype: str) -> str:
+        headers = {**auth, "Content-Type": ctype}
+        resp = httpx.post(f"{url}/api/chat.postMessage", content=content, headers=headers)
+        return str(resp.json()["error"])
+
+    assert post_raw(b"{not json", "application/json") == "invalid_json"
+    assert post_raw(b"[1, 2]", "application/json") == "json_not_object"
+    form = b"channel=C0TEAMA001&text=x&blocks=%5Bnot+json"
+    assert post_raw(form, "application/x-www-form-urlencoded") == "invalid_blocks_format"
+    token_in_form = httpx.post(
+        f"{url}/api/auth.test", data={"token": DEFAULT_TOKEN}
+    )  # legacy: token as an argument
+    assert token_in_form.json()["ok"] is True
