@@ -45,6 +45,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from sandbox.fakes.server import LocalServer
 from sandbox.world import Org
 
 SPEC_NAME = "slack-web-api-openapi-v2.json"
@@ -384,6 +385,7 @@ class SlackFake(Starlette):
         self.bot_name = bot_name
         self.api_app_id = api_app_id
         self.base_url: str | None = None
+        self._server: LocalServer | None = None
         self._spec_path = Path(spec_path) if spec_path else None
         self._clock = clock
         self._cond = threading.Condition(threading.RLock())
@@ -402,6 +404,29 @@ class SlackFake(Starlette):
         self._ids = itertools.count(1)
         self.add_user(bot_user_id, bot_name, real_name="Metrics Bot", is_bot=True)
         self.add_channel("C0GENERAL1", "general", is_general=True)
+
+    # ------------------------------------------------------------------ serving
+
+    def start(self) -> str:
+        """Serve on 127.0.0.1 at a free port, like the other fakes; returns `base_url`."""
+        if self._server is None:
+            self._server = LocalServer(self)
+            self.base_url = self._server.start()
+        assert self.base_url is not None
+        return self.base_url
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+        self._server = None
+        self.base_url = None
+
+    def __enter__(self) -> SlackFake:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     # ------------------------------------------------------------------ configuration
 
@@ -1175,7 +1200,7 @@ def serve(app: Any) -> Iterator[str]:
 
     A served `SlackFake` also learns its `base_url` (for `new_response_url()`).
     """
-    server = _local_server(app)
+    server = LocalServer(app)
     base_url = server.start()
     if isinstance(app, SlackFake):
         app.base_url = base_url
@@ -1183,48 +1208,5 @@ def serve(app: Any) -> Iterator[str]:
         yield base_url
     finally:
         server.stop()
-
-
-def _local_server(app: Any) -> Any:
-    try:
-        from sandbox.fakes.server import LocalServer  # the shared runner, once it exists
-    except ImportError:
-        return _ThreadedUvicorn(app)
-    return LocalServer(app)
-
-
-class _ThreadedUvicorn:
-    """Minimal stand-in for sandbox.fakes.server.LocalServer: uvicorn in a daemon thread."""
-
-    def __init__(self, app: Any) -> None:
-        self._app = app
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> str:
-        import socket
-
-        import uvicorn
-
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        config = uvicorn.Config(self._app, log_level="warning", lifespan="off")
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.01)
-        return f"http://127.0.0.1:{port}"
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        if isinstance(app, SlackFake):
+            app.base_url = None

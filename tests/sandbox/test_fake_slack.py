@@ -69,9 +69,9 @@ def test_post_message_is_stored_with_unique_increasing_ts(served: Served) -> Non
 
 
 def test_ts_is_unique_even_with_a_frozen_clock() -> None:
-    fake = SlackFake(clock=lambda: 1_700_000_000.0)
-    with serve(fake) as url:
-        web = client(url)
+    with SlackFake(clock=lambda: 1_700_000_000.0) as fake:  # serves itself, like other fakes
+        assert fake.base_url is not None
+        web = client(fake.base_url)
         stamps = [web.chat_postMessage(channel="general", text=str(i))["ts"] for i in range(5)]
     assert stamps == sorted(set(stamps))
     assert stamps[0] == "1700000000.000000"
