@@ -238,7 +238,7 @@ class HttpPolicy:
         if remaining is not None:
             self.stats.rate_remaining = remaining
         if reset is not None:
-            self.stats.rate_reset = datetime.fromtimestamp(reset, UTC)
+            self.stats.rate_reset = _epoch(reset)
 
     def _rate_limited_wait(self, resp: httpx.Response) -> float | None:
         """Seconds to wait when `resp` says "slow down"; None when it is a normal answer."""
@@ -332,6 +332,17 @@ def _int(value: str | None) -> int | None:
     try:
         return int(value) if value is not None else None
     except ValueError:
+        return None
+
+
+def _epoch(value: int) -> datetime | None:
+    """`x-ratelimit-reset` as an instant: epoch seconds (some proxies and recordings send
+    milliseconds, which would land tens of thousands of years ahead)."""
+    if value > 10**11:
+        value //= 1000
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):
         return None
 
 
