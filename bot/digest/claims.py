@@ -1,0 +1,102 @@
+"""The exactly-once ledger: one DigestSent row per (team, week, audience) decides who posts.
+
+claim -> post -> mark posted. The unique row means two replicas, a job firing twice or a
+restart can never both post: the loser of the insert sees the row and stops. A failed post
+(status "failed") may be claimed again and retried; a claim left by a crashed process is
+taken over only after `STALE_CLAIM`, long after any post it could still be making.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from store.db import transaction
+from store.models import DigestSent
+
+STALE_CLAIM = timedelta(minutes=15)
+ClaimOutcome = Literal["claimed", "posted", "in_progress"]
+
+
+@dataclass(frozen=True)
+class Key:
+    team: str
+    week: str
+    audience: str
+
+
+def _where(key: Key) -> tuple[ColumnElement[bool], ...]:
+    return (
+        DigestSent.team_slug == key.team,
+        DigestSent.week == key.week,
+        DigestSent.audience == key.audience,
+    )
+
+
+def get(sessions: sessionmaker[Session], key: Key) -> DigestSent | None:
+    with sessions() as s:
+        return s.scalars(select(DigestSent).where(*_where(key))).one_or_none()
+
+
+def claim(
+    sessions: sessionmaker[Session], key: Key, channel: str, now: datetime, *, force: bool = False
+) -> ClaimOutcome:
+    """Take the right to post; "posted" / "in_progress" when someone else has it."""
+    try:
+        with transaction(sessions) as s:
+            s.add(
+                DigestSent(
+                    team_slug=key.team,
+                    week=key.week,
+                    audience=key.audience,
+                    channel=channel,
+                    status="claimed",
+                    claimed_at=now,
+                )
+            )
+            s.flush()
+        return "claimed"
+    except IntegrityError:
+        pass
+    retryable = or_(
+        DigestSent.status == "failed",
+        and_(DigestSent.status == "claimed", DigestSent.claimed_at < now - STALE_CLAIM),
+    )
+    if force:
+        retryable = or_(retryable, DigestSent.status == "posted")
+    with transaction(sessions) as s:
+        result = s.execute(
+            update(DigestSent)
+            .where(*_where(key), retryable)
+            .values(status="claimed", claimed_at=now, channel=channel, error=None)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            return "claimed"
+        status = s.scalars(select(DigestSent.status).where(*_where(key))).one()
+    return "posted" if status == "posted" else "in_progress"
+
+
+def mark_posted(sessions: sessionmaker[Session], key: Key, ts: str, now: datetime) -> None:
+    with transaction(sessions) as s:
+        s.execute(
+            update(DigestSent)
+            .where(*_where(key))
+            .values(status="posted", message_ts=ts, posted_at=now, error=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def mark_failed(sessions: sessionmaker[Session], key: Key, error: str) -> None:
+    with transaction(sessions) as s:
+        s.execute(
+            update(DigestSent)
+            .where(*_where(key))
+            .values(status="failed", error=error[:2000])
+            .execution_options(synchronize_session=False)
+        )

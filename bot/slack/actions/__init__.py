@@ -1,0 +1,1 @@
+"""Interactive component listeners (buttons), one per file."""

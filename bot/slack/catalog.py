@@ -1,0 +1,108 @@
+"""Metric names as people type them: ids, aliases, groups (dora, health) and "did you mean".
+
+Built from the analytics registry (metric id -> spec with `aliases`, `unit`, `description`),
+so every metric the engine serves is answerable by `/metrics` without a second list here.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+DORA = ("deploy-frequency", "lead-time", "cfr", "recovery-time")
+HEALTH = ("after-hours", "review-load", "wip")
+HIGHER_IS_BETTER = {"deploy-frequency", "throughput"}
+LABELS = {
+    "deploy-frequency": "Deploys",
+    "lead-time": "Lead time",
+    "cfr": "Change failure rate",
+    "recovery-time": "Recovery time",
+    "review-time": "Time to first review",
+    "cycle-time": "Cycle time",
+    "throughput": "Throughput",
+    "pr-size": "PR size",
+    "wip": "Work in progress",
+    "after-hours": "After-hours work",
+    "review-load": "Review load concentration",
+    "work-mix": "Work mix",
+}
+
+
+def norm(word: str) -> str:
+    """One spelling for ids and aliases: lowercase, dashes ("Review_Time" -> "review-time")."""
+    return word.strip().lower().replace("_", "-").replace(" ", "-")
+
+
+def spec_attr(spec: Any, name: str, default: Any = None) -> Any:
+    """Read a field of a registry spec whether it is an object or a mapping."""
+    if isinstance(spec, Mapping):
+        return spec.get(name, default)
+    return getattr(spec, name, default)
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """What the bot shows about one metric."""
+
+    id: str
+    """The engine's own id, passed back to compute_metric unchanged."""
+    name: str
+    """The spelling shown and typed (dashes)."""
+    label: str
+    unit: str
+    description: str
+    higher_is_better: bool
+
+
+class Catalog:
+    """Resolve what a person typed to a metric id; suggest close spellings otherwise."""
+
+    def __init__(
+        self,
+        registry: Mapping[str, Any],
+        suggest: Callable[[str, Iterable[str]], list[str]] | None = None,
+    ) -> None:
+        self._suggest = suggest
+        self.metrics: dict[str, MetricInfo] = {}
+        self._words: dict[str, str] = {}
+        for metric_id, spec in registry.items():
+            name = norm(metric_id)
+            hib = spec_attr(spec, "higher_is_better")
+            info = MetricInfo(
+                id=metric_id,
+                name=name,
+                label=str(spec_attr(spec, "label") or LABELS.get(name) or name.replace("-", " ")),
+                unit=str(spec_attr(spec, "unit", "") or ""),
+                description=str(spec_attr(spec, "description", "") or ""),
+                higher_is_better=bool(hib) if hib is not None else name in HIGHER_IS_BETTER,
+            )
+            self.metrics[name] = info
+            self._words[name] = name
+            for alias in spec_attr(spec, "aliases", ()) or ():
+                self._words.setdefault(norm(str(alias)), name)
+
+    def resolve(self, word: str) -> MetricInfo | None:
+        name = self._words.get(norm(word))
+        return self.metrics[name] if name else None
+
+    def words(self) -> list[str]:
+        return sorted(self._words)
+
+    def suggestions(self, word: str, extra: Iterable[str] = ()) -> list[str]:
+        """Close spellings of `word` among metric names, aliases and `extra` words."""
+        candidates = sorted({*self._words, *extra})
+        if self._suggest is not None:
+            try:
+                found = list(self._suggest(norm(word), candidates))[:3]
+            except Exception:  # a suggestion must never break an answer
+                found = []
+            if found:
+                return [self._words.get(w, w) for w in found]
+        close = difflib.get_close_matches(norm(word), candidates, n=3, cutoff=0.6)
+        return list(dict.fromkeys(self._words.get(w, w) for w in close))
+
+    def group(self, names: Iterable[str]) -> list[MetricInfo]:
+        """The metrics of a group (dora, health) that the engine serves, in order."""
+        return [self.metrics[n] for n in names if n in self.metrics]

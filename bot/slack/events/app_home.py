@@ -1,0 +1,34 @@
+"""`app_home_opened`: publish the viewer's Home tab (their teams, flags, votes waiting)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App
+
+from bot.slack import feedback
+from bot.slack.blocks.home import HomeTeam, home_view
+from bot.slack.deps import BotDeps
+from bot.slack.limits import MAX_HOME_BLOCKS, ensure_blocks
+
+
+def build_home(deps: BotDeps, user_id: str) -> dict[str, Any]:
+    """The Home view for `user_id` (reads the store; the layout is the pure `home_view`)."""
+    led = deps.teams_led_by(user_id)
+    teams = [HomeTeam(t.slug, t.name, t.slack_channel, True) for t in led]
+    latest = {t.slug: feedback.latest_insights(deps.sessions, t.slug, 3) for t in led}
+    awaiting = feedback.awaiting_vote(deps.sessions, teams=[t.slug for t in led], voter=user_id)
+    view = home_view(teams, latest, awaiting, [t.slug for t in deps.config.teams])
+    ensure_blocks(view["blocks"], max_blocks=MAX_HOME_BLOCKS)
+    return view
+
+
+def register(app: App, deps: BotDeps) -> None:
+    """Wire the Home tab into `app`."""
+
+    @app.event("app_home_opened")
+    def publish_home(event: dict[str, Any], client: Any, logger: Any) -> None:
+        if event.get("tab") not in (None, "home"):
+            return
+        user = event["user"]
+        client.views_publish(user_id=user, view=build_home(deps, user))

@@ -1,0 +1,165 @@
+"""The `/metrics` grammar: what a person typed -> one Command value, or a UserError saying why.
+
+    /metrics help
+    /metrics <metric> [team] [period] [share]      e.g. review-time team-b 4w
+    /metrics dora|health|bottlenecks [team] [period] [share]
+    /metrics compare <metric> [team] [period] [share]
+    /metrics digest [team]                          a private preview of this week's digest
+    /metrics status
+
+Words may come in any order after the verb; the team defaults to the channel's team; a
+period is `7d`, `4w`, `week`, `month` or `quarter` (default 4 weeks). Parsing is pure and
+fast, so it runs before the ack and bad input is answered at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.slack.catalog import Catalog, MetricInfo, norm
+from bot.slack.errors import UserError
+from bot.slack.text import escape
+
+Verb = Literal["help", "metric", "dora", "health", "bottlenecks", "compare", "digest", "status"]
+VERBS: tuple[str, ...] = ("help", "dora", "health", "bottlenecks", "compare", "digest", "status")
+DEFAULT_DAYS = 28
+MAX_DAYS = 366
+USAGE = (
+    "Usage: `/metrics <metric> [team] [period]`, `/metrics dora [team]`, "
+    "`/metrics help` for everything."
+)
+_PERIOD = re.compile(r"^(\d{1,3})(d|w)$")
+_NAMED_PERIODS = {"week": 7, "month": 30, "quarter": 91, "year": 365}
+
+
+@dataclass(frozen=True)
+class Period:
+    """A trailing window ending now (the answer says which)."""
+
+    days: int
+    label: str
+
+
+DEFAULT_PERIOD = Period(DEFAULT_DAYS, "last 4 weeks")
+
+
+@dataclass(frozen=True)
+class Command:
+    """One parsed `/metrics` request."""
+
+    verb: Verb
+    team: str | None = None
+    metric: MetricInfo | None = None
+    period: Period = DEFAULT_PERIOD
+    share: bool = False
+
+
+def parse_period(word: str) -> Period | None:
+    """'7d', '4w', 'week', 'month', 'quarter' -> Period; None if `word` is not a period."""
+    word = word.lower()
+    if word in _NAMED_PERIODS:
+        return Period(_NAMED_PERIODS[word], f"last {word}")
+    match = _PERIOD.match(word)
+    if not match:
+        return None
+    amount, unit = int(match.group(1)), match.group(2)
+    days = amount * (7 if unit == "w" else 1)
+    if not 1 <= days <= MAX_DAYS:
+        raise UserError(
+            f"A period runs from 1 day to a year (`7d`, `4w`, `quarter`), not `{escape(word)}`."
+        )
+    plural = "s" if amount != 1 else ""
+    return Period(days, f"last {amount} {'week' if unit == 'w' else 'day'}{plural}")
+
+
+def _did_you_mean(options: Sequence[str]) -> str:
+    if not options:
+        return ""
+    return " Did you mean " + " or ".join(f"`{escape(o)}`" for o in options[:3]) + "?"
+
+
+def parse(
+    text: str,
+    *,
+    catalog: Catalog,
+    teams: Sequence[str],
+    channel_team: str | None,
+) -> Command:
+    """Parse `text`; raise UserError with a "did you mean" or the usage line when it fails."""
+    words = [w for w in re.split(r"\s+", text.strip()) if w]
+    share = any(w.lower() == "share" for w in words)
+    words = [w for w in words if w.lower() != "share"]
+    if not words or words[0].lower() in ("help", "-h", "--help", "?"):
+        return Command("help", share=share)
+    head, rest = norm(words[0]), words[1:]
+    if head == "status":
+        return Command("status", share=share)
+    metric: MetricInfo | None = None
+    verb: Verb
+    if head in VERBS:
+        verb = head  # type: ignore[assignment]
+        if verb == "compare":
+            if not rest:
+                raise UserError("Compare which metric? e.g. `/metrics compare review-time team-a`.")
+            metric = _metric(rest[0], catalog)
+            rest = rest[1:]
+    else:
+        found = catalog.resolve(head)
+        if found is None:
+            close = catalog.suggestions(head, VERBS)
+            if close:
+                raise UserError(
+                    f"I don't know the metric `{escape(words[0])}`.{_did_you_mean(close)}"
+                )
+            raise UserError(USAGE)
+        verb, metric = "metric", found
+    team, period = _team_and_period(rest, teams)
+    if team is None:
+        team = channel_team
+    if team is None:
+        listed = ", ".join(f"`{escape(t)}`" for t in teams) or "none configured"
+        raise UserError(
+            "Which team? This channel belongs to no team, so name one, e.g. "
+            f"`/metrics {escape(words[0])} {escape(teams[0]) if teams else 'team-a'}`. "
+            f"Teams: {listed}."
+        )
+    return Command(verb, team=team, metric=metric, period=period or DEFAULT_PERIOD, share=share)
+
+
+def _metric(word: str, catalog: Catalog) -> MetricInfo:
+    found = catalog.resolve(word)
+    if found is None:
+        raise UserError(
+            f"I don't know the metric `{escape(word)}`.{_did_you_mean(catalog.suggestions(word))}"
+        )
+    return found
+
+
+def _team_and_period(
+    words: Sequence[str], teams: Sequence[str]
+) -> tuple[str | None, Period | None]:
+    team: str | None = None
+    period: Period | None = None
+    by_norm = {norm(t): t for t in teams}
+    for word in words:
+        maybe_period = parse_period(word)
+        if maybe_period is not None:
+            if period is not None:
+                raise UserError(f"Give one period at most (`7d`, `4w`, `quarter`). {USAGE}")
+            period = maybe_period
+            continue
+        slug = by_norm.get(norm(word))
+        if slug is None:
+            close = difflib.get_close_matches(norm(word), list(by_norm), n=3, cutoff=0.5)
+            hint = _did_you_mean([by_norm[c] for c in close]) or (
+                " Teams: " + ", ".join(f"`{escape(t)}`" for t in teams) + "."
+            )
+            raise UserError(f"I don't know the team `{escape(word)}`.{hint}")
+        if team is not None and team != slug:
+            raise UserError(f"Name one team at a time. {USAGE}")
+        team = slug
+    return team, period

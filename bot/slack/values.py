@@ -1,0 +1,175 @@
+"""A metric's answer as the bot shows it: the number, its trend arrow, baseline and method.
+
+`MetricView.of` reads the engine's MetricValue by field name (value, unit, n, p75, p90,
+baseline, trend, definition, withheld_reason), so the bot tolerates fields the engine adds.
+Formatting is pure and unit-aware: hours read as "29 h" or "2.4 d", rates as "16.7%".
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+from bot.slack.catalog import MetricInfo, spec_attr
+
+FLAT_BAND = 0.10
+"""Changes within ±10% of the baseline read as flat (→), as in analytics.values."""
+
+
+def _num(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) or math.isinf(number) else number
+
+
+@dataclass(frozen=True)
+class MetricView:
+    """One computed metric, ready to render."""
+
+    info: MetricInfo
+    value: float | None
+    unit: str
+    n: int
+    p75: float | None = None
+    p90: float | None = None
+    baseline: float | None = None
+    change: float | None = None
+    """Relative change against the baseline (+0.12 = 12% higher), if there is one."""
+    definition: str = ""
+    withheld_reason: str | None = None
+    direction: str | None = None
+    """The engine's own reading of the trend ("up", "down", "flat"), when it gives one."""
+
+    @classmethod
+    def of(cls, info: MetricInfo, mv: Any) -> MetricView:
+        value = _num(spec_attr(mv, "value"))
+        baseline = _num(spec_attr(mv, "baseline"))
+        change, direction, up_is_good = _trend(spec_attr(mv, "trend"))
+        if change is None and value is not None and baseline:
+            change = (value - baseline) / abs(baseline)
+        if up_is_good is not None and up_is_good != info.higher_is_better:
+            info = replace(info, higher_is_better=up_is_good)
+        return cls(
+            info=info,
+            value=value,
+            unit=str(spec_attr(mv, "unit") or info.unit or ""),
+            n=int(spec_attr(mv, "n") or 0),
+            p75=_num(spec_attr(mv, "p75")),
+            p90=_num(spec_attr(mv, "p90")),
+            baseline=baseline,
+            change=change,
+            definition=str(spec_attr(mv, "definition") or info.description or ""),
+            withheld_reason=spec_attr(mv, "withheld_reason"),
+            direction=direction,
+        )
+
+    @property
+    def shown(self) -> str:
+        """The value with its unit, or why there is none."""
+        if self.withheld_reason:
+            return "withheld"
+        if self.value is None:
+            return "no data"
+        return format_value(self.value, self.unit)
+
+    @property
+    def arrow(self) -> str:
+        return _ARROWS.get(self.direction or "", "") or trend_arrow(self.change)
+
+    @property
+    def change_text(self) -> str:
+        """ "↑12%" / "↓8%" / "→", or "" without a baseline."""
+        if self.change is None:
+            return ""
+        if self.arrow == "→":
+            return "→"
+        return f"{self.arrow}{abs(self.change) * 100:.0f}%"
+
+    @property
+    def verdict(self) -> str:
+        """ "better" / "worse" / "about the same" than the baseline, for this metric's sense."""
+        return trend_verdict(self.change, higher_is_better=self.info.higher_is_better)
+
+
+_ARROWS = {"up": "↑", "down": "↓", "flat": "→"}
+
+
+def _trend(trend: Any) -> tuple[float | None, str | None, bool | None]:
+    """(relative change, direction, up is good) from the engine's Trend, a dict or a number."""
+    if trend is None:
+        return None, None, None
+    if isinstance(trend, int | float) and not isinstance(trend, bool):
+        return _num(trend), None, None
+    change = _num(spec_attr(trend, "relative_change", spec_attr(trend, "change")))
+    direction = spec_attr(trend, "direction")
+    up_is_good = spec_attr(trend, "up_is_good")
+    return (
+        change,
+        direction if direction in _ARROWS else None,
+        up_is_good if isinstance(up_is_good, bool) else None,
+    )
+
+
+def trend_arrow(change: float | None) -> str:
+    """↑ / ↓ / → for a relative change; empty when there is no baseline to compare with."""
+    if change is None:
+        return ""
+    if change > FLAT_BAND:
+        return "↑"
+    if change < -FLAT_BAND:
+        return "↓"
+    return "→"
+
+
+def trend_verdict(change: float | None, *, higher_is_better: bool) -> str:
+    if change is None:
+        return ""
+    if abs(change) <= FLAT_BAND:
+        return "about the same"
+    return "better" if (change > 0) == higher_is_better else "worse"
+
+
+def format_change(change: float | None) -> str:
+    """ "↑12%" style: the arrow and the size of the move against the baseline."""
+    if change is None:
+        return ""
+    arrow = trend_arrow(change)
+    if arrow == "→":
+        return "→"
+    return f"{arrow}{abs(change) * 100:.0f}%"
+
+
+def _hours(hours: float) -> str:
+    if abs(hours) < 1:
+        return f"{hours * 60:.0f} min"
+    if abs(hours) < 48:
+        return f"{hours:.1f} h".replace(".0 h", " h")
+    return f"{hours / 24:.1f} d"
+
+
+def format_value(value: float, unit: str) -> str:
+    """A human reading of `value` in `unit` (hours, seconds, ratio, %, per week, lines...)."""
+    u = unit.strip().lower()
+    if u in ("h", "hour", "hours"):
+        return _hours(value)
+    if u in ("s", "sec", "seconds"):
+        return _hours(value / 3600)
+    if u in ("min", "minutes"):
+        return _hours(value / 60)
+    if u in ("d", "day", "days"):
+        return _hours(value * 24)
+    if u in ("ratio", "share", "fraction"):
+        return f"{value * 100:.1f}%"
+    if u in ("%", "percent"):
+        return f"{value:.1f}%"
+    if u.startswith("per week") or u in ("/week", "per_week", "deploys/week", "/wk"):
+        return f"{value:.1f}/wk"
+    if u in ("count", "items", ""):
+        return f"{value:.0f}" if float(value).is_integer() else f"{value:.1f}"
+    shown = f"{value:.0f}" if float(value).is_integer() else f"{value:.3g}"
+    return f"{shown} {unit}"
