@@ -231,7 +231,7 @@ async def _drop_connection(receive: Receive) -> None:
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     transport.abort()
-    if hasattr(cycle, "disconnected"):
+    if cycle is not None and hasattr(cycle, "disconnected"):
         cycle.disconnected = True
     await asyncio.sleep(0)
 

@@ -46,7 +46,7 @@ from sandbox.fakes.faults import FaultInjector, FaultPlan
 from sandbox.fakes.github_graphql import Context, analyze, github_schema, run, validate_document
 from sandbox.fakes.server import RequestStats, ServedFake, StatsMiddleware, starlette_endpoint_of
 from sandbox.fakes.world_index import WorldIndex, parse_instant
-from sandbox.world import Pull
+from sandbox.world import Issue, Pull
 
 JSON = dict[str, Any]
 T = TypeVar("T")
@@ -470,8 +470,16 @@ class GitHubFake(ServedFake):
         q = request.query_params
         links = self._links(request)
         rows: list[tuple[JSON, Callable[[], JSON]]] = []
+        world = self.world
+
+        def issue_of(i: Issue) -> Callable[[], JSON]:
+            return lambda: payloads.issue(i, world, links)
+
+        def pull_of(p: Pull) -> Callable[[], JSON]:
+            return lambda: payloads.pull_as_issue(p, world, links)
+
         for i in self.world.issues.get(full, []):
-            rows.append((dict(i), lambda i=i: payloads.issue(i, self.world, links)))
+            rows.append((dict(i), issue_of(i)))
         if self.issues_include_pulls:
             for p in self.world.pulls.get(full, {}).values():
                 view = {
@@ -481,7 +489,7 @@ class GitHubFake(ServedFake):
                     "created_at": p["created_at"],
                     "updated_at": p["updated_at"],
                 }
-                rows.append((view, lambda p=p: payloads.pull_as_issue(p, self.world, links)))
+                rows.append((view, pull_of(p)))
         state = q.get("state", "open")
         if state != "all":
             rows = [r for r in rows if r[0]["state"] == state]

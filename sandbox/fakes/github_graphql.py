@@ -29,6 +29,7 @@ from typing import Any
 
 from graphql import (
     DocumentNode,
+    ExecutionResult,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
@@ -318,12 +319,14 @@ def run(
         variable_values=variables,
         operation_name=operation_name,
     )
+    if not isinstance(result, ExecutionResult):
+        raise TypeError("resolvers must be synchronous")
     out: JSON = {}
     if result.errors:
         errors = []
         for err in result.errors:
-            formatted = dict(err.formatted)
-            ext = formatted.pop("extensions", None) or {}
+            formatted: JSON = dict(err.formatted)
+            ext: JSON = dict(formatted.pop("extensions", None) or {})
             kind = ext.pop("type", None)
             if kind:
                 formatted = {"type": kind, **formatted}
@@ -519,7 +522,8 @@ def _review_decision(pull: Pull) -> str | None:
 
 def _cached_pull_node(pull: Pull, ctx: Context) -> JSON:
     key = ("gql_pull", pull["repo"], pull["number"], pull["updated_at"], id(pull))
-    return ctx.world.cached(key, lambda: pull_node(pull, ctx.world, ctx.html))  # type: ignore[no-any-return]
+    node: JSON = ctx.world.cached(key, lambda: pull_node(pull, ctx.world, ctx.html))
+    return node
 
 
 def _offset_connection(
@@ -651,7 +655,7 @@ def _resolve_pull_requests(
     indices = range(start, max(start, end))
     picked = [rows[n - 1 - i] if desc else rows[i] for i in indices]
     nodes = [_cached_pull_node(p, ctx) for p in picked]
-    cursors = [_encode_cursor([p[key_field], p["number"]]) for p in picked]  # type: ignore[literal-required]
+    cursors = [_encode_cursor([p[key_field], p["number"]]) for p in picked]  # type: ignore[literal-required,unused-ignore]
     return {
         "totalCount": n,
         "nodes": nodes,

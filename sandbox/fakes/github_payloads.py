@@ -106,6 +106,11 @@ _REPO_URL_TEMPLATES = {
 }
 
 
+def _repo_kind(world: WorldIndex, full_name: str) -> str:
+    repo = world.repos.get(full_name)
+    return repo["kind"] if repo else "product"
+
+
 def repository(full_name: str, world: WorldIndex, links: Links) -> JSON:
     owner, name = full_name.split("/", 1)
     rid = stable_id(f"repo:{full_name}")
@@ -119,7 +124,7 @@ def repository(full_name: str, world: WorldIndex, links: Links) -> JSON:
         "private": True,
         "owner": {**(user(owner, world, links) or {}), "type": "Organization"},
         "html_url": f"{links.html}/{full_name}",
-        "description": f"{name} ({world.repos.get(full_name, {}).get('kind', 'product')})",
+        "description": f"{name} ({_repo_kind(world, full_name)})",
         "fork": False,
         "url": api,
     }
@@ -290,8 +295,9 @@ def _pending_reviewers(pull: Pull) -> list[str]:
     pending: list[str] = []
     for event in pull["timeline"]:
         reviewer = event.get("reviewer")
-        requested = event["type"] == "REVIEW_REQUESTED" and reviewer
-        if requested and reviewer not in reviewed and reviewer not in pending:
+        if event["type"] != "REVIEW_REQUESTED" or reviewer is None:
+            continue
+        if reviewer not in reviewed and reviewer not in pending:
             pending.append(reviewer)
     return pending if pull["state"] == "OPEN" else []
 

@@ -144,7 +144,7 @@ class LocalServer:
         host: str = "127.0.0.1",
         port: int = 0,
         start_timeout: float = 10.0,
-        graceful_shutdown: float = 1.0,
+        graceful_shutdown: int = 1,
     ) -> None:
         self.app = app
         self.host = host

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from sandbox.fakes.github import GitHubFake
-from sandbox.fakes.server import LocalServer
+from sandbox.fakes.server import LocalServer, Receive, Scope, Send
 from tests.sandbox.world_factory import make_world
 
 REPO = "acme/payments"
@@ -217,10 +217,10 @@ def test_stats_count_by_endpoint(world: Path) -> None:
 
 
 def test_local_server_runs_any_asgi_app_and_stops() -> None:
-    async def app(scope: dict, receive: object, send: object) -> None:  # type: ignore[type-arg]
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
         assert scope["type"] == "http"
-        await send({"type": "http.response.start", "status": 200, "headers": []})  # type: ignore[operator]
-        await send({"type": "http.response.body", "body": b"hi"})  # type: ignore[operator]
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"hi"})
 
     server = LocalServer(app)
     with server as url:
