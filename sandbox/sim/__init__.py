@@ -1,7 +1,7 @@
 """A seeded simulator of an engineering org, written in the format of sandbox.world.
 
-    from sandbox.sim import simulate
-    summary = simulate(Path("world"), seed=7, scale="small")
+from sandbox.sim import simulate
+summary = simulate(Path("world"), seed=7, scale="small")
 """
 
 from sandbox.sim.api import DEFAULT_END, SCALE_TEAMS, SimSummary, simulate

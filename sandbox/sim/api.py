@@ -63,14 +63,14 @@ def simulate(
     span = make_span(end_at, weeks)
     world = build_world(seed, n_teams, span)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "org.json").write_text(json.dumps(world.org, sort_keys=True, ensure_ascii=False,
-                                             indent=1) + "\n", encoding="utf-8")
+    (out / "org.json").write_text(
+        json.dumps(world.org, sort_keys=True, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     planted = [p for t in world.teams for p in t.planted]
     (out / "ground_truth.json").write_text(
         json.dumps(planted, sort_keys=True, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
-    repos = sorted(((r.full_name, t, r) for t in world.teams for r in t.repos),
-                   key=lambda x: x[0])
+    repos = sorted(((r.full_name, t, r) for t in world.teams for r in t.repos), key=lambda x: x[0])
     projects = sorted(((t.tracker, t.tracker_key, t) for t in world.teams), key=lambda x: x[:2])
     total, done = len(repos) + len(projects), 0
     sink = Sink(out)

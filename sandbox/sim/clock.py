@@ -160,7 +160,7 @@ class Calendar:
         return self.at_local(day, min(late, DAY - 300))
 
 
-def _fixed(d: date, years: range, items: list[tuple[int, int]]) -> list[date]:
+def _fixed(years: range, items: list[tuple[int, int]]) -> list[date]:
     return [date(y, m, dd) for y in years for (m, dd) in items]
 
 
@@ -174,15 +174,15 @@ def public_holidays(tz: str, first: date, last: date) -> list[date]:
     """A few public holidays of the region a zone stands for (enough for realism, not a law)."""
     years = range(first.year, last.year + 1)
     if tz == "Europe/Berlin":
-        days = _fixed(first, years, [(1, 1), (5, 1), (10, 3), (12, 25), (12, 26)])
+        days = _fixed(years, [(1, 1), (5, 1), (10, 3), (12, 25), (12, 26)])
     elif tz.startswith("America/"):
-        days = _fixed(first, years, [(1, 1), (7, 4), (12, 25)])
+        days = _fixed(years, [(1, 1), (7, 4), (12, 25)])
         days += [_nth_weekday(y, 9, 0, 1) for y in years]  # Labor Day
         days += [_nth_weekday(y, 11, 3, 4) for y in years]  # Thanksgiving
     elif tz == "Asia/Kolkata":
-        days = _fixed(first, years, [(1, 26), (8, 15), (10, 2), (11, 9)])
+        days = _fixed(years, [(1, 26), (8, 15), (10, 2), (11, 9)])
     elif tz == "Australia/Sydney":
-        days = _fixed(first, years, [(1, 1), (1, 26), (4, 25), (12, 25), (12, 26)])
+        days = _fixed(years, [(1, 1), (1, 26), (4, 25), (12, 25), (12, 26)])
     else:
-        days = _fixed(first, years, [(1, 1), (12, 25)])
+        days = _fixed(years, [(1, 1), (12, 25)])
     return sorted(d for d in days if first <= d <= last)

@@ -28,17 +28,17 @@ _SLOT_DAYS = {
 
 def _next_slot(ctx: RepoCtx, m: float) -> float:
     """When the team next deploys something merged at `m`, by its cadence that week."""
-    rng, team = ctx.rng, ctx.team
+    team = ctx.team
     cadence = team.cadence_at(ctx.span.week_of(m))
     if cadence == "continuous":
-        return m + lognormal(rng, 20, 0.5) * _MIN
+        return m + lognormal(ctx.rng, 20, 0.5) * _MIN
     cal = team.cal
     assert cal is not None
     allowed = _SLOT_DAYS[cadence]
     day = cal.local_day(m)
     for d in range(day, day + 60):
         if d % 7 in allowed and cal.is_workday(d):
-            t = cal.at_local(d, 15 * HOUR + rng.uniform(0, HOUR))
+            t = cal.at_local(d, 15 * HOUR + (d * 2_654_435_761) % HOUR)  # one slot a day
             if t >= m:
                 return t
     return m + WEEK
@@ -61,8 +61,17 @@ def _incident(ctx: RepoCtx, t: float, urgency: str, cause: SimDeployment | None)
     responder = on_call(ctx, t)
     wait = lognormal(rng, 4, 0.8) * _MIN * (1 if _is_working(responder, t) else 3)
     title = rng.choice(names.INCIDENT_TITLES).format(svc=ctx.repo.service_name)
-    inc = SimIncident(t, title, ctx.repo.service_id, urgency, responder.pd_id, responder.login,
-                      t + 60 + wait, None, cause)
+    inc = SimIncident(
+        t,
+        title,
+        ctx.repo.service_id,
+        urgency,
+        responder.pd_id,
+        responder.login,
+        t + 60 + wait,
+        None,
+        cause,
+    )
     inc.issue = ctx.repo.host == "github" and rng.random() < 0.35
     return inc
 
@@ -99,12 +108,14 @@ def deploy_all(ctx: RepoCtx, pulls: list[SimPull]) -> tuple[list[SimDeployment],
         event = "push" if auto else "workflow_dispatch"
         if ctx.repo.staging and not hotfix:
             ts = max(newest.merged_at or m, cand - lognormal(rng, 30, 0.5) * _MIN) + 30
-            deployments.append(_deployment(ctx, ts, newest.merge_sha, "staging", creator, event,
-                                           "success"))
+            deployments.append(
+                _deployment(ctx, ts, newest.merge_sha, "staging", creator, event, "success")
+            )
         t = cand
         if rng.random() < 0.03:
-            deployments.append(_deployment(ctx, t, newest.merge_sha, "production", creator,
-                                           event, "failure"))
+            deployments.append(
+                _deployment(ctx, t, newest.merge_sha, "production", creator, event, "failure")
+            )
             t += lognormal(rng, 25, 0.5) * _MIN
         dep = _deployment(ctx, t, newest.merge_sha, "production", creator, event, "success")
         dep.shipped = len(batch)
@@ -115,8 +126,12 @@ def deploy_all(ctx: RepoCtx, pulls: list[SimPull]) -> tuple[list[SimDeployment],
                 p.incident.resolved = done + lognormal(rng, 6, 0.5) * _MIN
         humans = [p for p in batch if not p.is_bot and p.reverts is None]
         if humans and rng.random() < 1 - (1 - team.fail_q) ** len(humans):
-            inc = _incident(ctx, done + max(2.0, lognormal(rng, 40, 1.0)) * _MIN,
-                            "high" if rng.random() < 0.8 else "low", dep)
+            inc = _incident(
+                ctx,
+                done + max(2.0, lognormal(rng, 40, 1.0)) * _MIN,
+                "high" if rng.random() < 0.8 else "low",
+                dep,
+            )
             incidents.append(inc)
             if rng.random() < 0.5:
                 culprit = max(humans, key=lambda p: p.additions)
@@ -141,8 +156,9 @@ def deploy_all(ctx: RepoCtx, pulls: list[SimPull]) -> tuple[list[SimDeployment],
     return deployments, incidents
 
 
-def _deployment(ctx: RepoCtx, t: float, sha_: str, env: str, creator: str, event: str,
-                outcome: str) -> SimDeployment:
+def _deployment(
+    ctx: RepoCtx, t: float, sha_: str, env: str, creator: str, event: str, outcome: str
+) -> SimDeployment:
     rng = ctx.rng
     t1 = t + rng.uniform(5, 60)
     t2 = t1 + lognormal(rng, 4, 0.5) * _MIN
@@ -160,8 +176,15 @@ def issues_for(ctx: RepoCtx, incidents: list[SimIncident]) -> list[SimIssue]:
         if inc.issue:
             closed = inc.resolved + lognormal(rng, 2, 0.8) * DAY if inc.resolved else None
             sev = "sev1" if inc.urgency == "high" else "sev3"
-            out.append(SimIssue(inc.t + lognormal(rng, 15, 0.5) * _MIN, inc.responder_login,
-                                f"Incident: {inc.title}", ["incident", sev], closed))
+            out.append(
+                SimIssue(
+                    inc.t + lognormal(rng, 15, 0.5) * _MIN,
+                    inc.responder_login,
+                    f"Incident: {inc.title}",
+                    ["incident", sev],
+                    closed,
+                )
+            )
     for w in range(span.weeks + 1):
         for _ in range(poisson(rng, 0.6)):
             author = rng.choice(team.members)
@@ -170,6 +193,7 @@ def issues_for(ctx: RepoCtx, incidents: list[SimIncident]) -> list[SimIssue]:
             labels = weighted(rng, (["bug"], ["enhancement"], ["question"], []), (4, 3, 1, 2))
             topic = rng.choice(names.TOPICS)
             closed = t + lognormal(rng, 4, 1.2) * DAY if rng.random() < 0.6 else None
-            out.append(SimIssue(t, author.login, f"{topic.capitalize()} misbehaves", labels,
-                                closed))
+            out.append(
+                SimIssue(t, author.login, f"{topic.capitalize()} misbehaves", labels, closed)
+            )
     return out

@@ -45,8 +45,13 @@ class RepoCtx:
         people = [m for m in self.team.members if m.login != login]
         return people, [m.review_weight for m in people]
 
-    def pick_reviewers(self, author: str, n: int) -> list[Member]:
+    def pick_reviewers(self, author: str, n: int, t: float) -> list[Member]:
+        """Reviewers by the team's habits, skipping whoever is away that day."""
         people, weights = self.others(author)
+        away = [k for k, m in enumerate(people) if m.cal.local_day(t) in m.cal.days_off]
+        if len(away) < len(people):
+            for k in reversed(away):
+                del people[k], weights[k]
         chosen: list[Member] = []
         for _ in range(min(n, len(people))):
             m = weighted(self.rng, people, weights)
@@ -69,10 +74,7 @@ def human_pull(ctx: RepoCtx, author: Member, t_first: float) -> SimPull:
     topic = rng.choice(names.TOPICS)
     desc = f"{rng.choice(names.VERBS[kind])} {topic}"
     slug = topic.replace(" ", "-")
-    if rng.random() < 0.6:
-        title = f"{kind}: {desc}"
-    else:
-        title = desc[0].upper() + desc[1:]
+    title = f"{kind}: {desc}" if rng.random() < 0.6 else desc[0].upper() + desc[1:]
     if rng.random() < 0.65:
         head_ref = f"{kind}/{slug}"
     else:
@@ -116,16 +118,31 @@ def human_pull(ctx: RepoCtx, author: Member, t_first: float) -> SimPull:
     if p.draft:
         ready = cal.add_work(t_open, lognormal(rng, 3.0, 1.0) * HOUR)
         if rng.random() < 0.5:
-            p.commits.append(_commit(ctx, ready - rng.uniform(60, 1200), author.login, cal.tz,
-                                     "ready for review", share))
+            p.commits.append(
+                _commit(
+                    ctx,
+                    ready - rng.uniform(60, 1200),
+                    author.login,
+                    cal.tz,
+                    "ready for review",
+                    share,
+                )
+            )
         p.events.append((ready, "READY_FOR_REVIEW", author.login, ""))
-    p.runs.append(SimRun(t_open + 20, p.commits[-1].sha if not p.draft else p.commits[0].sha,
-                         head_ref, "pull_request"))
+    p.runs.append(
+        SimRun(
+            t_open + 20,
+            p.commits[-1].sha if not p.draft else p.commits[0].sha,
+            head_ref,
+            "pull_request",
+        )
+    )
     _bot_review(ctx, p, t_open)
     if p.draft and rng.random() < 0.12 and ready - t_open > 2 * HOUR:
-        peer = ctx.pick_reviewers(author.login, 1)[0]
-        p.reviews.append(SimReview(rng.uniform(t_open + HOUR, ready - HOUR), peer.login,
-                                   "COMMENTED"))
+        peer = ctx.pick_reviewers(author.login, 1, t_open)[0]
+        p.reviews.append(
+            SimReview(rng.uniform(t_open + HOUR, ready - HOUR), peer.login, "COMMENTED")
+        )
     _review_and_finish(ctx, p, author, ready, week)
     for k, c in enumerate(p.commits):  # spread the size over commits exactly
         c.additions = share if k < len(p.commits) - 1 else max(1, adds - share * k)
@@ -146,10 +163,10 @@ def _review_and_finish(ctx: RepoCtx, p: SimPull, author: Member, ready: float, w
     rng, team = ctx.rng, ctx.team
     stalled = rng.random() < team.stalled_share
     u = rng.random()
-    fate = "merge" if u < 0.88 else ("close" if u < 0.965 else "abandon")
-    if stalled and rng.random() < 0.3:
+    fate = "merge" if u < 0.9 else ("close" if u < 0.985 else "abandon")
+    if stalled and rng.random() < 0.4:
         fate = "abandon"
-    reviewers = ctx.pick_reviewers(author.login, 2 if rng.random() < 0.35 else 1)
+    reviewers = ctx.pick_reviewers(author.login, 2 if rng.random() < 0.35 else 1, ready)
     for r in reviewers:
         p.events.append((ready + 5, "REVIEW_REQUESTED", author.login, r.login))
     if fate == "abandon":
@@ -158,7 +175,7 @@ def _review_and_finish(ctx: RepoCtx, p: SimPull, author: Member, ready: float, w
         return
     pm = team.pickup_median(week)
     rr = team.pickup_wh * team.review_factor * 0.6
-    pick = lognormal(rng, 40.0, 0.8) if stalled else lognormal(rng, pm, 1.0)
+    pick = lognormal(rng, 50.0, 0.6) if stalled else lognormal(rng, pm, 1.0)
     r1 = reviewers[0]
     t = r1.cal.add_work(ready, pick * HOUR)
     state = weighted(rng, ("APPROVED", "CHANGES_REQUESTED", "COMMENTED"), (55, 27, 18))
@@ -248,8 +265,9 @@ def bot_pull(ctx: RepoCtx, bot: str, t: float) -> SimPull:
         return p
     r = weighted(rng, people, weights)
     p.events.append((t + 2, "REVIEW_REQUESTED", bot, r.login))
-    tr = r.cal.add_work(t, lognormal(rng, ctx.team.pickup_median(ctx.span.week_of(t)) * 1.8,
-                                     1.1) * HOUR)
+    tr = r.cal.add_work(
+        t, lognormal(rng, ctx.team.pickup_median(ctx.span.week_of(t)) * 1.8, 1.1) * HOUR
+    )
     p.reviews.append(SimReview(tr, r.login, "APPROVED"))
     _merge(ctx, p, r.login, r.cal.add_work(tr, lognormal(rng, 0.2, 1.0) * HOUR))
     return p
@@ -264,12 +282,20 @@ def revert_pull(ctx: RepoCtx, original: SimPull, t: float, actor: Member) -> Sim
     rng = ctx.rng
     title = f'Revert "{original.title}"'
     p = SimPull(t, actor.login, False, title, "", "", [], False, reverts=original)
-    p.commits.append(_commit(ctx, t - rng.uniform(60, 300), actor.login, actor.cal.tz, title,
-                             max(1, original.deletions)))
+    p.commits.append(
+        _commit(
+            ctx,
+            t - rng.uniform(60, 300),
+            actor.login,
+            actor.cal.tz,
+            title,
+            max(1, original.deletions),
+        )
+    )
     p.additions, p.deletions = p.commits[0].additions, original.additions
     p.changed_files = original.changed_files
     p.runs.append(SimRun(t + 20, p.commits[0].sha, "", "pull_request"))
-    reviewer = ctx.pick_reviewers(actor.login, 1)[0]
+    reviewer = ctx.pick_reviewers(actor.login, 1, t)[0]
     p.events.append((t + 5, "REVIEW_REQUESTED", actor.login, reviewer.login))
     tr = t + lognormal(rng, 10, 0.6) * _MINUTE
     p.reviews.append(SimReview(tr, reviewer.login, "APPROVED"))

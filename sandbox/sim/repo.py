@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.sim.clock import WEEK, HOUR, Span
+from sandbox.sim.clock import HOUR, WEEK, Span
 from sandbox.sim.delivery import deploy_all, issues_for
 from sandbox.sim.model import SimIssue, SimPull, SimRun
 from sandbox.sim.output import Sink
@@ -20,8 +20,9 @@ from sandbox.sim.serialize import (
 )
 
 
-def simulate_repo(seed: int, team: TeamSpec, repo: RepoSpec, repo_index: int, span: Span,
-                  sink: Sink) -> None:
+def simulate_repo(
+    seed: int, team: TeamSpec, repo: RepoSpec, repo_index: int, span: Span, sink: Sink
+) -> None:
     rng = rng_for(seed, "repo", repo.full_name)
     ctx = RepoCtx(team=team, repo=repo, span=span, rng=rng)
     pulls = _pulls(ctx)
@@ -39,8 +40,10 @@ def simulate_repo(seed: int, team: TeamSpec, repo: RepoSpec, repo_index: int, sp
         sink.write("pulls" if github else "gitlab_mrs", pull_json(name, p, end, ids))
     for d in deployments:
         if d.t <= end:
-            sink.write("deployments" if github else "gitlab_deployments",
-                       deployment_json(name, d, end, ids))
+            sink.write(
+                "deployments" if github else "gitlab_deployments",
+                deployment_json(name, d, end, ids),
+            )
     for inc in sorted(incidents, key=lambda i: i.t):
         if inc.t <= end:
             sink.spill_incident(span.week_of(inc.t), dict(incident_json(inc, end, ids)))
@@ -54,8 +57,7 @@ def simulate_repo(seed: int, team: TeamSpec, repo: RepoSpec, repo_index: int, sp
             runs.append(SimRun(d.t - 20, d.sha, "main", d.event, "Deploy", last_t, conclusion))
     runs.sort(key=lambda r: (r.t, r.sha, r.name))
     for r in runs:
-        sink.write("workflow_runs",
-                   run_json(name, r, ids.next("run", 5_000_000_000), end, rng))
+        sink.write("workflow_runs", run_json(name, r, ids.next("run", 5_000_000_000), end, rng))
     minor = rng.randint(0, 40)
     last_week = -1
     for d in deployments:

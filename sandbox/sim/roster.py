@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from sandbox.sim import names
-from sandbox.sim.clock import DAY, HOUR, Calendar, OffsetTable, Span, public_holidays
+from sandbox.sim.clock import DAY, HOUR, Calendar, OffsetTable, Span, public_holidays, utc
 from sandbox.sim.rand import base36, hex_id, lognormal, rng_for, uuid_from, weighted
 from sandbox.world import Org, Person, Planted, Repo, Team
 
@@ -102,6 +102,7 @@ class TeamSpec:
     members: list[Member] = field(default_factory=list)
     planted: list[Planted] = field(default_factory=list)
     cal: Calendar | None = None  # the team's own calendar (deploy slots)
+    weeks: int = 26  # length of the simulated span
 
     def pickup_median(self, week: int) -> float:
         factor = 1.0
@@ -112,7 +113,7 @@ class TeamSpec:
     def after_hours(self, week: int) -> float:
         if self.creep_week is None or week < self.creep_week:
             return self.after_hours_base
-        total = 26 if self.creep_week is None else max(1, self._weeks - self.creep_week)
+        total = max(1, self.weeks - self.creep_week)
         frac = min(1.0, (week - self.creep_week + 1) / total)
         return self.after_hours_base + frac * (self.creep_to - self.after_hours_base)
 
@@ -120,8 +121,6 @@ class TeamSpec:
         if self.batching_week is not None and week >= self.batching_week:
             return "weekly"
         return self.cadence
-
-    _weeks: int = 26
 
 
 def team_code(i: int) -> str:
@@ -141,18 +140,51 @@ def _ascii(s: str) -> str:
 
 _DESIGNED: tuple[dict[str, object], ...] = (
     {"kind": "product", "size": 6, "tz": "Europe/Berlin", "tracker": "jira", "plant": "healthy"},
-    {"kind": "product", "size": 6, "tz": "Europe/Berlin", "tracker": "jira",
-     "plant": "review_bottleneck"},
-    {"kind": "product", "size": 6, "tz": "Europe/Berlin", "tracker": "linear",
-     "plant": "after_hours_creep"},
-    {"kind": "platform", "size": 7, "tz": "Asia/Shanghai", "tracker": "jira", "zh": True,
-     "plant": "review_load_concentration"},
-    {"kind": "infrastructure", "size": 5, "tz": "Asia/Kolkata", "tracker": "linear",
-     "plant": "cfr_batching", "gitlab": 0},
-    {"kind": "legacy", "size": 4, "tz": "America/Los_Angeles", "tracker": "jira",
-     "plant": "stalled_prs", "gitlab": 0},
-    {"kind": "product", "size": 3, "tz": "Australia/Sydney", "tracker": "linear",
-     "plant": "process_change"},
+    {
+        "kind": "product",
+        "size": 6,
+        "tz": "Europe/Berlin",
+        "tracker": "jira",
+        "plant": "review_bottleneck",
+    },
+    {
+        "kind": "product",
+        "size": 6,
+        "tz": "Europe/Berlin",
+        "tracker": "linear",
+        "plant": "after_hours_creep",
+    },
+    {
+        "kind": "platform",
+        "size": 7,
+        "tz": "Asia/Shanghai",
+        "tracker": "jira",
+        "zh": True,
+        "plant": "review_load_concentration",
+    },
+    {
+        "kind": "infrastructure",
+        "size": 5,
+        "tz": "Asia/Kolkata",
+        "tracker": "linear",
+        "plant": "cfr_batching",
+        "gitlab": 0,
+    },
+    {
+        "kind": "legacy",
+        "size": 4,
+        "tz": "America/Los_Angeles",
+        "tracker": "jira",
+        "plant": "stalled_prs",
+        "gitlab": 0,
+    },
+    {
+        "kind": "product",
+        "size": 3,
+        "tz": "Australia/Sydney",
+        "tracker": "linear",
+        "plant": "process_change",
+    },
 )
 
 
@@ -161,7 +193,6 @@ def _team_spec(i: int, seed: int, span: Span) -> TeamSpec:
     code = team_code(i)
     dom, key = names.DOMAINS[i % len(names.DOMAINS)]
     gen = i // len(names.DOMAINS)
-    domain = dom if gen == 0 else f"{dom}{gen + 1}"
     tkey = key if gen == 0 else f"{key}{gen + 1}"
     design = _DESIGNED[i] if i < len(_DESIGNED) else None
     if design is not None:
@@ -179,7 +210,7 @@ def _team_spec(i: int, seed: int, span: Span) -> TeamSpec:
         index=i,
         slug=f"team-{code.lower()}",
         code=code,
-        name=domain.replace("2", " 2").title() if gen else domain.title(),
+        name=dom.title() + (f" {gen + 1}" if gen else ""),
         kind=kind,
         tz=tz,
         work_start=9,
@@ -197,8 +228,7 @@ def _team_spec(i: int, seed: int, span: Span) -> TeamSpec:
         fail_q=0.015 if peer else rng.uniform(0.012, 0.03),
         bot_reviewer="sonarcloud[bot]" if i % 3 == 1 else "github-actions[bot]",
     )
-    team.name = f"{dom.title()}" + (f" {gen + 1}" if gen else "")
-    team._weeks = span.weeks
+    team.weeks = span.weeks
     if plant is not None:
         _plant(team, plant, span, rng)
     return team
@@ -228,7 +258,7 @@ def _plant(team: TeamSpec, kind: str, span: Span, rng: random.Random) -> None:
         note = "two people are asked for (and give) about three quarters of all reviews"
     elif kind == "cfr_batching":
         week = max(1, round(span.weeks * 0.5))
-        team.cadence, team.batching_week = "daily", week
+        team.cadence, team.batching_week, team.fail_q = "daily", week, 0.035
         magnitude = 5.0
         note = (
             "deployments go from daily to weekly (about 5x rarer and bigger); each shipped PR "
@@ -299,8 +329,9 @@ def build_world(seed: int, n_teams: int, span: Span) -> World:
         plant_kind = spec.planted[0]["kind"] if spec.planted else None
         size = _size(i, rng, plant_kind)
         workdays = (True, True, True, True, True, False, False)
-        spec.cal = Calendar(table(spec.tz), spec.work_start * HOUR, spec.work_end * HOUR,
-                            workdays, hol(spec.tz))
+        spec.cal = Calendar(
+            table(spec.tz), spec.work_start * HOUR, spec.work_end * HOUR, workdays, hol(spec.tz)
+        )
         for m in range(size):
             first_name = rng.choice(names.FIRST_NAMES)
             last_name = rng.choice(names.LAST_NAMES)
@@ -368,13 +399,16 @@ def build_world(seed: int, n_teams: int, span: Span) -> World:
             elif r < 0.8:
                 bot = "renovate[bot]"
             spec.repos.append(
-                RepoSpec(full, kind, host, weight, bot, kind == "product", sid, f"{domain}-{suffix}")
+                RepoSpec(
+                    full, kind, host, weight, bot, kind == "product", sid, f"{domain}-{suffix}"
+                )
             )
             repos.append(
                 Repo(full_name=full, kind=kind, team=spec.slug, default_branch="main", host=host)  # type: ignore[typeddict-item]
             )
-            services.append({"id": sid, "name": f"{domain}-{suffix}", "team": spec.slug,
-                             "repo": full})
+            services.append(
+                {"id": sid, "name": f"{domain}-{suffix}", "team": spec.slug, "repo": full}
+            )
         leads = [f"U0{spec.code}LEAD{team_code(k)}" for k in range(1 if size < 9 else 2)]
         org_teams.append(
             Team(
@@ -414,19 +448,13 @@ def build_world(seed: int, n_teams: int, span: Span) -> World:
         name=names.ORG_NAME,
         seed=seed,
         start=span.start_date.isoformat(),
-        end=_utc_end(span),
+        end=utc(span.end),
         teams=org_teams,
         people=people,
         repos=sorted(repos, key=lambda r: r["full_name"]),
         services=services,
     )
     return World(org=org, teams=teams)
-
-
-def _utc_end(span: Span) -> str:
-    from sandbox.sim.clock import utc
-
-    return utc(span.end)
 
 
 __all__ = ["BOTS", "DAY", "Member", "RepoSpec", "TeamSpec", "World", "build_world"]

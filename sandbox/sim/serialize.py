@@ -57,7 +57,9 @@ def pull_json(repo: str, p: SimPull, end: float, ids: Ids) -> Pull:
             elif kind == "REOPENED":
                 state, closed_at = "OPEN", None
     times = [p.created, *(c.t for c in commits), *(r.t for r in reviews), *(e[0] for e in events)]
-    times += [r.dismissed_at for r in reviews if r.dismissed_at is not None and r.dismissed_at <= end]
+    times += [
+        r.dismissed_at for r in reviews if r.dismissed_at is not None and r.dismissed_at <= end
+    ]
     timeline: list[TimelineEvent] = []
     for t, kind, actor, reviewer in events:
         ev = TimelineEvent(type=kind, at=utc(t), actor=actor)  # type: ignore[typeddict-item]
@@ -218,8 +220,9 @@ def incident_json(inc: SimIncident, end: float, ids: Ids) -> PdIncident:
     for k, (t, kind, agent) in enumerate(steps):
         if t > end:
             break
-        entry = PdLogEntry(id=f"R{base36(ids.repo_index * 100_000 + n * 10 + k, 7)}", type=kind,
-                           created_at=utc(t))
+        entry = PdLogEntry(
+            id=f"R{base36(ids.repo_index * 100_000 + n * 10 + k, 7)}", type=kind, created_at=utc(t)
+        )
         if agent is not None:
             entry["agent"] = agent
         entries.append(entry)

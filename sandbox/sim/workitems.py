@@ -44,9 +44,21 @@ def work_items(seed: int, team: TeamSpec, span: Span) -> list[WorkItem]:
             kind = weighted(rng, ("Story", "Bug", "Task", "Spike"), (45, 25, 25, 5))
             labels = sorted(set(rng.sample(_LABELS, weighted(rng, (0, 1, 2), (4, 4, 2)))))
             steps = _flow(rng, t, assignee, kind == "Bug")
-            item = _item(span, "jira", f"{team.tracker_key}-{n}", str(10000 + team.index * 100000 + n),
-                         team.tracker_key, kind, labels, t, assignee, assignee.jira_id, steps,
-                         names_, _CATEGORY)
+            item = _item(
+                span,
+                "jira",
+                f"{team.tracker_key}-{n}",
+                str(10000 + team.index * 100000 + n),
+                team.tracker_key,
+                kind,
+                labels,
+                t,
+                assignee,
+                assignee.jira_id,
+                steps,
+                names_,
+                _CATEGORY,
+            )
         else:
             label = weighted(rng, ("Bug", "Feature", "Improvement", ""), (3, 4, 2, 1))
             steps = _flow(rng, t, assignee, label == "Bug")
@@ -55,10 +67,22 @@ def work_items(seed: int, team: TeamSpec, span: Span) -> list[WorkItem]:
             if backlog and steps:  # groomed from the backlog shortly before work starts
                 groomed = max(t + 60, steps[0][0] - rng.uniform(600, 4 * HOUR))
                 steps.insert(0, (groomed, 0))
-            item = _item(span, "linear", f"{team.tracker_key}-{n}", uuid_from(rng),
-                         team.tracker_key, label or "Issue", [label] if label else [], t,
-                         assignee, assignee.linear_id, steps, lin_names, _CATEGORY,
-                         initial="Backlog" if backlog else None)
+            item = _item(
+                span,
+                "linear",
+                f"{team.tracker_key}-{n}",
+                uuid_from(rng),
+                team.tracker_key,
+                label or "Issue",
+                [label] if label else [],
+                t,
+                assignee,
+                assignee.linear_id,
+                steps,
+                lin_names,
+                _CATEGORY,
+                initial="Backlog" if backlog else None,
+            )
         items.append(item)
     return items
 
@@ -114,8 +138,9 @@ def _item(
         name = status_names[idx]
         if current == name:
             continue
-        transitions.append(StatusChange(at=utc(t), author=account, from_status=current,
-                                        to_status=name))
+        transitions.append(
+            StatusChange(at=utc(t), author=account, from_status=current, to_status=name)
+        )
         current, cat, last = name, category[idx], t
         resolved = t if cat == "done" else None
     started = bool(transitions)
