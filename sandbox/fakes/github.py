@@ -566,7 +566,10 @@ class GitHubFake(ServedFake):
                 budget.refresh(now)
                 resources[name] = budget.snapshot()
             headers = self.budgets["core"].headers()
-        return _json(200, {"resources": resources, "rate": resources["core"]}, headers)
+        body = _dump({"resources": resources, "rate": resources["core"]})
+        headers.update(_COMMON)
+        headers["etag"] = etag_of(body)
+        return Response(body, status_code=200, headers=headers, media_type=_JSON_TYPE)
 
     async def _graphql_endpoint(self, request: Request) -> Response:
         docs = "https://docs.github.com/graphql"
@@ -651,3 +654,35 @@ def _json(status: int, body: Any, headers: dict[str, str]) -> Response:
 
 def _base_url(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m sandbox.fakes.github WORLD_DIR [--faults SPEC]`: serve until Ctrl-C."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("world_dir", type=Path)
+    parser.add_argument("--faults", default=None, help='e.g. "5xx:0.1,slow:0.05:2.0"')
+    parser.add_argument("--rate-limit", type=int, default=5000)
+    parser.add_argument("--token", default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    fake = GitHubFake(
+        args.world_dir,
+        faults=args.faults,
+        rate_limit=args.rate_limit,
+        token=args.token,
+        seed=args.seed,
+    )
+    with fake:
+        print(f"GitHub fake on {fake.base_url} (REST) and {fake.base_url}/graphql", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

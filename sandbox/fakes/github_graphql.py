@@ -206,6 +206,11 @@ def analyze(
     if not operations:
         return result
     op = operations[0]
+    variables = dict(variables or {})
+    for definition in op.variable_definitions or ():
+        name = definition.variable.name.value
+        if name not in variables and definition.default_value is not None:
+            variables[name] = value_from_ast_untyped(definition.default_value)
     root = schema.get_root_type(op.operation)
     if root is None:
         return result

@@ -176,6 +176,15 @@ def test_unknown_argument_and_missing_pagination_are_rejected(fake: GitHubFake) 
     assert too_big["errors"][0]["type"] == "EXCESSIVE_PAGINATION"
 
 
+def test_page_size_from_a_variable_default_counts(fake: GitHubFake) -> None:
+    query = """query($n: Int = 100) { rateLimit { cost }
+      repository(owner: "acme", name: "payments") {
+        pullRequests(first: $n) { nodes { commits(first: $n) { totalCount } } } } }"""
+    body = _post(fake, query).json()
+    assert "errors" not in body
+    assert body["data"]["rateLimit"]["cost"] == 1  # (1 + 100) / 100
+
+
 def test_unknown_repository_is_not_found(fake: GitHubFake) -> None:
     body = _post(fake, '{ repository(owner: "acme", name: "nope") { name } }').json()
     assert body["data"] == {"repository": None}
