@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import threading
 from bisect import bisect_left, bisect_right
@@ -59,14 +58,10 @@ _schemas: dict[Path, GraphQLSchema] = {}
 
 
 def default_schema_path() -> Path:
-    """$METRICS_BOT_GITHUB_SCHEMA, else shared/ beside the repository, else /work/shared."""
-    env = os.environ.get("METRICS_BOT_GITHUB_SCHEMA")
-    if env:
-        return Path(env)
-    beside_repo = Path(__file__).resolve().parents[3] / "shared/schemas/github-schema.graphql"
-    if beside_repo.exists():
-        return beside_repo
-    return Path("/work/shared/schemas/github-schema.graphql")
+    """GitHub's schema as shipped in sandbox/schemas (a copy of shared/schemas)."""
+    from sandbox.schemas import schema_path
+
+    return schema_path("github-schema.graphql")
 
 
 def github_schema(path: Path | None = None) -> GraphQLSchema:
