@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -87,18 +88,36 @@ class RetryPolicy:
 
 
 @dataclass
+class Budget:
+    """What an API says is left of one rate-limit resource (GitHub: "core", "graphql")."""
+
+    limit: int | None = None
+    remaining: int | None = None
+    reset: datetime | None = None
+
+
+@dataclass
 class HttpStats:
-    """Counters the runner turns into the sync report."""
+    """Counters the runner turns into the sync report, and the rate budgets seen."""
 
     requests: int = 0
     retries: int = 0
     not_modified: int = 0
     malformed: int = 0
     waited_seconds: float = 0.0
-    rate_limit: int | None = None
-    rate_remaining: int | None = None
-    rate_reset: datetime | None = None
+    budgets: dict[str, Budget] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rate_remaining(self) -> int | None:
+        """The scarcest budget left (what a progress bar should show)."""
+        known = [b.remaining for b in self.budgets.values() if b.remaining is not None]
+        return min(known) if known else None
+
+    @property
+    def rate_reset(self) -> datetime | None:
+        known = [b.reset for b in self.budgets.values() if b.reset is not None]
+        return max(known) if known else None
 
 
 @dataclass(frozen=True)
@@ -173,8 +192,9 @@ class HttpPolicy:
         if etag:
             send_headers["If-None-Match"] = etag
         attempt = 0
+        budget = self.budget_for(url)
         while True:
-            self._pace()
+            self._pace(budget)
             self.stats.requests += 1
             log.debug("%s %s", method, url)
             try:
@@ -189,10 +209,11 @@ class HttpPolicy:
             except (httpx.TransportError, httpx.TimeoutException) as exc:
                 attempt = self._retry_or_raise(attempt, f"{type(exc).__name__} on {url}", url)
                 continue
-            self._read_rate_headers(resp.headers)
-            wait = self._rate_limited_wait(resp)
+            self._read_rate_headers(resp.headers, budget)
+            wait = self._rate_limited_wait(resp, budget)
             if wait is not None:
                 self._wait(wait)
+                self.stats.retries += 1
                 continue
             if resp.status_code == 304:
                 self.stats.not_modified += 1
@@ -212,12 +233,13 @@ class HttpPolicy:
                 continue
             return ApiResponse(resp.status_code, str(resp.url), resp.headers, data)
 
-    def note_rate_limit(self, remaining: int | None, reset_at: datetime | None) -> None:
+    def note_rate_limit(self, url: str, remaining: int | None, reset_at: datetime | None) -> None:
         """Record a budget reported in a body (GraphQL `rateLimit`), not only in headers."""
+        budget = self.budget_for(url)
         if remaining is not None:
-            self.stats.rate_remaining = remaining
+            budget.remaining = remaining
         if reset_at is not None:
-            self.stats.rate_reset = reset_at
+            budget.reset = reset_at
 
     def backoff(self, attempt: int, reason: str, url: str) -> int:
         """Sleep before retry number `attempt + 1`, or raise when retries are used up."""
@@ -229,48 +251,55 @@ class HttpPolicy:
 
     # --- rate limits ----------------------------------------------------------------------
 
-    def _read_rate_headers(self, headers: httpx.Headers) -> None:
+    def budget_for(self, url: str) -> Budget:
+        """The budget a URL draws on: GitHub's GraphQL has its own, everything else "core"."""
+        path = urlsplit(url).path.rstrip("/")
+        resource = "graphql" if path.endswith("/graphql") else "core"
+        return self.stats.budgets.setdefault(resource, Budget())
+
+    def _read_rate_headers(self, headers: httpx.Headers, budget: Budget) -> None:
         limit = _int(headers.get("x-ratelimit-limit"))
         remaining = _int(headers.get("x-ratelimit-remaining"))
         reset = _int(headers.get("x-ratelimit-reset"))
         if limit is not None:
-            self.stats.rate_limit = limit
+            budget.limit = limit
         if remaining is not None:
-            self.stats.rate_remaining = remaining
+            budget.remaining = remaining
         if reset is not None:
-            self.stats.rate_reset = _epoch(reset)
+            budget.reset = _epoch(reset)
 
-    def _rate_limited_wait(self, resp: httpx.Response) -> float | None:
+    def _rate_limited_wait(self, resp: httpx.Response, budget: Budget) -> float | None:
         """Seconds to wait when `resp` says "slow down"; None when it is a normal answer."""
         if resp.status_code not in (403, 429):
             return None
         retry_after = _retry_after_seconds(resp.headers.get("retry-after"), self.clock())
         if retry_after is not None:
             return retry_after
-        if resp.headers.get("x-ratelimit-remaining") == "0" and self.stats.rate_reset:
-            return max(1.0, (self.stats.rate_reset - self.clock()).total_seconds() + 1)
+        if resp.headers.get("x-ratelimit-remaining") == "0" and budget.reset:
+            return max(1.0, (budget.reset - self.clock()).total_seconds() + 1)
         if resp.status_code == 429 or "rate limit" in resp.text.lower():
             return self.policy.secondary_wait
         return None
 
-    def _pace(self) -> None:
+    def _pace(self, budget: Budget) -> None:
         """Before a request: wait for the reset when the budget is spent, pace when it is low."""
-        remaining, reset = self.stats.rate_remaining, self.stats.rate_reset
+        remaining, reset = budget.remaining, budget.reset
         if remaining is None or reset is None:
             return
         now = self.clock()
         seconds_left = (reset - now).total_seconds()
         if seconds_left <= 0:
-            self.stats.rate_remaining = None  # the window rolled over; the next answer tells
+            budget.remaining = None  # the window rolled over; the next answer tells
             return
-        if remaining <= self.policy.reserve:
+        limit = budget.limit or 5000
+        reserve = min(self.policy.reserve, limit // 10)  # small budgets keep a small reserve
+        if remaining <= reserve:
             self._wait(seconds_left + 1, reset + timedelta(seconds=1))
-            self.stats.rate_remaining = None
+            budget.remaining = None
             return
-        limit = self.stats.rate_limit or 5000
         if remaining < limit * self.policy.slow_below_fraction:
             # Spread what is left over the window so we never hit the wall.
-            self._wait(seconds_left / max(1, remaining - self.policy.reserve))
+            self._wait(seconds_left / max(1, remaining - reserve))
 
     def _wait(self, seconds: float, resume_at: datetime | None = None) -> None:
         if seconds > self.policy.max_wait_seconds:

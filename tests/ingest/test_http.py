@@ -100,7 +100,7 @@ def test_retries_5xx_and_connection_errors_with_growing_jittered_backoff() -> No
 def test_gives_up_after_max_retries_with_the_reason() -> None:
     t = FakeTime()
     http, seen = make_policy(sequence(httpx.Response(503)), t, max_retries=2)
-    with pytest.raises(IngestHTTPError, match="HTTP 503.*giving up after 3 attempts"):
+    with pytest.raises(IngestHTTPError, match=r"HTTP 503.*giving up after 3 attempts"):
         http.request("GET", "https://api.test/x")
     assert len(seen) == 3
 

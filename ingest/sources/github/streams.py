@@ -112,10 +112,12 @@ def graphql_data(response: ApiResponse, ctx: StreamContext) -> dict[str, Any]:
     rate = (body.get("data") or {}).get("rateLimit") or {}
     reset = nm.parse_instant(rate.get("resetAt"))
     if rate:
-        ctx.http.note_rate_limit(rate.get("remaining"), reset)
+        ctx.http.note_rate_limit(response.url, rate.get("remaining"), reset)
     for error in errors:
         if error.get("type") == "RATE_LIMITED":
-            raise RetryPage("GraphQL rate limit", resume_at=reset or ctx.http.stats.rate_reset)
+            raise RetryPage(
+                "GraphQL rate limit", resume_at=reset or ctx.http.budget_for(response.url).reset
+            )
     data = body.get("data")
     if not isinstance(data, dict):
         messages = "; ".join(str(e.get("message")) for e in errors) or "no data"
