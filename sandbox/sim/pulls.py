@@ -111,7 +111,7 @@ def human_pull(ctx: RepoCtx, author: Member, t_first: float) -> SimPull:
     t_open = max(t_open, times[-1] + rng.uniform(60, 900))
     share = max(1, adds // n_commits)
     for k, t in enumerate(times):
-        msg = title if k == 0 else rng.choice(("wip", "address review", "fix tests", "tidy up"))
+        msg = title if k == 0 else rng.choice(("wip", "more tests", "fix tests", "tidy up"))
         p.commits.append(_commit(ctx, t, author.login, cal.tz, msg, share))
     p.created = t_open
     ready = t_open

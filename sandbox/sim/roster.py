@@ -218,7 +218,7 @@ def _team_spec(i: int, seed: int, span: Span) -> TeamSpec:
         tracker=tracker,
         tracker_key=tkey,
         zh_statuses=bool(design.get("zh")) if design else False,
-        pr_rate=4.5 if peer else lognormal(rng, 4.3, 0.2),
+        pr_rate=4.5 if peer else lognormal(rng, 4.8, 0.2),
         pickup_wh=3.0 if peer else lognormal(rng, 3.2, 0.25),
         review_factor=1.0,
         stalled_share=0.02,
@@ -287,7 +287,7 @@ def _size(i: int, rng: random.Random, plant_kind: str | None) -> int:
     if i < len(_DESIGNED):
         return int(_DESIGNED[i]["size"])  # type: ignore[call-overload]
     low = 5 if plant_kind in ("after_hours_creep", "review_load_concentration") else 3
-    return max(low, weighted(rng, range(3, 13), (3, 5, 8, 9, 9, 8, 6, 4, 3, 2)))
+    return max(low, weighted(rng, range(3, 13), (2, 3, 5, 7, 9, 10, 9, 7, 5, 4)))
 
 
 @dataclass(slots=True)
