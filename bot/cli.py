@@ -41,9 +41,7 @@ def load_runtime(ctx: click.Context) -> Runtime:
     try:
         return Runtime.load(path)
     except ConfigError as exc:
-        click.secho(
-            f"{len(exc.problems)} problem(s) in the configuration:", fg="red", err=True
-        )
+        click.secho(f"{len(exc.problems)} problem(s) in the configuration:", fg="red", err=True)
         for problem in exc.problems:
             click.echo(f"  {problem}", err=True)
         sys.exit(EXIT_USAGE)
@@ -126,7 +124,12 @@ def simulate(seed: int, teams: int | None, weeks: int, scale: str, out: Path) ->
         not_built("the simulator", 3)
     with progress_bar("simulating") as advance:
         summary = run_simulation(
-            out, seed=seed, teams=teams, weeks=weeks, scale=scale, progress=advance  # type: ignore[arg-type]
+            out,
+            seed=seed,
+            teams=teams,
+            weeks=weeks,
+            scale=scale,
+            progress=advance,  # type: ignore[arg-type]
         )
     click.echo(f"wrote {out}: {summary}")
 
@@ -142,14 +145,20 @@ def sandbox(directory: Path, faults: str) -> None:
 
 
 @main.command()
-@click.option("--dir", "directory", type=click.Path(path_type=Path), default=Path("demo"),
-              show_default=True, help="Where to leave the demo's config, database and digests.")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path),
+    default=Path("demo"),
+    show_default=True,
+    help="Where to leave the demo's config, database and digests.",
+)
 @click.option("--seed", default=7, show_default=True, help="Seed of the simulated org.")
 def demo(directory: Path, seed: int) -> None:
     """Run the whole path on a simulated org: fakes, ingest, analytics, digests."""
     from bot.demo import run_demo
 
-    run_demo(directory, seed=seed)
+    sys.exit(run_demo(directory, seed=seed))
 
 
 # --- ingest ---------------------------------------------------------------------------------
@@ -157,8 +166,12 @@ def demo(directory: Path, seed: int) -> None:
 
 @main.command()
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Re-read from this date instead of the saved cursor.")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Re-read from this date instead of the saved cursor.",
+)
 @click.pass_context
 @handles_expected_errors
 def ingest(ctx: click.Context, sources: tuple[str, ...], since: datetime | None) -> None:
@@ -176,17 +189,38 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], since: datetime | None)
 @main.command()
 @click.argument("metric")
 @click.argument("team")
-@click.option("--period", default="4w", show_default=True,
-              help="Window ending now: 4w, 30d, or START..END (YYYY-MM-DD).")
-@click.option("--clock", type=click.Choice(["working", "wall"]), default="working",
-              show_default=True, help="Count waits in working hours or wall-clock time.")
-@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
-              default=None, help="Evaluate as of this UTC instant (default: now).")
+@click.option(
+    "--period",
+    default="4w",
+    show_default=True,
+    help="Window ending now: 4w, 30d, or START..END (YYYY-MM-DD).",
+)
+@click.option(
+    "--clock",
+    type=click.Choice(["working", "wall"]),
+    default="working",
+    show_default=True,
+    help="Count waits in working hours or wall-clock time.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+    default=None,
+    help="Evaluate as of this UTC instant (default: now).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context
 @handles_expected_errors
-def query(ctx: click.Context, metric: str, team: str, period: str, clock: str,
-          as_of: datetime | None, as_json: bool) -> None:
+def query(
+    ctx: click.Context,
+    metric: str,
+    team: str,
+    period: str,
+    clock: str,
+    as_of: datetime | None,
+    as_json: bool,
+) -> None:
     """Answer one metric for one team, with how it was computed."""
     from bot.answers import QueryError, answer_metric, render_text
 
