@@ -1,0 +1,150 @@
+"""Typed, frozen inputs the application shell builds from the YAML config.
+
+Analytics never reads configuration or the environment itself: the shell parses the config
+once and passes these values down (DESIGN.md, "The shape").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from zoneinfo import ZoneInfo
+
+MIN_GROUP_SIZE = 5
+"""People-based figures need at least this many people; configurable upward, never below."""
+
+
+@dataclass(frozen=True)
+class RepoInfo:
+    """A repository owned by a team; `path_prefixes` non-empty means a shared monorepo where
+    the team owns only those paths (as a CODEOWNERS file would say)."""
+
+    full_name: str
+    kind: str = "product"
+    path_prefixes: tuple[str, ...] = ()
+
+    @property
+    def is_monorepo_share(self) -> bool:
+        return bool(self.path_prefixes)
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Working days (ISO weekday numbers, 1 = Monday) and hours in one time zone."""
+
+    tz: str = "UTC"
+    working_days: tuple[int, ...] = (1, 2, 3, 4, 5)
+    work_start: time = time(9, 0)
+    work_end: time = time(17, 0)
+
+    def __post_init__(self) -> None:
+        ZoneInfo(self.tz)  # raises for an unknown zone
+        if not set(self.working_days) <= set(range(1, 8)):
+            raise ValueError(f"working_days must be ISO weekdays 1..7, got {self.working_days}")
+        if self.work_end <= self.work_start:
+            raise ValueError("work_end must be after work_start (overnight shifts unsupported)")
+
+    @property
+    def day_seconds(self) -> float:
+        """Length of one working day in seconds."""
+        return _seconds(self.work_end) - _seconds(self.work_start)
+
+
+def _seconds(t: time) -> float:
+    return t.hour * 3600 + t.minute * 60 + t.second + t.microsecond / 1e6
+
+
+@dataclass(frozen=True)
+class TeamContext:
+    """One team as configured. `member_keys` are pseudonymous keys (store.people)."""
+
+    slug: str
+    name: str = ""
+    tz: str = "UTC"
+    working_days: tuple[int, ...] = (1, 2, 3, 4, 5)
+    work_start: time = time(9, 0)
+    work_end: time = time(17, 0)
+    member_keys: frozenset[str] = frozenset()
+    repos: tuple[RepoInfo, ...] = ()
+    services: tuple[str, ...] = ()
+    jira_projects: tuple[str, ...] = ()
+    linear_teams: tuple[str, ...] = ()
+    min_group_size: int = MIN_GROUP_SIZE
+
+    def __post_init__(self) -> None:
+        if self.min_group_size < MIN_GROUP_SIZE:
+            raise ValueError(
+                f"min_group_size for {self.slug} is {self.min_group_size}; "
+                f"it can be raised but never set below {MIN_GROUP_SIZE}"
+            )
+        self.calendar  # validates tz, days and hours  # noqa: B018
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        return WorkCalendar(self.tz, self.working_days, self.work_start, self.work_end)
+
+    @property
+    def repo_names(self) -> tuple[str, ...]:
+        return tuple(r.full_name for r in self.repos)
+
+    @property
+    def projects(self) -> tuple[str, ...]:
+        """Jira project keys and Linear team keys: both land in WorkItem.project."""
+        return (*self.jira_projects, *self.linear_teams)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Org-wide knobs of the definitions.
+
+    `incident_window`: how long after a deployment an incident is still attributed to it
+    (DESIGN.md default 24 h); None means "until the next deployment".
+    `working_hours_clock`: time to first review counts working hours unless asked otherwise.
+    """
+
+    pr_size_buckets: tuple[int, ...] = (50, 200, 800)
+    incident_window: timedelta | None = timedelta(hours=24)
+    production_environments: tuple[str, ...] = ("production", "prod")
+    working_hours_clock: bool = True
+    baseline_weeks: int = 12
+
+    def __post_init__(self) -> None:
+        if list(self.pr_size_buckets) != sorted(set(self.pr_size_buckets)):
+            raise ValueError("pr_size_buckets must be strictly increasing")
+        if not 8 <= self.baseline_weeks <= 12:
+            raise ValueError("baseline_weeks must be between 8 and 12")
+
+    def is_production(self, environment: str) -> bool:
+        return environment.strip().lower() in {e.lower() for e in self.production_environments}
+
+
+@dataclass(frozen=True)
+class OrgContext:
+    """Every team plus the org-wide thresholds."""
+
+    teams: tuple[TeamContext, ...]
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+    def __post_init__(self) -> None:
+        slugs = [t.slug for t in self.teams]
+        if len(slugs) != len(set(slugs)):
+            raise ValueError("team slugs must be unique")
+
+    def team(self, slug: str) -> TeamContext:
+        """The team called `slug`; KeyError (with close matches) otherwise."""
+        for t in self.teams:
+            if t.slug == slug:
+                return t
+        from analytics.names import suggest
+
+        hint = suggest(slug, [t.slug for t in self.teams])
+        raise KeyError(f"unknown team {slug!r}" + (f"; did you mean {hint!r}?" if hint else ""))
+
+    @property
+    def slugs(self) -> tuple[str, ...]:
+        return tuple(t.slug for t in self.teams)
+
+    def all_member_keys(self, teams: Iterable[TeamContext] | None = None) -> frozenset[str]:
+        chosen = self.teams if teams is None else tuple(teams)
+        return frozenset().union(*(t.member_keys for t in chosen)) if chosen else frozenset()

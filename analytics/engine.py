@@ -1,0 +1,510 @@
+"""The one entry point for the shell: which metrics exist and how to compute them.
+
+    from analytics.engine import METRICS, compute_metric, weekly_series, compute_all
+    v = compute_metric(engine, org, "team-b", "review-time", start, end, as_of)
+    v.value, v.n, v.baseline, v.trend, v.definition, v.to_json()
+
+`evaluate()` and `evaluate_weekly()` are the same computations on frames already loaded
+(pure: no SQL, no clock), used by tests and detectors. Every answer is a `MetricValue`
+carrying its provenance; people-based figures are withheld for small groups.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, Engine
+
+from analytics import load
+from analytics.aggregate import Agg, aggregate, snapshot
+from analytics.context import OrgContext, TeamContext, WorkCalendar
+from analytics.frames import SCHEMAS, empty
+from analytics.metrics import dora, flow, health, worktype
+from analytics.metrics.clocks import DAY_NS, local_ns
+from analytics.metrics.stats import summarise
+from analytics.ownership import RULES, by_member, by_service_or_repo, describe, work_items_owned
+from analytics.periods import (
+    complete_weeks_end,
+    iso_week_label,
+    require_aware,
+    shift_weeks,
+    to_ns,
+    weekly_edges,
+)
+from analytics.registry import METRICS, MetricSpec, resolve
+from analytics.values import MetricValue, trend_of
+
+__all__ = [
+    "METRICS",
+    "MetricSpec",
+    "MetricValue",
+    "compute_all",
+    "compute_metric",
+    "evaluate",
+    "evaluate_weekly",
+    "resolve",
+    "weekly_series",
+]
+
+LOOKBACK = timedelta(days=28)  # PRs merged (and deployments made) before a window starts
+LOOKAHEAD = timedelta(days=14)  # incidents after a period still count against its deploys
+MIN_BASELINE_WEEKS = 4
+
+
+@dataclass
+class Prepared:
+    """Items of one metric for a set of teams, ready to bucket."""
+
+    items: pd.DataFrame
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    model: dict[str, worktype.ModelReport] = field(default_factory=dict)
+    issues: pd.DataFrame | None = None  # wip: issues in progress
+
+
+def _clock(org: OrgContext, clock: str | None) -> str:
+    if clock is None:
+        return "working" if org.thresholds.working_hours_clock else "wall"
+    if clock not in ("working", "wall"):
+        raise ValueError(f"clock must be 'working' or 'wall', not {clock!r}")
+    return clock
+
+
+def _frame(frames: Mapping[str, pd.DataFrame], name: str) -> pd.DataFrame:
+    return frames[name] if name in frames else empty(name)
+
+
+def _assign(
+    frames: Mapping[str, pd.DataFrame], org: OrgContext, teams: Sequence[TeamContext]
+) -> dict[str, pd.DataFrame]:
+    """Frames restricted to `teams`, each row tagged with `team` and its `ownership` rule."""
+    out = dict(frames)
+    if "prs" in frames:
+        out["prs"] = by_member(frames["prs"], "author_key", teams)
+    if "commits" in frames:
+        out["commits_owned"] = by_member(frames["commits"], "author_key", teams)
+    if "member_reviews" in frames:
+        out["member_reviews"] = by_member(frames["member_reviews"], "reviewer_key", teams)
+    for name in ("deployments", "incidents"):
+        if name in frames:
+            out[name] = by_service_or_repo(frames[name], teams, org.teams)
+    if "pages" in frames:
+        pages = frames["pages"].copy()
+        pages["team_slug"] = pages["team_slug"].fillna(pages["incident_team_slug"])
+        out["pages"] = by_service_or_repo(pages, teams, org.teams)
+    if "work_items" in frames:
+        out["work_items"] = work_items_owned(frames["work_items"], teams, org.teams)
+    return out
+
+
+def _bots(frames: Mapping[str, pd.DataFrame]) -> frozenset[str]:
+    people = _frame(frames, "people")
+    return frozenset(people.loc[people["is_bot"], "key"])
+
+
+def _prepare(
+    spec: MetricSpec,
+    f: Mapping[str, pd.DataFrame],
+    org: OrgContext,
+    teams: Sequence[TeamContext],
+    clock: str,
+    cross_validate: bool = True,
+) -> Prepared:
+    """Per-item rows of `spec` for `teams` from assigned frames `f` (see `_assign`)."""
+    cals: dict[str, WorkCalendar] = {t.slug: t.calendar for t in teams}
+    bots = _bots(f)
+    th = org.thresholds
+    mid = spec.id
+    if mid == "review-time":
+        return Prepared(flow.review_time_items(f["prs"], f["reviews"], cals, clock, bots))
+    if mid == "lead-time":
+        prod_all = dora.production_deployments(_frame(f, "pr_deployments"), th)
+        links = dora.link_prs_to_deployments(f["prs"], prod_all)
+        items = dora.lead_time_items(f["prs"], f["reviews"], _frame(f, "commits"), links, bots)
+        return Prepared(items)
+    if mid == "deploy-frequency":
+        prod = dora.production_deployments(f["deployments"], th)
+        items = dora.deploy_items(prod)
+        day = np.zeros(len(items), dtype="int64")
+        teams_col = items["team"].to_numpy()
+        for slug, cal in cals.items():
+            sel = teams_col == slug
+            if sel.any():
+                day[sel] = local_ns(items["at"][sel], cal.tz) // DAY_NS
+        items["day"] = day
+        return Prepared(items)
+    if mid == "cfr":
+        prod = dora.production_deployments(f["deployments"], th)
+        attributed = dora.attribute_incidents(prod, f["incidents"], th.incident_window)
+        return Prepared(dora.change_failure_items(prod, attributed))
+    if mid == "recovery-time":
+        return Prepared(dora.recovery_items(f["incidents"]))
+    if mid == "cycle-time":
+        return Prepared(flow.cycle_time_items(f["work_items"], f["transitions"]))
+    if mid == "throughput":
+        return Prepared(flow.throughput_items(f["prs"]))
+    if mid == "pr-size":
+        return Prepared(flow.pr_size_items(f["prs"], th.pr_size_buckets))
+    if mid == "review-rounds":
+        return Prepared(
+            flow.review_rounds_items(f["prs"], f["reviews"], _frame(f, "commits"), bots)
+        )
+    if mid == "wip":
+        issues = flow.in_progress_intervals(f["work_items"], f["transitions"])
+        return Prepared(flow.pr_intervals(f["prs"]), issues=issues)
+    if mid in ("after-hours", "review-load"):
+        activity = health.activity_items(
+            f["commits_owned"], f["member_reviews"], f["people"], cals, bots
+        )
+        if mid == "after-hours":
+            return Prepared(activity)
+        return Prepared(health.review_load_items(f["member_reviews"], activity, bots))
+    if mid == "out-of-hours-pages":
+        return Prepared(health.page_items(f["pages"], f["people"], cals))
+    if mid == "work-mix":
+        items, reports = worktype.work_mix_items(
+            f["prs"], f["work_items"], cross_validate=cross_validate
+        )
+        notes: dict[str, list[str]] = {}
+        for slug, r in reports.items():
+            if r.used:
+                acc = f"{r.cv_accuracy:.0%}" if r.cv_accuracy is not None else "n/a"
+                notes[slug] = [
+                    f"text classifier filled {r.filled} untyped items; trained on "
+                    f"{r.labelled} typed items, cross-validated accuracy {acc}"
+                ]
+            else:
+                notes[slug] = [f"text classifier not used: {r.reason}"]
+        return Prepared(items, notes=notes, model=reports)
+    raise KeyError(mid)  # pragma: no cover - registry and dispatch are kept in step
+
+
+def _aggregate(
+    spec: MetricSpec,
+    prep: Prepared,
+    edges: Mapping[str, np.ndarray],
+    as_of: datetime,
+    org: OrgContext,
+) -> dict[tuple[str, int], Agg]:
+    if spec.kind == "snapshot":
+        issues = prep.issues if prep.issues is not None else pd.DataFrame()
+        return snapshot(prep.items, issues, edges, int(to_ns([as_of])[0]))
+    buckets = org.thresholds.pr_size_buckets
+    labels = flow.size_bucket_labels(buckets) if spec.id == "pr-size" else None
+    return aggregate(spec, prep.items, edges, labels)
+
+
+def _annotated(
+    frames: Mapping[str, pd.DataFrame], team: str, starts: np.ndarray, ends: np.ndarray
+) -> np.ndarray:
+    """Which buckets overlap an annotated period kept out of baselines."""
+    ann = _frame(frames, "annotations")
+    ann = ann[ann["exclude_from_baseline"] & (ann["team_slug"].isna() | (ann["team_slug"] == team))]
+    hit = np.zeros(len(starts), dtype=bool)
+    for a_start, a_end in zip(
+        pd.DatetimeIndex(ann["starts_at"]).asi8, pd.DatetimeIndex(ann["ends_at"]).asi8, strict=True
+    ):
+        hit |= (starts < a_end) & (ends > a_start)
+    return hit
+
+
+def _baseline(values: Iterable[float | None]) -> tuple[float | None, int]:
+    vals = [v for v in values if v is not None]
+    if len(vals) < MIN_BASELINE_WEEKS:
+        return None, len(vals)
+    return summarise(vals).median, len(vals)
+
+
+def _metric_value(
+    spec: MetricSpec,
+    team: TeamContext,
+    start: datetime,
+    end: datetime,
+    agg: Agg,
+    baseline_values: list[float | None],
+    skipped_annotated: int,
+    as_of: datetime,
+    clock: str,
+    extra_notes: Sequence[str],
+    org: OrgContext,
+) -> MetricValue:
+    notes = list(extra_notes)
+    withheld = None
+    value, p75, p90, breakdown = agg.value, agg.p75, agg.p90, dict(agg.breakdown)
+    if spec.people_based and (agg.people or 0) < team.min_group_size:
+        withheld = f"fewer than {team.min_group_size} people"
+        value = p75 = p90 = None
+        breakdown = {}
+    baseline, baseline_n = (None, 0) if withheld else _baseline(baseline_values)
+    if agg.n == 0 and withheld is None and spec.kind != "rate":
+        if spec.id == "recovery-time":
+            notes.append("no resolved incidents in the window: no recovery time (not 0)")
+        else:
+            notes.append("no data in the period")
+    if baseline is None and not withheld:
+        notes.append(
+            f"no baseline: fewer than {MIN_BASELINE_WEEKS} of the previous "
+            f"{org.thresholds.baseline_weeks} weeks had a value"
+        )
+    exclusions = dict(agg.exclusions)
+    if skipped_annotated:
+        exclusions["annotated weeks left out of the baseline"] = skipped_annotated
+    rule_counts = dict(agg.ownership)
+    ownership = describe(rule_counts) if rule_counts else _default_rule(spec)
+    window = (
+        f"{start.isoformat()} to {end.isoformat()} ({iso_week_label(start, team.tz)} week "
+        f"start, team zone {team.tz})"
+    )
+    if spec.id == "cfr":
+        w = org.thresholds.incident_window
+        window += "; incident attribution window " + (
+            "until the next deployment" if w is None else f"{w.total_seconds() / 3600:g} h"
+        )
+    return MetricValue(
+        metric=spec.id,
+        team=team.slug,
+        period_start=start,
+        period_end=end,
+        value=value,
+        unit=spec.unit,
+        n=agg.n,
+        definition=spec.definition,
+        p75=p75,
+        p90=p90,
+        baseline=baseline,
+        baseline_n=baseline_n,
+        baseline_window=(
+            f"median of the weekly values of the {org.thresholds.baseline_weeks} weeks before "
+            f"the period ({baseline_n} with a value)"
+        ),
+        trend=trend_of(value, baseline, spec.up_is_good),
+        window=window,
+        clock=clock if spec.uses_clock else ("wall" if spec.unit == "hours" else None),
+        exclusions=exclusions,
+        ownership=ownership,
+        ownership_counts=rule_counts,
+        link_methods=dict(agg.link_methods),
+        breakdown=breakdown,
+        notes=tuple(notes),
+        withheld_reason=withheld,
+        tier=spec.tier(value) if spec.tier and value is not None else None,
+        tier_source=dora.TIER_SOURCE if spec.tier else None,
+        as_of=as_of,
+    )
+
+
+def _default_rule(spec: MetricSpec) -> str:
+    if spec.needs & {"deployments", "incidents", "pages"}:
+        return RULES["service"] + " / " + RULES["repository"]
+    if spec.id == "cycle-time":
+        return RULES["project"]
+    return RULES["pr-author"]
+
+
+def _edges_ns(moments: list[datetime]) -> np.ndarray:
+    return to_ns(moments)
+
+
+# --- pure entry points (frames in) ----------------------------------------------------------
+
+
+def evaluate(
+    metric: str,
+    frames: Mapping[str, pd.DataFrame],
+    org: OrgContext,
+    team: str,
+    start: datetime,
+    end: datetime,
+    as_of: datetime,
+    clock: str | None = None,
+) -> MetricValue:
+    """`metric` for `team` over [start, end) from already-loaded `frames` (no SQL, no clock).
+
+    The baseline is the median of the weekly values of the `baseline_weeks` weeks (on the
+    team's wall clock) before `start`, skipping weeks overlapping annotated periods kept out
+    of baselines. Events after `as_of` are not counted.
+    """
+    require_aware(start, end, as_of)
+    spec = resolve(metric)
+    t = org.team(team)
+    ck = _clock(org, clock)
+    end_eff = min(end, as_of)
+    assigned = _assign(frames, org, [t])
+    prep = _prepare(spec, assigned, org, [t], ck)
+    period = _aggregate(spec, prep, {t.slug: _edges_ns([start, max(start, end_eff)])}, as_of, org)
+    bw = org.thresholds.baseline_weeks
+    base_edges = _edges_ns(weekly_edges(start, bw, t.tz))
+    weekly = _aggregate(spec, prep, {t.slug: base_edges}, as_of, org)
+    skip = _annotated(frames, t.slug, base_edges[:-1], base_edges[1:])
+    base_vals = [None if skip[b] else _visible(spec, t, weekly[(t.slug, b)]) for b in range(bw)]
+    return _metric_value(
+        spec,
+        t,
+        start,
+        end,
+        period[(t.slug, 0)],
+        base_vals,
+        int(skip.sum()),
+        as_of,
+        ck,
+        prep.notes.get(t.slug, []),
+        org,
+    )
+
+
+def _visible(spec: MetricSpec, team: TeamContext, agg: Agg) -> float | None:
+    """A weekly value as it may be shown (None when privacy withholds it)."""
+    if spec.people_based and (agg.people or 0) < team.min_group_size:
+        return None
+    return agg.value
+
+
+def evaluate_weekly(
+    metric: str,
+    frames: Mapping[str, pd.DataFrame],
+    org: OrgContext,
+    teams: Sequence[str] | None,
+    weeks: int,
+    as_of: datetime,
+    clock: str | None = None,
+    include_current: bool = False,
+    cross_validate: bool = True,
+) -> dict[str, list[MetricValue]]:
+    """Per ISO week (each team's own zone) values of `metric` for the `weeks` most recent
+    complete weeks before `as_of` (plus the current partial week when asked), oldest first,
+    each with its baseline from the weeks before it."""
+    require_aware(as_of)
+    spec = resolve(metric)
+    chosen = org.teams if teams is None else tuple(org.team(s) for s in teams)
+    ck = _clock(org, clock)
+    bw = org.thresholds.baseline_weeks
+    edges_dt: dict[str, list[datetime]] = {}
+    for t in chosen:
+        last = complete_weeks_end(as_of, t.tz)
+        if include_current:
+            last = shift_weeks(last, 1, t.tz)
+        edges_dt[t.slug] = weekly_edges(last, weeks + bw, t.tz)
+    edges = {slug: _edges_ns(e) for slug, e in edges_dt.items()}
+    assigned = _assign(frames, org, chosen)
+    prep = _prepare(spec, assigned, org, chosen, ck, cross_validate)
+    aggs = _aggregate(spec, prep, edges, as_of, org)
+    out: dict[str, list[MetricValue]] = {}
+    for t in chosen:
+        e = edges[t.slug]
+        skip = _annotated(frames, t.slug, e[:-1], e[1:])
+        visible = [
+            None if skip[b] else _visible(spec, t, aggs[(t.slug, b)]) for b in range(len(e) - 1)
+        ]
+        series = []
+        for b in range(bw, len(e) - 1):
+            series.append(
+                _metric_value(
+                    spec,
+                    t,
+                    edges_dt[t.slug][b],
+                    edges_dt[t.slug][b + 1],
+                    aggs[(t.slug, b)],
+                    visible[b - bw : b],
+                    int(skip[b - bw : b].sum()),
+                    as_of,
+                    ck,
+                    prep.notes.get(t.slug, []),
+                    org,
+                )
+            )
+        out[t.slug] = series
+    return out
+
+
+# --- store entry points -------------------------------------------------------------------
+
+
+def _needs(specs: Iterable[MetricSpec]) -> set[str]:
+    needs: set[str] = {"annotations"}
+    for s in specs:
+        needs |= set(s.needs)
+    return needs
+
+
+def compute_metric(
+    engine: Engine | Connection,
+    org: OrgContext,
+    team: str,
+    metric: str,
+    start: datetime,
+    end: datetime,
+    as_of: datetime,
+    clock: str | None = None,
+) -> MetricValue:
+    """`metric` (id or alias) for `team` over [start, end), as known at `as_of`.
+
+    `clock` ("working" / "wall") applies to time to first review; default from the org's
+    thresholds (working hours). Raises KeyError (with a suggestion) for unknown names.
+    """
+    require_aware(start, end, as_of)
+    spec = resolve(metric)
+    t = org.team(team)
+    base_start = shift_weeks(start, -org.thresholds.baseline_weeks, t.tz)
+    load_start = base_start - LOOKBACK
+    load_end = min(as_of, max(end, start) + LOOKAHEAD)
+    frames = load.load_frames(engine, load_start, load_end, [t], _needs([spec]))
+    return evaluate(spec.id, frames, org, team, start, end, as_of, clock)
+
+
+def weekly_series(
+    engine: Engine | Connection,
+    org: OrgContext,
+    team: str,
+    metric: str,
+    weeks: int,
+    as_of: datetime,
+    clock: str | None = None,
+    include_current: bool = False,
+) -> list[MetricValue]:
+    """The `weeks` most recent complete ISO weeks of `metric` for `team`, oldest first."""
+    require_aware(as_of)
+    spec = resolve(metric)
+    t = org.team(team)
+    start = shift_weeks(
+        complete_weeks_end(as_of, t.tz), -(weeks + org.thresholds.baseline_weeks), t.tz
+    )
+    frames = load.load_frames(engine, start - LOOKBACK, as_of, [t], _needs([spec]))
+    return evaluate_weekly(spec.id, frames, org, [team], weeks, as_of, clock, include_current)[team]
+
+
+def compute_all(
+    engine: Engine | Connection,
+    org: OrgContext,
+    as_of: datetime,
+    weeks: int,
+    metrics: Sequence[str] | None = None,
+    clock: str | None = None,
+) -> dict[str, dict[str, list[MetricValue]]]:
+    """Weekly series of every metric (or `metrics`) for every team: {team: {metric: [...]}}.
+
+    Loads the whole org once and computes each metric for all teams in one pass; used by the
+    digest and the benchmark. The text classifier skips cross-validation here (reported).
+    """
+    require_aware(as_of)
+    specs = [resolve(m) for m in (metrics or list(METRICS))]
+    earliest = min(
+        shift_weeks(complete_weeks_end(as_of, t.tz), -(weeks + org.thresholds.baseline_weeks), t.tz)
+        for t in org.teams
+    )
+    frames = load.load_frames(engine, earliest - LOOKBACK, as_of, None, _needs(specs))
+    out: dict[str, dict[str, list[MetricValue]]] = {t.slug: {} for t in org.teams}
+    for spec in specs:
+        per_team = evaluate_weekly(
+            spec.id, frames, org, None, weeks, as_of, clock, cross_validate=False
+        )
+        for slug, series in per_team.items():
+            out[slug][spec.id] = series
+    return out
+
+
+def frame_names() -> tuple[str, ...]:
+    """Every frame `analytics.load` can provide."""
+    return tuple(SCHEMAS)

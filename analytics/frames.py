@@ -1,0 +1,262 @@
+"""The frames analytics works on: their columns and dtypes, in one place.
+
+`load` fills them from the store; tests and detectors build them by hand with `frame()`.
+Every datetime column is tz-aware UTC (`datetime64[ns, UTC]`); UTC offsets are minutes as
+floats (NaN when unknown); `labels` holds lists of strings.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+Kind = Literal["str", "int", "float", "bool", "time", "list"]
+
+_PR: dict[str, Kind] = {
+    "source": "str",
+    "repo": "str",
+    "number": "int",
+    "url": "str",
+    "title": "str",
+    "author_key": "str",
+    "author_is_bot": "bool",
+    "state": "str",
+    "is_draft": "bool",
+    "head_ref": "str",
+    "base_ref": "str",
+    "created_at": "time",
+    "ready_at": "time",
+    "first_commit_at": "time",
+    "merged_at": "time",
+    "closed_at": "time",
+    "merge_commit_sha": "str",
+    "additions": "int",
+    "deletions": "int",
+    "changed_files": "int",
+    "commit_count": "int",
+    "labels": "list",
+    "reverts_number": "float",
+}
+_REVIEW: dict[str, Kind] = {
+    "source": "str",
+    "repo": "str",
+    "pr_number": "int",
+    "reviewer_key": "str",
+    "reviewer_is_bot": "bool",
+    "state": "str",
+    "submitted_at": "time",
+    "submitted_utc_offset_min": "float",
+    "pr_author_key": "str",
+}
+
+_DEPLOYMENT: dict[str, Kind] = {
+    "source": "str",
+    "external_id": "str",
+    "repo": "str",
+    "service": "str",
+    "team_slug": "str",
+    "environment": "str",
+    "sha": "str",
+    "status": "str",
+    "created_at": "time",
+    "finished_at": "time",
+    "url": "str",
+}
+
+SCHEMAS: dict[str, dict[str, Kind]] = {
+    # pull requests of the team's members that were open at some point of the window
+    "prs": _PR,
+    # reviews of those pull requests (any reviewer), with the PR's author for self-review checks
+    "reviews": _REVIEW,
+    # reviews submitted by the team's members in the window, on anyone's pull requests
+    "member_reviews": _REVIEW,
+    "review_requests": {
+        "source": "str",
+        "repo": "str",
+        "pr_number": "int",
+        "reviewer_key": "str",
+        "requested_at": "time",
+    },
+    # commits authored by the team's members in the window
+    "commits": {
+        "source": "str",
+        "repo": "str",
+        "pr_number": "int",
+        "sha": "str",
+        "author_key": "str",
+        "author_is_bot": "bool",
+        "authored_at": "time",
+        "author_utc_offset_min": "float",
+        "additions": "int",
+        "deletions": "int",
+        "subject": "str",
+    },
+    # deployments of the services and repositories the teams own
+    "deployments": _DEPLOYMENT,
+    # deployments of every repository the teams' pull requests were merged into (for linking)
+    "pr_deployments": _DEPLOYMENT,
+    "incidents": {
+        "source": "str",
+        "external_id": "str",
+        "service": "str",
+        "repo": "str",
+        "team_slug": "str",
+        "title": "str",
+        "severity": "str",
+        "started_at": "time",
+        "acknowledged_at": "time",
+        "resolved_at": "time",
+        "url": "str",
+    },
+    # pages, with the service/repo/team of the incident they belong to
+    "pages": {
+        "source": "str",
+        "external_id": "str",
+        "incident_external_id": "str",
+        "responder_key": "str",
+        "team_slug": "str",
+        "at": "time",
+        "service": "str",
+        "repo": "str",
+        "incident_team_slug": "str",
+    },
+    "work_items": {
+        "source": "str",
+        "external_id": "str",
+        "key": "str",
+        "project": "str",
+        "team_slug": "str",
+        "title": "str",
+        "item_type": "str",
+        "labels": "list",
+        "status": "str",
+        "status_category": "str",
+        "created_at": "time",
+        "updated_at": "time",
+        "resolved_at": "time",
+    },
+    "transitions": {
+        "source": "str",
+        "item_external_id": "str",
+        "at": "time",
+        "from_status": "str",
+        "to_status": "str",
+        "from_category": "str",
+        "to_category": "str",
+    },
+    "ci_runs": {
+        "source": "str",
+        "repo": "str",
+        "external_id": "str",
+        "name": "str",
+        "head_sha": "str",
+        "branch": "str",
+        "event": "str",
+        "status": "str",
+        "conclusion": "str",
+        "started_at": "time",
+        "finished_at": "time",
+        "attempt": "int",
+    },
+    "people": {"key": "str", "is_bot": "bool", "tz": "str"},
+    "annotations": {
+        "team_slug": "str",
+        "starts_at": "time",
+        "ends_at": "time",
+        "note": "str",
+        "exclude_from_baseline": "bool",
+    },
+}
+
+_DEFAULTS: dict[Kind, Any] = {
+    "str": None,
+    "int": 0,
+    "float": np.nan,
+    "bool": False,
+    "time": pd.NaT,
+    "list": None,
+}
+
+
+def to_utc(values: Any) -> pd.Series:
+    """Timezone-aware UTC datetimes from store values: ISO strings (SQLite), naive UTC or
+    aware datetimes (PostgreSQL), or datetimes already in pandas."""
+    s = pd.Series(values) if not isinstance(values, pd.Series) else values
+    if isinstance(s.dtype, pd.DatetimeTZDtype):
+        return s.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
+    if pd.api.types.is_datetime64_dtype(s.dtype):
+        return s.dt.tz_localize("UTC").astype("datetime64[ns, UTC]")
+    if len(s) == 0:
+        return pd.Series(pd.DatetimeIndex([], tz="UTC"), index=s.index)
+    non_null = s.dropna()
+    if len(non_null) and isinstance(non_null.iloc[0], str):
+        out = pd.to_datetime(s, utc=True, format="ISO8601")
+    else:
+        out = pd.to_datetime(s, utc=True)
+    return out.astype("datetime64[ns, UTC]")
+
+
+def _parse_labels(values: pd.Series) -> pd.Series:
+    """Lists of label strings; JSON text from the store is decoded once per distinct value."""
+    cache: dict[str, list[str]] = {}
+
+    def one(v: Any) -> list[str]:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return []
+        if isinstance(v, str):
+            if v not in cache:
+                decoded = json.loads(v)
+                cache[v] = [str(x) for x in decoded] if isinstance(decoded, list) else []
+            return cache[v]
+        return [str(x) for x in v]
+
+    return values.map(one).astype(object)
+
+
+def _to_bool(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.astype(bool)
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return s.fillna(0).astype(bool)
+    return s.astype(object).map(lambda v: bool(v) if pd.notna(v) else False).astype(bool)
+
+
+def coerce(name: str, df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with exactly the columns of frame `name`, in order, with the documented dtypes."""
+    schema = SCHEMAS[name]
+    out: dict[str, pd.Series] = {}
+    index = df.index
+    for col, kind in schema.items():
+        if col in df.columns:
+            s = df[col]
+        else:
+            s = pd.Series([_DEFAULTS[kind]] * len(df), index=index, dtype=object)
+        if kind == "time":
+            s = to_utc(s)
+        elif kind == "int":
+            s = pd.to_numeric(s, errors="coerce").fillna(0).astype("int64")
+        elif kind == "float":
+            s = pd.to_numeric(s, errors="coerce").astype("float64")
+        elif kind == "bool":
+            s = _to_bool(s)
+        elif kind == "list":
+            s = _parse_labels(s)
+        else:
+            s = s.astype(object).where(s.notna(), None)
+        out[col] = s
+    return pd.DataFrame(out, index=index).reset_index(drop=True)
+
+
+def frame(name: str, rows: Iterable[Mapping[str, Any]] = ()) -> pd.DataFrame:
+    """A frame of kind `name` from row dicts; missing columns get their defaults."""
+    records = [dict(r) for r in rows]
+    return coerce(name, pd.DataFrame.from_records(records) if records else pd.DataFrame())
+
+
+def empty(name: str) -> pd.DataFrame:
+    """An empty frame of kind `name` with the right dtypes."""
+    return frame(name)

@@ -1,0 +1,315 @@
+"""Store queries → typed frames. The only module of analytics that speaks SQL.
+
+Every function takes an Engine or Connection, a half-open window [start, end) of aware
+datetimes and the team(s) to load (None = the whole org, used by `compute_all`), filters in
+SQL on team and window, selects only the columns of the frame (see `analytics.frames`) and
+returns a frame with tz-aware UTC datetimes. Datetime and JSON columns are read raw and
+converted column-wise by pandas: per-value conversion would dominate at large-org scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Boolean, Connection, Engine, Integer, Select, String, and_, func, or_
+from sqlalchemy import select as sa_select
+from sqlalchemy.sql import ColumnElement, type_coerce
+
+from analytics.context import TeamContext
+from analytics.frames import SCHEMAS, coerce
+from store.models import (
+    Annotation,
+    CiRun,
+    Commit,
+    Deployment,
+    Incident,
+    Page,
+    Person,
+    PullRequest,
+    Review,
+    ReviewRequest,
+    WorkItem,
+    WorkItemTransition,
+)
+from store.types import JSONText, UTCDateTime
+
+Bind = Engine | Connection
+Teams = TeamContext | Sequence[TeamContext] | None
+
+
+@contextmanager
+def _connection(bind: Bind) -> Iterator[Connection]:
+    if isinstance(bind, Connection):
+        yield bind
+    else:
+        with bind.connect() as conn:
+            yield conn
+
+
+def _teams(teams: Teams) -> tuple[TeamContext, ...] | None:
+    if teams is None:
+        return None
+    return (teams,) if isinstance(teams, TeamContext) else tuple(teams)
+
+
+def _raw(col: Any, name: str | None = None) -> ColumnElement[Any]:
+    """The column without per-value Python conversion (converted later, column-wise)."""
+    label = name or col.key
+    if isinstance(col.type, UTCDateTime | JSONText):
+        return type_coerce(col, String).label(label)
+    if isinstance(col.type, Boolean):
+        return type_coerce(col, Integer).label(label)
+    return col.label(label)
+
+
+def _columns(model: Any, frame_name: str, skip: Iterable[str] = ()) -> list[ColumnElement[Any]]:
+    table = model.__table__
+    return [_raw(table.c[c]) for c in SCHEMAS[frame_name] if c in table.c and c not in skip]
+
+
+def _read(bind: Bind, stmt: Select[Any], frame_name: str) -> pd.DataFrame:
+    with _connection(bind) as conn:
+        result = conn.execute(stmt)
+        df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    return coerce(frame_name, df)
+
+
+def _members(teams: tuple[TeamContext, ...]) -> list[str]:
+    return sorted(frozenset().union(*(t.member_keys for t in teams)))
+
+
+def _pr_filter(start: datetime, end: datetime, teams: tuple[TeamContext, ...] | None) -> Any:
+    """PRs open at some point of [start, end): created before end, not finished before start."""
+    p = PullRequest
+    finished = func.coalesce(p.merged_at, p.closed_at)
+    cond = and_(p.created_at < end, or_(finished.is_(None), finished >= start))
+    if teams is not None:
+        cond = and_(p.author_key.in_(_members(teams)), cond)
+    return cond
+
+
+def _owned_filter(model: Any, teams: tuple[TeamContext, ...] | None) -> Any:
+    """SQL pre-filter by service, repository or recorded team; `ownership` decides exactly."""
+    if teams is None:
+        return True
+    services = sorted({s for t in teams for s in t.services})
+    repos = sorted({r for t in teams for r in t.repo_names})
+    slugs = sorted(t.slug for t in teams)
+    return or_(model.service.in_(services), model.repo.in_(repos), model.team_slug.in_(slugs))
+
+
+def prs(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+    """Pull requests by the teams' members open at some point of the window (frame `prs`)."""
+    t = _teams(teams)
+    stmt = sa_select(*_columns(PullRequest, "prs")).where(_pr_filter(start, end, t))
+    return _read(bind, stmt, "prs")
+
+
+def _reviews_select() -> list[ColumnElement[Any]]:
+    return [*_columns(Review, "reviews"), PullRequest.author_key.label("pr_author_key")]
+
+
+def _pr_join() -> Any:
+    return and_(
+        Review.source == PullRequest.source,
+        Review.repo == PullRequest.repo,
+        Review.pr_number == PullRequest.number,
+    )
+
+
+def reviews(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+    """Reviews (by anyone, before `end`) of the pull requests `prs` returns (frame `reviews`)."""
+    t = _teams(teams)
+    stmt = (
+        sa_select(*_reviews_select())
+        .join(PullRequest, _pr_join())
+        .where(_pr_filter(start, end, t), Review.submitted_at < end)
+    )
+    return _read(bind, stmt, "reviews")
+
+
+def member_reviews(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+    """Reviews submitted in the window by the teams' members, on anyone's pull requests."""
+    t = _teams(teams)
+    cond = and_(Review.submitted_at >= start, Review.submitted_at < end)
+    if t is not None:
+        cond = and_(Review.reviewer_key.in_(_members(t)), cond)
+    stmt = sa_select(*_reviews_select()).outerjoin(PullRequest, _pr_join()).where(cond)
+    return _read(bind, stmt, "member_reviews")
+
+
+def review_requests(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None
+) -> pd.DataFrame:
+    """Review requests on the pull requests `prs` returns."""
+    t = _teams(teams)
+    rr = ReviewRequest
+    stmt = (
+        sa_select(*_columns(rr, "review_requests"))
+        .join(
+            PullRequest,
+            and_(
+                rr.source == PullRequest.source,
+                rr.repo == PullRequest.repo,
+                rr.pr_number == PullRequest.number,
+            ),
+        )
+        .where(_pr_filter(start, end, t), rr.requested_at < end)
+    )
+    return _read(bind, stmt, "review_requests")
+
+
+def commits(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+    """Commits authored in the window by the teams' members (frame `commits`)."""
+    t = _teams(teams)
+    cond = and_(Commit.authored_at >= start, Commit.authored_at < end)
+    if t is not None:
+        cond = and_(Commit.author_key.in_(_members(t)), cond)
+    return _read(bind, sa_select(*_columns(Commit, "commits")).where(cond), "commits")
+
+
+def deployments(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+    """Deployments (any environment, any status) finished — or, unfinished, created — in the
+    window, on the teams' services or repositories."""
+    d = Deployment
+    when = or_(
+        and_(d.finished_at >= start, d.finished_at < end),
+        and_(d.finished_at.is_(None), d.created_at >= start, d.created_at < end),
+    )
+    stmt = sa_select(*_columns(d, "deployments")).where(when, _owned_filter(d, _teams(teams)))
+    return _read(bind, stmt, "deployments")
+
+
+def pr_deployments(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+    """Deployments finished in the window of every repository the teams' PRs (as `prs`
+    selects them) were opened in: the candidates for the PR -> deployment link."""
+    d = Deployment
+    cond: Any = and_(d.finished_at >= start, d.finished_at < end)
+    t = _teams(teams)
+    if t is not None:
+        repos = sa_select(PullRequest.repo).where(_pr_filter(start, end, t)).distinct()
+        cond = and_(cond, d.repo.in_(repos.scalar_subquery()))
+    return _read(bind, sa_select(*_columns(d, "pr_deployments")).where(cond), "pr_deployments")
+
+
+def incidents(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+    """Incidents started in the window on the teams' services or repositories."""
+    i = Incident
+    stmt = sa_select(*_columns(i, "incidents")).where(
+        i.started_at >= start, i.started_at < end, _owned_filter(i, _teams(teams))
+    )
+    return _read(bind, stmt, "incidents")
+
+
+def pages(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+    """Pages sent in the window for the teams (or for incidents on their services/repos)."""
+    t = _teams(teams)
+    cond: Any = and_(Page.at >= start, Page.at < end)
+    if t is not None:
+        cond = and_(cond, or_(Page.team_slug.in_([x.slug for x in t]), _owned_filter(Incident, t)))
+    stmt = (
+        sa_select(
+            *_columns(Page, "pages"),
+            Incident.service.label("service"),
+            Incident.repo.label("repo"),
+            Incident.team_slug.label("incident_team_slug"),
+        )
+        .outerjoin(
+            Incident,
+            and_(Incident.source == Page.source, Incident.external_id == Page.incident_external_id),
+        )
+        .where(cond)
+    )
+    return _read(bind, stmt, "pages")
+
+
+def _work_item_filter(start: datetime, end: datetime, teams: tuple[TeamContext, ...] | None) -> Any:
+    w = WorkItem
+    cond = and_(w.created_at < end, or_(w.resolved_at.is_(None), w.resolved_at >= start))
+    if teams is not None:
+        projects = sorted({p for t in teams for p in t.projects})
+        cond = and_(cond, or_(w.project.in_(projects), w.team_slug.in_([t.slug for t in teams])))
+    return cond
+
+
+def work_items(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+    """Issues of the teams' projects open at some point of the window (frame `work_items`)."""
+    stmt = sa_select(*_columns(WorkItem, "work_items")).where(
+        _work_item_filter(start, end, _teams(teams))
+    )
+    return _read(bind, stmt, "work_items")
+
+
+def transitions(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+    """Status transitions (before `end`) of the work items `work_items` returns."""
+    tr = WorkItemTransition
+    stmt = (
+        sa_select(*_columns(tr, "transitions"))
+        .join(
+            WorkItem,
+            and_(WorkItem.source == tr.source, WorkItem.external_id == tr.item_external_id),
+        )
+        .where(_work_item_filter(start, end, _teams(teams)), tr.at < end)
+    )
+    return _read(bind, stmt, "transitions")
+
+
+def ci_runs(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+    """CI runs started in the window on the teams' repositories."""
+    t = _teams(teams)
+    cond: Any = and_(CiRun.started_at >= start, CiRun.started_at < end)
+    if t is not None:
+        cond = and_(cond, CiRun.repo.in_(sorted({r for x in t for r in x.repo_names})))
+    return _read(bind, sa_select(*_columns(CiRun, "ci_runs")).where(cond), "ci_runs")
+
+
+def people(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+    """Pseudonymous people (key, is_bot, tz); the teams' members only when teams are given.
+    The window is unused and kept for a uniform signature."""
+    t = _teams(teams)
+    stmt = sa_select(*_columns(Person, "people"))
+    if t is not None:
+        stmt = stmt.where(Person.key.in_(_members(t)))
+    return _read(bind, stmt, "people")
+
+
+def annotated_periods(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None
+) -> pd.DataFrame:
+    """Annotated periods overlapping the window, for the teams or the whole org."""
+    t = _teams(teams)
+    a = Annotation
+    cond: Any = and_(a.starts_at < end, a.ends_at > start)
+    if t is not None:
+        cond = and_(cond, or_(a.team_slug.is_(None), a.team_slug.in_([x.slug for x in t])))
+    return _read(bind, sa_select(*_columns(a, "annotations")).where(cond), "annotations")
+
+
+LOADERS: dict[str, Callable[[Bind, datetime, datetime, Teams], pd.DataFrame]] = {
+    "prs": prs,
+    "reviews": reviews,
+    "member_reviews": member_reviews,
+    "review_requests": review_requests,
+    "commits": commits,
+    "deployments": deployments,
+    "pr_deployments": pr_deployments,
+    "incidents": incidents,
+    "pages": pages,
+    "work_items": work_items,
+    "transitions": transitions,
+    "ci_runs": ci_runs,
+    "people": people,
+    "annotations": annotated_periods,
+}
+
+
+def load_frames(
+    bind: Bind, start: datetime, end: datetime, teams: Teams, needs: Iterable[str]
+) -> dict[str, pd.DataFrame]:
+    """Every frame named in `needs`, read on one connection."""
+    with _connection(bind) as conn:
+        return {name: LOADERS[name](conn, start, end, teams) for name in sorted(set(needs))}

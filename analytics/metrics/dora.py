@@ -1,0 +1,346 @@
+"""DORA's four keys, per item, as DESIGN.md defines them.
+
+Each `*_items` function returns one row per observation with `team`, `at` (the moment that
+places it in a period), `value` and `excluded` (None, or why the row is left out); the
+engine buckets and aggregates them. Tiers come from the 2023 Accelerate State of DevOps
+report (DORA, Google Cloud, 2023, "Software delivery performance" clusters). They describe
+clusters of survey answers, not thresholds; we map a team's value to the band it falls in,
+as context, never as a target.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+
+from analytics.context import Thresholds
+from analytics.metrics.pulls import KEY, first_commit, is_revert, review_milestones
+
+SUCCESS = frozenset({"success", "succeeded", "successful"})
+HOUR = pd.Timedelta(hours=1)
+
+
+def flag(mask: np.ndarray, reason: str) -> np.ndarray:
+    """An object array holding `reason` where `mask` is true, else None."""
+    out = np.full(len(mask), None, dtype=object)
+    out[mask] = reason
+    return out
+
+
+# --- tiers: 2023 State of DevOps report bands -------------------------------------------
+# Deployment frequency  elite: on demand (multiple deploys per day); high: between once per
+#   day and once per week; medium: between once per week and once per month; low: the report
+#   prints the medium band again (a known quirk); we read it as "less than once per month".
+# Change lead time      elite: < 1 day; high: 1 day-1 week; medium: 1 week-1 month; low: the
+#   report again repeats the medium band; read as "more than a month".
+# Change failure rate   cluster medians elite 5 %, high 10 %, medium 15 %, low 64 %.
+# Failed deployment recovery time  elite: < 1 hour; high: < 1 day; medium: 1 day-1 week;
+#   low: 1 month-6 months.
+TIER_SOURCE = "2023 Accelerate State of DevOps report (DORA) performance clusters"
+
+
+def tier_deploy_frequency(per_week: float | None) -> str | None:
+    if per_week is None:
+        return None
+    if per_week >= 7:
+        return "elite"
+    if per_week >= 1:
+        return "high"
+    if per_week >= 12 / 52:
+        return "medium"
+    return "low"
+
+
+def tier_lead_time(hours: float | None) -> str | None:
+    if hours is None:
+        return None
+    if hours < 24:
+        return "elite"
+    if hours < 24 * 7:
+        return "high"
+    if hours < 24 * 30:
+        return "medium"
+    return "low"
+
+
+def tier_change_failure_rate(rate: float | None) -> str | None:
+    """Nearest cluster median, with boundaries halfway between medians (7.5 %, 12.5 %, ~40 %)."""
+    if rate is None:
+        return None
+    if rate <= 0.075:
+        return "elite"
+    if rate <= 0.125:
+        return "high"
+    if rate <= 0.395:
+        return "medium"
+    return "low"
+
+
+def tier_recovery_time(hours: float | None) -> str | None:
+    if hours is None:
+        return None
+    if hours < 1:
+        return "elite"
+    if hours < 24:
+        return "high"
+    if hours < 24 * 7:
+        return "medium"
+    return "low"
+
+
+# --- deployments --------------------------------------------------------------------------
+
+
+def production_deployments(deployments: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
+    """Successful, finished deployments to a production environment, oldest first."""
+    env = deployments["environment"].fillna("").astype(str).str.strip().str.lower()
+    prod = env.isin([e.lower() for e in thresholds.production_environments])
+    ok = deployments["status"].fillna("").astype(str).str.lower().isin(SUCCESS)
+    out = deployments[prod & ok & deployments["finished_at"].notna()]
+    return out.sort_values("finished_at", kind="stable")
+
+
+def deploy_items(prod: pd.DataFrame) -> pd.DataFrame:
+    """One row per owned production deployment (`prod` carries `team`, `ownership`)."""
+    return pd.DataFrame(
+        {
+            "team": prod["team"].to_numpy(),
+            "at": prod["finished_at"].to_numpy(),
+            "value": 1.0,
+            "excluded": None,
+            "ownership": prod["ownership"].to_numpy(),
+            "ref": prod["external_id"].to_numpy(),
+        }
+    )
+
+
+# --- PR -> deployment link ------------------------------------------------------------------
+
+
+def link_prs_to_deployments(prs: pd.DataFrame, prod: pd.DataFrame) -> pd.DataFrame:
+    """The production deployment that shipped each merged PR, and how we know.
+
+    Exact: PRs of a repository in merge order; a deployment whose SHA is the merge commit of
+    the k-th PR ships every PR after the one the previous deployment (same repo and
+    environment) reached, up to k — provided it finished after the merge. Fallback: the first
+    successful production deployment of the repository finished at or after the merge.
+    Across several production environments the earliest shipping deployment wins.
+    Returns KEY + deployment_id, deployed_at, link_method ("exact" / "fallback"); PRs not
+    yet deployed are absent.
+    """
+    merged = (
+        prs.loc[prs["merged_at"].notna(), [*KEY, "merged_at", "merge_commit_sha"]]
+        .drop_duplicates(KEY)
+        .sort_values(["repo", "merged_at", "number"], kind="stable")
+        .reset_index(drop=True)
+    )
+    n = len(merged)
+    best_at = np.full(n, np.iinfo("int64").max, dtype="int64")
+    best_id = np.full(n, None, dtype=object)
+    method = np.full(n, None, dtype=object)
+    merged_ns = merged["merged_at"].to_numpy(dtype="datetime64[ns]").astype("int64")
+    if n and not prod.empty:
+        rows_by_repo = merged.groupby("repo").indices
+        for (repo, _env), dg in prod.groupby(["repo", "environment"], sort=False):
+            rows = rows_by_repo.get(repo)
+            if rows is None:
+                continue
+            sha_pos = {s: i for i, s in enumerate(merged["merge_commit_sha"].to_numpy()[rows]) if s}
+            k = dg["sha"].map(sha_pos).to_numpy(dtype="float64")
+            fin = dg["finished_at"].to_numpy(dtype="datetime64[ns]").astype("int64")
+            ids = dg["external_id"].to_numpy()
+            prev = np.fmax.accumulate(np.where(np.isnan(k), -1, k))
+            prev = np.concatenate([[-1.0], prev[:-1]])
+            new = ~np.isnan(k) & (k > prev)
+            ks, fs, ds = k[new], fin[new], ids[new]
+            if not len(ks):
+                continue
+            positions = np.arange(len(rows))
+            j = np.searchsorted(ks, positions, side="left")
+            ok = j < len(ks)
+            jj = np.where(ok, j, 0)
+            when = fs[jj]
+            ok &= when >= merged_ns[rows]
+            better = ok & (when < best_at[rows])
+            target = rows[better]
+            best_at[target] = when[better]
+            best_id[target] = ds[jj][better]
+            method[target] = "exact"
+    exact = method == "exact"
+    out = merged[KEY].copy()
+    out["deployment_id"] = best_id
+    out["deployed_at"] = pd.to_datetime(np.where(exact, best_at, np.iinfo("int64").min), utc=True)
+    out.loc[~exact, "deployed_at"] = pd.NaT
+    out["link_method"] = method
+    rest = merged[~exact]
+    if len(rest) and not prod.empty:
+        left = rest[[*KEY, "merged_at"]].sort_values("merged_at", kind="stable")
+        right = (
+            prod[["repo", "finished_at", "external_id"]]
+            .rename(columns={"external_id": "fb_id", "finished_at": "fb_at"})
+            .sort_values("fb_at", kind="stable")
+        )
+        right = right[right["repo"].isin(left["repo"].unique())]
+        fb = pd.merge_asof(
+            left,
+            right,
+            left_on="merged_at",
+            right_on="fb_at",
+            by="repo",
+            direction="forward",
+        )
+        fb = fb.set_index(KEY)
+        idx = pd.MultiIndex.from_frame(out.loc[~exact, KEY])
+        found = fb.reindex(idx)
+        has = found["fb_at"].notna().to_numpy()
+        rest_rows = np.flatnonzero(~exact)
+        out.loc[rest_rows[has], "deployed_at"] = found["fb_at"].to_numpy()[has]
+        out.loc[rest_rows[has], "deployment_id"] = found["fb_id"].to_numpy()[has]
+        out.loc[rest_rows[has], "link_method"] = "fallback"
+    return out[out["link_method"].notna()].reset_index(drop=True)
+
+
+# --- lead time for changes ----------------------------------------------------------------
+
+STAGES = ("coding", "pickup", "review", "merge", "deploy")
+
+
+def lead_time_items(
+    prs: pd.DataFrame,
+    reviews: pd.DataFrame,
+    commits: pd.DataFrame,
+    links: pd.DataFrame,
+    bots: frozenset[str] = frozenset(),
+) -> pd.DataFrame:
+    """Lead time for changes per merged PR, in wall-clock hours, split into stages:
+    coding (first commit -> ready), pickup (ready -> first review by someone else, bots
+    excluded), review (first review -> approval), merge (approval -> merge) and deploy
+    (merge -> the production deployment that shipped it finished). `at` is the deployment's
+    finish; merged PRs not yet deployed are kept as excluded rows at their merge.
+    A stage without its milestones (merged with no review, no approval) is NaN; the total
+    does not need them.
+    """
+    merged = prs[prs["merged_at"].notna()]
+    ms = review_milestones(merged, reviews, bots)
+    start, start_src = first_commit(merged, commits)
+    linked = merged[KEY].merge(links, on=KEY, how="left")
+    linked.index = merged.index
+    deployed = linked["deployed_at"].astype("datetime64[ns, UTC]")
+    ready = ms["ready"].fillna(merged["created_at"])
+
+    def h(a: pd.Series, b: pd.Series) -> np.ndarray:
+        return np.asarray((b - a).dt.total_seconds(), dtype="float64") / 3600
+
+    out = pd.DataFrame(
+        {
+            "team": merged["team"],
+            "at": deployed.fillna(merged["merged_at"]),
+            "value": h(start, deployed),
+            "coding": np.maximum(h(start, ready), 0),
+            "pickup": h(ready, ms["first_review_at"]),
+            "review": h(ms["first_review_at"], ms["approval_at"]),
+            "merge": h(ms["approval_at"], merged["merged_at"]),
+            "deploy": h(merged["merged_at"], deployed),
+            "link_method": linked["link_method"],
+            "first_commit_source": start_src,
+            "ownership": merged["ownership"],
+            "ref": merged["repo"].astype(str) + "#" + merged["number"].astype(str),
+        }
+    )
+    excluded = np.full(len(out), None, dtype=object)
+    excluded[deployed.isna().to_numpy()] = "not yet deployed"
+    excluded[is_revert(merged).to_numpy()] = "revert"
+    excluded[merged["author_is_bot"].to_numpy()] = "bot author"
+    out["excluded"] = excluded
+    return out.reset_index(drop=True)
+
+
+# --- change failure rate and recovery -------------------------------------------------------
+
+
+def attribute_incidents(
+    prod: pd.DataFrame, incidents: pd.DataFrame, window: timedelta | None
+) -> pd.DataFrame:
+    """Each incident's deployment: the last production deployment before the incident
+    started, of the service the incident names (else its repository) — confidence "direct";
+    when the incident names neither a service nor a repository with deployments, the last
+    deployment of the owning team — confidence "team" (lower). Only within `window` after
+    the deployment (None: until the next deployment). Incidents before every deployment are
+    attributed to none. Returns incidents (with `team`) + deployment_id, confidence.
+    """
+    inc = incidents.sort_values("started_at", kind="stable").reset_index(drop=True)
+    inc["deployment_id"] = None
+    inc["confidence"] = None
+    if inc.empty or prod.empty:
+        return inc
+    tol = pd.Timedelta(window) if window is not None else None
+    dep = prod.sort_values("finished_at", kind="stable")
+    resolved = np.zeros(len(inc), dtype=bool)
+    for col, conf in (("service", "direct"), ("repo", "direct"), ("team", "team")):
+        if col != "team":
+            named = inc[col].notna() & inc[col].isin(dep[col].dropna().unique())
+            todo = named.to_numpy() & ~resolved
+        else:
+            todo = ~resolved
+        if not todo.any():
+            continue
+        left = inc.loc[todo, ["started_at", col]].copy()
+        left["_row"] = np.flatnonzero(todo)
+        right = dep.loc[dep[col].notna(), ["finished_at", col, "external_id"]]
+        m = pd.merge_asof(
+            left.sort_values("started_at", kind="stable"),
+            right,
+            left_on="started_at",
+            right_on="finished_at",
+            by=col,
+            direction="backward",
+            tolerance=tol,
+        )
+        hit = m["external_id"].notna().to_numpy()
+        rows = m["_row"].to_numpy()
+        inc.loc[rows[hit], "deployment_id"] = m["external_id"].to_numpy()[hit]
+        inc.loc[rows[hit], "confidence"] = conf
+        resolved[rows] = True  # named the service/repo: never falls back to the team level
+    return inc
+
+
+def change_failure_items(prod: pd.DataFrame, attributed: pd.DataFrame) -> pd.DataFrame:
+    """One row per owned production deployment: value 1.0 when at least one incident is
+    attributed to it (three incidents are still one failed deployment), else 0.0."""
+    hits = attributed[attributed["deployment_id"].notna()]
+    direct = set(hits.loc[hits["confidence"] == "direct", "deployment_id"])
+    any_hit = set(hits["deployment_id"])
+    ids = prod["external_id"].to_numpy()
+    failed = np.isin(ids, list(any_hit))
+    confidence = np.full(len(ids), None, dtype=object)
+    confidence[failed] = "team"
+    confidence[np.isin(ids, list(direct))] = "direct"
+    return pd.DataFrame(
+        {
+            "team": prod["team"].to_numpy(),
+            "at": prod["finished_at"].to_numpy(),
+            "value": failed.astype("float64"),
+            "confidence": confidence,
+            "excluded": None,
+            "ownership": prod["ownership"].to_numpy(),
+            "ref": ids,
+        }
+    )
+
+
+def recovery_items(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Failed deployment recovery time per owned incident: start -> resolution, hours.
+    Unresolved incidents are kept as excluded rows (they have no recovery time yet)."""
+    hours = (incidents["resolved_at"] - incidents["started_at"]).dt.total_seconds() / 3600
+    return pd.DataFrame(
+        {
+            "team": incidents["team"].to_numpy(),
+            "at": incidents["started_at"].to_numpy(),
+            "value": hours.to_numpy(dtype="float64"),
+            "excluded": flag(incidents["resolved_at"].isna().to_numpy(), "unresolved"),
+            "ownership": incidents["ownership"].to_numpy(),
+            "ref": incidents["external_id"].to_numpy(),
+        }
+    )

@@ -1,0 +1,219 @@
+"""Flow: how work moves through review and into done, per item (see dora.py for the shape).
+
+Time to first review counts working hours in the team's zone by default (wall clock on
+request); throughput, size and review rounds look at merged PRs; cycle time at issues.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from analytics.context import WorkCalendar
+from analytics.metrics.clocks import hours_between
+from analytics.metrics.dora import flag
+from analytics.metrics.pulls import KEY, REVIEW_KEY, is_revert, review_milestones
+
+
+def _ref(prs: pd.DataFrame) -> pd.Series:
+    return prs["repo"].astype(str) + "#" + prs["number"].astype(str)
+
+
+def review_time_items(
+    prs: pd.DataFrame,
+    reviews: pd.DataFrame,
+    calendars: Mapping[str, WorkCalendar],
+    clock: str = "working",
+    bots: frozenset[str] = frozenset(),
+) -> pd.DataFrame:
+    """Time to first review per PR: ready for review -> first review by someone other than
+    the author (bots excluded, reviews while a draft ignored), in `clock` hours ("working":
+    the team's working days and hours in its zone; "wall": elapsed). `at` = ready moment.
+    Excluded rows: still a draft, bot author, revert, awaiting review, merged or closed
+    without review."""
+    ms = review_milestones(prs, reviews, bots)
+    ready = ms["ready"]
+    hours = np.full(len(prs), np.nan)
+    teams = prs["team"].to_numpy()
+    for team, cal in calendars.items():
+        sel = teams == team
+        if sel.any():
+            hours[sel] = hours_between(ready[sel], ms["first_review_at"][sel], cal, clock)
+    no_review = ms["first_review_at"].isna().to_numpy()
+    excluded = np.full(len(prs), None, dtype=object)
+    excluded[no_review & prs["state"].eq("open").to_numpy()] = "awaiting review"
+    excluded[no_review & prs["closed_at"].notna().to_numpy()] = "closed without review"
+    excluded[no_review & prs["merged_at"].notna().to_numpy()] = "merged without review"
+    excluded[ready.isna().to_numpy()] = "still a draft"
+    excluded[is_revert(prs).to_numpy()] = "revert"
+    excluded[prs["author_is_bot"].to_numpy()] = "bot author"
+    return pd.DataFrame(
+        {
+            "team": teams,
+            "at": ready.fillna(prs["created_at"]).to_numpy(),
+            "value": hours,
+            "excluded": excluded,
+            "ownership": prs["ownership"].to_numpy(),
+            "ref": _ref(prs).to_numpy(),
+        }
+    )
+
+
+def throughput_items(prs: pd.DataFrame) -> pd.DataFrame:
+    """One row per merged PR at its merge; bot-authored PRs are excluded rows."""
+    merged = prs[prs["merged_at"].notna()]
+    return pd.DataFrame(
+        {
+            "team": merged["team"].to_numpy(),
+            "at": merged["merged_at"].to_numpy(),
+            "value": 1.0,
+            "excluded": flag(merged["author_is_bot"].to_numpy(), "bot author"),
+            "ownership": merged["ownership"].to_numpy(),
+            "ref": _ref(merged).to_numpy(),
+        }
+    )
+
+
+def size_bucket_labels(buckets: tuple[int, ...]) -> list[str]:
+    """Labels for the size buckets, e.g. (50, 200) -> ["<=50", "51-200", ">200"]."""
+    labels = []
+    lo = 0
+    for b in buckets:
+        labels.append(f"<={b}" if lo == 0 else f"{lo + 1}-{b}")
+        lo = b
+    labels.append(f">{lo}")
+    return labels
+
+
+def pr_size_items(prs: pd.DataFrame, buckets: tuple[int, ...]) -> pd.DataFrame:
+    """Lines changed (additions + deletions) per merged PR, with its size bucket."""
+    merged = prs[prs["merged_at"].notna()]
+    lines = (merged["additions"] + merged["deletions"]).to_numpy(dtype="float64")
+    labels = np.asarray(size_bucket_labels(buckets), dtype=object)
+    bucket = labels[np.searchsorted(np.asarray(buckets, dtype="float64"), lines, side="left")]
+    excluded = np.full(len(merged), None, dtype=object)
+    excluded[is_revert(merged).to_numpy()] = "revert"
+    excluded[merged["author_is_bot"].to_numpy()] = "bot author"
+    return pd.DataFrame(
+        {
+            "team": merged["team"].to_numpy(),
+            "at": merged["merged_at"].to_numpy(),
+            "value": lines,
+            "bucket_label": bucket,
+            "excluded": excluded,
+            "ownership": merged["ownership"].to_numpy(),
+            "ref": _ref(merged).to_numpy(),
+        }
+    )
+
+
+def review_rounds_items(
+    prs: pd.DataFrame,
+    reviews: pd.DataFrame,
+    commits: pd.DataFrame,
+    bots: frozenset[str] = frozenset(),
+) -> pd.DataFrame:
+    """Per merged PR: `rounds` (changes-requested reviews by others), `value` = 1.0 when
+    there was at least one round, `rework` = 1.0 when commits were authored after the first
+    review (0.0 otherwise)."""
+    merged = prs[prs["merged_at"].notna()]
+    ms = review_milestones(merged, reviews, bots)
+    c = commits[[*REVIEW_KEY, "authored_at"]].rename(columns={"pr_number": "number"})
+    first = merged[KEY].assign(first=ms["first_review_at"].to_numpy())
+    late = c.merge(first, on=KEY, how="inner")
+    late = late[late["authored_at"] > late["first"]].drop_duplicates(KEY)
+    late_keys = pd.MultiIndex.from_frame(late[KEY])
+    rework = pd.MultiIndex.from_frame(merged[KEY]).isin(late_keys)
+    excluded = np.full(len(merged), None, dtype=object)
+    excluded[ms["first_review_at"].isna().to_numpy()] = "merged without review"
+    excluded[is_revert(merged).to_numpy()] = "revert"
+    excluded[merged["author_is_bot"].to_numpy()] = "bot author"
+    return pd.DataFrame(
+        {
+            "team": merged["team"].to_numpy(),
+            "at": merged["merged_at"].to_numpy(),
+            "value": (ms["rounds"].to_numpy() >= 1).astype("float64"),
+            "rounds": ms["rounds"].to_numpy(dtype="float64"),
+            "rework": rework.astype("float64"),
+            "excluded": excluded,
+            "ownership": merged["ownership"].to_numpy(),
+            "ref": _ref(merged).to_numpy(),
+        }
+    )
+
+
+def pr_intervals(prs: pd.DataFrame) -> pd.DataFrame:
+    """When each PR was open: opened (creation) to finished (merge/close; NaT = still open)."""
+    return pd.DataFrame(
+        {
+            "team": prs["team"].to_numpy(),
+            "opened": prs["created_at"].to_numpy(),
+            "finished": prs["merged_at"].fillna(prs["closed_at"]).to_numpy(),
+            "ready": prs["ready_at"].fillna(prs["created_at"].where(~prs["is_draft"])).to_numpy(),
+            "bot": prs["author_is_bot"].to_numpy(),
+            "ownership": prs["ownership"].to_numpy(),
+        }
+    )
+
+
+def in_progress_intervals(items: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataFrame:
+    """Stretches during which an issue sat in an "indeterminate" (in progress) category:
+    from a move into it until the next transition (NaT = still there)."""
+    tr = transitions.merge(
+        items[["source", "external_id", "team"]],
+        left_on=["source", "item_external_id"],
+        right_on=["source", "external_id"],
+        how="inner",
+    ).sort_values(["team", "source", "item_external_id", "at"], kind="stable")
+    nxt = tr.groupby(["team", "source", "item_external_id"])["at"].shift(-1)
+    cat = tr["to_category"].fillna("").astype(str).str.lower()
+    keep = (cat == "indeterminate").to_numpy()
+    return pd.DataFrame(
+        {
+            "team": tr["team"].to_numpy()[keep],
+            "opened": tr["at"].to_numpy()[keep],
+            "finished": nxt.to_numpy()[keep],
+        }
+    )
+
+
+def cycle_time_items(items: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataFrame:
+    """Issue cycle time: first move into an "indeterminate" (in progress) category -> the
+    last move into "done", for issues that are done now; wall-clock hours, `at` = done.
+    Issues that went to done without ever being in progress are excluded rows."""
+    done_items = items[items["status_category"].fillna("").str.lower() == "done"]
+    tr = transitions.merge(
+        done_items[["source", "external_id"]],
+        left_on=["source", "item_external_id"],
+        right_on=["source", "external_id"],
+        how="inner",
+    )
+    cat = tr["to_category"].fillna("").astype(str).str.lower()
+    k = ["source", "item_external_id"]
+    started = tr[cat == "indeterminate"].groupby(k)["at"].min().rename("started")
+    finished = tr[cat == "done"].groupby(k)["at"].max().rename("finished")
+    spans = pd.concat([started, finished], axis=1).reset_index()
+    joined = done_items.merge(
+        spans,
+        left_on=["source", "external_id"],
+        right_on=k,
+        how="left",
+    )
+    done_at = joined["finished"].astype("datetime64[ns, UTC]").fillna(joined["resolved_at"])
+    start = joined["started"].astype("datetime64[ns, UTC]")
+    hours = (done_at - start).dt.total_seconds() / 3600
+    excluded = np.full(len(joined), None, dtype=object)
+    excluded[start.isna().to_numpy()] = "never in progress"
+    excluded[done_at.isna().to_numpy()] = "no done date"
+    return pd.DataFrame(
+        {
+            "team": joined["team"].to_numpy(),
+            "at": done_at.fillna(joined["updated_at"]).to_numpy(),
+            "value": hours.to_numpy(dtype="float64"),
+            "excluded": excluded,
+            "ownership": joined["ownership"].to_numpy(),
+            "ref": joined["key"].to_numpy(),
+        }
+    )

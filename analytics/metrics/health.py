@@ -1,0 +1,126 @@
+"""Team health from people's activity: after-hours work, review load, out-of-hours pages.
+
+Rows here carry a `person` key only so that the engine can count how many people a figure
+is built from (privacy guard, REFERENCE_CASES §6) and measure concentration; no public
+function ever returns a per-person value. Local time is the person's own (§5): the offset
+the event carries, else the person's configured zone, else the team's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from analytics.context import WorkCalendar
+from analytics.metrics.clocks import author_local_ns, outside_hours
+
+
+def _person_tz(keys: pd.Series, people: pd.DataFrame) -> pd.Series:
+    zones = dict(zip(people["key"], people["tz"], strict=False))
+    return keys.map(zones)
+
+
+def _local_flags(
+    team: np.ndarray,
+    at: pd.Series,
+    offsets: pd.Series,
+    person_tz: pd.Series,
+    calendars: Mapping[str, WorkCalendar],
+) -> tuple[np.ndarray, np.ndarray]:
+    outside = np.zeros(len(at), dtype=bool)
+    weekend = np.zeros(len(at), dtype=bool)
+    for slug, cal in calendars.items():
+        sel = team == slug
+        if not sel.any():
+            continue
+        local = author_local_ns(at[sel], offsets[sel], person_tz[sel], cal.tz)
+        o, w = outside_hours(local, cal)
+        outside[sel] = o
+        weekend[sel] = w
+    return outside, weekend
+
+
+def activity_items(
+    commits: pd.DataFrame,
+    member_reviews: pd.DataFrame,
+    people: pd.DataFrame,
+    calendars: Mapping[str, WorkCalendar],
+    bots: frozenset[str] = frozenset(),
+) -> pd.DataFrame:
+    """Commits and reviews by the team's people, each flagged outside working time
+    (`value` 1.0/0.0) and on a non-working day (`weekend`), in the author's local time."""
+    c = commits[~commits["author_is_bot"] & commits["author_key"].notna()]
+    r = member_reviews[~member_reviews["reviewer_is_bot"] & member_reviews["reviewer_key"].notna()]
+    frame = pd.DataFrame(
+        {
+            "team": np.concatenate([c["team"].to_numpy(), r["team"].to_numpy()]),
+            "at": pd.concat([c["authored_at"], r["submitted_at"]], ignore_index=True),
+            "offset": pd.concat(
+                [c["author_utc_offset_min"], r["submitted_utc_offset_min"]], ignore_index=True
+            ),
+            "person": pd.concat([c["author_key"], r["reviewer_key"]], ignore_index=True),
+            "kind": ["commit"] * len(c) + ["review"] * len(r),
+        }
+    )
+    frame = frame[~frame["person"].isin(bots)].reset_index(drop=True)
+    tz = _person_tz(frame["person"], people)
+    outside, weekend = _local_flags(
+        frame["team"].to_numpy(), frame["at"], frame["offset"], tz, calendars
+    )
+    frame["value"] = outside.astype("float64")
+    frame["weekend"] = weekend.astype("float64")
+    frame["excluded"] = None
+    frame["ownership"] = "pr-author"
+    return frame.drop(columns=["offset"])
+
+
+def review_load_items(
+    member_reviews: pd.DataFrame,
+    activity: pd.DataFrame,
+    bots: frozenset[str] = frozenset(),
+) -> pd.DataFrame:
+    """Reviews of others' PRs by the team's people (`value` 1.0), plus one zero-valued row
+    per other activity so that active people who reviewed nothing count in the spread."""
+    r = member_reviews[
+        ~member_reviews["reviewer_is_bot"]
+        & member_reviews["reviewer_key"].notna()
+        & (member_reviews["reviewer_key"] != member_reviews["pr_author_key"])
+        & ~member_reviews["reviewer_key"].isin(bots)
+    ]
+    reviews = pd.DataFrame(
+        {
+            "team": r["team"].to_numpy(),
+            "at": r["submitted_at"].to_numpy(),
+            "person": r["reviewer_key"].to_numpy(),
+            "value": 1.0,
+        }
+    )
+    others = activity.loc[activity["kind"] == "commit", ["team", "at", "person"]].assign(value=0.0)
+    out = pd.concat([reviews, others], ignore_index=True)
+    out["excluded"] = None
+    out["ownership"] = "pr-author"
+    return out
+
+
+def page_items(
+    pages: pd.DataFrame, people: pd.DataFrame, calendars: Mapping[str, WorkCalendar]
+) -> pd.DataFrame:
+    """Pages to the team's responders, flagged outside the responder's working time."""
+    p = pages[pages["responder_key"].notna()].reset_index(drop=True)
+    tz = _person_tz(p["responder_key"], people)
+    no_offset = pd.Series(np.nan, index=p.index)
+    outside, weekend = _local_flags(p["team"].to_numpy(), p["at"], no_offset, tz, calendars)
+    return pd.DataFrame(
+        {
+            "team": p["team"].to_numpy(),
+            "at": p["at"].to_numpy(),
+            "person": p["responder_key"].to_numpy(),
+            "value": outside.astype("float64"),
+            "weekend": weekend.astype("float64"),
+            "excluded": None,
+            "ownership": p["ownership"].to_numpy(),
+            "ref": p["incident_external_id"].to_numpy(),
+        }
+    )

@@ -1,0 +1,290 @@
+"""The metrics the bot knows: ids, aliases, units, definitions and what each needs.
+
+`analytics.engine.METRICS` re-exports `METRICS`; `resolve()` turns what a person typed
+("review time", "MTTR", "deploys") into a spec, with a "did you mean" when nothing matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from analytics.metrics import dora
+from analytics.names import suggest
+
+Kind = str  # distribution | rate | ratio | people-share | review-load | mix | snapshot
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """How one metric is computed and explained.
+
+    `needs`: the frames `analytics.load` must provide. `people_based`: built from
+    individual people's activity, so withheld for groups under the team's min_group_size.
+    `up_is_good`: which direction of the trend is an improvement (None: neither).
+    """
+
+    id: str
+    name: str
+    unit: str
+    description: str
+    definition: str
+    needs: frozenset[str]
+    kind: Kind
+    people_based: bool = False
+    up_is_good: bool | None = None
+    aliases: tuple[str, ...] = ()
+    tier: Callable[[float | None], str | None] | None = None
+    uses_clock: bool = False
+    baseline: str = "median of the weekly values of the previous weeks"
+
+
+def _f(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+_PR = _f("prs", "reviews", "people")
+
+_SPECS = (
+    MetricSpec(
+        id="review-time",
+        name="Time to first review",
+        unit="hours",
+        description="How long ready pull requests wait for their first review.",
+        definition=(
+            "Median time from a pull request being ready for review (opened, or taken out "
+            "of draft) to its first review by someone other than its author; bot reviews and "
+            "reviews while still a draft are ignored. Counted in working hours in the team's "
+            "time zone by default (wall clock on request). PRs by bots and reverts excluded."
+        ),
+        needs=_PR,
+        kind="distribution",
+        up_is_good=False,
+        aliases=("review time", "time to first review", "pickup", "first review", "ttfr"),
+        uses_clock=True,
+    ),
+    MetricSpec(
+        id="lead-time",
+        name="Lead time for changes",
+        unit="hours",
+        description="From a change's first commit to the production deployment that shipped it.",
+        definition=(
+            "Median time from a pull request's first commit to the finish of the successful "
+            "production deployment that shipped it (exact link by merge commit between "
+            "deployments, else the first production deployment of the repository after the "
+            "merge), split into coding (first commit -> ready), pickup (ready -> first review "
+            "by someone else), review (first review -> approval), merge (approval -> merge) "
+            "and deploy (merge -> deployed). Wall clock. Counted in the week it was deployed."
+        ),
+        needs=_f("prs", "reviews", "commits", "pr_deployments", "people"),
+        kind="distribution",
+        up_is_good=False,
+        aliases=("lead time", "lead time for changes", "ltc", "cycle-time-pr"),
+        tier=dora.tier_lead_time,
+    ),
+    MetricSpec(
+        id="deploy-frequency",
+        name="Deployment frequency",
+        unit="deploys/week",
+        description="Successful production deployments of the team's services per week.",
+        definition=(
+            "Successful production deployments of the services and repositories the team "
+            "owns, per week (and the number of days with at least one deployment)."
+        ),
+        needs=_f("deployments"),
+        kind="rate",
+        up_is_good=True,
+        aliases=("deployment frequency", "deploys", "deployments", "df"),
+        tier=dora.tier_deploy_frequency,
+    ),
+    MetricSpec(
+        id="cfr",
+        name="Change failure rate",
+        unit="share",
+        description="Share of production deployments followed by an incident.",
+        definition=(
+            "Failed deployments / production deployments. An incident counts against the "
+            "last production deployment of the affected service (else repository) before it "
+            "started, within the attribution window; an incident counts against at most one "
+            "deployment and a deployment with several incidents is one failure. Confidence is "
+            "'direct' when the incident names the deployment's service or repository, 'team' "
+            "(lower) when it only belongs to the same team."
+        ),
+        needs=_f("deployments", "incidents"),
+        kind="ratio",
+        up_is_good=False,
+        aliases=("change failure rate", "failure rate", "change-failure-rate"),
+        tier=dora.tier_change_failure_rate,
+    ),
+    MetricSpec(
+        id="recovery-time",
+        name="Failed deployment recovery time",
+        unit="hours",
+        description="How long incidents take from start to resolution.",
+        definition=(
+            "Median time from an incident's start to its resolution, over the team's "
+            "incidents that started in the period and are resolved; unresolved ones are "
+            "excluded and counted."
+        ),
+        needs=_f("incidents"),
+        kind="distribution",
+        up_is_good=False,
+        aliases=("recovery time", "mttr", "time to restore", "time to recovery", "fdrt"),
+        tier=dora.tier_recovery_time,
+    ),
+    MetricSpec(
+        id="cycle-time",
+        name="Issue cycle time",
+        unit="hours",
+        description="From an issue's first move to in-progress until it is done.",
+        definition=(
+            "Median time from an issue's first move into an in-progress ('indeterminate') "
+            "status category to its last move into 'done', for issues done in the period; "
+            "issues that never went through in-progress are excluded. Wall clock."
+        ),
+        needs=_f("work_items", "transitions"),
+        kind="distribution",
+        up_is_good=False,
+        aliases=("cycle time", "issue cycle time"),
+    ),
+    MetricSpec(
+        id="throughput",
+        name="PR throughput",
+        unit="PRs/week",
+        description="Pull requests merged per week.",
+        definition="Pull requests by the team's members merged per week; PRs by bots excluded.",
+        needs=_f("prs"),
+        kind="rate",
+        up_is_good=True,
+        aliases=("merged prs", "prs merged", "velocity"),
+    ),
+    MetricSpec(
+        id="pr-size",
+        name="PR size",
+        unit="lines",
+        description="Lines changed per merged pull request, and its distribution over buckets.",
+        definition=(
+            "Median lines changed (additions + deletions) of the team's merged pull requests, "
+            "with the share in each configured size bucket; bots and reverts excluded."
+        ),
+        needs=_f("prs"),
+        kind="distribution",
+        up_is_good=False,
+        aliases=("pr size", "size", "batch size"),
+    ),
+    MetricSpec(
+        id="wip",
+        name="Work in progress",
+        unit="open PRs",
+        description="Open pull requests (and issues in progress) at the end of the period.",
+        definition=(
+            "Pull requests by the team's members that are open and ready for review at the "
+            "end of the period (drafts and issues in progress shown beside), with the age "
+            "of those PRs (median, p75, p90 in days)."
+        ),
+        needs=_f("prs", "work_items", "transitions"),
+        kind="snapshot",
+        up_is_good=False,
+        aliases=("work in progress", "open prs", "ageing", "aging"),
+    ),
+    MetricSpec(
+        id="review-rounds",
+        name="Review rounds and rework",
+        unit="share",
+        description="Share of merged PRs that needed at least one changes-requested round.",
+        definition=(
+            "Share of the team's merged pull requests with at least one 'changes requested' "
+            "review by someone else; beside it the median and p90 of rounds and the share of "
+            "PRs with commits after their first review (rework). PRs merged without review, "
+            "by bots and reverts excluded."
+        ),
+        needs=_f("prs", "reviews", "commits", "people"),
+        kind="ratio",
+        up_is_good=False,
+        aliases=("review rounds", "rework", "changes requested"),
+    ),
+    MetricSpec(
+        id="after-hours",
+        name="After-hours work",
+        unit="share",
+        description="Share of commits and reviews outside working hours, in each person's time.",
+        definition=(
+            "Share of the team's commits and reviews made outside working days and hours, "
+            "in each author's local time (the commit's own UTC offset, else the person's "
+            "zone, else the team's); weekend share beside it. Team-level only, withheld "
+            "for groups smaller than the team's minimum."
+        ),
+        needs=_f("commits", "member_reviews", "people"),
+        kind="people-share",
+        people_based=True,
+        up_is_good=False,
+        aliases=("after hours", "out of hours", "overtime", "weekend work"),
+    ),
+    MetricSpec(
+        id="review-load",
+        name="Review load concentration",
+        unit="share",
+        description="How much of the team's reviewing the two busiest reviewers carry.",
+        definition=(
+            "Share of the team's reviews (of others' pull requests) given by its two most "
+            "active reviewers, with the Gini coefficient of reviews across the team's "
+            "active people. Team-level only, withheld for groups smaller than the minimum."
+        ),
+        needs=_f("commits", "member_reviews", "people"),
+        kind="review-load",
+        people_based=True,
+        up_is_good=False,
+        aliases=("review load", "review concentration", "reviewer load"),
+    ),
+    MetricSpec(
+        id="out-of-hours-pages",
+        name="Out-of-hours pages",
+        unit="share",
+        description="Share of pages that reached a responder outside their working hours.",
+        definition=(
+            "Share of pages for the team's incidents that reached a responder outside "
+            "working days and hours in the responder's zone (else the team's). Team-level "
+            "only, withheld for groups smaller than the minimum."
+        ),
+        needs=_f("pages", "people"),
+        kind="people-share",
+        people_based=True,
+        up_is_good=False,
+        aliases=("pages", "paging", "on-call", "oncall"),
+    ),
+    MetricSpec(
+        id="work-mix",
+        name="Work-type mix",
+        unit="share",
+        description="Feature, bug, debt and ops shares of merged PRs and finished issues.",
+        definition=(
+            "Shares of feature, bug, debt and ops work among the team's merged pull requests "
+            "and finished issues, typed from labels, issue types, conventional-commit "
+            "prefixes and branch names; a text classifier (TF-IDF + logistic regression) "
+            "trained on the team's typed items fills the gaps. The value is the feature share."
+        ),
+        needs=_f("prs", "work_items"),
+        kind="mix",
+        up_is_good=None,
+        aliases=("work mix", "work type", "investment", "mix"),
+    ),
+)
+
+METRICS: dict[str, MetricSpec] = {s.id: s for s in _SPECS}
+
+
+def _normal(text: str) -> str:
+    return text.strip().lower().replace("_", "-").replace(" ", "-")
+
+
+def resolve(name: str) -> MetricSpec:
+    """The spec for a metric id or alias; KeyError with a suggestion otherwise."""
+    key = _normal(name)
+    for spec in _SPECS:
+        if key == spec.id or key in {_normal(a) for a in spec.aliases}:
+            return spec
+    names = [s.id for s in _SPECS] + [a for s in _SPECS for a in s.aliases]
+    hint = suggest(name, names)
+    if hint is not None:
+        hint = resolve(hint).id
+    raise KeyError(f"unknown metric {name!r}" + (f"; did you mean {hint!r}?" if hint else ""))
