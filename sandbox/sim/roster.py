@@ -265,8 +265,8 @@ def _plant(team: TeamSpec, kind: str, span: Span, rng: random.Random) -> None:
             "can break production, so the change failure rate rises with batch size"
         )
     elif kind == "stalled_prs":
-        team.stalled_share, magnitude = 0.35, 0.35
-        note = "about 35% of pull requests wait days for a first review, some never get one"
+        team.stalled_share, magnitude = 0.4, 0.4
+        note = "about 40% of pull requests wait days for a first review, some never get one"
     elif kind == "process_change":
         week = max(1, round(span.weeks * 0.55))
         team.change_week, team.change_before, team.change_after = week, 2.2, 0.8

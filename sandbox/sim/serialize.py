@@ -57,9 +57,6 @@ def pull_json(repo: str, p: SimPull, end: float, ids: Ids) -> Pull:
             elif kind == "REOPENED":
                 state, closed_at = "OPEN", None
     times = [p.created, *(c.t for c in commits), *(r.t for r in reviews), *(e[0] for e in events)]
-    times += [
-        r.dismissed_at for r in reviews if r.dismissed_at is not None and r.dismissed_at <= end
-    ]
     timeline: list[TimelineEvent] = []
     for t, kind, actor, reviewer in events:
         ev = TimelineEvent(type=kind, at=utc(t), actor=actor)  # type: ignore[typeddict-item]
