@@ -21,7 +21,6 @@ def build_app(deps: BotDeps) -> App:
     Bolt checks it on the first request.
     """
     app = App(
-        token=deps.bot_token,
         signing_secret=deps.signing_secret,
         client=deps.web_client(),
         token_verification_enabled=False,

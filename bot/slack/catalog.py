@@ -100,9 +100,22 @@ class Catalog:
                 found = []
             if found:
                 return [self._words.get(w, w) for w in found]
-        close = difflib.get_close_matches(norm(word), candidates, n=3, cutoff=0.6)
-        return list(dict.fromkeys(self._words.get(w, w) for w in close))
+        return [self._words.get(w, w) for w in closest(norm(word), candidates, cutoff=0.7)]
 
     def group(self, names: Iterable[str]) -> list[MetricInfo]:
         """The metrics of a group (dora, health) that the engine serves, in order."""
         return [self.metrics[n] for n in names if n in self.metrics]
+
+
+def closest(word: str, candidates: Iterable[str], *, cutoff: float = 0.6, n: int = 3) -> list[str]:
+    """The candidates nearly as close to `word` as the best one (a typo has one answer)."""
+    scored = []
+    for cand in dict.fromkeys(candidates):
+        ratio = difflib.SequenceMatcher(None, word, cand).ratio()
+        if ratio >= cutoff:
+            scored.append((ratio, cand))
+    if not scored:
+        return []
+    scored.sort(key=lambda rc: (-rc[0], rc[1]))
+    best = scored[0][0]
+    return [cand for ratio, cand in scored if ratio >= best - 0.08][:n]

@@ -14,13 +14,12 @@ fast, so it runs before the ack and bad input is answered at once.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.slack.catalog import Catalog, MetricInfo, norm
+from bot.slack.catalog import Catalog, MetricInfo, closest, norm
 from bot.slack.errors import UserError
 from bot.slack.text import escape
 
@@ -154,7 +153,7 @@ def _team_and_period(
             continue
         slug = by_norm.get(norm(word))
         if slug is None:
-            close = difflib.get_close_matches(norm(word), list(by_norm), n=3, cutoff=0.5)
+            close = closest(norm(word), list(by_norm), cutoff=0.5)
             hint = _did_you_mean([by_norm[c] for c in close]) or (
                 " Teams: " + ", ".join(f"`{escape(t)}`" for t in teams) + "."
             )

@@ -23,6 +23,12 @@ def escape(text: object) -> str:
     return _BROADCASTS.sub(lambda m: "@" + _ZWJ + m.group(1), raw)
 
 
+def plain(text: object) -> str:
+    """Text for a plain_text field: Slack parses no markup there, so only broadcasts are muted."""
+    raw = "" if text is None else str(text)
+    return _BROADCASTS.sub(lambda m: "@" + _ZWJ + m.group(1), raw)
+
+
 def truncate(text: str, limit: int) -> str:
     """Cut `text` to at most `limit` characters, marking the cut with an ellipsis."""
     if len(text) <= limit:

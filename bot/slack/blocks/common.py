@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.slack import limits
-from bot.slack.text import truncate
+from bot.slack.text import plain, truncate
 
 Block = dict[str, Any]
 
@@ -18,7 +18,10 @@ def header(text: str) -> Block:
     """A header line (plain text, 150 characters)."""
     return {
         "type": "header",
-        "text": {"type": "plain_text", "text": truncate(text or " ", limits.MAX_HEADER_TEXT)},
+        "text": {
+            "type": "plain_text",
+            "text": truncate(plain(text) or " ", limits.MAX_HEADER_TEXT),
+        },
     }
 
 

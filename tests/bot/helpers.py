@@ -1,0 +1,230 @@
+"""A small org, a tiny analytics engine with numbers you can check by eye, and BotDeps.
+
+The engine stand-in returns real `analytics.values.MetricValue`s, so the bot is tested on
+the shapes the real engine returns; the numbers are fixed per team and metric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from analytics.insights.model import Effect, Evidence, Insight
+from analytics.values import MetricValue, trend_of
+from bot.config import AppConfig, parse_config
+from bot.slack.deps import Analytics, BotDeps
+from store.db import make_engine, session_factory, upgrade
+
+SECRET = "test-signing-secret"
+TOKEN = "xoxb-fake-bot-token"
+LEAD = "U0LEAD0001"
+OTHER_LEAD = "U0LEAD0002"
+MEMBER = "U0MEMBER01"
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday morning: last full week is W47
+
+CONFIG_YAML = f"""
+slack:
+  leadership_channel: C0LEADERS1
+teams:
+  - slug: team-a
+    name: Team A
+    slack_channel: C0TEAMA001
+    tz: Europe/Berlin
+    leads: [{LEAD}, {OTHER_LEAD}]
+  - slug: team-b
+    name: Team <B> & co
+    slack_channel: C0TEAMB001
+    tz: America/New_York
+    leads: [U0LEADB001]
+"""
+
+REGISTRY: dict[str, dict[str, Any]] = {
+    "lead_time": {
+        "aliases": ["lt", "lead"],
+        "unit": "hours",
+        "description": "First commit to production.",
+    },
+    "deploy_frequency": {
+        "aliases": ["df", "deploys"],
+        "unit": "per week",
+        "description": "Successful production deployments per week.",
+    },
+    "cfr": {
+        "aliases": ["change-failure-rate"],
+        "unit": "fraction",
+        "description": "Failed deployments / deployments.",
+    },
+    "recovery_time": {
+        "aliases": ["mttr"],
+        "unit": "hours",
+        "description": "Incident start to resolution (median).",
+    },
+    "review_time": {
+        "aliases": ["pickup", "review"],
+        "unit": "hours",
+        "description": "Ready for review to first review, working hours.",
+    },
+    "after_hours": {
+        "aliases": [],
+        "unit": "fraction",
+        "description": "Share of commits outside working hours.",
+    },
+}
+
+# (value, baseline) per team and metric: team-a reviews got slower, team-b deploys more.
+NUMBERS: dict[tuple[str, str], tuple[float | None, float | None]] = {
+    ("team-a", "lead_time"): (29.0, 25.0),
+    ("team-a", "deploy_frequency"): (4.0, 4.1),
+    ("team-a", "cfr"): (0.167, 0.10),
+    ("team-a", "recovery_time"): (0.5, 1.0),
+    ("team-a", "review_time"): (6.0, 4.0),
+    ("team-a", "after_hours"): (0.12, 0.10),
+    ("team-b", "lead_time"): (20.0, 20.0),
+    ("team-b", "deploy_frequency"): (9.0, 6.0),
+    ("team-b", "cfr"): (0.05, 0.05),
+    ("team-b", "recovery_time"): (None, None),
+    ("team-b", "review_time"): (3.0, 3.5),
+    ("team-b", "after_hours"): (None, None),
+}
+UP_IS_GOOD = {"deploy_frequency": True}
+
+
+@dataclass
+class TinyEngine:
+    """compute_metric / weekly_series / detect over fixed numbers, counting calls."""
+
+    insights_for: dict[str, list[Insight]] = field(default_factory=dict)
+    calls: list[tuple[str, str]] = field(default_factory=list)
+    fail_with: Exception | None = None
+
+    def compute_metric(
+        self,
+        engine: Any,
+        org: Any,
+        *,
+        team: str,
+        metric: str,
+        start: datetime,
+        end: datetime,
+        as_of: datetime,
+        clock: str = "working",
+    ) -> MetricValue:
+        self.calls.append((team, metric))
+        if self.fail_with is not None:
+            raise self.fail_with
+        value, baseline = NUMBERS[(team, metric)]
+        withheld = "fewer than 5 people" if metric == "after_hours" and team == "team-b" else None
+        return MetricValue(
+            metric=metric,
+            team=team,
+            period_start=start,
+            period_end=end,
+            value=None if withheld else value,
+            unit=REGISTRY[metric]["unit"],
+            n=0 if value is None else 12,
+            definition=REGISTRY[metric]["description"],
+            p75=None if value is None else value * 1.5,
+            p90=None if value is None else value * 2,
+            baseline=baseline,
+            trend=trend_of(value, baseline, UP_IS_GOOD.get(metric, False)),
+            withheld_reason=withheld,
+            as_of=as_of,
+        )
+
+    def weekly_series(
+        self,
+        engine: Any,
+        org: Any,
+        *,
+        team: str,
+        metric: str,
+        start: datetime,
+        end: datetime,
+        as_of: datetime,
+    ) -> list[tuple[str, float | None]]:
+        value, _ = NUMBERS[(team, metric)]
+        base = value or 0.0
+        return [(f"W{40 + i}", base * (0.8 + 0.05 * i)) for i in range(8)]
+
+    def detect(self, engine: Any, org: Any, team: str, week: str, as_of: datetime) -> list[Insight]:
+        return [i for i in self.insights_for.get(team, []) if i.week == week]
+
+    def analytics(self) -> Analytics:
+        return Analytics(REGISTRY, self.compute_metric, self.weekly_series, self.detect)
+
+
+def review_insight(week: str = "2026-W47", *, title: str | None = None) -> Insight:
+    return Insight(
+        team="team-a",
+        kind="review_bottleneck",
+        week=week,
+        severity="warning",
+        title=title or "Reviews wait 50% longer than the team's baseline",
+        summary="Time to first review rose to 6 h from 4 h; associated with longer lead time.",
+        metric="review_time",
+        value=6.0,
+        baseline=4.0,
+        unit="hours",
+        n=12,
+        effect=Effect(50.0, 28.0, 73.0),
+        cost_hours_per_week=14.0,
+        evidence=(
+            Evidence("acme/payments#101", "https://github.com/acme/payments/pull/101"),
+            Evidence("acme/payments#107 <!channel>", "javascript:alert(1)"),
+        ),
+        method="Median over 12 PRs in 2026-W47 vs the 8 weeks before; bots excluded.",
+        next_step="Try a daily review slot after stand-up for two weeks.",
+        score=0.9,
+    )
+
+
+def cfr_insight(week: str = "2026-W47") -> Insight:
+    return Insight(
+        team="team-a",
+        kind="cfr_spike",
+        week=week,
+        severity="critical",
+        title="Change failure rate 16.7% (baseline 10%)",
+        summary="2 of 12 deployments were followed by an incident within 24 h.",
+        metric="cfr",
+        value=0.167,
+        baseline=0.10,
+        unit="fraction",
+        n=12,
+        score=0.5,
+        method="Incidents attributed to the last deploy before them within 24 h.",
+    )
+
+
+def make_config(yaml_text: str = CONFIG_YAML) -> AppConfig:
+    return parse_config(yaml_text, "test.yaml")
+
+
+def make_deps(
+    db_url: str,
+    *,
+    api_url: str | None = None,
+    tiny: TinyEngine | None = None,
+    clock: Callable[[], datetime] = lambda: NOW,
+    instance_id: str = "test-1",
+    config: AppConfig | None = None,
+    migrate: bool = True,
+) -> BotDeps:
+    engine = make_engine(db_url)
+    if migrate:
+        upgrade(engine)
+    tiny = tiny or TinyEngine()
+    return BotDeps(
+        config=config or make_config(),
+        engine=engine,
+        sessions=session_factory(engine),
+        analytics=tiny.analytics(),
+        org=None,
+        bot_token=TOKEN,
+        signing_secret=SECRET,
+        api_url=api_url,
+        clock=clock,
+        instance_id=instance_id,
+    )
