@@ -1,50 +1,17 @@
-"""Shared fixtures for ingest tests: a small world served by the local GitHub fake, a fresh
-SQLite store, a GitHub source pointed at the fake, and a full dump of the store's content."""
+"""Shared fixtures for ingest tests: a small world served by the local GitHub fake and a
+fresh SQLite store."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from ingest.sources.github import GitHubSource, GitHubSourceConfig, RepoRef
 from sandbox.fakes.github import GitHubFake
-from store.db import make_engine, session_factory, upgrade
-from store.models import (
-    CiRun,
-    Commit,
-    Deployment,
-    Incident,
-    Person,
-    PrEvent,
-    PullRequest,
-    Release,
-    Repository,
-    Review,
-    ReviewRequest,
-)
-from tests.sandbox.world_factory import REPOS, make_world
-
-TOKEN = "ghp_test_token_value"
-SECRET = b"pseudonym-secret"
-CONTENT_TABLES = (
-    PullRequest,
-    Commit,
-    Review,
-    ReviewRequest,
-    PrEvent,
-    Deployment,
-    CiRun,
-    Release,
-    Incident,
-    Person,
-    Repository,
-)
+from tests.ingest.helpers import TOKEN, make_sessions
+from tests.sandbox.world_factory import make_world
 
 
 @pytest.fixture(scope="session")
@@ -58,51 +25,6 @@ def fake(world_dir: Path) -> Iterator[GitHubFake]:
         yield served
 
 
-def make_sessions(path: Path) -> sessionmaker[Session]:
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    return session_factory(engine)
-
-
 @pytest.fixture
 def sessions(tmp_path: Path) -> sessionmaker[Session]:
     return make_sessions(tmp_path / "store.db")
-
-
-def github_config(base_url: str, **over: Any) -> GitHubSourceConfig:
-    values: dict[str, Any] = {
-        "api_url": base_url,
-        "token": TOKEN,
-        "repos": [RepoRef(full_name=r, team_slug="team-a") for r in REPOS],
-        "page_size": 10,
-        "max_retries": 6,
-        "timeout_seconds": 5.0,
-    }
-    values.update(over)
-    return GitHubSourceConfig(**values)
-
-
-def github_source(base_url: str, **over: Any) -> GitHubSource:
-    return GitHubSource(github_config(base_url, **over), secret=SECRET)
-
-
-def dump(sessions: sessionmaker[Session]) -> dict[str, list[tuple[Any, ...]]]:
-    """Every content table's rows without surrogate ids, sorted: equal dumps, equal stores.
-
-    API URLs embed the fake's port, which differs between servers; it is masked.
-    """
-    out: dict[str, list[tuple[Any, ...]]] = {}
-    with sessions() as session:
-        for model in CONTENT_TABLES:
-            table = model.__table__
-            columns = [c for c in table.columns if c.name != "id"]
-            rows = session.execute(select(*columns)).all()
-            out[table.name] = sorted((tuple(_mask(v) for v in r) for r in rows), key=repr)
-    return out
-
-
-def _mask(value: Any) -> Any:
-    return _PORT.sub("127.0.0.1:<port>", value) if isinstance(value, str) else value
-
-
-_PORT = re.compile(r"127\.0\.0\.1:\d+")

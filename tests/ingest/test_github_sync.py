@@ -26,7 +26,7 @@ from store.models import (
     SyncState,
 )
 from store.people import pseudonym
-from tests.ingest.conftest import SECRET, TOKEN, dump, github_source, make_sessions
+from tests.ingest.helpers import SECRET, TOKEN, dump, github_source, make_sessions
 from tests.sandbox.world_factory import BOT, REPOS
 
 STREAMS = 5
