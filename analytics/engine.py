@@ -77,6 +77,13 @@ def _frame(frames: Mapping[str, pd.DataFrame], name: str) -> pd.DataFrame:
     return frames[name] if name in frames else empty(name)
 
 
+def _complete(spec: MetricSpec, frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """`frames` plus empty frames for whatever `spec` needs and was not given."""
+    out = {n: empty(n) for n in (*spec.needs, "people", "annotations")}
+    out.update(frames)
+    return out
+
+
 def _assign(
     frames: Mapping[str, pd.DataFrame], org: OrgContext, teams: Sequence[TeamContext]
 ) -> dict[str, pd.DataFrame]:
@@ -332,6 +339,7 @@ def evaluate(
     t = org.team(team)
     ck = _clock(org, clock)
     end_eff = min(end, as_of)
+    frames = _complete(spec, frames)
     assigned = _assign(frames, org, [t])
     prep = _prepare(spec, assigned, org, [t], ck)
     period = _aggregate(spec, prep, {t.slug: _edges_ns([start, max(start, end_eff)])}, as_of, org)
@@ -388,6 +396,7 @@ def evaluate_weekly(
             last = shift_weeks(last, 1, t.tz)
         edges_dt[t.slug] = weekly_edges(last, weeks + bw, t.tz)
     edges = {slug: _edges_ns(e) for slug, e in edges_dt.items()}
+    frames = _complete(spec, frames)
     assigned = _assign(frames, org, chosen)
     prep = _prepare(spec, assigned, org, chosen, ck, cross_validate)
     aggs = _aggregate(spec, prep, edges, as_of, org)
