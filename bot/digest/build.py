@@ -16,7 +16,7 @@ from bot.config import TeamConfig
 from bot.digest.weeks import previous_weeks, week_bounds
 from bot.slack.catalog import DORA, Catalog, MetricInfo, spec_attr
 from bot.slack.deps import BotDeps
-from bot.slack.values import MetricView
+from bot.slack.values import MetricView, as_number
 
 log = logging.getLogger("metrics_bot.digest")
 
@@ -74,57 +74,39 @@ def flagged_insights(
     return found[:limit]
 
 
-def _series_from(result: Any) -> list[tuple[str, float | None]] | None:
-    """Accept what weekly_series returns: pairs, values with .week/.value, or a frame."""
-    if result is None:
-        return None
-    if hasattr(result, "to_dict") and hasattr(result, "columns"):
-        cols = list(result.columns)
-        week_col = next((c for c in ("week", "week_start", "start") if c in cols), cols[0])
-        value_col = "value" if "value" in cols else cols[-1]
-        result = list(zip(result[week_col], result[value_col], strict=True))
+def _series_from(result: Any) -> list[tuple[str, float | None]]:
+    """(week label, value) pairs from weekly_series' MetricValues (or plain pairs)."""
     out: list[tuple[str, float | None]] = []
     for item in result:
-        if isinstance(item, tuple | list) and len(item) >= 2:
+        if isinstance(item, tuple | list):
             week, value = item[0], item[1]
         else:
-            week, value = spec_attr(item, "week"), spec_attr(item, "value")
-        label = week.strftime("%m-%d") if hasattr(week, "strftime") else str(week)
-        out.append((label, MetricView.of(_PLAIN, {"value": value}).value))
+            week = spec_attr(item, "period_start") or spec_attr(item, "week")
+            value = None if spec_attr(item, "withheld_reason") else spec_attr(item, "value")
+        label = week.strftime("%d %b") if hasattr(week, "strftime") else str(week)
+        out.append((label, as_number(value)))
     return out
 
 
-_PLAIN = MetricInfo("value", "value", "value", "", "", False)
-
-
 def chart_series(
-    deps: BotDeps, team: str, info: MetricInfo, week: str, tz: str, as_of: datetime
+    deps: BotDeps, team: TeamConfig, info: MetricInfo, week: str, as_of: datetime
 ) -> list[tuple[str, float | None]]:
-    """The last CHART_WEEKS weekly values of a metric, via weekly_series or week by week."""
-    weeks = previous_weeks(week, CHART_WEEKS)
-    first_start, _ = week_bounds(weeks[0], tz)
-    _, last_end = week_bounds(weeks[-1], tz)
+    """The last CHART_WEEKS complete weekly values of a metric up to the digest's week."""
     if deps.analytics.weekly_series is not None:
-        try:
-            got = _series_from(
-                deps.analytics.weekly_series(
-                    deps.engine,
-                    deps.org,
-                    team=team,
-                    metric=info.id,
-                    start=first_start,
-                    end=last_end,
-                    as_of=as_of,
-                )
+        return _series_from(
+            deps.analytics.weekly_series(
+                deps.engine,
+                deps.org,
+                team=team.slug,
+                metric=info.id,
+                weeks=CHART_WEEKS,
+                as_of=as_of,
             )
-            if got is not None:
-                return got
-        except TypeError as exc:  # a signature we do not know yet: fall back, say so
-            log.warning("weekly_series not usable (%s); computing week by week", exc)
+        )
     out: list[tuple[str, float | None]] = []
-    for label in weeks:
-        start, end = week_bounds(label, tz)
-        view = compute_view(deps, team, info, start, end, min(as_of, end))
+    for label in previous_weeks(week, CHART_WEEKS):
+        start, end = week_bounds(label, team.tz)
+        view = compute_view(deps, team.slug, info, start, end, min(as_of, end))
         out.append((label.split("-")[1], None if view.withheld_reason else view.value))
     return out
 
@@ -150,7 +132,6 @@ def build_digest(
     series: dict[str, Series] = {}
     if charts and insights:
         for info in catalog.group(CHART_METRICS):
-            series[f"{info.label} ({info.unit})" if info.unit else info.label] = chart_series(
-                deps, team.slug, info, week, team.tz, as_of
-            )
+            title = f"{info.label} ({info.unit})" if info.unit else info.label
+            series[title] = chart_series(deps, team, info, week, as_of)
     return Digest(team.slug, team.name, week, start, end, dora, insights, series)

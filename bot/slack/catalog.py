@@ -54,6 +54,8 @@ class MetricInfo:
     unit: str
     description: str
     higher_is_better: bool
+    short: str = ""
+    """A short label for one-line summaries (the DORA line)."""
 
 
 class Catalog:
@@ -69,14 +71,16 @@ class Catalog:
         self._words: dict[str, str] = {}
         for metric_id, spec in registry.items():
             name = norm(metric_id)
-            hib = spec_attr(spec, "higher_is_better")
+            hib = spec_attr(spec, "up_is_good", spec_attr(spec, "higher_is_better"))
+            label = spec_attr(spec, "label") or spec_attr(spec, "name")
             info = MetricInfo(
                 id=metric_id,
                 name=name,
-                label=str(spec_attr(spec, "label") or LABELS.get(name) or name.replace("-", " ")),
+                label=str(label or LABELS.get(name) or name.replace("-", " ").capitalize()),
                 unit=str(spec_attr(spec, "unit", "") or ""),
                 description=str(spec_attr(spec, "description", "") or ""),
                 higher_is_better=bool(hib) if hib is not None else name in HIGHER_IS_BETTER,
+                short=LABELS.get(name) or str(label or name),
             )
             self.metrics[name] = info
             self._words[name] = name

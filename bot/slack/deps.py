@@ -35,7 +35,7 @@ class Analytics:
     compute_metric: Callable[..., Any]
     """(engine, org, team, metric, start, end, as_of, clock=...) -> MetricValue."""
     weekly_series: Callable[..., Any] | None = None
-    """(engine, org, team, metric, start, end, as_of) -> [(week start, value)] or a frame."""
+    """(engine, org, team=, metric=, weeks=, as_of=) -> [MetricValue], oldest first."""
     detect: Callable[..., list[Any]] | None = None
     """(engine, org, team, week, as_of) -> [Insight]; None until detectors land."""
     suggest: Callable[[str, Iterable[str]], list[str]] | None = None
@@ -44,7 +44,7 @@ class Analytics:
 
 def default_analytics() -> Analytics:
     """The real analytics package, imported only when asked (it pulls in pandas)."""
-    from analytics import engine as metrics_engine  # type: ignore[attr-defined]
+    from analytics import engine as metrics_engine
 
     detect: Callable[..., list[Any]] | None
     try:

@@ -17,7 +17,8 @@ FLAT_BAND = 0.10
 """Changes within ±10% of the baseline read as flat (→), as in analytics.values."""
 
 
-def _num(value: Any) -> float | None:
+def as_number(value: Any) -> float | None:
+    """A finite float, or None for missing, NaN, infinite or non-numeric values."""
     if value is None or isinstance(value, bool):
         return None
     try:
@@ -42,13 +43,15 @@ class MetricView:
     """Relative change against the baseline (+0.12 = 12% higher), if there is one."""
     definition: str = ""
     withheld_reason: str | None = None
+    notes: tuple[str, ...] = ()
+    """What the engine says about gaps or exclusions (e.g. why there is no value)."""
     direction: str | None = None
     """The engine's own reading of the trend ("up", "down", "flat"), when it gives one."""
 
     @classmethod
     def of(cls, info: MetricInfo, mv: Any) -> MetricView:
-        value = _num(spec_attr(mv, "value"))
-        baseline = _num(spec_attr(mv, "baseline"))
+        value = as_number(spec_attr(mv, "value"))
+        baseline = as_number(spec_attr(mv, "baseline"))
         change, direction, up_is_good = _trend(spec_attr(mv, "trend"))
         if change is None and value is not None and baseline:
             change = (value - baseline) / abs(baseline)
@@ -59,13 +62,14 @@ class MetricView:
             value=value,
             unit=str(spec_attr(mv, "unit") or info.unit or ""),
             n=int(spec_attr(mv, "n") or 0),
-            p75=_num(spec_attr(mv, "p75")),
-            p90=_num(spec_attr(mv, "p90")),
+            p75=as_number(spec_attr(mv, "p75")),
+            p90=as_number(spec_attr(mv, "p90")),
             baseline=baseline,
             change=change,
             definition=str(spec_attr(mv, "definition") or info.description or ""),
             withheld_reason=spec_attr(mv, "withheld_reason"),
             direction=direction,
+            notes=tuple(str(n) for n in (spec_attr(mv, "notes") or ())),
         )
 
     @property
@@ -104,8 +108,8 @@ def _trend(trend: Any) -> tuple[float | None, str | None, bool | None]:
     if trend is None:
         return None, None, None
     if isinstance(trend, int | float) and not isinstance(trend, bool):
-        return _num(trend), None, None
-    change = _num(spec_attr(trend, "relative_change", spec_attr(trend, "change")))
+        return as_number(trend), None, None
+    change = as_number(spec_attr(trend, "relative_change", spec_attr(trend, "change")))
     direction = spec_attr(trend, "direction")
     up_is_good = spec_attr(trend, "up_is_good")
     return (
@@ -163,7 +167,7 @@ def format_value(value: float, unit: str) -> str:
         return _hours(value / 60)
     if u in ("d", "day", "days"):
         return _hours(value * 24)
-    if u in ("ratio", "share", "fraction"):
+    if u in ("ratio", "share", "fraction", "rate"):
         return f"{value * 100:.1f}%"
     if u in ("%", "percent"):
         return f"{value:.1f}%"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from analytics.insights.model import Effect, Evidence, Insight
@@ -134,19 +134,24 @@ class TinyEngine:
         )
 
     def weekly_series(
-        self,
-        engine: Any,
-        org: Any,
-        *,
-        team: str,
-        metric: str,
-        start: datetime,
-        end: datetime,
-        as_of: datetime,
-    ) -> list[tuple[str, float | None]]:
+        self, engine: Any, org: Any, *, team: str, metric: str, weeks: int, as_of: datetime
+    ) -> list[MetricValue]:
         value, _ = NUMBERS[(team, metric)]
         base = value or 0.0
-        return [(f"W{40 + i}", base * (0.8 + 0.05 * i)) for i in range(8)]
+        start = as_of - timedelta(weeks=weeks)
+        return [
+            MetricValue(
+                metric,
+                team,
+                start + timedelta(weeks=i),
+                start + timedelta(weeks=i + 1),
+                base * (0.8 + 0.05 * i),
+                REGISTRY[metric]["unit"],
+                10,
+                "d",
+            )
+            for i in range(weeks)
+        ]
 
     def detect(self, engine: Any, org: Any, team: str, week: str, as_of: datetime) -> list[Insight]:
         return [i for i in self.insights_for.get(team, []) if i.week == week]

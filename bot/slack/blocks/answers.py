@@ -32,7 +32,7 @@ def _window(start: datetime, end: datetime) -> str:
 
 def metric_line(view: MetricView) -> str:
     """ "*Lead time* 29 h ↑12% (worse)" – one metric on one line."""
-    line = f"*{escape(view.info.label)}* {view.shown}"
+    line = f"*{escape(view.info.short or view.info.label)}* {view.shown}"
     if view.value is not None and not view.withheld_reason and view.change is not None:
         line += f" {view.change_text}"
     return line
@@ -47,7 +47,8 @@ def metric_answer(
     if view.withheld_reason:
         blocks.append(section(f"*Withheld:* {escape(view.withheld_reason)}"))
     elif view.value is None:
-        blocks.append(section(f"No data for {escape(period_label)} ({view.n} items)."))
+        why = " ".join(escape(n) for n in view.notes[:3])
+        blocks.append(section(f"No data for {escape(period_label)} ({view.n} items). {why}"))
     else:
         main = f"*{view.shown}*"
         if view.change is not None:
