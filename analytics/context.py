@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import time, timedelta
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MIN_GROUP_SIZE = 5
 """People-based figures need at least this many people; configurable upward, never below."""
@@ -39,7 +39,10 @@ class WorkCalendar:
     work_end: time = time(17, 0)
 
     def __post_init__(self) -> None:
-        ZoneInfo(self.tz)  # raises for an unknown zone
+        try:
+            ZoneInfo(self.tz)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {self.tz!r}") from exc
         if not set(self.working_days) <= set(range(1, 8)):
             raise ValueError(f"working_days must be ISO weekdays 1..7, got {self.working_days}")
         if self.work_end <= self.work_start:

@@ -70,7 +70,9 @@ def rule_types(
         take = out.isna() & found.notna()
         out[take] = found[take]
         rule[take] = name
-    return out, rule
+    return out.astype(object).where(out.notna(), None), rule.astype(object).where(
+        rule.notna(), None
+    )
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,10 @@ def test_commit_after_hours_in_its_own_offset_whatever_the_team_zone():
     assert outside_hours(local_person, cal)[0][0]
 
 
-def _commits(people, per_person=2, offset=None, at=utc(2026, 11, 24, 10)):
+MONDAY_10 = utc(2026, 11, 24, 10)
+
+
+def _commits(people, per_person=2, offset=None, at=MONDAY_10):
     rows = []
     for p in people:
         for k in range(per_person):

@@ -1,0 +1,89 @@
+"""Similar teams: peers chosen by size, repository kind and work mix, named in the insight.
+
+"Review time is 40 % longer than in similar teams" is only fair when the teams are alike, so
+the distance adds the log-ratio of sizes, the difference of repository kinds and the L1
+distance of feature/bug/debt/ops shares of merged PRs; peers are the closest teams within
+MAX_DISTANCE, at most MAX_PEERS of them, and no comparison is made with fewer than MIN_PEERS.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analytics.context import TeamContext
+from analytics.metrics.worktype import TYPES, rule_types
+
+MIN_PEERS = 2
+MAX_PEERS = 4
+MAX_DISTANCE = 1.2
+
+
+@dataclass(frozen=True)
+class PeerSet:
+    """The peers of one team, closest first, with how they were chosen."""
+
+    team: str
+    peers: tuple[str, ...]
+    distances: tuple[float, ...] = ()
+    basis: str = "size, repository kind and work mix"
+
+    @property
+    def usable(self) -> bool:
+        return len(self.peers) >= MIN_PEERS
+
+    def describe(self) -> str:
+        if not self.peers:
+            return "no similar teams"
+        return ", ".join(self.peers) + f" (similar by {self.basis})"
+
+
+def repo_kind(team: TeamContext) -> str:
+    """The most common kind among the team's repositories ("product" when none)."""
+    kinds = Counter(r.kind for r in team.repos)
+    return kinds.most_common(1)[0][0] if kinds else "product"
+
+
+def work_mix(prs: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Per team: shares of feature/bug/debt/ops among its typed merged PRs."""
+    merged = prs[prs["merged_at"].notna() & ~prs["author_is_bot"]]
+    if merged.empty:
+        return {}
+    none = pd.Series(None, index=merged.index, dtype=object)
+    types, _ = rule_types(merged["labels"], none, merged["title"], merged["head_ref"].fillna(""))
+    out: dict[str, dict[str, float]] = {}
+    for team, t in types.groupby(merged["team"]):
+        typed = t.dropna()
+        if len(typed) >= 10:
+            shares = typed.value_counts(normalize=True)
+            out[str(team)] = {k: float(shares.get(k, 0.0)) for k in TYPES}
+    return out
+
+
+def distance(
+    a: TeamContext,
+    b: TeamContext,
+    mix: dict[str, dict[str, float]],
+) -> float:
+    size = abs(math.log(max(len(a.member_keys), 1) / max(len(b.member_keys), 1)))
+    kind = 0.0 if repo_kind(a) == repo_kind(b) else 1.0
+    ma, mb = mix.get(a.slug), mix.get(b.slug)
+    work = sum(abs(ma[k] - mb[k]) for k in TYPES) / 2 if ma and mb else 0.25
+    return size + kind + work
+
+
+def choose_peers(
+    team: TeamContext,
+    teams: Sequence[TeamContext],
+    mix: dict[str, dict[str, float]],
+) -> PeerSet:
+    """The closest teams to `team` (see module doc)."""
+    scored = sorted(
+        (distance(team, other, mix), other.slug) for other in teams if other.slug != team.slug
+    )
+    close = [(d, s) for d, s in scored if d <= MAX_DISTANCE][:MAX_PEERS]
+    return PeerSet(team.slug, tuple(s for _, s in close), tuple(round(d, 2) for d, _ in close))

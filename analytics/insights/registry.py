@@ -1,0 +1,107 @@
+"""The detector registry: detectors register themselves with a decorator.
+
+A detector is a pure function `DetectorContext -> list[Insight]`. Its spec says whether it
+is built from people's activity (then it runs only for teams of at least min_group_size
+people: the privacy guard) and which other kinds it supersedes (when both fire for a team,
+only the superseding one is shown: one finding, one flag). A team's config turns detectors
+off by kind (the bot filters on `TeamConfig.detectors`; `detect` accepts the same mapping).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from analytics.context import TeamContext
+
+if TYPE_CHECKING:
+    from analytics.insights.data import OrgData, TeamWeeks
+    from analytics.insights.model import Insight
+    from analytics.insights.peers import PeerSet
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """How feedback moved one kind for one team: a threshold factor (>1: harder to flag),
+    a ranking weight, whether it is quiet, and the sentence that says so."""
+
+    threshold: float = 1.0
+    weight: float = 1.0
+    quiet: bool = False
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class DetectorContext:
+    """Everything one detector run needs for one team and week."""
+
+    data: OrgData
+    team: TeamContext
+    grid: TeamWeeks
+    peers: PeerSet
+    as_of: datetime
+    excluded_weeks: frozenset[int] = frozenset()  # annotated weeks kept out of baselines
+    context_notes: tuple[str, ...] = ()  # annotations overlapping the recent window
+    tuning: dict[str, Tuning] = field(default_factory=dict)
+
+    @property
+    def week(self) -> str:
+        return self.grid.week
+
+    def factor(self, kind: str) -> float:
+        """Threshold factor from feedback for `kind` (1.0 without feedback)."""
+        t = self.tuning.get(kind)
+        return t.threshold if t else 1.0
+
+    def baseline_weeks(self, n: int) -> list[int]:
+        """The last `n` weeks before the recent window, minus annotated ones."""
+        first = max(0, self.grid.recent - n)
+        return [k for k in range(first, self.grid.recent) if k not in self.excluded_weeks]
+
+
+Detect = Callable[[DetectorContext], "list[Insight]"]
+
+
+@dataclass(frozen=True)
+class DetectorSpec:
+    kind: str
+    fn: Detect
+    description: str
+    people_based: bool = False
+    supersedes: tuple[str, ...] = ()
+
+
+DETECTORS: dict[str, DetectorSpec] = {}
+
+
+def detector(
+    kind: str,
+    *,
+    description: str,
+    people_based: bool = False,
+    supersedes: tuple[str, ...] = (),
+) -> Callable[[Detect], Detect]:
+    """Register `fn` as the detector of insight kind `kind`."""
+
+    def register(fn: Detect) -> Detect:
+        if kind in DETECTORS and DETECTORS[kind].fn is not fn:
+            raise ValueError(f"detector {kind!r} registered twice")
+        DETECTORS[kind] = DetectorSpec(kind, fn, description, people_based, supersedes)
+        return fn
+
+    return register
+
+
+def enabled(team: TeamContext, switches: dict[str, bool] | None = None) -> list[DetectorSpec]:
+    """The detectors that run for `team`: on in its config, and people-based ones only for
+    groups of at least the team's minimum size (never below 5)."""
+    out = []
+    for spec in DETECTORS.values():
+        if switches is not None and not switches.get(spec.kind, True):
+            continue
+        if spec.people_based and len(team.member_keys) < team.min_group_size:
+            continue
+        out.append(spec)
+    return out
