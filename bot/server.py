@@ -8,6 +8,7 @@ other requests (webhooks, health checks) meanwhile.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
@@ -51,3 +52,14 @@ def build_asgi(
     server = Starlette(routes=routes)
     server.state.bolt = bolt
     return server
+
+
+def socket_mode_handler(deps: BotDeps, app_token: str) -> Any:
+    """Socket Mode for local use (no public URL): `.start()` blocks, `.connect()` does not.
+
+    Slack sends the same payloads over a WebSocket opened with the app-level token
+    (SLACK_APP_TOKEN, `xapp-...`), so the listeners are the same as in HTTP mode.
+    """
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    return SocketModeHandler(build_app(deps), app_token)

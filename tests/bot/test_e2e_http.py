@@ -228,3 +228,16 @@ def test_unexpected_errors_get_a_short_message_and_logs_hold_no_token(
     answer = slack.wait_for_response(rid)
     assert answer["text"] == SORRY and answer["response_type"] == "ephemeral"
     assert "xoxb-123-secret" not in caplog.text and "[redacted]" in caplog.text
+
+
+def test_extra_routes_are_served_beside_slack(deps: BotDeps) -> None:
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse
+    from starlette.routing import Route
+
+    async def hook(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("got " + (await request.body()).decode())
+
+    with LocalServer(build_asgi(deps, [Route("/webhooks/deploy", hook, methods=["POST"])])) as url:
+        assert httpx.post(f"{url}/webhooks/deploy", content=b"d1").text == "got d1"
+        assert httpx.post(events(url), content=b"x").status_code == 401
