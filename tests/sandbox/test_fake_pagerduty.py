@@ -100,13 +100,13 @@ def test_since_is_incremental_and_the_default_window_is_a_month(
     rows, _ = offset_all(client, "/incidents", "incidents", {"since": bound, "limit": 100})
     assert [r["id"] for r in rows] == [i["id"] for i in incidents[30:]]
     default = client.get("/incidents", params={"limit": 100}).json()["incidents"]
-    in_last_month = [i for i in incidents if "2026-09-30T17:00:00Z" <= i["created_at"]]
+    in_last_month = [i for i in incidents if i["created_at"] >= "2026-09-30T17:00:00Z"]
     assert [r["id"] for r in default] == [i["id"] for i in in_last_month]  # before org.end
     assert len(in_last_month) < len(rows)
 
 
 def test_filters_sorting_and_time_zone(client: httpx.Client) -> None:
-    params = {"date_range": "all", "limit": 100}
+    params: dict[str, Any] = {"date_range": "all", "limit": 100}
     svc = client.get("/incidents", params={**params, "service_ids[]": "PSVCPAY"}).json()
     assert svc["incidents"] and {i["service"]["id"] for i in svc["incidents"]} == {"PSVCPAY"}
     open_ = client.get(
