@@ -122,10 +122,17 @@ class People:
     def __init__(self, secret: bytes, bot_patterns: Sequence[str] = ()) -> None:
         self.secret = secret
         self.bot_patterns = [p.lower() for p in bot_patterns]
+        self._cache: dict[tuple[str, str | None], Identity] = {}  # HMAC once per login
 
     def identity(self, login: str | None, typename: str | None = None) -> Identity | None:
         if not login:
             return None
+        cached = self._cache.get((login, typename))
+        if cached is None:
+            cached = self._cache[(login, typename)] = self._identify(login, typename)
+        return cached
+
+    def _identify(self, login: str, typename: str | None) -> Identity:
         login = login.strip()
         is_bot = typename == "Bot" or login.lower().endswith("[bot]")
         if typename == "Bot" and not login.lower().endswith("[bot]"):
