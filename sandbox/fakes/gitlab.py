@@ -112,6 +112,7 @@ class GitLabFake(RateLimitedFake):
         }
         self.by_id = {str(p["id"]): path for path, p in self.projects.items()}
         self.mrs: dict[str, dict[int, JSON]] = {p: {} for p in self.projects}
+        self._mr_cache: dict[tuple[str, int], JSON] = {}
         for m in mrs:
             self.mrs[m["repo"]][int(m["number"])] = m
         self.deployments: dict[str, list[JSON]] = {p: [] for p in self.projects}
@@ -298,7 +299,7 @@ class GitLabFake(RateLimitedFake):
         self, request: Request, path: str, _: list[str]
     ) -> tuple[Any, dict[str, str]]:
         q = request.query_params
-        rows = [gl.merge_request(m, self.site) for m in self.mrs[path].values()]
+        rows = [self._mr_json(path, m) for m in self.mrs[path].values()]
         state = q.get("state", "all")
         if state not in ("all", "opened", "closed", "locked", "merged"):
             raise GitLabError(400, "state does not have a valid value")
@@ -329,7 +330,7 @@ class GitLabFake(RateLimitedFake):
     def _merge_request(
         self, request: Request, path: str, rest: list[str]
     ) -> tuple[Any, dict[str, str]]:
-        return gl.merge_request(self._mr(path, rest), self.site), {}
+        return self._mr_json(path, self._mr(path, rest)), {}
 
     def _notes(self, request: Request, path: str, rest: list[str]) -> tuple[Any, dict[str, str]]:
         q = request.query_params
