@@ -327,6 +327,14 @@ class GitLabFake(RateLimitedFake):
         rows = _ordered(rows, field, q.get("sort", "desc"))
         return self._page(request, rows)
 
+    def _mr_json(self, path: str, mr: JSON) -> JSON:
+        """The MR's JSON, built once (the world does not change while served)."""
+        key = (path, int(mr["number"]))
+        hit = self._mr_cache.get(key)
+        if hit is None:
+            hit = self._mr_cache[key] = gl.merge_request(mr, self.site)
+        return hit
+
     def _merge_request(
         self, request: Request, path: str, rest: list[str]
     ) -> tuple[Any, dict[str, str]]:
