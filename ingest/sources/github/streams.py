@@ -141,7 +141,9 @@ class RestListStream(GitHubStream):
         return {"per_page": self.config.rest_page_size}
 
     def request(self, partition: str, since: datetime | None, token: Any) -> Request:
-        if token:
+        # A saved next-page URL is followed only on the configured host: the token must never
+        # travel elsewhere (a Link header pointing away, or a resumed walk after api_url moved).
+        if token and self._ours(str(token)):
             return Request("GET", str(token))
         url = f"{self.config.api_url}/repos/{partition}/{self.path}"
         return Request("GET", url, params=self.params(partition, since), conditional=True)
@@ -157,9 +159,15 @@ class RestListStream(GitHubStream):
         stamps = [nm.parse_instant(i.get(self.stop_field)) for i in items]
         oldest = min((s for s in stamps if s), default=None)
         reached = ctx.since is not None and oldest is not None and oldest < ctx.since
-        page.next_token = None if reached else response.link("next")
+        following = None if reached else response.link("next")
+        if following and not self._ours(following):
+            raise IngestHTTPError(f"refusing to follow a next page off {self.config.api_url}")
+        page.next_token = following
         page.done = page.next_token is None
         return page
+
+    def _ours(self, url: str) -> bool:
+        return url.startswith(self.config.api_url + "/")
 
     def rows(self, items: list[dict[str, Any]], ctx: StreamContext) -> Page:
         raise NotImplementedError
