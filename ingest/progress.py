@@ -6,10 +6,11 @@ caller's choice, so the CLI and the scheduler can share one runner.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 EventKind = Literal["sync_start", "stream_start", "page", "stream_done", "sync_done"]
 
@@ -39,8 +40,7 @@ class ProgressEvent:
         return self.items / self.elapsed_s if self.elapsed_s > 0 else 0.0
 
 
-class ProgressCallback(Protocol):
-    def __call__(self, event: ProgressEvent) -> None: ...
+ProgressCallback = Callable[[ProgressEvent], None]
 
 
 def no_progress(event: ProgressEvent) -> None:

@@ -79,7 +79,7 @@ def dump(sessions: sessionmaker[Session]) -> dict[str, list[tuple[Any, ...]]]:
             table = model.__table__
             columns = [c for c in table.columns if c.name != "id"]
             rows = session.execute(select(*columns)).all()
-            out[table.name] = sorted((tuple(_mask(v) for v in r) for r in rows), key=repr)
+            out[model.__tablename__] = sorted((tuple(_mask(v) for v in r) for r in rows), key=repr)
     return out
 
 
