@@ -18,6 +18,7 @@ from sandbox.fakes.github import GitHubFake
 from sandbox.fakes.server import LocalServer
 from sandbox.fakes.slack import SlackFake
 
+LEADERSHIP_CHANNEL = "C0LEADERS"
 DAY_NAMES = {1: "mon", 2: "tue", 3: "wed", 4: "thu", 5: "fri", 6: "sat", 7: "sun"}
 SECRET_FILES = {
     "github": "github-token",
@@ -56,6 +57,7 @@ class Sandbox:
         self.github = GitHubFake(self.world_dir, faults=self.faults or None, token=tokens["github"])
         self.urls["github"] = self.github.start()
         self.slack = SlackFake(tokens=(tokens["slack_bot"],))
+        seed_workspace(self.slack, json.loads((self.world_dir / "org.json").read_text()))
         server = LocalServer(self.slack)
         self.urls["slack"] = server.start()
         self.slack.base_url = self.urls["slack"]  # type: ignore[attr-defined]
@@ -104,6 +106,15 @@ class Sandbox:
         self.tokens()
         target.write_text(render_config(org, self.urls, database))
         return target
+
+
+def seed_workspace(slack: SlackFake, org: dict[str, Any]) -> None:
+    """Give the fake workspace each team's channel, its leads, and the leaders' channel."""
+    for team in org["teams"]:
+        slack.add_channel(team["slack_channel"], team["slug"])
+        for lead in team["leads"]:
+            slack.add_user(lead, f"lead-{lead.lower()}", tz=team["tz"])
+    slack.add_channel(LEADERSHIP_CHANNEL, "eng-leaders")
 
 
 def _secret_ref(name: str) -> dict[str, str]:
@@ -160,7 +171,7 @@ def render_config(org: dict[str, Any], urls: dict[str, str], database: str) -> s
             "bot_token": _secret_ref("slack_bot"),
             "signing_secret": _secret_ref("slack_signing"),
             "api_url": urls["slack"] + "/api/",
-            "leadership_channel": "C0LEADERS",
+            "leadership_channel": LEADERSHIP_CHANNEL,
         },
         "sources": {
             "github": {
