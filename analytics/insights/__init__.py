@@ -1,1 +1,28 @@
-"""Detectors that turn metrics into ranked Insights (issue: insight engine)."""
+"""Detectors that turn metrics into ranked Insights (issue 6: the insight engine).
+
+Public entry points (the bot and the CLI call these names):
+- `detect(engine, org, team, week, as_of)`: one team's ranked insights for an ISO week;
+- `detect_all(engine, org, *, teams, week, as_of)`: several teams (week None = last full);
+- `persist(engine, insights)`: store them (InsightRow, upsert by id) so votes can point at them;
+- `model_report(engine, org, as_of)` / `report_text(report)`: the stall model's AUC and
+  calibration for `metrics-bot model report`;
+- `DETECTORS` / `detector`: the registry (kinds, descriptions) and its decorator.
+"""
+
+from analytics.insights.engine import detect, detect_all, persist
+from analytics.insights.model import Effect, Evidence, Insight
+from analytics.insights.registry import DETECTORS, detector
+from analytics.insights.stall import model_report, report_text
+
+__all__ = [
+    "DETECTORS",
+    "Effect",
+    "Evidence",
+    "Insight",
+    "detect",
+    "detect_all",
+    "detector",
+    "model_report",
+    "persist",
+    "report_text",
+]

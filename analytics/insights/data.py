@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -94,6 +95,7 @@ class OrgData:
     frames: dict[str, pd.DataFrame]
     urls: dict[str, str] = field(default_factory=dict)
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict)
+    memo: dict[str, Any] = field(default_factory=dict)  # fitted models and other results
 
     @property
     def bots(self) -> frozenset[str]:
@@ -178,15 +180,27 @@ class OrgData:
             ),
         )
 
-    def lead_time(self) -> pd.DataFrame:
+    def lead_time_links(self) -> pd.DataFrame:
+        """The production deployment that shipped each merged PR (exact or fallback link)."""
+
         def build() -> pd.DataFrame:
             prod = dora.production_deployments(self.frames["pr_deployments"], self.org.thresholds)
-            links = dora.link_prs_to_deployments(self.prs(), prod)
-            return dora.lead_time_items(
-                self.prs(), self.frames["reviews"], self.frames["commits"], links, self.bots
-            )
+            return dora.link_prs_to_deployments(self.prs(), prod)
 
-        return self._memo("lead_time", build)
+        return self._memo("links", build)
+
+    def lead_time(self) -> pd.DataFrame:
+        """Lead time per merged PR with its stages (wall-clock hours), `at` = deployed."""
+        return self._memo(
+            "lead_time",
+            lambda: dora.lead_time_items(
+                self.prs(),
+                self.frames["reviews"],
+                self.frames["commits"],
+                self.lead_time_links(),
+                self.bots,
+            ),
+        )
 
     def pr_size(self) -> pd.DataFrame:
         return self._memo(
@@ -219,6 +233,22 @@ class OrgData:
             "page_items",
             lambda: health.page_items(self.pages(), self.frames["people"], self.calendars),
         )
+
+    def active_people(self, team: str, since: datetime | None = None) -> int:
+        """How many people of the team committed or reviewed (since `since`): a lower bound,
+        counted per source and the largest taken, because one person has a key per source."""
+        t = self.org.team(team)
+        best = 0
+        for frame, key, when in (
+            (self.frames["commits"], "author_key", "authored_at"),
+            (self.frames["member_reviews"], "reviewer_key", "submitted_at"),
+        ):
+            sub = frame[frame[key].isin(t.member_keys)]
+            if since is not None:
+                sub = sub[sub[when] >= pd.Timestamp(since)]
+            if len(sub):
+                best = max(best, int(sub.groupby("source")[key].nunique().max()))
+        return best
 
     def annotations(self, team: str) -> pd.DataFrame:
         a = self.frames["annotations"]

@@ -20,7 +20,7 @@ from analytics.metrics.worktype import TYPES, rule_types
 
 MIN_PEERS = 2
 MAX_PEERS = 4
-MAX_DISTANCE = 1.2
+MAX_DISTANCE = 0.6
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,10 @@ def distance(
     a: TeamContext,
     b: TeamContext,
     mix: dict[str, dict[str, float]],
+    sizes: dict[str, int],
 ) -> float:
-    size = abs(math.log(max(len(a.member_keys), 1) / max(len(b.member_keys), 1)))
+    """Log-ratio of sizes + repository-kind mismatch (0/1) + half the L1 work-mix gap."""
+    size = abs(math.log(max(sizes.get(a.slug, 1), 1) / max(sizes.get(b.slug, 1), 1)))
     kind = 0.0 if repo_kind(a) == repo_kind(b) else 1.0
     ma, mb = mix.get(a.slug), mix.get(b.slug)
     work = sum(abs(ma[k] - mb[k]) for k in TYPES) / 2 if ma and mb else 0.25
@@ -80,10 +82,13 @@ def choose_peers(
     team: TeamContext,
     teams: Sequence[TeamContext],
     mix: dict[str, dict[str, float]],
+    sizes: dict[str, int],
 ) -> PeerSet:
-    """The closest teams to `team` (see module doc)."""
+    """The closest teams to `team` (see module doc); `sizes` are active people per team."""
     scored = sorted(
-        (distance(team, other, mix), other.slug) for other in teams if other.slug != team.slug
+        (distance(team, other, mix, sizes), other.slug)
+        for other in teams
+        if other.slug != team.slug
     )
     close = [(d, s) for d, s in scored if d <= MAX_DISTANCE][:MAX_PEERS]
     return PeerSet(team.slug, tuple(s for _, s in close), tuple(round(d, 2) for d, _ in close))

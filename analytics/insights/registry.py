@@ -95,8 +95,10 @@ def detector(
 
 
 def enabled(team: TeamContext, switches: dict[str, bool] | None = None) -> list[DetectorSpec]:
-    """The detectors that run for `team`: on in its config, and people-based ones only for
-    groups of at least the team's minimum size (never below 5)."""
+    """The detectors that run for `team`: on in its config, and people-based ones only when
+    the team could be a group of the minimum size (never below 5). Members have one key per
+    source, so this is a first gate only; people-based detectors also count the people
+    active behind their figure (`OrgData.active_people`)."""
     out = []
     for spec in DETECTORS.values():
         if switches is not None and not switches.get(spec.kind, True):

@@ -123,7 +123,7 @@ class ChangePoint:
     """The split of a weekly series where its level moved most, with its significance.
 
     `index` is the first week of the new level; `p_value` comes from a permutation test of
-    the split statistic (a level shift anywhere in a shuffled series is as large or larger).
+    Pettitt's rank statistic (a shift anywhere in a shuffled series is as large or larger).
     """
 
     index: int
@@ -133,20 +133,20 @@ class ChangePoint:
     p_value: float
 
 
-def _split_stat(y: np.ndarray, min_seg: int) -> tuple[float, int]:
-    best, at = -1.0, -1
+def _pettitt(y: np.ndarray, min_seg: int) -> tuple[float, int]:
+    """Pettitt's statistic: max over splits k of |sum_{i<k<=j} sign(y_j - y_i)|. Rank-based,
+    so ties, outliers and skew (weekly medians, counts) do not fool it."""
     n = y.size
-    overall = float(np.median(np.abs(y - np.median(y)))) * MAD_SCALE
-    for k in range(min_seg, n - min_seg + 1):
-        a, b = y[:k], y[k:]
-        spread = (
-            np.median(np.abs(a - np.median(a))) * k + np.median(np.abs(b - np.median(b))) * (n - k)
-        ) / n
-        scale = max(float(spread) * MAD_SCALE, overall * 0.25, 1e-9)
-        stat = abs(float(np.median(b) - np.median(a))) / scale * np.sqrt(k * (n - k) / n)
-        if stat > best:
-            best, at = stat, k
-    return best, at
+    sign = np.sign(y[None, :] - y[:, None])  # sign[i, j] = sign(y_j - y_i)
+    rows = np.cumsum(sign, axis=0)  # rows[k-1, j] = sum_{i < k} sign[i, j]
+    u = np.zeros(n + 1)
+    for k in range(1, n):
+        u[k] = rows[k - 1, k:].sum()
+    ks = np.arange(min_seg, n - min_seg + 1)
+    if ks.size == 0:
+        return -1.0, -1
+    best = ks[int(np.argmax(np.abs(u[ks])))]
+    return float(abs(u[best])), int(best)
 
 
 def change_point(
@@ -159,11 +159,11 @@ def change_point(
     y = raw[keep]
     if y.size < 2 * min_seg:
         return None
-    stat, k = _split_stat(y, min_seg)
+    stat, k = _pettitt(y, min_seg)
     if k < 0:
         return None
     rng = np.random.default_rng(seed)
-    hits = sum(_split_stat(rng.permutation(y), min_seg)[0] >= stat for _ in range(n_perm))
+    hits = sum(_pettitt(rng.permutation(y), min_seg)[0] >= stat for _ in range(n_perm))
     before, after = float(np.median(y[:k])), float(np.median(y[k:]))
     rel = (after - before) / abs(before) if before else float("inf")
     return ChangePoint(int(keep[k]), before, after, rel, (hits + 1) / (n_perm + 1))

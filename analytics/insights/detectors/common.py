@@ -1,0 +1,75 @@
+"""Helpers every detector shares: windows of items, evidence links, method text, wording."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from analytics.insights.data import between, included
+from analytics.insights.model import Evidence
+from analytics.insights.registry import DetectorContext
+
+MAX_EVIDENCE = 5
+
+
+def recent(ctx: DetectorContext, items: pd.DataFrame, team: str | None = None) -> pd.DataFrame:
+    """The team's included items in the recent window (the last RECENT_WEEKS weeks)."""
+    return between(included(items, team or ctx.team.slug), ctx.grid.recent_start, ctx.grid.end)
+
+
+def in_weeks(ctx: DetectorContext, items: pd.DataFrame, weeks: Iterable[int]) -> pd.DataFrame:
+    """The team's included items whose `at` falls in the given week indexes of its grid."""
+    sub = included(items, ctx.team.slug)
+    if sub.empty:
+        return sub
+    b = ctx.grid.bucket(sub["at"])
+    return sub[np.isin(b, list(weeks))]
+
+
+def baseline_items(ctx: DetectorContext, items: pd.DataFrame, n: int = 12) -> pd.DataFrame:
+    """The team's included items in its baseline weeks (annotated weeks left out)."""
+    return in_weeks(ctx, items, ctx.baseline_weeks(n))
+
+
+def evidence(ctx: DetectorContext, refs: Iterable[str], label: str) -> tuple[Evidence, ...]:
+    """Links to the PRs/deployments/incidents behind a finding, at most MAX_EVIDENCE."""
+    out = []
+    for ref in list(dict.fromkeys(refs))[:MAX_EVIDENCE]:
+        out.append(Evidence(f"{label} {ref}", ctx.data.url(str(ref))))
+    return tuple(out)
+
+
+def method(ctx: DetectorContext, text: str, baseline_n: int | None = None) -> str:
+    """The standard method sentence: window, baseline weeks, exclusions, then `text`."""
+    weeks = ctx.baseline_weeks(12)
+    parts = [
+        f"Window: the {ctx.grid.n - ctx.grid.recent} weeks to {ctx.week} "
+        f"({ctx.grid.recent_start:%Y-%m-%d} to {ctx.grid.end:%Y-%m-%d}, {ctx.team.tz}).",
+        f"Baseline: the team's previous {len(weeks)} weeks"
+        + (f" ({baseline_n} items)" if baseline_n is not None else "")
+        + (
+            f", {len(ctx.excluded_weeks & set(range(ctx.grid.recent)))} annotated week(s) left out"
+            if ctx.excluded_weeks
+            else ""
+        )
+        + ".",
+        text,
+        "Bots and reverts excluded.",
+    ]
+    return " ".join(p for p in parts if p)
+
+
+def context_suffix(ctx: DetectorContext) -> str:
+    if not ctx.context_notes:
+        return ""
+    return " Context: annotated period " + "; ".join(ctx.context_notes) + "."
+
+
+def pct(x: float) -> str:
+    return f"{x * 100:+.0f}%"
+
+
+def hours(x: float) -> str:
+    return f"{x:.1f} h" if abs(x) < 48 else f"{x / 24:.1f} days"

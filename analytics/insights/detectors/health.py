@@ -1,0 +1,235 @@
+"""Team-health early warnings: after-hours creep, concentrated review load, on-call load.
+
+All three are built from people's activity, so they are registered `people_based`: they run
+only for teams of at least min_group_size people (never below 5), also need that many
+active people in the window, and never show or link anything per person.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analytics.insights.data import weekly
+from analytics.insights.detectors.common import baseline_items, context_suffix, method, recent
+from analytics.insights.model import Effect, Insight
+from analytics.insights.registry import DetectorContext, detector
+from analytics.insights.stats import SEED, Interval, bootstrap_diff_mean, change_point
+from analytics.metrics.stats import gini, top_share
+
+CREEP_POINTS = 0.08  # at least 8 percentage points more after-hours work ...
+CREEP_RATIO = 1.5  # ... and half as much again as the baseline
+TOP2_SHARE = 0.6
+TOP2_OVER_EVEN = 1.6
+
+
+def _enough_people(ctx: DetectorContext, people: pd.Series) -> bool:
+    """The privacy guard: at least min_group_size people behind the figure, counted both
+    as distinct keys in the items and per source (a person has one key per source)."""
+    per_source = ctx.data.active_people(ctx.team.slug, ctx.grid.recent_start)
+    return min(people.nunique(), per_source) >= ctx.team.min_group_size
+
+
+@detector(
+    "after_hours_creep",
+    description="After-hours and weekend work rising against the team's own baseline",
+    people_based=True,
+)
+def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
+    items = ctx.data.activity()
+    now, before = recent(ctx, items), baseline_items(ctx, items)
+    if len(now) < 40 or len(before) < 80 or not _enough_people(ctx, now["person"]):
+        return []
+    diff = bootstrap_diff_mean(now["value"], before["value"])
+    share_now, share_before = float(now["value"].mean()), float(before["value"].mean())
+    need = CREEP_POINTS * ctx.factor("after_hours_creep")
+    if diff is None or diff.value < need or diff.low < need / 2:
+        return []
+    if share_now < CREEP_RATIO * share_before:
+        return []
+    series, _ = weekly(items, ctx.grid, how="mean", min_n=10)
+    cp = change_point(series)
+    started = (
+        f" The rise began around week {cp.index + 1} of the last {ctx.grid.n}."
+        if cp is not None and cp.p_value <= 0.05 and cp.after > cp.before
+        else ""
+    )
+    weekend = float(now["weekend"].mean())
+    return [
+        Insight(
+            team=ctx.team.slug,
+            kind="after_hours_creep",
+            week=ctx.week,
+            severity="critical" if share_now >= 0.3 else "warning",
+            title=f"After-hours work up to {share_now:.0%} of the team's activity",
+            summary=(
+                f"{share_now:.0%} of the team's commits and reviews in the last "
+                f"{ctx.grid.n - ctx.grid.recent} weeks happened outside working hours "
+                f"({weekend:.0%} on non-working days), against {share_before:.0%} in its "
+                f"baseline.{started} Sustained after-hours work is associated with burnout "
+                "and slower delivery later; this is a team-level signal, not about anyone."
+                + context_suffix(ctx)
+            ),
+            metric="after-hours",
+            value=share_now,
+            baseline=share_before,
+            unit="share",
+            n=len(now),
+            effect=Effect(
+                round(diff.value * 100, 1), round(diff.low * 100, 1), round(diff.high * 100, 1),
+                unit="points",
+            ),
+            method=method(
+                ctx,
+                "Share of the team's commits and reviews outside working days and hours in "
+                "each person's local time; difference to the baseline with a 95% bootstrap "
+                f"interval; {now['person'].nunique()} people (minimum "
+                f"{ctx.team.min_group_size}).",
+                len(before),
+            ),
+            next_step=(
+                "Ask in the retro what is pulling work into evenings (deadlines, on-call, time "
+                "zones) and agree one change."
+            ),
+            score=2.5 + diff.value * 5,
+            extra={"weekend_share": weekend},
+        )
+    ]
+
+
+def _top2(values: np.ndarray) -> float:
+    people, counts = np.unique(values, return_counts=True)
+    return top_share(counts, 2) or 0.0
+
+
+def _top2_interval(reviewers: np.ndarray, n: int = 500) -> Interval:
+    rng = np.random.default_rng(SEED)
+    draws = [_top2(reviewers[rng.integers(0, reviewers.size, reviewers.size)]) for _ in range(n)]
+    lo, hi = np.quantile(draws, [0.025, 0.975])
+    return Interval(_top2(reviewers), float(lo), float(hi))
+
+
+@detector(
+    "review_load_concentration",
+    description="Two people carry most of the team's reviews",
+    people_based=True,
+)
+def review_load_concentration(ctx: DetectorContext) -> list[Insight]:
+    items = recent(ctx, ctx.data.review_load())
+    if items.empty or not _enough_people(ctx, items["person"]):
+        return []
+    reviews = items[items["value"] > 0]
+    if len(reviews) < 30:
+        return []
+    active = int(items["person"].nunique())
+    counts = reviews.groupby("person").size().reindex(items["person"].unique(), fill_value=0)
+    g = gini(counts.to_numpy())
+    share = _top2_interval(reviews["person"].to_numpy())
+    even = 2 / active
+    need = TOP2_SHARE * ctx.factor("review_load_concentration")
+    if share.value < need or share.value < TOP2_OVER_EVEN * even or share.low < need - 0.1:
+        return []
+    peer_shares = []
+    for peer in ctx.peers.peers:
+        p = recent(ctx, ctx.data.review_load(), peer)
+        pr = p[p["value"] > 0]
+        if len(pr) >= 30 and p["person"].nunique() >= ctx.team.min_group_size:
+            peer_shares.append(_top2(pr["person"].to_numpy()))
+    peer_value = float(np.median(peer_shares)) if len(peer_shares) >= 2 else None
+    return [
+        Insight(
+            team=ctx.team.slug,
+            kind="review_load_concentration",
+            week=ctx.week,
+            severity="warning",
+            title=f"Two people gave {share.value:.0%} of the team's reviews",
+            summary=(
+                f"Of {len(reviews)} reviews of others' PRs in the last "
+                f"{ctx.grid.n - ctx.grid.recent} weeks, the two busiest reviewers gave "
+                f"{share.value:.0%} (an even spread over {active} active people would be "
+                f"{even:.0%}; Gini {g:.2f})"
+                + (f"; similar teams: {peer_value:.0%}" if peer_value is not None else "")
+                + ". Concentrated review load is associated with review queues and a bus "
+                "factor; no one is named." + context_suffix(ctx)
+            ),
+            metric="review-load",
+            value=share.value,
+            baseline=even,
+            peer_value=peer_value,
+            unit="share",
+            n=len(reviews),
+            effect=Effect(
+                round(share.value * 100, 1), round(share.low * 100, 1), round(share.high * 100, 1)
+            ),
+            peers=ctx.peers.peers if peer_value is not None else (),
+            method=method(
+                ctx,
+                "Share of the team's reviews of others' PRs given by its two most active "
+                "reviewers, 95% bootstrap interval over reviews, against an even spread over "
+                f"the {active} people active in the window (minimum "
+                f"{ctx.team.min_group_size}).",
+            ),
+            next_step=(
+                "Spread reviews: round-robin assignment or CODEOWNERS groups, and pair newer "
+                "reviewers with the busiest ones."
+            ),
+            score=2.0 + share.value,
+            extra={"gini": g, "active_people": active},
+        )
+    ]
+
+
+@detector(
+    "oncall_load",
+    description="More out-of-hours pages than the team's baseline",
+    people_based=True,
+)
+def oncall_load(ctx: DetectorContext) -> list[Insight]:
+    items = ctx.data.page_items()
+    now, before = recent(ctx, items), baseline_items(ctx, items)
+    if len(now) < 6:
+        return []
+    weeks_now = ctx.grid.n - ctx.grid.recent
+    weeks_before = max(len(ctx.baseline_weeks(12)), 1)
+    off_now = float(now["value"].sum()) / weeks_now
+    off_before = float(before["value"].sum()) / weeks_before if len(before) else 0.0
+    need = 3.0 * ctx.factor("oncall_load")
+    if off_now < need or off_now < 2 * off_before + 1:
+        return []
+    share = float(now["value"].mean())
+    refs = [str(r) for r in now.sort_values("at", ascending=False)["ref"]]
+    from analytics.insights.detectors.common import evidence
+
+    return [
+        Insight(
+            team=ctx.team.slug,
+            kind="oncall_load",
+            week=ctx.week,
+            severity="critical" if off_now >= 2 * need else "warning",
+            title=f"{off_now:.1f} out-of-hours pages a week (baseline {off_before:.1f})",
+            summary=(
+                f"{share:.0%} of {len(now)} pages in the last {weeks_now} weeks reached someone "
+                f"outside working hours: {off_now:.1f} a week against {off_before:.1f} before. "
+                "Out-of-hours paging is associated with fatigue and slower recovery."
+                + context_suffix(ctx)
+            ),
+            metric="out-of-hours-pages",
+            value=off_now,
+            baseline=off_before,
+            unit="pages/week",
+            n=len(now),
+            evidence=evidence(ctx, refs, "incident"),
+            method=method(
+                ctx,
+                "Pages for the team's incidents, flagged outside the responder's working hours "
+                "(their zone, else the team's); team-level counts only.",
+                len(before),
+            ),
+            next_step="Review the noisiest alerts and tune or route the top one.",
+            score=2.0,
+        )
+    ]
+
+
+__all__ = ["after_hours_creep", "oncall_load", "review_load_concentration"]
+

@@ -1,0 +1,300 @@
+"""Review-flow bottlenecks: slow first reviews against similar teams, a lead-time stage that
+grew against the team's own baseline, and pull requests that stall waiting for review."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analytics.insights.detectors.common import (
+    baseline_items,
+    context_suffix,
+    evidence,
+    hours,
+    method,
+    pct,
+    recent,
+)
+from analytics.insights.model import Effect, Insight
+from analytics.insights.registry import DetectorContext, detector
+from analytics.insights.stats import SEED, Interval, bootstrap_ratio, bootstrap_stat, finite
+from analytics.metrics.clocks import working_hours_between
+from analytics.metrics.dora import STAGES
+
+MIN_TEAM_PRS = 15
+MIN_PEER_PRS = 8
+PEER_RATIO = 1.25  # team median at least 25 % above the peers' ...
+PEER_RATIO_LOW = 1.08  # ... and the interval's low end clearly above 1
+STALL_WORKING_HOURS = 24.0  # three 8-hour working days without a first review
+STALL_SHARE = 0.2
+STALL_MIN = 4
+
+
+def pooled_median(groups: list[np.ndarray]) -> float:
+    return float(np.median(np.concatenate(groups))) if groups else float("nan")
+
+
+def peer_ratio(
+    team: np.ndarray, peers: list[np.ndarray], n: int = 1000, seed: int = SEED
+) -> Interval | None:
+    """median(team) / median of the peers' pooled PRs, with a bootstrap that resamples the
+    team's PRs and each peer's PRs separately (the peers' mix stays as observed)."""
+    if team.size < 3 or len(peers) < 2 or any(p.size < 3 for p in peers):
+        return None
+    base = pooled_median(peers)
+    if base <= 0:
+        return None
+    rng = np.random.default_rng(seed)
+    t = np.median(team[rng.integers(0, team.size, (n, team.size))], axis=1)
+    pooled = np.concatenate([p[rng.integers(0, p.size, (n, p.size))] for p in peers], axis=1)
+    draws = t / np.maximum(np.median(pooled, axis=1), 1e-9)
+    lo, hi = np.quantile(draws, [0.025, 0.975])
+    return Interval(float(np.median(team)) / base, float(lo), float(hi))
+
+
+@detector(
+    "review_bottleneck",
+    description="Time to first review against similar teams, with its cost in hours",
+)
+def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
+    items = ctx.data.review_time("working")
+    mine = recent(ctx, items)
+    team_vals = finite(mine["value"])
+    if team_vals.size < MIN_TEAM_PRS or not ctx.peers.usable:
+        return []
+    used, groups = [], []
+    for peer in ctx.peers.peers:
+        vals = finite(recent(ctx, items, peer)["value"])
+        if vals.size >= MIN_PEER_PRS:
+            used.append(peer)
+            groups.append(vals)
+    if len(groups) < 2:
+        return []
+    ratio = peer_ratio(team_vals, groups)
+    if ratio is None:
+        return []
+    need = PEER_RATIO * ctx.factor("review_bottleneck")
+    if ratio.value < need or ratio.low < PEER_RATIO_LOW:
+        return []
+    wall = ctx.data.review_time("wall")
+    team_wall = finite(recent(ctx, wall)["value"])
+    peer_wall = pooled_median([finite(recent(ctx, wall, p)["value"]) for p in used])
+    extra = max(float(np.median(team_wall)) - peer_wall, 0.0)
+    weeks = ctx.grid.n - ctx.grid.recent
+    per_week = extra * team_wall.size / weeks
+    base = finite(baseline_items(ctx, items)["value"])
+    own = float(np.median(base)) if base.size else None
+    peer_value = pooled_median(groups)
+    slow = mine.sort_values("value", ascending=False)["ref"]
+    severity = "critical" if ratio.value >= 2.0 else "warning"
+    own_text = (
+        f" Its own 12-week baseline is {own:.1f} working hours, so this is "
+        + ("not new." if own and float(np.median(team_vals)) < own * 1.2 else "recent.")
+        if own is not None
+        else ""
+    )
+    return [
+        Insight(
+            team=ctx.team.slug,
+            kind="review_bottleneck",
+            week=ctx.week,
+            severity=severity,
+            title=f"Reviews start {pct(ratio.value - 1)} later than in similar teams",
+            summary=(
+                f"Median time to first review was {np.median(team_vals):.1f} working hours over "
+                f"{team_vals.size} PRs, against {peer_value:.1f} in similar teams "
+                f"({', '.join(used)}). That is associated with about {hours(extra)} more "
+                f"lead time per PR, roughly {per_week:.0f} hours per week across the team."
+                + own_text
+                + context_suffix(ctx)
+            ),
+            metric="review-time",
+            value=float(np.median(team_vals)),
+            baseline=own,
+            peer_value=peer_value,
+            unit="working hours",
+            n=int(team_vals.size),
+            effect=Effect(
+                round((ratio.value - 1) * 100, 1),
+                round((ratio.low - 1) * 100, 1),
+                round((ratio.high - 1) * 100, 1),
+            ),
+            cost_hours_per_week=round(per_week, 1),
+            peers=tuple(used),
+            evidence=evidence(ctx, slow, "slowest first review:"),
+            method=method(
+                ctx,
+                "Time to first review: ready for review -> first review by someone other than "
+                "the author, in working hours of the team's zone. Compared with the median of "
+                f"the peers' medians ({ctx.peers.describe()}); 95% bootstrap interval "
+                "resampling every team's PRs. Cost: excess wall-clock wait per PR times PRs.",
+                int(base.size),
+            ),
+            next_step=(
+                "Try a review rotation or a daily review slot for two weeks and compare the "
+                "pickup time before and after."
+            ),
+            score=2.0 + min(ratio.value - 1, 2.0),
+            extra={"ratio": ratio.value, "peer_ratio_interval": [ratio.low, ratio.high]},
+        )
+    ]
+
+
+@detector(
+    "lead_time_stage",
+    description="The lead-time stage that dominates, when it grew against the own baseline",
+)
+def lead_time_stage(ctx: DetectorContext) -> list[Insight]:
+    items = ctx.data.lead_time()
+    now = recent(ctx, items)
+    before = baseline_items(ctx, items)
+    if len(now) < MIN_TEAM_PRS or len(before) < 2 * MIN_TEAM_PRS:
+        return []
+    medians = {s: float(np.nanmedian(now[s])) for s in STAGES if np.isfinite(now[s]).any()}
+    if not medians:
+        return []
+    stage = max(medians, key=lambda s: medians[s])
+    ratio = bootstrap_ratio(now[stage], before[stage])
+    if ratio is None:
+        return []
+    base = float(np.nanmedian(before[stage]))
+    extra = medians[stage] - base
+    need = 1.5 * ctx.factor("lead_time_stage")
+    if ratio.value < need or ratio.low < 1.15 or extra < 4.0:
+        return []
+    n = int(np.isfinite(now[stage]).sum())
+    per_week = extra * n / (ctx.grid.n - ctx.grid.recent)
+    share = medians[stage] / max(sum(medians.values()), 1e-9)
+    slow = now.sort_values(stage, ascending=False)["ref"]
+    return [
+        Insight(
+            team=ctx.team.slug,
+            kind="lead_time_stage",
+            week=ctx.week,
+            severity="warning",
+            title=f"The {stage} stage of lead time grew {pct(ratio.value - 1)}",
+            summary=(
+                f"{stage.capitalize()} is the longest stage of lead time ({share:.0%} of the "
+                f"stage medians): {hours(medians[stage])} per PR over {n} PRs, against "
+                f"{hours(base)} in the team's baseline. That is associated with about "
+                f"{hours(extra)} more lead time per PR, ~{per_week:.0f} hours per week."
+                + context_suffix(ctx)
+            ),
+            metric="lead-time",
+            value=medians[stage],
+            baseline=base,
+            unit="hours",
+            n=n,
+            effect=Effect(
+                round((ratio.value - 1) * 100, 1),
+                round((ratio.low - 1) * 100, 1),
+                round((ratio.high - 1) * 100, 1),
+            ),
+            cost_hours_per_week=round(per_week, 1),
+            evidence=evidence(ctx, slow, f"longest {stage}:"),
+            method=method(
+                ctx,
+                "Lead time per PR split into coding, pickup, review, merge and deploy (wall "
+                "clock); the stage with the largest median, recent median against the "
+                "baseline median, 95% bootstrap interval.",
+                len(before),
+            ),
+            next_step=f"Look at the slowest {stage} PRs together and pick one cause to remove.",
+            score=1.5 + min(ratio.value - 1, 2.0),
+            extra={"stage": stage, "stage_medians": medians},
+        )
+    ]
+
+
+def waits(ctx: DetectorContext, team: str) -> pd.DataFrame:
+    """Recent ready PRs with their first-review wait in working hours; PRs still awaiting a
+    review count with the wait so far (`open` True)."""
+    items = ctx.data.review_time("working")
+    sub = items[(items["team"] == team)]
+    sub = sub[sub["excluded"].isna() | (sub["excluded"] == "awaiting review")]
+    sub = sub[(sub["at"] >= pd.Timestamp(ctx.grid.recent_start)) & (sub["at"] < pd.Timestamp(ctx.grid.end))]
+    open_ = sub["excluded"].eq("awaiting review").to_numpy()
+    wait = sub["value"].to_numpy(dtype="float64").copy()
+    if open_.any():
+        cal = ctx.data.org.team(team).calendar
+        end = pd.Series([pd.Timestamp(min(ctx.as_of, ctx.grid.end))] * int(open_.sum()))
+        wait[open_] = working_hours_between(sub["at"][open_].to_numpy(), end, cal)
+    return pd.DataFrame({"ref": sub["ref"].to_numpy(), "wait": wait, "open": open_})
+
+
+def _stall_share(w: pd.DataFrame) -> np.ndarray:
+    return (w["wait"].to_numpy() > STALL_WORKING_HOURS).astype("float64")
+
+
+@detector(
+    "stalled_prs",
+    description="Pull requests waiting days for a first review, and open ones likely to stall",
+    supersedes=("review_bottleneck", "wip_rising", "lead_time_stage"),
+)
+def stalled_prs(ctx: DetectorContext) -> list[Insight]:
+    w = waits(ctx, ctx.team.slug)
+    w = w[np.isfinite(w["wait"])]
+    if len(w) < MIN_TEAM_PRS:
+        return []
+    flags = _stall_share(w)
+    share = bootstrap_stat(flags, np.mean)
+    stalled = int(flags.sum())
+    if share is None or stalled < STALL_MIN:
+        return []
+    others = [p for p in ctx.peers.peers] or [t.slug for t in ctx.data.teams if t.slug != ctx.team.slug]
+    other_flags = np.concatenate([_stall_share(waits(ctx, p)) for p in others]) if others else np.array([])
+    peer_share = float(other_flags.mean()) if other_flags.size >= 20 else None
+    need = STALL_SHARE * ctx.factor("stalled_prs")
+    if share.value < need or share.low < need / 2:
+        return []
+    if peer_share is not None and share.value < 2 * peer_share:
+        return []
+    from analytics.insights.stall import at_risk
+
+    risk = at_risk(ctx)
+    stuck = w[w["wait"] > STALL_WORKING_HOURS].sort_values("wait", ascending=False)
+    extra_hours = float((stuck["wait"] - STALL_WORKING_HOURS).sum())
+    per_week = extra_hours / (ctx.grid.n - ctx.grid.recent)
+    refs = list(risk.refs) + list(stuck["ref"])
+    factors = f" Open PRs most likely to stall: {risk.describe()}." if risk.refs else ""
+    return [
+        Insight(
+            team=ctx.team.slug,
+            kind="stalled_prs",
+            week=ctx.week,
+            severity="critical" if share.value >= 0.4 else "warning",
+            title=f"{share.value:.0%} of PRs waited over 3 working days for a first review",
+            summary=(
+                f"{stalled} of {len(w)} PRs made ready in the last "
+                f"{ctx.grid.n - ctx.grid.recent} weeks waited more than 3 working days for "
+                f"a first review ({int(stuck['open'].sum())} still waiting)"
+                + (f", against {peer_share:.0%} in {', '.join(others)}" if peer_share is not None else "")
+                + f". Together they waited about {extra_hours:.0f} working hours beyond 3 days."
+                + factors
+                + context_suffix(ctx)
+            ),
+            metric="review-time",
+            value=share.value,
+            baseline=None,
+            peer_value=peer_share,
+            unit="share",
+            n=len(w),
+            effect=Effect(round(share.value * 100, 1), round(share.low * 100, 1), round(share.high * 100, 1)),
+            cost_hours_per_week=round(per_week, 1),
+            peers=tuple(others) if peer_share is not None else (),
+            evidence=evidence(ctx, refs, "PR"),
+            method=method(
+                ctx,
+                "Share of PRs made ready in the window whose first review by someone else "
+                "came after more than 24 working hours (or has not come yet), 95% bootstrap "
+                "interval; compared with similar teams. Open PRs ranked by the stall model "
+                f"({risk.model_note}).",
+            ),
+            next_step=(
+                "Agree a first-review target (e.g. one working day) and review the oldest "
+                "waiting PRs first at stand-up."
+            ),
+            score=2.5 + share.value * 2,
+            extra={"at_risk": list(risk.refs), "factors": list(risk.factors)},
+        )
+    ]

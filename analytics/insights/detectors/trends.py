@@ -1,0 +1,93 @@
+"""Trends: a lasting level shift in a weekly series (a process change, planned or not).
+
+The series is the team's weekly median time to first review; the change point is the split
+with the largest robust shift (median difference over pooled MAD), its confidence from a
+permutation test. A flag needs size AND confidence: |change| of at least 45 % and p <= 0.01,
+with at least three weeks on each side; annotated weeks are left out of the series.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from analytics.insights.data import weekly
+from analytics.insights.detectors.common import context_suffix, in_weeks, method, pct
+from analytics.insights.model import Effect, Insight
+from analytics.insights.registry import DetectorContext, detector
+from analytics.insights.stats import bootstrap_ratio, change_point
+from analytics.periods import iso_week_label
+
+MIN_CHANGE = 0.45
+MAX_P = 0.01
+MIN_WEEKLY_N = 3
+
+
+@detector(
+    "process_change",
+    description="A lasting shift in how fast reviews start (change point on weekly medians)",
+)
+def process_change(ctx: DetectorContext) -> list[Insight]:
+    items = ctx.data.review_time("working")
+    series, ns = weekly(items, ctx.grid, how="median", min_n=MIN_WEEKLY_N)
+    for k in ctx.excluded_weeks:
+        if 0 <= k < len(series):
+            series[k] = np.nan
+    cp = change_point(series)
+    if cp is None or cp.p_value > MAX_P:
+        return []
+    need = MIN_CHANGE * ctx.factor("process_change")
+    if abs(cp.relative_change) < need:
+        return []
+    weeks = np.arange(ctx.grid.n)
+    before_w = [int(k) for k in weeks[: cp.index] if np.isfinite(series[k])]
+    after_w = [int(k) for k in weeks[cp.index :] if np.isfinite(series[k])]
+    if len(after_w) < 3 or len(before_w) < 3:
+        return []
+    before_items, after_items = in_weeks(ctx, items, before_w), in_weeks(ctx, items, after_w)
+    ratio = bootstrap_ratio(after_items["value"], before_items["value"])
+    if ratio is None or (ratio.low <= 1 <= ratio.high):
+        return []
+    since = iso_week_label(ctx.grid.edges[cp.index], ctx.team.tz)
+    better = cp.relative_change < 0
+    word = "fell" if better else "rose"
+    return [
+        Insight(
+            team=ctx.team.slug,
+            kind="process_change",
+            week=ctx.week,
+            severity="info" if better else "warning",
+            title=f"Time to first review {word} {pct(cp.relative_change)} from {since}",
+            summary=(
+                f"From {since} the weekly median time to first review moved from "
+                f"{cp.before:.1f} to {cp.after:.1f} working hours and stayed there "
+                f"({len(after_w)} weeks, {len(after_items)} PRs). If the team changed how it "
+                "reviews around then, the change is associated with this shift."
+                + context_suffix(ctx)
+            ),
+            metric="review-time",
+            value=cp.after,
+            baseline=cp.before,
+            unit="working hours",
+            n=int(len(after_items)),
+            effect=Effect(
+                round((ratio.value - 1) * 100, 1),
+                round((ratio.low - 1) * 100, 1),
+                round((ratio.high - 1) * 100, 1),
+            ),
+            method=method(
+                ctx,
+                f"Change point on {int(np.isfinite(series).sum())} weekly medians (weeks with "
+                f"at least {MIN_WEEKLY_N} PRs): the split with the largest robust shift, "
+                f"permutation p={cp.p_value:.3f}; effect = ratio of medians after/before with a "
+                "95% bootstrap interval.",
+                int(len(before_items)),
+            ),
+            next_step=(
+                "Keep what changed and write it down; run it as an experiment to confirm."
+                if better
+                else "Find what changed around that week (people, process, tooling)."
+            ),
+            score=1.8 + min(abs(cp.relative_change), 1.5),
+            extra={"change_week": since, "p_value": cp.p_value, "weekly_n": ns.tolist()},
+        )
+    ]

@@ -1,0 +1,134 @@
+"""Run the detectors for teams and a week, then rank: few flags, the most useful first.
+
+Ranking: each insight's own score (severity and size) times the team's feedback weight for
+its kind; a kind that superseded another for the team hides it (one finding, one flag);
+quiet kinds (rejected again and again) are left out unless critical; at most MAX_INSIGHTS
+per team and week (a digest holds a handful).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from sqlalchemy import Engine
+
+from analytics.context import OrgContext, TeamContext
+from analytics.insights import annotations, feedback, store_io
+from analytics.insights.data import OrgData, load_org, team_weeks
+from analytics.insights.model import Insight
+from analytics.insights.peers import PeerSet, choose_peers, work_mix
+from analytics.insights.registry import DETECTORS, DetectorContext, Tuning, enabled
+from analytics.periods import iso_week_label, week_start
+
+MAX_INSIGHTS = 5
+SEVERITY_WEIGHT = {"info": 0.8, "warning": 1.0, "critical": 1.3}
+
+
+def last_full_week(as_of: datetime, tz: str) -> str:
+    """The ISO week label of the last complete week before `as_of` in `tz`."""
+    from datetime import timedelta
+
+    return iso_week_label(week_start(as_of, tz) - timedelta(days=1), tz)
+
+
+def _context(
+    data: OrgData,
+    team: TeamContext,
+    week: str,
+    as_of: datetime,
+    peers: PeerSet,
+    tuning: dict[str, Tuning],
+) -> DetectorContext:
+    grid = team_weeks(team, week)
+    notes = data.annotations(team.slug)
+    return DetectorContext(
+        data=data,
+        team=team,
+        grid=grid,
+        peers=peers,
+        as_of=as_of,
+        excluded_weeks=annotations.excluded_weeks(notes, grid),
+        context_notes=annotations.context_notes(notes, grid),
+        tuning=tuning,
+    )
+
+
+def rank(found: Sequence[Insight], tuning: Mapping[str, Tuning], limit: int = MAX_INSIGHTS) -> list[Insight]:
+    """Supersede, apply feedback (weight, quiet, note), sort by score, keep `limit`."""
+    kinds = {i.kind for i in found}
+    hidden = {s for k in kinds for s in DETECTORS[k].supersedes if k in DETECTORS}
+    out = []
+    for ins in found:
+        if ins.kind in hidden:
+            continue
+        t = tuning.get(ins.kind, Tuning())
+        if t.quiet and ins.severity != "critical":
+            continue
+        score = ins.score * SEVERITY_WEIGHT.get(ins.severity, 1.0) * t.weight
+        out.append(dataclasses.replace(ins, score=round(score, 3), feedback_note=t.note))
+    out.sort(key=lambda i: (-i.score, i.kind))
+    return out[:limit]
+
+
+def run_team(
+    data: OrgData,
+    team: TeamContext,
+    week: str,
+    as_of: datetime,
+    peers: PeerSet,
+    tuning: dict[str, Tuning],
+    switches: Mapping[str, bool] | None = None,
+) -> list[Insight]:
+    """Every enabled detector for one team, ranked."""
+    ctx = _context(data, team, week, as_of, peers, tuning)
+    found: list[Insight] = []
+    for spec in enabled(team, dict(switches) if switches is not None else None):
+        found.extend(spec.fn(ctx))
+    return rank(found, tuning)
+
+
+def detect_all(
+    engine: Engine,
+    org: OrgContext,
+    *,
+    teams: list[str],
+    week: str | None,
+    as_of: datetime,
+    switches: Mapping[str, Mapping[str, bool]] | None = None,
+) -> list[Insight]:
+    """Ranked insights of each team in `teams` for `week` (None: the last full ISO week
+    before `as_of`), computed on data known at `as_of`. Loads the whole org once: peers are
+    other teams. `switches` maps team -> {kind: on/off} (its config's detectors)."""
+    import analytics.insights.detectors  # noqa: F401  (registers the built-in detectors)
+
+    if not teams:
+        return []
+    wanted = [org.team(t) for t in teams]
+    label = week or last_full_week(as_of, wanted[0].tz)
+    data = load_org(engine, org, org.teams, label, as_of)
+    mix = work_mix(data.prs())
+    sizes = {t.slug: data.active_people(t.slug) for t in org.teams}
+    learned = feedback.learn(store_io.votes(engine, as_of), as_of)
+    out: list[Insight] = []
+    for team in wanted:
+        team_week = label if week is not None else last_full_week(as_of, team.tz)
+        peers = choose_peers(team, org.teams, mix, sizes)
+        tuning = feedback.tuning_for(learned, team.slug)
+        out.extend(
+            run_team(data, team, team_week, as_of, peers, tuning, (switches or {}).get(team.slug))
+        )
+    return out
+
+
+def detect(
+    engine: Engine, org: OrgContext, team: str, week: str, as_of: datetime
+) -> list[Insight]:
+    """Ranked insights of one team for one ISO week (at most MAX_INSIGHTS)."""
+    return detect_all(engine, org, teams=[team], week=week, as_of=as_of)
+
+
+def persist(engine: Engine, insights: Sequence[Insight], now: datetime | None = None) -> int:
+    """Store the insights as InsightRow rows (upsert by id) so votes can reference them."""
+    return store_io.persist(engine, insights, now)

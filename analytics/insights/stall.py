@@ -1,0 +1,310 @@
+"""Stall prediction: which open pull requests are likely not to merge within the team's p75.
+
+Training rows are snapshots of the org's PRs at ages of 1 and 3 days (while still open),
+with features known at that moment only: size and commits so far (from commits authored by
+then, not the PR's final size), whether a reviewer was requested or a review came, draft
+state, opened outside the team's working days, the team's open PRs and its median pickup
+over the 4 weeks before. Label: not merged within the team's p75 creation->merge time
+(learned on the training part). The split is by time (the last 30 % of snapshots are the
+test set), so the model is judged on a future it never saw. A logistic regression keeps the
+factors readable: an insight names the ones pushing its PRs' risk up most.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analytics.context import OrgContext
+from analytics.insights.data import OrgData, load_org
+from analytics.metrics.clocks import working_hours_between
+from analytics.metrics.pulls import ready_moment, review_milestones
+from analytics.periods import iso_week_label
+
+AGES_DAYS = (1.0, 3.0)
+TEST_SHARE = 0.3
+MIN_ROWS = 60
+RISK_AT = 0.5
+FEATURES: dict[str, str] = {
+    "log_lines": "large change so far",
+    "log_commits": "many commits so far",
+    "age_days": "already open for days",
+    "no_reviewer": "no reviewer requested",
+    "no_review_yet": "no review yet",
+    "draft": "still a draft",
+    "opened_off_hours": "opened outside working days",
+    "team_open_prs": "many open PRs in the team",
+    "team_pickup": "the team's recent slow first reviews",
+}
+
+
+@dataclass
+class StallModel:
+    """A fitted model with its evaluation on the time-based test split."""
+
+    coef: np.ndarray
+    intercept: float
+    mean: np.ndarray
+    scale: np.ndarray
+    horizon_hours: dict[str, float]
+    default_horizon: float
+    report: dict[str, Any] = field(default_factory=dict)
+
+    def proba(self, x: np.ndarray) -> np.ndarray:
+        z = ((x - self.mean) / self.scale) @ self.coef + self.intercept
+        return np.asarray(1 / (1 + np.exp(-z)))
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(((x - self.mean) / self.scale) * self.coef)
+
+
+def _merge_hours(prs: pd.DataFrame) -> pd.Series:
+    return (prs["merged_at"] - prs["created_at"]).dt.total_seconds() / 3600
+
+
+def _team_pickup(data: OrgData, team: str, at: pd.Series) -> np.ndarray:
+    """Median working-hours pickup of the team's PRs first reviewed in the 4 weeks before."""
+    items = data.review_time("working")
+    sub = items[(items["team"] == team) & items["excluded"].isna()]
+    done = sub["at"] + pd.to_timedelta(sub["value"].fillna(0), unit="h")
+    vals = sub["value"].to_numpy(dtype="float64")
+    out = np.full(len(at), np.nan)
+    d = done.to_numpy(dtype="datetime64[ns]")
+    for i, t in enumerate(at.to_numpy(dtype="datetime64[ns]")):
+        sel = (d < t) & (d >= t - np.timedelta64(28, "D"))
+        if sel.any():
+            out[i] = float(np.median(vals[sel]))
+    return out
+
+
+def features(data: OrgData, prs: pd.DataFrame, at: pd.Series) -> np.ndarray:
+    """Feature rows (columns in FEATURES order) of `prs` as known at the instants `at`."""
+    reviews = data.frames["reviews"]
+    ms = review_milestones(prs, reviews, data.bots)
+    commits = data.frames["commits"][["repo", "pr_number", "authored_at", "additions", "deletions"]]
+    key = prs[["repo", "number"]].assign(_t=at.to_numpy(), _i=np.arange(len(prs)))
+    c = commits.merge(key, left_on=["repo", "pr_number"], right_on=["repo", "number"])
+    c = c[c["authored_at"] <= c["_t"]]
+    lines = np.zeros(len(prs))
+    count = np.zeros(len(prs))
+    if len(c):
+        g = c.groupby("_i")
+        lines[g.size().index] = (g["additions"].sum() + g["deletions"].sum()).to_numpy()
+        count[g.size().index] = g.size().to_numpy()
+    rr = data.frames["review_requests"].merge(key, left_on=["repo", "pr_number"], right_on=["repo", "number"])
+    requested = np.zeros(len(prs), dtype=bool)
+    requested[rr.loc[rr["requested_at"] <= rr["_t"], "_i"].unique()] = True
+    reviewed = (ms["first_review_at"].notna() & (ms["first_review_at"] <= at)).to_numpy()
+    ready = ready_moment(prs)
+    draft = (ready.isna() | (ready > at)).to_numpy()
+    age = ((at - prs["created_at"]).dt.total_seconds() / 86400).to_numpy()
+    off = np.zeros(len(prs), dtype=bool)
+    team_open = np.zeros(len(prs))
+    pickup = np.full(len(prs), np.nan)
+    all_prs = data.prs()
+    for team, idx in prs.groupby("team").indices.items():
+        tctx = data.org.team(str(team))
+        local = prs["created_at"].iloc[idx].dt.tz_convert(tctx.tz)
+        off[idx] = ~local.dt.isocalendar().day.isin(tctx.working_days).to_numpy()
+        mine = all_prs[all_prs["team"] == team]
+        opened = np.sort(mine["created_at"].to_numpy(dtype="datetime64[ns]"))
+        fin = mine["merged_at"].fillna(mine["closed_at"]).dropna()
+        finished = np.sort(fin.to_numpy(dtype="datetime64[ns]"))
+        t = at.iloc[idx].to_numpy(dtype="datetime64[ns]")
+        team_open[idx] = np.searchsorted(opened, t, "right") - np.searchsorted(finished, t, "right")
+        pickup[idx] = _team_pickup(data, str(team), at.iloc[idx])
+    pickup = np.where(np.isfinite(pickup), pickup, np.nanmedian(pickup) if np.isfinite(pickup).any() else 0)
+    return np.column_stack(
+        [
+            np.log1p(lines),
+            np.log1p(count),
+            age,
+            ~requested,
+            ~reviewed,
+            draft,
+            off,
+            team_open,
+            pickup,
+        ]
+    ).astype("float64")
+
+
+def _snapshots(data: OrgData) -> tuple[pd.DataFrame, pd.Series]:
+    prs = data.prs()
+    prs = prs[~prs["author_is_bot"]].reset_index(drop=True)
+    finished = prs["merged_at"].fillna(prs["closed_at"])
+    rows, ats = [], []
+    for days in AGES_DAYS:
+        at = prs["created_at"] + pd.Timedelta(days=days)
+        keep = (at < pd.Timestamp(data.as_of)) & (finished.isna() | (finished > at))
+        rows.append(prs[keep])
+        ats.append(at[keep])
+    return pd.concat(rows, ignore_index=True), pd.concat(ats, ignore_index=True)
+
+
+def fit(data: OrgData) -> StallModel | None:
+    """Train on the org's history in `data` and evaluate on the later snapshots."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
+    snaps, at = _snapshots(data)
+    if len(snaps) < MIN_ROWS:
+        return None
+    order = np.argsort(at.to_numpy(dtype="datetime64[ns]"), kind="stable")
+    snaps, at = snaps.iloc[order].reset_index(drop=True), at.iloc[order].reset_index(drop=True)
+    cut = int(len(snaps) * (1 - TEST_SHARE))
+    cutoff = at.iloc[cut]
+    train_prs = snaps.iloc[:cut].drop_duplicates(["repo", "number"])
+    merged = train_prs[train_prs["merged_at"].notna() & (train_prs["merged_at"] < cutoff)]
+    mh = _merge_hours(merged)
+    default = float(mh.quantile(0.75)) if len(mh) else 72.0
+    horizon = {str(t): float(g.quantile(0.75)) for t, g in mh.groupby(merged["team"]) if len(g) >= 10}
+    h = snaps["team"].map(horizon).fillna(default).to_numpy()
+    deadline = snaps["created_at"] + pd.to_timedelta(h, unit="h")
+    known = (deadline <= pd.Timestamp(data.as_of)) | (snaps["merged_at"].notna() & (snaps["merged_at"] <= deadline))
+    label = ~(snaps["merged_at"].notna() & (snaps["merged_at"] <= deadline))
+    known_np = known.to_numpy()
+    x = features(data, snaps, at)
+    y = label.to_numpy().astype(int)
+    train = np.zeros(len(snaps), dtype=bool)
+    train[:cut] = True
+    # training rows must have had their outcome known before the cutoff (no peeking)
+    train &= known_np & (deadline < cutoff).to_numpy()
+    test = (np.arange(len(snaps)) >= cut) & known_np
+    if train.sum() < MIN_ROWS // 2 or len(set(y[train])) < 2:
+        return None
+    mean = x[train].mean(axis=0)
+    scale = x[train].std(axis=0)
+    scale[scale == 0] = 1.0
+    clf = LogisticRegression(C=1.0, max_iter=500)
+    clf.fit((x[train] - mean) / scale, y[train])
+    model = StallModel(clf.coef_[0], float(clf.intercept_[0]), mean, scale, horizon, default)
+    report: dict[str, Any] = {
+        "definition": "stalled = not merged within the team's p75 creation->merge time",
+        "snapshots_at_days": list(AGES_DAYS),
+        "train_rows": int(train.sum()),
+        "test_rows": int(test.sum()),
+        "split_at": cutoff.isoformat(),
+        "stall_rate_train": float(y[train].mean()),
+        "horizon_hours": {k: round(v, 1) for k, v in sorted(horizon.items())},
+        "default_horizon_hours": round(default, 1),
+        "coefficients": {n: round(float(c), 3) for n, c in zip(FEATURES, model.coef, strict=True)},
+    }
+    if test.sum() >= 20 and len(set(y[test])) == 2:
+        p = model.proba(x[test])
+        report["auc"] = round(float(roc_auc_score(y[test], p)), 3)
+        report["brier"] = round(float(brier_score_loss(y[test], p)), 3)
+        report["stall_rate_test"] = round(float(y[test].mean()), 3)
+        report["calibration"] = _calibration(y[test], p)
+    else:
+        report["auc"] = None
+        report["note"] = "too few labelled PRs after the split to evaluate"
+    model.report = report
+    return model
+
+
+def _calibration(y: np.ndarray, p: np.ndarray, bins: int = 5) -> list[dict[str, float]]:
+    """Predicted vs observed stall rate in quantile bins of the predicted probability."""
+    edges = np.unique(np.quantile(p, np.linspace(0, 1, bins + 1)))
+    idx = np.clip(np.searchsorted(edges, p, side="right") - 1, 0, len(edges) - 2)
+    out = []
+    for b in range(len(edges) - 1):
+        sel = idx == b
+        if sel.any():
+            out.append(
+                {
+                    "predicted": round(float(p[sel].mean()), 3),
+                    "observed": round(float(y[sel].mean()), 3),
+                    "n": int(sel.sum()),
+                }
+            )
+    return out
+
+
+def model_for(data: OrgData) -> StallModel | None:
+    """The model fitted on `data` (once per load)."""
+    if "stall_model" not in data.memo:
+        data.memo["stall_model"] = fit(data)
+    model: StallModel | None = data.memo["stall_model"]
+    return model
+
+
+@dataclass(frozen=True)
+class Risk:
+    """A team's open PRs most likely to stall, and the factors pushing them."""
+
+    refs: tuple[str, ...]
+    factors: tuple[str, ...]
+    model_note: str
+
+    def describe(self) -> str:
+        return ", ".join(self.refs[:3]) + (
+            " (main factors: " + ", ".join(self.factors) + ")" if self.factors else ""
+        )
+
+
+def at_risk(ctx: Any, limit: int = 5) -> Risk:
+    """Open, ready PRs of the detector context's team ranked by predicted stall risk."""
+    data: OrgData = ctx.data
+    model = model_for(data)
+    if model is None:
+        return Risk((), (), "no model: too little history")
+    note = f"logistic regression, time-split AUC {model.report.get('auc')}"
+    prs = data.prs()
+    end = pd.Timestamp(min(ctx.as_of, ctx.grid.end))
+    fin = prs["merged_at"].fillna(prs["closed_at"])
+    open_ = prs[
+        (prs["team"] == ctx.team.slug)
+        & ~prs["author_is_bot"]
+        & (prs["created_at"] < end)
+        & (fin.isna() | (fin > end))
+    ].reset_index(drop=True)
+    if open_.empty:
+        return Risk((), (), note)
+    at = pd.Series([end] * len(open_))
+    x = features(data, open_, at)
+    p = model.proba(x)
+    risky = np.flatnonzero(p >= RISK_AT)
+    if risky.size == 0:
+        return Risk((), (), note)
+    risky = risky[np.argsort(-p[risky])][:limit]
+    contrib = model.contributions(x[risky]).mean(axis=0)
+    names = list(FEATURES.values())
+    top = [names[i] for i in np.argsort(-contrib) if contrib[i] > 0][:3]
+    return Risk(tuple(str(open_["ref"].iloc[i]) for i in risky), tuple(top), note)
+
+
+def model_report(engine: Any, org: OrgContext, as_of: datetime, weeks: int = 26) -> dict[str, Any]:
+    """Train on the org's last `weeks` weeks and report AUC, Brier score and calibration
+    (for `metrics-bot model report`)."""
+    tz = org.teams[0].tz if org.teams else "UTC"
+    week = iso_week_label(as_of, tz)
+    data = load_org(engine, org, org.teams, week, as_of, history_weeks=weeks)
+    model = fit(data)
+    if model is None:
+        return {"auc": None, "note": "too little history to train the stall model"}
+    return dict(model.report)
+
+
+def report_text(report: dict[str, Any]) -> str:
+    """The report as a few lines of text for the terminal."""
+    if report.get("auc") is None and "train_rows" not in report:
+        return str(report.get("note", "no model"))
+    lines = [
+        f"Stall model ({report['definition']})",
+        f"  train rows {report['train_rows']}, test rows {report['test_rows']}, "
+        f"split at {report['split_at']}",
+        f"  AUC {report.get('auc')}, Brier {report.get('brier')}, "
+        f"stall rate test {report.get('stall_rate_test')}",
+        "  calibration (predicted -> observed, n):",
+    ]
+    for b in report.get("calibration", []):
+        lines.append(f"    {b['predicted']:.2f} -> {b['observed']:.2f} ({b['n']})")
+    lines.append("  coefficients (standardised): " + ", ".join(
+        f"{k} {v:+.2f}" for k, v in report["coefficients"].items()
+    ))
+    return "\n".join(lines)
