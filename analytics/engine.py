@@ -11,6 +11,7 @@ carrying its provenance; people-based figures are withheld for small groups.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,7 +26,6 @@ from analytics.context import OrgContext, TeamContext, WorkCalendar
 from analytics.frames import SCHEMAS, empty
 from analytics.metrics import dora, flow, health, worktype
 from analytics.metrics.clocks import DAY_NS, local_ns
-from analytics.metrics.stats import summarise
 from analytics.ownership import RULES, by_member, by_service_or_repo, describe, work_items_owned
 from analytics.periods import (
     complete_weeks_end,
@@ -222,7 +222,7 @@ def _baseline(values: Iterable[float | None]) -> tuple[float | None, int]:
     vals = [v for v in values if v is not None]
     if len(vals) < MIN_BASELINE_WEEKS:
         return None, len(vals)
-    return summarise(vals).median, len(vals)
+    return float(statistics.median(vals)), len(vals)
 
 
 def _metric_value(

@@ -121,9 +121,38 @@ def _pr_join() -> Any:
     )
 
 
+def _org_reviews(bind: Bind, start: datetime, end: datetime) -> pd.DataFrame:
+    """Every review submitted in the window, whole org: one table scan, no join (the PR's
+    author is looked up afterwards) — the bulk path of `compute_all`."""
+    stmt = (
+        sa_select(*_columns(Review, "reviews", skip=("pr_author_key",)))
+        .with_hint(Review, "NOT INDEXED", dialect_name="sqlite")
+        .where(Review.submitted_at >= start, Review.submitted_at < end)
+    )
+    authors = sa_select(
+        PullRequest.source,
+        PullRequest.repo,
+        PullRequest.number.label("pr_number"),
+        PullRequest.author_key.label("pr_author_key"),
+    ).with_hint(PullRequest, "NOT INDEXED", dialect_name="sqlite")
+    with _connection(bind) as conn:
+        df = _fetch(conn, stmt)
+        who = _fetch(conn, authors)
+    df = df.merge(who, on=["source", "repo", "pr_number"], how="left")
+    return coerce("reviews", df)
+
+
+def _fetch(conn: Connection, stmt: Select[Any]) -> pd.DataFrame:
+    result = conn.execute(stmt)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
 def reviews(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
-    """Reviews (by anyone, before `end`) of the pull requests `prs` returns (frame `reviews`)."""
+    """Reviews (by anyone, before `end`) of the pull requests `prs` returns (frame `reviews`).
+    Whole org (teams None): every review submitted in the window."""
     t = _teams(teams)
+    if t is None:
+        return _org_reviews(bind, start, end)
     stmt = (
         sa_select(*_reviews_select())
         .join(PullRequest, _pr_join())
@@ -135,6 +164,8 @@ def reviews(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> 
 def member_reviews(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
     """Reviews submitted in the window by the teams' members, on anyone's pull requests."""
     t = _teams(teams)
+    if t is None:
+        return _org_reviews(bind, start, end)
     cond = and_(Review.submitted_at >= start, Review.submitted_at < end)
     if t is not None:
         cond = and_(Review.reviewer_key.in_(_members(t)), cond)
@@ -310,6 +341,20 @@ LOADERS: dict[str, Callable[[Bind, datetime, datetime, Teams], pd.DataFrame]] = 
 def load_frames(
     bind: Bind, start: datetime, end: datetime, teams: Teams, needs: Iterable[str]
 ) -> dict[str, pd.DataFrame]:
-    """Every frame named in `needs`, read on one connection."""
+    """Every frame named in `needs`, read on one connection. For the whole org, frames that
+    coincide are read once (reviews = member reviews, deployments = PR deployments)."""
+    wanted = sorted(set(needs))
+    out: dict[str, pd.DataFrame] = {}
     with _connection(bind) as conn:
-        return {name: LOADERS[name](conn, start, end, teams) for name in sorted(set(needs))}
+        for name in wanted:
+            if teams is None and name == "member_reviews" and "reviews" in wanted:
+                continue
+            if teams is None and name == "pr_deployments" and "deployments" in wanted:
+                continue
+            out[name] = LOADERS[name](conn, start, end, teams)
+    if teams is None:
+        if "member_reviews" in wanted and "member_reviews" not in out:
+            out["member_reviews"] = out["reviews"]
+        if "pr_deployments" in wanted and "pr_deployments" not in out:
+            out["pr_deployments"] = out["deployments"]
+    return out
