@@ -58,16 +58,14 @@ def parse_period(text: str, as_of: datetime) -> Period:
 
 def resolve_metric(name: str) -> str:
     """The metric id for a name or alias; QueryError with the closest names otherwise."""
-    from analytics.engine import METRICS, resolve
-    from analytics.names import suggest
+    from analytics.engine import METRICS
+    from analytics.registry import resolve
 
-    metric = resolve(name)
-    if metric is None:
-        hint = suggest(name, [*METRICS, *(a for s in METRICS.values() for a in s.aliases)])
+    try:
+        return resolve(name).id
+    except KeyError as exc:
         known = ", ".join(sorted(METRICS))
-        did_you_mean = f" Did you mean {hint!r}?" if hint else ""
-        raise QueryError(f"unknown metric {name!r}.{did_you_mean} Known metrics: {known}")
-    return metric
+        raise QueryError(f"{str(exc.args[0]).rstrip('.')} Known metrics: {known}") from None
 
 
 def resolve_team(runtime: Runtime, slug: str) -> str:
@@ -105,11 +103,57 @@ def answer_metric(
     )
 
 
+def _amount(value: float | None, unit: str) -> str:
+    if value is None:
+        return "no value"
+    if unit in ("share", "fraction", "ratio"):
+        return f"{value:.1%}"
+    if unit == "hours" and value >= 48:
+        return f"{value / 24:.1f} days"
+    return f"{value:,.1f} {unit}".rstrip()
+
+
 def render_text(value: Any) -> str:
     """A terminal answer: the number, its spread, trend, baseline, and how it was computed."""
-    from analytics.format import describe
-
-    return str(describe(value))
+    start = f"{value.period_start:%Y-%m-%d}"
+    end = f"{value.period_end:%Y-%m-%d %H:%M} UTC"
+    lines = [f"{value.metric} for {value.team}, {start} to {end}"]
+    if value.withheld_reason:
+        lines.append(f"  withheld: {value.withheld_reason}")
+    elif value.value is None:
+        lines.append(f"  no value (n = {value.n}): " + ("; ".join(value.notes) or "no data"))
+    else:
+        spread = ""
+        if value.p75 is not None and value.p90 is not None:
+            spread = (
+                f" (p75 {_amount(value.p75, value.unit)}, p90 {_amount(value.p90, value.unit)})"
+            )
+        lines.append(f"  {_amount(value.value, value.unit)}{spread}, n = {value.n}")
+    if value.baseline is not None:
+        trend = ""
+        if value.trend is not None:
+            data = value.trend.to_json()
+            change = data.get("relative_change")
+            trend = f", {data.get('direction', '')} {change:+.0%}" if change is not None else ""
+        lines.append(
+            f"  baseline {_amount(value.baseline, value.unit)} ({value.baseline_window}){trend}"
+        )
+    if value.tier:
+        lines.append(f"  DORA tier (context, not a target): {value.tier}")
+    lines.append(f"  definition: {value.definition}")
+    if value.clock:
+        lines.append(f"  clock: {value.clock}")
+    if value.exclusions:
+        excluded = ", ".join(f"{k} {v}" for k, v in sorted(value.exclusions.items()))
+        lines.append(f"  excluded: {excluded}")
+    if value.ownership:
+        lines.append(f"  ownership: {value.ownership}")
+    if value.link_methods:
+        links = ", ".join(f"{k} {v}" for k, v in sorted(value.link_methods.items()))
+        lines.append(f"  PR-to-deployment links: {links}")
+    for note in value.notes:
+        lines.append(f"  note: {note}")
+    return "\n".join(lines)
 
 
 def list_insights(
