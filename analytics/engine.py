@@ -380,6 +380,7 @@ def evaluate_weekly(
     clock: str | None = None,
     include_current: bool = False,
     cross_validate: bool = True,
+    assigned: Mapping[str, pd.DataFrame] | None = None,
 ) -> dict[str, list[MetricValue]]:
     """Per ISO week (each team's own zone) values of `metric` for the `weeks` most recent
     complete weeks before `as_of` (plus the current partial week when asked), oldest first,
@@ -397,7 +398,8 @@ def evaluate_weekly(
         edges_dt[t.slug] = weekly_edges(last, weeks + bw, t.tz)
     edges = {slug: _edges_ns(e) for slug, e in edges_dt.items()}
     frames = _complete(spec, frames)
-    assigned = _assign(frames, org, chosen)
+    if assigned is None:
+        assigned = _assign(frames, org, chosen)
     prep = _prepare(spec, assigned, org, chosen, ck, cross_validate)
     aggs = _aggregate(spec, prep, edges, as_of, org)
     out: dict[str, list[MetricValue]] = {}
@@ -506,8 +508,11 @@ def compute_all(
     frames = load.load_frames(engine, earliest - LOOKBACK, as_of, None, _needs(specs))
     out: dict[str, dict[str, list[MetricValue]]] = {t.slug: {} for t in org.teams}
     for spec in specs:
+        frames = _complete(spec, frames)
+    assigned = _assign(frames, org, org.teams)  # ownership decided once for every metric
+    for spec in specs:
         per_team = evaluate_weekly(
-            spec.id, frames, org, None, weeks, as_of, clock, cross_validate=False
+            spec.id, frames, org, None, weeks, as_of, clock, False, False, assigned
         )
         for slug, series in per_team.items():
             out[slug][spec.id] = series

@@ -107,7 +107,7 @@ def deploy_items(prod: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "team": prod["team"].to_numpy(),
-            "at": prod["finished_at"].to_numpy(),
+            "at": prod["finished_at"].array,
             "value": 1.0,
             "excluded": None,
             "ownership": prod["ownership"].to_numpy(),
@@ -313,14 +313,14 @@ def change_failure_items(prod: pd.DataFrame, attributed: pd.DataFrame) -> pd.Dat
     direct = set(hits.loc[hits["confidence"] == "direct", "deployment_id"])
     any_hit = set(hits["deployment_id"])
     ids = prod["external_id"].to_numpy()
-    failed = np.isin(ids, list(any_hit))
+    failed = pd.Index(ids).isin(list(any_hit))
     confidence = np.full(len(ids), None, dtype=object)
     confidence[failed] = "team"
-    confidence[np.isin(ids, list(direct))] = "direct"
+    confidence[pd.Index(ids).isin(list(direct))] = "direct"
     return pd.DataFrame(
         {
             "team": prod["team"].to_numpy(),
-            "at": prod["finished_at"].to_numpy(),
+            "at": prod["finished_at"].array,
             "value": failed.astype("float64"),
             "confidence": confidence,
             "excluded": None,
@@ -337,7 +337,7 @@ def recovery_items(incidents: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "team": incidents["team"].to_numpy(),
-            "at": incidents["started_at"].to_numpy(),
+            "at": incidents["started_at"].array,
             "value": hours.to_numpy(dtype="float64"),
             "excluded": flag(incidents["resolved_at"].isna().to_numpy(), "unresolved"),
             "ownership": incidents["ownership"].to_numpy(),

@@ -52,7 +52,7 @@ def review_time_items(
     return pd.DataFrame(
         {
             "team": teams,
-            "at": ready.fillna(prs["created_at"]).to_numpy(),
+            "at": ready.fillna(prs["created_at"]).array,
             "value": hours,
             "excluded": excluded,
             "ownership": prs["ownership"].to_numpy(),
@@ -67,7 +67,7 @@ def throughput_items(prs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "team": merged["team"].to_numpy(),
-            "at": merged["merged_at"].to_numpy(),
+            "at": merged["merged_at"].array,
             "value": 1.0,
             "excluded": flag(merged["author_is_bot"].to_numpy(), "bot author"),
             "ownership": merged["ownership"].to_numpy(),
@@ -99,7 +99,7 @@ def pr_size_items(prs: pd.DataFrame, buckets: tuple[int, ...]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "team": merged["team"].to_numpy(),
-            "at": merged["merged_at"].to_numpy(),
+            "at": merged["merged_at"].array,
             "value": lines,
             "bucket_label": bucket,
             "excluded": excluded,
@@ -133,7 +133,7 @@ def review_rounds_items(
     return pd.DataFrame(
         {
             "team": merged["team"].to_numpy(),
-            "at": merged["merged_at"].to_numpy(),
+            "at": merged["merged_at"].array,
             "value": (ms["rounds"].to_numpy() >= 1).astype("float64"),
             "rounds": ms["rounds"].to_numpy(dtype="float64"),
             "rework": rework.astype("float64"),
@@ -149,9 +149,9 @@ def pr_intervals(prs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "team": prs["team"].to_numpy(),
-            "opened": prs["created_at"].to_numpy(),
-            "finished": prs["merged_at"].fillna(prs["closed_at"]).to_numpy(),
-            "ready": prs["ready_at"].fillna(prs["created_at"].where(~prs["is_draft"])).to_numpy(),
+            "opened": prs["created_at"].array,
+            "finished": prs["merged_at"].fillna(prs["closed_at"]).array,
+            "ready": prs["ready_at"].fillna(prs["created_at"].where(~prs["is_draft"])).array,
             "bot": prs["author_is_bot"].to_numpy(),
             "ownership": prs["ownership"].to_numpy(),
         }
@@ -173,8 +173,8 @@ def in_progress_intervals(items: pd.DataFrame, transitions: pd.DataFrame) -> pd.
     return pd.DataFrame(
         {
             "team": tr["team"].to_numpy()[keep],
-            "opened": tr["at"].to_numpy()[keep],
-            "finished": nxt.to_numpy()[keep],
+            "opened": tr["at"].array[keep],
+            "finished": nxt.array[keep],
         }
     )
 
@@ -210,7 +210,7 @@ def cycle_time_items(items: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataF
     return pd.DataFrame(
         {
             "team": joined["team"].to_numpy(),
-            "at": done_at.fillna(joined["updated_at"]).to_numpy(),
+            "at": done_at.fillna(joined["updated_at"]).array,
             "value": hours.to_numpy(dtype="float64"),
             "excluded": excluded,
             "ownership": joined["ownership"].to_numpy(),

@@ -92,7 +92,7 @@ def review_load_items(
     reviews = pd.DataFrame(
         {
             "team": r["team"].to_numpy(),
-            "at": r["submitted_at"].to_numpy(),
+            "at": r["submitted_at"].array,
             "person": r["reviewer_key"].to_numpy(),
             "value": 1.0,
         }
@@ -115,7 +115,7 @@ def page_items(
     return pd.DataFrame(
         {
             "team": p["team"].to_numpy(),
-            "at": p["at"].to_numpy(),
+            "at": p["at"].array,
             "person": p["responder_key"].to_numpy(),
             "value": outside.astype("float64"),
             "weekend": weekend.astype("float64"),
