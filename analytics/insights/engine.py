@@ -55,7 +55,9 @@ def _context(
     )
 
 
-def rank(found: Sequence[Insight], tuning: Mapping[str, Tuning], limit: int = MAX_INSIGHTS) -> list[Insight]:
+def rank(
+    found: Sequence[Insight], tuning: Mapping[str, Tuning], limit: int = MAX_INSIGHTS
+) -> list[Insight]:
     """Supersede, apply feedback (weight, quiet, note), sort by score, keep `limit`."""
     kinds = {i.kind for i in found}
     hidden = {s for k in kinds for s in DETECTORS[k].supersedes if k in DETECTORS}
@@ -122,9 +124,7 @@ def detect_all(
     return out
 
 
-def detect(
-    engine: Engine, org: OrgContext, team: str, week: str, as_of: datetime
-) -> list[Insight]:
+def detect(engine: Engine, org: OrgContext, team: str, week: str, as_of: datetime) -> list[Insight]:
     """Ranked insights of one team for one ISO week (at most MAX_INSIGHTS)."""
     return detect_all(engine, org, teams=[team], week=week, as_of=as_of)
 

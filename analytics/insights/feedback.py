@@ -66,7 +66,9 @@ def learn(votes: pd.DataFrame, as_of: datetime) -> dict[tuple[str, str], KindFee
     if votes.empty:
         return {}
     v = votes.assign(w=_weights(votes["voted_at"], as_of))
-    v = v.assign(up=np.where(v["value"] > 0, v["w"], 0.0), down=np.where(v["value"] < 0, v["w"], 0.0))
+    v = v.assign(
+        up=np.where(v["value"] > 0, v["w"], 0.0), down=np.where(v["value"] < 0, v["w"], 0.0)
+    )
     per = v.groupby(["kind", "team"])[["up", "down"]].sum().reset_index()
     out: dict[tuple[str, str], KindFeedback] = {}
     for kind, g in per.groupby("kind"):
@@ -90,8 +92,7 @@ def _tuning(up: float, down: float, rate: float) -> Tuning:
     votes = f"leads marked {round(up)} of {round(up + down)} useful"
     if quiet:
         note = (
-            f"quiet: {votes}; shown again after a thumbs-up, as votes age, or if it turns "
-            "critical"
+            f"quiet: {votes}; shown again after a thumbs-up, as votes age, or if it turns critical"
         )
     elif abs(weight - 1.0) < 0.1:
         note = None

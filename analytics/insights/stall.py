@@ -95,7 +95,9 @@ def features(data: OrgData, prs: pd.DataFrame, at: pd.Series) -> np.ndarray:
         g = c.groupby("_i")
         lines[g.size().index] = (g["additions"].sum() + g["deletions"].sum()).to_numpy()
         count[g.size().index] = g.size().to_numpy()
-    rr = data.frames["review_requests"].merge(key, left_on=["repo", "pr_number"], right_on=["repo", "number"])
+    rr = data.frames["review_requests"].merge(
+        key, left_on=["repo", "pr_number"], right_on=["repo", "number"]
+    )
     requested = np.zeros(len(prs), dtype=bool)
     requested[rr.loc[rr["requested_at"] <= rr["_t"], "_i"].unique()] = True
     reviewed = (ms["first_review_at"].notna() & (ms["first_review_at"] <= at)).to_numpy()
@@ -117,7 +119,9 @@ def features(data: OrgData, prs: pd.DataFrame, at: pd.Series) -> np.ndarray:
         t = at.iloc[idx].to_numpy(dtype="datetime64[ns]")
         team_open[idx] = np.searchsorted(opened, t, "right") - np.searchsorted(finished, t, "right")
         pickup[idx] = _team_pickup(data, str(team), at.iloc[idx])
-    pickup = np.where(np.isfinite(pickup), pickup, np.nanmedian(pickup) if np.isfinite(pickup).any() else 0)
+    pickup = np.where(
+        np.isfinite(pickup), pickup, np.nanmedian(pickup) if np.isfinite(pickup).any() else 0
+    )
     return np.column_stack(
         [
             np.log1p(lines),
@@ -162,10 +166,14 @@ def fit(data: OrgData) -> StallModel | None:
     merged = train_prs[train_prs["merged_at"].notna() & (train_prs["merged_at"] < cutoff)]
     mh = _merge_hours(merged)
     default = float(mh.quantile(0.75)) if len(mh) else 72.0
-    horizon = {str(t): float(g.quantile(0.75)) for t, g in mh.groupby(merged["team"]) if len(g) >= 10}
+    horizon = {
+        str(t): float(g.quantile(0.75)) for t, g in mh.groupby(merged["team"]) if len(g) >= 10
+    }
     h = snaps["team"].map(horizon).fillna(default).to_numpy()
     deadline = snaps["created_at"] + pd.to_timedelta(h, unit="h")
-    known = (deadline <= pd.Timestamp(data.as_of)) | (snaps["merged_at"].notna() & (snaps["merged_at"] <= deadline))
+    known = (deadline <= pd.Timestamp(data.as_of)) | (
+        snaps["merged_at"].notna() & (snaps["merged_at"] <= deadline)
+    )
     label = ~(snaps["merged_at"].notna() & (snaps["merged_at"] <= deadline))
     known_np = known.to_numpy()
     x = features(data, snaps, at)
@@ -304,7 +312,8 @@ def report_text(report: dict[str, Any]) -> str:
     ]
     for b in report.get("calibration", []):
         lines.append(f"    {b['predicted']:.2f} -> {b['observed']:.2f} ({b['n']})")
-    lines.append("  coefficients (standardised): " + ", ".join(
-        f"{k} {v:+.2f}" for k, v in report["coefficients"].items()
-    ))
+    lines.append(
+        "  coefficients (standardised): "
+        + ", ".join(f"{k} {v:+.2f}" for k, v in report["coefficients"].items())
+    )
     return "\n".join(lines)

@@ -19,6 +19,15 @@ def recent(ctx: DetectorContext, items: pd.DataFrame, team: str | None = None) -
     return between(included(items, team or ctx.team.slug), ctx.grid.recent_start, ctx.grid.end)
 
 
+def last_weeks(
+    ctx: DetectorContext, items: pd.DataFrame, weeks: int, team: str | None = None
+) -> pd.DataFrame:
+    """The team's included items in the last `weeks` weeks of its grid (the digest's week
+    last); structural comparisons (peers, stalls) use 8 weeks for power on small teams."""
+    start = ctx.grid.edges[max(0, ctx.grid.n - weeks)]
+    return between(included(items, team or ctx.team.slug), start, ctx.grid.end)
+
+
 def in_weeks(ctx: DetectorContext, items: pd.DataFrame, weeks: Iterable[int]) -> pd.DataFrame:
     """The team's included items whose `at` falls in the given week indexes of its grid."""
     sub = included(items, ctx.team.slug)

@@ -35,37 +35,28 @@ def cfr_batching(ctx: DetectorContext) -> list[Insight]:
     mine = deps[deps["team"] == ctx.team.slug]
     if len(mine) < 8:
         return []
-    items = dora.deploy_items(mine)
-    series, _ = weekly(items, ctx.grid, how="count")
-    base_weeks = ctx.baseline_weeks(12)
-    base = baseline(series[base_weeks])
-    now = float(np.mean(series[ctx.grid.recent :]))
-    if base.median is None or base.median < 2:
+    series, _ = weekly(dora.deploy_items(mine), ctx.grid, how="count")
+    masked = series.copy()
+    masked[sorted(k for k in ctx.excluded_weeks if k < ctx.grid.n)] = np.nan
+    cp = change_point(masked)
+    if cp is None or cp.p_value > 0.01 or cp.before < 2 or ctx.grid.n - cp.index < 3:
         return []
-    ratio = now / base.median
-    cp = change_point(np.delete(series, sorted(ctx.excluded_weeks & set(range(ctx.grid.n)))))
-    need = BATCH_DROP / ctx.factor("cfr_batching")
-    if ratio > need or cp is None or cp.p_value > 0.01 or cp.relative_change > -0.4:
+    ratio = cp.after / cp.before
+    if ratio > BATCH_DROP / ctx.factor("cfr_batching"):
         return []
-    lead = ctx.data.lead_time()
-    linked = included(lead, ctx.team.slug).merge(
-        ctx.data.lead_time_links()[["repo", "number", "deployment_id"]].assign(
-            ref=lambda d: d["repo"].astype(str) + "#" + d["number"].astype(str)
-        )[["ref", "deployment_id"]],
-        on="ref",
-        how="inner",
-    )
-    grid = ctx.grid
-    b = grid.bucket(linked["at"]) if len(linked) else np.array([], dtype="int64")
-    per_dep_now = linked[b >= grid.recent].groupby("deployment_id").size()
-    per_dep_base = linked[np.isin(b, base_weeks)].groupby("deployment_id").size()
+    weeks = np.arange(ctx.grid.n)
+    before_w = [int(k) for k in weeks[: cp.index] if k not in ctx.excluded_weeks]
+    after_w = [int(k) for k in weeks[cp.index :]]
+    per_dep_now, per_dep_base = _batches(ctx, after_w), _batches(ctx, before_w)
     batch = bootstrap_ratio(per_dep_now.to_numpy(), per_dep_base.to_numpy(), stat=np.mean)
-    if batch is None or batch.value < BATCH_GROWTH or batch.low < 1.1:
+    if batch is None or batch.value < BATCH_GROWTH or batch.low <= 1.0:
         return []
-    cfr_now, cfr_base, n_fail = _cfr(ctx, mine, base_weeks)
+    cfr_now, cfr_base, n_fail = _cfr(ctx, mine, before_w, after_w)
     worse = cfr_now is not None and cfr_base is not None and cfr_now > cfr_base + 0.05
-    since = ctx.week if cp is None else _label(ctx, cp.index)
-    failed_refs = _failed_refs(ctx, mine)
+    since = _label(ctx, cp.index)
+    base = baseline(series[ctx.baseline_weeks(12)])
+    now = float(np.mean(series[ctx.grid.recent :]))
+    failed_refs = _failed_refs(ctx)
     recent_deps = mine.sort_values("finished_at", ascending=False)["external_id"]
     return [
         Insight(
@@ -74,13 +65,13 @@ def cfr_batching(ctx: DetectorContext) -> list[Insight]:
             week=ctx.week,
             severity="critical" if worse else "warning",
             title=(
-                f"Deployments {pct(ratio - 1)} and {batch.value:.1f}x bigger batches"
-                + (" with a higher failure rate" if worse else "")
+                f"Deployments {pct(ratio - 1)} since {since}, batches {batch.value:.1f}x bigger"
+                + (", failure rate up" if worse else "")
             ),
             summary=(
-                f"Since about {since}, production deployments fell to {now:.1f} per week from "
-                f"a baseline of {base.median:.1f}, and each one ships {batch.value:.1f}x as "
-                f"many PRs ({per_dep_now.mean():.1f} vs {per_dep_base.mean():.1f}). "
+                f"From {since}, production deployments fell to a median of {cp.after:.0f} a "
+                f"week from {cp.before:.0f}, and each one ships {batch.value:.1f}x as many PRs "
+                f"({per_dep_now.mean():.1f} vs {per_dep_base.mean():.1f}). "
                 + (
                     f"Change failure rate is {cfr_now:.0%} against {cfr_base:.0%} before; "
                     if cfr_now is not None and cfr_base is not None
@@ -93,16 +84,20 @@ def cfr_batching(ctx: DetectorContext) -> list[Insight]:
             value=now,
             baseline=base.median,
             unit="deploys/week",
-            n=int(series[ctx.grid.recent :].sum()),
-            effect=Effect(round((ratio - 1) * 100, 1), None, None),
+            n=int(series[cp.index :].sum()),
+            effect=Effect(
+                round((batch.value - 1) * 100, 1),
+                round((batch.low - 1) * 100, 1),
+                round((batch.high - 1) * 100, 1),
+            ),
             evidence=evidence(ctx, list(failed_refs) + list(recent_deps), "deployment/incident"),
             method=method(
                 ctx,
                 "Successful production deployments per week of the team's services and "
-                f"repositories; level shift found at {since} (permutation p={cp.p_value:.3f}); "
-                "PRs per deployment from the PR->deployment link, ratio of means with a 95% "
-                f"bootstrap interval [{batch.low:.2f}, {batch.high:.2f}]; change failure rate "
-                f"with incidents attributed within the window ({n_fail} failed deployments).",
+                f"repositories; level shift at {since} (Pettitt permutation p="
+                f"{cp.p_value:.3f}); effect = PRs per deployment after/before from the "
+                "PR->deployment link, ratio of means with a 95% bootstrap interval; change "
+                f"failure rate with incidents attributed in the window ({n_fail} failed).",
                 int(base.n),
             ),
             next_step=(
@@ -111,13 +106,27 @@ def cfr_batching(ctx: DetectorContext) -> list[Insight]:
             ),
             score=2.5 + (1.0 if worse else 0.0),
             extra={
-                "batch_ratio": batch.value,
+                "deploys_ratio": ratio,
                 "cfr_now": cfr_now,
-                "cfr_baseline": cfr_base,
+                "cfr_before": cfr_base,
                 "change_week": since,
             },
         )
     ]
+
+
+def _batches(ctx: DetectorContext, weeks: list[int]) -> pd.Series:
+    """PRs shipped per deployment of the team, for deployments in the given weeks."""
+    links = ctx.data.lead_time_links()
+    lead = included(ctx.data.lead_time(), ctx.team.slug)
+    refs = links["repo"].astype(str) + "#" + links["number"].astype(str)
+    linked = lead[["ref", "at"]].merge(
+        links.assign(ref=refs)[["ref", "deployment_id"]], on="ref", how="inner"
+    )
+    if linked.empty:
+        return pd.Series(dtype="int64")
+    b = ctx.grid.bucket(linked["at"])
+    return linked[np.isin(b, weeks)].groupby("deployment_id").size()
 
 
 def _label(ctx: DetectorContext, index: int) -> str:
@@ -127,7 +136,7 @@ def _label(ctx: DetectorContext, index: int) -> str:
 
 
 def _cfr(
-    ctx: DetectorContext, mine: pd.DataFrame, base_weeks: list[int]
+    ctx: DetectorContext, mine: pd.DataFrame, base_weeks: list[int], now_weeks: list[int]
 ) -> tuple[float | None, float | None, int]:
     inc = ctx.data.incidents()
     attributed = dora.attribute_incidents(
@@ -137,7 +146,7 @@ def _cfr(
     if items.empty:
         return None, None, 0
     b = ctx.grid.bucket(items["at"])
-    now = items[b >= ctx.grid.recent]["value"]
+    now = items[np.isin(b, now_weeks)]["value"]
     before = items[np.isin(b, base_weeks)]["value"]
     return (
         float(now.mean()) if len(now) >= 3 else None,
@@ -146,9 +155,11 @@ def _cfr(
     )
 
 
-def _failed_refs(ctx: DetectorContext, mine: pd.DataFrame) -> list[str]:
+def _failed_refs(ctx: DetectorContext) -> list[str]:
     inc = ctx.data.incidents()
-    mine_inc = inc[(inc["team"] == ctx.team.slug) & (inc["started_at"] >= pd.Timestamp(ctx.grid.recent_start))]
+    mine_inc = inc[
+        (inc["team"] == ctx.team.slug) & (inc["started_at"] >= pd.Timestamp(ctx.grid.recent_start))
+    ]
     return [str(x) for x in mine_inc["external_id"]]
 
 
@@ -226,8 +237,10 @@ def slow_ci(ctx: DetectorContext) -> list[Insight]:
     med_now = float(np.median(finite(now["value"])))
     med_before = float(np.median(finite(before["value"])))
     reruns = int(now["flaky"].sum())
-    per_week = (max(med_now - med_before, 0) * len(now) + reruns * med_now) / 60 / (
-        ctx.grid.n - ctx.grid.recent
+    per_week = (
+        (max(med_now - med_before, 0) * len(now) + reruns * med_now)
+        / 60
+        / (ctx.grid.n - ctx.grid.recent)
     )
     return [
         Insight(
@@ -252,8 +265,11 @@ def slow_ci(ctx: DetectorContext) -> list[Insight]:
             unit="minutes",
             n=len(now),
             effect=(
-                Effect(round((ratio.value - 1) * 100, 1), round((ratio.low - 1) * 100, 1),
-                       round((ratio.high - 1) * 100, 1))
+                Effect(
+                    round((ratio.value - 1) * 100, 1),
+                    round((ratio.low - 1) * 100, 1),
+                    round((ratio.high - 1) * 100, 1),
+                )
                 if ratio is not None
                 else None
             ),
@@ -281,8 +297,12 @@ def wip_rising(ctx: DetectorContext) -> list[Insight]:
         return []
     intervals = flow.pr_intervals(mine)
     as_of_ns = int(pd.Timestamp(ctx.as_of).value)
-    snaps = snapshot(intervals, pd.DataFrame(columns=["team", "opened", "finished"]),
-                     {ctx.team.slug: ctx.grid.ns()}, as_of_ns)
+    snaps = snapshot(
+        intervals,
+        pd.DataFrame(columns=["team", "opened", "finished"]),
+        {ctx.team.slug: ctx.grid.ns()},
+        as_of_ns,
+    )
     wip = np.array([snaps[(ctx.team.slug, k)].value or 0.0 for k in range(ctx.grid.n)])
     thr, _ = weekly(ctx.data.throughput(), ctx.grid, how="count")
     weeks = ctx.baseline_weeks(12)

@@ -76,7 +76,9 @@ def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
             unit="share",
             n=len(now),
             effect=Effect(
-                round(diff.value * 100, 1), round(diff.low * 100, 1), round(diff.high * 100, 1),
+                round(diff.value * 100, 1),
+                round(diff.low * 100, 1),
+                round(diff.high * 100, 1),
                 unit="points",
             ),
             method=method(
@@ -232,4 +234,3 @@ def oncall_load(ctx: DetectorContext) -> list[Insight]:
 
 
 __all__ = ["after_hours_creep", "oncall_load", "review_load_concentration"]
-

@@ -11,6 +11,7 @@ from analytics.insights.detectors.common import (
     context_suffix,
     evidence,
     hours,
+    last_weeks,
     method,
     pct,
     recent,
@@ -28,6 +29,8 @@ PEER_RATIO_LOW = 1.08  # ... and the interval's low end clearly above 1
 STALL_WORKING_HOURS = 24.0  # three 8-hour working days without a first review
 STALL_SHARE = 0.2
 STALL_MIN = 4
+PEER_WEEKS = 8  # structural comparisons (peers, stalls) look at 8 weeks for power
+WAITING_STAGES = ("pickup", "review", "merge", "deploy")  # coding is work, not waiting
 
 
 def pooled_median(groups: list[np.ndarray]) -> float:
@@ -58,13 +61,13 @@ def peer_ratio(
 )
 def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
     items = ctx.data.review_time("working")
-    mine = recent(ctx, items)
+    mine = last_weeks(ctx, items, PEER_WEEKS)
     team_vals = finite(mine["value"])
     if team_vals.size < MIN_TEAM_PRS or not ctx.peers.usable:
         return []
     used, groups = [], []
     for peer in ctx.peers.peers:
-        vals = finite(recent(ctx, items, peer)["value"])
+        vals = finite(last_weeks(ctx, items, PEER_WEEKS, peer)["value"])
         if vals.size >= MIN_PEER_PRS:
             used.append(peer)
             groups.append(vals)
@@ -77,10 +80,10 @@ def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
     if ratio.value < need or ratio.low < PEER_RATIO_LOW:
         return []
     wall = ctx.data.review_time("wall")
-    team_wall = finite(recent(ctx, wall)["value"])
-    peer_wall = pooled_median([finite(recent(ctx, wall, p)["value"]) for p in used])
+    team_wall = finite(last_weeks(ctx, wall, PEER_WEEKS)["value"])
+    peer_wall = pooled_median([finite(last_weeks(ctx, wall, PEER_WEEKS, p)["value"]) for p in used])
     extra = max(float(np.median(team_wall)) - peer_wall, 0.0)
-    weeks = ctx.grid.n - ctx.grid.recent
+    weeks = PEER_WEEKS
     per_week = extra * team_wall.size / weeks
     base = finite(baseline_items(ctx, items)["value"])
     own = float(np.median(base)) if base.size else None
@@ -150,7 +153,9 @@ def lead_time_stage(ctx: DetectorContext) -> list[Insight]:
     before = baseline_items(ctx, items)
     if len(now) < MIN_TEAM_PRS or len(before) < 2 * MIN_TEAM_PRS:
         return []
-    medians = {s: float(np.nanmedian(now[s])) for s in STAGES if np.isfinite(now[s]).any()}
+    medians = {
+        s: float(np.nanmedian(now[s])) for s in WAITING_STAGES if np.isfinite(now[s]).any()
+    }
     if not medians:
         return []
     stage = max(medians, key=lambda s: medians[s])
@@ -174,8 +179,8 @@ def lead_time_stage(ctx: DetectorContext) -> list[Insight]:
             severity="warning",
             title=f"The {stage} stage of lead time grew {pct(ratio.value - 1)}",
             summary=(
-                f"{stage.capitalize()} is the longest stage of lead time ({share:.0%} of the "
-                f"stage medians): {hours(medians[stage])} per PR over {n} PRs, against "
+                f"{stage.capitalize()} is the longest waiting stage of lead time ({share:.0%} "
+                f"of the waiting-stage medians): {hours(medians[stage])} per PR over {n} PRs, against "
                 f"{hours(base)} in the team's baseline. That is associated with about "
                 f"{hours(extra)} more lead time per PR, ~{per_week:.0f} hours per week."
                 + context_suffix(ctx)
@@ -195,8 +200,9 @@ def lead_time_stage(ctx: DetectorContext) -> list[Insight]:
             method=method(
                 ctx,
                 "Lead time per PR split into coding, pickup, review, merge and deploy (wall "
-                "clock); the stage with the largest median, recent median against the "
-                "baseline median, 95% bootstrap interval.",
+                "clock); of the waiting stages (all but coding, which is work) the one with "
+                "the largest median, recent median against the baseline median, 95% "
+                "bootstrap interval.",
                 len(before),
             ),
             next_step=f"Look at the slowest {stage} PRs together and pick one cause to remove.",
@@ -206,20 +212,32 @@ def lead_time_stage(ctx: DetectorContext) -> list[Insight]:
     ]
 
 
-def waits(ctx: DetectorContext, team: str) -> pd.DataFrame:
-    """Recent ready PRs with their first-review wait in working hours; PRs still awaiting a
-    review count with the wait so far (`open` True)."""
+def waits(ctx: DetectorContext, team: str, weeks: int = PEER_WEEKS) -> pd.DataFrame:
+    """PRs made ready in the last `weeks` weeks with their wait for a first review in
+    working hours: reviewed ones their wait; ones closed without review the time until
+    closing; open ones awaiting review the wait so far (`open` True). Open PRs that have
+    waited less than the stall threshold are left out: their outcome is not known yet."""
     items = ctx.data.review_time("working")
-    sub = items[(items["team"] == team)]
-    sub = sub[sub["excluded"].isna() | (sub["excluded"] == "awaiting review")]
-    sub = sub[(sub["at"] >= pd.Timestamp(ctx.grid.recent_start)) & (sub["at"] < pd.Timestamp(ctx.grid.end))]
+    start = pd.Timestamp(ctx.grid.edges[max(0, ctx.grid.n - weeks)])
+    sub = items[(items["team"] == team) & (items["at"] >= start)]
+    sub = sub[sub["at"] < pd.Timestamp(ctx.grid.end)]
+    kinds = sub["excluded"]
+    sub = sub[kinds.isna() | kinds.isin(["awaiting review", "closed without review"])]
     open_ = sub["excluded"].eq("awaiting review").to_numpy()
+    closed = sub["excluded"].eq("closed without review").to_numpy()
     wait = sub["value"].to_numpy(dtype="float64").copy()
-    if open_.any():
+    if open_.any() or closed.any():
         cal = ctx.data.org.team(team).calendar
-        end = pd.Series([pd.Timestamp(min(ctx.as_of, ctx.grid.end))] * int(open_.sum()))
-        wait[open_] = working_hours_between(sub["at"][open_].to_numpy(), end, cal)
-    return pd.DataFrame({"ref": sub["ref"].to_numpy(), "wait": wait, "open": open_})
+        end = pd.Timestamp(min(ctx.as_of, ctx.grid.end))
+        prs = ctx.data.prs().drop_duplicates("ref").set_index("ref")
+        closed_at = prs["closed_at"].reindex(sub["ref"]).fillna(end).to_numpy()
+        until = np.where(open_, np.datetime64(end.tz_convert(None).to_datetime64()), closed_at)
+        pending = open_ | closed
+        wait[pending] = working_hours_between(
+            sub["at"][pending].to_numpy(), pd.to_datetime(until[pending], utc=True), cal
+        )
+    out = pd.DataFrame({"ref": sub["ref"].to_numpy(), "wait": wait, "open": open_})
+    return out[~(out["open"] & (out["wait"] <= STALL_WORKING_HOURS))].reset_index(drop=True)
 
 
 def _stall_share(w: pd.DataFrame) -> np.ndarray:
@@ -241,8 +259,12 @@ def stalled_prs(ctx: DetectorContext) -> list[Insight]:
     stalled = int(flags.sum())
     if share is None or stalled < STALL_MIN:
         return []
-    others = [p for p in ctx.peers.peers] or [t.slug for t in ctx.data.teams if t.slug != ctx.team.slug]
-    other_flags = np.concatenate([_stall_share(waits(ctx, p)) for p in others]) if others else np.array([])
+    others = [p for p in ctx.peers.peers] or [
+        t.slug for t in ctx.data.teams if t.slug != ctx.team.slug
+    ]
+    other_flags = (
+        np.concatenate([_stall_share(waits(ctx, p)) for p in others]) if others else np.array([])
+    )
     peer_share = float(other_flags.mean()) if other_flags.size >= 20 else None
     need = STALL_SHARE * ctx.factor("stalled_prs")
     if share.value < need or share.low < need / 2:
@@ -254,7 +276,7 @@ def stalled_prs(ctx: DetectorContext) -> list[Insight]:
     risk = at_risk(ctx)
     stuck = w[w["wait"] > STALL_WORKING_HOURS].sort_values("wait", ascending=False)
     extra_hours = float((stuck["wait"] - STALL_WORKING_HOURS).sum())
-    per_week = extra_hours / (ctx.grid.n - ctx.grid.recent)
+    per_week = extra_hours / PEER_WEEKS
     refs = list(risk.refs) + list(stuck["ref"])
     factors = f" Open PRs most likely to stall: {risk.describe()}." if risk.refs else ""
     return [
@@ -265,10 +287,14 @@ def stalled_prs(ctx: DetectorContext) -> list[Insight]:
             severity="critical" if share.value >= 0.4 else "warning",
             title=f"{share.value:.0%} of PRs waited over 3 working days for a first review",
             summary=(
-                f"{stalled} of {len(w)} PRs made ready in the last "
-                f"{ctx.grid.n - ctx.grid.recent} weeks waited more than 3 working days for "
-                f"a first review ({int(stuck['open'].sum())} still waiting)"
-                + (f", against {peer_share:.0%} in {', '.join(others)}" if peer_share is not None else "")
+                f"{stalled} of {len(w)} PRs made ready in the last {PEER_WEEKS} weeks waited "
+                f"more than 3 working days for a first review ({int(stuck['open'].sum())} "
+                "still waiting, the others reviewed or closed late)"
+                + (
+                    f", against {peer_share:.0%} in {', '.join(others)}"
+                    if peer_share is not None
+                    else ""
+                )
                 + f". Together they waited about {extra_hours:.0f} working hours beyond 3 days."
                 + factors
                 + context_suffix(ctx)
@@ -279,7 +305,9 @@ def stalled_prs(ctx: DetectorContext) -> list[Insight]:
             peer_value=peer_share,
             unit="share",
             n=len(w),
-            effect=Effect(round(share.value * 100, 1), round(share.low * 100, 1), round(share.high * 100, 1)),
+            effect=Effect(
+                round(share.value * 100, 1), round(share.low * 100, 1), round(share.high * 100, 1)
+            ),
             cost_hours_per_week=round(per_week, 1),
             peers=tuple(others) if peer_share is not None else (),
             evidence=evidence(ctx, refs, "PR"),

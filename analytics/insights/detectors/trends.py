@@ -2,8 +2,10 @@
 
 The series is the team's weekly median time to first review; the change point is the split
 with the largest robust shift (median difference over pooled MAD), its confidence from a
-permutation test. A flag needs size AND confidence: |change| of at least 45 % and p <= 0.01,
-with at least three weeks on each side; annotated weeks are left out of the series.
+permutation test of Pettitt's rank statistic. A flag needs size AND confidence: a change of
+at least 45 % in weekly medians with p <= 0.05, and the PR-level ratio after/before with a
+95 % bootstrap interval entirely beyond +/-20 %; at least three weeks on each side;
+annotated weeks are left out of the series.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from analytics.insights.stats import bootstrap_ratio, change_point
 from analytics.periods import iso_week_label
 
 MIN_CHANGE = 0.45
-MAX_P = 0.01
+MAX_P = 0.05
+MIN_INTERVAL_EDGE = 0.2  # the item-level interval must clear +/-20 %, not just 0
 MIN_WEEKLY_N = 3
 
 
@@ -45,7 +48,9 @@ def process_change(ctx: DetectorContext) -> list[Insight]:
         return []
     before_items, after_items = in_weeks(ctx, items, before_w), in_weeks(ctx, items, after_w)
     ratio = bootstrap_ratio(after_items["value"], before_items["value"])
-    if ratio is None or (ratio.low <= 1 <= ratio.high):
+    if ratio is None or not (
+        ratio.high <= 1 - MIN_INTERVAL_EDGE or ratio.low >= 1 + MIN_INTERVAL_EDGE
+    ):
         return []
     since = iso_week_label(ctx.grid.edges[cp.index], ctx.team.tz)
     better = cp.relative_change < 0
