@@ -29,7 +29,8 @@ PEER_RATIO_LOW = 1.08  # ... and the interval's low end clearly above 1
 STALL_WORKING_HOURS = 24.0  # three 8-hour working days without a first review
 STALL_SHARE = 0.2
 STALL_MIN = 4
-PEER_WEEKS = 8  # structural comparisons (peers, stalls) look at 8 weeks for power
+PEER_WEEKS = 12  # a structural comparison with peers looks at 12 weeks for power
+STALL_WEEKS = 8  # stalls: 8 weeks, enough PRs even for small teams
 WAITING_STAGES = ("pickup", "review", "merge", "deploy")  # coding is work, not waiting
 
 
@@ -37,22 +38,29 @@ def pooled_median(groups: list[np.ndarray]) -> float:
     return float(np.median(np.concatenate(groups))) if groups else float("nan")
 
 
+LOG_OFFSET = 0.25  # hours added before taking logs, so a review within minutes is finite
+
+
 def peer_ratio(
     team: np.ndarray, peers: list[np.ndarray], n: int = 1000, seed: int = SEED
 ) -> Interval | None:
-    """median(team) / median of the peers' pooled PRs, with a bootstrap that resamples the
-    team's PRs and each peer's PRs separately (the peers' mix stays as observed)."""
+    """Ratio of geometric means, team / the peers' pooled PRs (hours + LOG_OFFSET), with a
+    bootstrap resampling the team's PRs and each peer's PRs separately.
+
+    Waits are skewed and clumped by working hours (a PR opened at 16:55 waits minutes or
+    a night), so the median of one team jumps from month to month; the mean of the logs
+    uses every PR and is a steadier measure of the typical wait."""
     if team.size < 3 or len(peers) < 2 or any(p.size < 3 for p in peers):
         return None
-    base = pooled_median(peers)
-    if base <= 0:
-        return None
+    lt = np.log(team + LOG_OFFSET)
+    lps = [np.log(p + LOG_OFFSET) for p in peers]
     rng = np.random.default_rng(seed)
-    t = np.median(team[rng.integers(0, team.size, (n, team.size))], axis=1)
-    pooled = np.concatenate([p[rng.integers(0, p.size, (n, p.size))] for p in peers], axis=1)
-    draws = t / np.maximum(np.median(pooled, axis=1), 1e-9)
+    t = lt[rng.integers(0, lt.size, (n, lt.size))].mean(axis=1)
+    pooled = np.concatenate([p[rng.integers(0, p.size, (n, p.size))] for p in lps], axis=1)
+    draws = np.exp(t - pooled.mean(axis=1))
     lo, hi = np.quantile(draws, [0.025, 0.975])
-    return Interval(float(np.median(team)) / base, float(lo), float(hi))
+    point = float(np.exp(lt.mean() - np.concatenate(lps).mean()))
+    return Interval(point, float(lo), float(hi))
 
 
 @detector(
@@ -128,9 +136,11 @@ def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
             method=method(
                 ctx,
                 "Time to first review: ready for review -> first review by someone other than "
-                "the author, in working hours of the team's zone. Compared with the median of "
-                f"the peers' medians ({ctx.peers.describe()}); 95% bootstrap interval "
-                "resampling every team's PRs. Cost: excess wall-clock wait per PR times PRs.",
+                f"the author, in working hours of the team's zone, over {PEER_WEEKS} weeks. "
+                f"Peers: {ctx.peers.describe()}. Effect: ratio of geometric means (hours + 15 "
+                "min) against the peers' pooled PRs, 95% bootstrap interval resampling every "
+                "team's PRs; medians shown. Cost: excess median wall-clock wait per PR times "
+                "PRs.",
                 int(base.size),
             ),
             next_step=(
@@ -212,7 +222,7 @@ def lead_time_stage(ctx: DetectorContext) -> list[Insight]:
     ]
 
 
-def waits(ctx: DetectorContext, team: str, weeks: int = PEER_WEEKS) -> pd.DataFrame:
+def waits(ctx: DetectorContext, team: str, weeks: int = STALL_WEEKS) -> pd.DataFrame:
     """PRs made ready in the last `weeks` weeks with their wait for a first review in
     working hours: reviewed ones their wait; ones closed without review the time until
     closing; open ones awaiting review the wait so far (`open` True). Open PRs that have
@@ -276,7 +286,7 @@ def stalled_prs(ctx: DetectorContext) -> list[Insight]:
     risk = at_risk(ctx)
     stuck = w[w["wait"] > STALL_WORKING_HOURS].sort_values("wait", ascending=False)
     extra_hours = float((stuck["wait"] - STALL_WORKING_HOURS).sum())
-    per_week = extra_hours / PEER_WEEKS
+    per_week = extra_hours / STALL_WEEKS
     refs = list(risk.refs) + list(stuck["ref"])
     factors = f" Open PRs most likely to stall: {risk.describe()}." if risk.refs else ""
     return [
@@ -287,7 +297,7 @@ def stalled_prs(ctx: DetectorContext) -> list[Insight]:
             severity="critical" if share.value >= 0.4 else "warning",
             title=f"{share.value:.0%} of PRs waited over 3 working days for a first review",
             summary=(
-                f"{stalled} of {len(w)} PRs made ready in the last {PEER_WEEKS} weeks waited "
+                f"{stalled} of {len(w)} PRs made ready in the last {STALL_WEEKS} weeks waited "
                 f"more than 3 working days for a first review ({int(stuck['open'].sum())} "
                 "still waiting, the others reviewed or closed late)"
                 + (
