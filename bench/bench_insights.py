@@ -24,7 +24,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from insight_worlds import WEEKS, open_world  # noqa: E402
+from insight_worlds import WEEKS, open_world
 
 TUNING_SEEDS = (1,)
 EVAL_SEEDS = (2, 3, 4, 5)
@@ -35,7 +35,9 @@ def evaluate(seed: int, weeks: int = WEEKS) -> dict[str, Any]:
 
     world = open_world(seed, weeks)
     started = time.perf_counter()
-    found = detect_all(world.engine, world.org, teams=list(world.org.slugs), week=None, as_of=world.end)
+    found = detect_all(
+        world.engine, world.org, teams=list(world.org.slugs), week=None, as_of=world.end
+    )
     seconds = time.perf_counter() - started
     planted = {(p["team"], p["kind"]) for p in world.truth if p["kind"] != "healthy"}
     healthy = {p["team"] for p in world.truth if p["kind"] == "healthy"}

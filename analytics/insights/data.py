@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from analytics import load, ownership
-from analytics.context import OrgContext, TeamContext
+from analytics.context import OrgContext, TeamContext, WorkCalendar
 from analytics.metrics import dora, flow, health
 from analytics.periods import iso_week, shift_weeks, to_ns
 
@@ -103,7 +103,7 @@ class OrgData:
         return frozenset(p.loc[p["is_bot"], "key"].astype(str))
 
     @property
-    def calendars(self) -> dict[str, object]:
+    def calendars(self) -> dict[str, WorkCalendar]:
         return {t.slug: t.calendar for t in self.teams}
 
     def _memo(self, name: str, build: object) -> pd.DataFrame:

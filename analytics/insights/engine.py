@@ -15,7 +15,8 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from analytics.context import OrgContext, TeamContext
-from analytics.insights import annotations, feedback, store_io
+from analytics.insights import annotations as notes
+from analytics.insights import feedback, store_io
 from analytics.insights.data import OrgData, load_org, team_weeks
 from analytics.insights.model import Insight
 from analytics.insights.peers import PeerSet, choose_peers, work_mix
@@ -42,15 +43,15 @@ def _context(
     tuning: dict[str, Tuning],
 ) -> DetectorContext:
     grid = team_weeks(team, week)
-    notes = data.annotations(team.slug)
+    marked = data.annotations(team.slug)
     return DetectorContext(
         data=data,
         team=team,
         grid=grid,
         peers=peers,
         as_of=as_of,
-        excluded_weeks=annotations.excluded_weeks(notes, grid),
-        context_notes=annotations.context_notes(notes, grid),
+        excluded_weeks=notes.excluded_weeks(marked, grid),
+        context_notes=notes.context_notes(marked, grid),
         tuning=tuning,
     )
 

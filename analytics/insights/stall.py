@@ -21,7 +21,6 @@ import pandas as pd
 
 from analytics.context import OrgContext
 from analytics.insights.data import OrgData, load_org
-from analytics.metrics.clocks import working_hours_between
 from analytics.metrics.pulls import ready_moment, review_milestones
 from analytics.periods import iso_week_label
 

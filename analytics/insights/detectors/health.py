@@ -100,7 +100,7 @@ def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
 
 
 def _top2(values: np.ndarray) -> float:
-    people, counts = np.unique(values, return_counts=True)
+    _, counts = np.unique(values, return_counts=True)
     return top_share(counts, 2) or 0.0
 
 

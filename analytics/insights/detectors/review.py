@@ -16,11 +16,10 @@ from analytics.insights.detectors.common import (
     pct,
     recent,
 )
-from analytics.insights.model import Effect, Insight
+from analytics.insights.model import Effect, Insight, Severity
 from analytics.insights.registry import DetectorContext, detector
 from analytics.insights.stats import SEED, Interval, bootstrap_ratio, bootstrap_stat, finite
 from analytics.metrics.clocks import working_hours_between
-from analytics.metrics.dora import STAGES
 
 MIN_TEAM_PRS = 15
 MIN_PEER_PRS = 8
@@ -97,7 +96,7 @@ def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
     own = float(np.median(base)) if base.size else None
     peer_value = pooled_median(groups)
     slow = mine.sort_values("value", ascending=False)["ref"]
-    severity = "critical" if ratio.value >= 2.0 else "warning"
+    severity: Severity = "critical" if ratio.value >= 2.0 else "warning"
     own_text = (
         f" Its own 12-week baseline is {own:.1f} working hours, so this is "
         + ("not new." if own and float(np.median(team_vals)) < own * 1.2 else "recent.")
@@ -163,9 +162,7 @@ def lead_time_stage(ctx: DetectorContext) -> list[Insight]:
     before = baseline_items(ctx, items)
     if len(now) < MIN_TEAM_PRS or len(before) < 2 * MIN_TEAM_PRS:
         return []
-    medians = {
-        s: float(np.nanmedian(now[s])) for s in WAITING_STAGES if np.isfinite(now[s]).any()
-    }
+    medians = {s: float(np.nanmedian(now[s])) for s in WAITING_STAGES if np.isfinite(now[s]).any()}
     if not medians:
         return []
     stage = max(medians, key=lambda s: medians[s])
@@ -190,7 +187,8 @@ def lead_time_stage(ctx: DetectorContext) -> list[Insight]:
             title=f"The {stage} stage of lead time grew {pct(ratio.value - 1)}",
             summary=(
                 f"{stage.capitalize()} is the longest waiting stage of lead time ({share:.0%} "
-                f"of the waiting-stage medians): {hours(medians[stage])} per PR over {n} PRs, against "
+                f"of the waiting-stage medians): {hours(medians[stage])} per PR over {n} "
+                "PRs, against "
                 f"{hours(base)} in the team's baseline. That is associated with about "
                 f"{hours(extra)} more lead time per PR, ~{per_week:.0f} hours per week."
                 + context_suffix(ctx)

@@ -73,7 +73,7 @@ def process_change(ctx: DetectorContext) -> list[Insight]:
             value=cp.after,
             baseline=cp.before,
             unit="working hours",
-            n=int(len(after_items)),
+            n=len(after_items),
             effect=Effect(
                 round((ratio.value - 1) * 100, 1),
                 round((ratio.low - 1) * 100, 1),
@@ -85,7 +85,7 @@ def process_change(ctx: DetectorContext) -> list[Insight]:
                 f"at least {MIN_WEEKLY_N} PRs): the split with the largest robust shift, "
                 f"permutation p={cp.p_value:.3f}; effect = ratio of medians after/before with a "
                 "95% bootstrap interval.",
-                int(len(before_items)),
+                len(before_items),
             ),
             next_step=(
                 "Keep what changed and write it down; run it as an experiment to confirm."
