@@ -58,7 +58,7 @@ def github_config(base_url: str, **over: Any) -> GitHubSourceConfig:
         "repos": [RepoRef(full_name=r, team_slug="team-a") for r in REPOS],
         "page_size": 10,
         "max_retries": 6,
-        "timeout_seconds": 5.0,
+        "timeout_seconds": 30.0,
     }
     values.update(over)
     return GitHubSourceConfig(**values)
