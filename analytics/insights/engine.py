@@ -85,11 +85,34 @@ def run_team(
     switches: Mapping[str, bool] | None = None,
 ) -> list[Insight]:
     """Every enabled detector for one team, ranked."""
+    import analytics.insights.detectors  # noqa: F401  (registers the built-in detectors)
+
     ctx = _context(data, team, week, as_of, peers, tuning)
     found: list[Insight] = []
     for spec in enabled(team, dict(switches) if switches is not None else None):
         found.extend(spec.fn(ctx))
     return rank(found, tuning)
+
+
+def detect_on(
+    data: OrgData,
+    teams: Sequence[TeamContext],
+    week: str | None,
+    as_of: datetime,
+    learned: Mapping[tuple[str, str], feedback.KindFeedback] | None = None,
+    switches: Mapping[str, Mapping[str, bool]] | None = None,
+) -> list[Insight]:
+    """The detectors on already-loaded data: what `detect_all` runs after loading."""
+    mix = work_mix(data.prs())
+    sizes = {t.slug: data.active_people(t.slug) for t in data.org.teams}
+    out: list[Insight] = []
+    for team in teams:
+        label = week or last_full_week(as_of, team.tz)
+        peers = choose_peers(team, data.org.teams, mix, sizes)
+        tuning = feedback.tuning_for(dict(learned or {}), team.slug)
+        team_switches = (switches or {}).get(team.slug)
+        out.extend(run_team(data, team, label, as_of, peers, tuning, team_switches))
+    return out
 
 
 def detect_all(
@@ -102,27 +125,15 @@ def detect_all(
     switches: Mapping[str, Mapping[str, bool]] | None = None,
 ) -> list[Insight]:
     """Ranked insights of each team in `teams` for `week` (None: the last full ISO week
-    before `as_of`), computed on data known at `as_of`. Loads the whole org once: peers are
-    other teams. `switches` maps team -> {kind: on/off} (its config's detectors)."""
-    import analytics.insights.detectors  # noqa: F401  (registers the built-in detectors)
-
+    before `as_of` in each team's zone), computed on data known at `as_of`. Loads the whole
+    org once: peers are other teams. `switches` maps team -> {kind: on/off}."""
     if not teams:
         return []
     wanted = [org.team(t) for t in teams]
-    label = week or last_full_week(as_of, wanted[0].tz)
+    label = week or max(last_full_week(as_of, t.tz) for t in wanted)
     data = load_org(engine, org, org.teams, label, as_of)
-    mix = work_mix(data.prs())
-    sizes = {t.slug: data.active_people(t.slug) for t in org.teams}
     learned = feedback.learn(store_io.votes(engine, as_of), as_of)
-    out: list[Insight] = []
-    for team in wanted:
-        team_week = label if week is not None else last_full_week(as_of, team.tz)
-        peers = choose_peers(team, org.teams, mix, sizes)
-        tuning = feedback.tuning_for(learned, team.slug)
-        out.extend(
-            run_team(data, team, team_week, as_of, peers, tuning, (switches or {}).get(team.slug))
-        )
-    return out
+    return detect_on(data, wanted, week, as_of, learned, switches)
 
 
 def detect(engine: Engine, org: OrgContext, team: str, week: str, as_of: datetime) -> list[Insight]:

@@ -43,22 +43,23 @@ LOG_OFFSET = 0.25  # hours added before taking logs, so a review within minutes 
 def peer_ratio(
     team: np.ndarray, peers: list[np.ndarray], n: int = 1000, seed: int = SEED
 ) -> Interval | None:
-    """Ratio of geometric means, team / the peers' pooled PRs (hours + LOG_OFFSET), with a
-    bootstrap resampling the team's PRs and each peer's PRs separately.
+    """Team's geometric mean wait (hours + LOG_OFFSET) over the median of the peers'
+    geometric means, with a bootstrap resampling the team's and each peer's PRs.
 
-    Waits are skewed and clumped by working hours (a PR opened at 16:55 waits minutes or
-    a night), so the median of one team jumps from month to month; the mean of the logs
-    uses every PR and is a steadier measure of the typical wait."""
+    Waits are skewed and clumped by working hours (a PR opened at 16:55 waits minutes or a
+    night), so one team's median jumps from month to month; the mean of the logs uses every
+    PR. The median over peers keeps one unusual peer (say, one that just changed how it
+    reviews) from setting the comparison."""
     if team.size < 3 or len(peers) < 2 or any(p.size < 3 for p in peers):
         return None
     lt = np.log(team + LOG_OFFSET)
     lps = [np.log(p + LOG_OFFSET) for p in peers]
     rng = np.random.default_rng(seed)
     t = lt[rng.integers(0, lt.size, (n, lt.size))].mean(axis=1)
-    pooled = np.concatenate([p[rng.integers(0, p.size, (n, p.size))] for p in lps], axis=1)
-    draws = np.exp(t - pooled.mean(axis=1))
+    per_peer = np.column_stack([p[rng.integers(0, p.size, (n, p.size))].mean(axis=1) for p in lps])
+    draws = np.exp(t - np.median(per_peer, axis=1))
     lo, hi = np.quantile(draws, [0.025, 0.975])
-    point = float(np.exp(lt.mean() - np.concatenate(lps).mean()))
+    point = float(np.exp(lt.mean() - np.median([p.mean() for p in lps])))
     return Interval(point, float(lo), float(hi))
 
 
@@ -136,10 +137,10 @@ def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
                 ctx,
                 "Time to first review: ready for review -> first review by someone other than "
                 f"the author, in working hours of the team's zone, over {PEER_WEEKS} weeks. "
-                f"Peers: {ctx.peers.describe()}. Effect: ratio of geometric means (hours + 15 "
-                "min) against the peers' pooled PRs, 95% bootstrap interval resampling every "
-                "team's PRs; medians shown. Cost: excess median wall-clock wait per PR times "
-                "PRs.",
+                f"Peers: {ctx.peers.describe()}. Effect: geometric mean wait (hours + 15 min) "
+                "over the median of the peers' geometric means, 95% bootstrap interval "
+                "resampling every team's PRs; medians shown. Cost: excess median "
+                "wall-clock wait per PR times PRs.",
                 int(base.size),
             ),
             next_step=(
