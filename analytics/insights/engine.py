@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine
 
+import analytics.insights.detectors  # noqa: F401  (registers the built-in detectors)
 from analytics.context import OrgContext, TeamContext
 from analytics.insights import annotations as notes
 from analytics.insights import feedback, store_io
@@ -61,7 +62,7 @@ def rank(
 ) -> list[Insight]:
     """Supersede, apply feedback (weight, quiet, note), sort by score, keep `limit`."""
     kinds = {i.kind for i in found}
-    hidden = {s for k in kinds for s in DETECTORS[k].supersedes if k in DETECTORS}
+    hidden = {s for k in kinds if k in DETECTORS for s in DETECTORS[k].supersedes}
     out = []
     for ins in found:
         if ins.kind in hidden:
@@ -85,8 +86,6 @@ def run_team(
     switches: Mapping[str, bool] | None = None,
 ) -> list[Insight]:
     """Every enabled detector for one team, ranked."""
-    import analytics.insights.detectors  # noqa: F401  (registers the built-in detectors)
-
     ctx = _context(data, team, week, as_of, peers, tuning)
     found: list[Insight] = []
     for spec in enabled(team, dict(switches) if switches is not None else None):

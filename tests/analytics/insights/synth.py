@@ -161,3 +161,18 @@ def org_data(knobs: Knobs, seed: int = 1, as_of: datetime = END) -> OrgData:
     frames["people"] = frame("people", r["people"])
     o = org(knobs)
     return OrgData(o, o.teams, END - timedelta(weeks=WEEKS), as_of, as_of, frames)
+
+
+def fill_store(engine: Any, knobs: Knobs, seed: int = 1) -> None:
+    """Write the synthetic org's rows into a store (schema already created)."""
+    from sqlalchemy import insert
+
+    from store.models import Commit, Person, PullRequest, Review
+
+    r = rows(knobs, seed)
+    reviews = [{k: v for k, v in row.items() if k != "pr_author_key"} for row in r["reviews"]]
+    with engine.begin() as conn:
+        conn.execute(insert(Person), r["people"])
+        conn.execute(insert(PullRequest), r["prs"])
+        conn.execute(insert(Review), reviews)
+        conn.execute(insert(Commit), r["commits"])

@@ -1,0 +1,90 @@
+"""Detector behaviour on the hand-made org: each planted phenomenon is flagged with its kind,
+sized and explained; a quiet org gets no flag; the privacy guard and peer rules hold."""
+
+from __future__ import annotations
+
+import pytest
+
+from analytics.insights.engine import detect_on
+from analytics.insights.model import Insight
+from tests.analytics.insights.synth import END, WEEK, Knobs, org_data
+
+
+def run(knobs: Knobs) -> list[Insight]:
+    data = org_data(knobs)
+    return detect_on(data, data.org.teams, WEEK, END)
+
+
+def kinds(found: list[Insight]) -> set[tuple[str, str]]:
+    return {(i.team, i.kind) for i in found}
+
+
+def test_quiet_org_gets_no_flag() -> None:
+    assert run(Knobs()) == []
+
+
+def test_slow_reviews_flagged_against_named_peers_with_cost() -> None:
+    found = run(Knobs(wait={"team-b": 3.0}))
+    assert kinds(found) == {("team-b", "review_bottleneck")}
+    ins = found[0]
+    assert set(ins.peers) == {"team-a", "team-c", "team-d"}
+    assert ins.effect is not None and ins.effect.low is not None and ins.effect.high is not None
+    # planted: twice the wait; the interval must contain it and exclude "no difference"
+    assert ins.effect.low > 0 and ins.effect.low <= 100 <= ins.effect.high
+    assert ins.value is not None and ins.peer_value is not None and ins.value > ins.peer_value
+    assert ins.cost_hours_per_week is not None and ins.cost_hours_per_week > 0
+    assert ins.n >= 100
+    assert ins.evidence and all(e.url and "/pull/" in e.url for e in ins.evidence)
+    assert "associated with" in ins.summary and "team-a" in ins.summary
+    assert "12 weeks" in ins.method and "Bots and reverts excluded" in ins.method
+    assert ins.next_step
+
+
+def test_no_peer_comparison_with_too_few_peers() -> None:
+    found = run(Knobs(wait={"team-b": 3.0}, teams=("team-a", "team-b")))
+    assert ("team-b", "review_bottleneck") not in kinds(found)
+
+
+def test_a_peer_in_transition_does_not_make_others_look_slow() -> None:
+    found = run(Knobs(shift_team="team-c"))
+    assert kinds(found) == {("team-c", "process_change")}
+    ins = found[0]
+    assert ins.severity == "info"  # faster reviews: context, not a warning
+    assert ins.value is not None and ins.baseline is not None and ins.value < ins.baseline
+    assert "2026-W" in ins.title and "p=" in ins.method
+
+
+def test_after_hours_creep_flagged_for_a_team_of_six() -> None:
+    found = run(Knobs(night_team="team-d"))
+    assert kinds(found) == {("team-d", "after_hours_creep")}
+    ins = found[0]
+    assert ins.value is not None and ins.baseline is not None
+    assert ins.value > ins.baseline + 0.1
+    assert ins.evidence == ()  # people-based: nothing that points at a person
+
+
+@pytest.mark.parametrize("size", [3, 4])
+def test_privacy_guard_no_people_based_insight_under_five(size: int) -> None:
+    found = run(Knobs(night_team="team-d", concentrate_team="team-d", sizes={"team-d": size}))
+    assert not {k for t, k in kinds(found) if t == "team-d"} & {
+        "after_hours_creep",
+        "review_load_concentration",
+        "oncall_load",
+    }
+
+
+def test_review_load_concentration() -> None:
+    found = run(Knobs(concentrate_team="team-b"))
+    assert kinds(found) == {("team-b", "review_load_concentration")}
+    ins = found[0]
+    assert ins.value is not None and ins.value > 0.9
+    assert ins.baseline == pytest.approx(2 / 6)
+
+
+def test_stalled_prs_named_with_open_prs_and_supersede_review_wait() -> None:
+    found = run(Knobs(stall_team="team-a", wait={"team-a": 3.0}))
+    assert kinds(found) == {("team-a", "stalled_prs")}  # review_bottleneck folded in
+    ins = found[0]
+    assert ins.value is not None and 0.25 < ins.value < 0.55
+    assert ins.evidence and ins.evidence[0].url
+    assert "stall model" in ins.method
