@@ -3,7 +3,7 @@
 Four teams of six people in UTC, one product repository each, 20 weeks to END. Every person
 opens two PRs a week (Tue/Wed/Thu 09:30 + a few minutes); a teammate reviews and approves
 after `wait` hours inside the working day, so working hours equal wall-clock hours; the PR
-merges 30 minutes later. Knobs plant one phenomenon at a time. The same rows feed frames
+merges 30 minutes later (two in five a few days later: a release train). Knobs plant one phenomenon at a time. The same rows feed frames
 (`org_data`) and the store (`fill_store`), so detector logic and the end-to-end path are
 tested on one picture.
 """
@@ -82,7 +82,9 @@ def rows(knobs: Knobs, seed: int = 1) -> dict[str, list[dict[str, Any]]]:
                     stalled = t == knobs.stall_team and rng.random() < 0.4
                     reviewed = created + timedelta(hours=hours)
                     open_ = stalled
-                    merged = None if open_ else reviewed + timedelta(minutes=30)
+                    slow_merge = rng.random() < 0.4  # some wait days for a release train
+                    delay = timedelta(days=float(rng.uniform(1, 6))) if slow_merge else timedelta(0)
+                    merged = None if open_ else reviewed + timedelta(minutes=30) + delay
                     url = f"https://github.example/{repo}/pull/{number}"
                     prs.append(
                         {
