@@ -38,7 +38,6 @@ from ingest.http import (
     utc_now,
 )
 from ingest.progress import ProgressCallback, ProgressEvent, no_progress
-from ingest.upsert import upsert_many
 from store.db import transaction
 from store.models import SyncRun, SyncState
 from store.upsert import upsert
@@ -338,7 +337,7 @@ def _write_rows(
         unique = _dedupe(batch, natural)
         columns = list(unique[0])
         skip = set(natural) | set((keep or {}).get(model, ()))
-        written += upsert_many(
+        written += upsert(
             session, model, unique, natural, update=[c for c in columns if c not in skip]
         )
     return written

@@ -9,9 +9,6 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
-# SQLite allows 32766 bound parameters per statement; PostgreSQL 65535.
-_MAX_PARAMS = 30000
-
 
 def upsert(
     session: Session,
@@ -24,17 +21,27 @@ def upsert(
     """Insert `rows`, or update the existing row with the same natural `keys`.
 
     `update` names the columns to overwrite on conflict (default: every column given except
-    the keys). Rows must all carry the same columns. Returns how many rows were written.
-    Runs inside the caller's transaction, so rows and the sync cursor commit together.
+    the keys). Rows must all carry the same columns; of rows sharing a key the last wins
+    (PostgreSQL refuses to touch one row twice in a statement). Returns how many rows were
+    written. Runs inside the caller's transaction, so rows and the sync cursor commit
+    together.
+
+    One statement is compiled and executed over all parameter sets (SQLAlchemy batches
+    them as "insertmanyvalues"); compiling a multi-VALUES statement per call instead held
+    an ingest backfill to a few hundred PRs per second on SQLite.
     """
-    batch = [dict(r) for r in rows]
-    if not batch:
+    by_key: dict[tuple[Any, ...], dict[str, Any]] = {}
+    first: Mapping[str, Any] | None = None
+    for row in rows:
+        if first is None:
+            first = row
+        elif row.keys() != first.keys():
+            raise ValueError(f"upsert into {model.__name__}: every row must carry the same columns")
+        by_key[tuple(row[k] for k in keys)] = dict(row)
+    if first is None:
         return 0
     table: Table = model.__table__  # type: ignore[assignment]
-    columns = list(batch[0].keys())
-    if any(row.keys() != batch[0].keys() for row in batch):
-        raise ValueError(f"upsert into {model.__name__}: every row must carry the same columns")
-    to_update = [c for c in (update if update is not None else columns) if c not in keys]
+    to_update = [c for c in (update if update is not None else first.keys()) if c not in keys]
     dialect = session.get_bind().dialect.name
     insert_fn: Any
     if dialect == "postgresql":
@@ -43,18 +50,12 @@ def upsert(
         insert_fn = sqlite.insert
     else:  # pragma: no cover - guarded by the supported URLs
         raise NotImplementedError(f"upsert does not support the {dialect} dialect")
-    per_statement = max(1, _MAX_PARAMS // max(1, len(columns)))
-    written = 0
-    for start in range(0, len(batch), per_statement):
-        chunk = batch[start : start + per_statement]
-        stmt = insert_fn(table).values(chunk)
-        if to_update:
-            stmt = stmt.on_conflict_do_update(
-                index_elements=list(keys),
-                set_={c: stmt.excluded[c] for c in to_update},
-            )
-        else:
-            stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
-        session.execute(stmt)
-        written += len(chunk)
-    return written
+    stmt = insert_fn(table)
+    if to_update:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=list(keys), set_={c: stmt.excluded[c] for c in to_update}
+        )
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
+    session.execute(stmt, list(by_key.values()))
+    return len(by_key)

@@ -192,31 +192,3 @@ def test_registry_knows_github_and_accepts_new_sources() -> None:
     assert registry.get_source_class("tickets") is TicketsSource
     with pytest.raises(KeyError, match=r"unknown source 'nope'; known: .*github"):
         registry.get_source_class("nope")
-
-
-def test_batched_upsert_matches_the_store_reference(tmp_path: Any) -> None:
-    from ingest.upsert import upsert_many
-    from store.db import make_engine, session_factory, transaction, upgrade
-    from store.upsert import upsert
-
-    rows = [
-        {"source": "s", "external_id": str(i), "title": f"t{i}", "started_at": T0} for i in range(5)
-    ]
-    changed = [{**rows[1], "title": "new"}, {**rows[4], "started_at": T0 + timedelta(hours=1)}]
-    dumps = []
-    for name, fn in (("ref", upsert), ("fast", upsert_many)):
-        engine = make_engine(f"sqlite:///{tmp_path / name}.db")
-        upgrade(engine)
-        sessions = session_factory(engine)
-        for batch in (rows, changed, rows[:2]):
-            with transaction(sessions) as session:
-                fn(session, Incident, batch, ["source", "external_id"], update=["title"])
-        with sessions() as session:
-            dumps.append(
-                sorted(
-                    (i.external_id, i.title, i.started_at)
-                    for i in session.scalars(select(Incident))
-                )
-            )
-    assert dumps[0] == dumps[1]
-    assert ("1", "t1", T0) in dumps[1]  # rows[:2] rewrote the title back

@@ -144,3 +144,13 @@ def test_sqlite_runs_in_wal_mode(tmp_path) -> None:  # type: ignore[no-untyped-d
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     engine.dispose()
+
+
+def test_rows_sharing_a_key_in_one_call_keep_the_last(factory) -> None:  # type: ignore[no-untyped-def]
+    with transaction(factory) as s:
+        written = upsert(
+            s, PullRequest, [_pr(1, title="old"), _pr(1, title="new")], ["source", "repo", "number"]
+        )
+    assert written == 1
+    with factory() as s:
+        assert s.scalars(select(PullRequest.title)).all() == ["new"]
