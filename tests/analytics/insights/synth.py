@@ -3,9 +3,9 @@
 Four teams of six people in UTC, one product repository each, 20 weeks to END. Every person
 opens two PRs a week (Tue/Wed/Thu 09:30 + a few minutes); a teammate reviews and approves
 after `wait` hours inside the working day, so working hours equal wall-clock hours; the PR
-merges 30 minutes later (two in five a few days later: a release train). Knobs plant one phenomenon at a time. The same rows feed frames
-(`org_data`) and the store (`fill_store`), so detector logic and the end-to-end path are
-tested on one picture.
+merges 30 minutes later (two in five a few days later: a release train). Knobs plant one
+phenomenon at a time. The same rows feed frames (`org_data`) and the store (`fill_store`),
+so detector logic and the end-to-end path are tested on one picture.
 """
 
 from __future__ import annotations

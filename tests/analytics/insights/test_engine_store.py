@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, delete, func, insert, select
 
 from analytics.insights import DETECTORS, detect, detect_all, persist
 from analytics.insights.engine import last_full_week
@@ -68,7 +68,7 @@ def test_detect_all_end_to_end_and_persist(engine: Engine) -> None:
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(InsightRow)).scalar() == 2
         payload = conn.execute(select(InsightRow.payload)).scalars().first()
-    data = payload if isinstance(payload, dict) else json.loads(payload)
+    data = payload if isinstance(payload, dict) else json.loads(str(payload))
     for key in ("team", "kind", "severity", "title", "value", "baseline", "n", "id"):
         assert key in data
 
@@ -111,7 +111,7 @@ def test_votes_quiet_a_kind_for_that_team_only(engine: Engine) -> None:
         assert [i.kind for i in before] == ["review_bottleneck"]
     finally:
         with engine.begin() as conn:
-            conn.execute(FeedbackVote.__table__.delete())
+            conn.execute(delete(FeedbackVote))
 
 
 def test_annotated_weeks_leave_the_baseline_and_show_as_context(engine: Engine) -> None:
@@ -147,7 +147,7 @@ def test_annotated_weeks_leave_the_baseline_and_show_as_context(engine: Engine) 
         assert "release crunch" in marked.summary and "release crunch" not in plain.summary
     finally:
         with engine.begin() as conn:
-            conn.execute(Annotation.__table__.delete())
+            conn.execute(delete(Annotation))
 
 
 def _baseline_items(method: str) -> int:
