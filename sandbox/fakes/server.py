@@ -102,18 +102,24 @@ class StatsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        seen: dict[str, Any] = {"status": None, "limited": False}
+        recorded = False
 
         async def counting_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                seen["status"] = message["status"]
-                seen["limited"] = _is_rate_limited(message["status"], message.get("headers", []))
+            nonlocal recorded
+            if message["type"] == "http.response.start" and not recorded:
+                # Count before the client can see the answer, so a test that reads the
+                # stats right after its request returns never races the server thread.
+                status = message["status"]
+                limited = _is_rate_limited(status, message.get("headers", []))
+                self.stats.record(self.endpoint_of(scope), status, rate_limited=limited)
+                recorded = True
             await send(message)
 
         try:
             await self.app(scope, receive, counting_send)
         finally:
-            self.stats.record(self.endpoint_of(scope), seen["status"], rate_limited=seen["limited"])
+            if not recorded:  # no response was sent (reset, hang): count it all the same
+                self.stats.record(self.endpoint_of(scope), None)
 
 
 def starlette_endpoint_of(app: Any) -> EndpointOf:

@@ -12,9 +12,10 @@ import pytest
 from starlette.requests import Request
 
 from sandbox.fakes.gitlab import GitLabFake, encode_project
+from tests.conftest import shared_dir
 from tests.sandbox.other_world import make_other_world
 
-FIXTURES = Path("/work/shared/fixtures/gitlab")
+FIXTURES = shared_dir() / "fixtures" / "gitlab"
 LEDGER = encode_project("acme/ledger")
 TOKEN = "glpat-test"
 

@@ -12,9 +12,10 @@ import httpx
 import pytest
 
 from sandbox.fakes.jira import JiraFake
+from tests.conftest import shared_dir
 from tests.sandbox.other_world import LONG_ISSUE, make_other_world
 
-FIXTURES = Path("/work/shared/fixtures/jira")
+FIXTURES = shared_dir() / "fixtures" / "jira"
 TOKEN = "atl-token"
 SEARCH = "/rest/api/3/search/jql"
 JQL_ALL = "project in (PAY, OPS) ORDER BY updated ASC"
