@@ -128,8 +128,8 @@ def simulate(seed: int, teams: int | None, weeks: int, scale: str, out: Path) ->
             seed=seed,
             teams=teams,
             weeks=weeks,
-            scale=scale,
-            progress=advance,  # type: ignore[arg-type]
+            scale=scale,  # type: ignore[arg-type]  # click.Choice guarantees the literal
+            progress=advance,
         )
     click.echo(f"wrote {out}: {summary}")
 

@@ -67,7 +67,7 @@ def build_sources(runtime: Runtime, names: Sequence[str], since: datetime | None
             config = github_source_config(runtime, since)
         else:  # pragma: no cover - other sources arrive with their own config builders
             raise click.UsageError(f"source {name!r} has no config builder yet")
-        sources.append(cls(config, secret=runtime.pseudonym_secret))
+        sources.append(cls(config, secret=runtime.pseudonym_secret))  # type: ignore[call-arg]
     return sources
 
 

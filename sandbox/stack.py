@@ -60,7 +60,7 @@ class Sandbox:
         seed_workspace(self.slack, json.loads((self.world_dir / "org.json").read_text()))
         server = LocalServer(self.slack)
         self.urls["slack"] = server.start()
-        self.slack.base_url = self.urls["slack"]  # type: ignore[attr-defined]
+        self.slack.base_url = self.urls["slack"]
         self._servers.append(server)
         return dict(self.urls)
 

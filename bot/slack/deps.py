@@ -48,7 +48,7 @@ def default_analytics() -> Analytics:
 
     detect: Callable[..., list[Any]] | None
     try:
-        from analytics.insights import detect as insight_detect  # type: ignore[attr-defined]
+        from analytics.insights import detect as insight_detect
 
         detect = insight_detect
     except ImportError:
