@@ -63,6 +63,7 @@ def rank(
     """Supersede, apply feedback (weight, quiet, note), sort by score, keep `limit`."""
     kinds = {i.kind for i in found}
     hidden = {s for k in kinds if k in DETECTORS for s in DETECTORS[k].supersedes}
+    found = _absorb(found)
     out = []
     for ins in found:
         if ins.kind in hidden:
@@ -74,6 +75,35 @@ def rank(
         out.append(dataclasses.replace(ins, score=round(score, 3), feedback_note=t.note))
     out.sort(key=lambda i: (-i.score, i.kind))
     return out[:limit]
+
+
+def _week_number(label: object) -> int | None:
+    if not isinstance(label, str) or "-W" not in label:
+        return None
+    year, week = label.split("-W")
+    return int(year) * 53 + int(week)
+
+
+def _absorb(found: Sequence[Insight]) -> list[Insight]:
+    """Fold an insight into another of the same team whose detector absorbs its kind, when
+    both report a change starting within two weeks of each other."""
+    out = list(found)
+    gone: set[int] = set()
+    for i, host in enumerate(out):
+        spec = DETECTORS.get(host.kind)
+        start = _week_number(host.extra.get("change_week"))
+        if spec is None or not spec.absorbs or start is None or i in gone:
+            continue
+        for j, guest in enumerate(out):
+            other = _week_number(guest.extra.get("change_week"))
+            if j == i or j in gone or guest.team != host.team or guest.kind not in spec.absorbs:
+                continue
+            if other is not None and abs(other - start) <= 2:
+                out[i] = dataclasses.replace(
+                    out[i], summary=f"{out[i].summary} Around the same time: {guest.title}."
+                )
+                gone.add(j)
+    return [ins for k, ins in enumerate(out) if k not in gone]
 
 
 def run_team(

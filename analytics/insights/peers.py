@@ -20,7 +20,7 @@ from analytics.metrics.worktype import TYPES, rule_types
 
 MIN_PEERS = 2
 MAX_PEERS = 4
-MAX_DISTANCE = 0.6
+MAX_DISTANCE = 0.4  # e.g. sizes within 1.5x of each other, same repo kind and mix
 
 
 @dataclass(frozen=True)

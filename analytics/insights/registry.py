@@ -2,8 +2,10 @@
 
 A detector is a pure function `DetectorContext -> list[Insight]`. Its spec says whether it
 is built from people's activity (then it runs only for teams of at least min_group_size
-people: the privacy guard) and which other kinds it supersedes (when both fire for a team,
-only the superseding one is shown: one finding, one flag). A team's config turns detectors
+people: the privacy guard), which other kinds it supersedes (when both fire for a team, only
+the superseding one is shown: one finding, one flag) and which it absorbs when both report a
+change starting within two weeks of each other (the absorbed one becomes a sentence of
+context in the absorbing one's summary). A team's config turns detectors
 off by kind (the bot filters on `TeamConfig.detectors`; `detect` accepts the same mapping).
 """
 
@@ -71,6 +73,7 @@ class DetectorSpec:
     description: str
     people_based: bool = False
     supersedes: tuple[str, ...] = ()
+    absorbs: tuple[str, ...] = ()  # folded in when their change weeks coincide (±2 weeks)
 
 
 DETECTORS: dict[str, DetectorSpec] = {}
@@ -82,13 +85,14 @@ def detector(
     description: str,
     people_based: bool = False,
     supersedes: tuple[str, ...] = (),
+    absorbs: tuple[str, ...] = (),
 ) -> Callable[[Detect], Detect]:
     """Register `fn` as the detector of insight kind `kind`."""
 
     def register(fn: Detect) -> Detect:
         if kind in DETECTORS and DETECTORS[kind].fn is not fn:
             raise ValueError(f"detector {kind!r} registered twice")
-        DETECTORS[kind] = DetectorSpec(kind, fn, description, people_based, supersedes)
+        DETECTORS[kind] = DetectorSpec(kind, fn, description, people_based, supersedes, absorbs)
         return fn
 
     return register

@@ -167,3 +167,32 @@ def change_point(
     before, after = float(np.median(y[:k])), float(np.median(y[k:]))
     rel = (after - before) / abs(before) if before else float("inf")
     return ChangePoint(int(keep[k]), before, after, rel, (hits + 1) / (n_perm + 1))
+
+
+@dataclass(frozen=True)
+class TrendTest:
+    """A monotonic trend of a weekly series: Theil-Sen slope per week and Mann-Kendall p."""
+
+    slope: float
+    p_value: float
+    n: int
+
+
+def trend(values: ArrayLike) -> TrendTest | None:
+    """Mann-Kendall test (normal approximation, two-sided) with the Theil-Sen slope; NaN
+    weeks are skipped but keep their position on the time axis."""
+    from math import erfc, sqrt
+
+    raw = np.asarray(values, dtype="float64")
+    t = np.flatnonzero(np.isfinite(raw)).astype("float64")
+    y = raw[np.isfinite(raw)]
+    n = y.size
+    if n < 6:
+        return None
+    i, j = np.triu_indices(n, k=1)
+    s = float(np.sign(y[j] - y[i]).sum())
+    var = n * (n - 1) * (2 * n + 5) / 18
+    z = (s - np.sign(s)) / sqrt(var) if s != 0 else 0.0
+    p = erfc(abs(z) / sqrt(2))
+    slope = float(np.median((y[j] - y[i]) / (t[j] - t[i])))
+    return TrendTest(slope, float(p), int(n))

@@ -29,6 +29,7 @@ BATCH_GROWTH = 1.5  # ... and PRs per deployment up by half
     "cfr_batching",
     description="Deployments became rarer and bigger; change failure rate alongside",
     supersedes=("lead_time_stage",),
+    absorbs=("process_change",),
 )
 def cfr_batching(ctx: DetectorContext) -> list[Insight]:
     deps = ctx.data.deployments()

@@ -11,16 +11,22 @@ import numpy as np
 import pandas as pd
 
 from analytics.insights.data import weekly
-from analytics.insights.detectors.common import baseline_items, context_suffix, method, recent
+from analytics.insights.detectors.common import (
+    baseline_items,
+    context_suffix,
+    in_weeks,
+    method,
+    recent,
+)
 from analytics.insights.model import Effect, Insight
 from analytics.insights.registry import DetectorContext, detector
-from analytics.insights.stats import SEED, Interval, bootstrap_diff_mean, change_point
+from analytics.insights.stats import SEED, Interval, bootstrap_diff_mean, change_point, trend
 from analytics.metrics.stats import gini, top_share
 
 CREEP_POINTS = 0.08  # at least 8 percentage points more after-hours work ...
 CREEP_RATIO = 1.5  # ... and half as much again as the baseline
-TOP2_SHARE = 0.6
-TOP2_OVER_EVEN = 1.6
+TOP2_SHARE = 0.7  # "two people carry most reviews": over 70 % ...
+TOP2_OVER_EVEN = 1.75  # ... and 1.75x what an even spread would give them
 
 
 def _enough_people(ctx: DetectorContext, people: pd.Series) -> bool:
@@ -37,8 +43,20 @@ def _enough_people(ctx: DetectorContext, people: pd.Series) -> bool:
 )
 def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
     items = ctx.data.activity()
-    now, before = recent(ctx, items), baseline_items(ctx, items)
-    if len(now) < 40 or len(before) < 80 or not _enough_people(ctx, now["person"]):
+    now = recent(ctx, items)
+    if len(now) < 40 or not _enough_people(ctx, now["person"]):
+        return []
+    series, _ = weekly(items, ctx.grid, how="mean", min_n=10)
+    for k in ctx.excluded_weeks:
+        if 0 <= k < len(series):
+            series[k] = np.nan
+    rising = trend(series)
+    gradual = rising is not None and rising.p_value <= 0.01 and rising.slope > 0
+    # a step shows against the usual 12-week baseline; a slow creep would hide in it, so a
+    # significant upward trend is compared with the earliest weeks of the history instead
+    weeks = list(range(min(8, ctx.grid.recent))) if gradual else ctx.baseline_weeks(12)
+    before = in_weeks(ctx, items, [k for k in weeks if k not in ctx.excluded_weeks])
+    if len(before) < 80:
         return []
     diff = bootstrap_diff_mean(now["value"], before["value"])
     share_now, share_before = float(now["value"].mean()), float(before["value"].mean())
@@ -47,7 +65,6 @@ def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
         return []
     if share_now < CREEP_RATIO * share_before:
         return []
-    series, _ = weekly(items, ctx.grid, how="mean", min_n=10)
     cp = change_point(series)
     started = (
         f" The rise began around week {cp.index + 1} of the last {ctx.grid.n}."
@@ -65,8 +82,13 @@ def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
             summary=(
                 f"{share_now:.0%} of the team's commits and reviews in the last "
                 f"{ctx.grid.n - ctx.grid.recent} weeks happened outside working hours "
-                f"({weekend:.0%} on non-working days), against {share_before:.0%} in its "
-                f"baseline.{started} Sustained after-hours work is associated with burnout "
+                f"({weekend:.0%} on non-working days), against {share_before:.0%} "
+                + (
+                    "in the first weeks of the history (a steady upward trend)."
+                    if gradual
+                    else "in its baseline."
+                )
+                + f"{started} Sustained after-hours work is associated with burnout "
                 "and slower delivery later; this is a team-level signal, not about anyone."
                 + context_suffix(ctx)
             ),
@@ -85,7 +107,14 @@ def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
                 ctx,
                 "Share of the team's commits and reviews outside working days and hours in "
                 "each person's local time; difference to the baseline with a 95% bootstrap "
-                f"interval; {now['person'].nunique()} people (minimum "
+                "interval"
+                + (
+                    f" (a Mann-Kendall trend, p={rising.p_value:.3f}, so the baseline is the "
+                    "first 8 weeks of the history)"
+                    if gradual and rising is not None
+                    else ""
+                )
+                + f"; {now['person'].nunique()} people (minimum "
                 f"{ctx.team.min_group_size}).",
                 len(before),
             ),
@@ -129,7 +158,7 @@ def review_load_concentration(ctx: DetectorContext) -> list[Insight]:
     share = _top2_interval(reviews["person"].to_numpy())
     even = 2 / active
     need = TOP2_SHARE * ctx.factor("review_load_concentration")
-    if share.value < need or share.value < TOP2_OVER_EVEN * even or share.low < need - 0.1:
+    if share.value < max(need, TOP2_OVER_EVEN * even) or share.low < need - 0.1:
         return []
     peer_shares = []
     for peer in ctx.peers.peers:

@@ -23,8 +23,8 @@ from analytics.metrics.clocks import working_hours_between
 
 MIN_TEAM_PRS = 15
 MIN_PEER_PRS = 8
-PEER_RATIO = 1.25  # team median at least 25 % above the peers' ...
-PEER_RATIO_LOW = 1.08  # ... and the interval's low end clearly above 1
+PEER_RATIO = 1.2  # typical wait at least 20 % above the peers' ...
+PEER_RATIO_LOW = 1.05  # ... and the interval's low end above 1.05
 STALL_WORKING_HOURS = 24.0  # three 8-hour working days without a first review
 STALL_SHARE = 0.2
 STALL_MIN = 4
@@ -175,6 +175,8 @@ def lead_time_stage(ctx: DetectorContext) -> list[Insight]:
     need = 1.5 * ctx.factor("lead_time_stage")
     if ratio.value < need or ratio.low < 1.15 or extra < 4.0:
         return []
+    if stage == "pickup" and not _pickup_grew_in_working_hours(ctx):
+        return []  # longer only on the wall clock: PRs opened out of hours, not a queue
     n = int(np.isfinite(now[stage]).sum())
     per_week = extra * n / (ctx.grid.n - ctx.grid.recent)
     share = medians[stage] / max(sum(medians.values()), 1e-9)
@@ -219,6 +221,13 @@ def lead_time_stage(ctx: DetectorContext) -> list[Insight]:
             extra={"stage": stage, "stage_medians": medians},
         )
     ]
+
+
+def _pickup_grew_in_working_hours(ctx: DetectorContext) -> bool:
+    """Time to first review in working hours (the canonical definition) grew too."""
+    items = ctx.data.review_time("working")
+    ratio = bootstrap_ratio(recent(ctx, items)["value"], baseline_items(ctx, items)["value"])
+    return ratio is not None and ratio.value >= 1.3 and ratio.low > 1.0
 
 
 def waits(ctx: DetectorContext, team: str, weeks: int = STALL_WEEKS) -> pd.DataFrame:
