@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Table, UniqueConstraint, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest import registry
@@ -97,11 +97,11 @@ def test_keys_are_present_and_unique(name: str, clean: Clean) -> None:
     with sessions() as session:
         for stream in source.streams():
             for model, keys in stream.keys.items():
-                table = model.__table__
+                table: Table = model.__table__  # type: ignore[assignment]
                 unique = [
                     {c.name for c in constraint.columns}
                     for constraint in table.constraints
-                    if constraint.__class__.__name__ == "UniqueConstraint"
+                    if isinstance(constraint, UniqueConstraint)
                 ]
                 assert set(keys) in unique, f"{stream.name}: {model.__name__} keys {keys}"
                 columns = [table.c[k] for k in keys]

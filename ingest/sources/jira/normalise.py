@@ -30,11 +30,17 @@ SOURCE = "jira"
 CATEGORIES = frozenset({"new", "indeterminate", "done"})
 KNOWN_STATUS_CATEGORY = {
     "backlog": "new",
+    "inbox": "new",
+    "ready for dev": "new",
+    "selected for development": "new",
     "to do": "new",
     "todo": "new",
     "open": "new",
     "in progress": "indeterminate",
     "in review": "indeterminate",
+    "in development": "indeterminate",
+    "blocked": "indeterminate",
+    "won't do": "done",
     "done": "done",
     "closed": "done",
     "resolved": "done",

@@ -3,7 +3,7 @@
 Definitions recorded here (and relied on by analytics):
 - `Incident.started_at`: the incident's `created_at` (PagerDuty's trigger time);
   `acknowledged_at`: the first `acknowledge_log_entry`; `resolved_at`: `resolved_at`, else the
-  last `resolve_log_entry`, and only once the incident is resolved.
+  last `resolve_log_entry`, else `last_status_change_at`, and only once it is resolved.
 - `Incident.service`: the PagerDuty service id (teams list their `pagerduty_services` by id);
   `severity`: the priority's name when the account uses priorities, else the urgency.
 - `Page`: one row per `notify_log_entry` (a notification that reached a responder), at the
@@ -104,7 +104,11 @@ def incident_rows(
     started = require_instant(incident.get("created_at"), f"incident {ident} created_at")
     resolved = None
     if incident.get("status") == "resolved":
-        resolved = parse_instant(incident.get("resolved_at")) or summary.resolved_at
+        resolved = (
+            parse_instant(incident.get("resolved_at"))
+            or summary.resolved_at
+            or parse_instant(incident.get("last_status_change_at"))
+        )
     acknowledged = summary.acknowledged_at
     if acknowledged is None:
         acks = [parse_instant(a.get("at")) for a in incident.get("acknowledgements") or []]
