@@ -50,13 +50,19 @@ def evidence(ctx: DetectorContext, refs: Iterable[str], label: str) -> tuple[Evi
     return tuple(out)
 
 
-def method(ctx: DetectorContext, text: str, baseline_n: int | None = None) -> str:
+def method(
+    ctx: DetectorContext,
+    text: str,
+    baseline_n: int | None = None,
+    baseline_label: str | None = None,
+) -> str:
     """The standard method sentence: window, baseline weeks, exclusions, then `text`."""
     weeks = ctx.baseline_weeks(12)
+    label = baseline_label or f"the team's previous {len(weeks)} weeks"
     parts = [
         f"Window: the {ctx.grid.n - ctx.grid.recent} weeks to {ctx.week} "
         f"({ctx.grid.recent_start:%Y-%m-%d} to {ctx.grid.end:%Y-%m-%d}, {ctx.team.tz}).",
-        f"Baseline: the team's previous {len(weeks)} weeks"
+        f"Baseline: {label}"
         + (f" ({baseline_n} items)" if baseline_n is not None else "")
         + (
             f", {len(ctx.excluded_weeks & set(range(ctx.grid.recent)))} annotated week(s) left out"

@@ -117,6 +117,7 @@ def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
                 + f"; {now['person'].nunique()} people (minimum "
                 f"{ctx.team.min_group_size}).",
                 len(before),
+                "the first 8 weeks of the history" if gradual else None,
             ),
             next_step=(
                 "Ask in the retro what is pulling work into evenings (deadlines, on-call, time "
