@@ -55,13 +55,16 @@ def method(
     text: str,
     baseline_n: int | None = None,
     baseline_label: str | None = None,
+    window_weeks: int | None = None,
 ) -> str:
-    """The standard method sentence: window, baseline weeks, exclusions, then `text`."""
+    """The standard method sentence: window, baseline, exclusions, then `text`."""
     weeks = ctx.baseline_weeks(12)
     label = baseline_label or f"the team's previous {len(weeks)} weeks"
+    span = window_weeks or ctx.grid.n - ctx.grid.recent
+    first = ctx.grid.edges[max(0, ctx.grid.n - span)]
     parts = [
-        f"Window: the {ctx.grid.n - ctx.grid.recent} weeks to {ctx.week} "
-        f"({ctx.grid.recent_start:%Y-%m-%d} to {ctx.grid.end:%Y-%m-%d}, {ctx.team.tz}).",
+        f"Window: the {span} weeks to {ctx.week} "
+        f"({first:%Y-%m-%d} to {ctx.grid.end:%Y-%m-%d}, {ctx.team.tz}).",
         f"Baseline: {label}"
         + (f" ({baseline_n} items)" if baseline_n is not None else "")
         + (

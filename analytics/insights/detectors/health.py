@@ -200,6 +200,7 @@ def review_load_concentration(ctx: DetectorContext) -> list[Insight]:
                 "reviewers, 95% bootstrap interval over reviews, against an even spread over "
                 f"the {active} people active in the window (minimum "
                 f"{ctx.team.min_group_size}).",
+                baseline_label="an even spread of reviews over the active people",
             ),
             next_step=(
                 "Spread reviews: round-robin assignment or CODEOWNERS groups, and pair newer "

@@ -142,6 +142,7 @@ def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
                 "resampling every team's PRs; medians shown. Cost: excess median "
                 "wall-clock wait per PR times PRs.",
                 int(base.size),
+                window_weeks=PEER_WEEKS,
             ),
             next_step=(
                 "Try a review rotation or a daily review slot for two weeks and compare the "
@@ -335,6 +336,8 @@ def stalled_prs(ctx: DetectorContext) -> list[Insight]:
                 "came after more than 24 working hours (or has not come yet), 95% bootstrap "
                 "interval; compared with similar teams. Open PRs ranked by the stall model "
                 f"({risk.model_note}).",
+                baseline_label="similar teams' share over the same weeks",
+                window_weeks=STALL_WEEKS,
             ),
             next_step=(
                 "Agree a first-review target (e.g. one working day) and review the oldest "
