@@ -1,7 +1,14 @@
 """Quality of the insight engine against the simulator's ground truth, and its speed.
 
-    python bench/bench_insights.py                 # seeds 2 3 4 5 (1 is the tuning seed)
-    python bench/bench_insights.py --seeds 6 7 --json
+    python bench/bench_insights.py                 # held-out seeds 10-13
+    python bench/bench_insights.py --seeds 1 2 3 --json
+
+Seeds 1-9 were used while developing the detectors (1-4 first, then 5-9 after a first
+held-out run showed recall 0.83); 10-13 were looked at once, at the end. Figures then
+(20-week small worlds, 7 teams, world's last full week):
+  seeds 10-13 (held out): recall 24/24 = 1.00, precision 24/25 = 0.96 (one wip_rising on the
+  batching team), healthy team 0 flags, stall model AUC 0.69-0.72, detect_all ~2.6 s;
+  seeds 1-9 (development): recall 53/54 = 0.98, precision 1.00, healthy team 0 flags.
 
 For each seed a world of 20 weeks (small scale, 7 teams) is simulated and ingested through the
 real pipeline once (cached, see bench/insight_worlds.py); `detect_all` then runs for every team
@@ -26,8 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from insight_worlds import WEEKS, open_world
 
-TUNING_SEEDS = (1,)
-EVAL_SEEDS = (2, 3, 4, 5)
+TUNING_SEEDS = tuple(range(1, 10))
+EVAL_SEEDS = (10, 11, 12, 13)
 
 
 def evaluate(seed: int, weeks: int = WEEKS) -> dict[str, Any]:
