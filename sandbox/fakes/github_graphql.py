@@ -11,7 +11,13 @@ Quirks of the real API kept on purpose:
 - Connections that select `nodes`/`edges` need `first` or `last` (<= 100), else the whole
   query fails before execution (MISSING_PAGINATION_BOUNDARIES / EXCESSIVE_PAGINATION).
 - Cost: every connection needs one request per parent node; the sum over the query / 100,
-  rounded, minimum 1 (GitHub's documented formula).
+  rounded, minimum 1 (GitHub's documented formula). A query that could return more than
+  500,000 nodes (the product of nested page sizes, summed) is refused before it runs
+  (MAX_NODE_LIMIT_EXCEEDED).
+- Actions: a commit's `checkSuites` are its workflow runs (one suite per run, oldest first);
+  a suite's `checkRuns` are one job ("build") per attempt, so `filterBy: {checkType: ALL}`
+  shows re-runs (the default, LATEST, only the last attempt). Deployment `statuses` are
+  listed newest first, as REST lists them.
 """
 
 from __future__ import annotations
@@ -48,10 +54,19 @@ from graphql import (
 from graphql.utilities import value_from_ast_untyped
 
 from sandbox.fakes.world_index import WorldIndex, stable_id
-from sandbox.world import Commit, Pull, Review, TimelineEvent
+from sandbox.world import (
+    Commit,
+    Deployment,
+    DeploymentStatus,
+    Pull,
+    Review,
+    TimelineEvent,
+    WorkflowRun,
+)
 
 JSON = dict[str, Any]
 MAX_PAGE = 100
+MAX_NODES = 500_000  # GitHub refuses a query that could return more nodes than this
 
 _schema_lock = threading.Lock()
 _schemas: dict[Path, GraphQLSchema] = {}
@@ -279,6 +294,14 @@ def analyze(
         return max(1, int(size))
 
     walk(op.selection_set, root, 1)
+    if result.node_count > MAX_NODES:
+        result.errors.append(
+            {
+                "type": "MAX_NODE_LIMIT_EXCEEDED",
+                "message": f"This query requests up to {result.node_count:,} possible nodes "
+                f"which exceeds the maximum limit of {MAX_NODES:,}.",
+            }
+        )
     return result
 
 
@@ -397,6 +420,7 @@ def commit_object(c: Commit, repo: str, world: WorldIndex, html: str) -> JSON:
     headline, _, body = message.partition("\n")
     return {
         "__typename": "Commit",
+        "_repo": repo,
         "id": base64.b64encode(f"06:Commit{c['sha']}".encode()).decode(),
         "oid": c["sha"],
         "abbreviatedOid": c["sha"][:7],
@@ -412,6 +436,11 @@ def commit_object(c: Commit, repo: str, world: WorldIndex, html: str) -> JSON:
         "author": _git_actor(c["author"], c["authored_at"], world, html),
         "committer": _git_actor(c["author"], c["committed_at"], world, html),
     }
+
+
+def _commit_ref(sha: str, repo: str) -> JSON:
+    """A Commit known only by its oid (merge commits, deployments): check suites resolve."""
+    return {"__typename": "Commit", "oid": sha, "_repo": repo}
 
 
 def _review_node(r: Review, pull: Pull, world: WorldIndex, html: str) -> JSON:
@@ -461,7 +490,7 @@ def _event_node(e: TimelineEvent, index: int, pull: Pull, world: WorldIndex, htm
     elif typename == "MergedEvent":
         sha = pull["merge_commit_sha"]
         node["mergeRefName"] = pull["base_ref"]
-        node["commit"] = None if sha is None else {"__typename": "Commit", "oid": sha}
+        node["commit"] = None if sha is None else _commit_ref(sha, pull["repo"])
     elif typename == "ClosedEvent":
         node["stateReason"] = None
     return node
@@ -501,7 +530,7 @@ def pull_node(pull: Pull, world: WorldIndex, html: str) -> JSON:
         "baseRefOid": pull["commits"][0]["sha"] if pull["commits"] else "0" * 40,
         "author": actor(pull["author"], world, html),
         "mergedBy": actor(pull["merged_by"], world, html),
-        "mergeCommit": None if sha is None else {"__typename": "Commit", "oid": sha},
+        "mergeCommit": None if sha is None else _commit_ref(sha, repo),
         "authorAssociation": "MEMBER",
         "reviewDecision": _review_decision(pull),
     }
@@ -779,6 +808,250 @@ def _resolve_timeline(pr: JSON, info: Any, **args: Any) -> JSON:
     return conn
 
 
+# -- Actions: check suites, workflow runs, check runs ---------------------------------------
+
+
+def _upper(value: str | None) -> str | None:
+    return value.upper() if value else None
+
+
+def _check_suite_node(run: WorkflowRun, html: str) -> JSON:
+    """A workflow run as the check suite GitHub Actions creates for it."""
+    repo, rid = run["repo"], run["id"]
+    suite = stable_id(f"suite:{repo}:{rid}", digits=10)  # = REST check_suite_id
+    workflow = stable_id(f"workflow:{repo}:{run['name']}", digits=7)  # = REST workflow_id
+    path = f"/{repo}/actions/runs/{rid}"
+    return {
+        "__typename": "CheckSuite",
+        "_run": run,
+        "id": base64.b64encode(f"CS_{suite}".encode()).decode(),
+        "databaseId": suite,
+        "status": run["status"].upper(),
+        "conclusion": _upper(run["conclusion"]),
+        "createdAt": run["created_at"],
+        "updatedAt": run["updated_at"],
+        "branch": {"__typename": "Ref", "name": run["head_branch"], "prefix": "refs/heads/"},
+        "app": {"__typename": "App", "name": "GitHub Actions", "slug": "github-actions"},
+        "resourcePath": path,
+        "url": html + path,
+        "workflowRun": {
+            "__typename": "WorkflowRun",
+            "id": base64.b64encode(f"WFR_{rid}".encode()).decode(),
+            "databaseId": rid,
+            "runNumber": rid % 100000,  # = REST run_number
+            "event": run["event"],
+            "createdAt": run["created_at"],
+            "updatedAt": run["updated_at"],
+            "resourcePath": path,
+            "url": html + path,
+            "workflow": {
+                "__typename": "Workflow",
+                "id": base64.b64encode(f"W_{workflow}".encode()).decode(),
+                "databaseId": workflow,
+                "name": run["name"],
+                "state": "ACTIVE",
+                "createdAt": run["created_at"],
+                "updatedAt": run["created_at"],
+                "resourcePath": f"/{repo}/actions/workflows/{workflow}",
+                "url": f"{html}/{repo}/actions/workflows/{workflow}",
+            },
+        },
+    }
+
+
+def _check_runs(run: WorkflowRun) -> list[JSON]:
+    """One "build" job per attempt: earlier attempts failed, the last one is the run's."""
+    out: list[JSON] = []
+    attempts = max(1, int(run["run_attempt"]))
+    done = run["status"] == "completed"
+    for attempt in range(1, attempts + 1):
+        last = attempt == attempts
+        out.append(
+            {
+                "__typename": "CheckRun",
+                "id": base64.b64encode(f"CR_{run['id']}_{attempt}".encode()).decode(),
+                "databaseId": stable_id(f"checkrun:{run['repo']}:{run['id']}:{attempt}"),
+                "name": "build",
+                "status": run["status"].upper() if last else "COMPLETED",
+                "conclusion": _upper(run["conclusion"]) if last else "FAILURE",
+                "startedAt": run["run_started_at"] if last else run["created_at"],
+                "completedAt": (run["updated_at"] if done else None)
+                if last
+                else run["run_started_at"],
+                "_latest": last,
+            }
+        )
+    return out
+
+
+def _resolve_check_suites(commit: JSON, info: Any, **args: Any) -> JSON | None:
+    ctx: Context = info.context
+    repo = commit.get("_repo")
+    if repo is None:
+        return None
+    runs = ctx.world.runs_by_sha(repo).get(commit["oid"], [])
+    items = [_check_suite_node(r, ctx.html) for r in runs]
+    return _offset_connection(items, **_paging(args))
+
+
+def _resolve_check_runs(suite: JSON, info: Any, **args: Any) -> JSON:
+    items = _check_runs(suite["_run"])
+    filter_by = args.get("filterBy") or {}
+    if filter_by.get("checkType", "LATEST") != "ALL":
+        items = [c for c in items if c["_latest"]]
+    if name := filter_by.get("checkName"):
+        items = [c for c in items if c["name"] == name]
+    return _offset_connection(items, **_paging(args))
+
+
+# -- deployments ----------------------------------------------------------------------------
+
+_DEPLOYMENT_STATE = {
+    "success": "ACTIVE",
+    "failure": "FAILURE",
+    "error": "ERROR",
+    "inactive": "INACTIVE",
+    "in_progress": "IN_PROGRESS",
+    "queued": "QUEUED",
+    "pending": "PENDING",
+    "waiting": "WAITING",
+}
+
+
+def _deployment_status_node(s: DeploymentStatus, d: Deployment, creator: JSON | None) -> JSON:
+    return {
+        "__typename": "DeploymentStatus",
+        "id": base64.b64encode(f"DES_{s['id']}".encode()).decode(),
+        "state": s["state"].upper(),
+        "createdAt": s["created_at"],
+        "updatedAt": s["created_at"],
+        "creator": creator,
+        "description": "",
+        "environment": d["environment"],
+        "environmentUrl": None,
+        "logUrl": None,
+    }
+
+
+def deployment_node(d: Deployment, world: WorldIndex, html: str) -> JSON:
+    """A Deployment object; `statuses` resolves from `_statuses` (newest first)."""
+    creator = actor(d["creator"], world, html)
+    statuses = [_deployment_status_node(s, d, creator) for s in reversed(d["statuses"])]
+    latest = d["statuses"][-1]["state"] if d["statuses"] else None
+    return {
+        "__typename": "Deployment",
+        "_statuses": statuses,
+        "id": d["node_id"],
+        "databaseId": d["id"],
+        "createdAt": d["created_at"],
+        "updatedAt": d["updated_at"],
+        "environment": d["environment"],
+        "originalEnvironment": d["environment"],
+        "latestEnvironment": d["environment"],
+        "commitOid": d["sha"],
+        "commit": _commit_ref(d["sha"], d["repo"]),
+        "ref": {"__typename": "Ref", "name": d["ref"], "prefix": "refs/heads/"},
+        "creator": creator,
+        "task": "deploy",
+        "description": None,
+        "payload": "{}",
+        "state": _DEPLOYMENT_STATE.get(latest or "", "PENDING"),
+        "latestStatus": statuses[0] if statuses else None,
+    }
+
+
+def _cached_deployment_node(d: Deployment, ctx: Context) -> JSON:
+    key = ("gql_deployment", d["id"], d["updated_at"], len(d["statuses"]), id(d))
+    node: JSON = ctx.world.cached(key, lambda: deployment_node(d, ctx.world, ctx.html))
+    return node
+
+
+def _resolve_deployments(
+    repo: JSON,
+    info: Any,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    environments: list[str] | None = None,
+    orderBy: JSON | None = None,
+) -> JSON:
+    """Repository.deployments ordered by creation (the only order GitHub offers)."""
+    ctx: Context = info.context
+    full = repo["_full"]
+    desc = (orderBy or {}).get("direction") == "DESC"
+    envs = frozenset(environments) if environments else None
+
+    def build() -> tuple[list[Deployment], list[tuple[str, int]]]:
+        rows = ctx.world.deployments_sorted(full)
+        if envs is not None:
+            rows = [d for d in rows if d["environment"] in envs]
+        return rows, [(d["created_at"], d["id"]) for d in rows]
+
+    rows, keys = ctx.world.cached(("gql_deployments", full, envs), build)
+    picked, cursors, page_info = _keyed_window(keys, desc, first, after, last, before)
+    nodes = [_cached_deployment_node(rows[i], ctx) for i in picked]
+    return {
+        "totalCount": len(rows),
+        "nodes": nodes,
+        "edges": [{"cursor": c, "node": n} for c, n in zip(cursors, nodes, strict=True)],
+        "pageInfo": page_info,
+    }
+
+
+def _keyed_window(
+    keys: Sequence[tuple[Any, ...]],
+    desc: bool,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> tuple[list[int], list[str], JSON]:
+    """Indices (into ascending `keys`) of one page, their cursors and pageInfo; cursors are
+    the keys themselves, so a page boundary is stable while other items are added."""
+    n = len(keys)
+
+    def pos(cursor: str, after_side: bool) -> int:
+        k = tuple(_decode_cursor(cursor))
+        if desc:
+            return n - (bisect_left(keys, k) if after_side else bisect_right(keys, k))
+        return bisect_right(keys, k) if after_side else bisect_left(keys, k)
+
+    start = pos(after, True) if after else 0
+    end = pos(before, False) if before else n
+    if first is not None:
+        end = min(end, start + first)
+    elif last is not None:
+        start = max(start, end - last)
+    picked = [n - 1 - i if desc else i for i in range(start, max(start, end))]
+    cursors = [_encode_cursor(list(keys[i])) for i in picked]
+    info = {
+        "hasNextPage": end < n,
+        "hasPreviousPage": start > 0,
+        "startCursor": cursors[0] if cursors else None,
+        "endCursor": cursors[-1] if cursors else None,
+    }
+    return picked, cursors, info
+
+
+def _resolve_deployment_statuses(dep: JSON, info: Any, **args: Any) -> JSON:
+    return _offset_connection(dep["_statuses"], **_paging(args))
+
+
+def _resolve_nodes(_obj: Any, info: Any, ids: list[str]) -> list[JSON | None]:
+    """Query.nodes for the objects the fake can look up by id (deployments)."""
+    ctx: Context = info.context
+    out: list[JSON | None] = []
+    for ident in ids:
+        d = ctx.world.deployment_by_node_id(ident)
+        out.append(None if d is None else _cached_deployment_node(d, ctx))
+    return out
+
+
+def _resolve_node(obj: Any, info: Any, id: str) -> JSON | None:
+    return _resolve_nodes(obj, info, [id])[0]
+
+
 def _resolve_rate_limit(_obj: Any, info: Any, **_: Any) -> JSON:
     ctx: Context = info.context
     return ctx.rate_limit
@@ -798,3 +1071,9 @@ def _attach_resolvers(schema: GraphQLSchema) -> None:
     on("PullRequest", "reviews", _resolve_reviews)
     on("PullRequest", "labels", _resolve_labels)
     on("PullRequest", "timelineItems", _resolve_timeline)
+    on("Commit", "checkSuites", _resolve_check_suites)
+    on("CheckSuite", "checkRuns", _resolve_check_runs)
+    on("Repository", "deployments", _resolve_deployments)
+    on("Deployment", "statuses", _resolve_deployment_statuses)
+    on("Query", "nodes", _resolve_nodes)
+    on("Query", "node", _resolve_node)

@@ -133,6 +133,37 @@ class WorldIndex:
 
         return cast(list[Pull], self.cached(("pulls", repo, field), build))
 
+    def runs_by_sha(self, repo: str) -> dict[str, list[WorkflowRun]]:
+        """Workflow runs of `repo` per head commit, oldest first (a commit's check suites)."""
+
+        def build() -> dict[str, list[WorkflowRun]]:
+            out: dict[str, list[WorkflowRun]] = defaultdict(list)
+            for run in sorted(
+                self.workflow_runs.get(repo, []), key=lambda r: (r["created_at"], r["id"])
+            ):
+                out[run["head_sha"]].append(run)
+            return dict(out)
+
+        return cast(dict[str, list[WorkflowRun]], self.cached(("runs_by_sha", repo), build))
+
+    def deployments_sorted(self, repo: str) -> list[Deployment]:
+        """Deployments of `repo` ascending by creation time, then id."""
+
+        def build() -> list[Deployment]:
+            rows = self.deployments.get(repo, [])
+            return sorted(rows, key=lambda d: (d["created_at"], d["id"]))
+
+        return cast(list[Deployment], self.cached(("deployments", repo), build))
+
+    def deployment_by_node_id(self, node_id: str) -> Deployment | None:
+        """A deployment by its GraphQL id, in any repository."""
+
+        def build() -> dict[str, Deployment]:
+            return {d["node_id"]: d for rows in self.deployments.values() for d in rows}
+
+        found: dict[str, Deployment] = self.cached(("deployment_ids",), build)
+        return found.get(node_id)
+
     def merged_history(self, repo: str) -> list[Pull]:
         """Merged PRs in the order their (squash) merge commits landed on the default branch."""
 

@@ -57,6 +57,7 @@ def github_config(base_url: str, **over: Any) -> GitHubSourceConfig:
         "token": TOKEN,
         "repos": [RepoRef(full_name=r, team_slug="team-a") for r in REPOS],
         "page_size": 10,
+        "deployment_page_size": 4,
         "max_retries": 6,
         "timeout_seconds": 30.0,
     }

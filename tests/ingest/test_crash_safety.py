@@ -20,8 +20,8 @@ from tests.ingest.helpers import dump, github_source, make_sessions
 ROOT = Path(__file__).resolve().parents[2]
 # Successive runs on one store, each killed after N answers: 2 = the second PR page of the
 # first repository (page 1 committed, a walk in progress); 1 = the resumed walk's next page;
-# 9 = between a deployment's status requests; 17 = among the REST lists.
-KILL_POINTS = (2, 1, 9, 17)
+# 7 = the second GraphQL deployments page of the first repository; 5 = among the REST lists.
+KILL_POINTS = (2, 1, 7, 5)
 
 
 def killed_run(base_url: str, db: Path, kill_after: int) -> int:

@@ -6,11 +6,15 @@ Link headers the fake sends back), so the whole sync runs as it would against a 
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.runner import run_sync
 from sandbox.fakes.github import GitHubFake
+from store.models import Deployment
 from tests.ingest.helpers import REPOS, dump, github_source, make_sessions
 
 GHE = "https://ghe.example.test"
@@ -63,7 +67,24 @@ def test_enterprise_server_sync_matches_github_com(
     assert "/api/graphql" in proxy.paths
     assert any(p.startswith("/api/v3/repos/") for p in proxy.paths)
     assert all(p.startswith("/api/") for p in proxy.paths)
-    assert dump(sessions) == dump(reference)
+    # REST payloads carry the fake's own address (the proxy does not rewrite bodies);
+    # GraphQL deployments get their REST URL from the configured GHES base URL.
+    assert _as_fake(dump(sessions)) == dump(reference)
+    with sessions() as session:
+        urls = session.scalars(select(Deployment.url)).all()
+    assert urls and all(u.startswith(f"{GHE}/api/v3/repos/") for u in urls)
+
+
+def _as_fake(dumped: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:
+    def mask(value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace(f"{GHE}/api/v3", "http://127.0.0.1:<port>")
+        return value
+
+    return {
+        k: sorted((tuple(mask(v) for v in row) for row in rows), key=repr)
+        for k, rows in dumped.items()
+    }
 
 
 def test_a_next_page_on_another_host_is_refused(

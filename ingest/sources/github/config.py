@@ -62,8 +62,15 @@ class GitHubSourceConfig(BaseModel):
     deploy_workflow_names: list[str] = Field(default_factory=list)
     # Extra bot detection on top of GraphQL's Bot type and the "[bot]" suffix (fnmatch).
     bot_patterns: list[str] = Field(default_factory=lambda: ["*-bot", "*_bot", "dependabot*"])
-    page_size: int = Field(default=50, ge=1, le=100)  # PRs per GraphQL page
+    page_size: int = Field(default=100, ge=1, le=100)  # PRs per GraphQL page
     rest_page_size: int = Field(default=100, ge=1, le=100)
+    deployment_page_size: int = Field(default=100, ge=1, le=100)  # GraphQL deployments
+    # CI of pull requests comes with them: the Actions check suites of each PR's newest
+    # `ci_commits` commits (0: none; runs on older commits of a PR are not read).
+    ci_commits: int = Field(default=3, ge=0, le=100)
+    # Deployments and their statuses: one GraphQL page per 100 deployments ("graphql"), or
+    # REST with one extra request per deployment for its statuses ("rest").
+    deployments_api: Literal["graphql", "rest"] = "graphql"
     lookback: timedelta = timedelta(hours=1)
     since: datetime | None = None  # first sync starts here; None reads the whole history
     max_wait_seconds: float = 900.0

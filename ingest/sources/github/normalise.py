@@ -530,31 +530,104 @@ def deployment_from_rest(
     """A deployment and its statuses (any order) to a Deployment row."""
     page = Page(items=1)
     people.add(page, *_rest_user(item.get("creator")))
-    ordered = sorted(
-        statuses, key=lambda s: (parse_instant(s.get("created_at")) or _EPOCH, s.get("id") or 0)
-    )
-    effective = [s for s in ordered if s.get("state") != "inactive"]
-    latest = effective[-1] if effective else (ordered[-1] if ordered else None)
-    finished = [s for s in ordered if s.get("state") in TERMINAL_DEPLOY_STATES]
     created_at = require_instant(item.get("created_at"), f"deployment {item.get('id')}")
     page.max_cursor = parse_instant(item.get("updated_at")) or created_at
+    timed = [
+        (parse_instant(s.get("created_at")) or _EPOCH, str(s.get("state") or ""), s.get("id") or 0)
+        for s in statuses
+    ]
     page.add(
         Deployment,
-        {
-            "source": SOURCE,
-            "external_id": str(item["id"]),
-            "repo": repo,
-            "service": None,
-            "team_slug": team_slug,
-            "environment": str(item.get("environment") or "production"),
-            "sha": item.get("sha"),
-            "status": str(latest.get("state")) if latest else "pending",
-            "created_at": created_at,
-            "finished_at": parse_instant(finished[-1].get("created_at")) if finished else None,
-            "url": item.get("url"),
-        },
+        _deployment_row(
+            external_id=str(item["id"]),
+            repo=repo,
+            team_slug=team_slug,
+            environment=str(item.get("environment") or "production"),
+            sha=item.get("sha"),
+            created_at=created_at,
+            statuses=timed,
+            url=item.get("url"),
+        ),
     )
     return page
+
+
+def deployment_from_graphql(
+    node: Mapping[str, Any],
+    repo: str,
+    people: People,
+    *,
+    api_url: str,
+    team_slug: str | None = None,
+) -> Page:
+    """A GraphQL Deployment (with `statuses` and `latestStatus`) to the same Deployment row
+    the REST path makes; `url` is the REST URL, which GraphQL does not expose."""
+    page = Page(items=1)
+    people.add(page, *_actor(node.get("creator")))
+    dep_id = node.get("databaseId")
+    created_at = require_instant(node.get("createdAt"), f"deployment {dep_id}")
+    page.max_cursor = parse_instant(node.get("updatedAt")) or created_at
+    seen: set[tuple[str, str]] = set()
+    timed: list[tuple[datetime, str, int]] = []
+    listed = ((node.get("statuses") or {}).get("nodes") or []) + [node.get("latestStatus")]
+    for position, status in enumerate(listed):
+        if not status:
+            continue
+        state, at = str(status.get("state") or "").lower(), str(status.get("createdAt") or "")
+        if (state, at) in seen:
+            continue
+        seen.add((state, at))
+        timed.append((parse_instant(at) or _EPOCH, state, -position))  # newest listed first
+    page.add(
+        Deployment,
+        _deployment_row(
+            external_id=str(dep_id),
+            repo=repo,
+            team_slug=team_slug,
+            environment=str(node.get("environment") or "production"),
+            sha=node.get("commitOid"),
+            created_at=created_at,
+            statuses=timed,
+            url=f"{api_url}/repos/{repo}/deployments/{dep_id}",
+        ),
+    )
+    return page
+
+
+# Among statuses created in the same second, the later step of a deployment's life wins.
+_STATE_RANK = {"queued": 0, "pending": 1, "waiting": 1, "in_progress": 2, "inactive": 4}
+
+
+def _deployment_row(
+    *,
+    external_id: str,
+    repo: str,
+    team_slug: str | None,
+    environment: str,
+    sha: str | None,
+    created_at: datetime,
+    statuses: Sequence[tuple[datetime, str, int]],
+    url: str | None,
+) -> dict[str, Any]:
+    """status = the latest status that is not `inactive`; finished_at = the time of the
+    latest success / failure / error status (see the module docstring)."""
+    ordered = sorted(statuses, key=lambda s: (s[0], _STATE_RANK.get(s[1], 3), s[2]))
+    effective = [s for s in ordered if s[1] != "inactive"]
+    latest = effective[-1] if effective else (ordered[-1] if ordered else None)
+    finished = [s for s in ordered if s[1] in TERMINAL_DEPLOY_STATES]
+    return {
+        "source": SOURCE,
+        "external_id": external_id,
+        "repo": repo,
+        "service": None,
+        "team_slug": team_slug,
+        "environment": environment,
+        "sha": sha,
+        "status": latest[1] if latest else "pending",
+        "created_at": created_at,
+        "finished_at": finished[-1][0] if finished else None,
+        "url": url,
+    }
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -578,6 +651,71 @@ def workflow_run_from_rest(item: Mapping[str, Any], repo: str) -> dict[str, Any]
         "finished_at": parse_instant(item.get("updated_at")) if status == "completed" else None,
         "attempt": int(item.get("run_attempt") or 1),
     }
+
+
+def ci_runs_from_graphql(
+    node: Mapping[str, Any], repo: str, *, skip_branch: str | None = None
+) -> list[dict[str, Any]]:
+    """CiRun rows from a PR node's `ciCommits`: the Actions check suites of its newest
+    commits (suites of other apps have no workflowRun and are skipped). Runs on
+    `skip_branch` (the default branch) are left to the workflow-runs stream."""
+    rows: list[dict[str, Any]] = []
+    for item in (node.get("ciCommits") or {}).get("nodes") or []:
+        commit = (item or {}).get("commit") or {}
+        for suite in (commit.get("checkSuites") or {}).get("nodes") or []:
+            if not suite or not suite.get("workflowRun"):
+                continue
+            row = workflow_run_from_graphql(suite, commit.get("oid"), repo)
+            if skip_branch is None or row["branch"] != skip_branch:
+                rows.append(row)
+    return rows
+
+
+def workflow_run_from_graphql(
+    suite: Mapping[str, Any], head_sha: str | None, repo: str
+) -> dict[str, Any]:
+    """A CheckSuite with its workflowRun to the CiRun row `workflow_run_from_rest` makes:
+    `attempt` counts a job's check runs over all attempts, `started_at` is when the latest
+    attempt started (REST's run_started_at)."""
+    run = suite["workflowRun"]
+    status = str(suite.get("status") or "COMPLETED").lower()
+    conclusion = suite.get("conclusion")
+    attempt, started = _attempts((suite.get("checkRuns") or {}).get("nodes") or [])
+    created = require_instant(run.get("createdAt"), f"workflow run {run.get('databaseId')}")
+    return {
+        "source": SOURCE,
+        "repo": repo,
+        "external_id": str(run["databaseId"]),
+        "name": str((run.get("workflow") or {}).get("name") or ""),
+        "head_sha": head_sha,
+        "branch": (suite.get("branch") or {}).get("name"),
+        "event": run.get("event"),
+        "status": status,
+        "conclusion": str(conclusion).lower() if conclusion else None,
+        "started_at": started or created,
+        "finished_at": parse_instant(run.get("updatedAt")) if status == "completed" else None,
+        "attempt": attempt,
+    }
+
+
+def _attempts(check_runs: Iterable[Mapping[str, Any] | None]) -> tuple[int, datetime | None]:
+    """(attempts, start of the latest attempt) from every check run of a suite: a job run
+    N times was attempted N times; the latest attempt started when its first job did."""
+    by_job: dict[str, list[datetime | None]] = {}
+    for check in check_runs:
+        if check:
+            by_job.setdefault(str(check.get("name")), []).append(
+                parse_instant(check.get("startedAt"))
+            )
+    if not by_job:
+        return 1, None
+    attempts = max(len(starts) for starts in by_job.values())
+    latest = [
+        max(s for s in starts if s is not None)
+        for starts in by_job.values()
+        if len(starts) == attempts and any(s is not None for s in starts)
+    ]
+    return attempts, min(latest) if latest else None
 
 
 def deployment_from_workflow_run(

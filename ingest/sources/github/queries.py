@@ -1,9 +1,16 @@
-"""The GraphQL query for pull requests: one page brings PRs with everything lead time needs.
+"""The GraphQL queries: pull requests (with their CI) and deployments (with statuses).
 
-Validated against GitHub's published schema in tests/ingest/test_github_query.py.
-Ordered by UPDATED_AT descending so an incremental sync reads only the first page(s) and
-stops at the first PR older than its `since`. Nested connections take the first 100 items;
-`commits.totalCount` still gives the real commit count when a PR has more.
+Validated against GitHub's published schema in tests/ingest/test_github_normalise.py.
+Pull requests are ordered by UPDATED_AT descending so an incremental sync reads only the
+first page(s) and stops at the first PR older than its `since`. Nested connections take the
+first 100 items; `commits.totalCount` still gives the real commit count when a PR has more.
+
+CI at no extra request: `ciCommits` (an alias of `commits(last: $ciCommits)`) brings the
+check suites of a PR's newest commits with their Actions workflow run, and every check run
+of every attempt (`checkType: ALL`) so re-runs are counted. Cost, by GitHub's rule (one
+request per parent node for each connection, summed, / 100): a page of P PRs costs about
+(1 + 5P + P*C + P*C*S) / 100 points for C CI commits and S suites per commit; with P=100,
+C=3, S=5 that is 23 points, and at most 32,000 + 15,000 nodes (the limit is 500,000).
 """
 
 from __future__ import annotations
@@ -18,7 +25,10 @@ TIMELINE_TYPES = (
 )
 
 PULL_REQUESTS_QUERY = """
-query PullRequests($owner: String!, $name: String!, $first: Int!, $after: String) {
+query PullRequests(
+  $owner: String!, $name: String!, $first: Int!, $after: String, $ciCommits: Int!,
+  $withCi: Boolean!
+) {
   rateLimit { cost remaining resetAt }
   repository(owner: $owner, name: $name) {
     pullRequests(first: $first, after: $after, orderBy: {field: UPDATED_AT, direction: DESC}) {
@@ -58,6 +68,9 @@ query PullRequests($owner: String!, $name: String!, $first: Int!, $after: String
             }
           }
         }
+        ciCommits: commits(last: $ciCommits) @include(if: $withCi) {
+          nodes { commit { oid checkSuites(first: 5) { nodes { ...CiSuite } } } }
+        }
         reviews(first: 100) {
           nodes { id author { __typename login } state submittedAt }
         }
@@ -85,4 +98,65 @@ query PullRequests($owner: String!, $name: String!, $first: Int!, $after: String
     }
   }
 }
+
+fragment CiSuite on CheckSuite {
+  status
+  conclusion
+  branch { name }
+  workflowRun {
+    databaseId
+    runNumber
+    event
+    createdAt
+    updatedAt
+    workflow { name }
+  }
+  checkRuns(first: 10, filterBy: {checkType: ALL}) { nodes { name startedAt } }
+}
 """.replace("__TIMELINE_TYPES__", ", ".join(TIMELINE_TYPES))
+
+_DEPLOYMENT_FIELDS = """
+fragment DeploymentFields on Deployment {
+  id
+  databaseId
+  createdAt
+  updatedAt
+  environment
+  commitOid
+  ref { name }
+  creator { __typename login }
+  latestStatus { state createdAt }
+  statuses(first: 10) { totalCount nodes { state createdAt } }
+}
+"""
+
+DEPLOYMENTS_QUERY = (
+    """
+query Deployments(
+  $owner: String!, $name: String!, $first: Int!, $after: String, $environments: [String!]
+) {
+  rateLimit { cost remaining resetAt }
+  repository(owner: $owner, name: $name) {
+    deployments(
+      first: $first, after: $after, environments: $environments,
+      orderBy: {field: CREATED_AT, direction: DESC}
+    ) {
+      pageInfo { hasNextPage endCursor }
+      nodes { ...DeploymentFields }
+    }
+  }
+}
+"""
+    + _DEPLOYMENT_FIELDS
+)
+
+# Deployments still in progress when an earlier walk saw them, looked up again by id.
+DEPLOYMENT_NODES_QUERY = (
+    """
+query DeploymentNodes($ids: [ID!]!) {
+  rateLimit { cost remaining resetAt }
+  nodes(ids: $ids) { __typename ...DeploymentFields }
+}
+"""
+    + _DEPLOYMENT_FIELDS
+)

@@ -18,6 +18,7 @@ from ingest.sources.github.streams import (
     IncidentIssuesStream,
     PullRequestsStream,
     ReleasesStream,
+    RestDeploymentsStream,
     WorkflowRunsStream,
 )
 from store.models import Repository
@@ -47,7 +48,9 @@ class GitHubSource(Source):
         args = (self.config, self.people)
         return [
             PullRequestsStream(*args),
-            DeploymentsStream(*args),
+            DeploymentsStream(*args)
+            if self.config.deployments_api == "graphql"
+            else RestDeploymentsStream(*args),
             WorkflowRunsStream(*args),
             ReleasesStream(*args),
             IncidentIssuesStream(*args),

@@ -1,9 +1,15 @@
-"""The GitHub streams: pull requests over GraphQL; deployments, runs, releases and incident
-issues over REST. Each is partitioned by repository, so each repository has its own bookmark.
+"""The GitHub streams: pull requests (with their CI runs) and deployments (with their
+statuses) over GraphQL; default-branch workflow runs, releases and incident issues over
+REST. Each is partitioned by repository, so each repository has its own bookmark.
 
 Paging is newest first everywhere: a walk stops at the first item older than `since`
 (bookmark minus lookback), so an incremental sync reads one page per repository and stream,
 and REST first pages are conditional (ETag), so an unchanged repository costs a 304.
+
+Where CI runs come from: runs on a PR's commits arrive with the PR (its newest commits'
+check suites, no extra request); runs on the default branch (CI after merge, deploy
+workflows) are listed over REST with `branch=<default>`. Each run is written by one of the
+two, so the streams never overwrite each other's rows.
 """
 
 from __future__ import annotations
@@ -16,7 +22,11 @@ from ingest.base import Model, Page, Request, RetryPage, Stream, StreamContext
 from ingest.http import ApiResponse, IngestHTTPError
 from ingest.sources.github import normalise as nm
 from ingest.sources.github.config import GitHubSourceConfig, RepoRef
-from ingest.sources.github.queries import PULL_REQUESTS_QUERY
+from ingest.sources.github.queries import (
+    DEPLOYMENT_NODES_QUERY,
+    DEPLOYMENTS_QUERY,
+    PULL_REQUESTS_QUERY,
+)
 from store.models import (
     CiRun,
     Commit,
@@ -49,7 +59,8 @@ class GitHubStream(Stream):
 
 
 class PullRequestsStream(GitHubStream):
-    """Pull requests with commits, reviews, review requests and timeline: one GraphQL page."""
+    """Pull requests with commits, reviews, review requests, timeline and the CI runs of
+    their newest commits: one GraphQL page."""
 
     name = "pull_requests"
     unit = "PRs"
@@ -61,6 +72,7 @@ class PullRequestsStream(GitHubStream):
         Review: ("source", "repo", "pr_number", "external_id"),
         ReviewRequest: ("source", "repo", "pr_number", "reviewer_key", "requested_at"),
         PrEvent: ("source", "repo", "pr_number", "kind", "at"),
+        CiRun: ("source", "repo", "external_id"),
     }
 
     def request(self, partition: str, since: datetime | None, token: Any) -> Request:
@@ -70,6 +82,8 @@ class PullRequestsStream(GitHubStream):
             "name": repo.name,
             "first": self.config.page_size,
             "after": token,
+            "ciCommits": max(1, self.config.ci_commits),
+            "withCi": self.config.ci_commits > 0,
         }
         return Request(
             "POST",
@@ -89,12 +103,15 @@ class PullRequestsStream(GitHubStream):
         connection = repository["pullRequests"]
         page = Page()
         oldest: datetime | None = None
+        default_branch = self.repos[ctx.partition].default_branch
         for node in connection.get("nodes") or []:
             if not node:
                 continue
             one = nm.pull_request_from_graphql(
                 node, ctx.partition, self.people, team_slug=self.team(ctx.partition)
             )
+            for run in nm.ci_runs_from_graphql(node, ctx.partition, skip_branch=default_branch):
+                one.add(CiRun, run)
             page.extend(one)
             if one.max_cursor and (oldest is None or one.max_cursor < oldest):
                 oldest = one.max_cursor
@@ -128,6 +145,112 @@ def graphql_data(response: ApiResponse, ctx: StreamContext) -> dict[str, Any]:
         messages = "; ".join(str(e.get("message")) for e in errors)
         raise IngestHTTPError(f"GraphQL error for {ctx.partition}: {messages}", url=response.url)
     return data
+
+
+class DeploymentsStream(GitHubStream):
+    """Deployments in the configured environments with their statuses, newest first: one
+    GraphQL page per 100 deployments, statuses included.
+
+    A walk stops at the first deployment created before `since`. Deployments still in
+    progress are remembered (`extra["pending_nodes"]`: database id -> node id and creation
+    time); those the walk did not reach are looked up again by id, in one request, when the
+    walk ends, so a long deployment's final status is not missed.
+    """
+
+    name = "deployments"
+    unit = "deployments"
+    cursor_field = "updatedAt"
+    keys: ClassVar[Mapping[Model, Sequence[str]]] = {
+        **PERSON_KEYS,
+        Deployment: ("source", "external_id"),
+    }
+
+    def request(self, partition: str, since: datetime | None, token: Any) -> Request:
+        repo = self.repos[partition]
+        if isinstance(token, str) and token.startswith(("http://", "https://")):
+            token = None  # a walk begun over REST (deployments_api changed): start again
+        variables = {
+            "owner": repo.owner,
+            "name": repo.name,
+            "first": self.config.deployment_page_size,
+            "after": token,
+            "environments": self.config.deploy_environments or None,
+        }
+        return Request(
+            "POST",
+            self.config.resolved_graphql_url,
+            json_body={"query": DEPLOYMENTS_QUERY, "variables": variables},
+        )
+
+    def parse(self, response: ApiResponse, ctx: StreamContext) -> Page:
+        data = graphql_data(response, ctx)
+        repository = data.get("repository")
+        if repository is None:
+            raise IngestHTTPError(
+                f"repository {ctx.partition} not found over GraphQL", url=response.url
+            )
+        connection = repository["deployments"]
+        page = Page()
+        oldest: datetime | None = None
+        for node in connection.get("nodes") or []:
+            if not node:
+                continue
+            created = nm.parse_instant(node.get("createdAt"))
+            if created is not None and (oldest is None or created < oldest):
+                oldest = created
+            old = ctx.since is not None and created is not None and created < ctx.since
+            if old and str(node.get("databaseId")) not in (ctx.extra.get("pending_nodes") or {}):
+                continue  # older than the window and already known finished
+            page.extend(self._one(node, ctx))
+        info = connection.get("pageInfo") or {}
+        reached = ctx.since is not None and oldest is not None and oldest < ctx.since
+        page.done = reached or not info.get("hasNextPage")
+        page.next_token = None if page.done else info.get("endCursor")
+        if page.done:
+            page.extend(self._recheck_pending(ctx, response.url))
+        return page
+
+    def _one(self, node: Mapping[str, Any], ctx: StreamContext) -> Page:
+        one = nm.deployment_from_graphql(
+            node,
+            ctx.partition,
+            self.people,
+            api_url=self.config.api_url,
+            team_slug=self.team(ctx.partition),
+        )
+        row = one.rows[Deployment][0]
+        pending: dict[str, Any] = dict(ctx.extra.get("pending_nodes") or {})
+        if row["status"] in nm.TERMINAL_DEPLOY_STATES or row["status"] == "inactive":
+            pending.pop(row["external_id"], None)
+        else:
+            pending[row["external_id"]] = {"id": node.get("id"), "created_at": node["createdAt"]}
+        if pending:
+            ctx.extra["pending_nodes"] = pending
+        else:
+            ctx.extra.pop("pending_nodes", None)
+        return one
+
+    def _recheck_pending(self, ctx: StreamContext, url: str) -> Page:
+        """Look up pending deployments created before this walk's window, by node id."""
+        page = Page()
+        if ctx.since is None:
+            return page
+        pending = ctx.extra.get("pending_nodes") or {}
+        ids = [
+            entry["id"]
+            for entry in pending.values()
+            if entry.get("id")
+            and (nm.parse_instant(entry.get("created_at")) or ctx.since) < ctx.since
+        ]
+        if not ids:
+            return page
+        body = {"query": DEPLOYMENT_NODES_QUERY, "variables": {"ids": ids}}
+        answer = ctx.http.request("POST", self.config.resolved_graphql_url, json_body=body)
+        data = graphql_data(answer, ctx)
+        for node in data.get("nodes") or []:
+            if node and node.get("__typename") == "Deployment":
+                page.extend(self._one(node, ctx))
+        return page
 
 
 class RestListStream(GitHubStream):
@@ -177,8 +300,8 @@ class RestListStream(GitHubStream):
         return Page()
 
 
-class DeploymentsStream(RestListStream):
-    """Deployments in the configured environments, with their statuses.
+class RestDeploymentsStream(RestListStream):
+    """Deployments over REST (`deployments_api: rest`), with their statuses.
 
     Statuses need one request per deployment; they are fetched only for deployments updated
     since the walk's start, and deployments still in progress are remembered in the state
@@ -244,8 +367,9 @@ class DeploymentsStream(RestListStream):
 
 
 class WorkflowRunsStream(RestListStream):
-    """Actions workflow runs as CI runs; named deploy workflows on the default branch also
-    become production deployments (`deploy_workflow_names`)."""
+    """Actions workflow runs on the default branch as CI runs (runs on PR branches come
+    with the pull requests); named deploy workflows also become production deployments
+    (`deploy_workflow_names`)."""
 
     name = "workflow_runs"
     unit = "runs"
@@ -256,6 +380,9 @@ class WorkflowRunsStream(RestListStream):
         CiRun: ("source", "repo", "external_id"),
         Deployment: ("source", "external_id"),
     }
+
+    def params(self, partition: str, since: datetime | None) -> dict[str, Any]:
+        return {**super().params(partition, since), "branch": self.repos[partition].default_branch}
 
     def rows(self, items: list[dict[str, Any]], ctx: StreamContext) -> Page:
         page = Page()
