@@ -1,11 +1,14 @@
 """Ingest benchmark: requests per PR on a backfill, normalise+upsert throughput, peak RSS.
 
-    python bench/bench_ingest.py [--teams 2] [--weeks 8,16,32] [--replays 20]
+    python bench/bench_ingest.py [--scale medium] [--teams 10] [--weeks 13,26]
+                                 [--replays 5] [--repeats 3] [--no-rss]
 
 1. Backfill against the local GitHub fake (sandbox.fakes.github) serving a world made by
-   sandbox.sim.simulate: requests per PR, for the PR stream (GraphQL) and for everything.
-2. Normalise + upsert throughput on SQLite, without HTTP: the GraphQL pages of the backfill
-   are recorded, then parsed and upserted again into fresh partitions, timed.
+   sandbox.sim.simulate (a slice of the medium org: `--teams` of its teams): requests per PR,
+   per stream and endpoint, and the GraphQL points spent.
+2. Normalise + upsert throughput on SQLite, without HTTP: the GraphQL pull-request pages of
+   the backfill are recorded, then parsed and upserted again into fresh partitions, timed;
+   the median of `--repeats` runs, with the machine's load average beside it.
 3. Peak RSS of the ingest process vs history size: each backfill runs in a child process
    (the fake, which holds the whole world in memory, stays in this one).
 """
@@ -14,7 +17,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -55,11 +60,11 @@ def source_for(base_url: str, world: Path) -> GitHubSource:
     return GitHubSource(config, secret=SECRET)
 
 
-def make_world(root: Path, teams: int, weeks: int) -> tuple[Path, int]:
+def make_world(root: Path, teams: int, weeks: int, scale: str) -> tuple[Path, int]:
     from sandbox.sim.api import simulate
 
-    out = root / f"world-{teams}t-{weeks}w"
-    summary = simulate(out, teams=teams, weeks=weeks)
+    out = root / f"world-{scale}-{teams}t-{weeks}w"
+    summary = simulate(out, teams=teams, weeks=weeks, scale=scale)  # type: ignore[arg-type]
     return out, summary.counts["pulls"]
 
 
@@ -74,7 +79,8 @@ class Recorder(httpx.HTTPTransport):
         response = super().handle_request(request)
         if request.url.path.endswith("/graphql"):
             body = response.read()
-            self.keep(body)
+            if b'"pullRequests"' in body[:2000]:
+                self.keep(body)
         return response
 
 
@@ -90,14 +96,16 @@ def backfill(world: Path, db: Path, pages: list[bytes] | None = None) -> dict[st
         elapsed = time.perf_counter() - t0
         stats = fake.stats.snapshot()
     prs = sum(p.items for p in report.partitions if p.stream == "pull_requests")
+    pages: dict[str, int] = {}
+    for part in report.partitions:
+        pages[part.stream] = pages.get(part.stream, 0) + part.pages
     return {
         "status": report.status,
         "prs": prs,
         "requests": report.requests,
-        "graphql_requests": stats["by_endpoint"].get("POST /graphql", 0),
-        "status_requests": stats["by_endpoint"].get(
-            "GET /repos/{owner}/{repo}/deployments/{id}/statuses", 0
-        ),
+        "by_endpoint": stats["by_endpoint"],
+        "pages_by_stream": pages,
+        "graphql_points": fake.budgets["graphql"].used,
         "rows": report.rows,
         "seconds": elapsed,
     }
@@ -138,9 +146,12 @@ def child(base_url: str, world: str, db: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--teams", type=int, default=2)
-    parser.add_argument("--weeks", default="8,16,32")
-    parser.add_argument("--replays", type=int, default=10)
+    parser.add_argument("--scale", default="medium", choices=("small", "medium", "large"))
+    parser.add_argument("--teams", type=int, default=10)
+    parser.add_argument("--weeks", default="13,26")
+    parser.add_argument("--replays", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-rss", action="store_true")
     parser.add_argument("--child", nargs=3, metavar=("URL", "WORLD", "DB"))
     args = parser.parse_args()
     if args.child:
@@ -149,28 +160,39 @@ def main() -> None:
     weeks = [int(w) for w in args.weeks.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        world, n = make_world(root, args.teams, weeks[-1])
+        world, n = make_world(root, args.teams, weeks[-1], args.scale)
         pages: list[bytes] = []
         result = backfill(world, root / "backfill.db", pages)
         print(
-            f"backfill {args.teams} teams x {weeks[-1]} weeks: {result['prs']} PRs, "
-            f"{result['requests']} requests in {result['seconds']:.1f}s ({result['status']})"
+            f"backfill {args.scale} slice, {args.teams} teams x {weeks[-1]} weeks: "
+            f"{result['prs']} PRs, {result['requests']} requests in {result['seconds']:.1f}s "
+            f"({result['status']}), {result['graphql_points']} GraphQL points"
         )
-        print(f"  requests/PR, pull requests (GraphQL): {result['graphql_requests'] / n:.4f}")
+        print(f"  requests/PR, all streams: {result['requests'] / n:.4f}")
+        for stream, count in sorted(result["pages_by_stream"].items()):
+            print(f"    {stream:<16} {count:>5} pages  {count / n:.4f}/PR")
+        for endpoint, count in sorted(result["by_endpoint"].items()):
+            print(f"    {endpoint:<60} {count:>5}")
+        runs = []
+        for i in range(args.repeats):
+            load = os.getloadavg()[0]
+            tp = throughput(pages, args.replays, root / f"throughput-{i}.db")
+            runs.append(tp["prs_per_s"])
+            print(
+                f"normalise+upsert run {i + 1} (SQLite, no HTTP): {tp['prs']} PRs in "
+                f"{tp['seconds']:.2f}s = {tp['prs_per_s']:.0f} PRs/s (load avg {load:.2f})"
+            )
         print(
-            f"  requests/PR, all streams:             {result['requests'] / n:.4f} "
-            f"(deployment statuses: {result['status_requests']})"
+            f"normalise+upsert median of {len(runs)}: {statistics.median(runs):.0f} PRs/s "
+            f"on {os.cpu_count()} cores"
         )
-        tp = throughput(pages, args.replays, root / "throughput.db")
-        print(
-            f"normalise+upsert (SQLite, no HTTP): {tp['prs']} PRs in {tp['seconds']:.2f}s "
-            f"= {tp['prs_per_s']:.0f} PRs/s"
-        )
+        if args.no_rss:
+            return
         print("peak RSS of the ingest process (a child; the fake runs here) vs history size:")
         from sandbox.fakes.github import GitHubFake
 
         for w in weeks:
-            world_w, n_w = make_world(root, args.teams, w)
+            world_w, n_w = make_world(root, args.teams, w, args.scale)
             with GitHubFake(world_w, token="bench", rate_limit=1_000_000) as fake:
                 cmd = [sys.executable, __file__, "--child", fake.base_url, str(world_w)]
                 out = subprocess.run(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -324,7 +324,8 @@ def _write_rows(
     keys: Mapping[Model, Sequence[str]],
     keep: Mapping[Model, Sequence[str]] | None = None,
 ) -> int:
-    """Upsert every table's rows (deduplicated by natural key, last wins) in key order."""
+    """Upsert every table's rows in key order (`upsert` keeps the last row per natural key,
+    so rows repeated within a page are written once)."""
     written = 0
     ordered = list(keys) + [m for m in rows if m not in keys]
     for model in ordered:
@@ -334,21 +335,10 @@ def _write_rows(
         natural = keys.get(model)
         if natural is None:
             raise KeyError(f"no natural key declared for {model.__name__}")
-        unique = _dedupe(batch, natural)
-        columns = list(unique[0])
         skip = set(natural) | set((keep or {}).get(model, ()))
-        written += upsert(
-            session, model, unique, natural, update=[c for c in columns if c not in skip]
-        )
+        update = [c for c in batch[0] if c not in skip]
+        written += upsert(session, model, batch, natural, update=update)
     return written
-
-
-def _dedupe(rows: Iterable[dict[str, Any]], keys: Sequence[str]) -> list[dict[str, Any]]:
-    """One row per natural key (PostgreSQL refuses to upsert the same key twice at once)."""
-    by_key: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in rows:
-        by_key[tuple(row[k] for k in keys)] = row
-    return list(by_key.values())
 
 
 def _static_keys(source: Source) -> dict[Model, Sequence[str]]:

@@ -71,13 +71,22 @@ _SEVERITY = re.compile(r"^(?:sev|severity)[\s:_-]*(\w+)$", re.IGNORECASE)
 
 
 def parse_instant(value: str | None) -> datetime | None:
-    """An ISO 8601 timestamp (with `Z` or an offset) as an aware UTC instant."""
+    """An ISO 8601 timestamp (with `Z` or an offset) as an aware UTC instant.
+
+    Runs for every timestamp of a backfill, so the common "...Z" form takes the short way
+    (Python 3.11's `fromisoformat` reads `Z` and returns the `UTC` singleton)."""
     if not value:
         return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
+    parsed = _fromisoformat(value)
+    tz = parsed.tzinfo
+    if tz is UTC:
+        return parsed
+    if tz is None:
+        return parsed.replace(tzinfo=UTC)
     return parsed.astimezone(UTC)
+
+
+_fromisoformat = datetime.fromisoformat
 
 
 def require_instant(value: str | None, what: str) -> datetime:
@@ -92,7 +101,10 @@ def utc_offset_minutes(value: str | None) -> int | None:
     """The UTC offset a timestamp was written in, in minutes (git keeps the author's)."""
     if not value:
         return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return _offset_minutes(_fromisoformat(value))
+
+
+def _offset_minutes(parsed: datetime) -> int | None:
     offset = parsed.utcoffset()
     return None if offset is None else int(offset.total_seconds() // 60)
 
@@ -123,6 +135,8 @@ class People:
         self.secret = secret
         self.bot_patterns = [p.lower() for p in bot_patterns]
         self._cache: dict[tuple[str, str | None], Identity] = {}  # HMAC once per login
+        self._page: Page | None = None  # the page being filled, and whose Person rows it has
+        self._page_keys: set[str] = set()
 
     def identity(self, login: str | None, typename: str | None = None) -> Identity | None:
         if not login:
@@ -145,10 +159,14 @@ class People:
         return Identity(pseudonym(self.secret, SOURCE, login), is_bot)
 
     def add(self, page: Page, login: str | None, typename: str | None = None) -> Identity | None:
-        """The identity of `login`, recording its `Person` row on `page`."""
+        """The identity of `login`, recording its `Person` row on `page` (once per page)."""
         ident = self.identity(login, typename)
         if ident is not None:
-            page.add(Person, {"key": ident.key, "is_bot": ident.is_bot})
+            if page is not self._page:
+                self._page, self._page_keys = page, set()
+            if ident.key not in self._page_keys:
+                self._page_keys.add(ident.key)
+                page.add(Person, {"key": ident.key, "is_bot": ident.is_bot})
         return ident
 
 
@@ -171,12 +189,23 @@ def pull_request_from_graphql(
     node: Mapping[str, Any], repo: str, people: People, *, team_slug: str | None = None
 ) -> Page:
     """One GraphQL PullRequest node to its PR, commits, reviews, requests and events."""
-    page = Page(items=1)
+    page = Page()
+    add_pull_request(page, node, repo, people, team_slug=team_slug)
+    return page
+
+
+def add_pull_request(
+    page: Page, node: Mapping[str, Any], repo: str, people: People, *, team_slug: str | None
+) -> datetime:
+    """Add one PullRequest node's rows to `page` (a whole GraphQL page fills one `Page`, so
+    nothing is copied per PR); counts the PR, moves `max_cursor`, returns its updatedAt."""
+    page.items += 1
     number = int(node["number"])
     author = people.add(page, *_actor(node.get("author")))
     created_at = require_instant(node.get("createdAt"), f"{repo}#{number} createdAt")
     updated_at = require_instant(node.get("updatedAt"), f"{repo}#{number} updatedAt")
-    page.max_cursor = updated_at
+    if page.max_cursor is None or updated_at > page.max_cursor:
+        page.max_cursor = updated_at
 
     commit_nodes = (node.get("commits") or {}).get("nodes") or []
     authored: list[datetime] = []
@@ -272,7 +301,7 @@ def pull_request_from_graphql(
             "reverts_number": reverted_number(title, node.get("body")),
         },
     )
-    return page
+    return updated_at
 
 
 def ready_at(
@@ -295,8 +324,12 @@ def _commit_from_graphql(
     if not oid:
         return None
     author = commit.get("author") or {}
-    dated = author.get("date") or commit.get("authoredDate") or commit.get("committedDate")
-    authored_at = require_instant(dated, f"{repo}#{number} commit {oid}")
+    git_date = author.get("date")
+    dated = git_date or commit.get("authoredDate") or commit.get("committedDate")
+    if not dated:
+        raise ValueError(f"missing timestamp: {repo}#{number} commit {oid}")
+    raw = _fromisoformat(dated)
+    authored_at = raw.astimezone(UTC) if raw.tzinfo is not None else raw.replace(tzinfo=UTC)
     user = author.get("user") or {}
     login = user.get("login")
     typename = None
@@ -312,7 +345,7 @@ def _commit_from_graphql(
         "author_key": ident.key if ident else None,
         "author_is_bot": bool(ident and ident.is_bot),
         "authored_at": authored_at,
-        "author_utc_offset_min": utc_offset_minutes(author.get("date")),
+        "author_utc_offset_min": _offset_minutes(raw) if git_date else None,
         "additions": int(commit.get("additions") or 0),
         "deletions": int(commit.get("deletions") or 0),
         "subject": str(commit.get("messageHeadline") or "").strip(),

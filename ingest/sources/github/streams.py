@@ -104,17 +104,15 @@ class PullRequestsStream(GitHubStream):
         page = Page()
         oldest: datetime | None = None
         default_branch = self.repos[ctx.partition].default_branch
+        team = self.team(ctx.partition)
         for node in connection.get("nodes") or []:
             if not node:
                 continue
-            one = nm.pull_request_from_graphql(
-                node, ctx.partition, self.people, team_slug=self.team(ctx.partition)
-            )
+            updated = nm.add_pull_request(page, node, ctx.partition, self.people, team_slug=team)
             for run in nm.ci_runs_from_graphql(node, ctx.partition, skip_branch=default_branch):
-                one.add(CiRun, run)
-            page.extend(one)
-            if one.max_cursor and (oldest is None or one.max_cursor < oldest):
-                oldest = one.max_cursor
+                page.add(CiRun, run)
+            if oldest is None or updated < oldest:
+                oldest = updated
         info = connection.get("pageInfo") or {}
         reached = ctx.since is not None and oldest is not None and oldest < ctx.since
         page.done = reached or not info.get("hasNextPage")
