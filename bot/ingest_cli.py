@@ -44,6 +44,54 @@ def github_source_config(runtime: Runtime, since: datetime | None = None) -> Any
     return GitHubSourceConfig(**options)
 
 
+def _members(config: AppConfig, source: str) -> dict[str, list[str]]:
+    """{team slug: identities in `source`} from the teams' members."""
+    return {
+        team.slug: [
+            ident
+            for member in team.members
+            for name, ident in member.identities()
+            if name == source
+        ]
+        for team in config.teams
+    }
+
+
+def api_source_config(runtime: Runtime, name: str, since: datetime | None = None) -> Any:
+    """The typed config of PagerDuty, Jira, Linear or GitLab from its section and the teams."""
+    from ingest.registry import get_source_class
+
+    config: AppConfig = runtime.config
+    section = getattr(config.sources, name)
+    teams = config.teams
+    options: dict[str, Any] = {
+        "url": section.url,
+        "token": runtime.secret(f"the {name} token", section.token),
+        "members": _members(config, name),
+        "since": since,
+    }
+    lookback = parse_duration(section.lookback)
+    if lookback is not None:
+        options["lookback"] = lookback
+    if name == "pagerduty":
+        options["services"] = [
+            {"id": s, "team_slug": t.slug} for t in teams for s in t.pagerduty_services
+        ]
+    elif name == "jira":
+        options["email"] = section.email
+        options["projects"] = [
+            {"key": k, "team_slug": t.slug} for t in teams for k in t.jira_projects
+        ]
+    elif name == "linear":
+        options["teams"] = [{"key": k, "team_slug": t.slug} for t in teams for k in t.linear_teams]
+    elif name == "gitlab":
+        options["projects"] = [
+            {"path": p, "team_slug": t.slug} for t in teams for p in t.gitlab_projects
+        ]
+    cls = get_source_class(name)
+    return cls.config_model.model_validate(options)  # type: ignore[attr-defined]
+
+
 def build_sources(runtime: Runtime, names: Sequence[str], since: datetime | None) -> list[Any]:
     """Every configured source (or only `names`) that metrics-bot can read today."""
     from ingest.registry import get_source_class
@@ -65,8 +113,8 @@ def build_sources(runtime: Runtime, names: Sequence[str], since: datetime | None
         cls = get_source_class(name)
         if name == "github":
             config = github_source_config(runtime, since)
-        else:  # pragma: no cover - other sources arrive with their own config builders
-            raise click.UsageError(f"source {name!r} has no config builder yet")
+        else:
+            config = api_source_config(runtime, name, since)
         sources.append(cls(config, secret=runtime.pseudonym_secret))  # type: ignore[call-arg]
     return sources
 

@@ -15,6 +15,10 @@ from ingest.base import Source
 
 _BUILTIN: dict[str, str] = {
     "github": "ingest.sources.github.source:GitHubSource",
+    "pagerduty": "ingest.sources.pagerduty.source:PagerDutySource",
+    "jira": "ingest.sources.jira.source:JiraSource",
+    "linear": "ingest.sources.linear.source:LinearSource",
+    "gitlab": "ingest.sources.gitlab.source:GitLabSource",
 }
 _REGISTERED: dict[str, type[Source]] = {}
 

@@ -15,13 +15,27 @@ from types import TracebackType
 from typing import Any
 
 from sandbox.fakes.github import GitHubFake
+from sandbox.fakes.gitlab import GitLabFake
+from sandbox.fakes.jira import JiraFake
+from sandbox.fakes.linear import LinearFake
+from sandbox.fakes.pagerduty import PagerDutyFake
 from sandbox.fakes.server import LocalServer
 from sandbox.fakes.slack import SlackFake
 
 LEADERSHIP_CHANNEL = "C0LEADERS"
+OTHER_FAKES: dict[str, Any] = {
+    "gitlab": GitLabFake,
+    "jira": JiraFake,
+    "linear": LinearFake,
+    "pagerduty": PagerDutyFake,
+}
 DAY_NAMES = {1: "mon", 2: "tue", 3: "wed", 4: "thu", 5: "fri", 6: "sat", 7: "sun"}
 SECRET_FILES = {
     "github": "github-token",
+    "gitlab": "gitlab-token",
+    "jira": "jira-token",
+    "linear": "linear-token",
+    "pagerduty": "pagerduty-token",
     "slack_bot": "slack-bot-token",
     "slack_signing": "slack-signing-secret",
     "pseudonym": "pseudonym-key",
@@ -48,6 +62,7 @@ class Sandbox:
     faults: str = ""
     github: GitHubFake | None = None
     slack: SlackFake | None = None
+    others: dict[str, Any] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
     _servers: list[LocalServer] = field(default_factory=list)
 
@@ -56,6 +71,11 @@ class Sandbox:
         tokens = self.tokens()
         self.github = GitHubFake(self.world_dir, faults=self.faults or None, token=tokens["github"])
         self.urls["github"] = self.github.start()
+        fault_spec = self.faults or None
+        for name, cls in OTHER_FAKES.items():
+            fake = cls(self.world_dir, faults=fault_spec, token=tokens[name])
+            self.others[name] = fake
+            self.urls[name] = fake.start()
         self.slack = SlackFake(tokens=(tokens["slack_bot"],))
         seed_workspace(self.slack, json.loads((self.world_dir / "org.json").read_text()))
         server = LocalServer(self.slack)
@@ -68,6 +88,9 @@ class Sandbox:
         """Stop every fake; idempotent."""
         if self.github is not None:
             self.github.stop()
+        for fake in self.others.values():
+            fake.stop()
+        self.others.clear()
         for server in self._servers:
             server.stop()
         self._servers.clear()
@@ -89,6 +112,10 @@ class Sandbox:
         d = self.world_dir
         return {
             "github": _secret(d, SECRET_FILES["github"], "ghp_sandbox" + secrets.token_hex(16)),
+            "gitlab": _secret(d, SECRET_FILES["gitlab"], "glpat-" + secrets.token_hex(10)),
+            "jira": _secret(d, SECRET_FILES["jira"], "ATATT" + secrets.token_hex(16)),
+            "linear": _secret(d, SECRET_FILES["linear"], "lin_api_" + secrets.token_hex(16)),
+            "pagerduty": _secret(d, SECRET_FILES["pagerduty"], "u+" + secrets.token_hex(10)),
             "slack_bot": _secret(
                 d, SECRET_FILES["slack_bot"], "xoxb-sandbox-" + secrets.token_hex(12)
             ),
@@ -181,7 +208,15 @@ def render_config(org: dict[str, Any], urls: dict[str, str], database: str) -> s
                 "incident_labels": ["incident"],
                 "production_environments": ["production"],
                 "sync_every": "30m",
-            }
+            },
+            "gitlab": {"url": urls["gitlab"], "token": _secret_ref("gitlab")},
+            "jira": {
+                "url": urls["jira"],
+                "email": "metrics-bot@example.com",
+                "token": _secret_ref("jira"),
+            },
+            "linear": {"url": urls["linear"] + "/graphql", "token": _secret_ref("linear")},
+            "pagerduty": {"url": urls["pagerduty"], "token": _secret_ref("pagerduty")},
         },
         "teams": [_team_yaml(t, org) for t in org["teams"]],
     }
