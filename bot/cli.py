@@ -266,10 +266,20 @@ def model() -> None:
 
 
 @model.command("report")
+@click.option("--weeks", default=26, show_default=True, help="Weeks of history to train on.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
-def model_report(ctx: click.Context) -> None:
+@handles_expected_errors
+def model_report(ctx: click.Context, weeks: int, as_json: bool) -> None:
     """Train on history and print AUC and calibration of the stall model."""
-    not_built("the stall-prediction model", 6)
+    from analytics.insights.stall import model_report as build_report
+    from analytics.insights.stall import report_text
+    from bot.wiring import org_context
+
+    runtime = load_runtime(ctx)
+    org = org_context(runtime.config, runtime.pseudonym_secret)
+    report = build_report(runtime.engine, org, datetime.now(UTC), weeks=weeks)
+    click.echo(json.dumps(report, indent=2, default=str) if as_json else report_text(report))
 
 
 # --- Slack ----------------------------------------------------------------------------------
