@@ -96,15 +96,15 @@ def backfill(world: Path, db: Path, pages: list[bytes] | None = None) -> dict[st
         elapsed = time.perf_counter() - t0
         stats = fake.stats.snapshot()
     prs = sum(p.items for p in report.partitions if p.stream == "pull_requests")
-    pages: dict[str, int] = {}
+    by_stream: dict[str, int] = {}
     for part in report.partitions:
-        pages[part.stream] = pages.get(part.stream, 0) + part.pages
+        by_stream[part.stream] = by_stream.get(part.stream, 0) + part.pages
     return {
         "status": report.status,
         "prs": prs,
         "requests": report.requests,
         "by_endpoint": stats["by_endpoint"],
-        "pages_by_stream": pages,
+        "pages_by_stream": by_stream,
         "graphql_points": fake.budgets["graphql"].used,
         "rows": report.rows,
         "seconds": elapsed,

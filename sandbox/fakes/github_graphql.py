@@ -894,6 +894,21 @@ def _resolve_check_suites(commit: JSON, info: Any, **args: Any) -> JSON | None:
     return _offset_connection(items, **_paging(args))
 
 
+def _resolve_object(repo: JSON, info: Any, oid: str | None = None, **_: Any) -> JSON | None:
+    """Repository.object(oid:) for commits the world knows (PR, merge and run commits)."""
+    ctx: Context = info.context
+    full = repo["_full"]
+
+    def build() -> frozenset[str]:
+        shas = set(ctx.world.runs_by_sha(full)) | set(ctx.world.history_position(full))
+        for pull in ctx.world.pulls.get(full, {}).values():
+            shas.update(c["sha"] for c in pull["commits"])
+        return frozenset(shas)
+
+    known: frozenset[str] = ctx.world.cached(("commit_shas", full), build)
+    return _commit_ref(oid, full) if oid and oid in known else None
+
+
 def _resolve_check_runs(suite: JSON, info: Any, **args: Any) -> JSON:
     items = _check_runs(suite["_run"])
     filter_by = args.get("filterBy") or {}
@@ -1072,6 +1087,7 @@ def _attach_resolvers(schema: GraphQLSchema) -> None:
     on("PullRequest", "labels", _resolve_labels)
     on("PullRequest", "timelineItems", _resolve_timeline)
     on("Commit", "checkSuites", _resolve_check_suites)
+    on("Repository", "object", _resolve_object)
     on("CheckSuite", "checkRuns", _resolve_check_runs)
     on("Repository", "deployments", _resolve_deployments)
     on("Deployment", "statuses", _resolve_deployment_statuses)

@@ -72,7 +72,7 @@ def test_enterprise_server_sync_matches_github_com(
     assert _as_fake(dump(sessions)) == dump(reference)
     with sessions() as session:
         urls = session.scalars(select(Deployment.url)).all()
-    assert urls and all(u.startswith(f"{GHE}/api/v3/repos/") for u in urls)
+    assert urls and all((u or "").startswith(f"{GHE}/api/v3/repos/") for u in urls)
 
 
 def _as_fake(dumped: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:

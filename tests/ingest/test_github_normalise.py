@@ -11,7 +11,11 @@ from graphql import build_schema, parse, validate
 
 from ingest.sources.github import normalise as nm
 from ingest.sources.github.config import GitHubSourceConfig, RepoRef, graphql_url_for
-from ingest.sources.github.queries import PULL_REQUESTS_QUERY
+from ingest.sources.github.queries import (
+    DEPLOYMENT_NODES_QUERY,
+    DEPLOYMENTS_QUERY,
+    PULL_REQUESTS_QUERY,
+)
 from store.models import Commit, Person, PrEvent, PullRequest, Review, ReviewRequest
 from store.people import pseudonym
 
@@ -224,7 +228,8 @@ def test_query_is_valid_against_githubs_schema() -> None:
     text = Path("/work/shared/schemas/github-schema.graphql").read_text(encoding="utf-8")
     schema = build_schema(text, assume_valid_sdl=True)
     schema._validation_errors = []  # GitHub's SDL has known quirks; see schemas/PROVENANCE.md
-    assert validate(schema, parse(PULL_REQUESTS_QUERY)) == []
+    for query in (PULL_REQUESTS_QUERY, DEPLOYMENTS_QUERY, DEPLOYMENT_NODES_QUERY):
+        assert validate(schema, parse(query)) == []
     broken = PULL_REQUESTS_QUERY.replace("changedFiles", "changedFilez")
     assert validate(schema, parse(broken))  # the check has teeth
 
@@ -248,3 +253,56 @@ def test_graphql_url_can_be_set_alone_and_repos_are_checked() -> None:
     assert cfg.resolved_graphql_url == "https://y/graphql"
     with pytest.raises(ValueError, match="owner/name"):
         RepoRef(full_name="just-a-name")
+
+
+def _checks(*runs: tuple[str, str | None]) -> list[dict[str, Any]]:
+    return [{"name": name, "startedAt": at} for name, at in runs]
+
+
+@pytest.mark.parametrize(
+    ("checks", "attempts", "started"),
+    [
+        ([], 1, None),
+        (_checks(("build", "2026-03-02T10:00:00Z")), 1, "2026-03-02T10:00:00Z"),
+        (  # the whole workflow re-run: the second attempt started with its first job
+            _checks(
+                ("build", "2026-03-02T10:00:00Z"),
+                ("test", "2026-03-02T10:01:00Z"),
+                ("build", "2026-03-02T11:00:00Z"),
+                ("test", "2026-03-02T11:02:00Z"),
+            ),
+            2,
+            "2026-03-02T11:00:00Z",
+        ),
+        (  # only the failed job re-run
+            _checks(
+                ("build", "2026-03-02T10:00:00Z"),
+                ("test", "2026-03-02T10:01:00Z"),
+                ("test", "2026-03-02T10:30:00Z"),
+            ),
+            2,
+            "2026-03-02T10:30:00Z",
+        ),
+        (_checks(("build", None)), 1, None),  # queued, not started
+    ],
+)
+def test_attempts_and_latest_start_from_check_runs(
+    checks: list[dict[str, Any]], attempts: int, started: str | None
+) -> None:
+    suite = {
+        "status": "COMPLETED",
+        "conclusion": "SUCCESS",
+        "branch": {"name": "feat/x"},
+        "workflowRun": {
+            "databaseId": 5,
+            "event": "pull_request",
+            "createdAt": "2026-03-02T09:59:00Z",
+            "updatedAt": "2026-03-02T12:00:00Z",
+            "workflow": {"name": "CI"},
+        },
+        "checkRuns": {"nodes": checks},
+    }
+    row = nm.workflow_run_from_graphql(suite, "abc", "o/r")
+    assert row["attempt"] == attempts
+    assert row["started_at"] == nm.parse_instant(started or "2026-03-02T09:59:00Z")
+    assert (row["status"], row["conclusion"], row["name"]) == ("completed", "success", "CI")
