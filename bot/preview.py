@@ -16,11 +16,29 @@ _ITALIC = re.compile(r"(?<![\w_])_([^_\n]+)_(?![\w_])")
 _CODE = re.compile(r"`([^`\n]+)`")
 
 
+_EMOJI = {
+    ":red_circle:": "🔴",
+    ":large_orange_circle:": "🟠",
+    ":large_blue_circle:": "🔵",
+    ":white_check_mark:": "✅",
+    ":warning:": "⚠️",
+    ":chart_with_upwards_trend:": "📈",
+    ":chart_with_downwards_trend:": "📉",
+}
+
+
+def _emoji(text: str) -> str:
+    for code, glyph in _EMOJI.items():
+        text = text.replace(code, glyph)
+    return text
+
+
 def _unescape(text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _mrkdwn_to_plain(text: str) -> str:
+    text = _emoji(text)
     text = _LINK.sub(lambda m: f"{m.group(2) or m.group(1)} ({m.group(1)})", text)
     return _unescape(text)
 
@@ -58,7 +76,7 @@ def blocks_to_text(blocks: list[dict[str, Any]]) -> str:
 
 
 def _mrkdwn_to_html(text: str) -> str:
-    escaped = html.escape(_unescape(text), quote=False)
+    escaped = html.escape(_unescape(_emoji(text)), quote=False)
     escaped = re.sub(
         r"&lt;(https?://[^|&]+)(?:\|([^&]+))?&gt;",
         lambda m: f'<a href="{html.escape(m.group(1))}">{m.group(2) or m.group(1)}</a>',

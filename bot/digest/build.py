@@ -131,7 +131,9 @@ def build_digest(
     insights = tuple(flagged_insights(deps, team, week, as_of, max_insights))
     series: dict[str, Series] = {}
     if charts and insights:
-        for info in catalog.group(CHART_METRICS):
+        flagged = [i.metric for i in insights if getattr(i, "metric", None)]
+        wanted = tuple(dict.fromkeys([*flagged, *CHART_METRICS]))[:3]
+        for info in catalog.group(wanted):
             title = f"{info.label} ({info.unit})" if info.unit else info.label
             series[title] = chart_series(deps, team, info, week, as_of)
     return Digest(team.slug, team.name, week, start, end, dora, insights, series)

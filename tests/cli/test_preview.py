@@ -42,3 +42,9 @@ def test_html_preview_links_formats_and_escapes() -> None:
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "<img src='team-b.png' alt='trend chart'>" in page
     assert page.count("class='btn'") == 2
+
+
+def test_slack_emoji_codes_show_as_glyphs() -> None:
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": ":red_circle: *CFR up*"}}]
+    assert blocks_to_text(blocks) == "🔴 *CFR up*"
+    assert "🔴 <b>CFR up</b>" in blocks_to_html(blocks, title="t")

@@ -114,7 +114,9 @@ def insight_blocks(ins: Any, *, interactive: bool, up: int = 0, down: int = 0) -
             context("Evidence: " + ", ".join(shown) + (f" and {more} more" if more > 0 else ""))
         )
     if getattr(ins, "next_step", ""):
-        blocks.append(section(f"_Try:_ {escape(ins.next_step)}"))
+        step = str(ins.next_step)
+        label = "" if step.lower().startswith("try") else "_Try:_ "
+        blocks.append(section(f"{label}{escape(step)}"))
     if getattr(ins, "feedback_note", None):
         blocks.append(context(f"_{escape(ins.feedback_note)}_"))
     if interactive:
