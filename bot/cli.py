@@ -260,6 +260,67 @@ def insights(ctx: click.Context, team: str | None, week: str | None, as_json: bo
         click.echo(f"[{insight.team}] {insight.severity:8} {insight.kind:26} {insight.title}")
 
 
+@main.command()
+@click.argument("team")
+@click.option(
+    "--from",
+    "start",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    required=True,
+    help="First day of the period (YYYY-MM-DD, UTC).",
+)
+@click.option(
+    "--to",
+    "end",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    required=True,
+    help="Last day of the period (inclusive).",
+)
+@click.option("--note", required=True, help='What happened, e.g. "security training week".')
+@click.option(
+    "--keep-in-baseline",
+    is_flag=True,
+    help="Show the note as context but keep the period in baselines.",
+)
+@click.pass_context
+@handles_expected_errors
+def annotate(
+    ctx: click.Context, team: str, start: datetime, end: datetime, note: str, keep_in_baseline: bool
+) -> None:
+    """Annotate a period that needs context; it is left out of baselines by default."""
+    from datetime import timedelta
+
+    from bot.answers import QueryError, resolve_team
+    from store.db import transaction
+    from store.models import Annotation
+
+    runtime = load_runtime(ctx)
+    try:
+        slug = None if team == "all" else resolve_team(runtime, team)
+    except QueryError as exc:
+        fail(str(exc))
+    first, last = start.replace(tzinfo=UTC), end.replace(tzinfo=UTC) + timedelta(days=1)
+    if last <= first:
+        fail("--to must be on or after --from")
+    if not note.strip():
+        fail("--note must say what happened")
+    with transaction(runtime.sessions) as session:
+        session.add(
+            Annotation(
+                team_slug=slug,
+                starts_at=first,
+                ends_at=last,
+                note=note.strip()[:2000],
+                exclude_from_baseline=not keep_in_baseline,
+                created_by="cli",
+                created_at=datetime.now(UTC),
+            )
+        )
+    scope = slug or "the whole org"
+    kept = "kept in" if keep_in_baseline else "left out of"
+    click.echo(f"annotated {scope} {first:%Y-%m-%d}..{end:%Y-%m-%d}: {note} ({kept} baselines)")
+
+
 @main.group("model")
 def model() -> None:
     """The stall-prediction model."""

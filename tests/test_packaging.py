@@ -87,6 +87,7 @@ def test_the_slack_manifest_points_every_url_at_the_events_endpoint() -> None:
         ["digest", "--help"],
         ["serve", "--help"],
         ["model", "report", "--help"],
+        ["annotate", "--help"],
     ],
 )
 def test_every_command_has_help(command: list[str]) -> None:

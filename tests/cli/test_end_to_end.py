@@ -163,3 +163,37 @@ def test_serve_answers_health_and_signed_slash_commands(world: Path) -> None:
         if proc.stdout is not None:
             proc.stdout.close()
         sandbox.stop()
+
+
+def test_annotations_are_stored_and_bad_ones_refused(world: Path) -> None:
+    from sqlalchemy import create_engine, select
+
+    from store.models import Annotation
+
+    ok = _cli(
+        world,
+        "annotate",
+        "team-a",
+        "--from",
+        "2026-11-09",
+        "--to",
+        "2026-11-13",
+        "--note",
+        "security training",
+    )
+    assert ok.exit_code == 0, ok.output  # type: ignore[attr-defined]
+    backwards = _cli(
+        world, "annotate", "team-a", "--from", "2026-11-13", "--to", "2026-11-09", "--note", "x"
+    )
+    assert backwards.exit_code == 2
+    unknown = _cli(
+        world, "annotate", "team-z", "--from", "2026-11-09", "--to", "2026-11-13", "--note", "x"
+    )
+    assert unknown.exit_code == 2 and "Teams:" in unknown.output  # type: ignore[attr-defined]
+    engine = create_engine(f"sqlite:///{world / 'metrics-bot.db'}")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(Annotation.team_slug, Annotation.note, Annotation.exclude_from_baseline)
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("team-a", "security training", True)]
