@@ -19,6 +19,7 @@ from sqlalchemy import Boolean, Connection, Engine, Integer, Select, String, and
 from sqlalchemy import select as sa_select
 from sqlalchemy.sql import ColumnElement, type_coerce
 
+from analytics.columnar import read_columns
 from analytics.context import TeamContext
 from analytics.frames import SCHEMAS, coerce
 from store.models import (
@@ -73,8 +74,7 @@ def _columns(model: Any, frame_name: str, skip: Iterable[str] = ()) -> list[Colu
 
 def _read(bind: Bind, stmt: Select[Any], frame_name: str) -> pd.DataFrame:
     with _connection(bind) as conn:
-        result = conn.execute(stmt)
-        df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        df = _fetch(conn, stmt, frame_name)
     return coerce(frame_name, df)
 
 
@@ -136,13 +136,17 @@ def _org_reviews(bind: Bind, start: datetime, end: datetime) -> pd.DataFrame:
         PullRequest.author_key.label("pr_author_key"),
     ).with_hint(PullRequest, "NOT INDEXED", dialect_name="sqlite")
     with _connection(bind) as conn:
-        df = _fetch(conn, stmt)
-        who = _fetch(conn, authors)
+        df = _fetch(conn, stmt, "reviews")
+        who = _fetch(conn, authors, "reviews")
     df = df.merge(who, on=["source", "repo", "pr_number"], how="left")
     return coerce("reviews", df)
 
 
-def _fetch(conn: Connection, stmt: Select[Any]) -> pd.DataFrame:
+def _fetch(conn: Connection, stmt: Select[Any], frame_name: str) -> pd.DataFrame:
+    """Rows of `stmt` as a frame: column-wise on SQLite (see `analytics.columnar`), through
+    SQLAlchemy rows elsewhere (PostgreSQL hands back typed values already)."""
+    if conn.dialect.name == "sqlite":
+        return read_columns(conn, stmt, SCHEMAS[frame_name])
     result = conn.execute(stmt)
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
