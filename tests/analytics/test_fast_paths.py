@@ -83,7 +83,9 @@ def test_parse_times_fixed_width_nulls_and_other_shapes() -> None:
     odd = columnar.parse_times("2024-01-01 10:00:00,2024-01-02T11:30:00.5", 2)
     assert odd is not None
     assert list(odd) == list(
-        pd.to_datetime(["2024-01-01 10:00:00", "2024-01-02 11:30:00.500"], utc=True)
+        pd.to_datetime(
+            ["2024-01-01 10:00:00", "2024-01-02 11:30:00.500"], utc=True, format="ISO8601"
+        )
     )
     assert columnar.parse_times("2024-01-01 10:00:00", 2) is None
 
