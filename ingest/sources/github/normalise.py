@@ -731,24 +731,29 @@ def workflow_run_from_graphql(
     }
 
 
+def _require(value: datetime | None) -> datetime:
+    assert value is not None  # parse_instant gives None only for empty text
+    return value
+
+
 def _attempts(check_runs: Iterable[Mapping[str, Any] | None]) -> tuple[int, datetime | None]:
     """(attempts, start of the latest attempt) from every check run of a suite: a job run
     N times was attempted N times; the latest attempt started when its first job did."""
-    by_job: dict[str, list[datetime | None]] = {}
+    by_job: dict[Any, list[Any]] = {}
     for check in check_runs:
         if check:
-            by_job.setdefault(str(check.get("name")), []).append(
-                parse_instant(check.get("startedAt"))
-            )
+            by_job.setdefault(check.get("name"), []).append(check.get("startedAt"))
     if not by_job:
         return 1, None
-    attempts = max(len(starts) for starts in by_job.values())
-    latest = [
-        max(s for s in starts if s is not None)
-        for starts in by_job.values()
-        if len(starts) == attempts and any(s is not None for s in starts)
-    ]
-    return attempts, min(latest) if latest else None
+    attempts = max(map(len, by_job.values()))
+    started: datetime | None = None
+    for starts in by_job.values():
+        if len(starts) != attempts:
+            continue  # a job the latest attempt did not run again
+        last = max((_require(parse_instant(s)) for s in starts if s), default=None)
+        if last is not None and (started is None or last < started):
+            started = last
+    return attempts, started
 
 
 def deployment_from_workflow_run(
