@@ -1054,12 +1054,16 @@ def _resolve_deployment_statuses(dep: JSON, info: Any, **args: Any) -> JSON:
 
 
 def _resolve_nodes(_obj: Any, info: Any, ids: list[str]) -> list[JSON | None]:
-    """Query.nodes for the objects the fake can look up by id (deployments)."""
+    """Query.nodes for the objects the fake can look up by id (deployments, PRs)."""
     ctx: Context = info.context
     out: list[JSON | None] = []
     for ident in ids:
         d = ctx.world.deployment_by_node_id(ident)
-        out.append(None if d is None else _cached_deployment_node(d, ctx))
+        if d is not None:
+            out.append(_cached_deployment_node(d, ctx))
+            continue
+        pull = ctx.world.pull_by_node_id(ident)
+        out.append(None if pull is None else _cached_pull_node(pull, ctx))
     return out
 
 

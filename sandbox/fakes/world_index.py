@@ -155,6 +155,15 @@ class WorldIndex:
 
         return cast(list[Deployment], self.cached(("deployments", repo), build))
 
+    def pull_by_node_id(self, node_id: str) -> Pull | None:
+        """A pull request by its GraphQL id, in any repository."""
+
+        def build() -> dict[str, Pull]:
+            return {p["node_id"]: p for rows in self.pulls.values() for p in rows.values()}
+
+        found: dict[str, Pull] = self.cached(("pull_ids",), build)
+        return found.get(node_id)
+
     def deployment_by_node_id(self, node_id: str) -> Deployment | None:
         """A deployment by its GraphQL id, in any repository."""
 

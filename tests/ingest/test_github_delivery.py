@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +109,41 @@ def test_no_ci_commits_means_no_check_suites_in_the_query(
     assert run_sync(source, sessions, streams=["pull_requests"]).status == "ok"
     with sessions() as session:
         assert session.scalars(select(CiRun)).first() is None
+
+
+def test_ci_still_running_is_read_again_when_it_finishes(
+    fake: GitHubFake, sessions: sessionmaker[Session]
+) -> None:
+    runs = [r for rows in fake.world.workflow_runs.values() for r in rows]
+    run = next(r for r in runs if r["status"] == "in_progress" and r["head_branch"] != "main")
+    pull = next(
+        p
+        for p in fake.world.pulls[run["repo"]].values()
+        if p["commits"] and p["commits"][-1]["sha"] == run["head_sha"]
+    )
+    soon = nm.require_instant(pull["updated_at"], "updated") + timedelta(days=1)
+    source = github_source(fake.base_url)
+    run_sync(source, sessions, streams=["pull_requests"], clock=lambda: soon)
+    assert _ci_run(sessions, run["id"]).status == "in_progress"
+
+    run["status"], run["conclusion"] = "completed", "success"
+    run["updated_at"] = pull["updated_at"]
+    fake.world.version += 1
+    fake.stats.reset()
+    report = run_sync(source, sessions, streams=["pull_requests"], clock=lambda: soon)
+    assert report.status == "ok", report.errors
+    row = _ci_run(sessions, run["id"])
+    assert (row.status, row.conclusion) == ("completed", "success")
+    assert row.finished_at == nm.parse_instant(run["updated_at"])  # the PR itself is
+    # older than this walk's window (its update + 1 day - lookback): only the re-check saw it
+
+    later = soon + timedelta(days=30)  # past ci_recheck: stop asking about the others
+    run_sync(source, sessions, streams=["pull_requests"], clock=lambda: later)
+    fake.stats.reset()
+    run_sync(source, sessions, streams=["pull_requests"], clock=lambda: later)
+    assert fake.stats.snapshot()["by_endpoint"]["POST /graphql"] == len(REPOS)
+
+
+def _ci_run(sessions: sessionmaker[Session], ident: int) -> CiRun:
+    with sessions() as session:
+        return session.scalars(select(CiRun).where(CiRun.external_id == str(ident))).one()

@@ -68,6 +68,9 @@ class GitHubSourceConfig(BaseModel):
     # CI of pull requests comes with them: the Actions check suites of each PR's newest
     # `ci_commits` commits (0: none; runs on older commits of a PR are not read).
     ci_commits: int = Field(default=3, ge=0, le=100)
+    # A PR whose CI was still running when read is read again (by id, one request for all)
+    # while its last update is at most this old; finishing CI does not touch updatedAt.
+    ci_recheck: timedelta = timedelta(days=2)
     # Deployments and their statuses: one GraphQL page per 100 deployments ("graphql"), or
     # REST with one extra request per deployment for its statuses ("rest").
     deployments_api: Literal["graphql", "rest"] = "graphql"

@@ -33,68 +33,70 @@ query PullRequests(
   repository(owner: $owner, name: $name) {
     pullRequests(first: $first, after: $after, orderBy: {field: UPDATED_AT, direction: DESC}) {
       pageInfo { hasNextPage endCursor }
-      nodes {
-        id
-        databaseId
-        number
-        title
-        body
-        url
-        state
-        isDraft
-        createdAt
-        updatedAt
-        mergedAt
-        closedAt
-        headRefName
-        baseRefName
+      nodes { ...PullRequestFields }
+    }
+  }
+}
+
+fragment PullRequestFields on PullRequest {
+  id
+  databaseId
+  number
+  title
+  body
+  url
+  state
+  isDraft
+  createdAt
+  updatedAt
+  mergedAt
+  closedAt
+  headRefName
+  baseRefName
+  additions
+  deletions
+  changedFiles
+  author { __typename login }
+  mergeCommit { oid }
+  labels(first: 20) { nodes { name } }
+  commits(first: 100) {
+    totalCount
+    nodes {
+      commit {
+        oid
+        authoredDate
+        committedDate
         additions
         deletions
-        changedFiles
-        author { __typename login }
-        mergeCommit { oid }
-        labels(first: 20) { nodes { name } }
-        commits(first: 100) {
-          totalCount
-          nodes {
-            commit {
-              oid
-              authoredDate
-              committedDate
-              additions
-              deletions
-              messageHeadline
-              author { date name user { login } }
-            }
-          }
-        }
-        ciCommits: commits(last: $ciCommits) @include(if: $withCi) {
-          nodes { commit { oid checkSuites(first: 5) { nodes { ...CiSuite } } } }
-        }
-        reviews(first: 100) {
-          nodes { id author { __typename login } state submittedAt }
-        }
-        timelineItems(first: 100, itemTypes: [__TIMELINE_TYPES__]) {
-          nodes {
-            __typename
-            ... on ReviewRequestedEvent {
-              createdAt
-              requestedReviewer {
-                __typename
-                ... on User { login }
-                ... on Bot { login }
-                ... on Mannequin { login }
-                ... on Team { slug }
-              }
-            }
-            ... on ReadyForReviewEvent { createdAt }
-            ... on ConvertToDraftEvent { createdAt }
-            ... on ClosedEvent { createdAt }
-            ... on ReopenedEvent { createdAt }
-            ... on MergedEvent { createdAt }
-          }
+        messageHeadline
+        author { date name user { login } }
+      }
+    }
+  }
+  ciCommits: commits(last: $ciCommits) @include(if: $withCi) {
+    nodes { commit { oid checkSuites(first: 5) { nodes { ...CiSuite } } } }
+  }
+  reviews(first: 100) {
+    nodes { id author { __typename login } state submittedAt }
+  }
+  timelineItems(first: 100, itemTypes: [__TIMELINE_TYPES__]) {
+    nodes {
+      __typename
+      ... on ReviewRequestedEvent {
+        createdAt
+        requestedReviewer {
+          __typename
+          ... on User { login }
+          ... on Bot { login }
+          ... on Mannequin { login }
+          ... on Team { slug }
         }
       }
+      ... on ReadyForReviewEvent { createdAt }
+      ... on ConvertToDraftEvent { createdAt }
+      ... on ClosedEvent { createdAt }
+      ... on ReopenedEvent { createdAt }
+      ... on MergedEvent { createdAt }
     }
   }
 }
@@ -114,6 +116,20 @@ fragment CiSuite on CheckSuite {
   checkRuns(first: 10, filterBy: {checkType: ALL}) { nodes { name startedAt } }
 }
 """.replace("__TIMELINE_TYPES__", ", ".join(TIMELINE_TYPES))
+
+_FIELDS_AT = PULL_REQUESTS_QUERY.index("fragment PullRequestFields")
+_PULL_REQUEST_FIELDS = PULL_REQUESTS_QUERY[_FIELDS_AT:]
+
+# Pull requests whose CI was still running when a walk saw them, read again by id.
+PULL_REQUEST_NODES_QUERY = (
+    """
+query PullRequestNodes($ids: [ID!]!, $ciCommits: Int!, $withCi: Boolean!) {
+  rateLimit { cost remaining resetAt }
+  nodes(ids: $ids) { __typename ...PullRequestFields }
+}
+"""
+    + _PULL_REQUEST_FIELDS
+)
 
 _DEPLOYMENT_FIELDS = """
 fragment DeploymentFields on Deployment {

@@ -25,6 +25,7 @@ from ingest.sources.github.config import GitHubSourceConfig, RepoRef
 from ingest.sources.github.queries import (
     DEPLOYMENT_NODES_QUERY,
     DEPLOYMENTS_QUERY,
+    PULL_REQUEST_NODES_QUERY,
     PULL_REQUESTS_QUERY,
 )
 from store.models import (
@@ -60,7 +61,13 @@ class GitHubStream(Stream):
 
 class PullRequestsStream(GitHubStream):
     """Pull requests with commits, reviews, review requests, timeline and the CI runs of
-    their newest commits: one GraphQL page."""
+    their newest commits: one GraphQL page.
+
+    CI finishing does not change a PR's updatedAt, so a PR whose CI was still running is
+    remembered (`extra["pending_ci"]`: number -> node id and updatedAt); when a walk ends
+    without reaching it, it is read again by id (one request for all of them), for as long
+    as its last update is within `ci_recheck` of the sync.
+    """
 
     name = "pull_requests"
     unit = "PRs"
@@ -75,6 +82,9 @@ class PullRequestsStream(GitHubStream):
         CiRun: ("source", "repo", "external_id"),
     }
 
+    def _ci_variables(self) -> dict[str, Any]:
+        return {"ciCommits": max(1, self.config.ci_commits), "withCi": self.config.ci_commits > 0}
+
     def request(self, partition: str, since: datetime | None, token: Any) -> Request:
         repo = self.repos[partition]
         variables = {
@@ -82,8 +92,7 @@ class PullRequestsStream(GitHubStream):
             "name": repo.name,
             "first": self.config.page_size,
             "after": token,
-            "ciCommits": max(1, self.config.ci_commits),
-            "withCi": self.config.ci_commits > 0,
+            **self._ci_variables(),
         }
         return Request(
             "POST",
@@ -103,21 +112,75 @@ class PullRequestsStream(GitHubStream):
         connection = repository["pullRequests"]
         page = Page()
         oldest: datetime | None = None
-        default_branch = self.repos[ctx.partition].default_branch
-        team = self.team(ctx.partition)
         for node in connection.get("nodes") or []:
             if not node:
                 continue
-            updated = nm.add_pull_request(page, node, ctx.partition, self.people, team_slug=team)
-            for run in nm.ci_runs_from_graphql(node, ctx.partition, skip_branch=default_branch):
-                page.add(CiRun, run)
+            updated = self._one(page, node, ctx)
             if oldest is None or updated < oldest:
                 oldest = updated
         info = connection.get("pageInfo") or {}
         reached = ctx.since is not None and oldest is not None and oldest < ctx.since
         page.done = reached or not info.get("hasNextPage")
         page.next_token = None if page.done else info.get("endCursor")
+        if page.done:
+            self._recheck_ci(page, ctx)
         return page
+
+    def _one(self, page: Page, node: Mapping[str, Any], ctx: StreamContext) -> datetime:
+        repo = self.repos[ctx.partition]
+        updated = nm.add_pull_request(
+            page, node, ctx.partition, self.people, team_slug=repo.team_slug
+        )
+        running = False
+        for run in nm.ci_runs_from_graphql(node, ctx.partition, skip_branch=repo.default_branch):
+            page.add(CiRun, run)
+            running = running or run["status"] != "completed"
+        pending: dict[str, Any] = ctx.extra.get("pending_ci") or {}
+        number = str(node["number"])
+        if running:
+            pending = {**pending, number: {"id": node.get("id"), "updated_at": node["updatedAt"]}}
+        elif number in pending:
+            pending = {k: v for k, v in pending.items() if k != number}
+        if pending:
+            ctx.extra["pending_ci"] = pending
+        else:
+            ctx.extra.pop("pending_ci", None)
+        return updated
+
+    def _recheck_ci(self, page: Page, ctx: StreamContext) -> None:
+        """Read again the PRs with running CI that this walk did not reach."""
+        pending: dict[str, Any] = dict(ctx.extra.get("pending_ci") or {})
+        if ctx.since is None or not pending:
+            return
+        horizon = ctx.started_at - self.config.ci_recheck
+        ids = []
+        for number, entry in list(pending.items()):
+            updated = nm.parse_instant(entry.get("updated_at"))
+            if updated is None or updated < horizon or not entry.get("id"):
+                del pending[number]  # too old to be still running: stop asking
+            elif updated < ctx.since:
+                ids.append(entry["id"])
+        if pending:
+            ctx.extra["pending_ci"] = pending
+        else:
+            ctx.extra.pop("pending_ci", None)
+        if not ids:
+            return
+        body = {
+            "query": PULL_REQUEST_NODES_QUERY,
+            "variables": {"ids": ids, **self._ci_variables()},
+        }
+        answer = ctx.http.request("POST", self.config.resolved_graphql_url, json_body=body)
+        for ident, node in zip(ids, nodes_of(answer, ctx), strict=False):
+            if node and node.get("__typename") == "PullRequest":
+                self._one(page, node, ctx)
+            else:  # gone (deleted, or no longer visible): stop asking
+                left = ctx.extra.get("pending_ci") or {}
+                left = {k: v for k, v in left.items() if v.get("id") != ident}
+                if left:
+                    ctx.extra["pending_ci"] = left
+                else:
+                    ctx.extra.pop("pending_ci", None)
 
 
 def graphql_data(response: ApiResponse, ctx: StreamContext) -> dict[str, Any]:
@@ -244,11 +307,35 @@ class DeploymentsStream(GitHubStream):
             return page
         body = {"query": DEPLOYMENT_NODES_QUERY, "variables": {"ids": ids}}
         answer = ctx.http.request("POST", self.config.resolved_graphql_url, json_body=body)
-        data = graphql_data(answer, ctx)
-        for node in data.get("nodes") or []:
+        gone = set()
+        for ident, node in zip(ids, nodes_of(answer, ctx), strict=False):
             if node and node.get("__typename") == "Deployment":
                 page.extend(self._one(node, ctx))
+            else:
+                gone.add(ident)
+        if gone:
+            left = ctx.extra.get("pending_nodes") or {}
+            left = {k: v for k, v in left.items() if v.get("id") not in gone}
+            if left:
+                ctx.extra["pending_nodes"] = left
+            else:
+                ctx.extra.pop("pending_nodes", None)
         return page
+
+
+def nodes_of(response: ApiResponse, ctx: StreamContext) -> list[Any]:
+    """The `nodes` of a `nodes(ids:)` answer, one per id; an id GitHub cannot resolve any
+    more comes back as null beside an error, which is not a reason to fail the page."""
+    try:
+        data = graphql_data(response, ctx)
+    except IngestHTTPError:
+        body = response.data if isinstance(response.data, dict) else {}
+        partial = body.get("data")
+        if not isinstance(partial, dict):
+            raise
+        data = partial
+    nodes = data.get("nodes")
+    return nodes if isinstance(nodes, list) else []
 
 
 class RestListStream(GitHubStream):
