@@ -25,7 +25,7 @@ from analytics.aggregate import Agg, aggregate, snapshot
 from analytics.context import OrgContext, TeamContext, WorkCalendar
 from analytics.frames import SCHEMAS, empty
 from analytics.metrics import dora, flow, health, worktype
-from analytics.metrics.clocks import DAY_NS, local_ns
+from analytics.metrics.clocks import DAY_NS, by_calendar, local_ns
 from analytics.ownership import RULES, by_member, by_service_or_repo, describe, work_items_owned
 from analytics.periods import (
     complete_weeks_end,
@@ -137,10 +137,8 @@ def _prepare(
         items = dora.deploy_items(prod)
         day = np.zeros(len(items), dtype="int64")
         teams_col = items["team"].to_numpy()
-        for slug, cal in cals.items():
-            sel = teams_col == slug
-            if sel.any():
-                day[sel] = local_ns(items["at"][sel], cal.tz) // DAY_NS
+        for cal, rows in by_calendar(teams_col, cals):
+            day[rows] = local_ns(items["at"].iloc[rows], cal.tz) // DAY_NS
         items["day"] = day
         return Prepared(items)
     if mid == "cfr":

@@ -10,6 +10,7 @@ happen at night, do not bend them; wall-clock durations are plain UTC difference
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,24 @@ from analytics.context import WorkCalendar, _seconds
 
 NS = 1_000_000_000
 DAY_NS = 86_400 * NS
+
+
+def by_calendar(
+    team: Any, calendars: Mapping[str, WorkCalendar]
+) -> list[tuple[WorkCalendar, np.ndarray]]:
+    """Row positions of `team` (team slugs) grouped by the teams' calendars: one vectorised
+    pass per distinct calendar instead of one scan of every row per team."""
+    codes, slugs = pd.factorize(np.asarray(team, dtype=object))
+    distinct: dict[WorkCalendar, int] = {}
+    cal_of = np.full(len(slugs) + 1, -1, dtype=np.int64)
+    for i, slug in enumerate(slugs):
+        cal = calendars.get(slug)
+        if cal is not None:
+            cal_of[i] = distinct.setdefault(cal, len(distinct))
+    group = cal_of[codes]  # code -1 (missing team) picks the trailing -1
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(len(distinct) + 1))
+    return [(cal, order[bounds[k] : bounds[k + 1]]) for cal, k in distinct.items()]
 
 
 def _utc_index(values: Any) -> pd.DatetimeIndex:

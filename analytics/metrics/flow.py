@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.context import WorkCalendar
-from analytics.metrics.clocks import hours_between
+from analytics.metrics.clocks import by_calendar, hours_between
 from analytics.metrics.dora import flag
 from analytics.metrics.pulls import KEY, REVIEW_KEY, is_revert, review_milestones
 
@@ -37,10 +37,9 @@ def review_time_items(
     ready = ms["ready"]
     hours = np.full(len(prs), np.nan)
     teams = prs["team"].to_numpy()
-    for team, cal in calendars.items():
-        sel = teams == team
-        if sel.any():
-            hours[sel] = hours_between(ready[sel], ms["first_review_at"][sel], cal, clock)
+    first = ms["first_review_at"]
+    for cal, rows in by_calendar(teams, calendars):
+        hours[rows] = hours_between(ready.iloc[rows], first.iloc[rows], cal, clock)
     no_review = ms["first_review_at"].isna().to_numpy()
     excluded = np.full(len(prs), None, dtype=object)
     excluded[no_review & prs["state"].eq("open").to_numpy()] = "awaiting review"

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.context import WorkCalendar
-from analytics.metrics.clocks import author_local_ns, outside_hours
+from analytics.metrics.clocks import author_local_ns, by_calendar, outside_hours
 
 
 def _person_tz(keys: pd.Series, people: pd.DataFrame) -> pd.Series:
@@ -31,14 +31,11 @@ def _local_flags(
 ) -> tuple[np.ndarray, np.ndarray]:
     outside = np.zeros(len(at), dtype=bool)
     weekend = np.zeros(len(at), dtype=bool)
-    for slug, cal in calendars.items():
-        sel = team == slug
-        if not sel.any():
-            continue
-        local = author_local_ns(at[sel], offsets[sel], person_tz[sel], cal.tz)
+    for cal, rows in by_calendar(team, calendars):
+        local = author_local_ns(at.iloc[rows], offsets.iloc[rows], person_tz.iloc[rows], cal.tz)
         o, w = outside_hours(local, cal)
-        outside[sel] = o
-        weekend[sel] = w
+        outside[rows] = o
+        weekend[rows] = w
     return outside, weekend
 
 
