@@ -26,6 +26,7 @@ from analytics.context import OrgContext, TeamContext, WorkCalendar
 from analytics.frames import SCHEMAS, empty
 from analytics.metrics import dora, flow, health, worktype
 from analytics.metrics.clocks import DAY_NS, by_calendar, local_ns
+from analytics.metrics.pulls import review_milestones
 from analytics.ownership import RULES, by_member, by_service_or_repo, describe, work_items_owned
 from analytics.periods import (
     complete_weeks_end,
@@ -53,6 +54,7 @@ __all__ = [
 LOOKBACK = timedelta(days=28)  # PRs merged (and deployments made) before a window starts
 LOOKAHEAD = timedelta(days=14)  # incidents after a period still count against its deploys
 MIN_BASELINE_WEEKS = 4
+MILESTONES = "pr_milestones"  # review milestones of `prs`, computed once in bulk runs
 
 
 @dataclass
@@ -125,12 +127,13 @@ def _prepare(
     bots = _bots(f)
     th = org.thresholds
     mid = spec.id
+    ms = f.get(MILESTONES)
     if mid == "review-time":
-        return Prepared(flow.review_time_items(f["prs"], f["reviews"], cals, clock, bots))
+        return Prepared(flow.review_time_items(f["prs"], f["reviews"], cals, clock, bots, ms))
     if mid == "lead-time":
         prod_all = dora.production_deployments(_frame(f, "pr_deployments"), th)
         links = dora.link_prs_to_deployments(f["prs"], prod_all)
-        items = dora.lead_time_items(f["prs"], f["reviews"], _frame(f, "commits"), links, bots)
+        items = dora.lead_time_items(f["prs"], f["reviews"], _frame(f, "commits"), links, bots, ms)
         return Prepared(items)
     if mid == "deploy-frequency":
         prod = dora.production_deployments(f["deployments"], th)
@@ -155,7 +158,7 @@ def _prepare(
         return Prepared(flow.pr_size_items(f["prs"], th.pr_size_buckets))
     if mid == "review-rounds":
         return Prepared(
-            flow.review_rounds_items(f["prs"], f["reviews"], _frame(f, "commits"), bots)
+            flow.review_rounds_items(f["prs"], f["reviews"], _frame(f, "commits"), bots, ms)
         )
     if mid == "wip":
         issues = flow.in_progress_intervals(f["work_items"], f["transitions"])
@@ -170,8 +173,9 @@ def _prepare(
     if mid == "out-of-hours-pages":
         return Prepared(health.page_items(f["pages"], f["people"], cals))
     if mid == "work-mix":
+        max_train = worktype.MAX_TRAIN if cross_validate else worktype.MAX_TRAIN_BULK
         items, reports = worktype.work_mix_items(
-            f["prs"], f["work_items"], cross_validate=cross_validate
+            f["prs"], f["work_items"], cross_validate=cross_validate, max_train=max_train
         )
         notes: dict[str, list[str]] = {}
         for slug, r in reports.items():
@@ -179,7 +183,8 @@ def _prepare(
                 acc = f"{r.cv_accuracy:.0%}" if r.cv_accuracy is not None else "n/a"
                 notes[slug] = [
                     f"text classifier filled {r.filled} untyped items; trained on "
-                    f"{r.labelled} typed items, cross-validated accuracy {acc}"
+                    f"{r.trained_on} of {r.labelled} typed items (a fixed-seed sample), "
+                    f"cross-validated accuracy {acc}"
                 ]
             else:
                 notes[slug] = [f"text classifier not used: {r.reason}"]
@@ -382,7 +387,9 @@ def evaluate_weekly(
 ) -> dict[str, list[MetricValue]]:
     """Per ISO week (each team's own zone) values of `metric` for the `weeks` most recent
     complete weeks before `as_of` (plus the current partial week when asked), oldest first,
-    each with its baseline from the weeks before it."""
+    each with its baseline from the weeks before it. `cross_validate=False` is the bulk mode
+    of `compute_all`: the work-type classifier skips cross-validation and trains on a smaller
+    fixed-seed sample per team (`worktype.MAX_TRAIN_BULK`), both stated in the notes."""
     require_aware(as_of)
     spec = resolve(metric)
     chosen = org.teams if teams is None else tuple(org.team(s) for s in teams)
@@ -508,6 +515,10 @@ def compute_all(
     for spec in specs:
         frames = _complete(spec, frames)
     assigned = _assign(frames, org, org.teams)  # ownership decided once for every metric
+    if "prs" in assigned and "reviews" in assigned:  # shared by three PR metrics
+        assigned[MILESTONES] = review_milestones(
+            assigned["prs"], assigned["reviews"], _bots(assigned)
+        )
     for spec in specs:
         per_team = evaluate_weekly(
             spec.id, frames, org, None, weeks, as_of, clock, False, False, assigned

@@ -202,6 +202,19 @@ def link_prs_to_deployments(prs: pd.DataFrame, prod: pd.DataFrame) -> pd.DataFra
     return out[out["link_method"].notna()].reset_index(drop=True)
 
 
+def _milestones(
+    prs: pd.DataFrame,
+    reviews: pd.DataFrame,
+    bots: frozenset[str],
+    known: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """Review milestones of `prs`: taken from `known` (computed once on a superset of rows
+    with the same index, see `pulls.review_milestones`) when given, else computed."""
+    if known is None:
+        return review_milestones(prs, reviews, bots)
+    return known.loc[prs.index]
+
+
 # --- lead time for changes ----------------------------------------------------------------
 
 STAGES = ("coding", "pickup", "review", "merge", "deploy")
@@ -213,6 +226,7 @@ def lead_time_items(
     commits: pd.DataFrame,
     links: pd.DataFrame,
     bots: frozenset[str] = frozenset(),
+    milestones: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Lead time for changes per merged PR, in wall-clock hours, split into stages:
     coding (first commit -> ready), pickup (ready -> first review by someone else, bots
@@ -223,7 +237,7 @@ def lead_time_items(
     does not need them.
     """
     merged = prs[prs["merged_at"].notna()]
-    ms = review_milestones(merged, reviews, bots)
+    ms = _milestones(merged, reviews, bots, milestones)
     start, start_src = first_commit(merged, commits)
     linked = merged[KEY].merge(links, on=KEY, how="left")
     linked.index = merged.index

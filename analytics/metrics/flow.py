@@ -13,8 +13,8 @@ import pandas as pd
 
 from analytics.context import WorkCalendar
 from analytics.metrics.clocks import by_calendar, hours_between
-from analytics.metrics.dora import flag
-from analytics.metrics.pulls import KEY, REVIEW_KEY, is_revert, review_milestones
+from analytics.metrics.dora import _milestones, flag
+from analytics.metrics.pulls import KEY, REVIEW_KEY, is_revert
 
 
 def _ref(prs: pd.DataFrame) -> pd.Series:
@@ -27,13 +27,14 @@ def review_time_items(
     calendars: Mapping[str, WorkCalendar],
     clock: str = "working",
     bots: frozenset[str] = frozenset(),
+    milestones: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Time to first review per PR: ready for review -> first review by someone other than
     the author (bots excluded, reviews while a draft ignored), in `clock` hours ("working":
     the team's working days and hours in its zone; "wall": elapsed). `at` = ready moment.
     Excluded rows: still a draft, bot author, revert, awaiting review, merged or closed
     without review."""
-    ms = review_milestones(prs, reviews, bots)
+    ms = _milestones(prs, reviews, bots, milestones)
     ready = ms["ready"]
     hours = np.full(len(prs), np.nan)
     teams = prs["team"].to_numpy()
@@ -113,12 +114,13 @@ def review_rounds_items(
     reviews: pd.DataFrame,
     commits: pd.DataFrame,
     bots: frozenset[str] = frozenset(),
+    milestones: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per merged PR: `rounds` (changes-requested reviews by others), `value` = 1.0 when
     there was at least one round, `rework` = 1.0 when commits were authored after the first
     review (0.0 otherwise)."""
     merged = prs[prs["merged_at"].notna()]
-    ms = review_milestones(merged, reviews, bots)
+    ms = _milestones(merged, reviews, bots, milestones)
     c = commits[[*REVIEW_KEY, "authored_at"]].rename(columns={"pr_number": "number"})
     first = merged[KEY].assign(first=ms["first_review_at"].to_numpy())
     late = c.merge(first, on=KEY, how="inner")

@@ -17,6 +17,7 @@ import pandas as pd
 TYPES = ("feature", "bug", "debt", "ops")
 MIN_LABELLED = 30
 MAX_TRAIN = 1500  # a deterministic sample keeps training fast at large-org scale
+MAX_TRAIN_BULK = 300  # per team when every team is computed at once (`compute_all`)
 
 _WORDS: dict[str, str] = {}
 for _t, _words in {
@@ -85,6 +86,7 @@ class ModelReport:
     classes: int
     cv_accuracy: float | None
     filled: int
+    trained_on: int = 0  # size of the (sampled) training set
 
 
 def _text(frame: pd.DataFrame) -> pd.Series:
@@ -99,10 +101,14 @@ def _text(frame: pd.DataFrame) -> pd.Series:
 
 
 def fill_with_model(
-    items: pd.DataFrame, seed: int = 0, cross_validate: bool = True
+    items: pd.DataFrame,
+    seed: int = 0,
+    cross_validate: bool = True,
+    max_train: int = MAX_TRAIN,
 ) -> tuple[pd.Series, ModelReport]:
     """Predict the type of unlabelled items from their text; returns (types, report).
-    Cross-validation (stratified, up to 5 folds) can be skipped in bulk runs."""
+    Cross-validation (stratified, up to 5 folds) can be skipped in bulk runs, and the
+    training sample made smaller (`max_train`) there: hundreds of teams each fit a model."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_score
@@ -120,8 +126,8 @@ def fill_with_model(
         reason = "fewer than 2 work types among labelled items"
         return types, ModelReport(False, reason, len(labelled), len(counts), None, 0)
     train = labelled[labelled["type"].isin(counts.index)]
-    if len(train) > MAX_TRAIN:
-        train = train.sample(MAX_TRAIN, random_state=seed)
+    if len(train) > max_train:
+        train = train.sample(max_train, random_state=seed)
     y = train["type"].to_numpy()
     x = _text(train)
     model = make_pipeline(
@@ -139,7 +145,8 @@ def fill_with_model(
         gaps = types.isna()
         types[gaps] = model.predict(_text(items[gaps]))
         filled = int(gaps.sum())
-    return types, ModelReport(True, None, len(labelled), len(counts), accuracy, filled)
+    report = ModelReport(True, None, len(labelled), len(counts), accuracy, filled, len(train))
+    return types, report
 
 
 def work_items_frame(prs: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
@@ -174,7 +181,11 @@ def work_items_frame(prs: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
 
 
 def work_mix_items(
-    prs: pd.DataFrame, items: pd.DataFrame, use_model: bool = True, cross_validate: bool = True
+    prs: pd.DataFrame,
+    items: pd.DataFrame,
+    use_model: bool = True,
+    cross_validate: bool = True,
+    max_train: int = MAX_TRAIN,
 ) -> tuple[pd.DataFrame, dict[str, ModelReport]]:
     """Typed items (`type`, `method` = rule name / "model" / None) and a model report per team."""
     frame = work_items_frame(prs, items)
@@ -183,13 +194,28 @@ def work_mix_items(
     frame["method"] = rule
     reports: dict[str, ModelReport] = {}
     if use_model:
+        _fill_per_team(frame, reports, cross_validate, max_train)
+    frame["value"] = 1.0
+    frame["excluded"] = None
+    return frame, reports
+
+
+def _fill_per_team(
+    frame: pd.DataFrame, reports: dict[str, ModelReport], cross_validate: bool, max_train: int
+) -> None:
+    """Fill each team's untyped rows of `frame` in place with that team's own classifier.
+
+    BLAS runs single-threaded here: these models are tiny, and on a small shared machine
+    thread hand-offs made every L-BFGS step ~7x slower than doing it on one core."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
         for team, idx in frame.groupby("team").indices.items():
             sub = frame.iloc[idx]
-            filled, report = fill_with_model(sub, cross_validate=cross_validate)
+            filled, report = fill_with_model(
+                sub, cross_validate=cross_validate, max_train=max_train
+            )
             reports[str(team)] = report
             newly = sub["type"].isna() & filled.notna()
             frame.loc[sub.index[newly.to_numpy()], "type"] = filled[newly]
             frame.loc[sub.index[newly.to_numpy()], "method"] = "model"
-    frame["value"] = 1.0
-    frame["excluded"] = None
-    return frame, reports
