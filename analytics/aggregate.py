@@ -214,6 +214,43 @@ def aggregate(
     return result
 
 
+def _range_counts(lo: np.ndarray, hi: np.ndarray, nb: int) -> np.ndarray:
+    """How many of the ranges [lo, hi) cover each of the buckets 0..nb-1."""
+    ok = hi > lo
+    diff = np.bincount(lo[ok], minlength=nb + 1) - np.bincount(hi[ok], minlength=nb + 1)
+    return np.cumsum(diff)[:nb]
+
+
+def _lerp_quantile(
+    sorted_vals: np.ndarray, start: np.ndarray, n: np.ndarray, q: float
+) -> np.ndarray:
+    """np.quantile(..., q) (linear method, same arithmetic) of the runs
+    sorted_vals[start:start+n], all at once; runs must be non-empty."""
+    virtual = (n - 1) * q
+    prev = np.floor(virtual)
+    gamma = virtual - prev
+    lo = start + prev.astype(np.int64)
+    hi = start + np.minimum(prev.astype(np.int64) + 1, n - 1)
+    a, b = sorted_vals[lo], sorted_vals[hi]
+    diff = b - a
+    out = a + diff * gamma
+    late = gamma >= 0.5
+    out[late] = (b - diff * (1 - gamma))[late]
+    return out
+
+
+def _median(sorted_vals: np.ndarray, start: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """np.median of the runs sorted_vals[start:start+n] (mean of the middle two when even)."""
+    upper = sorted_vals[start + n // 2]
+    lower = sorted_vals[start + np.maximum(n // 2 - 1, 0)]
+    return np.where(n % 2 == 1, upper, (lower + upper) / 2)
+
+
+def _ns(values: pd.Series, big: int) -> np.ndarray:
+    idx = pd.DatetimeIndex(values)
+    return np.where(idx.isna(), big, idx.asi8)
+
+
 def snapshot(
     intervals: pd.DataFrame,
     issues: pd.DataFrame,
@@ -221,44 +258,69 @@ def snapshot(
     as_of_ns: int,
 ) -> dict[GroupKey, Agg]:
     """Work in progress at the end of each bucket (or at `as_of`, if earlier): open ready
-    PRs (value), drafts, issues in progress, and the age of the open ready PRs in days."""
+    PRs (value), drafts, issues in progress, and the age of the open ready PRs in days.
+
+    Vectorised over buckets: with m_b the (non-decreasing) bucket moments, the buckets at
+    which an item is open form one range [lo, hi) found by binary search; counts come from
+    the ranges, ages from expanding them to (item, bucket) pairs."""
     out: dict[GroupKey, Agg] = {}
     pr_by_team = intervals.groupby("team").indices if not intervals.empty else {}
     is_by_team = issues.groupby("team").indices if not issues.empty else {}
     big = np.iinfo("int64").max
     for team, e in edges.items():
-        pidx = pr_by_team.get(team, np.array([], dtype="int64"))
-        sub = intervals.iloc[pidx]
+        nb = len(e) - 1
+        if nb <= 0:
+            continue
+        m = np.minimum(np.asarray(e[1:], dtype=np.int64), as_of_ns)
+        sub = intervals.iloc[pr_by_team.get(team, np.array([], dtype="int64"))]
         sub = sub[~sub["bot"].to_numpy(dtype=bool)]
-        opened = np.asarray(pd.DatetimeIndex(sub["opened"]).asi8)
-        fin_idx = pd.DatetimeIndex(sub["finished"])
-        finished = np.where(fin_idx.isna(), big, fin_idx.asi8)
-        ready_idx = pd.DatetimeIndex(sub["ready"])
-        ready = np.where(ready_idx.isna(), big, ready_idx.asi8)
-        own = sub["ownership"].to_numpy()
-        iidx = is_by_team.get(team, np.array([], dtype="int64"))
-        isub = issues.iloc[iidx]
-        i_open = np.asarray(pd.DatetimeIndex(isub["opened"]).asi8)
-        i_fin_idx = pd.DatetimeIndex(isub["finished"])
-        i_fin = np.where(i_fin_idx.isna(), big, i_fin_idx.asi8)
-        for b in range(len(e) - 1):
-            m = min(int(e[b + 1]), as_of_ns)
-            open_now = (opened < m) & (finished > m)
-            ready_now = open_now & (ready <= m)
-            ages = (m - opened[ready_now]) / 86_400e9
-            n = int(ready_now.sum())
+        opened = np.asarray(pd.DatetimeIndex(sub["opened"]).asi8, dtype=np.int64)
+        hi = np.searchsorted(m, _ns(sub["finished"], big), side="left")
+        open_lo = np.searchsorted(m, opened, side="right")
+        ready_lo = np.maximum(open_lo, np.searchsorted(m, _ns(sub["ready"], big), side="left"))
+        open_n = _range_counts(open_lo, hi, nb)
+        ready_n = _range_counts(ready_lo, hi, nb)
+        isub = issues.iloc[is_by_team.get(team, np.array([], dtype="int64"))]
+        i_lo = np.searchsorted(m, np.asarray(pd.DatetimeIndex(isub["opened"]).asi8), "left")
+        i_hi = np.searchsorted(m, _ns(isub["finished"], big), side="left")
+        issues_n = _range_counts(i_lo, i_hi, nb)
+        # (PR, bucket) pairs while open and ready
+        lengths = np.maximum(hi - ready_lo, 0)
+        item = np.repeat(np.arange(len(lengths)), lengths)
+        offsets = np.cumsum(lengths) - lengths
+        bucket = ready_lo[item] + (np.arange(len(item)) - offsets[item])
+        ages = (m[bucket] - opened[item]) / 86_400e9
+        older = np.bincount(bucket[ages > 7], minlength=nb)
+        order = np.lexsort((ages, bucket))
+        sorted_ages = ages[order]
+        start = np.searchsorted(bucket[order], np.arange(nb), side="left")
+        has = ready_n > 0
+        med = np.full(nb, np.nan)
+        p75 = np.full(nb, np.nan)
+        p90 = np.full(nb, np.nan)
+        if has.any():
+            med[has] = _median(sorted_ages, start[has], ready_n[has])
+            p75[has] = _lerp_quantile(sorted_ages, start[has], ready_n[has], 0.75)
+            p90[has] = _lerp_quantile(sorted_ages, start[has], ready_n[has], 0.9)
+        owners: dict[int, dict[str, int]] = {}
+        if len(item):
+            codes, names = pd.factorize(sub["ownership"].to_numpy()[item])
+            keys, counts = np.unique(bucket * (len(names) + 1) + codes, return_counts=True)
+            for key, c in zip(keys.tolist(), counts.tolist(), strict=True):
+                b, code = divmod(key, len(names) + 1)
+                owners.setdefault(b, {})[str(names[code])] = c
+        for b in range(nb):
+            n = int(ready_n[b])
             agg = Agg(value=float(n), n=n)
             agg.breakdown = {
-                "draft_prs": float((open_now & ~ready_now).sum()),
-                "issues_in_progress": float(((i_open <= m) & (i_fin > m)).sum()),
-                "age_median_days": float(np.median(ages)) if n else None,
-                "age_p75_days": float(np.quantile(ages, 0.75)) if n else None,
-                "age_p90_days": float(np.quantile(ages, 0.9)) if n else None,
-                "older_than_7_days": float((ages > 7).sum()),
+                "draft_prs": float(open_n[b] - n),
+                "issues_in_progress": float(issues_n[b]),
+                "age_median_days": float(med[b]) if n else None,
+                "age_p75_days": float(p75[b]) if n else None,
+                "age_p90_days": float(p90[b]) if n else None,
+                "older_than_7_days": float(older[b]),
             }
             if n:
-                agg.ownership = {
-                    str(k): int(v) for k, v in pd.Series(own[ready_now]).value_counts().items()
-                }
+                agg.ownership = owners.get(b, {})
             out[(team, b)] = agg
     return out

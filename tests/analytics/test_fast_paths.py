@@ -102,3 +102,95 @@ def test_fixed_width_matches_numpy_on_random_instants() -> None:
     assert np.array_equal(
         got.dt.tz_localize(None).to_numpy().astype("datetime64[us]"), us.astype("datetime64[us]")
     )
+
+
+def _snapshot_reference(intervals, issues, edges, as_of_ns):
+    """The per-bucket loop `aggregate.snapshot` replaced, kept as the reference."""
+    out = {}
+    big = np.iinfo("int64").max
+    for team, e in edges.items():
+        sub = intervals[(intervals["team"] == team) & ~intervals["bot"]]
+        opened = np.asarray(pd.DatetimeIndex(sub["opened"]).asi8)
+        fin = pd.DatetimeIndex(sub["finished"])
+        finished = np.where(fin.isna(), big, fin.asi8)
+        rdy = pd.DatetimeIndex(sub["ready"])
+        ready = np.where(rdy.isna(), big, rdy.asi8)
+        own = sub["ownership"].to_numpy()
+        isub = issues[issues["team"] == team]
+        i_open = np.asarray(pd.DatetimeIndex(isub["opened"]).asi8)
+        i_f = pd.DatetimeIndex(isub["finished"])
+        i_fin = np.where(i_f.isna(), big, i_f.asi8)
+        for b in range(len(e) - 1):
+            m = min(int(e[b + 1]), as_of_ns)
+            open_now = (opened < m) & (finished > m)
+            ready_now = open_now & (ready <= m)
+            ages = (m - opened[ready_now]) / 86_400e9
+            n = int(ready_now.sum())
+            out[(team, b)] = (
+                n,
+                float((open_now & ~ready_now).sum()),
+                float(((i_open <= m) & (i_fin > m)).sum()),
+                float(np.median(ages)) if n else None,
+                float(np.quantile(ages, 0.75)) if n else None,
+                float(np.quantile(ages, 0.9)) if n else None,
+                float((ages > 7).sum()),
+                dict(pd.Series(own[ready_now]).value_counts()) if n else {},
+            )
+    return out
+
+
+def test_vectorised_snapshot_equals_per_bucket_loop() -> None:
+    from analytics.aggregate import snapshot
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    day = 86_400 * 10**9
+    t0 = 1_700_000_000 * 10**9
+    opened = t0 + rng.integers(0, 200 * day, n)
+    finished = opened + rng.integers(1, 40 * day, n)
+    finished = np.where(rng.random(n) < 0.15, np.iinfo("int64").min, finished)  # still open
+    ready = np.where(rng.random(n) < 0.2, opened + rng.integers(0, 9 * day, n), opened)
+    ready = np.where(rng.random(n) < 0.05, np.iinfo("int64").min, ready)  # still draft
+    ready[:5] = opened[:5]  # ready exactly at opening
+    finished[5:10] = opened[5:10] + 7 * day  # finishing on a bucket edge
+    intervals = pd.DataFrame(
+        {
+            "team": rng.choice(["a", "b", "c"], n),
+            "opened": pd.to_datetime(opened, utc=True),
+            "finished": pd.to_datetime(finished, utc=True),
+            "ready": pd.to_datetime(ready, utc=True),
+            "bot": rng.random(n) < 0.05,
+            "ownership": rng.choice(["pr-author", "other"], n),
+        }
+    )
+    k = 500
+    i_open = t0 + rng.integers(0, 200 * day, k)
+    issues = pd.DataFrame(
+        {
+            "team": rng.choice(["a", "b"], k),
+            "opened": pd.to_datetime(i_open, utc=True),
+            "finished": pd.to_datetime(
+                np.where(rng.random(k) < 0.3, np.iinfo("int64").min, i_open + 3 * day), utc=True
+            ),
+        }
+    )
+    edges = {
+        "a": t0 + np.arange(0, 30) * 7 * day,
+        "b": t0 + 3_600 * 10**9 + np.arange(0, 30) * 7 * day,
+        "c": t0 + np.arange(0, 2) * 7 * day,
+        "d": t0 + np.arange(0, 4) * 7 * day,
+    }
+    as_of = t0 + 150 * day
+    got = snapshot(intervals, issues, edges, as_of)
+    want = _snapshot_reference(intervals, issues, edges, as_of)
+    assert set(got) == set(want)
+    for key, (n_ready, draft, issues_n, med, p75, p90, older, owners) in want.items():
+        agg = got[key]
+        assert agg.n == n_ready and agg.value == float(n_ready)
+        bd = agg.breakdown
+        assert bd["draft_prs"] == draft and bd["issues_in_progress"] == issues_n
+        assert bd["age_median_days"] == med
+        assert bd["age_p75_days"] == p75 and bd["age_p90_days"] == p90
+        assert bd["older_than_7_days"] == older
+        assert agg.ownership == {str(k): int(v) for k, v in owners.items()}
+    assert sum(a.n for a in got.values()) > 500
