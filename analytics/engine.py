@@ -15,6 +15,7 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -263,11 +264,8 @@ def _metric_value(
     if skipped_annotated:
         exclusions["annotated weeks left out of the baseline"] = skipped_annotated
     rule_counts = dict(agg.ownership)
-    ownership = describe(rule_counts) if rule_counts else _default_rule(spec)
-    window = (
-        f"{start.isoformat()} to {end.isoformat()} ({iso_week_label(start, team.tz)} week "
-        f"start, team zone {team.tz})"
-    )
+    ownership = _describe(tuple(rule_counts.items())) if rule_counts else _default_rule(spec)
+    window = _window_text(start, end, team.tz)
     if spec.id == "cfr":
         w = org.thresholds.incident_window
         window += "; incident attribution window " + (
@@ -304,6 +302,20 @@ def _metric_value(
         tier_source=dora.TIER_SOURCE if spec.tier else None,
         as_of=as_of,
     )
+
+
+@lru_cache(maxsize=1 << 16)
+def _window_text(start: datetime, end: datetime, tz: str) -> str:
+    """The period in words; cached because every metric of a team shares its weeks."""
+    return (
+        f"{start.isoformat()} to {end.isoformat()} ({iso_week_label(start, tz)} week "
+        f"start, team zone {tz})"
+    )
+
+
+@lru_cache(maxsize=1 << 12)
+def _describe(counts: tuple[tuple[str, int], ...]) -> str:
+    return describe(dict(counts))
 
 
 def _default_rule(spec: MetricSpec) -> str:

@@ -194,3 +194,24 @@ def test_vectorised_snapshot_equals_per_bucket_loop() -> None:
         assert bd["older_than_7_days"] == older
         assert agg.ownership == {str(k): int(v) for k, v in owners.items()}
     assert sum(a.n for a in got.values()) > 500
+
+
+def test_compute_all_equals_per_team_series(small_store: Engine) -> None:
+    """The bulk path (one load, ownership and review milestones shared across metrics,
+    vectorised snapshot) gives each team what its own `weekly_series` gives; work-mix is
+    left out (bulk runs train the classifier on a smaller sample, as their notes say)."""
+    from analytics.engine import METRICS, compute_all, weekly_series
+
+    org = org_context(3)
+    weeks = 6
+    everything = compute_all(small_store, org, END, weeks)
+    compared = 0
+    for t in org.teams:
+        for metric in METRICS:
+            if metric == "work-mix":
+                continue
+            alone = weekly_series(small_store, org, t.slug, metric, weeks, END)
+            bulk = everything[t.slug][metric]
+            assert [v.to_json() for v in bulk] == [v.to_json() for v in alone], metric
+            compared += sum(v.n for v in alone)
+    assert compared > 1000
