@@ -51,13 +51,13 @@ def test_a_deployment_still_running_is_looked_up_again_by_id(
     fake.world.version += 1
     source = github_source(fake.base_url)
     run_sync(source, sessions, streams=["deployments"])
-    assert _deployment(sessions, dep["id"]).status == "in_progress"
+    assert _deployment(sessions, dep["node_id"]).status == "in_progress"
 
     dep["statuses"] = final  # it finished long after the next sync's window
     fake.world.version += 1
     fake.stats.reset()
     assert run_sync(source, sessions, streams=["deployments"]).status == "ok"
-    row = _deployment(sessions, dep["id"])
+    row = _deployment(sessions, dep["node_id"])
     assert row.status == final[-1]["state"]
     assert row.finished_at == nm.parse_instant(final[-1]["created_at"])
     # the first page of each repository, plus one lookup by id where one was pending
@@ -67,7 +67,7 @@ def test_a_deployment_still_running_is_looked_up_again_by_id(
     assert fake.stats.snapshot()["by_endpoint"]["POST /graphql"] == len(REPOS)
 
 
-def _deployment(sessions: sessionmaker[Session], ident: int) -> Deployment:
+def _deployment(sessions: sessionmaker[Session], ident: str) -> Deployment:
     with sessions() as session:
         return session.scalars(select(Deployment).where(Deployment.external_id == str(ident))).one()
 

@@ -68,17 +68,20 @@ def test_enterprise_server_sync_matches_github_com(
     assert any(p.startswith("/api/v3/repos/") for p in proxy.paths)
     assert all(p.startswith("/api/") for p in proxy.paths)
     # REST payloads carry the fake's own address (the proxy does not rewrite bodies);
-    # GraphQL deployments get their REST URL from the configured GHES base URL.
+    # GraphQL deployments link the deployed commit on the configured GHES host.
     assert _as_fake(dump(sessions)) == dump(reference)
     with sessions() as session:
         urls = session.scalars(select(Deployment.url)).all()
-    assert urls and all((u or "").startswith(f"{GHE}/api/v3/repos/") for u in urls)
+    assert urls and all((u or "").startswith(f"{GHE}/acme/") and "/commit/" in u for u in urls)
 
 
 def _as_fake(dumped: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:
     def mask(value: Any) -> Any:
         if isinstance(value, str):
-            return value.replace(f"{GHE}/api/v3", "http://127.0.0.1:<port>")
+            # API URLs keep /api/v3; web links (deployed commits) drop it, as GHES pages do
+            return value.replace(f"{GHE}/api/v3", "http://127.0.0.1:<port>").replace(
+                GHE, "http://127.0.0.1:<port>"
+            )
         return value
 
     return {

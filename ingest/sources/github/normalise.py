@@ -569,20 +569,42 @@ def deployment_from_rest(
         (parse_instant(s.get("created_at")) or _EPOCH, str(s.get("state") or ""), s.get("id") or 0)
         for s in statuses
     ]
+    api_url = str(item.get("url") or "").split("/repos/", 1)[0]
     page.add(
         Deployment,
         _deployment_row(
-            external_id=str(item["id"]),
+            external_id=deployment_key(item.get("node_id"), item.get("id")),
             repo=repo,
             team_slug=team_slug,
             environment=str(item.get("environment") or "production"),
             sha=item.get("sha"),
             created_at=created_at,
             statuses=timed,
-            url=item.get("url"),
+            url=commit_url(api_url, repo, item.get("sha")),
         ),
     )
     return page
+
+
+def deployment_key(node_id: Any, database_id: Any) -> str:
+    """A deployment's natural key: its global node id, the same over REST (`node_id`) and
+    GraphQL (`id`). GraphQL's `databaseId` is a 32-bit Int that cannot hold today's
+    deployment ids (GitHub answers a field error instead), so it cannot be the key."""
+    if node_id:
+        return str(node_id)
+    if database_id is None:
+        raise ValueError("deployment without node_id or id")
+    return str(database_id)
+
+
+def commit_url(api_url: str, repo: str, sha: Any) -> str | None:
+    """The web page of the deployed commit (evidence a person can open), from the API base:
+    https://api.github.com -> https://github.com; https://HOST/api/v3 -> https://HOST."""
+    if not sha or not api_url:
+        return None
+    base = api_url.rstrip("/").removesuffix("/api/v3")
+    base = base.replace("://api.github.com", "://github.com")
+    return f"{base}/{repo}/commit/{sha}"
 
 
 def deployment_from_graphql(
@@ -597,7 +619,7 @@ def deployment_from_graphql(
     the REST path makes; `url` is the REST URL, which GraphQL does not expose."""
     page = Page(items=1)
     people.add(page, *_actor(node.get("creator")))
-    dep_id = node.get("databaseId")
+    dep_id = node.get("id")
     created_at = require_instant(node.get("createdAt"), f"deployment {dep_id}")
     page.max_cursor = parse_instant(node.get("updatedAt")) or created_at
     seen: set[tuple[str, str]] = set()
@@ -614,14 +636,14 @@ def deployment_from_graphql(
     page.add(
         Deployment,
         _deployment_row(
-            external_id=str(dep_id),
+            external_id=deployment_key(dep_id, None),
             repo=repo,
             team_slug=team_slug,
             environment=str(node.get("environment") or "production"),
             sha=node.get("commitOid"),
             created_at=created_at,
             statuses=timed,
-            url=f"{api_url}/repos/{repo}/deployments/{dep_id}",
+            url=commit_url(api_url, repo, node.get("commitOid")),
         ),
     )
     return page
@@ -714,11 +736,12 @@ def workflow_run_from_graphql(
     status = str(suite.get("status") or "COMPLETED").lower()
     conclusion = suite.get("conclusion")
     attempt, started = _attempts((suite.get("checkRuns") or {}).get("nodes") or [])
-    created = require_instant(run.get("createdAt"), f"workflow run {run.get('databaseId')}")
+    run_id = workflow_run_id(run)
+    created = require_instant(run.get("createdAt"), f"workflow run {run_id}")
     return {
         "source": SOURCE,
         "repo": repo,
-        "external_id": str(run["databaseId"]),
+        "external_id": run_id,
         "name": str((run.get("workflow") or {}).get("name") or ""),
         "head_sha": head_sha,
         "branch": (suite.get("branch") or {}).get("name"),
@@ -729,6 +752,20 @@ def workflow_run_from_graphql(
         "finished_at": parse_instant(run.get("updatedAt")) if status == "completed" else None,
         "attempt": attempt,
     }
+
+
+def workflow_run_id(run: Mapping[str, Any]) -> str:
+    """A GraphQL WorkflowRun's REST id, read from its resourcePath (".../actions/runs/ID").
+
+    `databaseId` is a 32-bit Int and today's run ids overflow it (GitHub answers a field
+    error), so the path, which GitHub gives for every run, is the reliable source."""
+    path = str(run.get("resourcePath") or "")
+    tail = path.rstrip("/").rsplit("/actions/runs/", 1)
+    if len(tail) == 2 and tail[1].isdigit():
+        return tail[1]
+    if run.get("databaseId") is not None:
+        return str(run["databaseId"])
+    raise ValueError(f"workflow run without an id in {path!r}")
 
 
 def _require(value: datetime | None) -> datetime:

@@ -106,7 +106,7 @@ fragment CiSuite on CheckSuite {
   conclusion
   branch { name }
   workflowRun {
-    databaseId
+    resourcePath
     runNumber
     event
     createdAt
@@ -134,7 +134,6 @@ query PullRequestNodes($ids: [ID!]!, $ciCommits: Int!, $withCi: Boolean!) {
 _DEPLOYMENT_FIELDS = """
 fragment DeploymentFields on Deployment {
   id
-  databaseId
   createdAt
   updatedAt
   environment

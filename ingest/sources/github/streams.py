@@ -202,8 +202,13 @@ def graphql_data(response: ApiResponse, ctx: StreamContext) -> dict[str, Any]:
         if any("something went wrong" in str(e.get("message", "")).lower() for e in errors):
             raise RetryPage(f"GraphQL: {messages}")
         raise IngestHTTPError(f"GraphQL error: {messages}", url=response.url)
-    if errors and data.get("repository") is None:
-        messages = "; ".join(str(e.get("message")) for e in errors)
+    if errors:
+        # A field error leaves nulls in `data` (GitHub answers 200 with both); storing such a
+        # page would write rows with missing keys, so the page fails and the cursor stays.
+        messages = "; ".join(
+            f"{e.get('message')} at {'.'.join(str(p) for p in e.get('path') or [])}"
+            for e in errors[:3]
+        )
         raise IngestHTTPError(f"GraphQL error for {ctx.partition}: {messages}", url=response.url)
     return data
 
@@ -213,7 +218,7 @@ class DeploymentsStream(GitHubStream):
     GraphQL page per 100 deployments, statuses included.
 
     A walk stops at the first deployment created before `since`. Deployments still in
-    progress are remembered (`extra["pending_nodes"]`: database id -> node id and creation
+    progress are remembered (`extra["pending_nodes"]`: deployment key -> node id and creation
     time); those the walk did not reach are looked up again by id, in one request, when the
     walk ends, so a long deployment's final status is not missed.
     """
@@ -260,7 +265,7 @@ class DeploymentsStream(GitHubStream):
             if created is not None and (oldest is None or created < oldest):
                 oldest = created
             old = ctx.since is not None and created is not None and created < ctx.since
-            if old and str(node.get("databaseId")) not in (ctx.extra.get("pending_nodes") or {}):
+            if old and str(node.get("id")) not in (ctx.extra.get("pending_nodes") or {}):
                 continue  # older than the window and already known finished
             page.extend(self._one(node, ctx))
         info = connection.get("pageInfo") or {}
