@@ -30,11 +30,6 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     sys.exit(code)
 
 
-def not_built(feature: str, issue: int) -> NoReturn:
-    """Say honestly that a command's feature is not there yet."""
-    fail(f"{feature} is not built yet (tracked in issue {issue}); nothing was done", code=1)
-
-
 def load_runtime(ctx: click.Context) -> Runtime:
     """The Runtime for this invocation; config problems end the command with exit 2."""
     path = config_path_from(ctx.obj.get("config"), os.environ)
