@@ -113,10 +113,8 @@ def simulate(seed: int, teams: int | None, weeks: int, scale: str, out: Path) ->
     """Generate a simulated engineering org with planted problems (for demos and tests)."""
     from bot.progress import progress_bar
 
-    try:
-        from sandbox.sim import simulate as run_simulation
-    except ImportError:
-        not_built("the simulator", 3)
+    from sandbox.sim import simulate as run_simulation
+
     with progress_bar("simulating") as advance:
         summary = run_simulation(
             out,
