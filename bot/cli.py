@@ -112,7 +112,6 @@ def db_upgrade(ctx: click.Context) -> None:
 def simulate(seed: int, teams: int | None, weeks: int, scale: str, out: Path) -> None:
     """Generate a simulated engineering org with planted problems (for demos and tests)."""
     from bot.progress import progress_bar
-
     from sandbox.sim import simulate as run_simulation
 
     with progress_bar("simulating") as advance:
