@@ -212,6 +212,8 @@ def _annotated(
     frames: Mapping[str, pd.DataFrame], team: str, starts: np.ndarray, ends: np.ndarray
 ) -> np.ndarray:
     """Which buckets overlap an annotated period kept out of baselines."""
+    if "annotations" in frames and frames["annotations"].empty:
+        return np.zeros(len(starts), dtype=bool)
     ann = _frame(frames, "annotations")
     ann = ann[ann["exclude_from_baseline"] & (ann["team_slug"].isna() | (ann["team_slug"] == team))]
     hit = np.zeros(len(starts), dtype=bool)
@@ -330,6 +332,19 @@ def _edges_ns(moments: list[datetime]) -> np.ndarray:
     return to_ns(moments)
 
 
+@lru_cache(maxsize=1 << 12)
+def _weekly_edges(end: datetime, weeks: int, tz: str) -> list[datetime]:
+    """`periods.weekly_edges`, cached: every metric of a team shares its weeks (read only)."""
+    return weekly_edges(end, weeks, tz)
+
+
+@lru_cache(maxsize=1 << 12)
+def _weekly_edges_ns(end: datetime, weeks: int, tz: str) -> np.ndarray:
+    edges = _edges_ns(_weekly_edges(end, weeks, tz))
+    edges.flags.writeable = False
+    return edges
+
+
 # --- pure entry points (frames in) ----------------------------------------------------------
 
 
@@ -408,12 +423,13 @@ def evaluate_weekly(
     ck = _clock(org, clock)
     bw = org.thresholds.baseline_weeks
     edges_dt: dict[str, list[datetime]] = {}
+    edges: dict[str, np.ndarray] = {}
     for t in chosen:
         last = complete_weeks_end(as_of, t.tz)
         if include_current:
             last = shift_weeks(last, 1, t.tz)
-        edges_dt[t.slug] = weekly_edges(last, weeks + bw, t.tz)
-    edges = {slug: _edges_ns(e) for slug, e in edges_dt.items()}
+        edges_dt[t.slug] = _weekly_edges(last, weeks + bw, t.tz)
+        edges[t.slug] = _weekly_edges_ns(last, weeks + bw, t.tz)
     frames = _complete(spec, frames)
     if assigned is None:
         assigned = _assign(frames, org, chosen)

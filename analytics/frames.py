@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from functools import cache
 from typing import Any, Literal
 
 import numpy as np
@@ -258,5 +259,10 @@ def frame(name: str, rows: Iterable[Mapping[str, Any]] = ()) -> pd.DataFrame:
 
 
 def empty(name: str) -> pd.DataFrame:
-    """An empty frame of kind `name` with the right dtypes."""
+    """An empty frame of kind `name` with the right dtypes (a fresh copy each call)."""
+    return _empty(name).copy()
+
+
+@cache
+def _empty(name: str) -> pd.DataFrame:
     return frame(name)
