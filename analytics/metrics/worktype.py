@@ -8,7 +8,10 @@ and it is skipped (with the reason) when fewer than MIN_LABELLED items or classe
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,6 +103,21 @@ def _text(frame: pd.DataFrame) -> pd.Series:
     )
 
 
+Key = tuple[int, str, bool, int, int]
+_CACHE: OrderedDict[Key, tuple[np.ndarray, ModelReport]] = OrderedDict()
+_CACHE_SIZE = 256
+_LOCK = threading.Lock()  # the bot answers from several threads
+
+
+def _fingerprint(items: pd.DataFrame) -> tuple[int, str]:
+    """A hash of exactly what the classifier sees: each item's text and rule type, in order."""
+    text = _text(items)
+    typed = items["type"].fillna("\x00").astype(str)
+    rows = pd.util.hash_pandas_object(pd.DataFrame({"t": text, "y": typed}), index=False)
+    digest = hashlib.blake2b(rows.to_numpy().tobytes(), digest_size=16).hexdigest()
+    return len(items), digest
+
+
 def fill_with_model(
     items: pd.DataFrame,
     seed: int = 0,
@@ -108,7 +126,29 @@ def fill_with_model(
 ) -> tuple[pd.Series, ModelReport]:
     """Predict the type of unlabelled items from their text; returns (types, report).
     Cross-validation (stratified, up to 5 folds) can be skipped in bulk runs, and the
-    training sample made smaller (`max_train`) there: hundreds of teams each fit a model."""
+    training sample made smaller (`max_train`) there: hundreds of teams each fit a model.
+
+    The result is cached per data fingerprint (texts and rule types, in order) and
+    settings, so asking again about unchanged data (a repeated slash command) refits
+    nothing; the training is deterministic, so a cached answer is the answer."""
+    key = (*_fingerprint(items), cross_validate, max_train, seed)
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None:
+            _CACHE.move_to_end(key)
+    if hit is not None:
+        return pd.Series(hit[0].copy(), index=items.index, name=items["type"].name), hit[1]
+    types, report = _fill_with_model(items, seed, cross_validate, max_train)
+    with _LOCK:
+        _CACHE[key] = (types.to_numpy(copy=True), report)
+        if len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return types, report
+
+
+def _fill_with_model(
+    items: pd.DataFrame, seed: int, cross_validate: bool, max_train: int
+) -> tuple[pd.Series, ModelReport]:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_score

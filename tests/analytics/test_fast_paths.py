@@ -215,3 +215,37 @@ def test_compute_all_equals_per_team_series(small_store: Engine) -> None:
             assert [v.to_json() for v in bulk] == [v.to_json() for v in alone], metric
             compared += sum(v.n for v in alone)
     assert compared > 1000
+
+
+def test_work_type_model_cache_returns_the_fitted_answer() -> None:
+    from analytics.metrics import worktype
+
+    rng = np.random.default_rng(2)
+    prefixes = ["feat", "fix", "refactor", "ci"]
+    k = rng.integers(0, 4, 200)
+    titles = [
+        f"{prefixes[i]}: change {j}" if j % 5 else f"update part {j}" for j, i in enumerate(k)
+    ]
+    items = pd.DataFrame(
+        {
+            "title": titles,
+            "branch": [f"topic/{j}" for j in range(200)],
+            "labels": [[] for _ in range(200)],
+        }
+    )
+    items["type"] = [
+        None if j % 5 == 0 else ("feature", "bug", "debt", "ops")[i] for j, i in enumerate(k)
+    ]
+    worktype._CACHE.clear()
+    first, r1 = worktype.fill_with_model(items)
+    again, r2 = worktype.fill_with_model(items)
+    assert len(worktype._CACHE) == 1 and r1 == r2 and r1.filled == 40
+    pd.testing.assert_series_equal(first, again)
+    fresh, _ = worktype._fill_with_model(items, 0, True, worktype.MAX_TRAIN)
+    pd.testing.assert_series_equal(first, fresh)
+    changed = items.copy()
+    changed.loc[0, "title"] = "fix: something else"
+    worktype.fill_with_model(changed)
+    assert len(worktype._CACHE) == 2  # different data, different key
+    worktype.fill_with_model(items.iloc[::-1])
+    assert len(worktype._CACHE) == 3  # order matters: answers are aligned to the rows
