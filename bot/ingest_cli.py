@@ -89,7 +89,7 @@ def api_source_config(runtime: Runtime, name: str, since: datetime | None = None
             {"path": p, "team_slug": t.slug} for t in teams for p in t.gitlab_projects
         ]
     cls = get_source_class(name)
-    return cls.config_model.model_validate(options)  # type: ignore[attr-defined]
+    return cls.config_model.model_validate(options)
 
 
 def build_sources(runtime: Runtime, names: Sequence[str], since: datetime | None) -> list[Any]:
