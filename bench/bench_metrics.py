@@ -186,8 +186,8 @@ def generate(path: Path, n_prs: int, n_teams: int, seed: int = 7) -> None:
         t = int(repo.split("-")[1])
         m_times = merged_at[idx]
         for d in range(days):
-            when = start_ns + np.timedelta64(int((d + 0.7) * 86400e9), "ns")
-            k = int(np.searchsorted(m_times, when)) - 1
+            dep_at = start_ns + np.timedelta64(int((d + 0.7) * 86400e9), "ns")
+            k = int(np.searchsorted(m_times, dep_at)) - 1
             sha = f"m{numbers[idx[k]]}" if k >= 0 else None
             dep_rows.append(
                 (
@@ -196,7 +196,7 @@ def generate(path: Path, n_prs: int, n_teams: int, seed: int = 7) -> None:
                     org[t]["service"],
                     "production",
                     sha,
-                    str(when).replace("T", " ")[:26],
+                    str(dep_at).replace("T", " ")[:26],
                 )
             )
     con.executemany(
