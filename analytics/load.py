@@ -17,9 +17,8 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Boolean, Connection, Engine, Integer, Select, String, and_, func, or_
 from sqlalchemy import select as sa_select
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql import ColumnElement, type_coerce
-from sqlalchemy.sql.elements import UnaryExpression
-from sqlalchemy.sql.operators import custom_op
 
 from analytics.columnar import read_columns
 from analytics.context import TeamContext
@@ -80,11 +79,32 @@ def _read(bind: Bind, stmt: Select[Any], frame_name: str) -> pd.DataFrame:
     return coerce(frame_name, df)
 
 
+class _TableScan(ColumnElement[Any]):
+    """A column that SQLite should read by scanning the table, not through its index."""
+
+    inherit_cache = True
+
+    def __init__(self, col: Any) -> None:
+        self.col = col
+        self.type = col.type
+
+
+@compiles(_TableScan)
+def _scan_default(element: _TableScan, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(element.col, **kw))
+
+
+@compiles(_TableScan, "sqlite")
+def _scan_sqlite(element: _TableScan, compiler: Any, **kw: Any) -> str:
+    return "+" + str(compiler.process(element.col, **kw))
+
+
 def _scan(col: Any) -> ColumnElement[Any]:
-    """`col` as "+col": SQLite then reads the table in order instead of through the column's
-    index (which costs a random row lookup each, ~3x slower when most rows are wanted: the
-    whole-org loads). `with_hint(..., "NOT INDEXED")` is not rendered by SQLite's dialect."""
-    return UnaryExpression(col, operator=custom_op("+"), type_=col.type)
+    """`col` as "+col" on SQLite: it then reads the table in order instead of through the
+    column's index (a random row lookup each, ~3x slower when most rows are wanted: the
+    whole-org loads). `with_hint(..., "NOT INDEXED")` is not rendered by SQLite's dialect.
+    Other databases get the plain column (PostgreSQL has no unary "+" on timestamps)."""
+    return _TableScan(col)
 
 
 def _members(teams: tuple[TeamContext, ...]) -> list[str]:
