@@ -123,7 +123,7 @@ def run_ingest(runtime: Runtime, *, sources: Sequence[str], since: datetime | No
     """Sync each source with a progress bar; 0 when all synced, 1 otherwise."""
     from bot.progress import console
     from ingest.progress import RichProgress
-    from ingest.runner import run_sync
+    from ingest.runner import rewind, run_sync
 
     built = build_sources(runtime, sources, since)
     if not built:
@@ -131,6 +131,11 @@ def run_ingest(runtime: Runtime, *, sources: Sequence[str], since: datetime | No
         return 1
     code = 0
     for source in built:
+        if since is not None:
+            moved = rewind(runtime.sessions, source, since)
+            click.echo(
+                f"{source.name}: re-reading from {since:%Y-%m-%d} ({moved} cursors moved back)"
+            )
         with RichProgress(console=console()) as progress:
             report = run_sync(source, runtime.sessions, progress=progress)
         click.echo(report.summary())

@@ -352,6 +352,28 @@ def _static_keys(source: Source) -> dict[Model, Sequence[str]]:
 # --- state -----------------------------------------------------------------------------------
 
 
+def rewind(sessions: sessionmaker[Session], source: Source, since: datetime) -> int:
+    """Make the next sync of `source` re-read everything changed since `since`.
+
+    Each saved cursor newer than that moves back so the next walk starts at `since`
+    (cursor - lookback), and its ETag and any unfinished walk are dropped so no page is
+    skipped as unchanged. Rows re-read are upserted, so nothing is duplicated. Partitions
+    never synced start at `source.initial_since()` as usual. Returns how many moved.
+    """
+    target = since + source.lookback
+    moved = 0
+    with transaction(sessions) as session:
+        for row in session.scalars(select(SyncState).where(SyncState.source == source.name)):
+            cursor = _dt(row.cursor)
+            if cursor is not None and cursor <= target:
+                continue
+            extra = {k: v for k, v in dict(row.extra or {}).items() if k not in ("etag", "walk")}
+            row.cursor = _iso(target)
+            row.extra = extra
+            moved += 1
+    return moved
+
+
 def _load_state(
     sessions: sessionmaker[Session], source: str, stream: str, partition: str
 ) -> tuple[datetime | None, dict[str, Any]]:

@@ -197,3 +197,43 @@ def test_annotations_are_stored_and_bad_ones_refused(world: Path) -> None:
         ).all()
     engine.dispose()
     assert [tuple(r) for r in rows] == [("team-a", "security training", True)]
+
+
+def test_ingest_since_rereads_the_window_without_duplicating(world: Path) -> None:
+    import re
+
+    from sqlalchemy import create_engine, func, select
+
+    from store.models import Deployment, PullRequest
+
+    def counts() -> list[int | None]:
+        engine = create_engine(f"sqlite:///{world / 'metrics-bot.db'}")
+        with engine.connect() as conn:
+            found = [
+                conn.scalar(select(func.count()).select_from(t)) for t in (PullRequest, Deployment)
+            ]
+        engine.dispose()
+        return found
+
+    def requests(output: str) -> int:
+        match = re.search(r"github: ok, .*?(\d+) requests", output)
+        assert match, output
+        return int(match.group(1))
+
+    before = counts()
+    with Sandbox(world) as sandbox:
+        sandbox.write_config()
+        quiet = _cli(world, "ingest", "--source", "github")
+        again = _cli(world, "ingest", "--source", "github", "--since", "2026-11-10")
+    assert quiet.exit_code == 0 and again.exit_code == 0, again.output  # type: ignore[attr-defined]
+    moved = re.search(r"\((\d+) cursors moved back\)", again.output)  # type: ignore[attr-defined]
+    assert moved and int(moved.group(1)) > 0
+    assert requests(again.output) >= requests(quiet.output)  # type: ignore[attr-defined]
+    assert counts() == before
+    engine = create_engine(f"sqlite:///{world / 'metrics-bot.db'}")
+    with engine.connect() as conn:
+        from store.models import SyncState
+
+        cursors = conn.scalars(select(SyncState.cursor).where(SyncState.source == "github")).all()
+    engine.dispose()
+    assert cursors and all(c is None or c >= "2026-11-10" for c in cursors)
