@@ -266,3 +266,23 @@ def empty(name: str) -> pd.DataFrame:
 @cache
 def _empty(name: str) -> pd.DataFrame:
     return frame(name)
+
+
+def lower_text(values: pd.Series, strip: bool = False) -> pd.Series:
+    """Lower-cased text of a low-cardinality column ('' for missing), one string op per
+    distinct value: status/environment/category columns repeat a handful of words over
+    millions of rows, and `.str.lower()` per row was a visible share of the whole-org run."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    words = [str(u) for u in uniques]
+    words = [w.strip().lower() if strip else w.lower() for w in words] + [""]
+    table = np.array(words, dtype=object)
+    return pd.Series(table[codes], index=values.index, dtype=object)
+
+
+def starts_with(values: pd.Series, prefix: str) -> pd.Series:
+    """Whether each text starts with `prefix` (False for missing), without copying the column."""
+    arr = values.to_numpy(dtype=object, na_value=None)
+    flags = np.fromiter(
+        (isinstance(t, str) and t.startswith(prefix) for t in arr), dtype=bool, count=len(arr)
+    )
+    return pd.Series(flags, index=values.index)

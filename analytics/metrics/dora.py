@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.context import Thresholds
+from analytics.frames import lower_text
 from analytics.metrics.pulls import KEY, first_commit, is_revert, review_milestones
 
 SUCCESS = frozenset({"success", "succeeded", "successful"})
@@ -95,9 +96,9 @@ def tier_recovery_time(hours: float | None) -> str | None:
 
 def production_deployments(deployments: pd.DataFrame, thresholds: Thresholds) -> pd.DataFrame:
     """Successful, finished deployments to a production environment, oldest first."""
-    env = deployments["environment"].fillna("").astype(str).str.strip().str.lower()
+    env = lower_text(deployments["environment"], strip=True)
     prod = env.isin([e.lower() for e in thresholds.production_environments])
-    ok = deployments["status"].fillna("").astype(str).str.lower().isin(SUCCESS)
+    ok = lower_text(deployments["status"]).isin(SUCCESS)
     out = deployments[prod & ok & deployments["finished_at"].notna()]
     return out.sort_values("finished_at", kind="stable")
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.context import WorkCalendar
+from analytics.frames import lower_text
 from analytics.metrics.clocks import by_calendar, hours_between
 from analytics.metrics.dora import _milestones, flag
 from analytics.metrics.pulls import KEY, REVIEW_KEY, is_revert
@@ -169,7 +170,7 @@ def in_progress_intervals(items: pd.DataFrame, transitions: pd.DataFrame) -> pd.
         how="inner",
     ).sort_values(["team", "source", "item_external_id", "at"], kind="stable")
     nxt = tr.groupby(["team", "source", "item_external_id"])["at"].shift(-1)
-    cat = tr["to_category"].fillna("").astype(str).str.lower()
+    cat = lower_text(tr["to_category"])
     keep = (cat == "indeterminate").to_numpy()
     return pd.DataFrame(
         {
@@ -184,14 +185,14 @@ def cycle_time_items(items: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataF
     """Issue cycle time: first move into an "indeterminate" (in progress) category -> the
     last move into "done", for issues that are done now; wall-clock hours, `at` = done.
     Issues that went to done without ever being in progress are excluded rows."""
-    done_items = items[items["status_category"].fillna("").str.lower() == "done"]
+    done_items = items[lower_text(items["status_category"]) == "done"]
     tr = transitions.merge(
         done_items[["source", "external_id"]],
         left_on=["source", "item_external_id"],
         right_on=["source", "external_id"],
         how="inner",
     )
-    cat = tr["to_category"].fillna("").astype(str).str.lower()
+    cat = lower_text(tr["to_category"])
     k = ["source", "item_external_id"]
     started = tr[cat == "indeterminate"].groupby(k)["at"].min().rename("started")
     finished = tr[cat == "done"].groupby(k)["at"].max().rename("finished")

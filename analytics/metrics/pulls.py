@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analytics.frames import lower_text, starts_with
+
 KEY = ["source", "repo", "number"]
 REVIEW_KEY = ["source", "repo", "pr_number"]
 APPROVED = "approved"
@@ -25,7 +27,7 @@ def ready_moment(prs: pd.DataFrame) -> pd.Series:
 
 def is_revert(prs: pd.DataFrame) -> pd.Series:
     """Reverts (recorded by ingest, or titled like git's 'Revert "..."')."""
-    titled = prs["title"].fillna("").astype(str).str.startswith('Revert "')
+    titled = starts_with(prs["title"], 'Revert "')
     return prs["reverts_number"].notna() | titled
 
 
@@ -60,7 +62,7 @@ def review_milestones(
         joined["merged_at"].isna() | (joined["submitted_at"] <= joined["merged_at"])
     )
     joined = joined[in_window]
-    state = joined["state"].fillna("").astype(str).str.lower()
+    state = lower_text(joined["state"])
     first = joined.groupby(KEY)["submitted_at"].min().rename("first_review_at")
     approval = joined[state == APPROVED].groupby(KEY)["submitted_at"].max().rename("approval_at")
     rounds = joined[state == CHANGES_REQUESTED].groupby(KEY).size().rename("rounds")
