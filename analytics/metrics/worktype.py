@@ -109,9 +109,8 @@ _CACHE_SIZE = 256
 _LOCK = threading.Lock()  # the bot answers from several threads
 
 
-def _fingerprint(items: pd.DataFrame) -> tuple[int, str]:
+def _fingerprint(items: pd.DataFrame, text: pd.Series) -> tuple[int, str]:
     """A hash of exactly what the classifier sees: each item's text and rule type, in order."""
-    text = _text(items)
     typed = items["type"].fillna("\x00").astype(str)
     rows = pd.util.hash_pandas_object(pd.DataFrame({"t": text, "y": typed}), index=False)
     digest = hashlib.blake2b(rows.to_numpy().tobytes(), digest_size=16).hexdigest()
@@ -131,14 +130,15 @@ def fill_with_model(
     The result is cached per data fingerprint (texts and rule types, in order) and
     settings, so asking again about unchanged data (a repeated slash command) refits
     nothing; the training is deterministic, so a cached answer is the answer."""
-    key = (*_fingerprint(items), cross_validate, max_train, seed)
+    text = _text(items)  # built once: fingerprint, training sample and gaps all use it
+    key = (*_fingerprint(items, text), cross_validate, max_train, seed)
     with _LOCK:
         hit = _CACHE.get(key)
         if hit is not None:
             _CACHE.move_to_end(key)
     if hit is not None:
         return pd.Series(hit[0].copy(), index=items.index, name=items["type"].name), hit[1]
-    types, report = _fill_with_model(items, seed, cross_validate, max_train)
+    types, report = _fill_with_model(items, seed, cross_validate, max_train, text)
     with _LOCK:
         _CACHE[key] = (types.to_numpy(copy=True), report)
         if len(_CACHE) > _CACHE_SIZE:
@@ -147,7 +147,11 @@ def fill_with_model(
 
 
 def _fill_with_model(
-    items: pd.DataFrame, seed: int, cross_validate: bool, max_train: int
+    items: pd.DataFrame,
+    seed: int,
+    cross_validate: bool,
+    max_train: int,
+    text: pd.Series | None = None,
 ) -> tuple[pd.Series, ModelReport]:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -169,7 +173,11 @@ def _fill_with_model(
     if len(train) > max_train:
         train = train.sample(max_train, random_state=seed)
     y = train["type"].to_numpy()
-    x = _text(train)
+    if text is None or not items.index.is_unique:
+        text = _text(items)
+        x = _text(train)
+    else:
+        x = text.loc[train.index]
     model = make_pipeline(
         TfidfVectorizer(min_df=2, max_features=5000, sublinear_tf=True),
         LogisticRegression(max_iter=200),
@@ -183,7 +191,7 @@ def _fill_with_model(
     if missing:
         model.fit(x, y)
         gaps = types.isna()
-        types[gaps] = model.predict(_text(items[gaps]))
+        types[gaps] = model.predict(text[gaps.to_numpy()])
         filled = int(gaps.sum())
     report = ModelReport(True, None, len(labelled), len(counts), accuracy, filled, len(train))
     return types, report
