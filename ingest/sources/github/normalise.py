@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ingest.base import Page
+from ingest.instants import parse_instant, require_instant
 from store.models import (
     Commit,
     Deployment,
@@ -70,38 +71,11 @@ _SEVERITY = re.compile(r"^(?:sev|severity)[\s:_-]*(\w+)$", re.IGNORECASE)
 # --- small parsers ---------------------------------------------------------------------------
 
 
-def parse_instant(value: str | None) -> datetime | None:
-    """An ISO 8601 timestamp (with `Z` or an offset) as an aware UTC instant.
-
-    Runs for every timestamp of a backfill, so the common "...Z" form takes the short way
-    (Python 3.11's `fromisoformat` reads `Z` and returns the `UTC` singleton)."""
-    if not value:
-        return None
-    parsed = _fromisoformat(value)
-    tz = parsed.tzinfo
-    if tz is UTC:
-        return parsed
-    if tz is None:
-        return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-_fromisoformat = datetime.fromisoformat
-
-
-def require_instant(value: str | None, what: str) -> datetime:
-    """Like `parse_instant`, for fields the schema guarantees; a clear error if missing."""
-    parsed = parse_instant(value)
-    if parsed is None:
-        raise ValueError(f"missing timestamp: {what}")
-    return parsed
-
-
 def utc_offset_minutes(value: str | None) -> int | None:
     """The UTC offset a timestamp was written in, in minutes (git keeps the author's)."""
     if not value:
         return None
-    return _offset_minutes(_fromisoformat(value))
+    return _offset_minutes(datetime.fromisoformat(value))
 
 
 def _offset_minutes(parsed: datetime) -> int | None:
@@ -328,7 +302,7 @@ def _commit_from_graphql(
     dated = git_date or commit.get("authoredDate") or commit.get("committedDate")
     if not dated:
         raise ValueError(f"missing timestamp: {repo}#{number} commit {oid}")
-    raw = _fromisoformat(dated)
+    raw = datetime.fromisoformat(dated)
     authored_at = raw.astimezone(UTC) if raw.tzinfo is not None else raw.replace(tzinfo=UTC)
     user = author.get("user") or {}
     login = user.get("login")

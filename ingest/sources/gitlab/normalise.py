@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ingest.base import Page
+from ingest.instants import parse_instant, require_instant
 from store.models import (
     Commit,
     Person,
@@ -76,23 +77,6 @@ _MENTION = re.compile(r"@([\w.\-]+)")
 _REVERT_TITLE = re.compile(r'^\s*Revert\s+"', re.I)
 _REVERT_BODY = re.compile(r"\breverts?\s+merge\s+request\s+(?:[\w./-]+)?!(\d+)", re.I)
 _PROJECT_BOT = re.compile(r"^(?:project|group)_\d+_bot(?:_[0-9a-f]+)?$", re.I)
-
-
-def parse_instant(value: str | None) -> datetime | None:
-    """GitLab's "2026-01-05T09:00:00.000Z" (or any ISO 8601) as an aware UTC instant."""
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def require_instant(value: str | None, what: str) -> datetime:
-    parsed = parse_instant(value)
-    if parsed is None:
-        raise ValueError(f"missing timestamp: {what}")
-    return parsed
 
 
 def utc_offset_minutes(value: str | None) -> int | None:

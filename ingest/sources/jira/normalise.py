@@ -19,10 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ingest.base import Page
+from ingest.instants import parse_instant, require_instant
 from store.models import Person, WorkItem, WorkItemTransition
 from store.people import pseudonym
 
@@ -113,23 +114,6 @@ DEBT_LABELS = frozenset(
         "docs",
     }
 )
-
-
-def parse_instant(value: str | None) -> datetime | None:
-    """Jira's "2026-11-24T10:00:00.000+0000" (or any ISO 8601) as an aware UTC instant."""
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def require_instant(value: str | None, what: str) -> datetime:
-    parsed = parse_instant(value)
-    if parsed is None:
-        raise ValueError(f"missing timestamp: {what}")
-    return parsed
 
 
 @dataclass

@@ -15,10 +15,10 @@ Definitions recorded here (and relied on by analytics):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from ingest.base import Page
+from ingest.instants import parse_instant, require_instant
 from store.models import Person, WorkItem, WorkItemTransition
 from store.people import pseudonym
 
@@ -47,23 +47,6 @@ LABEL_WORK = {
     "infra": "ops",
     "infrastructure": "ops",
 }
-
-
-def parse_instant(value: str | None) -> datetime | None:
-    """Linear's "2026-01-05T09:00:00.000Z" as an aware UTC instant."""
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def require_instant(value: str | None, what: str) -> datetime:
-    parsed = parse_instant(value)
-    if parsed is None:
-        raise ValueError(f"missing timestamp: {what}")
-    return parsed
 
 
 def category(state: Mapping[str, Any] | None) -> str | None:

@@ -17,33 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from ingest.base import Page
+from ingest.instants import parse_instant, require_instant
 from store.models import Incident, Person
 from store.models import Page as PageRow
 from store.people import pseudonym
 
 SOURCE = "pagerduty"
 _PEOPLE_TYPES = frozenset({"user", "user_reference"})
-
-
-def parse_instant(value: str | None) -> datetime | None:
-    """PagerDuty's ISO 8601 ("...Z", "...000000Z" or an offset) as an aware UTC instant."""
-    if not value:
-        return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
-
-
-def require_instant(value: str | None, what: str) -> datetime:
-    parsed = parse_instant(value)
-    if parsed is None:
-        raise ValueError(f"missing timestamp: {what}")
-    return parsed
 
 
 @dataclass(frozen=True)
