@@ -44,67 +44,158 @@ def at_ns(items: pd.DataFrame) -> np.ndarray:
 
 def bucketize(items: pd.DataFrame, edges: Mapping[str, np.ndarray]) -> np.ndarray:
     """Bucket number of each row (-1 outside), from its team's bucket `edges` (UTC ns)."""
-    out = np.full(len(items), -1, dtype="int64")
+    codes = _team_codes(items, list(edges))
+    return _buckets(at_ns(items), codes, list(edges.values()))
+
+
+def _team_codes(items: pd.DataFrame, slugs: list[str]) -> np.ndarray:
+    """Position of each row's team in `slugs` (-1 for a team not asked about)."""
     if items.empty:
-        return out
-    at = at_ns(items)
-    for team, idx in items.groupby("team", sort=False).indices.items():
-        e = edges.get(str(team))
-        if e is None or len(e) < 2:
+        return np.zeros(0, dtype=np.int64)
+    return np.asarray(pd.Index(slugs).get_indexer(items["team"].to_numpy()), dtype=np.int64)
+
+
+def _buckets(at: np.ndarray, codes: np.ndarray, team_edges: list[np.ndarray]) -> np.ndarray:
+    out = np.full(len(at), -1, dtype=np.int64)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(team_edges) + 1))
+    for i, e in enumerate(team_edges):
+        rows = order[bounds[i] : bounds[i + 1]]
+        if len(e) < 2 or not len(rows):
             continue
-        pos = np.searchsorted(e, at[idx], side="right") - 1
+        pos = np.searchsorted(e, at[rows], side="right") - 1
         pos[(pos < 0) | (pos >= len(e) - 1)] = -1
-        out[idx] = pos
+        out[rows] = pos
     return out
 
 
-def _counts(df: pd.DataFrame, col: str) -> dict[GroupKey, dict[str, int]]:
-    out: dict[GroupKey, dict[str, int]] = {}
-    sub = df[df[col].notna()]
-    if sub.empty:
+class _Groups:
+    """Rows of one metric's items put into groups (team, bucket) numbered 0..size-1.
+
+    Every statistic below is one numpy pass over integer group ids (bincount, one sort):
+    pandas groupbys on text keys, and the frame copies around them, were most of the
+    aggregation time at large-org scale."""
+
+    def __init__(self, gid: np.ndarray, size: int) -> None:
+        self.gid = gid
+        self.size = size
+
+    def count(self, mask: np.ndarray | None = None) -> np.ndarray:
+        g = self.gid if mask is None else self.gid[mask]
+        return np.bincount(g, minlength=self.size)
+
+    def mean(self, values: np.ndarray) -> np.ndarray:
+        """Mean per group of the non-missing values (NaN where there are none)."""
+        v = np.asarray(values, dtype="float64")
+        ok = ~np.isnan(v)
+        total = np.bincount(self.gid[ok], weights=v[ok], minlength=self.size)
+        n = np.bincount(self.gid[ok], minlength=self.size)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(n > 0, total / np.maximum(n, 1), np.nan)
+
+    def total(self, values: np.ndarray) -> np.ndarray:
+        """Sum per group of the non-missing values (0 where there are none)."""
+        v = np.asarray(values, dtype="float64")
+        ok = ~np.isnan(v)
+        return np.bincount(self.gid[ok], weights=v[ok], minlength=self.size)
+
+    def quantiles(self, values: np.ndarray, qs: tuple[float, ...]) -> list[np.ndarray]:
+        """Linear-interpolation quantiles per group of the non-missing values (NaN where
+        there are none); 0.5 is the median (mean of the middle two when even)."""
+        v = np.asarray(values, dtype="float64")
+        ok = ~np.isnan(v)
+        g, x = self.gid[ok], v[ok]
+        order = np.lexsort((x, g))
+        xs = x[order]
+        n = np.bincount(g, minlength=self.size)
+        start = np.cumsum(n) - n
+        has = n > 0
+        out = []
+        for q in qs:
+            res = np.full(self.size, np.nan)
+            if has.any():
+                if q == 0.5:
+                    res[has] = _median(xs, start[has], n[has])
+                else:
+                    res[has] = _lerp_quantile(xs, start[has], n[has], q)
+            out.append(res)
         return out
-    for (team, b, key), c in sub.groupby(["team", "bucket", col]).size().items():
-        out.setdefault((str(team), int(b)), {})[str(key)] = int(c)
-    return out
 
+    def distinct(self, codes: np.ndarray) -> np.ndarray:
+        """How many distinct codes (>= 0; -1 = missing) each group holds."""
+        ok = codes >= 0
+        if not ok.any():
+            return np.zeros(self.size, dtype=np.int64)
+        k = int(codes.max()) + 1
+        key = self.gid[ok].astype(np.int64) * k + codes[ok]
+        if self.size * k <= 64_000_000:
+            seen = np.zeros(self.size * k, dtype=bool)
+            seen[key] = True
+            return np.asarray(seen.reshape(self.size, k).sum(axis=1), dtype=np.int64)
+        return np.bincount(np.unique(key) // k, minlength=self.size)
 
-def _num(x: Any) -> float | None:
-    return None if x is None or pd.isna(x) else float(x)
+    def tally(self, labels: np.ndarray) -> dict[int, dict[str, int]]:
+        """Per group: how many rows carry each label (missing labels skipped), labels in
+        sorted order."""
+        codes, names = pd.factorize(labels, sort=True)
+        ok = codes >= 0
+        out: dict[int, dict[str, int]] = {}
+        if not ok.any():
+            return out
+        k = len(names)
+        counts = np.bincount(self.gid[ok] * k + codes[ok], minlength=self.size * k)
+        nz = np.flatnonzero(counts)
+        text = [str(x) for x in names]
+        for key, c in zip(nz.tolist(), counts[nz].tolist(), strict=True):
+            g, code = divmod(key, k)
+            out.setdefault(g, {})[text[code]] = c
+        return out
 
-
-def _quantiles(g: Any, col: str) -> pd.DataFrame:
-    q = pd.DataFrame(
-        {
-            "value": g[col].median(),
-            "p75": g[col].quantile(0.75),
-            "p90": g[col].quantile(0.9),
+    def label_counts(self, labels: np.ndarray, wanted: list[str]) -> dict[str, np.ndarray]:
+        """Rows per group carrying each of `wanted` labels (zeros for labels never seen)."""
+        codes, names = pd.factorize(labels)
+        index = {str(x): i for i, x in enumerate(names)}
+        return {
+            w: (self.count(codes == index[w]) if w in index else np.zeros(self.size, np.int64))
+            for w in wanted
         }
-    )
-    return q
 
 
-def _review_load(inc: pd.DataFrame) -> pd.DataFrame:
-    per = inc.groupby(["team", "bucket", "person"])["value"].sum().reset_index()
-    per = per.sort_values(["team", "bucket", "value"], ascending=[True, True, True])
-    g = per.groupby(["team", "bucket"])
-    per["rank"] = g.cumcount() + 1
-    per["rank_desc"] = g["value"].rank(method="first", ascending=False)
-    per["wx"] = per["rank"] * per["value"]
-    g = per.groupby(["team", "bucket"])
-    total = g["value"].sum()
-    people = g.size()
-    top2 = per[per["rank_desc"] <= 2].groupby(["team", "bucket"])["value"].sum()
-    weighted = g["wx"].sum()
-    gini = (2 * weighted) / (people * total) - (people + 1) / people
+def _codes(values: np.ndarray) -> np.ndarray:
+    return np.asarray(pd.factorize(values)[0], dtype=np.int64)
+
+
+def _review_load(groups: _Groups, person: np.ndarray, value: np.ndarray) -> dict[str, Any]:
+    """Per group: reviews (n), share of the top two reviewers (value), people, Gini."""
+    codes = _codes(person)
+    ok = codes >= 0
+    k = int(codes.max()) + 1 if ok.any() else 1
+    key = groups.gid[ok].astype(np.int64) * k + codes[ok]
+    uniq, inverse = np.unique(key, return_inverse=True)
+    per = np.bincount(inverse, weights=value[ok], minlength=len(uniq))
+    g = uniq // k
+    order = np.lexsort((per, g))
+    g, per = g[order], per[order]
+    people = np.bincount(g, minlength=groups.size)
+    total = np.bincount(g, weights=per, minlength=groups.size)
+    start = np.cumsum(people) - people
+    rank = np.arange(len(g)) - start[g] + 1
+    weighted = np.bincount(g, weights=rank * per, minlength=groups.size)
+    last = start + people - 1
+    top2 = np.where(people >= 1, per[np.clip(last, 0, None)] if len(per) else 0.0, 0.0)
+    second = np.where(people >= 2, per[np.clip(last - 1, 0, None)] if len(per) else 0.0, 0.0)
+    top2 = top2 + second
     valid = total > 0
-    return pd.DataFrame(
-        {
-            "value": (top2 / total).where(valid),
-            "n": total.astype("int64"),
-            "people": people,
-            "gini": gini.where(valid),
-        }
-    )
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(valid, top2 / np.where(valid, total, 1), np.nan)
+        ppl = np.maximum(people, 1)
+        gini = 2 * weighted / (ppl * np.where(valid, total, 1)) - (ppl + 1) / ppl
+    return {
+        "n": total.astype(np.int64),
+        "value": share,
+        "people": people,
+        "gini": np.where(valid, gini, np.nan),
+    }
 
 
 def aggregate(
@@ -114,6 +205,7 @@ def aggregate(
     size_labels: list[str] | None = None,
 ) -> dict[GroupKey, Agg]:
     """Figures per (team, bucket) for every bucket of every team in `edges`."""
+    slugs = list(edges)
     weeks = {
         (team, b): float((e[b + 1] - e[b]) / WEEK_NS)
         for team, e in edges.items()
@@ -123,95 +215,125 @@ def aggregate(
     if spec.kind in ("rate",):
         for k in result:
             result[k].value = 0.0
-    if items.empty:
+    if items.empty or not slugs:
         return result
-    items = items.assign(bucket=bucketize(items, edges))
-    items = items[items["bucket"] >= 0]
-    excluded = items["excluded"].notna()
-    exclusions = _counts(items[excluded], "excluded")
-    inc = items[~excluded]
-    ownership = _counts(inc, "ownership")
-    links = _counts(inc, "link_method") if "link_method" in inc.columns else {}
-    g = inc.groupby(["team", "bucket"])
-    table = pd.DataFrame({"n": g.size()})
-    extra: dict[str, pd.Series] = {}
-    if spec.kind == "distribution":
-        table = table.join(_quantiles(g, "value"))
+    nb = max(len(e) - 1 for e in edges.values())
+    codes = _team_codes(items, slugs)
+    bucket = _buckets(at_ns(items), codes, list(edges.values()))
+    rows = np.flatnonzero(bucket >= 0)
+    gid = codes[rows] * nb + bucket[rows]
+    size = len(slugs) * nb
+
+    def col(name: str) -> np.ndarray:
+        return items[name].to_numpy()[rows]
+
+    excluded = pd.notna(col("excluded"))
+    exclusions = _Groups(gid[excluded], size).tally(col("excluded")[excluded])
+    inc = ~excluded
+    groups = _Groups(gid[inc], size)
+
+    def inc_col(name: str) -> np.ndarray:
+        return items[name].to_numpy()[rows[inc]]
+
+    ownership = groups.tally(inc_col("ownership"))
+    links = groups.tally(inc_col("link_method")) if "link_method" in items.columns else {}
+    n = groups.count()
+    table: dict[str, np.ndarray] = {"n": n}
+    extra: dict[str, np.ndarray] = {}
+    kind = spec.kind
+    if kind == "distribution":
+        table["value"], table["p75"], table["p90"] = groups.quantiles(
+            inc_col("value"), (0.5, 0.75, 0.9)
+        )
         if spec.id == "lead-time":
             for st in STAGES:
-                extra[f"{st}_median"] = g[st].median()
+                extra[f"{st}_median"] = groups.quantiles(inc_col(st), (0.5,))[0]
         if spec.id == "pr-size" and size_labels:
-            counts = inc.groupby(["team", "bucket", "bucket_label"]).size().unstack(fill_value=0)
+            counts = groups.label_counts(inc_col("bucket_label"), size_labels)
             for label in size_labels:
-                col = counts[label] if label in counts.columns else 0
-                extra[f"share {label}"] = col / table["n"]
-    elif spec.kind == "rate":
-        table["value"] = table["n"].astype("float64")
-        if "day" in inc.columns:
-            extra["days_with_deploy"] = g["day"].nunique()
-    elif spec.kind == "ratio":
-        table["value"] = g["value"].mean()
+                extra[f"share {label}"] = _share(counts[label], n)
+    elif kind == "rate":
+        table["value"] = n.astype("float64")
+        if "day" in items.columns:
+            extra["days_with_deploy"] = groups.distinct(_codes(inc_col("day")))
+    elif kind == "ratio":
+        ratio = inc_col("value").astype("float64")
+        table["value"] = groups.mean(ratio)
         if spec.id == "cfr":
-            extra["failed"] = g["value"].sum()
-            direct = inc["confidence"].eq("direct")
-            extra["failed_direct"] = direct.groupby([inc["team"], inc["bucket"]]).sum()
-            team_level = inc["confidence"].eq("team")
-            extra["failed_team_level"] = team_level.groupby([inc["team"], inc["bucket"]]).sum()
+            confidence = inc_col("confidence")
+            extra["failed"] = groups.total(ratio)
+            extra["failed_direct"] = groups.count(confidence == "direct")
+            extra["failed_team_level"] = groups.count(confidence == "team")
         if spec.id == "review-rounds":
-            extra["rounds_median"] = g["rounds"].median()
-            extra["rounds_p90"] = g["rounds"].quantile(0.9)
-            extra["rework_share"] = g["rework"].mean()
-    elif spec.kind == "people-share":
-        table["value"] = g["value"].mean()
-        table["people"] = g["person"].nunique()
-        extra["weekend_share"] = g["weekend"].mean()
-        if "kind" in inc.columns:
-            by_kind = inc.groupby(["team", "bucket", "kind"])["value"].mean().unstack()
-            for kind in by_kind.columns:
-                extra[f"{kind}s_after_hours"] = by_kind[kind]
-    elif spec.kind == "review-load":
-        rl = _review_load(inc)
-        table = rl[["n", "value", "people"]]
+            rounds = inc_col("rounds").astype("float64")
+            extra["rounds_median"], extra["rounds_p90"] = groups.quantiles(rounds, (0.5, 0.9))
+            extra["rework_share"] = groups.mean(inc_col("rework").astype("float64"))
+    elif kind == "people-share":
+        table["value"] = groups.mean(inc_col("value").astype("float64"))
+        table["people"] = groups.distinct(_codes(inc_col("person")))
+        extra["weekend_share"] = groups.mean(inc_col("weekend").astype("float64"))
+        if "kind" in items.columns:
+            kinds = inc_col("kind")
+            share = inc_col("value").astype("float64")
+            for kd in sorted({str(x) for x in pd.unique(kinds) if pd.notna(x)}):
+                extra[f"{kd}s_after_hours"] = groups.mean(np.where(kinds == kd, share, np.nan))
+    elif kind == "review-load":
+        rl = _review_load(groups, inc_col("person"), inc_col("value").astype("float64"))
+        table = {"n": rl["n"], "value": rl["value"], "people": rl["people"]}
         extra["gini"] = rl["gini"]
         extra["reviewers_active"] = rl["people"]
-    elif spec.kind == "mix":
-        typed = inc["type"].fillna("unclassified")
-        counts = typed.groupby([inc["team"], inc["bucket"]]).value_counts().unstack(fill_value=0)
+    elif kind == "mix":
+        typed = inc_col("type")
+        typed = np.where(pd.isna(typed), "unclassified", typed)
+        counts = groups.label_counts(typed, [*TYPES, "unclassified"])
         for t in (*TYPES, "unclassified"):
-            col = counts[t] if t in counts.columns else 0
-            extra[f"{t}_share"] = col / table["n"]
+            extra[f"{t}_share"] = _share(counts[t], n)
         table["value"] = extra["feature_share"]
-        if "method" in inc.columns:
-            model = inc["method"].eq("model").groupby([inc["team"], inc["bucket"]]).mean()
-            extra["model_filled_share"] = model
-    for name, series in extra.items():
-        table[name] = series
-    cols = [c for c in table.columns if c not in ("n", "value", "p75", "p90", "people")]
-    for key, row in zip(table.index, table.to_dict("records"), strict=True):
-        k = (str(key[0]), int(key[1]))
-        agg = result.get(k)
-        if agg is None:
-            continue
-        agg.n = int(row["n"])
-        value = _num(row.get("value"))
-        if spec.kind == "rate" and value is not None:
-            value = value / weeks[k] if weeks[k] > 0 else None
-        agg.value = value
-        agg.p75 = _num(row.get("p75"))
-        agg.p90 = _num(row.get("p90"))
-        people = row.get("people")
-        agg.people = None if people is None or pd.isna(people) else int(people)
-        agg.breakdown = {c: _num(row[c]) for c in cols}
-    for k, d in exclusions.items():
-        if k in result:
-            result[k].exclusions = d
-    for k, d in ownership.items():
-        if k in result:
-            result[k].ownership = d
-    for k, d in links.items():
-        if k in result:
-            result[k].link_methods = d
+        if "method" in items.columns:
+            extra["model_filled_share"] = groups.mean(
+                (inc_col("method") == "model").astype("float64")
+            )
+    present = (n > 0).tolist()
+    lists = {name: _floats(a) for name, a in {**table, **extra}.items()}
+    counts_n = lists.pop("n")
+    value_l = lists.pop("value", None)
+    p75_l = lists.pop("p75", None)
+    p90_l = lists.pop("p90", None)
+    people_l = lists.pop("people", None)
+    rate = kind == "rate"
+    for ti, slug in enumerate(slugs):
+        for b in range(len(edges[slug]) - 1):
+            g = ti * nb + b
+            agg = result[(slug, b)]
+            if present[g]:
+                agg.n = int(counts_n[g] or 0)
+                v = value_l[g] if value_l is not None else None
+                if rate and v is not None:
+                    w = weeks[(slug, b)]
+                    v = v / w if w > 0 else None
+                agg.value = v
+                agg.p75 = p75_l[g] if p75_l is not None else None
+                agg.p90 = p90_l[g] if p90_l is not None else None
+                ppl = people_l[g] if people_l is not None else None
+                agg.people = None if ppl is None else int(ppl)
+                agg.breakdown = {name: lst[g] for name, lst in lists.items()}
+                agg.ownership = ownership.get(g, {})
+                if links:
+                    agg.link_methods = links.get(g, {})
+            if g in exclusions:
+                agg.exclusions = exclusions[g]
     return result
+
+
+def _share(count: np.ndarray, n: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, count / np.maximum(n, 1), np.nan)
+
+
+def _floats(a: np.ndarray) -> list[float | None]:
+    """Values as Python floats, NaN as None."""
+    f = np.asarray(a, dtype="float64")
+    return [None if x != x else x for x in f.tolist()]
 
 
 def _range_counts(lo: np.ndarray, hi: np.ndarray, nb: int) -> np.ndarray:
