@@ -27,7 +27,7 @@ from analytics.context import OrgContext, TeamContext, WorkCalendar
 from analytics.frames import SCHEMAS, empty
 from analytics.metrics import dora, flow, health, worktype
 from analytics.metrics.clocks import DAY_NS, by_calendar, local_ns
-from analytics.metrics.pulls import review_milestones
+from analytics.metrics.pulls import pr_refs, review_milestones
 from analytics.ownership import RULES, by_member, by_service_or_repo, describe, work_items_owned
 from analytics.periods import (
     complete_weeks_end,
@@ -56,6 +56,7 @@ LOOKBACK = timedelta(days=28)  # PRs merged (and deployments made) before a wind
 LOOKAHEAD = timedelta(days=14)  # incidents after a period still count against its deploys
 MIN_BASELINE_WEEKS = 4
 MILESTONES = "pr_milestones"  # review milestones of `prs`, computed once in bulk runs
+ACTIVITY = "activity"  # commits and reviews with after-hours flags, shared by two metrics
 
 
 @dataclass
@@ -93,7 +94,9 @@ def _assign(
     """Frames restricted to `teams`, each row tagged with `team` and its `ownership` rule."""
     out = dict(frames)
     if "prs" in frames:
-        out["prs"] = by_member(frames["prs"], "author_key", teams)
+        owned = by_member(frames["prs"], "author_key", teams)
+        owned["ref"] = pr_refs(owned)  # built once, shared by every PR metric's evidence
+        out["prs"] = owned
     if "commits" in frames:
         out["commits_owned"] = by_member(frames["commits"], "author_key", teams)
     if "member_reviews" in frames:
@@ -165,9 +168,9 @@ def _prepare(
         issues = flow.in_progress_intervals(f["work_items"], f["transitions"])
         return Prepared(flow.pr_intervals(f["prs"]), issues=issues)
     if mid in ("after-hours", "review-load"):
-        activity = health.activity_items(
-            f["commits_owned"], f["member_reviews"], f["people"], cals, bots
-        )
+        activity = f.get(ACTIVITY)
+        if activity is None:
+            activity = _activity(f, teams, bots)
         if mid == "after-hours":
             return Prepared(activity)
         return Prepared(health.review_load_items(f["member_reviews"], activity, bots))
@@ -191,6 +194,13 @@ def _prepare(
                 notes[slug] = [f"text classifier not used: {r.reason}"]
         return Prepared(items, notes=notes, model=reports)
     raise KeyError(mid)  # pragma: no cover - registry and dispatch are kept in step
+
+
+def _activity(
+    f: Mapping[str, pd.DataFrame], teams: Sequence[TeamContext], bots: frozenset[str]
+) -> pd.DataFrame:
+    cals = {t.slug: t.calendar for t in teams}
+    return health.activity_items(f["commits_owned"], f["member_reviews"], f["people"], cals, bots)
 
 
 def _aggregate(
@@ -231,13 +241,33 @@ def _baseline(values: Iterable[float | None]) -> tuple[float | None, int]:
     return float(statistics.median(vals)), len(vals)
 
 
+def _rolling_baselines(
+    visible: Sequence[float | None], weeks: int
+) -> list[tuple[float | None, int]]:
+    """`_baseline` of every run of `weeks` consecutive values (the i-th covers
+    visible[i : i + weeks]), computed for all runs at once."""
+    arr = np.array([np.nan if v is None else v for v in visible], dtype="float64")
+    if len(arr) <= weeks:
+        return []
+    windows = np.lib.stride_tricks.sliding_window_view(arr, weeks)[: len(arr) - weeks]
+    counts = (~np.isnan(windows)).sum(axis=1)
+    out: list[tuple[float | None, int]] = []
+    enough = counts >= MIN_BASELINE_WEEKS
+    medians = np.full(len(windows), np.nan)
+    if enough.any():
+        medians[enough] = np.nanmedian(windows[enough], axis=1)
+    for m, c, ok in zip(medians.tolist(), counts.tolist(), enough.tolist(), strict=True):
+        out.append((float(m), c) if ok else (None, c))
+    return out
+
+
 def _metric_value(
     spec: MetricSpec,
     team: TeamContext,
     start: datetime,
     end: datetime,
     agg: Agg,
-    baseline_values: list[float | None],
+    baseline_of_visible: tuple[float | None, int],
     skipped_annotated: int,
     as_of: datetime,
     clock: str,
@@ -251,7 +281,7 @@ def _metric_value(
         withheld = f"fewer than {team.min_group_size} people"
         value = p75 = p90 = None
         breakdown = {}
-    baseline, baseline_n = (None, 0) if withheld else _baseline(baseline_values)
+    baseline, baseline_n = (None, 0) if withheld else baseline_of_visible
     if agg.n == 0 and withheld is None and spec.kind != "rate":
         if spec.id == "recovery-time":
             notes.append("no resolved incidents in the window: no recovery time (not 0)")
@@ -384,7 +414,7 @@ def evaluate(
         start,
         end,
         period[(t.slug, 0)],
-        base_vals,
+        _baseline(base_vals),
         int(skip.sum()),
         as_of,
         ck,
@@ -442,6 +472,7 @@ def evaluate_weekly(
         visible = [
             None if skip[b] else _visible(spec, t, aggs[(t.slug, b)]) for b in range(len(e) - 1)
         ]
+        baselines = _rolling_baselines(visible, bw)
         series = []
         for b in range(bw, len(e) - 1):
             series.append(
@@ -451,7 +482,7 @@ def evaluate_weekly(
                     edges_dt[t.slug][b],
                     edges_dt[t.slug][b + 1],
                     aggs[(t.slug, b)],
-                    visible[b - bw : b],
+                    baselines[b - bw],
                     int(skip[b - bw : b].sum()),
                     as_of,
                     ck,
@@ -547,6 +578,8 @@ def compute_all(
         assigned[MILESTONES] = review_milestones(
             assigned["prs"], assigned["reviews"], _bots(assigned)
         )
+    if {"after-hours", "review-load"} <= {s.id for s in specs}:  # shared by both
+        assigned[ACTIVITY] = _activity(assigned, org.teams, _bots(assigned))
     for spec in specs:
         per_team = evaluate_weekly(
             spec.id, frames, org, None, weeks, as_of, clock, False, False, assigned

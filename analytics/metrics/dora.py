@@ -17,7 +17,7 @@ import pandas as pd
 
 from analytics.context import Thresholds
 from analytics.frames import lower_text
-from analytics.metrics.pulls import KEY, first_commit, is_revert, review_milestones
+from analytics.metrics.pulls import KEY, first_commit, is_revert, pr_refs, review_milestones
 
 SUCCESS = frozenset({"success", "succeeded", "successful"})
 HOUR = pd.Timedelta(hours=1)
@@ -261,7 +261,7 @@ def lead_time_items(
             "link_method": linked["link_method"],
             "first_commit_source": start_src,
             "ownership": merged["ownership"],
-            "ref": merged["repo"].astype(str) + "#" + merged["number"].astype(str),
+            "ref": pr_refs(merged),
         }
     )
     excluded = np.full(len(out), None, dtype=object)

@@ -15,11 +15,11 @@ from analytics.context import WorkCalendar
 from analytics.frames import lower_text
 from analytics.metrics.clocks import by_calendar, hours_between
 from analytics.metrics.dora import _milestones, flag
-from analytics.metrics.pulls import KEY, REVIEW_KEY, is_revert
+from analytics.metrics.pulls import KEY, REVIEW_KEY, is_revert, pr_refs
 
 
 def _ref(prs: pd.DataFrame) -> pd.Series:
-    return prs["repo"].astype(str) + "#" + prs["number"].astype(str)
+    return pr_refs(prs)
 
 
 def review_time_items(

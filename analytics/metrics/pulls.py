@@ -19,6 +19,15 @@ APPROVED = "approved"
 CHANGES_REQUESTED = "changes_requested"
 
 
+def pr_refs(prs: pd.DataFrame) -> pd.Series:
+    """ "repo#number" of each PR, aligned with `prs`: its `ref` column when an earlier step
+    made one (bulk runs build it once for every metric), else built here."""
+    if "ref" in prs.columns:
+        return prs["ref"]
+    refs = [f"{r}#{n}" for r, n in zip(prs["repo"].tolist(), prs["number"].tolist(), strict=True)]
+    return pd.Series(refs, index=prs.index, dtype=object)
+
+
 def ready_moment(prs: pd.DataFrame) -> pd.Series:
     """When each PR became ready for review; NaT while it is still a draft."""
     never_draft = prs["created_at"].where(~prs["is_draft"])
