@@ -173,6 +173,86 @@ SCHEMAS: dict[str, dict[str, Kind]] = {
     },
 }
 
+_DEPLOY_USED = (
+    "external_id",
+    "repo",
+    "service",
+    "team_slug",
+    "environment",
+    "sha",
+    "status",
+    "finished_at",
+)
+
+# The columns the metric engine (`analytics.engine`, `analytics.metrics`, `ownership`) reads
+# of each frame: `load.load_frames(..., columns=METRIC_COLUMNS)` reads only these, which at
+# large-org scale leaves out millions of unique strings nobody looks at (commit SHAs and
+# subjects, PR URLs). Other readers (insights) load every column (the default); frames not
+# named here (ci_runs: no metric reads it) are read whole.
+METRIC_COLUMNS: dict[str, tuple[str, ...]] = {
+    "prs": (
+        "source",
+        "repo",
+        "number",
+        "title",
+        "author_key",
+        "author_is_bot",
+        "state",
+        "is_draft",
+        "head_ref",
+        "created_at",
+        "ready_at",
+        "first_commit_at",
+        "merged_at",
+        "closed_at",
+        "merge_commit_sha",
+        "additions",
+        "deletions",
+        "labels",
+        "reverts_number",
+    ),
+    "reviews": tuple(_REVIEW),
+    "member_reviews": tuple(_REVIEW),
+    "review_requests": ("source", "repo", "pr_number", "reviewer_key", "requested_at"),
+    "commits": (
+        "source",
+        "repo",
+        "pr_number",
+        "author_key",
+        "author_is_bot",
+        "authored_at",
+        "author_utc_offset_min",
+    ),
+    "deployments": _DEPLOY_USED,
+    "pr_deployments": _DEPLOY_USED,
+    "incidents": ("external_id", "service", "repo", "team_slug", "started_at", "resolved_at"),
+    "pages": (
+        "incident_external_id",
+        "responder_key",
+        "team_slug",
+        "at",
+        "service",
+        "repo",
+        "incident_team_slug",
+    ),
+    "work_items": (
+        "source",
+        "external_id",
+        "key",
+        "project",
+        "team_slug",
+        "title",
+        "item_type",
+        "labels",
+        "status_category",
+        "updated_at",
+        "resolved_at",
+    ),
+    "transitions": ("source", "item_external_id", "at", "to_category"),
+    "people": ("key", "is_bot", "tz"),
+    "annotations": ("team_slug", "starts_at", "ends_at", "exclude_from_baseline"),
+}
+
 _DEFAULTS: dict[Kind, Any] = {
     "str": None,
     "int": 0,
@@ -202,20 +282,25 @@ def to_utc(values: Any) -> pd.Series:
 
 
 def _parse_labels(values: pd.Series) -> pd.Series:
-    """Lists of label strings; JSON text from the store is decoded once per distinct value."""
-    cache: dict[str, list[str]] = {}
+    """Lists of label strings; JSON text from the store is decoded once per distinct value
+    (rows with equal text share one list object)."""
+    try:
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    except TypeError:  # lists (frames built by hand): converted one by one
+        return values.map(_one_label_list).astype(object)
+    decoded = [_one_label_list(u) for u in uniques] + [[]]  # code -1 (missing) picks []
+    table = np.empty(len(decoded), dtype=object)
+    table[:] = decoded
+    return pd.Series(table[codes], index=values.index, dtype=object)
 
-    def one(v: Any) -> list[str]:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return []
-        if isinstance(v, str):
-            if v not in cache:
-                decoded = json.loads(v)
-                cache[v] = [str(x) for x in decoded] if isinstance(decoded, list) else []
-            return cache[v]
-        return [str(x) for x in v]
 
-    return values.map(one).astype(object)
+def _one_label_list(v: Any) -> list[str]:
+    if v is None or (isinstance(v, float) and np.isnan(v)):
+        return []
+    if isinstance(v, str):
+        decoded = json.loads(v)
+        return [str(x) for x in decoded] if isinstance(decoded, list) else []
+    return [str(x) for x in v]
 
 
 def _to_bool(s: pd.Series) -> pd.Series:
@@ -226,30 +311,68 @@ def _to_bool(s: pd.Series) -> pd.Series:
     return s.astype(object).map(lambda v: bool(v) if pd.notna(v) else False).astype(bool)
 
 
-def coerce(name: str, df: pd.DataFrame) -> pd.DataFrame:
-    """`df` with exactly the columns of frame `name`, in order, with the documented dtypes."""
+_UTC_NS = pd.DatetimeTZDtype("ns", "UTC")
+_READY: dict[Kind, Any] = {
+    "int": np.dtype("int64"),
+    "float": np.dtype("float64"),
+    "bool": np.dtype("bool"),
+    "time": _UTC_NS,
+}
+
+
+def _convert(s: pd.Series, kind: Kind, clean_text: bool) -> Any:
+    """The values of `s` as an array of frame kind `kind`; a column already of that dtype
+    is passed through without a copy."""
+    ready = _READY.get(kind)
+    if ready is not None and s.dtype == ready:
+        return s.array if kind == "time" else s.to_numpy(copy=False)
+    if kind == "time":
+        return to_utc(s).array
+    if kind == "int":
+        return pd.to_numeric(s, errors="coerce").fillna(0).to_numpy(dtype="int64")
+    if kind == "float":
+        return pd.to_numeric(s, errors="coerce").to_numpy(dtype="float64")
+    if kind == "bool":
+        return _to_bool(s).to_numpy(dtype=bool)
+    if kind == "list":
+        return _parse_labels(s).to_numpy(dtype=object)
+    if clean_text and s.dtype == object:
+        return s.to_numpy(copy=False)
+    return s.astype(object).where(s.notna(), None).to_numpy(dtype=object)
+
+
+def columns_of(name: str, columns: Iterable[str] | None = None) -> dict[str, Kind]:
+    """The schema of frame `name` restricted to `columns` (all when None), in schema order."""
     schema = SCHEMAS[name]
-    out: dict[str, pd.Series] = {}
-    index = df.index
-    for col, kind in schema.items():
+    if columns is None:
+        return dict(schema)
+    wanted = set(columns)
+    unknown = wanted - set(schema)
+    if unknown:
+        raise KeyError(f"frame {name!r} has no column(s) {sorted(unknown)}")
+    return {c: k for c, k in schema.items() if c in wanted}
+
+
+def coerce(
+    name: str,
+    df: pd.DataFrame,
+    columns: Iterable[str] | None = None,
+    *,
+    clean_text: bool = False,
+) -> pd.DataFrame:
+    """`df` with exactly the columns of frame `name` (or the subset `columns`, in schema
+    order), with the documented dtypes. Columns already of their dtype are taken as they
+    are (no copy), and the frame is built without consolidating blocks (another copy of
+    every column). `clean_text` promises text columns hold only str or None (values from
+    the DBAPI or `analytics.columnar`), which skips the NaN -> None pass over them."""
+    out: dict[str, Any] = {}
+    n = len(df)
+    for col, kind in columns_of(name, columns).items():
         if col in df.columns:
-            s = df[col]
+            out[col] = _convert(df[col], kind, clean_text)
         else:
-            s = pd.Series([_DEFAULTS[kind]] * len(df), index=index, dtype=object)
-        if kind == "time":
-            s = to_utc(s)
-        elif kind == "int":
-            s = pd.to_numeric(s, errors="coerce").fillna(0).astype("int64")
-        elif kind == "float":
-            s = pd.to_numeric(s, errors="coerce").astype("float64")
-        elif kind == "bool":
-            s = _to_bool(s)
-        elif kind == "list":
-            s = _parse_labels(s)
-        else:
-            s = s.astype(object).where(s.notna(), None)
-        out[col] = s
-    return pd.DataFrame(out, index=index).reset_index(drop=True)
+            out[col] = _convert(pd.Series([_DEFAULTS[kind]] * n, dtype=object), kind, False)
+    return pd.DataFrame(out, index=pd.RangeIndex(n), copy=False)
 
 
 def frame(name: str, rows: Iterable[Mapping[str, Any]] = ()) -> pd.DataFrame:

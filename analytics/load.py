@@ -9,10 +9,10 @@ converted column-wise by pandas: per-value conversion would dominate at large-or
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 from sqlalchemy import Boolean, Connection, Engine, Integer, Select, String, and_, func, or_
@@ -22,7 +22,7 @@ from sqlalchemy.sql import ColumnElement, type_coerce
 
 from analytics.columnar import read_columns
 from analytics.context import TeamContext
-from analytics.frames import SCHEMAS, coerce
+from analytics.frames import SCHEMAS, coerce, columns_of
 from store.models import (
     Annotation,
     CiRun,
@@ -41,6 +41,7 @@ from store.types import JSONText, UTCDateTime
 
 Bind = Engine | Connection
 Teams = TeamContext | Sequence[TeamContext] | None
+Columns = Collection[str] | None  # the columns of a frame to read; None: all of them
 
 
 @contextmanager
@@ -68,15 +69,23 @@ def _raw(col: Any, name: str | None = None) -> ColumnElement[Any]:
     return col.label(label)
 
 
-def _columns(model: Any, frame_name: str, skip: Iterable[str] = ()) -> list[ColumnElement[Any]]:
+def _columns(
+    model: Any, frame_name: str, columns: Columns = None, skip: Iterable[str] = ()
+) -> list[ColumnElement[Any]]:
+    """The table's columns of the frame (those in `columns` only, when given)."""
     table = model.__table__
-    return [_raw(table.c[c]) for c in SCHEMAS[frame_name] if c in table.c and c not in skip]
+    wanted = columns_of(frame_name, columns)
+    return [_raw(table.c[c]) for c in wanted if c in table.c and c not in skip]
 
 
-def _read(bind: Bind, stmt: Select[Any], frame_name: str) -> pd.DataFrame:
+def _wants(frame_name: str, columns: Columns, column: str) -> bool:
+    return column in columns_of(frame_name, columns)
+
+
+def _read(bind: Bind, stmt: Select[Any], frame_name: str, columns: Columns = None) -> pd.DataFrame:
     with _connection(bind) as conn:
         df = _fetch(conn, stmt, frame_name)
-    return coerce(frame_name, df)
+    return coerce(frame_name, df, columns, clean_text=True)
 
 
 class _TableScan(ColumnElement[Any]):
@@ -131,15 +140,20 @@ def _owned_filter(model: Any, teams: tuple[TeamContext, ...] | None) -> Any:
     return or_(model.service.in_(services), model.repo.in_(repos), model.team_slug.in_(slugs))
 
 
-def prs(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+def prs(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
     """Pull requests by the teams' members open at some point of the window (frame `prs`)."""
     t = _teams(teams)
-    stmt = sa_select(*_columns(PullRequest, "prs")).where(_pr_filter(start, end, t))
-    return _read(bind, stmt, "prs")
+    stmt = sa_select(*_columns(PullRequest, "prs", columns)).where(_pr_filter(start, end, t))
+    return _read(bind, stmt, "prs", columns)
 
 
-def _reviews_select() -> list[ColumnElement[Any]]:
-    return [*_columns(Review, "reviews"), PullRequest.author_key.label("pr_author_key")]
+def _reviews_select(frame_name: str, columns: Columns) -> list[ColumnElement[Any]]:
+    cols = _columns(Review, frame_name, columns)
+    if _wants(frame_name, columns, "pr_author_key"):
+        cols.append(PullRequest.author_key.label("pr_author_key"))
+    return cols
 
 
 def _pr_join() -> Any:
@@ -150,10 +164,15 @@ def _pr_join() -> Any:
     )
 
 
-def _org_reviews(bind: Bind, start: datetime, end: datetime) -> pd.DataFrame:
+def _org_reviews(
+    bind: Bind, start: datetime, end: datetime, frame_name: str, columns: Columns
+) -> pd.DataFrame:
     """Every review submitted in the window, whole org: one table scan, no join (the PR's
     author is looked up afterwards) — the bulk path of `compute_all`."""
-    stmt = sa_select(*_columns(Review, "reviews", skip=("pr_author_key",))).where(
+    with_author = _wants(frame_name, columns, "pr_author_key")
+    wanted = set(columns_of(frame_name, columns))
+    read = wanted | ({"source", "repo", "pr_number"} if with_author else set())
+    stmt = sa_select(*_columns(Review, frame_name, read, skip=("pr_author_key",))).where(
         _scan(Review.submitted_at) >= start, _scan(Review.submitted_at) < end
     )
     authors = sa_select(
@@ -163,10 +182,11 @@ def _org_reviews(bind: Bind, start: datetime, end: datetime) -> pd.DataFrame:
         PullRequest.author_key.label("pr_author_key"),
     )
     with _connection(bind) as conn:
-        df = _fetch(conn, stmt, "reviews")
-        who = _fetch(conn, authors, "reviews")
-    df = df.merge(who, on=["source", "repo", "pr_number"], how="left")
-    return coerce("reviews", df)
+        df = _fetch(conn, stmt, frame_name)
+        if with_author:
+            who = _fetch(conn, authors, frame_name)
+            df = df.merge(who, on=["source", "repo", "pr_number"], how="left")
+    return coerce(frame_name, df, columns)
 
 
 def _fetch(conn: Connection, stmt: Select[Any], frame_name: str) -> pd.DataFrame:
@@ -178,40 +198,47 @@ def _fetch(conn: Connection, stmt: Select[Any], frame_name: str) -> pd.DataFrame
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
-def reviews(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+def reviews(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
     """Reviews (by anyone, before `end`) of the pull requests `prs` returns (frame `reviews`).
     Whole org (teams None): every review submitted in the window."""
     t = _teams(teams)
     if t is None:
-        return _org_reviews(bind, start, end)
+        return _org_reviews(bind, start, end, "reviews", columns)
     stmt = (
-        sa_select(*_reviews_select())
+        sa_select(*_reviews_select("reviews", columns))
         .join(PullRequest, _pr_join())
         .where(_pr_filter(start, end, t), Review.submitted_at < end)
     )
-    return _read(bind, stmt, "reviews")
+    return _read(bind, stmt, "reviews", columns)
 
 
-def member_reviews(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+def member_reviews(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
     """Reviews submitted in the window by the teams' members, on anyone's pull requests."""
     t = _teams(teams)
     if t is None:
-        return _org_reviews(bind, start, end)
+        return _org_reviews(bind, start, end, "member_reviews", columns)
     cond = and_(Review.submitted_at >= start, Review.submitted_at < end)
-    if t is not None:
-        cond = and_(Review.reviewer_key.in_(_members(t)), cond)
-    stmt = sa_select(*_reviews_select()).outerjoin(PullRequest, _pr_join()).where(cond)
-    return _read(bind, stmt, "member_reviews")
+    cond = and_(Review.reviewer_key.in_(_members(t)), cond)
+    stmt = (
+        sa_select(*_reviews_select("member_reviews", columns))
+        .outerjoin(PullRequest, _pr_join())
+        .where(cond)
+    )
+    return _read(bind, stmt, "member_reviews", columns)
 
 
 def review_requests(
-    bind: Bind, start: datetime, end: datetime, teams: Teams = None
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
 ) -> pd.DataFrame:
     """Review requests on the pull requests `prs` returns."""
     t = _teams(teams)
     rr = ReviewRequest
     stmt = (
-        sa_select(*_columns(rr, "review_requests"))
+        sa_select(*_columns(rr, "review_requests", columns))
         .join(
             PullRequest,
             and_(
@@ -222,20 +249,25 @@ def review_requests(
         )
         .where(_pr_filter(start, end, t), rr.requested_at < end)
     )
-    return _read(bind, stmt, "review_requests")
+    return _read(bind, stmt, "review_requests", columns)
 
 
-def commits(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+def commits(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
     """Commits authored in the window by the teams' members (frame `commits`)."""
     t = _teams(teams)
     at = Commit.authored_at if t is not None else _scan(Commit.authored_at)
     cond = and_(at >= start, at < end)
     if t is not None:
         cond = and_(Commit.author_key.in_(_members(t)), cond)
-    return _read(bind, sa_select(*_columns(Commit, "commits")).where(cond), "commits")
+    stmt = sa_select(*_columns(Commit, "commits", columns)).where(cond)
+    return _read(bind, stmt, "commits", columns)
 
 
-def deployments(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+def deployments(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
     """Deployments (any environment, any status) finished — or, unfinished, created — in the
     window, on the teams' services or repositories."""
     d = Deployment
@@ -243,11 +275,15 @@ def deployments(bind: Bind, start: datetime, end: datetime, teams: Teams = None)
         and_(d.finished_at >= start, d.finished_at < end),
         and_(d.finished_at.is_(None), d.created_at >= start, d.created_at < end),
     )
-    stmt = sa_select(*_columns(d, "deployments")).where(when, _owned_filter(d, _teams(teams)))
-    return _read(bind, stmt, "deployments")
+    stmt = sa_select(*_columns(d, "deployments", columns)).where(
+        when, _owned_filter(d, _teams(teams))
+    )
+    return _read(bind, stmt, "deployments", columns)
 
 
-def pr_deployments(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+def pr_deployments(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
     """Deployments finished in the window of every repository the teams' PRs (as `prs`
     selects them) were opened in: the candidates for the PR -> deployment link."""
     d = Deployment
@@ -256,30 +292,42 @@ def pr_deployments(bind: Bind, start: datetime, end: datetime, teams: Teams = No
     if t is not None:
         repos = sa_select(PullRequest.repo).where(_pr_filter(start, end, t)).distinct()
         cond = and_(cond, d.repo.in_(repos.scalar_subquery()))
-    return _read(bind, sa_select(*_columns(d, "pr_deployments")).where(cond), "pr_deployments")
+    stmt = sa_select(*_columns(d, "pr_deployments", columns)).where(cond)
+    return _read(bind, stmt, "pr_deployments", columns)
 
 
-def incidents(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+def incidents(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
     """Incidents started in the window on the teams' services or repositories."""
     i = Incident
-    stmt = sa_select(*_columns(i, "incidents")).where(
+    stmt = sa_select(*_columns(i, "incidents", columns)).where(
         i.started_at >= start, i.started_at < end, _owned_filter(i, _teams(teams))
     )
-    return _read(bind, stmt, "incidents")
+    return _read(bind, stmt, "incidents", columns)
 
 
-def pages(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+def pages(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
     """Pages sent in the window for the teams (or for incidents on their services/repos)."""
     t = _teams(teams)
     cond: Any = and_(Page.at >= start, Page.at < end)
     if t is not None:
         cond = and_(cond, or_(Page.team_slug.in_([x.slug for x in t]), _owned_filter(Incident, t)))
+    of_incident = {
+        "service": Incident.service,
+        "repo": Incident.repo,
+        "incident_team_slug": Incident.team_slug,
+    }
     stmt = (
         sa_select(
-            *_columns(Page, "pages"),
-            Incident.service.label("service"),
-            Incident.repo.label("repo"),
-            Incident.team_slug.label("incident_team_slug"),
+            *_columns(Page, "pages", columns),
+            *(
+                col.label(name)
+                for name, col in of_incident.items()
+                if _wants("pages", columns, name)
+            ),
         )
         .outerjoin(
             Incident,
@@ -287,7 +335,7 @@ def pages(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd
         )
         .where(cond)
     )
-    return _read(bind, stmt, "pages")
+    return _read(bind, stmt, "pages", columns)
 
 
 def _work_item_filter(start: datetime, end: datetime, teams: tuple[TeamContext, ...] | None) -> Any:
@@ -299,49 +347,58 @@ def _work_item_filter(start: datetime, end: datetime, teams: tuple[TeamContext, 
     return cond
 
 
-def work_items(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+def work_items(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
     """Issues of the teams' projects open at some point of the window (frame `work_items`)."""
-    stmt = sa_select(*_columns(WorkItem, "work_items")).where(
+    stmt = sa_select(*_columns(WorkItem, "work_items", columns)).where(
         _work_item_filter(start, end, _teams(teams))
     )
-    return _read(bind, stmt, "work_items")
+    return _read(bind, stmt, "work_items", columns)
 
 
-def transitions(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+def transitions(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
     """Status transitions (before `end`) of the work items `work_items` returns."""
     tr = WorkItemTransition
     stmt = (
-        sa_select(*_columns(tr, "transitions"))
+        sa_select(*_columns(tr, "transitions", columns))
         .join(
             WorkItem,
             and_(WorkItem.source == tr.source, WorkItem.external_id == tr.item_external_id),
         )
         .where(_work_item_filter(start, end, _teams(teams)), tr.at < end)
     )
-    return _read(bind, stmt, "transitions")
+    return _read(bind, stmt, "transitions", columns)
 
 
-def ci_runs(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+def ci_runs(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
     """CI runs started in the window on the teams' repositories."""
     t = _teams(teams)
     cond: Any = and_(CiRun.started_at >= start, CiRun.started_at < end)
     if t is not None:
         cond = and_(cond, CiRun.repo.in_(sorted({r for x in t for r in x.repo_names})))
-    return _read(bind, sa_select(*_columns(CiRun, "ci_runs")).where(cond), "ci_runs")
+    stmt = sa_select(*_columns(CiRun, "ci_runs", columns)).where(cond)
+    return _read(bind, stmt, "ci_runs", columns)
 
 
-def people(bind: Bind, start: datetime, end: datetime, teams: Teams = None) -> pd.DataFrame:
+def people(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
     """Pseudonymous people (key, is_bot, tz); the teams' members only when teams are given.
     The window is unused and kept for a uniform signature."""
     t = _teams(teams)
-    stmt = sa_select(*_columns(Person, "people"))
+    stmt = sa_select(*_columns(Person, "people", columns))
     if t is not None:
         stmt = stmt.where(Person.key.in_(_members(t)))
-    return _read(bind, stmt, "people")
+    return _read(bind, stmt, "people", columns)
 
 
 def annotated_periods(
-    bind: Bind, start: datetime, end: datetime, teams: Teams = None
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
 ) -> pd.DataFrame:
     """Annotated periods overlapping the window, for the teams or the whole org."""
     t = _teams(teams)
@@ -349,10 +406,24 @@ def annotated_periods(
     cond: Any = and_(a.starts_at < end, a.ends_at > start)
     if t is not None:
         cond = and_(cond, or_(a.team_slug.is_(None), a.team_slug.in_([x.slug for x in t])))
-    return _read(bind, sa_select(*_columns(a, "annotations")).where(cond), "annotations")
+    stmt = sa_select(*_columns(a, "annotations", columns)).where(cond)
+    return _read(bind, stmt, "annotations", columns)
 
 
-LOADERS: dict[str, Callable[[Bind, datetime, datetime, Teams], pd.DataFrame]] = {
+class Loader(Protocol):
+    """A frame loader: the rows of one frame for a window and teams."""
+
+    def __call__(
+        self,
+        bind: Bind,
+        start: datetime,
+        end: datetime,
+        teams: Teams = None,
+        columns: Columns = None,
+    ) -> pd.DataFrame: ...
+
+
+LOADERS: dict[str, Loader] = {
     "prs": prs,
     "reviews": reviews,
     "member_reviews": member_reviews,
@@ -369,24 +440,41 @@ LOADERS: dict[str, Callable[[Bind, datetime, datetime, Teams], pd.DataFrame]] = 
     "annotations": annotated_periods,
 }
 
+# frames that coincide for the whole org: the second is read once, as the first
+_SAME_FOR_ORG = {"member_reviews": "reviews", "pr_deployments": "deployments"}
+
 
 def load_frames(
-    bind: Bind, start: datetime, end: datetime, teams: Teams, needs: Iterable[str]
+    bind: Bind,
+    start: datetime,
+    end: datetime,
+    teams: Teams,
+    needs: Iterable[str],
+    columns: Mapping[str, Collection[str]] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Every frame named in `needs`, read on one connection. For the whole org, frames that
-    coincide are read once (reviews = member reviews, deployments = PR deployments)."""
+    coincide are read once (reviews = member reviews, deployments = PR deployments).
+
+    `columns` maps frame names to the columns to read (e.g. `frames.METRIC_COLUMNS`); those
+    frames then hold only these columns. Frames it does not name are read whole."""
     wanted = sorted(set(needs))
+    cols = dict(columns or {})
+    reads: dict[str, Columns] = {name: cols.get(name) for name in wanted}
+    alias: dict[str, str] = {}
+    if teams is None:
+        for name, same in _SAME_FOR_ORG.items():
+            if name in reads and same in reads:
+                alias[name] = same
+                a, b = reads.pop(name), reads[same]
+                reads[same] = None if a is None or b is None else {*a, *b}
     out: dict[str, pd.DataFrame] = {}
     with _connection(bind) as conn:
-        for name in wanted:
-            if teams is None and name == "member_reviews" and "reviews" in wanted:
-                continue
-            if teams is None and name == "pr_deployments" and "deployments" in wanted:
-                continue
-            out[name] = LOADERS[name](conn, start, end, teams)
-    if teams is None:
-        if "member_reviews" in wanted and "member_reviews" not in out:
-            out["member_reviews"] = out["reviews"]
-        if "pr_deployments" in wanted and "pr_deployments" not in out:
-            out["pr_deployments"] = out["deployments"]
+        for name, read in reads.items():
+            out[name] = LOADERS[name](conn, start, end, teams, read)
+    for name, same in alias.items():
+        out[name] = out[same]
+    for name, frame in list(out.items()):  # a frame read for two holds both's columns
+        want = list(columns_of(name, cols.get(name)))
+        if list(frame.columns) != want:
+            out[name] = frame[want]
     return out
