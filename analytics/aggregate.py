@@ -56,13 +56,23 @@ def _team_codes(items: pd.DataFrame, slugs: list[str]) -> np.ndarray:
 
 
 def _buckets(at: np.ndarray, codes: np.ndarray, team_edges: list[np.ndarray]) -> np.ndarray:
+    """Bucket of each row from its team's edges (-1 outside or for code -1). Teams in one
+    time zone share their week edges, so rows are searched once per distinct edge set."""
     out = np.full(len(at), -1, dtype=np.int64)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(team_edges) + 1))
+    distinct: dict[bytes, int] = {}
+    shapes: list[np.ndarray] = []
+    set_of = np.full(len(team_edges) + 1, -1, dtype=np.int64)  # code -1 picks the last
     for i, e in enumerate(team_edges):
-        rows = order[bounds[i] : bounds[i + 1]]
-        if len(e) < 2 or not len(rows):
+        if len(e) < 2:
             continue
+        key = np.asarray(e, dtype=np.int64).tobytes()
+        if key not in distinct:
+            distinct[key] = len(shapes)
+            shapes.append(np.asarray(e, dtype=np.int64))
+        set_of[i] = distinct[key]
+    sets = set_of[codes]
+    for k, e in enumerate(shapes):
+        rows = np.flatnonzero(sets == k) if len(shapes) > 1 else np.flatnonzero(sets >= 0)
         pos = np.searchsorted(e, at[rows], side="right") - 1
         pos[(pos < 0) | (pos >= len(e) - 1)] = -1
         out[rows] = pos
@@ -105,7 +115,7 @@ class _Groups:
         v = np.asarray(values, dtype="float64")
         ok = ~np.isnan(v)
         g, x = self.gid[ok], v[ok]
-        order = np.lexsort((x, g))
+        order = _group_order(g, x, self.size)
         xs = x[order]
         n = np.bincount(g, minlength=self.size)
         start = np.cumsum(n) - n
@@ -161,6 +171,15 @@ class _Groups:
         }
 
 
+def _group_order(g: np.ndarray, x: np.ndarray, size: int) -> np.ndarray:
+    """Positions sorting rows by group, then value (np.lexsort((x, g))). With fewer than
+    65,536 groups the stable pass over 16-bit group ids is a radix sort: ~5x faster."""
+    if size > np.iinfo(np.uint16).max:
+        return np.lexsort((x, g))
+    by_value = np.argsort(x, kind="quicksort")
+    return by_value[np.argsort(g[by_value].astype(np.uint16), kind="stable")]
+
+
 def _codes(values: np.ndarray) -> np.ndarray:
     return np.asarray(pd.factorize(values)[0], dtype=np.int64)
 
@@ -174,7 +193,7 @@ def _review_load(groups: _Groups, person: np.ndarray, value: np.ndarray) -> dict
     uniq, inverse = np.unique(key, return_inverse=True)
     per = np.bincount(inverse, weights=value[ok], minlength=len(uniq))
     g = uniq // k
-    order = np.lexsort((per, g))
+    order = _group_order(g, per, groups.size)
     g, per = g[order], per[order]
     people = np.bincount(g, minlength=groups.size)
     total = np.bincount(g, weights=per, minlength=groups.size)
@@ -207,9 +226,9 @@ def aggregate(
     """Figures per (team, bucket) for every bucket of every team in `edges`."""
     slugs = list(edges)
     weeks = {
-        (team, b): float((e[b + 1] - e[b]) / WEEK_NS)
+        (team, b): w
         for team, e in edges.items()
-        for b in range(len(e) - 1)
+        for b, w in enumerate((np.diff(np.asarray(e, dtype=np.int64)) / WEEK_NS).tolist())
     }
     result: dict[GroupKey, Agg] = {k: Agg() for k in weeks}
     if spec.kind in ("rate",):
