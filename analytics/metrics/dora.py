@@ -17,7 +17,15 @@ import pandas as pd
 
 from analytics.context import Thresholds
 from analytics.frames import lower_text
-from analytics.metrics.pulls import KEY, first_commit, is_revert, pr_refs, review_milestones
+from analytics.metrics.pulls import (
+    KEY,
+    first_commit,
+    is_revert,
+    pr_refs,
+    pr_rows,
+    review_milestones,
+    take_rows,
+)
 
 SUCCESS = frozenset({"success", "succeeded", "successful"})
 HOUR = pd.Timedelta(hours=1)
@@ -240,9 +248,12 @@ def lead_time_items(
     merged = prs[prs["merged_at"].notna()]
     ms = _milestones(merged, reviews, bots, milestones)
     start, start_src = first_commit(merged, commits)
-    linked = merged[KEY].merge(links, on=KEY, how="left")
-    linked.index = merged.index
-    deployed = linked["deployed_at"].astype("datetime64[ns, UTC]")
+    link = pr_rows(links, merged["source"], merged["repo"], merged["number"])
+    deployed_ns = take_rows(links["deployed_at"].astype("datetime64[ns, UTC]"), link)
+    deployed = pd.Series(deployed_ns.view("datetime64[ns]"), index=merged.index).dt.tz_localize(
+        "UTC"
+    )
+    link_method = pd.Series(take_rows(links["link_method"], link), index=merged.index)
     ready = ms["ready"].fillna(merged["created_at"])
 
     def h(a: pd.Series, b: pd.Series) -> np.ndarray:
@@ -258,7 +269,7 @@ def lead_time_items(
             "review": h(ms["first_review_at"], ms["approval_at"]),
             "merge": h(ms["approval_at"], merged["merged_at"]),
             "deploy": h(merged["merged_at"], deployed),
-            "link_method": linked["link_method"],
+            "link_method": link_method,
             "first_commit_source": start_src,
             "ownership": merged["ownership"],
             "ref": pr_refs(merged),

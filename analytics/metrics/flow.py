@@ -15,7 +15,7 @@ from analytics.context import WorkCalendar
 from analytics.frames import lower_text
 from analytics.metrics.clocks import by_calendar, hours_between
 from analytics.metrics.dora import _milestones, flag
-from analytics.metrics.pulls import KEY, REVIEW_KEY, is_revert, pr_refs
+from analytics.metrics.pulls import NAT, first_rows, is_revert, pr_refs, pr_rows, time_ns
 
 
 def _ref(prs: pd.DataFrame) -> pd.Series:
@@ -122,12 +122,14 @@ def review_rounds_items(
     review (0.0 otherwise)."""
     merged = prs[prs["merged_at"].notna()]
     ms = _milestones(merged, reviews, bots, milestones)
-    c = commits[[*REVIEW_KEY, "authored_at"]].rename(columns={"pr_number": "number"})
-    first = merged[KEY].assign(first=ms["first_review_at"].to_numpy())
-    late = c.merge(first, on=KEY, how="inner")
-    late = late[late["authored_at"] > late["first"]].drop_duplicates(KEY)
-    late_keys = pd.MultiIndex.from_frame(late[KEY])
-    rework = pd.MultiIndex.from_frame(merged[KEY]).isin(late_keys)
+    row = pr_rows(merged, commits["source"], commits["repo"], commits["pr_number"])
+    at = time_ns(commits["authored_at"])
+    first = time_ns(ms["first_review_at"])
+    reviewed = first[np.maximum(row, 0)] if len(first) else np.full(len(row), NAT)
+    late = (row >= 0) & (reviewed != NAT) & (at != NAT) & (at > reviewed)
+    hit = np.zeros(len(merged), dtype=bool)
+    hit[row[late]] = True
+    rework = hit[first_rows(merged)] if len(merged) else hit
     excluded = np.full(len(merged), None, dtype=object)
     excluded[ms["first_review_at"].isna().to_numpy()] = "merged without review"
     excluded[is_revert(merged).to_numpy()] = "revert"

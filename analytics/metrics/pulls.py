@@ -8,6 +8,8 @@ to the merge (a review after the merge did not gate it).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -35,9 +37,66 @@ def ready_moment(prs: pd.DataFrame) -> pd.Series:
 
 
 def is_revert(prs: pd.DataFrame) -> pd.Series:
-    """Reverts (recorded by ingest, or titled like git's 'Revert "..."')."""
+    """Reverts (recorded by ingest, or titled like git's 'Revert "..."'); the `revert`
+    column when an earlier step made one (bulk runs check titles once)."""
+    if "revert" in prs.columns:
+        return prs["revert"]
     titled = starts_with(prs["title"], 'Revert "')
     return prs["reverts_number"].notna() | titled
+
+
+NAT = np.iinfo(np.int64).min  # what NaT is as int64 nanoseconds
+
+
+def time_ns(values: pd.Series) -> np.ndarray:
+    """UTC nanoseconds of a datetime column (NaT -> NAT), without a copy when possible."""
+    return np.asarray(pd.DatetimeIndex(values).asi8, dtype=np.int64)
+
+
+def pr_rows(prs: pd.DataFrame, source: Any, repo: Any, number: Any) -> np.ndarray:
+    """Position in `prs` of the first PR with each given (source, repo, number), -1 when
+    there is none: the join of reviews and commits to their PR as integer arithmetic.
+    Text keys are coded once over both sides; merging on three object columns was most
+    of the time of the PR metrics at large-org scale."""
+    n = len(prs)
+    src = np.concatenate([prs["source"].to_numpy(dtype=object), np.asarray(source, dtype=object)])
+    rep = np.concatenate([prs["repo"].to_numpy(dtype=object), np.asarray(repo, dtype=object)])
+    num = np.concatenate(
+        [prs["number"].to_numpy(dtype=np.int64), np.asarray(number, dtype=np.int64)]
+    )
+    s_codes = pd.factorize(src)[0]
+    r_codes, r_names = pd.factorize(rep)
+    pair = (s_codes.astype(np.int64) + 1) * (len(r_names) + 1) + (r_codes + 1)
+    if len(num) and (num.min() < 0 or num.max() >= 1 << 31):  # not a PR number: go exact
+        key = pd.factorize(pd.MultiIndex.from_arrays([pair, num]))[0].astype(np.int64)
+    else:
+        key = pair * (1 << 31) + num
+    own, other = key[:n], key[n:]
+    if n == 0:
+        return np.full(len(other), -1, dtype=np.int64)
+    order = np.argsort(own, kind="stable")  # equal keys keep their order: first row wins
+    ordered = own[order]
+    at = np.minimum(np.searchsorted(ordered, other, side="left"), n - 1)
+    return np.where(ordered[at] == other, order[at], -1).astype(np.int64)
+
+
+def take_rows(values: pd.Series, rows: np.ndarray, missing: Any = None) -> np.ndarray:
+    """values[rows] as an array, `missing` (NaT for datetimes) where rows is -1."""
+    arr = values.to_numpy()
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        ns = time_ns(values)
+        got = np.where(rows >= 0, ns[np.maximum(rows, 0)] if len(ns) else NAT, NAT)
+        return np.asarray(got, dtype=np.int64)
+    out = np.full(len(rows), missing, dtype=object)
+    if len(arr):
+        hit = rows >= 0
+        out[hit] = arr[rows[hit]]
+    return out
+
+
+def first_rows(prs: pd.DataFrame) -> np.ndarray:
+    """For each PR row, the first row with the same key (itself unless duplicated)."""
+    return pr_rows(prs, prs["source"], prs["repo"], prs["number"])
 
 
 def human_reviews(reviews: pd.DataFrame, bots: frozenset[str] = frozenset()) -> pd.DataFrame:
@@ -58,45 +117,53 @@ def review_milestones(
     to the merge), rounds (changes-requested reviews), all from qualifying reviews only."""
     out = pd.DataFrame(index=prs.index)
     out["ready"] = ready_moment(prs)
-    base = prs[KEY].copy()
-    base["ready"] = out["ready"]
-    base["merged_at"] = prs["merged_at"]
-    base["_row"] = np.arange(len(prs))
-    base = base.drop_duplicates(KEY)
-    hr = human_reviews(reviews, bots)[[*REVIEW_KEY, "state", "submitted_at"]].rename(
-        columns={"pr_number": "number"}
+    n = len(prs)
+    hr = human_reviews(reviews, bots)
+    row = pr_rows(prs, hr["source"], hr["repo"], hr["pr_number"])
+    at = time_ns(hr["submitted_at"])
+    ready = time_ns(out["ready"])
+    merged = time_ns(prs["merged_at"])
+    safe = np.maximum(row, 0)
+    keep = (
+        (row >= 0)
+        & (at != NAT)
+        & (ready[safe] != NAT)
+        & (at >= ready[safe])
+        & ((merged[safe] == NAT) | (at <= merged[safe]))
     )
-    joined = hr.merge(base, on=KEY, how="inner")
-    in_window = (joined["submitted_at"] >= joined["ready"]) & (
-        joined["merged_at"].isna() | (joined["submitted_at"] <= joined["merged_at"])
-    )
-    joined = joined[in_window]
-    state = lower_text(joined["state"])
-    first = joined.groupby(KEY)["submitted_at"].min().rename("first_review_at")
-    approval = joined[state == APPROVED].groupby(KEY)["submitted_at"].max().rename("approval_at")
-    rounds = joined[state == CHANGES_REQUESTED].groupby(KEY).size().rename("rounds")
-    per_pr = pd.concat([first, approval, rounds], axis=1).reset_index()
-    merged = prs[KEY].merge(per_pr, on=KEY, how="left")
-    merged.index = prs.index
-    out["first_review_at"] = merged["first_review_at"].astype("datetime64[ns, UTC]")
-    out["approval_at"] = merged["approval_at"].astype("datetime64[ns, UTC]")
-    out["rounds"] = merged["rounds"].fillna(0).astype("int64")
+    row, at = row[keep], at[keep]
+    state = lower_text(hr["state"]).to_numpy()[keep]
+    big = np.iinfo(np.int64).max
+    first = np.full(n, big, dtype=np.int64)
+    np.minimum.at(first, row, at)
+    approved = state == APPROVED
+    approval = np.full(n, NAT, dtype=np.int64)
+    np.maximum.at(approval, row[approved], at[approved])
+    rounds = np.bincount(row[state == CHANGES_REQUESTED], minlength=n)
+    same = first_rows(prs)  # duplicated keys share their first row's milestones
+    first, approval, rounds = first[same], approval[same], rounds[same]
+    out["first_review_at"] = _utc(np.where(first == big, NAT, first), prs.index)
+    out["approval_at"] = _utc(approval, prs.index)
+    out["rounds"] = rounds.astype("int64")
     return out
+
+
+def _utc(ns: np.ndarray, index: pd.Index) -> pd.Series:
+    """int64 nanoseconds (NAT = missing) as a tz-aware UTC column."""
+    return pd.Series(ns.view("datetime64[ns]"), index=index).dt.tz_localize("UTC")
 
 
 def first_commit(prs: pd.DataFrame, commits: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """First commit of each PR: the recorded one, else the earliest known commit, else the
     PR's creation. Returns (moment, source) with source in recorded/commits/created."""
-    earliest = (
-        commits.groupby(REVIEW_KEY)["authored_at"]
-        .min()
-        .rename("c")
-        .reset_index()
-        .rename(columns={"pr_number": "number"})
-    )
-    joined = prs[KEY].merge(earliest, on=KEY, how="left")
-    joined.index = prs.index
-    from_commits = joined["c"].astype("datetime64[ns, UTC]")
+    row = pr_rows(prs, commits["source"], commits["repo"], commits["pr_number"])
+    at = time_ns(commits["authored_at"])
+    ok = (row >= 0) & (at != NAT)
+    big = np.iinfo(np.int64).max
+    earliest = np.full(len(prs), big, dtype=np.int64)
+    np.minimum.at(earliest, row[ok], at[ok])
+    earliest = earliest[first_rows(prs)] if len(prs) else earliest
+    from_commits = _utc(np.where(earliest == big, NAT, earliest), prs.index)
     moment = prs["first_commit_at"].fillna(from_commits).fillna(prs["created_at"])
     source = np.where(
         prs["first_commit_at"].notna(),
