@@ -27,7 +27,7 @@ from analytics.context import OrgContext, TeamContext, WorkCalendar
 from analytics.frames import SCHEMAS, empty
 from analytics.metrics import dora, flow, health, worktype
 from analytics.metrics.clocks import DAY_NS, by_calendar, local_ns
-from analytics.metrics.pulls import pr_refs, review_milestones
+from analytics.metrics.pulls import is_revert, pr_refs, review_milestones
 from analytics.ownership import RULES, by_member, by_service_or_repo, describe, work_items_owned
 from analytics.periods import (
     complete_weeks_end,
@@ -96,6 +96,7 @@ def _assign(
     if "prs" in frames:
         owned = by_member(frames["prs"], "author_key", teams)
         owned["ref"] = pr_refs(owned)  # built once, shared by every PR metric's evidence
+        owned["revert"] = is_revert(owned)  # title checked once for every PR metric
         out["prs"] = owned
     if "commits" in frames:
         out["commits_owned"] = by_member(frames["commits"], "author_key", teams)

@@ -52,9 +52,16 @@ def membership(teams: Sequence[TeamContext]) -> pd.DataFrame:
 def by_member(
     df: pd.DataFrame, key_col: str, teams: Sequence[TeamContext], rule: str = "pr-author"
 ) -> pd.DataFrame:
-    """Rows whose `key_col` person is a member of one of `teams`, with `team` and `ownership`."""
-    members = membership(teams).rename(columns={"key": key_col})
-    out = df.merge(members, on=key_col, how="inner")
+    """Rows whose `key_col` person is a member of one of `teams`, with `team` and `ownership`.
+    A person in two teams counts for both (their rows appear once per team)."""
+    members = membership(teams)
+    if members["key"].duplicated().any():
+        out = df.merge(members.rename(columns={"key": key_col}), on=key_col, how="inner")
+    else:  # everyone in one team: a lookup, not a merge (same rows, same order)
+        pos = pd.Index(members["key"]).get_indexer(df[key_col].to_numpy())
+        rows = np.flatnonzero(pos >= 0)
+        out = df.take(rows).reset_index(drop=True)
+        out["team"] = members["team"].to_numpy()[pos[rows]]
     out["ownership"] = rule
     return out
 
