@@ -5,7 +5,7 @@ transposition) and per-value datetime parsing dominated `compute_all`. Here a qu
 wrapped so that SQLite concatenates each column into one string (`group_concat`, computed
 in one pass over the rows, so every column sees the rows in the same order); numpy then
 splits and parses whole columns. Datetimes are SQLAlchemy's fixed-width naive UTC text
-("YYYY-MM-DD HH:MM:SS.ffffff") and are decoded arithmetically from the bytes; anything
+("YYYY-MM-DD HH:MM:SS.ffffff") and are parsed by numpy as fixed-width bytes; anything
 else falls back to a general parser, and any surprise (a separator inside a value, a
 count mismatch) falls back to the plain row fetch, so results never depend on the path.
 """
@@ -24,7 +24,6 @@ SEP = "\x1f"  # ASCII unit separator between values of a text column
 NULL = "\x1e"  # ASCII record separator stands for NULL in a text column
 _TIME_WIDTH = 26  # "YYYY-MM-DD HH:MM:SS.ffffff"
 _NULL_TIME = "0000-00-00 00:00:00.000000"
-_US_PER_DAY = 86_400_000_000
 
 
 def _sql(text: str) -> ColumnElement[Any]:
@@ -54,18 +53,20 @@ def read_columns(conn: Connection, stmt: Select[Any], kinds: Mapping[str, str]) 
         for c, n in zip(columns, names, strict=True)
     ]
     agg_stmt = stmt.with_only_columns(func.count(), *aggs, maintain_column_froms=True)
-    row = conn.execute(agg_stmt).one()
-    n = int(row[0])
+    texts: list[Any] = list(conn.execute(agg_stmt).one())
+    n = int(texts.pop(0))
     if n == 0:
         return pd.DataFrame({name: [] for name in names})
     data: dict[str, Any] = {}
-    for name, text in zip(names, row[1:], strict=True):
-        col = _decode(str(text), kinds.get(name, "str"), n)
+    for i, name in enumerate(names):
+        col = _decode(str(texts[i]), kinds.get(name, "str"), n)
+        texts[i] = None  # each column's text is dropped once decoded: a lower peak
         if col is None:  # a value held a separator: read this query row by row instead
+            del data, texts
             result = conn.execute(stmt)
             return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
         data[name] = col
-    return pd.DataFrame(data)
+    return pd.DataFrame(data, copy=False)  # no consolidation: a copy of every column
 
 
 def _decode(text: str, kind: str, n: int) -> Any:
@@ -83,6 +84,7 @@ def _decode(text: str, kind: str, n: int) -> Any:
     if len(parts) != n:
         return None
     arr = np.array(parts, dtype=object)
+    del parts
     arr[arr == NULL] = None
     return _shared(arr)
 
@@ -99,16 +101,16 @@ def _shared(arr: np.ndarray) -> np.ndarray:
     return table[codes]
 
 
+_UTC = pd.DatetimeTZDtype("ns", "UTC")
+
+
 def parse_times(text: str, n: int) -> pd.Series | None:
     """`n` comma-separated naive UTC datetimes as tz-aware UTC; the null marker is NaT."""
     raw = text.encode("ascii", errors="replace")
-    width = _TIME_WIDTH + 1
-    if len(raw) == n * width - 1:
-        grid = np.frombuffer(raw + b",", dtype=np.uint8).reshape(n, width)
-        us = _fixed_width_us(grid)
-        if us is not None:
-            values = us.astype("datetime64[us]").astype("datetime64[ns]")
-            return pd.Series(values).dt.tz_localize("UTC")
+    if len(raw) == n * (_TIME_WIDTH + 1) - 1:
+        values = _fixed_width(raw, n)
+        if values is not None:
+            return pd.Series(values, dtype=_UTC)
     parts = text.split(",")
     if len(parts) != n:
         return None
@@ -117,41 +119,32 @@ def parse_times(text: str, n: int) -> pd.Series | None:
     return pd.to_datetime(s, utc=True, format="ISO8601").astype("datetime64[ns, UTC]")
 
 
-_PUNCT = {4: "-", 7: "-", 10: " ", 13: ":", 16: ":", 19: ".", 26: ","}
-_DIGITS = [i for i in range(_TIME_WIDTH) if i not in _PUNCT]
+_PUNCT = {4: "-", 7: "-", 10: " ", 13: ":", 16: ":", 19: "."}
+# per byte of "YYYY-MM-DD HH:MM:SS.ffffff": the lowest allowed value and the allowed span
+# above it (a digit: '0' + 0..9; punctuation: exactly that character)
+_LOW = np.array([ord(_PUNCT.get(i, "0")) for i in range(_TIME_WIDTH)], dtype=np.uint8)
+_SPAN = np.array([0 if i in _PUNCT else 9 for i in range(_TIME_WIDTH)], dtype=np.uint8)
 
 
-def _fixed_width_us(grid: np.ndarray) -> np.ndarray | None:
-    """Microseconds since the epoch from rows of "YYYY-MM-DD HH:MM:SS.ffffff," bytes; None
-    when any row is not in that exact shape. Null rows (year 0) become NaT."""
-    for pos, ch in _PUNCT.items():
-        if not (grid[:, pos] == ord(ch)).all():
-            return None
-    d = grid[:, _DIGITS].astype(np.int64) - ord("0")
-    if ((d < 0) | (d > 9)).any():
+def _fixed_width(raw: bytes, n: int) -> np.ndarray | None:
+    """datetime64[ns] from `n` comma-separated "YYYY-MM-DD HH:MM:SS.ffffff" values (numpy
+    parses fixed-width byte strings in C, ~3x faster than arithmetic on the digits); None
+    when any value is not in exactly that shape or not a valid date. Null markers
+    (month 00, see `_NULL_TIME`) become NaT."""
+    flat = np.frombuffer(raw, dtype=np.uint8)
+    if n > 1 and not (flat[_TIME_WIDTH :: _TIME_WIDTH + 1] == ord(",")).all():
         return None
-
-    def num(a: int, b: int) -> np.ndarray:
-        out = np.zeros(len(d), dtype=np.int64)
-        for i in range(a, b):
-            out = out * 10 + d[:, i]
-        return out
-
-    # digit columns: YYYY(0-3) MM(4-5) DD(6-7) hh(8-9) mm(10-11) ss(12-13) ffffff(14-19)
-    year, month, day = num(0, 4), num(4, 6), num(6, 8)
-    null = year == 0
-    secs = num(8, 10) * 3600 + num(10, 12) * 60 + num(12, 14)
-    days = _days_from_civil(np.where(null, 1970, year), np.where(null, 1, month), day)
-    us = days * _US_PER_DAY + secs * 1_000_000 + num(14, 20)
-    return np.where(null, np.iinfo(np.int64).min, us)
-
-
-def _days_from_civil(y: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
-    """Days since 1970-01-01 of proleptic Gregorian dates (H. Hinnant's algorithm)."""
-    y = y - (m <= 2)
-    era = np.floor_divide(y, 400)
-    yoe = y - era * 400
-    mp = (m + 9) % 12
-    doy = (153 * mp + 2) // 5 + d - 1
-    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
-    return era * 146097 + doe - 719468
+    grid = np.lib.stride_tricks.as_strided(
+        flat, shape=(n, _TIME_WIDTH), strides=(_TIME_WIDTH + 1, 1), writeable=False
+    )
+    cells = np.array(grid, copy=True)  # writable and contiguous, even for one row
+    if not ((cells - _LOW) <= _SPAN).all():  # uint8 wraps below the low bound: also > span
+        return None
+    null = (cells[:, 5] == ord("0")) & (cells[:, 6] == ord("0"))
+    values = cells.view(f"S{_TIME_WIDTH}").ravel()
+    if null.any():
+        values[null] = b"NaT"
+    try:
+        return values.astype("datetime64[ns]")
+    except ValueError:  # out-of-range fields (month 13, Feb 30, 24:00)
+        return None

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Boolean, Connection, Engine, Integer, Select, String, and_, func, or_
 from sqlalchemy import select as sa_select
@@ -164,29 +165,83 @@ def _pr_join() -> Any:
     )
 
 
-def _org_reviews(
-    bind: Bind, start: datetime, end: datetime, frame_name: str, columns: Columns
+def _org_reviews_raw(
+    conn: Connection, start: datetime, end: datetime, frame_name: str, columns: Columns
 ) -> pd.DataFrame:
-    """Every review submitted in the window, whole org: one table scan, no join (the PR's
-    author is looked up afterwards) — the bulk path of `compute_all`."""
-    with_author = _wants(frame_name, columns, "pr_author_key")
-    wanted = set(columns_of(frame_name, columns))
-    read = wanted | ({"source", "repo", "pr_number"} if with_author else set())
+    """Every review submitted in the window, whole org, as read (one table scan, no join):
+    the review columns of `columns` plus the PR key when the PR's author is wanted."""
+    read = set(columns_of(frame_name, columns))
+    if "pr_author_key" in read:
+        read |= {"source", "repo", "pr_number"}
     stmt = sa_select(*_columns(Review, frame_name, read, skip=("pr_author_key",))).where(
         _scan(Review.submitted_at) >= start, _scan(Review.submitted_at) < end
     )
-    authors = sa_select(
+    return _fetch(conn, stmt, frame_name)
+
+
+def _pr_authors(conn: Connection) -> pd.DataFrame:
+    """(source, repo, pr_number, pr_author_key) of every PR in the store."""
+    stmt = sa_select(
         PullRequest.source,
         PullRequest.repo,
         PullRequest.number.label("pr_number"),
         PullRequest.author_key.label("pr_author_key"),
     )
+    return _fetch(conn, stmt, "reviews")
+
+
+_PR_KEY = ["source", "repo", "pr_number"]
+
+
+def _author_by_merge(reviews: pd.DataFrame, who: pd.DataFrame) -> np.ndarray:
+    merged = reviews[_PR_KEY].merge(who, on=_PR_KEY, how="left")["pr_author_key"]
+    return merged.astype(object).where(merged.notna(), None).to_numpy(dtype=object)
+
+
+def _author_of(reviews: pd.DataFrame, who: pd.DataFrame) -> np.ndarray:
+    """The author key of each review's PR (None when the PR is not in the store): a hash
+    lookup on one int64 per PR key — source and repo coded as integers over both frames —
+    instead of a three-column merge on strings (~5x slower on millions of reviews)."""
+    n, m = len(reviews), len(who)
+    if n == 0 or m == 0:
+        return np.full(n, None, dtype=object)
+    src, _ = pd.factorize(_stack(who, reviews, "source"), use_na_sentinel=False)
+    repo, repos = pd.factorize(_stack(who, reviews, "repo"), use_na_sentinel=False)
+    number = _stack(who, reviews, "pr_number", np.int64)
+    low = int(number.min())
+    span = int(number.max()) - low + 1
+    if (int(src.max()) + 1) * len(repos) * span >= 2**62:  # no room in an int64
+        return _author_by_merge(reviews, who)
+    codes = (src.astype(np.int64) * len(repos) + repo) * span + (number - low)
+    index = pd.Index(codes[:m])
+    if not index.is_unique:  # the store's unique key guarantees it; stay correct regardless
+        return _author_by_merge(reviews, who)
+    authors = np.empty(m + 1, dtype=object)  # position -1 (no such PR) picks the last: None
+    authors[:m] = who["pr_author_key"].to_numpy(dtype=object)
+    return authors[index.get_indexer(codes[m:])]
+
+
+def _stack(a: pd.DataFrame, b: pd.DataFrame, col: str, dtype: Any = object) -> np.ndarray:
+    return np.concatenate([a[col].to_numpy(dtype=dtype), b[col].to_numpy(dtype=dtype)])
+
+
+def _org_reviews_frame(
+    raw: pd.DataFrame, who: pd.DataFrame | None, frame_name: str, columns: Columns
+) -> pd.DataFrame:
+    if who is not None:
+        raw["pr_author_key"] = _author_of(raw, who)
+    return coerce(frame_name, raw, columns, clean_text=True)
+
+
+def _org_reviews(
+    bind: Bind, start: datetime, end: datetime, frame_name: str, columns: Columns
+) -> pd.DataFrame:
+    """Every review submitted in the window, whole org — the bulk path of `compute_all`: one
+    table scan, no join (the PR's author is looked up afterwards, see `_author_of`)."""
     with _connection(bind) as conn:
-        df = _fetch(conn, stmt, frame_name)
-        if with_author:
-            who = _fetch(conn, authors, frame_name)
-            df = df.merge(who, on=["source", "repo", "pr_number"], how="left")
-    return coerce(frame_name, df, columns)
+        raw = _org_reviews_raw(conn, start, end, frame_name, columns)
+        who = _pr_authors(conn) if _wants(frame_name, columns, "pr_author_key") else None
+    return _org_reviews_frame(raw, who, frame_name, columns)
 
 
 def _fetch(conn: Connection, stmt: Select[Any], frame_name: str) -> pd.DataFrame:

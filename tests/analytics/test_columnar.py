@@ -1,0 +1,75 @@
+"""`analytics.columnar`'s decoders on their own: the fixed-width datetime path and its
+fallbacks, and text columns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics import columnar
+
+
+def _expected(values: list[str | None]) -> pd.Series:
+    return pd.Series(pd.to_datetime(values, utc=True, format="ISO8601"))
+
+
+def test_one_row_and_null_rows_take_the_fixed_width_path(monkeypatch) -> None:
+    calls: list[int] = []
+    real = columnar._fixed_width
+
+    def spy(raw: bytes, n: int) -> np.ndarray | None:
+        calls.append(n)
+        return real(raw, n)
+
+    monkeypatch.setattr(columnar, "_fixed_width", spy)
+    got = columnar.parse_times("2024-02-29 23:59:59.999999", 1)
+    assert got is not None and got.tolist() == _expected(["2024-02-29 23:59:59.999999"]).tolist()
+    nulls = columnar.parse_times(",".join([columnar._NULL_TIME] * 3), 3)
+    assert nulls is not None and nulls.isna().all() and str(nulls.dtype) == "datetime64[ns, UTC]"
+    assert calls == [1, 3]
+
+
+@pytest.mark.parametrize(
+    "value, want",
+    [
+        ("2024-01-01 10:00:00.00000Z", "2024-01-01 10:00:00"),  # a zone suffix: general parser
+        ("2024-01-01T10:00:00.000001", "2024-01-01 10:00:00.000001"),  # 'T': general parser
+    ],
+)
+def test_other_shapes_of_the_same_width_fall_back_to_the_general_parser(
+    value: str, want: str
+) -> None:
+    text = ",".join(["2024-05-05 05:05:05.000005", value])
+    got = columnar.parse_times(text, 2)
+    assert got is not None
+    assert got.tolist() == _expected(["2024-05-05 05:05:05.000005", want]).tolist()
+    assert columnar._fixed_width(text.encode(), 2) is None
+
+
+@pytest.mark.parametrize(
+    "bad", ["2024-13-01 10:00:00.000000", "2024-02-30 10:00:00.000000", "2024-01-01 24:00:00.0"]
+)
+def test_out_of_range_fields_are_not_decoded_silently(bad: str) -> None:
+    text = f"2024-05-05 05:05:05.000005,{bad}"
+    assert columnar._fixed_width(text.encode(), 2) is None
+    with pytest.raises((ValueError, OverflowError)):
+        columnar.parse_times(text, 2)
+
+
+def test_wrong_separator_or_count_is_refused() -> None:
+    assert (
+        columnar._fixed_width(b"2024-01-01 10:00:00.000000;2024-01-01 10:00:00.000000", 2) is None
+    )
+    assert columnar.parse_times("2024-01-01 10:00:00.000000", 2) is None
+
+
+def test_text_columns_keep_values_and_nulls_and_share_repeated_strings() -> None:
+    values = [f"org/repo-{i % 7}" if i % 11 else None for i in range(5000)]
+    text = columnar.SEP.join(columnar.NULL if v is None else v for v in values)
+    got = columnar._decode(text, "str", len(values))
+    assert got.tolist() == values
+    assert len({id(v) for v in got if v is not None}) == 7
+    assert columnar._decode(text, "str", len(values) + 1) is None
+    ints = columnar._decode("1,0,-3", "int", 3)
+    assert ints.dtype == np.int64 and ints.tolist() == [1, 0, -3]
