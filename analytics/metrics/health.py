@@ -47,30 +47,58 @@ def activity_items(
     bots: frozenset[str] = frozenset(),
 ) -> pd.DataFrame:
     """Commits and reviews by the team's people, each flagged outside working time
-    (`value` 1.0/0.0) and on a non-working day (`weekend`), in the author's local time."""
-    c = commits[~commits["author_is_bot"] & commits["author_key"].notna()]
-    r = member_reviews[~member_reviews["reviewer_is_bot"] & member_reviews["reviewer_key"].notna()]
-    frame = pd.DataFrame(
+    (`value` 1.0/0.0) and on a non-working day (`weekend`), in the author's local time.
+    Built from numpy columns: at large-org scale these are millions of rows."""
+    c_ok = _human(commits, "author_key", "author_is_bot", bots)
+    r_ok = _human(member_reviews, "reviewer_key", "reviewer_is_bot", bots)
+    n_c = int(c_ok.sum())
+
+    def both(c_col: str, r_col: str) -> np.ndarray:
+        return np.concatenate(
+            [commits[c_col].to_numpy()[c_ok], member_reviews[r_col].to_numpy()[r_ok]]
+        )
+
+    team = both("team", "team")
+    person = both("author_key", "reviewer_key")
+    at = pd.Series(
+        pd.DatetimeIndex(
+            np.concatenate(
+                [
+                    _ns(commits["authored_at"])[c_ok],
+                    _ns(member_reviews["submitted_at"])[r_ok],
+                ]
+            ).view("datetime64[ns]")
+        ).tz_localize("UTC")
+    )
+    offset = pd.Series(both("author_utc_offset_min", "submitted_utc_offset_min").astype("float64"))
+    kind = np.where(np.arange(len(team)) < n_c, "commit", "review").astype(object)
+    tz = _person_tz(pd.Series(person, dtype=object), people)
+    outside, weekend = _local_flags(team, at, offset, tz, calendars)
+    return pd.DataFrame(
         {
-            "team": np.concatenate([c["team"].to_numpy(), r["team"].to_numpy()]),
-            "at": pd.concat([c["authored_at"], r["submitted_at"]], ignore_index=True),
-            "offset": pd.concat(
-                [c["author_utc_offset_min"], r["submitted_utc_offset_min"]], ignore_index=True
-            ),
-            "person": pd.concat([c["author_key"], r["reviewer_key"]], ignore_index=True),
-            "kind": ["commit"] * len(c) + ["review"] * len(r),
+            "team": team,
+            "at": at,
+            "person": person,
+            "kind": kind,
+            "value": outside.astype("float64"),
+            "weekend": weekend.astype("float64"),
+            "excluded": np.full(len(team), None, dtype=object),
+            "ownership": np.full(len(team), "pr-author", dtype=object),
         }
     )
-    frame = frame[~frame["person"].isin(bots)].reset_index(drop=True)
-    tz = _person_tz(frame["person"], people)
-    outside, weekend = _local_flags(
-        frame["team"].to_numpy(), frame["at"], frame["offset"], tz, calendars
-    )
-    frame["value"] = outside.astype("float64")
-    frame["weekend"] = weekend.astype("float64")
-    frame["excluded"] = None
-    frame["ownership"] = "pr-author"
-    return frame.drop(columns=["offset"])
+
+
+def _human(df: pd.DataFrame, key: str, is_bot: str, bots: frozenset[str]) -> np.ndarray:
+    """Rows done by a known person who is not a bot (flag or known bot key)."""
+    keys = df[key]
+    ok = ~df[is_bot].to_numpy(dtype=bool) & keys.notna().to_numpy()
+    if bots:
+        ok &= ~keys.isin(bots).to_numpy()
+    return np.asarray(ok, dtype=bool)
+
+
+def _ns(values: pd.Series) -> np.ndarray:
+    return np.asarray(pd.DatetimeIndex(values).asi8, dtype=np.int64)
 
 
 def review_load_items(
