@@ -27,7 +27,7 @@ from analytics.context import OrgContext, TeamContext, WorkCalendar
 from analytics.frames import SCHEMAS, empty
 from analytics.metrics import dora, flow, health, worktype
 from analytics.metrics.clocks import DAY_NS, by_calendar, local_ns
-from analytics.metrics.pulls import is_revert, pr_refs, review_milestones
+from analytics.metrics.pulls import add_pr_keys, is_revert, pr_refs, review_milestones
 from analytics.ownership import RULES, by_member, by_service_or_repo, describe, work_items_owned
 from analytics.periods import (
     complete_weeks_end,
@@ -92,6 +92,7 @@ def _assign(
     frames: Mapping[str, pd.DataFrame], org: OrgContext, teams: Sequence[TeamContext]
 ) -> dict[str, pd.DataFrame]:
     """Frames restricted to `teams`, each row tagged with `team` and its `ownership` rule."""
+    frames = add_pr_keys(frames)  # reviews and commits find their PR by integer key
     out = dict(frames)
     if "prs" in frames:
         owned = by_member(frames["prs"], "author_key", teams)

@@ -19,6 +19,7 @@ from analytics.context import Thresholds
 from analytics.frames import lower_text
 from analytics.metrics.pulls import (
     KEY,
+    PR_KEY,
     first_commit,
     is_revert,
     pr_refs,
@@ -139,8 +140,9 @@ def link_prs_to_deployments(prs: pd.DataFrame, prod: pd.DataFrame) -> pd.DataFra
     Returns KEY + deployment_id, deployed_at, link_method ("exact" / "fallback"); PRs not
     yet deployed are absent.
     """
+    keyed = [PR_KEY] if PR_KEY in prs.columns else []  # integer identity, when coded
     merged = (
-        prs.loc[prs["merged_at"].notna(), [*KEY, "merged_at", "merge_commit_sha"]]
+        prs.loc[prs["merged_at"].notna(), [*KEY, "merged_at", "merge_commit_sha", *keyed]]
         .drop_duplicates(KEY)
         .sort_values(["repo", "merged_at", "number"], kind="stable")
         .reset_index(drop=True)
@@ -178,7 +180,7 @@ def link_prs_to_deployments(prs: pd.DataFrame, prod: pd.DataFrame) -> pd.DataFra
             best_id[target] = ds[jj][better]
             method[target] = "exact"
     exact = method == "exact"
-    out = merged[KEY].copy()
+    out = merged[[*KEY, *keyed]].copy()
     out["deployment_id"] = best_id
     out["deployed_at"] = pd.to_datetime(np.where(exact, best_at, np.iinfo("int64").min), utc=True)
     out.loc[~exact, "deployed_at"] = pd.NaT
@@ -248,7 +250,7 @@ def lead_time_items(
     merged = prs[prs["merged_at"].notna()]
     ms = _milestones(merged, reviews, bots, milestones)
     start, start_src = first_commit(merged, commits)
-    link = pr_rows(links, merged["source"], merged["repo"], merged["number"])
+    link = pr_rows(links, merged, "number")
     deployed_ns = take_rows(links["deployed_at"].astype("datetime64[ns, UTC]"), link)
     deployed = pd.Series(deployed_ns.view("datetime64[ns]"), index=merged.index).dt.tz_localize(
         "UTC"

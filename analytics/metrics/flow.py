@@ -122,7 +122,7 @@ def review_rounds_items(
     review (0.0 otherwise)."""
     merged = prs[prs["merged_at"].notna()]
     ms = _milestones(merged, reviews, bots, milestones)
-    row = pr_rows(merged, commits["source"], commits["repo"], commits["pr_number"])
+    row = pr_rows(merged, commits)
     at = time_ns(commits["authored_at"])
     first = time_ns(ms["first_review_at"])
     reviewed = first[np.maximum(row, 0)] if len(first) else np.full(len(row), NAT)

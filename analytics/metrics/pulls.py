@@ -8,6 +8,7 @@ to the merge (a review after the merge did not gate it).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -53,31 +54,71 @@ def time_ns(values: pd.Series) -> np.ndarray:
     return np.asarray(pd.DatetimeIndex(values).asi8, dtype=np.int64)
 
 
-def pr_rows(prs: pd.DataFrame, source: Any, repo: Any, number: Any) -> np.ndarray:
-    """Position in `prs` of the first PR with each given (source, repo, number), -1 when
-    there is none: the join of reviews and commits to their PR as integer arithmetic.
-    Text keys are coded once over both sides; merging on three object columns was most
-    of the time of the PR metrics at large-org scale."""
-    n = len(prs)
-    src = np.concatenate([prs["source"].to_numpy(dtype=object), np.asarray(source, dtype=object)])
-    rep = np.concatenate([prs["repo"].to_numpy(dtype=object), np.asarray(repo, dtype=object)])
-    num = np.concatenate(
-        [prs["number"].to_numpy(dtype=np.int64), np.asarray(number, dtype=np.int64)]
-    )
-    s_codes = pd.factorize(src)[0]
-    r_codes, r_names = pd.factorize(rep)
+PR_KEY = "pr_key"  # integer PR identity added by `add_pr_keys` (same coding on every frame)
+_PR_FRAMES = {"prs": "number", "reviews": "pr_number", "member_reviews": "pr_number"}
+_PR_FRAMES["commits"] = "pr_number"
+
+
+def _encode(source: np.ndarray, repo: np.ndarray, number: np.ndarray) -> np.ndarray:
+    """One int64 per (source, repo, number): equal triples, equal integers."""
+    s_codes = pd.factorize(source)[0]
+    r_codes, r_names = pd.factorize(repo)
     pair = (s_codes.astype(np.int64) + 1) * (len(r_names) + 1) + (r_codes + 1)
-    if len(num) and (num.min() < 0 or num.max() >= 1 << 31):  # not a PR number: go exact
-        key = pd.factorize(pd.MultiIndex.from_arrays([pair, num]))[0].astype(np.int64)
+    if len(number) and (number.min() < 0 or number.max() >= 1 << 31):  # not a PR number
+        return np.asarray(pd.factorize(pd.MultiIndex.from_arrays([pair, number]))[0], np.int64)
+    return np.asarray(pair * (1 << 31) + number, dtype=np.int64)
+
+
+def _triples(frames: list[tuple[pd.DataFrame, str]]) -> np.ndarray:
+    def cat(col: str | None, kind: Any) -> np.ndarray:
+        return np.concatenate([f[col or num].to_numpy(dtype=kind) for f, num in frames])
+
+    return _encode(cat("source", object), cat("repo", object), cat(None, np.int64))
+
+
+def add_pr_keys(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """`frames` with an integer `pr_key` column on prs, reviews and commits, coded together
+    (text coded once per run instead of once per join: `pr_rows` then only compares
+    integers). Frames are shallow copies; the caller's frames are not changed."""
+    out = dict(frames)
+    named = [(n, frames[n]) for n in _PR_FRAMES if n in frames]
+    distinct: list[tuple[pd.DataFrame, str]] = []
+    for _, f in named:
+        if not any(f is d for d, _ in distinct):
+            distinct.append((f, next(c for n, c in _PR_FRAMES.items() if frames.get(n) is f)))
+    if not distinct:
+        return out
+    keys = _triples(distinct)
+    done: list[tuple[pd.DataFrame, pd.DataFrame]] = []
+    start = 0
+    for f, _ in distinct:
+        copy = f.copy(deep=False)
+        copy[PR_KEY] = keys[start : start + len(f)]
+        start += len(f)
+        done.append((f, copy))
+    for name, f in named:
+        out[name] = next(c for orig, c in done if orig is f)
+    return out
+
+
+def pr_rows(prs: pd.DataFrame, other: pd.DataFrame, number: str = "pr_number") -> np.ndarray:
+    """Position in `prs` of the first PR with each `other` row's (source, repo, `number`),
+    -1 when there is none: the join of reviews and commits to their PR as integer
+    arithmetic. Uses the `pr_key` columns when both frames carry them (`add_pr_keys`);
+    merging on three text columns was most of the PR metrics' time at large-org scale."""
+    n = len(prs)
+    if PR_KEY in prs.columns and PR_KEY in other.columns:
+        own = prs[PR_KEY].to_numpy(dtype=np.int64)
+        theirs = other[PR_KEY].to_numpy(dtype=np.int64)
     else:
-        key = pair * (1 << 31) + num
-    own, other = key[:n], key[n:]
+        key = _triples([(prs, "number"), (other, number)])
+        own, theirs = key[:n], key[n:]
     if n == 0:
-        return np.full(len(other), -1, dtype=np.int64)
+        return np.full(len(theirs), -1, dtype=np.int64)
     order = np.argsort(own, kind="stable")  # equal keys keep their order: first row wins
     ordered = own[order]
-    at = np.minimum(np.searchsorted(ordered, other, side="left"), n - 1)
-    return np.where(ordered[at] == other, order[at], -1).astype(np.int64)
+    at = np.minimum(np.searchsorted(ordered, theirs, side="left"), n - 1)
+    return np.where(ordered[at] == theirs, order[at], -1).astype(np.int64)
 
 
 def take_rows(values: pd.Series, rows: np.ndarray, missing: Any = None) -> np.ndarray:
@@ -96,7 +137,7 @@ def take_rows(values: pd.Series, rows: np.ndarray, missing: Any = None) -> np.nd
 
 def first_rows(prs: pd.DataFrame) -> np.ndarray:
     """For each PR row, the first row with the same key (itself unless duplicated)."""
-    return pr_rows(prs, prs["source"], prs["repo"], prs["number"])
+    return pr_rows(prs, prs, "number")
 
 
 def human_reviews(reviews: pd.DataFrame, bots: frozenset[str] = frozenset()) -> pd.DataFrame:
@@ -119,7 +160,7 @@ def review_milestones(
     out["ready"] = ready_moment(prs)
     n = len(prs)
     hr = human_reviews(reviews, bots)
-    row = pr_rows(prs, hr["source"], hr["repo"], hr["pr_number"])
+    row = pr_rows(prs, hr)
     at = time_ns(hr["submitted_at"])
     ready = time_ns(out["ready"])
     merged = time_ns(prs["merged_at"])
@@ -156,7 +197,7 @@ def _utc(ns: np.ndarray, index: pd.Index) -> pd.Series:
 def first_commit(prs: pd.DataFrame, commits: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """First commit of each PR: the recorded one, else the earliest known commit, else the
     PR's creation. Returns (moment, source) with source in recorded/commits/created."""
-    row = pr_rows(prs, commits["source"], commits["repo"], commits["pr_number"])
+    row = pr_rows(prs, commits)
     at = time_ns(commits["authored_at"])
     ok = (row >= 0) & (at != NAT)
     big = np.iinfo(np.int64).max
