@@ -9,8 +9,10 @@ converted column-wise by pandas: per-value conversion would dominate at large-or
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -19,6 +21,7 @@ import pandas as pd
 from sqlalchemy import Boolean, Connection, Engine, Integer, Select, String, and_, func, or_
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.pool import NullPool, QueuePool
 from sqlalchemy.sql import ColumnElement, type_coerce
 
 from analytics.columnar import read_columns
@@ -497,6 +500,86 @@ LOADERS: dict[str, Loader] = {
 
 # frames that coincide for the whole org: the second is read once, as the first
 _SAME_FOR_ORG = {"member_reviews": "reviews", "pr_deployments": "deployments"}
+# the frames that are large for a whole org, largest first: started first when reading on
+# two threads, so that the small ones fill the gaps at the end
+_LARGE_FIRST = ("commits", "reviews", "member_reviews", "prs", "deployments", "pr_deployments")
+
+Part = Callable[[Connection], Any]
+
+
+@dataclass
+class _Job:
+    """How one frame is read: queries (each on a connection, possibly on different threads)
+    and the step that makes the frame from their results, in order."""
+
+    parts: list[Part]
+    finish: Callable[[list[Any]], pd.DataFrame]
+
+
+def _job(name: str, start: datetime, end: datetime, teams: Teams, columns: Columns) -> _Job:
+    if teams is None and name in ("reviews", "member_reviews"):
+        parts: list[Part] = [lambda c: _org_reviews_raw(c, start, end, name, columns)]
+        if _wants(name, columns, "pr_author_key"):
+            parts.append(_pr_authors)
+        return _Job(
+            parts, lambda r: _org_reviews_frame(r[0], r[1] if len(r) > 1 else None, name, columns)
+        )
+    loader = LOADERS[name]
+    return _Job([lambda c: loader(c, start, end, teams, columns)], lambda r: r[0])
+
+
+def _threads(bind: Bind) -> bool:
+    """Whether frames may be read on two threads, each on a connection of its own: only from
+    an Engine on an SQLite file (SQLite releases the GIL while it runs a query, so one
+    frame's SQL overlaps another's decoding). A Connection (a caller's transaction, tests)
+    is used as given, and in-memory SQLite databases are one connection (StaticPool) or one
+    database per thread (SingletonThreadPool): never threads there."""
+    if not isinstance(bind, Engine) or bind.dialect.name != "sqlite":
+        return False
+    url = bind.url
+    database = url.database or ""
+    if (
+        database in ("", ":memory:")
+        or "mode=memory" in str(url)
+        or database.startswith("file::memory:")
+    ):
+        return False
+    return isinstance(bind.pool, QueuePool | NullPool)
+
+
+def _run_on_one(bind: Bind, jobs: Mapping[str, _Job]) -> dict[str, pd.DataFrame]:
+    with _connection(bind) as conn:
+        return {name: job.finish([part(conn) for part in job.parts]) for name, job in jobs.items()}
+
+
+def _on_own_connection(engine: Engine, part: Part) -> Any:
+    with engine.connect() as conn:
+        return part(conn)
+
+
+def _run_on_two(engine: Engine, jobs: Mapping[str, _Job]) -> dict[str, pd.DataFrame]:
+    """The jobs' parts on two threads, largest frames first; a frame is finished (on this
+    thread) as soon as all its parts are in, while the others are still being read."""
+    rank = {name: i for i, name in enumerate(_LARGE_FIRST)}
+    order = sorted(jobs, key=lambda name: rank.get(name, len(rank)))
+    results: dict[str, list[Any]] = {name: [None] * len(jobs[name].parts) for name in order}
+    missing = {name: len(jobs[name].parts) for name in order}
+    out: dict[str, pd.DataFrame] = {}
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="analytics-load")
+    try:
+        futures: dict[Future[Any], tuple[str, int]] = {}
+        for name in order:
+            for i, part in enumerate(jobs[name].parts):
+                futures[pool.submit(_on_own_connection, engine, part)] = (name, i)
+        for future in as_completed(futures):
+            name, i = futures.pop(future)
+            results[name][i] = future.result()
+            missing[name] -= 1
+            if not missing[name]:
+                out[name] = jobs[name].finish(results.pop(name))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return out
 
 
 def load_frames(
@@ -507,8 +590,9 @@ def load_frames(
     needs: Iterable[str],
     columns: Mapping[str, Collection[str]] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Every frame named in `needs`, read on one connection. For the whole org, frames that
-    coincide are read once (reviews = member reviews, deployments = PR deployments).
+    """Every frame named in `needs`. For the whole org, frames that coincide are read once
+    (reviews = member reviews, deployments = PR deployments). From an Engine on an SQLite
+    file the frames are read on two threads (see `_threads`), else on one connection.
 
     `columns` maps frame names to the columns to read (e.g. `frames.METRIC_COLUMNS`); those
     frames then hold only these columns. Frames it does not name are read whole."""
@@ -522,14 +606,16 @@ def load_frames(
                 alias[name] = same
                 a, b = reads.pop(name), reads[same]
                 reads[same] = None if a is None or b is None else {*a, *b}
-    out: dict[str, pd.DataFrame] = {}
-    with _connection(bind) as conn:
-        for name, read in reads.items():
-            out[name] = LOADERS[name](conn, start, end, teams, read)
+    jobs = {name: _job(name, start, end, teams, read) for name, read in reads.items()}
+    if _threads(bind) and len(jobs) > 1:
+        assert isinstance(bind, Engine)
+        out = _run_on_two(bind, jobs)
+    else:
+        out = _run_on_one(bind, jobs)
     for name, same in alias.items():
         out[name] = out[same]
     for name, frame in list(out.items()):  # a frame read for two holds both's columns
         want = list(columns_of(name, cols.get(name)))
         if list(frame.columns) != want:
             out[name] = frame[want]
-    return out
+    return {name: out[name] for name in wanted}
