@@ -27,7 +27,13 @@ from analytics.context import OrgContext, TeamContext, WorkCalendar
 from analytics.frames import SCHEMAS, empty
 from analytics.metrics import dora, flow, health, worktype
 from analytics.metrics.clocks import DAY_NS, by_calendar, local_ns
-from analytics.metrics.pulls import add_pr_keys, is_revert, pr_refs, review_milestones
+from analytics.metrics.pulls import (
+    add_pr_keys,
+    is_revert,
+    merged_only,
+    pr_refs,
+    review_milestones,
+)
 from analytics.ownership import RULES, by_member, by_service_or_repo, describe, work_items_owned
 from analytics.periods import (
     complete_weeks_end,
@@ -56,6 +62,7 @@ LOOKBACK = timedelta(days=28)  # PRs merged (and deployments made) before a wind
 LOOKAHEAD = timedelta(days=14)  # incidents after a period still count against its deploys
 MIN_BASELINE_WEEKS = 4
 MILESTONES = "pr_milestones"  # review milestones of `prs`, computed once in bulk runs
+MERGED = "merged_prs"  # the merged rows of `prs` (same index)
 ACTIVITY = "activity"  # commits and reviews with after-hours flags, shared by two metrics
 
 
@@ -99,6 +106,7 @@ def _assign(
         owned["ref"] = pr_refs(owned)  # built once, shared by every PR metric's evidence
         owned["revert"] = is_revert(owned)  # title checked once for every PR metric
         out["prs"] = owned
+        out[MERGED] = merged_only(owned)  # filtered once for the five merged-PR metrics
     if "commits" in frames:
         out["commits_owned"] = by_member(frames["commits"], "author_key", teams)
     if "member_reviews" in frames:
@@ -136,10 +144,11 @@ def _prepare(
     ms = f.get(MILESTONES)
     if mid == "review-time":
         return Prepared(flow.review_time_items(f["prs"], f["reviews"], cals, clock, bots, ms))
+    merged = f[MERGED] if MERGED in f else f.get("prs", empty("prs"))
     if mid == "lead-time":
         prod_all = dora.production_deployments(_frame(f, "pr_deployments"), th)
-        links = dora.link_prs_to_deployments(f["prs"], prod_all)
-        items = dora.lead_time_items(f["prs"], f["reviews"], _frame(f, "commits"), links, bots, ms)
+        links = dora.link_prs_to_deployments(merged, prod_all)
+        items = dora.lead_time_items(merged, f["reviews"], _frame(f, "commits"), links, bots, ms)
         return Prepared(items)
     if mid == "deploy-frequency":
         prod = dora.production_deployments(f["deployments"], th)
@@ -159,12 +168,12 @@ def _prepare(
     if mid == "cycle-time":
         return Prepared(flow.cycle_time_items(f["work_items"], f["transitions"]))
     if mid == "throughput":
-        return Prepared(flow.throughput_items(f["prs"]))
+        return Prepared(flow.throughput_items(merged))
     if mid == "pr-size":
-        return Prepared(flow.pr_size_items(f["prs"], th.pr_size_buckets))
+        return Prepared(flow.pr_size_items(merged, th.pr_size_buckets))
     if mid == "review-rounds":
         return Prepared(
-            flow.review_rounds_items(f["prs"], f["reviews"], _frame(f, "commits"), bots, ms)
+            flow.review_rounds_items(merged, f["reviews"], _frame(f, "commits"), bots, ms)
         )
     if mid == "wip":
         issues = flow.in_progress_intervals(f["work_items"], f["transitions"])
@@ -181,7 +190,7 @@ def _prepare(
     if mid == "work-mix":
         max_train = worktype.MAX_TRAIN if cross_validate else worktype.MAX_TRAIN_BULK
         items, reports = worktype.work_mix_items(
-            f["prs"], f["work_items"], cross_validate=cross_validate, max_train=max_train
+            merged, f["work_items"], cross_validate=cross_validate, max_train=max_train
         )
         notes: dict[str, list[str]] = {}
         for slug, r in reports.items():

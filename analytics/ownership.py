@@ -60,10 +60,23 @@ def by_member(
     else:  # everyone in one team: a lookup, not a merge (same rows, same order)
         pos = pd.Index(members["key"]).get_indexer(df[key_col].to_numpy())
         rows = np.flatnonzero(pos >= 0)
-        out = df.take(rows).reset_index(drop=True)
+        out = take(df, rows)
         out["team"] = members["team"].to_numpy()[pos[rows]]
     out["ownership"] = rule
     return out
+
+
+def take(df: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """Rows `rows` of `df` with a fresh RangeIndex, column by column: `DataFrame.take` first
+    consolidates the frame's blocks (a copy of every column) on frames built unconsolidated;
+    when every row is kept, a shallow copy."""
+    if len(rows) == len(df) and (len(df) == 0 or (rows[0] == 0 and rows[-1] == len(df) - 1)):
+        out = df.copy(deep=False)
+        out.index = pd.RangeIndex(len(df))
+        return out
+    return pd.DataFrame(
+        {c: df[c].array.take(rows) for c in df.columns}, index=pd.RangeIndex(len(rows)), copy=False
+    )
 
 
 def _prefix_names(prefixes: tuple[str, ...]) -> set[str]:

@@ -22,6 +22,7 @@ from analytics.metrics.pulls import (
     PR_KEY,
     first_commit,
     is_revert,
+    merged_only,
     pr_refs,
     pr_rows,
     review_milestones,
@@ -122,7 +123,8 @@ def deploy_items(prod: pd.DataFrame) -> pd.DataFrame:
             "excluded": None,
             "ownership": prod["ownership"].to_numpy(),
             "ref": prod["external_id"].to_numpy(),
-        }
+        },
+        copy=False,  # no block consolidation: a copy of every column
     )
 
 
@@ -247,7 +249,7 @@ def lead_time_items(
     A stage without its milestones (merged with no review, no approval) is NaN; the total
     does not need them.
     """
-    merged = prs[prs["merged_at"].notna()]
+    merged = merged_only(prs)
     ms = _milestones(merged, reviews, bots, milestones)
     start, start_src = first_commit(merged, commits)
     link = pr_rows(links, merged, "number")
@@ -263,26 +265,27 @@ def lead_time_items(
 
     out = pd.DataFrame(
         {
-            "team": merged["team"],
-            "at": deployed.fillna(merged["merged_at"]),
+            "team": merged["team"].to_numpy(),
+            "at": deployed.fillna(merged["merged_at"]).array,
             "value": h(start, deployed),
             "coding": np.maximum(h(start, ready), 0),
             "pickup": h(ready, ms["first_review_at"]),
             "review": h(ms["first_review_at"], ms["approval_at"]),
             "merge": h(ms["approval_at"], merged["merged_at"]),
             "deploy": h(merged["merged_at"], deployed),
-            "link_method": link_method,
-            "first_commit_source": start_src,
-            "ownership": merged["ownership"],
-            "ref": pr_refs(merged),
-        }
+            "link_method": link_method.to_numpy(),
+            "first_commit_source": start_src.to_numpy(),
+            "ownership": merged["ownership"].to_numpy(),
+            "ref": pr_refs(merged).to_numpy(),
+        },
+        copy=False,  # no block consolidation: a copy of every column
     )
     excluded = np.full(len(out), None, dtype=object)
     excluded[deployed.isna().to_numpy()] = "not yet deployed"
     excluded[is_revert(merged).to_numpy()] = "revert"
     excluded[merged["author_is_bot"].to_numpy()] = "bot author"
     out["excluded"] = excluded
-    return out.reset_index(drop=True)
+    return out
 
 
 # --- change failure rate and recovery -------------------------------------------------------
@@ -354,7 +357,8 @@ def change_failure_items(prod: pd.DataFrame, attributed: pd.DataFrame) -> pd.Dat
             "excluded": None,
             "ownership": prod["ownership"].to_numpy(),
             "ref": ids,
-        }
+        },
+        copy=False,  # no block consolidation: a copy of every column
     )
 
 
@@ -370,5 +374,6 @@ def recovery_items(incidents: pd.DataFrame) -> pd.DataFrame:
             "excluded": flag(incidents["resolved_at"].isna().to_numpy(), "unresolved"),
             "ownership": incidents["ownership"].to_numpy(),
             "ref": incidents["external_id"].to_numpy(),
-        }
+        },
+        copy=False,  # no block consolidation: a copy of every column
     )

@@ -15,7 +15,15 @@ from analytics.context import WorkCalendar
 from analytics.frames import lower_text
 from analytics.metrics.clocks import by_calendar, hours_between
 from analytics.metrics.dora import _milestones, flag
-from analytics.metrics.pulls import NAT, first_rows, is_revert, pr_refs, pr_rows, time_ns
+from analytics.metrics.pulls import (
+    NAT,
+    first_rows,
+    is_revert,
+    merged_only,
+    pr_refs,
+    pr_rows,
+    time_ns,
+)
 
 
 def _ref(prs: pd.DataFrame) -> pd.Series:
@@ -58,13 +66,14 @@ def review_time_items(
             "excluded": excluded,
             "ownership": prs["ownership"].to_numpy(),
             "ref": _ref(prs).to_numpy(),
-        }
+        },
+        copy=False,  # no block consolidation: a copy of every column
     )
 
 
 def throughput_items(prs: pd.DataFrame) -> pd.DataFrame:
     """One row per merged PR at its merge; bot-authored PRs are excluded rows."""
-    merged = prs[prs["merged_at"].notna()]
+    merged = merged_only(prs)
     return pd.DataFrame(
         {
             "team": merged["team"].to_numpy(),
@@ -73,7 +82,8 @@ def throughput_items(prs: pd.DataFrame) -> pd.DataFrame:
             "excluded": flag(merged["author_is_bot"].to_numpy(), "bot author"),
             "ownership": merged["ownership"].to_numpy(),
             "ref": _ref(merged).to_numpy(),
-        }
+        },
+        copy=False,  # no block consolidation: a copy of every column
     )
 
 
@@ -90,7 +100,7 @@ def size_bucket_labels(buckets: tuple[int, ...]) -> list[str]:
 
 def pr_size_items(prs: pd.DataFrame, buckets: tuple[int, ...]) -> pd.DataFrame:
     """Lines changed (additions + deletions) per merged PR, with its size bucket."""
-    merged = prs[prs["merged_at"].notna()]
+    merged = merged_only(prs)
     lines = (merged["additions"] + merged["deletions"]).to_numpy(dtype="float64")
     labels = np.asarray(size_bucket_labels(buckets), dtype=object)
     bucket = labels[np.searchsorted(np.asarray(buckets, dtype="float64"), lines, side="left")]
@@ -106,7 +116,8 @@ def pr_size_items(prs: pd.DataFrame, buckets: tuple[int, ...]) -> pd.DataFrame:
             "excluded": excluded,
             "ownership": merged["ownership"].to_numpy(),
             "ref": _ref(merged).to_numpy(),
-        }
+        },
+        copy=False,  # no block consolidation: a copy of every column
     )
 
 
@@ -120,7 +131,7 @@ def review_rounds_items(
     """Per merged PR: `rounds` (changes-requested reviews by others), `value` = 1.0 when
     there was at least one round, `rework` = 1.0 when commits were authored after the first
     review (0.0 otherwise)."""
-    merged = prs[prs["merged_at"].notna()]
+    merged = merged_only(prs)
     ms = _milestones(merged, reviews, bots, milestones)
     row = pr_rows(merged, commits)
     at = time_ns(commits["authored_at"])
@@ -144,7 +155,8 @@ def review_rounds_items(
             "excluded": excluded,
             "ownership": merged["ownership"].to_numpy(),
             "ref": _ref(merged).to_numpy(),
-        }
+        },
+        copy=False,  # no block consolidation: a copy of every column
     )
 
 
@@ -158,7 +170,8 @@ def pr_intervals(prs: pd.DataFrame) -> pd.DataFrame:
             "ready": prs["ready_at"].fillna(prs["created_at"].where(~prs["is_draft"])).array,
             "bot": prs["author_is_bot"].to_numpy(),
             "ownership": prs["ownership"].to_numpy(),
-        }
+        },
+        copy=False,  # no block consolidation: a copy of every column
     )
 
 
@@ -179,7 +192,8 @@ def in_progress_intervals(items: pd.DataFrame, transitions: pd.DataFrame) -> pd.
             "team": tr["team"].to_numpy()[keep],
             "opened": tr["at"].array[keep],
             "finished": nxt.array[keep],
-        }
+        },
+        copy=False,  # no block consolidation: a copy of every column
     )
 
 
@@ -219,5 +233,6 @@ def cycle_time_items(items: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataF
             "excluded": excluded,
             "ownership": joined["ownership"].to_numpy(),
             "ref": joined["key"].to_numpy(),
-        }
+        },
+        copy=False,  # no block consolidation: a copy of every column
     )

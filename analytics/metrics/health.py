@@ -84,7 +84,8 @@ def activity_items(
             "weekend": weekend.astype("float64"),
             "excluded": np.full(len(team), None, dtype=object),
             "ownership": np.full(len(team), "pr-author", dtype=object),
-        }
+        },
+        copy=False,  # no block consolidation: a copy of every column
     )
 
 
@@ -120,7 +121,8 @@ def review_load_items(
             "at": r["submitted_at"].array,
             "person": r["reviewer_key"].to_numpy(),
             "value": 1.0,
-        }
+        },
+        copy=False,  # no block consolidation: a copy of every column
     )
     others = activity.loc[activity["kind"] == "commit", ["team", "at", "person"]].assign(value=0.0)
     out = pd.concat([reviews, others], ignore_index=True)
@@ -147,5 +149,6 @@ def page_items(
             "excluded": None,
             "ownership": p["ownership"].to_numpy(),
             "ref": p["incident_external_id"].to_numpy(),
-        }
+        },
+        copy=False,  # no block consolidation: a copy of every column
     )

@@ -31,6 +31,13 @@ def pr_refs(prs: pd.DataFrame) -> pd.Series:
     return pd.Series(refs, index=prs.index, dtype=object)
 
 
+def merged_only(prs: pd.DataFrame) -> pd.DataFrame:
+    """The merged PRs of `prs` (index kept); `prs` itself when all are merged (bulk runs
+    pass a pre-filtered frame: filtering a million-row frame copies every column)."""
+    mask = prs["merged_at"].notna().to_numpy()
+    return prs if mask.all() else prs[mask]
+
+
 def ready_moment(prs: pd.DataFrame) -> pd.Series:
     """When each PR became ready for review; NaT while it is still a draft."""
     never_draft = prs["created_at"].where(~prs["is_draft"])
@@ -88,7 +95,7 @@ def add_pr_keys(frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             distinct.append((f, next(c for n, c in _PR_FRAMES.items() if frames.get(n) is f)))
     if not distinct:
         return out
-    keys = _triples(distinct)
+    keys = np.asarray(pd.factorize(_triples(distinct))[0], dtype=np.int64)  # dense: 0..U-1
     done: list[tuple[pd.DataFrame, pd.DataFrame]] = []
     start = 0
     for f, _ in distinct:
@@ -107,9 +114,14 @@ def pr_rows(prs: pd.DataFrame, other: pd.DataFrame, number: str = "pr_number") -
     arithmetic. Uses the `pr_key` columns when both frames carry them (`add_pr_keys`);
     merging on three text columns was most of the PR metrics' time at large-org scale."""
     n = len(prs)
-    if PR_KEY in prs.columns and PR_KEY in other.columns:
+    if PR_KEY in prs.columns and PR_KEY in other.columns:  # dense codes: a lookup table
         own = prs[PR_KEY].to_numpy(dtype=np.int64)
         theirs = other[PR_KEY].to_numpy(dtype=np.int64)
+        size = int(max(own.max(initial=-1), theirs.max(initial=-1))) + 1
+        table = np.full(size, n, dtype=np.int64)
+        np.minimum.at(table, own, np.arange(n, dtype=np.int64))  # first row wins
+        rows = table[theirs]
+        return np.where(rows < n, rows, -1)
     else:
         key = _triples([(prs, "number"), (other, number)])
         own, theirs = key[:n], key[n:]
@@ -123,12 +135,12 @@ def pr_rows(prs: pd.DataFrame, other: pd.DataFrame, number: str = "pr_number") -
 
 def take_rows(values: pd.Series, rows: np.ndarray, missing: Any = None) -> np.ndarray:
     """values[rows] as an array, `missing` (NaT for datetimes) where rows is -1."""
-    arr = values.to_numpy()
     if isinstance(values.dtype, pd.DatetimeTZDtype):
         ns = time_ns(values)
         got = np.where(rows >= 0, ns[np.maximum(rows, 0)] if len(ns) else NAT, NAT)
         return np.asarray(got, dtype=np.int64)
     out = np.full(len(rows), missing, dtype=object)
+    arr = values.to_numpy()
     if len(arr):
         hit = rows >= 0
         out[hit] = arr[rows[hit]]
