@@ -262,13 +262,15 @@ def _rolling_baselines(
         return []
     windows = np.lib.stride_tricks.sliding_window_view(arr, weeks)[: len(arr) - weeks]
     counts = (~np.isnan(windows)).sum(axis=1)
+    ordered = np.sort(windows, axis=1)  # NaN sorts last: each row's values come first
+    rows = np.arange(len(windows))
+    lo = np.maximum((counts - 1) // 2, 0)  # the middle one (odd) or the middle two (even)
+    hi = np.minimum(counts // 2, weeks - 1)
+    medians = (ordered[rows, lo] + ordered[rows, hi]) / 2
     out: list[tuple[float | None, int]] = []
     enough = counts >= MIN_BASELINE_WEEKS
-    medians = np.full(len(windows), np.nan)
-    if enough.any():
-        medians[enough] = np.nanmedian(windows[enough], axis=1)
     for m, c, ok in zip(medians.tolist(), counts.tolist(), enough.tolist(), strict=True):
-        out.append((float(m), c) if ok else (None, c))
+        out.append((m, c) if ok else (None, c))
     return out
 
 
@@ -287,7 +289,8 @@ def _metric_value(
 ) -> MetricValue:
     notes = list(extra_notes)
     withheld = None
-    value, p75, p90, breakdown = agg.value, agg.p75, agg.p90, dict(agg.breakdown)
+    # the Agg is this answer's own (one per team and bucket): its dicts are taken, not copied
+    value, p75, p90, breakdown = agg.value, agg.p75, agg.p90, agg.breakdown
     if spec.people_based and (agg.people or 0) < team.min_group_size:
         withheld = f"fewer than {team.min_group_size} people"
         value = p75 = p90 = None
@@ -299,14 +302,11 @@ def _metric_value(
         else:
             notes.append("no data in the period")
     if baseline is None and not withheld:
-        notes.append(
-            f"no baseline: fewer than {MIN_BASELINE_WEEKS} of the previous "
-            f"{org.thresholds.baseline_weeks} weeks had a value"
-        )
-    exclusions = dict(agg.exclusions)
+        notes.append(_no_baseline_note(org.thresholds.baseline_weeks))
+    exclusions = agg.exclusions
     if skipped_annotated:
-        exclusions["annotated weeks left out of the baseline"] = skipped_annotated
-    rule_counts = dict(agg.ownership)
+        exclusions = {**exclusions, "annotated weeks left out of the baseline": skipped_annotated}
+    rule_counts = agg.ownership
     ownership = _describe(tuple(rule_counts.items())) if rule_counts else _default_rule(spec)
     window = _window_text(start, end, team.tz)
     if spec.id == "cfr":
@@ -327,17 +327,14 @@ def _metric_value(
         p90=p90,
         baseline=baseline,
         baseline_n=baseline_n,
-        baseline_window=(
-            f"median of the weekly values of the {org.thresholds.baseline_weeks} weeks before "
-            f"the period ({baseline_n} with a value)"
-        ),
+        baseline_window=_baseline_window(org.thresholds.baseline_weeks, baseline_n),
         trend=trend_of(value, baseline, spec.up_is_good),
         window=window,
         clock=clock if spec.uses_clock else ("wall" if spec.unit == "hours" else None),
         exclusions=exclusions,
         ownership=ownership,
         ownership_counts=rule_counts,
-        link_methods=dict(agg.link_methods),
+        link_methods=agg.link_methods,
         breakdown=breakdown,
         notes=tuple(notes),
         withheld_reason=withheld,
@@ -345,6 +342,19 @@ def _metric_value(
         tier_source=dora.TIER_SOURCE if spec.tier else None,
         as_of=as_of,
     )
+
+
+@lru_cache(maxsize=1 << 10)
+def _baseline_window(weeks: int, with_value: int) -> str:
+    return (
+        f"median of the weekly values of the {weeks} weeks before the period "
+        f"({with_value} with a value)"
+    )
+
+
+@lru_cache(maxsize=1 << 6)
+def _no_baseline_note(weeks: int) -> str:
+    return f"no baseline: fewer than {MIN_BASELINE_WEEKS} of the previous {weeks} weeks had a value"
 
 
 @lru_cache(maxsize=1 << 16)
