@@ -99,10 +99,13 @@ def _decode(text: str | bytes, kind: str, n: int) -> Any:
 
 
 def _shared(arr: np.ndarray) -> np.ndarray:
-    """Equal strings as one object each when a column repeats a few values (repos, people,
+    """Equal strings as one object each when a column repeats its values (repos, people,
     states): ~8 bytes a row instead of ~60, which keeps the whole-org load within memory.
-    High-cardinality columns (titles, SHAs) are left alone, judged on a sample."""
-    if len(arr) < 1024 or len(pd.unique(arr[:: max(1, len(arr) // 1000)])) > 250:
+    Judged on an evenly spread sample: values repeat when at most half the sample is
+    distinct (hundreds of repos or people over millions of rows qualify; titles, SHAs and
+    branch names do not and are left alone)."""
+    sample = arr[:: max(1, len(arr) // _SAMPLE)]
+    if len(arr) < 1024 or 2 * len(pd.unique(sample)) > len(sample):
         return arr
     codes, uniques = pd.factorize(arr)
     table = np.empty(len(uniques) + 1, dtype=object)  # code -1 (None) picks the last: None
@@ -110,6 +113,7 @@ def _shared(arr: np.ndarray) -> np.ndarray:
     return table[codes]
 
 
+_SAMPLE = 10_000
 _UTC = pd.DatetimeTZDtype("ns", "UTC")
 
 

@@ -73,3 +73,12 @@ def test_text_columns_keep_values_and_nulls_and_share_repeated_strings() -> None
     assert columnar._decode(text, "str", len(values) + 1) is None
     ints = columnar._decode("1,0,-3", "int", 3)
     assert ints.dtype == np.int64 and ints.tolist() == [1, 0, -3]
+
+
+def test_hundreds_of_repeated_values_are_shared_unique_ones_are_not() -> None:
+    people = [f"p{i % 1600:05d}" for i in range(40_000)]
+    got = columnar._decode(columnar.SEP.join(people), "str", len(people))
+    assert got.tolist() == people
+    assert len({id(v) for v in got}) == 1600  # one object per person, not per row
+    titles = [f"change {i}" for i in range(40_000)]
+    assert columnar._decode(columnar.SEP.join(titles), "str", len(titles)).tolist() == titles
