@@ -21,12 +21,14 @@ from analytics.metrics.pulls import (
     KEY,
     PR_KEY,
     first_commit,
+    first_rows,
     is_revert,
     merged_only,
     pr_refs,
     pr_rows,
     review_milestones,
     take_rows,
+    time_ns,
 )
 
 SUCCESS = frozenset({"success", "succeeded", "successful"})
@@ -143,44 +145,20 @@ def link_prs_to_deployments(prs: pd.DataFrame, prod: pd.DataFrame) -> pd.DataFra
     yet deployed are absent.
     """
     keyed = [PR_KEY] if PR_KEY in prs.columns else []  # integer identity, when coded
-    merged = (
-        prs.loc[prs["merged_at"].notna(), [*KEY, "merged_at", "merge_commit_sha", *keyed]]
-        .drop_duplicates(KEY)
-        .sort_values(["repo", "merged_at", "number"], kind="stable")
-        .reset_index(drop=True)
-    )
+    merged = prs.loc[prs["merged_at"].notna(), [*KEY, "merged_at", "merge_commit_sha", *keyed]]
+    merged = merged[first_rows(merged) == np.arange(len(merged))]  # one row per PR
+    repo_codes, _ = pd.factorize(merged["repo"].to_numpy(dtype=object), sort=True)
+    repo_codes = np.where(repo_codes < 0, np.iinfo(np.int64).max, repo_codes)  # missing last
+    merged_ns = time_ns(merged["merged_at"])
+    order = np.lexsort((merged["number"].to_numpy(), merged_ns, repo_codes))
+    merged = merged.iloc[order].reset_index(drop=True)  # by repository, then merge order
+    merged_ns = merged_ns[order]
     n = len(merged)
     best_at = np.full(n, np.iinfo("int64").max, dtype="int64")
     best_id = np.full(n, None, dtype=object)
     method = np.full(n, None, dtype=object)
-    merged_ns = merged["merged_at"].to_numpy(dtype="datetime64[ns]").astype("int64")
     if n and not prod.empty:
-        rows_by_repo = merged.groupby("repo").indices
-        for (repo, _env), dg in prod.groupby(["repo", "environment"], sort=False):
-            rows = rows_by_repo.get(repo)
-            if rows is None:
-                continue
-            sha_pos = {s: i for i, s in enumerate(merged["merge_commit_sha"].to_numpy()[rows]) if s}
-            k = dg["sha"].map(sha_pos).to_numpy(dtype="float64")
-            fin = dg["finished_at"].to_numpy(dtype="datetime64[ns]").astype("int64")
-            ids = dg["external_id"].to_numpy()
-            prev = np.fmax.accumulate(np.where(np.isnan(k), -1, k))
-            prev = np.concatenate([[-1.0], prev[:-1]])
-            new = ~np.isnan(k) & (k > prev)
-            ks, fs, ds = k[new], fin[new], ids[new]
-            if not len(ks):
-                continue
-            positions = np.arange(len(rows))
-            j = np.searchsorted(ks, positions, side="left")
-            ok = j < len(ks)
-            jj = np.where(ok, j, 0)
-            when = fs[jj]
-            ok &= when >= merged_ns[rows]
-            better = ok & (when < best_at[rows])
-            target = rows[better]
-            best_at[target] = when[better]
-            best_id[target] = ds[jj][better]
-            method[target] = "exact"
+        _exact_links(merged, merged_ns, prod, best_at, best_id, method)
     exact = method == "exact"
     out = merged[[*KEY, *keyed]].copy()
     out["deployment_id"] = best_id
@@ -213,6 +191,70 @@ def link_prs_to_deployments(prs: pd.DataFrame, prod: pd.DataFrame) -> pd.DataFra
         out.loc[rest_rows[has], "deployment_id"] = found["fb_id"].to_numpy()[has]
         out.loc[rest_rows[has], "link_method"] = "fallback"
     return out[out["link_method"].notna()].reset_index(drop=True)
+
+
+def _exact_links(
+    merged: pd.DataFrame,
+    merged_ns: np.ndarray,
+    prod: pd.DataFrame,
+    best_at: np.ndarray,
+    best_id: np.ndarray,
+    method: np.ndarray,
+) -> None:
+    """The exact (merge-commit SHA) links of `link_prs_to_deployments`, filled in place.
+
+    Vectorised over repositories: one pass per production environment instead of one per
+    (repository, environment), with each deployment's PR found by an integer key."""
+    n = len(merged)
+    repos = np.concatenate(
+        [merged["repo"].to_numpy(dtype=object), prod["repo"].to_numpy(dtype=object)]
+    )
+    repo, _ = pd.factorize(repos)
+    m_repo, d_repo = repo[:n].astype(np.int64), repo[n:].astype(np.int64)
+    starts = np.r_[0, np.flatnonzero(m_repo[1:] != m_repo[:-1]) + 1]
+    pos = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))  # merge order in repo
+    shas = np.concatenate(
+        [merged["merge_commit_sha"].to_numpy(dtype=object), prod["sha"].to_numpy(dtype=object)]
+    )
+    valid = np.fromiter((isinstance(x, str) and x != "" for x in shas), bool, len(shas))
+    sha, names = pd.factorize(shas)
+    width = len(names) + 1
+    m_key = np.where(valid[:n], m_repo * width + sha[:n], -1)
+    by_key = np.argsort(m_key, kind="stable")  # equal keys keep merge order: the last one wins
+    sorted_keys = m_key[by_key]
+    d_key = np.where(valid[n:], d_repo * width + sha[n:], -2)
+    hit = np.searchsorted(sorted_keys, d_key, side="right") - 1
+    safe = np.maximum(hit, 0)
+    found = (hit >= 0) & (sorted_keys[safe] == d_key) & (d_key >= 0)
+    k = np.where(found, pos[by_key[safe]], -1)  # the deployed PR's place in its repo
+    fin = time_ns(prod["finished_at"])
+    ids = prod["external_id"].to_numpy(dtype=object)
+    envs = prod["environment"].to_numpy(dtype=object)
+    group, _ = pd.factorize(pd.MultiIndex.from_arrays([d_repo, envs]))
+    # each (repository, environment) in deployment order; a deployment is "new" when it
+    # reaches further than every earlier one of its group
+    order = np.lexsort((np.arange(len(group)), group))
+    g, kk = group[order].astype(np.int64), k[order]
+    big = n + 2
+    reach = np.maximum.accumulate(kk + g * big)
+    first_of_group = np.r_[True, g[1:] != g[:-1]]
+    before = np.where(first_of_group, g * big - 1, np.r_[0, reach[:-1]])
+    new = order[(kk >= 0) & (kk + g * big > before)]
+    env_codes, env_names = pd.factorize(envs[new])
+    for e in range(len(env_names)):
+        d = new[env_codes == e]
+        d = d[np.lexsort((k[d], d_repo[d]))]
+        keys = d_repo[d] * big + k[d]
+        j = np.searchsorted(keys, m_repo * big + pos, side="left")
+        ok = j < len(d)
+        jj = d[np.where(ok, j, 0)]
+        ok &= d_repo[jj] == m_repo
+        when = fin[jj]
+        ok &= when >= merged_ns
+        better = ok & (when < best_at)
+        best_at[better] = when[better]
+        best_id[better] = ids[jj][better]
+        method[better] = "exact"
 
 
 def _milestones(
