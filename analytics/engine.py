@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine
 from analytics import load
 from analytics.aggregate import Agg, aggregate, snapshot
 from analytics.context import OrgContext, TeamContext, WorkCalendar
-from analytics.frames import SCHEMAS, empty
+from analytics.frames import METRIC_COLUMNS, SCHEMAS, empty
 from analytics.metrics import dora, flow, health, worktype
 from analytics.metrics.clocks import DAY_NS, by_calendar, local_ns
 from analytics.metrics.pulls import (
@@ -590,7 +590,9 @@ def compute_all(
         shift_weeks(complete_weeks_end(as_of, t.tz), -(weeks + org.thresholds.baseline_weeks), t.tz)
         for t in org.teams
     )
-    frames = load.load_frames(engine, earliest - LOOKBACK, as_of, None, _needs(specs))
+    frames = load.load_frames(
+        engine, earliest - LOOKBACK, as_of, None, _needs(specs), columns=METRIC_COLUMNS
+    )  # only the columns metrics read: commit SHAs, subjects and URLs are millions of strings
     out: dict[str, dict[str, list[MetricValue]]] = {t.slug: {} for t in org.teams}
     for spec in specs:
         frames = _complete(spec, frames)
