@@ -213,16 +213,18 @@ def _exact_links(
     m_repo, d_repo = repo[:n].astype(np.int64), repo[n:].astype(np.int64)
     starts = np.r_[0, np.flatnonzero(m_repo[1:] != m_repo[:-1]) + 1]
     pos = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))  # merge order in repo
-    shas = np.concatenate(
-        [merged["merge_commit_sha"].to_numpy(dtype=object), prod["sha"].to_numpy(dtype=object)]
-    )
-    valid = np.fromiter((isinstance(x, str) and x != "" for x in shas), bool, len(shas))
-    sha, names = pd.factorize(shas)
+    # SHAs coded by the deployments' few distinct ones: a merge commit no deployment names
+    # cannot be an exact link, so the million merge SHAs are only looked up, not coded
+    d_sha = prod["sha"].to_numpy(dtype=object)
+    d_ok = pd.notna(d_sha) & (d_sha != "")
+    d_code, names = pd.factorize(np.where(d_ok, d_sha, None))
     width = len(names) + 1
-    m_key = np.where(valid[:n], m_repo * width + sha[:n], -1)
+    m_sha = merged["merge_commit_sha"].to_numpy(dtype=object)
+    m_code = pd.Index(names).get_indexer(m_sha) if len(names) else np.full(n, -1)
+    m_key = np.where(m_code >= 0, m_repo * width + m_code, -1)
     by_key = np.argsort(m_key, kind="stable")  # equal keys keep merge order: the last one wins
     sorted_keys = m_key[by_key]
-    d_key = np.where(valid[n:], d_repo * width + sha[n:], -2)
+    d_key = np.where(d_code >= 0, d_repo * width + d_code, -2)
     hit = np.searchsorted(sorted_keys, d_key, side="right") - 1
     safe = np.maximum(hit, 0)
     found = (hit >= 0) & (sorted_keys[safe] == d_key) & (d_key >= 0)
