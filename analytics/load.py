@@ -14,11 +14,26 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Boolean, Connection, Engine, Integer, Select, String, and_, func, or_
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    Select,
+    String,
+    Table,
+    UniqueConstraint,
+    and_,
+    func,
+    or_,
+    tuple_,
+)
 from sqlalchemy import select as sa_select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.pool import NullPool, QueuePool
@@ -201,27 +216,86 @@ def _author_by_merge(reviews: pd.DataFrame, who: pd.DataFrame) -> np.ndarray:
     return merged.astype(object).where(merged.notna(), None).to_numpy(dtype=object)
 
 
-def _author_of(reviews: pd.DataFrame, who: pd.DataFrame) -> np.ndarray:
-    """The author key of each review's PR (None when the PR is not in the store): a hash
-    lookup on one int64 per PR key — source and repo coded as integers over both frames —
-    instead of a three-column merge on strings (~5x slower on millions of reviews)."""
-    n, m = len(reviews), len(who)
-    if n == 0 or m == 0:
-        return np.full(n, None, dtype=object)
-    src, _ = pd.factorize(_stack(who, reviews, "source"), use_na_sentinel=False)
-    repo, repos = pd.factorize(_stack(who, reviews, "repo"), use_na_sentinel=False)
+def _positions(reviews: pd.DataFrame, who: pd.DataFrame) -> np.ndarray | None:
+    """The row of `who` with each review's PR key (-1: none), by a hash lookup on one int64
+    per key — source and repo coded as integers over both frames — instead of a
+    three-column merge on strings (~5x slower on millions of reviews). None when the keys
+    do not fit an int64 or `who` repeats a key (the caller merges then)."""
+    m = len(who)
+    # codes + 1: a missing source/repo (code -1) is a key value of its own, as in a merge
+    src, sources = pd.factorize(_stack(who, reviews, "source"))
+    repo, repos = pd.factorize(_stack(who, reviews, "repo"))
     number = _stack(who, reviews, "pr_number", np.int64)
     low = int(number.min())
     span = int(number.max()) - low + 1
-    if (int(src.max()) + 1) * len(repos) * span >= 2**62:  # no room in an int64
-        return _author_by_merge(reviews, who)
-    codes = (src.astype(np.int64) * len(repos) + repo) * span + (number - low)
+    if (len(sources) + 1) * (len(repos) + 1) * span >= 2**62:  # no room in an int64
+        return None
+    pair = (src.astype(np.int64) + 1) * (len(repos) + 1) + (repo + 1)
+    codes = pair * span + (number - low)
     index = pd.Index(codes[:m])
     if not index.is_unique:  # the store's unique key guarantees it; stay correct regardless
+        return None
+    return np.asarray(index.get_indexer(codes[m:]), dtype=np.int64)
+
+
+def _author_of(reviews: pd.DataFrame, who: pd.DataFrame) -> np.ndarray:
+    """The author key of each review's PR (None when `who` does not have the PR)."""
+    n, m = len(reviews), len(who)
+    if n == 0 or m == 0:
+        return np.full(n, None, dtype=object)
+    pos = _positions(reviews, who)
+    if pos is None:
         return _author_by_merge(reviews, who)
     authors = np.empty(m + 1, dtype=object)  # position -1 (no such PR) picks the last: None
     authors[:m] = who["pr_author_key"].to_numpy(dtype=object)
-    return authors[index.get_indexer(codes[m:])]
+    return authors[pos]
+
+
+def _pr_authors_of(conn: Connection, keys: pd.DataFrame) -> pd.DataFrame:
+    """`_pr_authors` of the PRs with these (source, repo, pr_number) keys only."""
+    p = PullRequest
+    rows = list(keys[_PR_KEY].itertuples(index=False, name=None))
+    parts = []
+    for i in range(0, len(rows), _KEYS_PER_QUERY):
+        chunk = [(s, r, int(n)) for s, r, n in rows[i : i + _KEYS_PER_QUERY]]
+        stmt = sa_select(
+            p.source, p.repo, p.number.label("pr_number"), p.author_key.label("pr_author_key")
+        ).where(tuple_(p.source, p.repo, p.number).in_(chunk))
+        parts.append(_fetch(conn, stmt, "reviews"))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=_PR_KEY)
+
+
+_KEYS_PER_QUERY = 300  # 900 bound parameters: within SQLite's oldest limit (999)
+
+
+def _author_known_first(
+    raw: pd.DataFrame, prs: pd.DataFrame, run: Callable[[Part], Any]
+) -> np.ndarray:
+    """`_author_of` from the `prs` frame already read (the PRs open in the window: nearly
+    every PR reviewed in it), asking the store only for the PRs it lacks (reviewed after
+    they were finished, or not in the store) instead of reading every PR's author."""
+    n = len(raw)
+    known = pd.DataFrame(
+        {
+            "source": prs["source"].to_numpy(),
+            "repo": prs["repo"].to_numpy(),
+            "pr_number": prs["number"].to_numpy(),
+            "pr_author_key": prs["author_key"].to_numpy(),
+        },
+        copy=False,
+    )
+    pos = _positions(raw, known) if n and len(known) else np.full(n, -1, dtype=np.int64)
+    if pos is None:
+        return _author_of(raw, run(_pr_authors))
+    authors = np.empty(len(known) + 1, dtype=object)  # -1 picks the last: None
+    authors[: len(known)] = known["pr_author_key"].to_numpy(dtype=object)
+    out = authors[pos]
+    miss = pos < 0
+    if miss.any():
+        lacking = raw.loc[miss, _PR_KEY]
+        more = run(lambda conn: _pr_authors_of(conn, lacking.drop_duplicates()))
+        out[miss] = _author_of(lacking, more)
+    return out
 
 
 def _stack(a: pd.DataFrame, b: pd.DataFrame, col: str, dtype: Any = object) -> np.ndarray:
@@ -250,10 +324,52 @@ def _org_reviews(
 def _fetch(conn: Connection, stmt: Select[Any], frame_name: str) -> pd.DataFrame:
     """Rows of `stmt` as a frame: column-wise on SQLite (see `analytics.columnar`), through
     SQLAlchemy rows elsewhere (PostgreSQL hands back typed values already)."""
-    if conn.dialect.name == "sqlite":
-        return read_columns(conn, stmt, SCHEMAS[frame_name])
-    result = conn.execute(stmt)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    if conn.dialect.name != "sqlite":
+        result = conn.execute(stmt)
+        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    kinds = SCHEMAS[frame_name]
+    fixed = _constants(conn, stmt, kinds)
+    names = [str(c.key) for c in stmt.selected_columns]
+    rest = [c for c in stmt.selected_columns if str(c.key) not in fixed]
+    if not fixed or not rest:
+        return read_columns(conn, stmt, kinds)
+    df = read_columns(conn, stmt.with_only_columns(*rest, maintain_column_froms=True), kinds)
+    n = len(df)
+    data = {c: np.full(n, fixed[c], dtype=object) if c in fixed else df[c] for c in names}
+    return pd.DataFrame(data, index=df.index, copy=False)
+
+
+def _constants(conn: Connection, stmt: Select[Any], kinds: Mapping[str, str]) -> dict[str, Any]:
+    """Text columns of `stmt` that hold one value in their whole table, by name: not read
+    row by row (a single-source org's `source` is millions of copies of "github"). Only
+    NOT NULL columns leading an index are asked (two index lookups: min and max)."""
+    out: dict[str, Any] = {}
+    for sel in stmt.selected_columns:
+        col = _table_column(sel)
+        if kinds.get(str(sel.key)) != "str" or col is None or col.nullable:
+            continue
+        if col.name not in _leading_columns(col.table):
+            continue
+        lowest = sa_select(func.min(col)).scalar_subquery()
+        highest = sa_select(func.max(col)).scalar_subquery()
+        lo, hi = conn.execute(sa_select(lowest, highest)).one()
+        if lo is not None and lo == hi:
+            out[str(sel.key)] = lo
+    return out
+
+
+def _table_column(sel: Any) -> Any:
+    """The table column a selected (labelled) column reads, or None for an expression."""
+    el = getattr(sel, "element", sel)
+    return el if isinstance(el, Column) and isinstance(el.table, Table) else None
+
+
+@cache
+def _leading_columns(table: Table) -> frozenset[str]:
+    """Names of the columns some index or unique key of `table` starts with."""
+    keys = [list(i.columns) for i in table.indexes]
+    keys += [list(c.columns) for c in table.constraints if isinstance(c, UniqueConstraint)]
+    return frozenset(cols[0].name for cols in keys if cols)
 
 
 def reviews(
@@ -505,27 +621,52 @@ _SAME_FOR_ORG = {"member_reviews": "reviews", "pr_deployments": "deployments"}
 _LARGE_FIRST = ("commits", "reviews", "member_reviews", "prs", "deployments", "pr_deployments")
 
 Part = Callable[[Connection], Any]
+Run = Callable[[Part], Any]  # runs a part on a connection (the loader's one, or a new one)
 
 
 @dataclass
 class _Job:
     """How one frame is read: queries (each on a connection, possibly on different threads)
-    and the step that makes the frame from their results, in order."""
+    and the step that makes the frame from their results, in order, once the frames it
+    builds on (`after`) are made; that step may run more (small) queries itself."""
 
     parts: list[Part]
-    finish: Callable[[list[Any]], pd.DataFrame]
+    finish: Callable[[list[Any], Mapping[str, pd.DataFrame], Run], pd.DataFrame]
+    after: tuple[str, ...] = ()
 
 
-def _job(name: str, start: datetime, end: datetime, teams: Teams, columns: Columns) -> _Job:
+def _job(
+    name: str,
+    start: datetime,
+    end: datetime,
+    teams: Teams,
+    columns: Columns,
+    reads: Mapping[str, Columns],
+) -> _Job:
     if teams is None and name in ("reviews", "member_reviews"):
-        parts: list[Part] = [lambda c: _org_reviews_raw(c, start, end, name, columns)]
-        if _wants(name, columns, "pr_author_key"):
-            parts.append(_pr_authors)
-        return _Job(
-            parts, lambda r: _org_reviews_frame(r[0], r[1] if len(r) > 1 else None, name, columns)
-        )
+        return _org_reviews_job(name, start, end, columns, reads)
     loader = LOADERS[name]
-    return _Job([lambda c: loader(c, start, end, teams, columns)], lambda r: r[0])
+    return _Job([lambda c: loader(c, start, end, teams, columns)], lambda r, f, run: r[0])
+
+
+def _org_reviews_job(
+    name: str, start: datetime, end: datetime, columns: Columns, reads: Mapping[str, Columns]
+) -> _Job:
+    """Whole-org reviews: one scan of the reviews; the PRs' authors come from the `prs`
+    frame when it is read too (with its key and author), else from every PR's author."""
+    raw: Part = lambda c: _org_reviews_raw(c, start, end, name, columns)  # noqa: E731
+    if not _wants(name, columns, "pr_author_key"):
+        return _Job([raw], lambda r, f, run: _org_reviews_frame(r[0], None, name, columns))
+    needed = {"source", "repo", "number", "author_key"}
+    if "prs" in reads and needed <= set(columns_of("prs", reads["prs"])):
+
+        def with_prs(r: list[Any], frames: Mapping[str, pd.DataFrame], run: Run) -> pd.DataFrame:
+            df = r[0]
+            df["pr_author_key"] = _author_known_first(df, frames["prs"], run)
+            return coerce(name, df, columns, clean_text=True)
+
+        return _Job([raw], with_prs, after=("prs",))
+    return _Job([raw, _pr_authors], lambda r, f, run: _org_reviews_frame(r[0], r[1], name, columns))
 
 
 def _threads(bind: Bind) -> bool:
@@ -547,9 +688,27 @@ def _threads(bind: Bind) -> bool:
     return isinstance(bind.pool, QueuePool | NullPool)
 
 
+def _largest_first(jobs: Mapping[str, _Job]) -> list[str]:
+    rank = {name: i for i, name in enumerate(_LARGE_FIRST)}
+    return sorted(jobs, key=lambda name: rank.get(name, len(rank)))
+
+
+def _in_order(jobs: Mapping[str, _Job]) -> list[str]:
+    """Job names, largest frames first, each after the frames it builds on."""
+    return sorted(_largest_first(jobs), key=lambda name: any(a in jobs for a in jobs[name].after))
+
+
 def _run_on_one(bind: Bind, jobs: Mapping[str, _Job]) -> dict[str, pd.DataFrame]:
+    out: dict[str, pd.DataFrame] = {}
     with _connection(bind) as conn:
-        return {name: job.finish([part(conn) for part in job.parts]) for name, job in jobs.items()}
+
+        def run(part: Part) -> Any:
+            return part(conn)
+
+        for name in _in_order(jobs):
+            job = jobs[name]
+            out[name] = job.finish([part(conn) for part in job.parts], out, run)
+    return out
 
 
 def _on_own_connection(engine: Engine, part: Part) -> Any:
@@ -559,24 +718,33 @@ def _on_own_connection(engine: Engine, part: Part) -> Any:
 
 def _run_on_two(engine: Engine, jobs: Mapping[str, _Job]) -> dict[str, pd.DataFrame]:
     """The jobs' parts on two threads, largest frames first; a frame is finished (on this
-    thread) as soon as all its parts are in, while the others are still being read."""
-    rank = {name: i for i, name in enumerate(_LARGE_FIRST)}
-    order = sorted(jobs, key=lambda name: rank.get(name, len(rank)))
+    thread) as soon as all its parts and the frames it builds on are in, while the others
+    are still being read."""
+    order = _in_order(jobs)
     results: dict[str, list[Any]] = {name: [None] * len(jobs[name].parts) for name in order}
     missing = {name: len(jobs[name].parts) for name in order}
     out: dict[str, pd.DataFrame] = {}
+
+    def run(part: Part) -> Any:
+        return _on_own_connection(engine, part)
+
+    def finish_ready() -> None:
+        for name in [n for n in order if n in results]:
+            job = jobs[name]
+            if not missing[name] and all(a in out or a not in jobs for a in job.after):
+                out[name] = job.finish(results.pop(name), out, run)
+
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="analytics-load")
     try:
         futures: dict[Future[Any], tuple[str, int]] = {}
-        for name in order:
+        for name in _largest_first(jobs):  # dependencies only order the finishing
             for i, part in enumerate(jobs[name].parts):
                 futures[pool.submit(_on_own_connection, engine, part)] = (name, i)
         for future in as_completed(futures):
             name, i = futures.pop(future)
             results[name][i] = future.result()
             missing[name] -= 1
-            if not missing[name]:
-                out[name] = jobs[name].finish(results.pop(name))
+            finish_ready()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return out
@@ -606,7 +774,7 @@ def load_frames(
                 alias[name] = same
                 a, b = reads.pop(name), reads[same]
                 reads[same] = None if a is None or b is None else {*a, *b}
-    jobs = {name: _job(name, start, end, teams, read) for name, read in reads.items()}
+    jobs = {name: _job(name, start, end, teams, read, reads) for name, read in reads.items()}
     if _threads(bind) and len(jobs) > 1:
         assert isinstance(bind, Engine)
         out = _run_on_two(bind, jobs)

@@ -3,7 +3,9 @@ threads are (not) used, and the review -> PR author lookup."""
 
 from __future__ import annotations
 
+import os
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -11,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import Connection, Engine, create_engine
+from sqlalchemy import Connection, Engine, create_engine, insert, text
 from sqlalchemy.pool import StaticPool
 
 from analytics import load
@@ -19,7 +21,7 @@ from analytics.engine import METRICS
 from analytics.frames import METRIC_COLUMNS
 from bench.bench_metrics import END, WEEKS, generate
 from store.db import make_engine
-from store.models import Base
+from store.models import Base, PullRequest
 
 START = END - timedelta(weeks=WEEKS + 17)
 NEEDS = sorted({"annotations"} | {n for s in METRICS.values() for n in s.needs})
@@ -30,11 +32,19 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
     path: Path = tmp_path_factory.mktemp("bulk") / "store.db"
     generate(path, 600, 3, seed=11)
     engine = make_engine(f"sqlite:///{path}")
-    with engine.begin() as conn:  # a review of a PR that is not in the store
+    with engine.begin() as conn:
+        # a review of a PR that is not in the store, and one in the window of a PR merged
+        # long before it (not among the PRs the window reads)
         conn.exec_driver_sql(
             "INSERT INTO reviews (source, repo, pr_number, external_id, reviewer_key, "
             "reviewer_is_bot, state, submitted_at) SELECT source, repo, 99999, 'orphan', "
             "reviewer_key, reviewer_is_bot, state, submitted_at FROM reviews LIMIT 1"
+        )
+        conn.exec_driver_sql(
+            "UPDATE pull_requests SET created_at = '2001-01-01 00:00:00.000000', "
+            "merged_at = '2001-01-02 00:00:00.000000', closed_at = NULL, author_key = 'old' "
+            "WHERE id = (SELECT min(p.id) FROM pull_requests p JOIN reviews r ON "
+            "r.source = p.source AND r.repo = p.repo AND r.pr_number = p.number)"
         )
     yield engine
     engine.dispose()
@@ -53,16 +63,21 @@ def test_two_threads_read_what_one_connection_reads(
 
     monkeypatch.setattr(load, "_on_own_connection", spy)
     threaded = load.load_frames(store, START, END, None, NEEDS, columns)
-    assert seen and all(name.startswith("analytics-load") for name in seen)
+    assert {"analytics-load_0", "analytics-load_1"} <= seen
     with store.connect() as conn:
         single = load.load_frames(conn, START, END, None, NEEDS, columns)
+        alone = load.reviews(conn, START, END, None, columns and columns["reviews"])
     assert list(threaded) == list(single) == NEEDS
     for name in NEEDS:
         pd.testing.assert_frame_equal(threaded[name], single[name], obj=name)
+    # authors from the PRs read alongside (plus a query for those it lacks) equal the
+    # authors of every PR in the store, which a reviews read on its own looks up
     reviews = single["reviews"]
+    pd.testing.assert_frame_equal(reviews, alone)
     orphan = reviews["pr_number"] == 99999
     assert orphan.sum() == 1 and reviews.loc[orphan, "pr_author_key"].iloc[0] is None
     assert reviews.loc[~orphan, "pr_author_key"].notna().all()
+    assert (reviews["pr_author_key"] == "old").sum() >= 1
 
 
 def test_where_threads_are_used(store: Engine, tmp_path: Path) -> None:
@@ -111,24 +126,124 @@ def test_a_failing_read_raises_and_leaves_no_thread_behind(
 def test_author_lookup_equals_the_merge_and_misses_are_none() -> None:
     who = pd.DataFrame(
         {
-            "source": ["github", "github", "gitlab", "github"],
-            "repo": ["org/a", "org/b", "org/a", "org/a"],
-            "pr_number": [1, 1, 1, 2],
-            "pr_author_key": ["p1", "p2", "p3", None],
+            "source": ["github", "github", "gitlab", "github", "github"],
+            "repo": ["org/a", "org/b", "org/a", "org/a", None],
+            "pr_number": [1, 1, 1, 2, 1],
+            "pr_author_key": ["p1", "p2", "p3", None, "p9"],
         }
     )
     reviews = pd.DataFrame(
         {
-            "source": ["github", "gitlab", "github", "github", "github", "gitlab"],
-            "repo": ["org/b", "org/a", "org/a", "org/c", "org/a", "org/b"],
-            "pr_number": [1, 1, 2, 1, 1, 1],
+            "source": ["github", "gitlab", "github", "github", "github", "gitlab", "github"],
+            "repo": ["org/b", "org/a", "org/a", "org/c", "org/a", "org/b", None],
+            "pr_number": [1, 1, 2, 1, 1, 1, 1],
         }
     )
     got = load._author_of(reviews, who)
-    assert got.tolist() == ["p2", "p3", None, None, "p1", None]
+    assert got.tolist() == ["p2", "p3", None, None, "p1", None, "p9"]
     assert got.tolist() == load._author_by_merge(reviews, who).tolist()
-    huge = reviews.assign(pr_number=[1, 1, 2, 1, 1, 2**61])
-    assert load._author_of(huge, who).tolist() == ["p2", "p3", None, None, "p1", None]
+    huge = reviews.assign(pr_number=[1, 1, 2, 1, 1, 2**61, 1])
+    assert load._author_of(huge, who).tolist() == ["p2", "p3", None, None, "p1", None, "p9"]
     assert load._author_of(reviews.iloc[:0], who).tolist() == []
-    assert load._author_of(reviews, who.iloc[:0]).tolist() == [None] * 6
+    assert load._author_of(reviews, who.iloc[:0]).tolist() == [None] * 7
     assert isinstance(got, np.ndarray)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+        Base.metadata.create_all(engine)
+        yield engine
+        engine.dispose()
+        return
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        pytest.skip("TEST_DATABASE_URL not set")
+    schema = f"load_bulk_{uuid.uuid4().hex[:8]}"
+    base = make_engine(url)
+    with base.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+    with base.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    base.dispose()
+
+
+def test_authors_of_named_prs_in_chunks(empty_store: Engine) -> None:
+    rows = [
+        dict(
+            source="github",
+            repo=f"org/r{i % 3}",
+            number=i,
+            title="t",
+            author_key=f"a{i}",
+            author_is_bot=False,
+            state="open",
+            is_draft=False,
+            created_at=START,
+            updated_at=START,
+            additions=0,
+            deletions=0,
+            changed_files=0,
+            commit_count=0,
+            labels=[],
+        )
+        for i in range(700)
+    ]
+    with empty_store.begin() as conn:
+        conn.execute(insert(PullRequest), rows)
+    wanted = [("github", f"org/r{i % 3}", i) for i in range(0, 700, 1)] + [
+        ("github", "org/r1", 0),  # no such PR (0 is in org/r0)
+        ("gitlab", "org/r0", 3),
+    ]
+    keys = pd.DataFrame(wanted, columns=["source", "repo", "pr_number"])
+    with empty_store.connect() as conn:
+        got = load._pr_authors_of(conn, keys)
+    assert len(got) == 700
+    assert dict(zip(got["pr_number"], got["pr_author_key"], strict=True)) == {
+        i: f"a{i}" for i in range(700)
+    }
+
+
+def test_a_column_with_one_value_in_its_table_is_not_read_row_by_row(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with store.connect() as conn:
+        fast = load.commits(conn, START, END, None)
+        stmt_cols: list[list[str]] = []
+        real = load.read_columns
+
+        def spy(c: Connection, stmt: object, kinds: object) -> pd.DataFrame:
+            stmt_cols.append([str(x.key) for x in stmt.selected_columns])  # type: ignore[attr-defined]
+            return real(c, stmt, kinds)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(load, "read_columns", spy)
+        again = load.commits(conn, START, END, None)
+        monkeypatch.setattr(load, "_constants", lambda c, s, k: {})
+        plain = load.commits(conn, START, END, None)
+    assert "source" not in stmt_cols[0] and "source" in stmt_cols[1]
+    pd.testing.assert_frame_equal(fast, plain)
+    pd.testing.assert_frame_equal(again, plain)
+    assert set(fast["source"]) == {"github"} and len(fast) > 100
+
+
+def test_constants_need_one_value_and_no_nulls(store: Engine) -> None:
+    with store.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO commits (source, repo, pr_number, sha, author_key, author_is_bot, "
+            "authored_at, additions, deletions, subject) VALUES ('gitlab', 'org/x', 1, 'zz', "
+            "'a', 0, '2026-01-05 10:00:00.000000', 0, 0, 's')"
+        )
+    try:
+        with store.connect() as conn:
+            frame = load.commits(conn, START, END, None)
+            stmt = load.sa_select(*load._columns(load.Commit, "commits"))
+            assert load._constants(conn, stmt, load.SCHEMAS["commits"]) == {}
+        assert set(frame["source"]) == {"github", "gitlab"}
+    finally:
+        with store.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM commits WHERE sha = 'zz'")
