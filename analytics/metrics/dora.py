@@ -11,6 +11,7 @@ as context, never as a target.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -144,73 +145,69 @@ def link_prs_to_deployments(prs: pd.DataFrame, prod: pd.DataFrame) -> pd.DataFra
     Returns KEY + deployment_id, deployed_at, link_method ("exact" / "fallback"); PRs not
     yet deployed are absent.
     """
-    keyed = [PR_KEY] if PR_KEY in prs.columns else []  # integer identity, when coded
-    merged = prs.loc[prs["merged_at"].notna(), [*KEY, "merged_at", "merge_commit_sha", *keyed]]
-    merged = merged[first_rows(merged) == np.arange(len(merged))]  # one row per PR
-    repo_codes, _ = pd.factorize(merged["repo"].to_numpy(dtype=object), sort=True)
-    repo_codes = np.where(repo_codes < 0, np.iinfo(np.int64).max, repo_codes)  # missing last
-    merged_ns = time_ns(merged["merged_at"])
-    order = np.lexsort((merged["number"].to_numpy(), merged_ns, repo_codes))
-    merged = merged.iloc[order].reset_index(drop=True)  # by repository, then merge order
-    merged_ns = merged_ns[order]
-    n = len(merged)
+    mask = prs["merged_at"].notna().to_numpy()
+    sub = prs[mask] if not mask.all() else prs
+    if PR_KEY in sub.columns:  # integer identity, when coded: one row per PR
+        first = ~pd.Series(sub[PR_KEY].to_numpy()).duplicated().to_numpy()
+    else:
+        first = first_rows(sub) == np.arange(len(sub))
+    rows = np.flatnonzero(first)
+
+    def col(name: str) -> np.ndarray:
+        return np.asarray(sub[name].to_numpy(dtype=object if name in _TEXT else None)[rows])
+
+    repo = col("repo")
+    repo_codes, repo_names = pd.factorize(repo, sort=True)
+    merged_ns = time_ns(sub["merged_at"])[rows]
+    sort_codes = np.where(repo_codes < 0, np.iinfo(np.int64).max, repo_codes)  # missing last
+    order = np.lexsort((col("number"), merged_ns, sort_codes))  # by repo, then merge order
+    rows, merged_ns, m_repo = rows[order], merged_ns[order], repo_codes[order].astype(np.int64)
+    n = len(rows)
     best_at = np.full(n, np.iinfo("int64").max, dtype="int64")
     best_id = np.full(n, None, dtype=object)
     method = np.full(n, None, dtype=object)
+    d_repo = np.asarray(
+        pd.Index(repo_names).get_indexer(prod["repo"].to_numpy(dtype=object)), dtype=np.int64
+    )
+    d_repo = np.where(d_repo < 0, -2, d_repo)  # a repository no merged PR is in: never matches
     if n and not prod.empty:
-        _exact_links(merged, merged_ns, prod, best_at, best_id, method)
-    exact = method == "exact"
-    out = merged[[*KEY, *keyed]].copy()
-    out["deployment_id"] = best_id
-    out["deployed_at"] = pd.to_datetime(np.where(exact, best_at, np.iinfo("int64").min), utc=True)
-    out.loc[~exact, "deployed_at"] = pd.NaT
-    out["link_method"] = method
-    rest = merged[~exact]
-    if len(rest) and not prod.empty:
-        left = rest[[*KEY, "merged_at"]].sort_values("merged_at", kind="stable")
-        right = (
-            prod[["repo", "finished_at", "external_id"]]
-            .rename(columns={"external_id": "fb_id", "finished_at": "fb_at"})
-            .sort_values("fb_at", kind="stable")
-        )
-        right = right[right["repo"].isin(left["repo"].unique())]
-        fb = pd.merge_asof(
-            left,
-            right,
-            left_on="merged_at",
-            right_on="fb_at",
-            by="repo",
-            direction="forward",
-        )
-        fb = fb.set_index(KEY)
-        idx = pd.MultiIndex.from_frame(out.loc[~exact, KEY])
-        found = fb.reindex(idx)
-        has = found["fb_at"].notna().to_numpy()
-        rest_rows = np.flatnonzero(~exact)
-        out.loc[rest_rows[has], "deployed_at"] = found["fb_at"].to_numpy()[has]
-        out.loc[rest_rows[has], "deployment_id"] = found["fb_id"].to_numpy()[has]
-        out.loc[rest_rows[has], "link_method"] = "fallback"
-    return out[out["link_method"].notna()].reset_index(drop=True)
+        m_sha = col("merge_commit_sha")
+        _exact_links(m_repo, m_sha, merged_ns, d_repo, prod, best_at, best_id, method)
+        _fallback_links(m_repo, merged_ns, d_repo, prod, best_at, best_id, method)
+    linked = np.flatnonzero(method != None)  # noqa: E711 - elementwise on an object array
+    keep = rows[linked]
+    data: dict[str, Any] = {
+        k: sub[k].to_numpy(dtype=object if k in _TEXT else None)[keep] for k in KEY
+    }
+    if PR_KEY in sub.columns:
+        data[PR_KEY] = sub[PR_KEY].to_numpy()[keep]
+    data["deployment_id"] = best_id[linked]
+    data["deployed_at"] = pd.DatetimeIndex(best_at[linked].view("datetime64[ns]")).tz_localize(
+        "UTC"
+    )
+    data["link_method"] = method[linked]
+    return pd.DataFrame(data, copy=False)
+
+
+_TEXT = frozenset({"source", "repo", "merge_commit_sha"})
 
 
 def _exact_links(
-    merged: pd.DataFrame,
+    m_repo: np.ndarray,
+    m_sha: np.ndarray,
     merged_ns: np.ndarray,
+    d_repo: np.ndarray,
     prod: pd.DataFrame,
     best_at: np.ndarray,
     best_id: np.ndarray,
     method: np.ndarray,
 ) -> None:
     """The exact (merge-commit SHA) links of `link_prs_to_deployments`, filled in place.
+    Merged PRs come sorted by repository code (`m_repo`), then merge order.
 
     Vectorised over repositories: one pass per production environment instead of one per
     (repository, environment), with each deployment's PR found by an integer key."""
-    n = len(merged)
-    repos = np.concatenate(
-        [merged["repo"].to_numpy(dtype=object), prod["repo"].to_numpy(dtype=object)]
-    )
-    repo, _ = pd.factorize(repos)
-    m_repo, d_repo = repo[:n].astype(np.int64), repo[n:].astype(np.int64)
+    n = len(m_repo)
     starts = np.r_[0, np.flatnonzero(m_repo[1:] != m_repo[:-1]) + 1]
     pos = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))  # merge order in repo
     # SHAs coded by the deployments' few distinct ones: a merge commit no deployment names
@@ -219,20 +216,19 @@ def _exact_links(
     d_ok = pd.notna(d_sha) & (d_sha != "")
     d_code, names = pd.factorize(np.where(d_ok, d_sha, None))
     width = len(names) + 1
-    m_sha = merged["merge_commit_sha"].to_numpy(dtype=object)
     m_code = pd.Index(names).get_indexer(m_sha) if len(names) else np.full(n, -1)
-    m_key = np.where(m_code >= 0, m_repo * width + m_code, -1)
+    m_key = np.where((m_code >= 0) & (m_repo >= 0), m_repo * width + m_code, -1)
     by_key = np.argsort(m_key, kind="stable")  # equal keys keep merge order: the last one wins
     sorted_keys = m_key[by_key]
-    d_key = np.where(d_code >= 0, d_repo * width + d_code, -2)
+    d_key = np.where((d_code >= 0) & (d_repo >= 0), d_repo * width + d_code, -2)
     hit = np.searchsorted(sorted_keys, d_key, side="right") - 1
     safe = np.maximum(hit, 0)
     found = (hit >= 0) & (sorted_keys[safe] == d_key) & (d_key >= 0)
     k = np.where(found, pos[by_key[safe]], -1)  # the deployed PR's place in its repo
     fin = time_ns(prod["finished_at"])
     ids = prod["external_id"].to_numpy(dtype=object)
-    envs = prod["environment"].to_numpy(dtype=object)
-    group, _ = pd.factorize(pd.MultiIndex.from_arrays([d_repo, envs]))
+    env_code, env_names = pd.factorize(prod["environment"].to_numpy(dtype=object))
+    group = (d_repo + 2) * (len(env_names) + 1) + (env_code + 1)
     # each (repository, environment) in deployment order; a deployment is "new" when it
     # reaches further than every earlier one of its group
     order = np.lexsort((np.arange(len(group)), group))
@@ -242,9 +238,10 @@ def _exact_links(
     first_of_group = np.r_[True, g[1:] != g[:-1]]
     before = np.where(first_of_group, g * big - 1, np.r_[0, reach[:-1]])
     new = order[(kk >= 0) & (kk + g * big > before)]
-    env_codes, env_names = pd.factorize(envs[new])
     for e in range(len(env_names)):
-        d = new[env_codes == e]
+        d = new[env_code[new] == e]
+        if not len(d):
+            continue
         d = d[np.lexsort((k[d], d_repo[d]))]
         keys = d_repo[d] * big + k[d]
         j = np.searchsorted(keys, m_repo * big + pos, side="left")
@@ -257,6 +254,42 @@ def _exact_links(
         best_at[better] = when[better]
         best_id[better] = ids[jj][better]
         method[better] = "exact"
+
+
+def _fallback_links(
+    m_repo: np.ndarray,
+    merged_ns: np.ndarray,
+    d_repo: np.ndarray,
+    prod: pd.DataFrame,
+    best_at: np.ndarray,
+    best_id: np.ndarray,
+    method: np.ndarray,
+) -> None:
+    """PRs without an exact link: the first production deployment of their repository that
+    finished at or after the merge (`method` "fallback"), filled in place."""
+    rest = np.flatnonzero((method == None) & (m_repo >= 0))  # noqa: E711
+    if not len(rest):
+        return
+    fin = time_ns(prod["finished_at"])
+    ids = prod["external_id"].to_numpy(dtype=object)
+    usable = np.flatnonzero((d_repo >= 0) & (fin != np.iinfo(np.int64).min))
+    if not len(usable):
+        return
+    # one ordered key over (repository, moment): moments ranked together, ties kept equal
+    moments, rank = np.unique(np.r_[fin[usable], merged_ns[rest]], return_inverse=True)
+    width = len(moments) + 1
+    d_key = d_repo[usable] * width + rank[: len(usable)]
+    by = np.argsort(d_key, kind="stable")  # equal moments keep deployment order
+    sorted_keys = d_key[by]
+    p_key = m_repo[rest] * width + rank[len(usable) :]
+    j = np.searchsorted(sorted_keys, p_key, side="left")
+    ok = j < len(by)
+    dep = usable[by[np.where(ok, j, 0)]]
+    ok &= d_repo[dep] == m_repo[rest]
+    target = rest[ok]
+    best_at[target] = fin[dep[ok]]
+    best_id[target] = ids[dep[ok]]
+    method[target] = "fallback"
 
 
 def _milestones(
