@@ -147,9 +147,15 @@ class _Groups:
     def tally(self, labels: np.ndarray) -> dict[int, dict[str, int]]:
         """Per group: how many rows carry each label (missing labels skipped), labels in
         sorted order."""
+        out: dict[int, dict[str, int]] = {}
+        if len(labels) and isinstance(labels[0], str) and (labels == labels[0]).all():
+            only = str(labels[0])  # one value throughout (e.g. a single ownership rule)
+            counts = np.bincount(self.gid, minlength=self.size)
+            for g in np.flatnonzero(counts).tolist():
+                out[g] = {only: int(counts[g])}
+            return out
         codes, names = pd.factorize(labels, sort=True)
         ok = codes >= 0
-        out: dict[int, dict[str, int]] = {}
         if not ok.any():
             return out
         k = len(names)
@@ -292,10 +298,12 @@ def aggregate(
         table["people"] = groups.distinct(_codes(inc_col("person")))
         extra["weekend_share"] = groups.mean(inc_col("weekend").astype("float64"))
         if "kind" in items.columns:
-            kinds = inc_col("kind")
+            kind_codes, kind_names = pd.factorize(inc_col("kind"))
             share = inc_col("value").astype("float64")
-            for kd in sorted({str(x) for x in pd.unique(kinds) if pd.notna(x)}):
-                extra[f"{kd}s_after_hours"] = groups.mean(np.where(kinds == kd, share, np.nan))
+            for code, kd in sorted(enumerate(str(x) for x in kind_names), key=lambda c: c[1]):
+                extra[f"{kd}s_after_hours"] = groups.mean(
+                    np.where(kind_codes == code, share, np.nan)
+                )
     elif kind == "review-load":
         rl = _review_load(groups, inc_col("person"), inc_col("value").astype("float64"))
         table = {"n": rl["n"], "value": rl["value"], "people": rl["people"]}
@@ -392,6 +400,16 @@ def _ns(values: pd.Series, big: int) -> np.ndarray:
     return np.where(idx.isna(), big, idx.asi8)
 
 
+def _rows_by_team(frame: pd.DataFrame, slugs: list[str]) -> list[np.ndarray]:
+    """Row positions of each of `slugs` in `frame` (by its `team`), in frame order."""
+    if not len(frame):
+        return [np.zeros(0, dtype=np.int64) for _ in slugs]
+    codes = _team_codes(frame, slugs)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(slugs) + 1))
+    return [order[bounds[i] : bounds[i + 1]] for i in range(len(slugs))]
+
+
 def snapshot(
     intervals: pd.DataFrame,
     issues: pd.DataFrame,
@@ -405,25 +423,36 @@ def snapshot(
     which an item is open form one range [lo, hi) found by binary search; counts come from
     the ranges, ages from expanding them to (item, bucket) pairs."""
     out: dict[GroupKey, Agg] = {}
-    pr_by_team = intervals.groupby("team").indices if not intervals.empty else {}
-    is_by_team = issues.groupby("team").indices if not issues.empty else {}
+    slugs = list(edges)
     big = np.iinfo("int64").max
-    for team, e in edges.items():
+    # columns as numpy once, rows grouped by team once: per-team frame slicing was most of
+    # the time with hundreds of teams
+    humans = intervals[~intervals["bot"].to_numpy(dtype=bool)] if len(intervals) else intervals
+    pr_rows = _rows_by_team(humans, slugs)
+    is_rows = _rows_by_team(issues, slugs)
+    if len(humans):
+        p_open = np.asarray(pd.DatetimeIndex(humans["opened"]).asi8, dtype=np.int64)
+        p_fin, p_ready = _ns(humans["finished"], big), _ns(humans["ready"], big)
+        p_owner, p_names = pd.factorize(humans["ownership"].to_numpy())
+    if len(issues):
+        i_open = np.asarray(pd.DatetimeIndex(issues["opened"]).asi8, dtype=np.int64)
+        i_fin = _ns(issues["finished"], big)
+    for ti, (team, e) in enumerate(edges.items()):
         nb = len(e) - 1
         if nb <= 0:
             continue
         m = np.minimum(np.asarray(e[1:], dtype=np.int64), as_of_ns)
-        sub = intervals.iloc[pr_by_team.get(team, np.array([], dtype="int64"))]
-        sub = sub[~sub["bot"].to_numpy(dtype=bool)]
-        opened = np.asarray(pd.DatetimeIndex(sub["opened"]).asi8, dtype=np.int64)
-        hi = np.searchsorted(m, _ns(sub["finished"], big), side="left")
+        rows = pr_rows[ti]
+        opened = p_open[rows] if len(rows) else np.zeros(0, dtype=np.int64)
+        hi = np.searchsorted(m, p_fin[rows] if len(rows) else opened, side="left")
         open_lo = np.searchsorted(m, opened, side="right")
-        ready_lo = np.maximum(open_lo, np.searchsorted(m, _ns(sub["ready"], big), side="left"))
+        ready_at = p_ready[rows] if len(rows) else opened
+        ready_lo = np.maximum(open_lo, np.searchsorted(m, ready_at, side="left"))
         open_n = _range_counts(open_lo, hi, nb)
         ready_n = _range_counts(ready_lo, hi, nb)
-        isub = issues.iloc[is_by_team.get(team, np.array([], dtype="int64"))]
-        i_lo = np.searchsorted(m, np.asarray(pd.DatetimeIndex(isub["opened"]).asi8), "left")
-        i_hi = np.searchsorted(m, _ns(isub["finished"], big), side="left")
+        irows = is_rows[ti]
+        i_lo = np.searchsorted(m, i_open[irows] if len(irows) else np.zeros(0, np.int64), "left")
+        i_hi = np.searchsorted(m, i_fin[irows] if len(irows) else np.zeros(0, np.int64), "left")
         issues_n = _range_counts(i_lo, i_hi, nb)
         # (PR, bucket) pairs while open and ready
         lengths = np.maximum(hi - ready_lo, 0)
@@ -445,11 +474,12 @@ def snapshot(
             p90[has] = _lerp_quantile(sorted_ages, start[has], ready_n[has], 0.9)
         owners: dict[int, dict[str, int]] = {}
         if len(item):
-            codes, names = pd.factorize(sub["ownership"].to_numpy()[item])
-            keys, counts = np.unique(bucket * (len(names) + 1) + codes, return_counts=True)
+            codes = p_owner[rows][item]
+            width = len(p_names) + 1
+            keys, counts = np.unique(bucket * width + codes, return_counts=True)
             for key, c in zip(keys.tolist(), counts.tolist(), strict=True):
-                b, code = divmod(key, len(names) + 1)
-                owners.setdefault(b, {})[str(names[code])] = c
+                b, code = divmod(key, width)
+                owners.setdefault(b, {})[str(p_names[code])] = c
         for b in range(nb):
             n = int(ready_n[b])
             agg = Agg(value=float(n), n=n)
