@@ -196,8 +196,9 @@ def _review_load(groups: _Groups, person: np.ndarray, value: np.ndarray) -> dict
     ok = codes >= 0
     k = int(codes.max()) + 1 if ok.any() else 1
     key = groups.gid[ok].astype(np.int64) * k + codes[ok]
-    uniq, inverse = np.unique(key, return_inverse=True)
+    inverse, uniq = pd.factorize(key)  # hashing: no sort of the millions of rows
     per = np.bincount(inverse, weights=value[ok], minlength=len(uniq))
+    uniq = np.asarray(uniq, dtype=np.int64)
     g = uniq // k
     order = _group_order(g, per, groups.size)
     g, per = g[order], per[order]

@@ -121,9 +121,14 @@ def author_local_ns(
     offsets = np.asarray(offset_min, dtype="float64")
     has_offset = np.isfinite(offsets)
     out = np.where(has_offset, base + np.nan_to_num(offsets).astype("int64") * 60 * NS, 0)
-    zones = pd.Series(person_tz, dtype=object).reset_index(drop=True)
-    zones = zones.where(zones.notna() & (zones != ""), team_tz)
-    for zone in pd.unique(zones[~has_offset]):
-        sel = (~has_offset) & np.asarray(zones == zone)
-        out[sel] = local_ns(utc[sel], str(zone))
+    zones = np.asarray(person_tz, dtype=object)
+    codes, names = pd.factorize(zones)  # missing zones are code -1: the team's zone
+    named = [str(z) for z in names]
+    codes = np.where(
+        (codes < 0) | np.isin(codes, [i for i, z in enumerate(named) if z == ""]), -1, codes
+    )
+    need = ~has_offset
+    for code in np.unique(codes[need]).tolist():
+        sel = need & (codes == code)
+        out[sel] = local_ns(utc[sel], team_tz if code < 0 else named[code])
     return out
