@@ -109,26 +109,27 @@ def review_load_items(
 ) -> pd.DataFrame:
     """Reviews of others' PRs by the team's people (`value` 1.0), plus one zero-valued row
     per other activity so that active people who reviewed nothing count in the spread."""
-    r = member_reviews[
-        ~member_reviews["reviewer_is_bot"]
-        & member_reviews["reviewer_key"].notna()
-        & (member_reviews["reviewer_key"] != member_reviews["pr_author_key"])
-        & ~member_reviews["reviewer_key"].isin(bots)
-    ]
-    reviews = pd.DataFrame(
+    reviewer = member_reviews["reviewer_key"].to_numpy(dtype=object)
+    ok = _human(member_reviews, "reviewer_key", "reviewer_is_bot", bots)
+    ok &= reviewer != member_reviews["pr_author_key"].to_numpy(dtype=object)
+    commits = (activity["kind"] == "commit").to_numpy()
+    n_r, n_c = int(ok.sum()), int(commits.sum())
+    at = np.concatenate(
+        [_ns(member_reviews["submitted_at"])[ok], _ns(activity["at"])[commits]]
+    ).view("datetime64[ns]")
+    return pd.DataFrame(
         {
-            "team": r["team"].to_numpy(),
-            "at": r["submitted_at"].array,
-            "person": r["reviewer_key"].to_numpy(),
-            "value": 1.0,
+            "team": np.concatenate(
+                [member_reviews["team"].to_numpy()[ok], activity["team"].to_numpy()[commits]]
+            ),
+            "at": pd.DatetimeIndex(at).tz_localize("UTC"),
+            "person": np.concatenate([reviewer[ok], activity["person"].to_numpy()[commits]]),
+            "value": np.r_[np.ones(n_r), np.zeros(n_c)],
+            "excluded": np.full(n_r + n_c, None, dtype=object),
+            "ownership": np.full(n_r + n_c, "pr-author", dtype=object),
         },
         copy=False,  # no block consolidation: a copy of every column
     )
-    others = activity.loc[activity["kind"] == "commit", ["team", "at", "person"]].assign(value=0.0)
-    out = pd.concat([reviews, others], ignore_index=True)
-    out["excluded"] = None
-    out["ownership"] = "pr-author"
-    return out
 
 
 def page_items(
