@@ -154,13 +154,17 @@ def first_rows(prs: pd.DataFrame) -> np.ndarray:
 
 def human_reviews(reviews: pd.DataFrame, bots: frozenset[str] = frozenset()) -> pd.DataFrame:
     """Reviews by a person other than the PR's author; bots (flag or known bot keys) dropped."""
-    keep = (
-        ~reviews["reviewer_is_bot"]
-        & reviews["reviewer_key"].notna()
-        & (reviews["reviewer_key"] != reviews["pr_author_key"])
-        & ~reviews["reviewer_key"].isin(bots)
-    )
-    return reviews[keep]
+    return reviews[human_review_mask(reviews, bots)]
+
+
+def human_review_mask(reviews: pd.DataFrame, bots: frozenset[str] = frozenset()) -> np.ndarray:
+    """Which rows `human_reviews` keeps (numpy: filtering a frame copies every column)."""
+    reviewer = reviews["reviewer_key"].to_numpy(dtype=object)
+    keep = ~reviews["reviewer_is_bot"].to_numpy(dtype=bool) & pd.notna(reviewer)
+    keep &= reviewer != reviews["pr_author_key"].to_numpy(dtype=object)
+    if bots:
+        keep &= ~reviews["reviewer_key"].isin(bots).to_numpy()
+    return np.asarray(keep, dtype=bool)
 
 
 def review_milestones(
@@ -171,9 +175,9 @@ def review_milestones(
     out = pd.DataFrame(index=prs.index)
     out["ready"] = ready_moment(prs)
     n = len(prs)
-    hr = human_reviews(reviews, bots)
-    row = pr_rows(prs, hr)
-    at = time_ns(hr["submitted_at"])
+    human = human_review_mask(reviews, bots)
+    row = np.where(human, pr_rows(prs, reviews), -1)
+    at = time_ns(reviews["submitted_at"])
     ready = time_ns(out["ready"])
     merged = time_ns(prs["merged_at"])
     safe = np.maximum(row, 0)
@@ -185,7 +189,7 @@ def review_milestones(
         & ((merged[safe] == NAT) | (at <= merged[safe]))
     )
     row, at = row[keep], at[keep]
-    state = lower_text(hr["state"]).to_numpy()[keep]
+    state = lower_text(reviews["state"]).to_numpy()[keep]
     big = np.iinfo(np.int64).max
     first = np.full(n, big, dtype=np.int64)
     np.minimum.at(first, row, at)
