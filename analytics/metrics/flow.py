@@ -175,9 +175,66 @@ def pr_intervals(prs: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _item_rows(items: pd.DataFrame, transitions: pd.DataFrame) -> np.ndarray | None:
+    """Position in `items` of each transition's work item (-1: not among them), by integer
+    codes of (source, external id); None when `items` repeats a key (callers then join)."""
+    n = len(items)
+    src = np.concatenate(
+        [items["source"].to_numpy(dtype=object), transitions["source"].to_numpy(dtype=object)]
+    )
+    ext = np.concatenate(
+        [
+            items["external_id"].to_numpy(dtype=object),
+            transitions["item_external_id"].to_numpy(dtype=object),
+        ]
+    )
+    s_codes = pd.factorize(src)[0].astype(np.int64)
+    e_codes, e_names = pd.factorize(ext)
+    key = (s_codes + 1) * (len(e_names) + 1) + (e_codes + 1)
+    own, theirs = key[:n], key[n:]
+    if n == 0:
+        return np.full(len(theirs), -1, dtype=np.int64)
+    order = np.argsort(own, kind="stable")
+    ordered = own[order]
+    if (ordered[1:] == ordered[:-1]).any():
+        return None
+    at = np.minimum(np.searchsorted(ordered, theirs, side="left"), n - 1)
+    return np.where(ordered[at] == theirs, order[at], -1).astype(np.int64)
+
+
+def _utc(ns: np.ndarray) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")
+
+
 def in_progress_intervals(items: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataFrame:
     """Stretches during which an issue sat in an "indeterminate" (in progress) category:
     from a move into it until the next transition (NaT = still there)."""
+    row = _item_rows(items, transitions)
+    if row is None:  # an item listed twice: the general join
+        return _in_progress_joined(items, transitions)
+    hit = np.flatnonzero(row >= 0)
+    row = row[hit]
+    at = time_ns(transitions["at"])[hit]
+    team = items["team"].to_numpy(dtype=object)[row]
+    # per item, in time order; items ordered as (team, source, external id) sort
+    t_codes = pd.factorize(team, sort=True)[0]
+    src = transitions["source"].to_numpy(dtype=object)[hit]
+    ext = transitions["item_external_id"].to_numpy(dtype=object)[hit]
+    s_codes = pd.factorize(src, sort=True)[0]
+    e_codes = pd.factorize(ext, sort=True)[0]
+    order = np.lexsort((at, e_codes, s_codes, t_codes))
+    row, at, team = row[order], at[order], team[order]
+    same_next = np.r_[row[1:] == row[:-1], False]
+    nxt = np.where(same_next, np.r_[at[1:], NAT], NAT)
+    cat = lower_text(transitions["to_category"]).to_numpy()[hit][order]
+    keep = cat == "indeterminate"
+    return pd.DataFrame(
+        {"team": team[keep], "opened": _utc(at[keep]), "finished": _utc(nxt[keep])},
+        copy=False,  # no block consolidation: a copy of every column
+    )
+
+
+def _in_progress_joined(items: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataFrame:
     tr = transitions.merge(
         items[["source", "external_id", "team"]],
         left_on=["source", "item_external_id"],
@@ -201,7 +258,44 @@ def cycle_time_items(items: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataF
     """Issue cycle time: first move into an "indeterminate" (in progress) category -> the
     last move into "done", for issues that are done now; wall-clock hours, `at` = done.
     Issues that went to done without ever being in progress are excluded rows."""
-    done_items = items[lower_text(items["status_category"]) == "done"]
+    done_items = items[(lower_text(items["status_category"]) == "done").to_numpy()]
+    row = _item_rows(done_items, transitions)
+    if row is None:  # an item listed twice: the general join
+        return _cycle_time_joined(done_items, transitions)
+    n = len(done_items)
+    at = time_ns(transitions["at"])
+    cat = lower_text(transitions["to_category"]).to_numpy()
+    ok = (row >= 0) & (at != NAT)
+    big = np.iinfo(np.int64).max
+    started = np.full(n, big, dtype=np.int64)
+    sel = ok & (cat == "indeterminate")
+    np.minimum.at(started, row[sel], at[sel])
+    finished = np.full(n, NAT, dtype=np.int64)
+    sel = ok & (cat == "done")
+    np.maximum.at(finished, row[sel], at[sel])
+    started = np.where(started == big, NAT, started)
+    resolved = time_ns(done_items["resolved_at"])
+    done_at = np.where(finished != NAT, finished, resolved)
+    missing = (started == NAT) | (done_at == NAT)
+    hours = np.where(missing, np.nan, (done_at - started) / 3.6e12)
+    excluded = np.full(n, None, dtype=object)
+    excluded[started == NAT] = "never in progress"
+    excluded[done_at == NAT] = "no done date"
+    when = np.where(done_at != NAT, done_at, time_ns(done_items["updated_at"]))
+    return pd.DataFrame(
+        {
+            "team": done_items["team"].to_numpy(),
+            "at": _utc(when),
+            "value": hours.astype("float64"),
+            "excluded": excluded,
+            "ownership": done_items["ownership"].to_numpy(),
+            "ref": done_items["key"].to_numpy(),
+        },
+        copy=False,  # no block consolidation: a copy of every column
+    )
+
+
+def _cycle_time_joined(done_items: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataFrame:
     tr = transitions.merge(
         done_items[["source", "external_id"]],
         left_on=["source", "item_external_id"],
