@@ -33,17 +33,18 @@ def _sql(text: str) -> ColumnElement[Any]:
 
 def _aggregate(col: Any, kind: str) -> ColumnElement[Any]:
     if kind == "time":
-        return _ascii(func.group_concat(func.ifnull(col, _sql(_NULL_TIME)), _sql(",")))
+        return _blob(func.group_concat(func.ifnull(col, _sql(_NULL_TIME)), _sql(",")))
     if kind in ("int", "bool"):
-        return _ascii(func.group_concat(func.ifnull(col, literal_column("0")), _sql(",")))
+        return _blob(func.group_concat(func.ifnull(col, literal_column("0")), _sql(",")))
     if kind == "float":
-        return _ascii(func.group_concat(func.ifnull(col, _sql("nan")), _sql(",")))
-    return func.group_concat(func.ifnull(col, _sql(NULL)), _sql(SEP))
+        return _blob(func.group_concat(func.ifnull(col, _sql("nan")), _sql(",")))
+    return _blob(func.group_concat(func.ifnull(col, _sql(NULL)), _sql(SEP)))
 
 
-def _ascii(text: ColumnElement[Any]) -> ColumnElement[Any]:
-    """Numbers and datetimes come back as bytes (CAST AS BLOB): numpy parses bytes, and a
-    str would be built from SQLite's UTF-8 only to be encoded again (~0.1 s per 50 MB)."""
+def _blob(text: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Every column comes back as bytes (CAST AS BLOB): numpy parses and codes bytes
+    without the GIL, and a str would be built from SQLite's UTF-8 only to be encoded again
+    (~0.1 s per 50 MB)."""
     return cast(text, LargeBinary)
 
 
@@ -86,8 +87,11 @@ def _decode(text: str | bytes, kind: str, n: int) -> Any:
     if kind == "float":
         floats = np.fromstring(text, dtype=np.float64, sep=",")
         return floats if len(floats) == n else None
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", errors="surrogateescape")
+    raw = text if isinstance(text, bytes) else text.encode("utf-8")
+    repeated = _repeated(raw, n)
+    if repeated is not None:
+        return repeated
+    text = text if isinstance(text, str) else text.decode("utf-8", errors="replace")
     parts = text.split(SEP)
     if len(parts) != n:
         return None
@@ -96,6 +100,72 @@ def _decode(text: str | bytes, kind: str, n: int) -> Any:
     if NULL in text:  # most text columns are NOT NULL: no per-value comparison then
         arr[arr == NULL] = None
     return _shared(arr)
+
+
+_WORDS = 4  # values up to 32 bytes are coded from their bytes
+_MASKS = np.array([(1 << (8 * k)) - 1 for k in range(8)] + [2**64 - 1], dtype=np.uint64)
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(31))
+
+
+def _repeated(raw: bytes, n: int) -> np.ndarray | None:
+    """A text column that repeats its values (see `_shared`), decoded without splitting it
+    into one str per row: each value's bytes (up to 32) are read as four integers, hashed,
+    and the hash factorized, all in numpy (which runs without the GIL, so another thread's
+    work proceeds meanwhile); every row is then checked against its group's first row
+    byte for byte, so a hash collision cannot merge two values. Only the distinct values
+    become str objects, shared by their rows. None when the column does not qualify (or
+    its separator count is off): the caller splits it then."""
+    if n < 1024:
+        return None
+    flat = np.frombuffer(raw, dtype=np.uint8)
+    seps = np.flatnonzero(flat == ord(SEP))
+    if len(seps) != n - 1:
+        return None
+    starts = np.empty(n, dtype=np.int64)
+    starts[0] = 0
+    starts[1:] = seps + 1
+    lens = np.empty(n, dtype=np.int64)
+    lens[:-1] = seps
+    lens[-1] = len(flat)
+    lens -= starts
+    step = max(1, n // _SAMPLE)
+    sample = zip(starts[::step].tolist(), lens[::step].tolist(), strict=True)
+    distinct = {raw[a : a + k] for a, k in sample}
+    if 2 * len(distinct) > -(-n // step) or int(lens.max()) > 8 * _WORDS:
+        return None
+    words = max(1, -(-int(lens.max()) // 8))
+    padded = np.zeros(len(flat) + 8 * words + 8, dtype=np.uint8)
+    padded[: len(flat)] = flat
+    # the 8 bytes starting at every byte offset, as one little-endian integer each
+    at = np.ndarray((len(flat) + 8 * words,), dtype="<u8", buffer=padded, strides=(1,))
+    key = lens.astype(np.uint64)
+    parts = []
+    for w in range(words):
+        part = at[starts + 8 * w]
+        part &= _MASKS[np.clip(lens - 8 * w, 0, 8)]
+        parts.append(part)
+        key ^= part
+        key *= _MIX[0]
+        key ^= key >> _MIX[2]
+        key *= _MIX[1]
+    codes, _ = pd.factorize(key)
+    # codes number values in order of first appearance: first rows are where codes rise
+    rises = np.empty(n, dtype=bool)
+    rises[0] = True
+    np.greater(codes[1:], np.maximum.accumulate(codes)[:-1], out=rises[1:])
+    first = np.flatnonzero(rises)
+    same = first[codes]
+    if not (lens[same] == lens).all() or not all((p[same] == p).all() for p in parts):
+        return None  # two values share a hash: split the column instead
+    table = np.empty(len(first), dtype=object)
+    table[:] = [
+        None if v == NULL else v
+        for v in (
+            raw[a : a + k].decode("utf-8", errors="replace")
+            for a, k in zip(starts[first].tolist(), lens[first].tolist(), strict=True)
+        )
+    ]
+    return table[codes]
 
 
 def _shared(arr: np.ndarray) -> np.ndarray:

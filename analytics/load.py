@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from typing import Any, Protocol
 
 import numpy as np
@@ -163,9 +163,13 @@ def prs(
     bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
 ) -> pd.DataFrame:
     """Pull requests by the teams' members open at some point of the window (frame `prs`)."""
-    t = _teams(teams)
-    stmt = sa_select(*_columns(PullRequest, "prs", columns)).where(_pr_filter(start, end, t))
-    return _read(bind, stmt, "prs", columns)
+    return _read(bind, _prs_stmt(start, end, _teams(teams), columns), "prs", columns)
+
+
+def _prs_stmt(
+    start: datetime, end: datetime, teams: tuple[TeamContext, ...] | None, columns: Columns
+) -> Select[Any]:
+    return sa_select(*_columns(PullRequest, "prs", columns)).where(_pr_filter(start, end, teams))
 
 
 def _reviews_select(frame_name: str, columns: Columns) -> list[ColumnElement[Any]]:
@@ -188,13 +192,21 @@ def _org_reviews_raw(
 ) -> pd.DataFrame:
     """Every review submitted in the window, whole org, as read (one table scan, no join):
     the review columns of `columns` plus the PR key when the PR's author is wanted."""
+    stmt, _ = _org_reviews_stmt(start, end, frame_name, columns)
+    return _fetch(conn, stmt, frame_name)
+
+
+def _org_reviews_stmt(
+    start: datetime, end: datetime, frame_name: str, columns: Columns
+) -> tuple[Select[Any], set[str]]:
+    """The whole-org reviews statement and the columns it reads."""
     read = set(columns_of(frame_name, columns))
     if "pr_author_key" in read:
         read |= {"source", "repo", "pr_number"}
     stmt = sa_select(*_columns(Review, frame_name, read, skip=("pr_author_key",))).where(
         _scan(Review.submitted_at) >= start, _scan(Review.submitted_at) < end
     )
-    return _fetch(conn, stmt, frame_name)
+    return stmt, read
 
 
 def _pr_authors(conn: Connection) -> pd.DataFrame:
@@ -430,13 +442,17 @@ def commits(
     bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
 ) -> pd.DataFrame:
     """Commits authored in the window by the teams' members (frame `commits`)."""
-    t = _teams(teams)
-    at = Commit.authored_at if t is not None else _scan(Commit.authored_at)
+    return _read(bind, _commits_stmt(start, end, _teams(teams), columns), "commits", columns)
+
+
+def _commits_stmt(
+    start: datetime, end: datetime, teams: tuple[TeamContext, ...] | None, columns: Columns
+) -> Select[Any]:
+    at = Commit.authored_at if teams is not None else _scan(Commit.authored_at)
     cond = and_(at >= start, at < end)
-    if t is not None:
-        cond = and_(Commit.author_key.in_(_members(t)), cond)
-    stmt = sa_select(*_columns(Commit, "commits", columns)).where(cond)
-    return _read(bind, stmt, "commits", columns)
+    if teams is not None:
+        cond = and_(Commit.author_key.in_(_members(teams)), cond)
+    return sa_select(*_columns(Commit, "commits", columns)).where(cond)
 
 
 def deployments(
@@ -618,7 +634,16 @@ LOADERS: dict[str, Loader] = {
 _SAME_FOR_ORG = {"member_reviews": "reviews", "pr_deployments": "deployments"}
 # the frames that are large for a whole org, largest first: started first when reading on
 # two threads, so that the small ones fill the gaps at the end
-_LARGE_FIRST = ("commits", "reviews", "member_reviews", "prs", "deployments", "pr_deployments")
+_LARGE_FIRST = (
+    "prs",
+    "reviews",
+    "member_reviews",
+    "commits",
+    "deployments",
+    "pr_deployments",
+    "work_items",
+    "transitions",
+)
 
 Part = Callable[[Connection], Any]
 Run = Callable[[Part], Any]  # runs a part on a connection (the loader's one, or a new one)
@@ -642,31 +667,123 @@ def _job(
     teams: Teams,
     columns: Columns,
     reads: Mapping[str, Columns],
+    ids: Mapping[str, tuple[int, int]],
 ) -> _Job:
     if teams is None and name in ("reviews", "member_reviews"):
-        return _org_reviews_job(name, start, end, columns, reads)
+        return _org_reviews_job(name, start, end, columns, reads, ids)
+    if teams is None and name in ("prs", "commits") and ids.get(name):
+        stmt = (_prs_stmt if name == "prs" else _commits_stmt)(start, end, None, columns)
+        return _Job(
+            _chunks(stmt, name, _CHUNKED[name], ids[name]),
+            lambda r, f, run: _concat([coerce(name, df, columns, clean_text=True) for df in r]),
+        )
     loader = LOADERS[name]
     return _Job([lambda c: loader(c, start, end, teams, columns)], lambda r, f, run: r[0])
 
 
 def _org_reviews_job(
-    name: str, start: datetime, end: datetime, columns: Columns, reads: Mapping[str, Columns]
+    name: str,
+    start: datetime,
+    end: datetime,
+    columns: Columns,
+    reads: Mapping[str, Columns],
+    ids: Mapping[str, tuple[int, int]],
 ) -> _Job:
     """Whole-org reviews: one scan of the reviews; the PRs' authors come from the `prs`
     frame when it is read too (with its key and author), else from every PR's author."""
-    raw: Part = lambda c: _org_reviews_raw(c, start, end, name, columns)  # noqa: E731
+    stmt, read = _org_reviews_stmt(start, end, name, columns)
+    parts = _chunks(stmt, name, Review, ids.get(name))
+    k = len(parts)
+
+    def raw(r: list[Any]) -> pd.DataFrame:
+        return _concat([coerce(name, df, read, clean_text=True) for df in r[:k]])
+
     if not _wants(name, columns, "pr_author_key"):
-        return _Job([raw], lambda r, f, run: _org_reviews_frame(r[0], None, name, columns))
+        return _Job(parts, lambda r, f, run: coerce(name, raw(r), columns, clean_text=True))
     needed = {"source", "repo", "number", "author_key"}
     if "prs" in reads and needed <= set(columns_of("prs", reads["prs"])):
 
         def with_prs(r: list[Any], frames: Mapping[str, pd.DataFrame], run: Run) -> pd.DataFrame:
-            df = r[0]
+            df = raw(r)
             df["pr_author_key"] = _author_known_first(df, frames["prs"], run)
             return coerce(name, df, columns, clean_text=True)
 
-        return _Job([raw], with_prs, after=("prs",))
-    return _Job([raw, _pr_authors], lambda r, f, run: _org_reviews_frame(r[0], r[1], name, columns))
+        return _Job(parts, with_prs, after=("prs",))
+
+    def with_all(r: list[Any], frames: Mapping[str, pd.DataFrame], run: Run) -> pd.DataFrame:
+        df = raw(r)
+        df["pr_author_key"] = _author_of(df, r[k])
+        return coerce(name, df, columns, clean_text=True)
+
+    return _Job([*parts, _pr_authors], with_all)
+
+
+# whole-org reads of the large tables go in ranges of this many row ids: smaller texts to
+# hold at once, and work the two threads can share evenly
+_CHUNK_IDS = 400_000
+_CHUNKED: dict[str, Any] = {
+    "prs": PullRequest,
+    "commits": Commit,
+    "reviews": Review,
+    "member_reviews": Review,
+}
+
+
+def _chunks(
+    stmt: Select[Any], frame_name: str, model: Any, ids: tuple[int, int] | None
+) -> list[Part]:
+    """Parts reading `stmt` in ranges of row ids, in id order. Used for statements SQLite
+    answers by scanning the table (whole-org reads), which is id order too: the rows come
+    in the same order as from one read."""
+    if ids is None:
+        return [lambda c: _fetch(c, stmt, frame_name)]
+    lo, hi = ids
+    k = max(1, -(-(hi - lo + 1) // _CHUNK_IDS))
+    step = -(-(hi - lo + 1) // k)
+    bounds = [(lo + i * step, lo + (i + 1) * step) for i in range(k)]
+    bounds[-1] = (bounds[-1][0], hi + 1)
+    return [
+        partial(_fetch_ids, stmt=stmt, frame_name=frame_name, model=model, ids=b) for b in bounds
+    ]
+
+
+def _fetch_ids(
+    conn: Connection, stmt: Select[Any], frame_name: str, model: Any, ids: tuple[int, int]
+) -> pd.DataFrame:
+    return _fetch(conn, stmt.where(model.id >= ids[0], model.id < ids[1]), frame_name)
+
+
+def _id_bounds(conn: Connection, names: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """The lowest and highest row id of the tables of the chunked frames among `names`
+    (none for an empty table)."""
+    wanted = [n for n in names if n in _CHUNKED]
+    if not wanted:
+        return {}
+    subs = []
+    for n in wanted:
+        model = _CHUNKED[n]
+        subs += [sa_select(func.min(model.id)).scalar_subquery()]
+        subs += [sa_select(func.max(model.id)).scalar_subquery()]
+    row = conn.execute(sa_select(*subs)).one()
+    out = {}
+    for i, n in enumerate(wanted):
+        lo, hi = row[2 * i], row[2 * i + 1]
+        if lo is not None and hi is not None:
+            out[n] = (int(lo), int(hi))
+    return out
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames of equal columns and dtypes, one after the other (empty ones left out)."""
+    full = [f for f in frames if len(f)] or frames[:1]
+    if len(full) == 1:
+        return full[0]
+    data = {c: pd.concat([f[c] for f in full], ignore_index=True) for c in full[0].columns}
+    return pd.DataFrame(data, copy=False)
+
+
+def _dialect(bind: Bind) -> str:
+    return str(bind.dialect.name)
 
 
 def _threads(bind: Bind) -> bool:
@@ -774,7 +891,11 @@ def load_frames(
                 alias[name] = same
                 a, b = reads.pop(name), reads[same]
                 reads[same] = None if a is None or b is None else {*a, *b}
-    jobs = {name: _job(name, start, end, teams, read, reads) for name, read in reads.items()}
+    ids: dict[str, tuple[int, int]] = {}
+    if teams is None and _dialect(bind) == "sqlite":
+        with _connection(bind) as conn:
+            ids = _id_bounds(conn, reads)
+    jobs = {n: _job(n, start, end, teams, read, reads, ids) for n, read in reads.items()}
     if _threads(bind) and len(jobs) > 1:
         assert isinstance(bind, Engine)
         out = _run_on_two(bind, jobs)

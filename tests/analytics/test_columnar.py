@@ -3,6 +3,8 @@ fallbacks, and text columns."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -82,3 +84,41 @@ def test_hundreds_of_repeated_values_are_shared_unique_ones_are_not() -> None:
     assert len({id(v) for v in got}) == 1600  # one object per person, not per row
     titles = [f"change {i}" for i in range(40_000)]
     assert columnar._decode(columnar.SEP.join(titles), "str", len(titles)).tolist() == titles
+
+
+def _column(values: Sequence[str | None]) -> bytes:
+    return columnar.SEP.join(columnar.NULL if v is None else v for v in values).encode()
+
+
+def _awkward_values(n: int) -> list[str | None]:
+    """Repeated values of every length 0..32 (word boundaries), non-ASCII, NULLs."""
+    words = ["x" * k for k in range(33)] + ["ünïcødé", "org/repo-7", "p0001", "a" * 8 + "b"]
+    return [None if i % 13 == 0 else words[(i * 7) % len(words)] for i in range(n)]
+
+
+def test_repeated_values_are_coded_from_their_bytes_exactly() -> None:
+    values = _awkward_values(20_000)
+    raw = _column(values)
+    coded = columnar._repeated(raw, len(values))
+    assert coded is not None
+    assert coded.tolist() == values
+    assert columnar._decode(raw, "str", len(values)).tolist() == values
+    assert len({id(v) for v in coded if v is not None}) == 37  # one object per value
+
+
+def test_a_hash_collision_falls_back_to_splitting(monkeypatch: pytest.MonkeyPatch) -> None:
+    values = _awkward_values(5_000)
+    raw = _column(values)
+    zero = np.uint64(0)
+    monkeypatch.setattr(columnar, "_MIX", (zero, zero, np.uint64(31)))  # every key collides
+    assert columnar._repeated(raw, len(values)) is None
+    assert columnar._decode(raw, "str", len(values)).tolist() == values
+
+
+def test_long_or_distinct_values_are_split_instead() -> None:
+    long = [f"{'y' * 40}-{i % 9}" for i in range(5_000)]
+    assert columnar._repeated(_column(long), len(long)) is None
+    assert columnar._decode(_column(long), "str", len(long)).tolist() == long
+    distinct = [f"title {i}" for i in range(5_000)]
+    assert columnar._repeated(_column(distinct), len(distinct)) is None
+    assert columnar._repeated(_column(long), len(long) + 1) is None

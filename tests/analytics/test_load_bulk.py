@@ -112,12 +112,10 @@ def test_in_memory_store_with_a_static_pool_loads_on_its_one_connection() -> Non
 def test_a_failing_read_raises_and_leaves_no_thread_behind(
     store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(
-        bind: Connection, start: object, end: object, teams: object = None, columns: object = None
-    ) -> pd.DataFrame:
+    def broken(conn: Connection, stmt: object, kinds: object) -> pd.DataFrame:
         raise RuntimeError("store unreachable")
 
-    monkeypatch.setitem(load.LOADERS, "commits", broken)
+    monkeypatch.setattr(load, "read_columns", broken)
     with pytest.raises(RuntimeError, match="store unreachable"):
         load.load_frames(store, START, END, None, NEEDS)
     assert not [t for t in threading.enumerate() if t.name.startswith("analytics-load")]
@@ -247,3 +245,27 @@ def test_constants_need_one_value_and_no_nulls(store: Engine) -> None:
     finally:
         with store.begin() as conn:
             conn.exec_driver_sql("DELETE FROM commits WHERE sha = 'zz'")
+
+
+@pytest.mark.parametrize("columns", [None, METRIC_COLUMNS])
+def test_reads_in_id_ranges_equal_one_read(
+    store: Engine, columns, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(load, "_CHUNK_IDS", 97)  # the small store in several ranges each
+    calls: list[int] = []
+    real = load._fetch_ids
+
+    def spy(*args: object, **kw: object) -> pd.DataFrame:
+        calls.append(1)
+        return real(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(load, "_fetch_ids", spy)
+    names = ["prs", "reviews", "member_reviews", "commits"]
+    chunked = load.load_frames(store, START, END, None, names, columns)
+    assert len(calls) > 10
+    with store.connect() as conn:
+        for name in names:
+            cols = columns and columns[name]
+            whole = load.LOADERS[name](conn, START, END, None, cols)
+            pd.testing.assert_frame_equal(chunked[name], whole, obj=name)
+            assert len(whole) > 200
