@@ -68,9 +68,11 @@ _PR_FRAMES["commits"] = "pr_number"
 
 def _encode(source: np.ndarray, repo: np.ndarray, number: np.ndarray) -> np.ndarray:
     """One int64 per (source, repo, number): equal triples, equal integers."""
-    s_codes = pd.factorize(source)[0]
     r_codes, r_names = pd.factorize(repo)
-    pair = (s_codes.astype(np.int64) + 1) * (len(r_names) + 1) + (r_codes + 1)
+    pair = r_codes.astype(np.int64)
+    pair += 1
+    if len(source) and not (source == source[0]).all():  # usually one source throughout
+        pair += (pd.factorize(source)[0].astype(np.int64) + 1) * (len(r_names) + 1)
     if len(number) and (number.min() < 0 or number.max() >= 1 << 31):  # not a PR number
         return np.asarray(pd.factorize(pd.MultiIndex.from_arrays([pair, number]))[0], np.int64)
     return np.asarray(pair * (1 << 31) + number, dtype=np.int64)
