@@ -258,8 +258,12 @@ def aggregate(
     inc = ~excluded
     groups = _Groups(gid[inc], size)
 
+    kept = rows[inc]
+    every_row = len(kept) == len(items)  # then kept == arange: no gather needed
+
     def inc_col(name: str) -> np.ndarray:
-        return items[name].to_numpy()[rows[inc]]
+        values = items[name].to_numpy()
+        return values if every_row else values[kept]
 
     ownership = groups.tally(inc_col("ownership"))
     links = groups.tally(inc_col("link_method")) if "link_method" in items.columns else {}

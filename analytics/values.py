@@ -40,7 +40,9 @@ class Trend:
 def trend_of(value: float | None, baseline: float | None, up_is_good: bool | None) -> Trend | None:
     """Relative change of `value` against `baseline`; None when either is missing or the
     baseline is zero (a relative change from zero means nothing)."""
-    if value is None or baseline is None or _bad(value) or _bad(baseline) or baseline == 0:
+    if value is None or baseline is None or baseline == 0:
+        return None
+    if not (math.isfinite(value) and math.isfinite(baseline)):
         return None
     rel = (value - baseline) / abs(baseline)
     direction: Direction = "flat" if abs(rel) < FLAT_BAND else ("up" if rel > 0 else "down")
