@@ -13,7 +13,7 @@ FLAT_BAND = 0.10
 """Relative changes smaller than this (10 %) are reported as flat: weekly noise, not news."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Trend:
     """The value against the team's own baseline."""
 
@@ -49,7 +49,7 @@ def trend_of(value: float | None, baseline: float | None, up_is_good: bool | Non
     return Trend(rel, direction, up_is_good)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MetricValue:
     """One metric for one team over one period, with everything needed to explain it.
 
