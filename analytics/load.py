@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache, partial
+from functools import cache
 from typing import Any, Protocol
 
 import numpy as np
@@ -347,8 +347,14 @@ def _fetch(conn: Connection, stmt: Select[Any], frame_name: str) -> pd.DataFrame
         return read_columns(conn, stmt, kinds)
     df = read_columns(conn, stmt.with_only_columns(*rest, maintain_column_froms=True), kinds)
     n = len(df)
-    data = {c: np.full(n, fixed[c], dtype=object) if c in fixed else df[c] for c in names}
+    data = {c: _repeat(fixed[c], n) if c in fixed else df[c] for c in names}
     return pd.DataFrame(data, index=df.index, copy=False)
+
+
+def _repeat(value: Any, n: int) -> np.ndarray:
+    out = np.empty(n, dtype=object)
+    out.fill(value)  # ~10x faster than np.full for an object
+    return out
 
 
 def _constants(conn: Connection, stmt: Select[Any], kinds: Mapping[str, str]) -> dict[str, Any]:
@@ -667,16 +673,9 @@ def _job(
     teams: Teams,
     columns: Columns,
     reads: Mapping[str, Columns],
-    ids: Mapping[str, tuple[int, int]],
 ) -> _Job:
     if teams is None and name in ("reviews", "member_reviews"):
-        return _org_reviews_job(name, start, end, columns, reads, ids)
-    if teams is None and name in ("prs", "commits") and ids.get(name):
-        stmt = (_prs_stmt if name == "prs" else _commits_stmt)(start, end, None, columns)
-        return _Job(
-            _chunks(stmt, name, _CHUNKED[name], ids[name]),
-            lambda r, f, run: _concat([coerce(name, df, columns, clean_text=True) for df in r]),
-        )
+        return _org_reviews_job(name, start, end, columns, reads)
     loader = LOADERS[name]
     return _Job([lambda c: loader(c, start, end, teams, columns)], lambda r, f, run: r[0])
 
@@ -687,103 +686,22 @@ def _org_reviews_job(
     end: datetime,
     columns: Columns,
     reads: Mapping[str, Columns],
-    ids: Mapping[str, tuple[int, int]],
 ) -> _Job:
     """Whole-org reviews: one scan of the reviews; the PRs' authors come from the `prs`
     frame when it is read too (with its key and author), else from every PR's author."""
-    stmt, read = _org_reviews_stmt(start, end, name, columns)
-    parts = _chunks(stmt, name, Review, ids.get(name))
-    k = len(parts)
-
-    def raw(r: list[Any]) -> pd.DataFrame:
-        return _concat([coerce(name, df, read, clean_text=True) for df in r[:k]])
-
+    raw: Part = lambda c: _org_reviews_raw(c, start, end, name, columns)  # noqa: E731
     if not _wants(name, columns, "pr_author_key"):
-        return _Job(parts, lambda r, f, run: coerce(name, raw(r), columns, clean_text=True))
+        return _Job([raw], lambda r, f, run: _org_reviews_frame(r[0], None, name, columns))
     needed = {"source", "repo", "number", "author_key"}
     if "prs" in reads and needed <= set(columns_of("prs", reads["prs"])):
 
         def with_prs(r: list[Any], frames: Mapping[str, pd.DataFrame], run: Run) -> pd.DataFrame:
-            df = raw(r)
+            df = r[0]
             df["pr_author_key"] = _author_known_first(df, frames["prs"], run)
             return coerce(name, df, columns, clean_text=True)
 
-        return _Job(parts, with_prs, after=("prs",))
-
-    def with_all(r: list[Any], frames: Mapping[str, pd.DataFrame], run: Run) -> pd.DataFrame:
-        df = raw(r)
-        df["pr_author_key"] = _author_of(df, r[k])
-        return coerce(name, df, columns, clean_text=True)
-
-    return _Job([*parts, _pr_authors], with_all)
-
-
-# whole-org reads of the large tables go in ranges of this many row ids: smaller texts to
-# hold at once, and work the two threads can share evenly
-_CHUNK_IDS = 400_000
-_CHUNKED: dict[str, Any] = {
-    "prs": PullRequest,
-    "commits": Commit,
-    "reviews": Review,
-    "member_reviews": Review,
-}
-
-
-def _chunks(
-    stmt: Select[Any], frame_name: str, model: Any, ids: tuple[int, int] | None
-) -> list[Part]:
-    """Parts reading `stmt` in ranges of row ids, in id order. Used for statements SQLite
-    answers by scanning the table (whole-org reads), which is id order too: the rows come
-    in the same order as from one read."""
-    if ids is None:
-        return [lambda c: _fetch(c, stmt, frame_name)]
-    lo, hi = ids
-    k = max(1, -(-(hi - lo + 1) // _CHUNK_IDS))
-    step = -(-(hi - lo + 1) // k)
-    bounds = [(lo + i * step, lo + (i + 1) * step) for i in range(k)]
-    bounds[-1] = (bounds[-1][0], hi + 1)
-    return [
-        partial(_fetch_ids, stmt=stmt, frame_name=frame_name, model=model, ids=b) for b in bounds
-    ]
-
-
-def _fetch_ids(
-    conn: Connection, stmt: Select[Any], frame_name: str, model: Any, ids: tuple[int, int]
-) -> pd.DataFrame:
-    return _fetch(conn, stmt.where(model.id >= ids[0], model.id < ids[1]), frame_name)
-
-
-def _id_bounds(conn: Connection, names: Iterable[str]) -> dict[str, tuple[int, int]]:
-    """The lowest and highest row id of the tables of the chunked frames among `names`
-    (none for an empty table)."""
-    wanted = [n for n in names if n in _CHUNKED]
-    if not wanted:
-        return {}
-    subs = []
-    for n in wanted:
-        model = _CHUNKED[n]
-        subs += [sa_select(func.min(model.id)).scalar_subquery()]
-        subs += [sa_select(func.max(model.id)).scalar_subquery()]
-    row = conn.execute(sa_select(*subs)).one()
-    out = {}
-    for i, n in enumerate(wanted):
-        lo, hi = row[2 * i], row[2 * i + 1]
-        if lo is not None and hi is not None:
-            out[n] = (int(lo), int(hi))
-    return out
-
-
-def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Frames of equal columns and dtypes, one after the other (empty ones left out)."""
-    full = [f for f in frames if len(f)] or frames[:1]
-    if len(full) == 1:
-        return full[0]
-    data = {c: pd.concat([f[c] for f in full], ignore_index=True) for c in full[0].columns}
-    return pd.DataFrame(data, copy=False)
-
-
-def _dialect(bind: Bind) -> str:
-    return str(bind.dialect.name)
+        return _Job([raw], with_prs, after=("prs",))
+    return _Job([raw, _pr_authors], lambda r, f, run: _org_reviews_frame(r[0], r[1], name, columns))
 
 
 def _threads(bind: Bind) -> bool:
@@ -891,11 +809,7 @@ def load_frames(
                 alias[name] = same
                 a, b = reads.pop(name), reads[same]
                 reads[same] = None if a is None or b is None else {*a, *b}
-    ids: dict[str, tuple[int, int]] = {}
-    if teams is None and _dialect(bind) == "sqlite":
-        with _connection(bind) as conn:
-            ids = _id_bounds(conn, reads)
-    jobs = {n: _job(n, start, end, teams, read, reads, ids) for n, read in reads.items()}
+    jobs = {n: _job(n, start, end, teams, read, reads) for n, read in reads.items()}
     if _threads(bind) and len(jobs) > 1:
         assert isinstance(bind, Engine)
         out = _run_on_two(bind, jobs)

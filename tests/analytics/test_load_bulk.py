@@ -245,27 +245,3 @@ def test_constants_need_one_value_and_no_nulls(store: Engine) -> None:
     finally:
         with store.begin() as conn:
             conn.exec_driver_sql("DELETE FROM commits WHERE sha = 'zz'")
-
-
-@pytest.mark.parametrize("columns", [None, METRIC_COLUMNS])
-def test_reads_in_id_ranges_equal_one_read(
-    store: Engine, columns, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(load, "_CHUNK_IDS", 97)  # the small store in several ranges each
-    calls: list[int] = []
-    real = load._fetch_ids
-
-    def spy(*args: object, **kw: object) -> pd.DataFrame:
-        calls.append(1)
-        return real(*args, **kw)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(load, "_fetch_ids", spy)
-    names = ["prs", "reviews", "member_reviews", "commits"]
-    chunked = load.load_frames(store, START, END, None, names, columns)
-    assert len(calls) > 10
-    with store.connect() as conn:
-        for name in names:
-            cols = columns and columns[name]
-            whole = load.LOADERS[name](conn, START, END, None, cols)
-            pd.testing.assert_frame_equal(chunked[name], whole, obj=name)
-            assert len(whole) > 200
