@@ -142,7 +142,7 @@ def _repeated(raw: bytes, n: int) -> np.ndarray | None:
     parts = []
     for w in range(words):
         part = at[starts + 8 * w]
-        part &= _MASKS[np.clip(lens - 8 * w, 0, 8)]
+        part &= _MASKS[np.minimum(np.maximum(lens - 8 * w, 0), 8)]  # np.clip: ~3x slower
         parts.append(part)
         key ^= part
         key *= _MIX[0]
