@@ -346,6 +346,9 @@ def _fetch(conn: Connection, stmt: Select[Any], frame_name: str) -> pd.DataFrame
     if not fixed or not rest:
         return read_columns(conn, stmt, kinds)
     df = read_columns(conn, stmt.with_only_columns(*rest, maintain_column_froms=True), kinds)
+    after = _constants(conn, stmt, kinds)
+    if any(c not in after or after[c] != v for c, v in fixed.items()):  # written to meanwhile
+        return read_columns(conn, stmt, kinds)
     n = len(df)
     data = {c: _repeat(fixed[c], n) if c in fixed else df[c] for c in names}
     return pd.DataFrame(data, index=df.index, copy=False)
@@ -360,7 +363,8 @@ def _repeat(value: Any, n: int) -> np.ndarray:
 def _constants(conn: Connection, stmt: Select[Any], kinds: Mapping[str, str]) -> dict[str, Any]:
     """Text columns of `stmt` that hold one value in their whole table, by name: not read
     row by row (a single-source org's `source` is millions of copies of "github"). Only
-    NOT NULL columns leading an index are asked (two index lookups: min and max)."""
+    NOT NULL columns leading an index are asked (two index lookups: min and max). `_fetch`
+    asks again after reading: a row with another value written meanwhile is then seen."""
     out: dict[str, Any] = {}
     for sel in stmt.selected_columns:
         col = _table_column(sel)

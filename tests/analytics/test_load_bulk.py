@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -245,3 +246,28 @@ def test_constants_need_one_value_and_no_nulls(store: Engine) -> None:
     finally:
         with store.begin() as conn:
             conn.exec_driver_sql("DELETE FROM commits WHERE sha = 'zz'")
+
+
+def test_a_constant_column_written_to_during_the_read_is_read_after_all(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = load._constants
+    calls: list[int] = []
+
+    def changing(conn: Connection, stmt: Any, kinds: Any) -> dict[str, Any]:
+        calls.append(1)  # "github" only before the read, mixed after it
+        return real(conn, stmt, kinds) if len(calls) == 1 else {}
+
+    monkeypatch.setattr(load, "_constants", changing)
+    reads: list[list[str]] = []
+    real_read = load.read_columns
+
+    def spy(c: Connection, stmt: object, kinds: object) -> pd.DataFrame:
+        reads.append([str(x.key) for x in stmt.selected_columns])  # type: ignore[attr-defined]
+        return real_read(c, stmt, kinds)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(load, "read_columns", spy)
+    with store.connect() as conn:
+        got = load.commits(conn, START, END, None)
+    assert "source" not in reads[0] and "source" in reads[1] and len(reads) == 2
+    assert set(got["source"]) == {"github"}
