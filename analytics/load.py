@@ -2,9 +2,11 @@
 
 Every function takes an Engine or Connection, a half-open window [start, end) of aware
 datetimes and the team(s) to load (None = the whole org, used by `compute_all`), filters in
-SQL on team and window, selects only the columns of the frame (see `analytics.frames`) and
-returns a frame with tz-aware UTC datetimes. Datetime and JSON columns are read raw and
-converted column-wise by pandas: per-value conversion would dominate at large-org scale.
+SQL on team and window, selects only the columns of the frame (see `analytics.frames`; a
+caller may ask for fewer, `columns=`) and returns a frame with tz-aware UTC datetimes.
+Datetime and JSON columns are read raw and converted column-wise: per-value conversion
+would dominate at large-org scale. `load_frames` reads the whole org's frames on two
+threads from an SQLite file (SQLite runs a query without the GIL).
 """
 
 from __future__ import annotations
