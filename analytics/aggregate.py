@@ -197,7 +197,8 @@ def _review_load(groups: _Groups, person: np.ndarray, value: np.ndarray) -> dict
     k = int(codes.max()) + 1 if ok.any() else 1
     key = groups.gid[ok].astype(np.int64) * k + codes[ok]
     inverse, uniq = pd.factorize(key)  # hashing: no sort of the millions of rows
-    per = np.bincount(inverse, weights=value[ok], minlength=len(uniq))
+    weights = np.nan_to_num(value[ok], nan=0.0)  # a missing value adds nothing (as a sum)
+    per = np.bincount(inverse, weights=weights, minlength=len(uniq))
     uniq = np.asarray(uniq, dtype=np.int64)
     g = uniq // k
     order = _group_order(g, per, groups.size)
@@ -244,6 +245,8 @@ def aggregate(
     if items.empty or not slugs:
         return result
     nb = max(len(e) - 1 for e in edges.values())
+    if nb <= 0:
+        return result
     codes = _team_codes(items, slugs)
     bucket = _buckets(at_ns(items), codes, list(edges.values()))
     rows = np.flatnonzero(bucket >= 0)
@@ -279,9 +282,13 @@ def aggregate(
             for st in STAGES:
                 extra[f"{st}_median"] = groups.quantiles(inc_col(st), (0.5,))[0]
         if spec.id == "pr-size" and size_labels:
-            counts = groups.label_counts(inc_col("bucket_label"), size_labels)
+            labels = inc_col("bucket_label")
+            counts = groups.label_counts(labels, size_labels)
+            labelled = groups.count(pd.notna(labels))  # no labelled row: no shares
             for label in size_labels:
-                extra[f"share {label}"] = _share(counts[label], n)
+                share = _share(counts[label], n)
+                seen = counts[label].any()  # a size no row has anywhere is a plain 0
+                extra[f"share {label}"] = np.where(labelled > 0, share, np.nan) if seen else share
     elif kind == "rate":
         table["value"] = n.astype("float64")
         if "day" in items.columns:
@@ -312,6 +319,7 @@ def aggregate(
     elif kind == "review-load":
         rl = _review_load(groups, inc_col("person"), inc_col("value").astype("float64"))
         table = {"n": rl["n"], "value": rl["value"], "people": rl["people"]}
+        known = rl["people"] > 0  # figures only for buckets where someone is known
         extra["gini"] = rl["gini"]
         extra["reviewers_active"] = rl["people"]
     elif kind == "mix":
@@ -326,6 +334,7 @@ def aggregate(
                 (inc_col("method") == "model").astype("float64")
             )
     present = (n > 0).tolist()
+    figures = known.tolist() if kind == "review-load" else present
     lists = {name: _floats(a) for name, a in {**table, **extra}.items()}
     counts_n = lists.pop("n")
     value_l = lists.pop("value", None)
@@ -338,6 +347,10 @@ def aggregate(
             g = ti * nb + b
             agg = result[(slug, b)]
             if present[g]:
+                agg.ownership = ownership.get(g, {})
+                if links:
+                    agg.link_methods = links.get(g, {})
+            if figures[g]:
                 agg.n = int(counts_n[g] or 0)
                 v = value_l[g] if value_l is not None else None
                 if rate and v is not None:
@@ -349,9 +362,6 @@ def aggregate(
                 ppl = people_l[g] if people_l is not None else None
                 agg.people = None if ppl is None else int(ppl)
                 agg.breakdown = {name: lst[g] for name, lst in lists.items()}
-                agg.ownership = ownership.get(g, {})
-                if links:
-                    agg.link_methods = links.get(g, {})
             if g in exclusions:
                 agg.exclusions = exclusions[g]
     return result

@@ -182,6 +182,9 @@ def review_milestones(
     at = time_ns(reviews["submitted_at"])
     ready = time_ns(out["ready"])
     merged = time_ns(prs["merged_at"])
+    if n == 0:  # nothing to index into (a team whose PRs are all still open, say)
+        row = np.full(len(row), -1, dtype=np.int64)
+        ready = merged = np.full(1, NAT, dtype=np.int64)
     safe = np.maximum(row, 0)
     keep = (
         (row >= 0)
