@@ -260,7 +260,7 @@ _SPECS = (
         definition=(
             "Shares of feature, bug, debt and ops work among the team's merged pull requests "
             "and finished issues, typed from labels, issue types, conventional-commit "
-            "prefixes and branch names; a text classifier (TF-IDF + logistic regression) "
+            "prefixes and branch names; a text classifier (TF-IDF + linear SVM) "
             "trained on the team's typed items fills the gaps. The value is the feature share."
         ),
         needs=_f("prs", "work_items"),
