@@ -1,9 +1,11 @@
 """The exactly-once ledger: one DigestSent row per (team, week, audience) decides who posts.
 
 claim -> post -> mark posted. The unique row means two replicas, a job firing twice or a
-restart can never both post: the loser of the insert sees the row and stops. A failed post
-(status "failed") may be claimed again and retried; a claim left by a crashed process is
-taken over only after `STALE_CLAIM`, long after any post it could still be making.
+restart can never both post: the loser of the insert sees the row and stops. A post Slack
+refused (status "failed") may be claimed again and retried; a claim left by a crashed process
+is taken over only after `STALE_CLAIM`, long after any post it could still be making. A post
+whose outcome is unknown (the request went out, no answer came back: status "unsure") is
+never retried on its own, since Slack may have shown it; only `--force` posts it again.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from store.db import transaction
 from store.models import DigestSent
 
 STALE_CLAIM = timedelta(minutes=15)
-ClaimOutcome = Literal["claimed", "posted", "in_progress"]
+ClaimOutcome = Literal["claimed", "posted", "in_progress", "unsure"]
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,8 @@ def get(sessions: sessionmaker[Session], key: Key) -> DigestSent | None:
 def claim(
     sessions: sessionmaker[Session], key: Key, channel: str, now: datetime, *, force: bool = False
 ) -> ClaimOutcome:
-    """Take the right to post; "posted" / "in_progress" when someone else has it."""
+    """Take the right to post; "posted" / "in_progress" when someone else has it, "unsure"
+    when an earlier post may have reached Slack (only `force` takes it then)."""
     try:
         with transaction(sessions) as s:
             s.add(
@@ -68,7 +71,7 @@ def claim(
         and_(DigestSent.status == "claimed", DigestSent.claimed_at < now - STALE_CLAIM),
     )
     if force:
-        retryable = or_(retryable, DigestSent.status == "posted")
+        retryable = or_(retryable, DigestSent.status.in_(("posted", "unsure")))
     with transaction(sessions) as s:
         result = s.execute(
             update(DigestSent)
@@ -79,7 +82,9 @@ def claim(
         if result.rowcount == 1:  # type: ignore[attr-defined]
             return "claimed"
         status = s.scalars(select(DigestSent.status).where(*_where(key))).one()
-    return "posted" if status == "posted" else "in_progress"
+    if status in ("posted", "unsure"):
+        return "posted" if status == "posted" else "unsure"
+    return "in_progress"
 
 
 def mark_posted(sessions: sessionmaker[Session], key: Key, ts: str, now: datetime) -> None:
@@ -98,5 +103,16 @@ def mark_failed(sessions: sessionmaker[Session], key: Key, error: str) -> None:
             update(DigestSent)
             .where(*_where(key))
             .values(status="failed", error=error[:2000])
+            .execution_options(synchronize_session=False)
+        )
+
+
+def mark_unsure(sessions: sessionmaker[Session], key: Key, error: str) -> None:
+    """The post went out but no answer came back: it may be in the channel. Not retried."""
+    with transaction(sessions) as s:
+        s.execute(
+            update(DigestSent)
+            .where(*_where(key))
+            .values(status="unsure", error=error[:2000])
             .execution_options(synchronize_session=False)
         )

@@ -27,7 +27,7 @@ from bot.slack.feedback import save_insights
 
 log = logging.getLogger("metrics_bot.digest")
 
-Status = Literal["posted", "already_sent", "in_progress", "failed"]
+Status = Literal["posted", "already_sent", "in_progress", "failed", "unsure"]
 
 
 @dataclass(frozen=True)
@@ -97,10 +97,12 @@ def deliver(
         rendered = render_digest(digest)
     quiet = digest.quiet if digest is not None else False
     outcome = claims.claim(deps.sessions, key, channel, deps.now(), force=force)
+    if outcome == "unsure":
+        return _unsure_result(deps, key, channel, quiet)
     if outcome != "claimed":
         status: Status = "already_sent" if outcome == "posted" else "in_progress"
         return DigestResult(key.team, key.week, key.audience, status, channel, quiet=quiet)
-    client = deps.web_client()
+    client = deps.web_client(once=True)  # a lost answer must not become a second post
     try:
         if digest is not None:
             save_insights(deps.sessions, digest.insights, deps.now())
@@ -113,6 +115,10 @@ def deliver(
         )
     except Exception as exc:
         error = _describe(exc)
+        if not _refused(exc):  # sent, but no usable answer: it may be in the channel
+            claims.mark_unsure(deps.sessions, key, error)
+            log.error("digest %s %s %s may not be posted: %s", *_ids(key), error)
+            return _unsure_result(deps, key, channel, quiet)
         claims.mark_failed(deps.sessions, key, error)
         log.error("digest %s %s %s not posted: %s", key.team, key.week, key.audience, error)
         return DigestResult(
@@ -130,9 +136,43 @@ def deliver(
     )
 
 
+def _ids(key: claims.Key) -> tuple[str, str, str]:
+    return key.team, key.week, key.audience
+
+
+def _refused(exc: BaseException) -> bool:
+    """Slack answered and said no (`ok: false` with an error code, below HTTP 500): nothing
+    was posted, so trying again is safe. Anything else (a dropped connection, a timeout, a
+    5xx, an unreadable body) leaves the outcome unknown."""
+    if not isinstance(exc, SlackApiError):
+        return False
+    response = exc.response
+    return (
+        response.status_code < 500
+        and isinstance(response.data, dict)
+        and bool(response.data.get("error"))
+    )
+
+
+def _unsure_result(deps: BotDeps, key: claims.Key, channel: str, quiet: bool) -> DigestResult:
+    row = claims.get(deps.sessions, key)
+    cause = row.error if row is not None and row.error else "no answer from Slack"
+    again = (
+        f"run `metrics-bot digest {key.team} --post --week {key.week} --force`"
+        if key.audience == "team"
+        else "post it again with force"
+    )
+    error = (
+        f"the post may have reached {channel} ({cause}); look there, and if it is missing {again}"
+    )
+    return DigestResult(*_ids(key), "unsure", channel, quiet=quiet, error=error)
+
+
 def _already_posted(deps: BotDeps, key: claims.Key, force: bool) -> DigestResult | None:
     """The cheap check before any slow build: posted already (and not forced)?"""
     existing = claims.get(deps.sessions, key)
+    if existing is not None and existing.status == "unsure" and not force:
+        return _unsure_result(deps, key, existing.channel, quiet=False)
     if existing is None or existing.status != "posted" or force:
         return None
     return DigestResult(

@@ -105,11 +105,12 @@ class BotDeps:
     client_factory: Callable[[], WebClient] | None = None
     """Builds the WebClient; by default one with retry handlers pointed at `api_url`."""
 
-    def web_client(self) -> WebClient:
-        """A WebClient for the bot token, with 429 / server error / connection retries."""
+    def web_client(self, *, once: bool = False) -> WebClient:
+        """A WebClient for the bot token, with 429 / server error / connection retries
+        (only 429 with `once`: for posts that must not go out twice)."""
         if self.client_factory is not None:
             return self.client_factory()
-        return make_web_client(self.bot_token, self.api_url)
+        return make_web_client(self.bot_token, self.api_url, once=once)
 
     def now(self) -> datetime:
         return self.clock()

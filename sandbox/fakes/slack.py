@@ -400,6 +400,7 @@ class SlackFake(Starlette):
         self._home_views: dict[str, dict[str, Any]] = {}
         self._opened_views: list[dict[str, Any]] = []
         self._failures: list[tuple[int, int | None, str | None]] = []  # status, retry_after, method
+        self._lost_answers: list[str | None] = []  # methods whose next answer is cut short
         self._last_ts_us = 0
         self._ids = itertools.count(1)
         self.add_user(bot_user_id, bot_name, real_name="Metrics Bot", is_bot=True)
@@ -545,6 +546,13 @@ class SlackFake(Starlette):
         """Answer the next `k` Web API calls (of `method`, if given) with 429 + Retry-After."""
         with self._cond:
             self._failures.extend([(429, retry_after, method)] * k)
+
+    def lose_answer_next(self, k: int, *, method: str | None = None) -> None:
+        """Carry out the next `k` Web API calls (of `method`, if given) but cut their answer
+        short: a 200 whose JSON body breaks off, as when a connection drops mid-reply. The
+        call took effect; the client cannot know it."""
+        with self._cond:
+            self._lost_answers.extend([method] * k)
 
     def fail_next(self, k: int, status: int = 500, *, method: str | None = None) -> None:
         """Answer the next `k` Web API calls (of `method`, if given) with a server error."""
@@ -741,7 +749,18 @@ class SlackFake(Starlette):
             self._record(Call(method, args, token, now, err.status, err.code))
             return JSONResponse(err.body(), status_code=err.status, headers=headers)
         self._record(Call(method, args, token, now))
+        if self._take_lost_answer(method):
+            whole = json.dumps(body).encode()
+            return Response(whole[: len(whole) // 2], media_type="application/json")
         return JSONResponse(body, headers={"X-Slack-Req-Id": f"fake-{next(self._ids)}"})
+
+    def _take_lost_answer(self, method: str) -> bool:
+        with self._cond:
+            for i, only in enumerate(self._lost_answers):
+                if only is None or only == method:
+                    del self._lost_answers[i]
+                    return True
+        return False
 
     def _dispatch(
         self, method: str, spec: MethodSpec, args: dict[str, Any], base: str

@@ -96,10 +96,10 @@ def test_racing_replicas_post_once(
         d.engine.dispose()
 
 
-def test_failed_post_is_retried_next_time_and_not_duplicated(
+def test_refused_post_is_retried_next_time_and_not_duplicated(
     deps: BotDeps, slack: SlackFake
 ) -> None:
-    slack.fail_next(3, 500, method="chat.postMessage")  # one try + two retries, all fail
+    slack.fail_next(1, 403, method="chat.postMessage")  # Slack answered "no": nothing posted
     failed = post_digest(deps, "team-b")
     assert failed.status == "failed" and "internal_error" in (failed.error or "")
     with deps.sessions() as s:
@@ -110,6 +110,36 @@ def test_failed_post_is_retried_next_time_and_not_duplicated(
     assert retried.status == "posted"
     assert post_digest(deps, "team-b").status == "already_sent"
     assert len(slack.messages("C0TEAMB001")) == 1
+
+
+def test_lost_answer_is_not_posted_twice_and_says_how_to_check(
+    deps: BotDeps, slack: SlackFake
+) -> None:
+    """Slack shows the digest but the reply breaks off: retrying would post it twice."""
+    slack.lose_answer_next(1, method="chat.postMessage")
+    unsure = post_digest(deps, "team-b")
+    assert unsure.status == "unsure"
+    assert "may have reached C0TEAMB001" in (unsure.error or "")
+    assert "--force" in (unsure.error or "")
+    assert len(slack.messages("C0TEAMB001")) == 1  # it did arrive
+    assert len(slack.calls_to("chat.postMessage")) == 1  # and the client did not resend it
+    again = post_digest(deps, "team-b")  # the next scheduled run
+    assert again.status == "unsure" and len(slack.calls_to("chat.postMessage")) == 1
+    with deps.sessions() as s:
+        assert s.scalars(select(DigestSent)).one().status == "unsure"
+    forced = post_digest(deps, "team-b", force=True)  # someone looked: it was missing
+    assert forced.status == "posted" and len(slack.messages("C0TEAMB001")) == 2
+
+
+def test_server_error_on_post_is_unsure_not_retried(deps: BotDeps, slack: SlackFake) -> None:
+    """Slack's own docs: after internal_error "some aspect of the operation" may have
+    succeeded, so neither the client nor the next run sends the digest again."""
+    slack.fail_next(3, 500, method="chat.postMessage")
+    result = post_digest(deps, "team-b")
+    assert result.status == "unsure" and "internal_error" in (result.error or "")
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    assert post_digest(deps, "team-b").status == "unsure"
+    assert len(slack.calls_to("chat.postMessage")) == 1
 
 
 def test_rate_limit_is_honoured_with_retry_after(deps: BotDeps, slack: SlackFake) -> None:
