@@ -43,12 +43,13 @@ from sqlalchemy.sql import ColumnElement, type_coerce
 
 from analytics.columnar import read_columns
 from analytics.context import TeamContext
-from analytics.frames import SCHEMAS, coerce, columns_of
+from analytics.frames import SCHEMAS, coerce, columns_of, to_utc
 from store.models import (
     Annotation,
     CiRun,
     Commit,
     Deployment,
+    FeedbackVote,
     Incident,
     Page,
     Person,
@@ -623,6 +624,20 @@ class Loader(Protocol):
         teams: Teams = None,
         columns: Columns = None,
     ) -> pd.DataFrame: ...
+
+
+def feedback_votes(bind: Bind, before: datetime) -> pd.DataFrame:
+    """Every lead's vote on a flagged insight cast before `before`: team, kind, value
+    (+1 helpful / -1 not), voted_at. Read by the insight engine to tune what it flags."""
+    stmt = sa_select(
+        FeedbackVote.team_slug, FeedbackVote.kind, FeedbackVote.value, FeedbackVote.voted_at
+    ).where(FeedbackVote.voted_at < before)
+    with _connection(bind) as conn:
+        rows = conn.execute(stmt).fetchall()
+    df = pd.DataFrame(rows, columns=["team", "kind", "value", "voted_at"])
+    df["voted_at"] = to_utc(df["voted_at"])
+    df["value"] = pd.to_numeric(df["value"]).astype("int64")
+    return df
 
 
 LOADERS: dict[str, Loader] = {

@@ -3,13 +3,12 @@
 Public entry points (the bot and the CLI call these names):
 - `detect(engine, org, team, week, as_of)`: one team's ranked insights for an ISO week;
 - `detect_all(engine, org, *, teams, week, as_of)`: several teams (week None = last full);
-- `persist(engine, insights)`: store them (InsightRow, upsert by id) so votes can point at them;
 - `model_report(engine, org, as_of)` / `report_text(report)`: the stall model's AUC and
   calibration for `metrics-bot model report`;
 - `DETECTORS` / `detector`: the registry (kinds, descriptions) and its decorator.
 """
 
-from analytics.insights.engine import detect, detect_all, persist
+from analytics.insights.engine import detect, detect_all
 from analytics.insights.model import Effect, Evidence, Insight
 from analytics.insights.registry import DETECTORS, detector
 from analytics.insights.stall import model_report, report_text
@@ -23,6 +22,5 @@ __all__ = [
     "detect_all",
     "detector",
     "model_report",
-    "persist",
     "report_text",
 ]

@@ -15,9 +15,10 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 import analytics.insights.detectors  # noqa: F401  (registers the built-in detectors)
+from analytics import load
 from analytics.context import OrgContext, TeamContext
 from analytics.insights import annotations as notes
-from analytics.insights import feedback, store_io
+from analytics.insights import feedback
 from analytics.insights.data import OrgData, load_org, team_weeks
 from analytics.insights.model import Insight
 from analytics.insights.peers import PeerSet, choose_peers, work_mix
@@ -161,15 +162,10 @@ def detect_all(
     wanted = [org.team(t) for t in teams]
     label = week or max(last_full_week(as_of, t.tz) for t in wanted)
     data = load_org(engine, org, org.teams, label, as_of)
-    learned = feedback.learn(store_io.votes(engine, as_of), as_of)
+    learned = feedback.learn(load.feedback_votes(engine, as_of), as_of)
     return detect_on(data, wanted, week, as_of, learned, switches)
 
 
 def detect(engine: Engine, org: OrgContext, team: str, week: str, as_of: datetime) -> list[Insight]:
     """Ranked insights of one team for one ISO week (at most MAX_INSIGHTS)."""
     return detect_all(engine, org, teams=[team], week=week, as_of=as_of)
-
-
-def persist(engine: Engine, insights: Sequence[Insight], now: datetime | None = None) -> int:
-    """Store the insights as InsightRow rows (upsert by id) so votes can reference them."""
-    return store_io.persist(engine, insights, now)

@@ -8,6 +8,7 @@ No Slack types here: the bot renders these values into Block Kit.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -65,7 +66,23 @@ class Insight:
         return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-ready dict (used by `metrics-bot insights --json` and the store)."""
+        """A JSON-ready dict (used by `metrics-bot insights --json` and the store): NaN and
+        infinities become None, tuples lists, other objects their text."""
         data = asdict(self)
         data["id"] = self.id
-        return data
+        clean = json_safe(data)
+        assert isinstance(clean, dict)
+        return clean
+
+
+def json_safe(value: object) -> object:
+    """A JSON-safe copy of `value` (strict JSON has no NaN; detectors' figures can be NaN)."""
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if value is None or isinstance(value, str | int | bool):
+        return value
+    return str(value)

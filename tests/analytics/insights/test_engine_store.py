@@ -1,5 +1,6 @@
-"""The public entry points on a real store: detect_all / detect, persist (upsert by id), votes
-read back and shaping the next run, annotations kept out of baselines, switches, registry."""
+"""The public entry points on a real store: detect_all / detect, insights kept (the bot's
+`save_insights`, upsert by id), votes read back and shaping the next run, annotations kept out
+of baselines, switches, registry."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete, func, insert, select
 
-from analytics.insights import DETECTORS, detect, detect_all, persist
+from analytics.insights import DETECTORS, detect, detect_all
 from analytics.insights.engine import last_full_week
 from analytics.insights.registry import enabled
-from store.db import make_engine, upgrade
+from bot.slack.feedback import save_insights
+from store.db import make_engine, session_factory, upgrade
 from store.models import Annotation, FeedbackVote, InsightRow
 from tests.analytics.insights.synth import END, WEEK, Knobs, fill_store, org
 
@@ -63,8 +65,8 @@ def test_detect_all_end_to_end_and_persist(engine: Engine) -> None:
     assert all(i.week == WEEK for i in found)
     one = detect(engine, o, "team-b", WEEK, END)
     assert [i.id for i in one] == [i.id for i in found if i.team == "team-b"]
-    assert persist(engine, found) == 2
-    assert persist(engine, found) == 2  # upsert by id: still two rows
+    assert save_insights(session_factory(engine), found, END) == 2
+    assert save_insights(session_factory(engine), found, END) == 2  # upsert by id: still two
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(InsightRow)).scalar() == 2
         payload = conn.execute(select(InsightRow.payload)).scalars().first()
