@@ -60,6 +60,7 @@ class Sandbox:
 
     world_dir: Path
     faults: str = ""
+    github_rate_limit: int = 5000  # requests per window and resource, as github.com allows
     github: GitHubFake | None = None
     slack: SlackFake | None = None
     others: dict[str, Any] = field(default_factory=dict)
@@ -69,7 +70,12 @@ class Sandbox:
     def start(self) -> dict[str, str]:
         """Start every fake; returns {service: base_url}."""
         tokens = self.tokens()
-        self.github = GitHubFake(self.world_dir, faults=self.faults or None, token=tokens["github"])
+        self.github = GitHubFake(
+            self.world_dir,
+            faults=self.faults or None,
+            token=tokens["github"],
+            rate_limit=self.github_rate_limit,
+        )
         self.urls["github"] = self.github.start()
         fault_spec = self.faults or None
         for name, cls in OTHER_FAKES.items():
