@@ -24,19 +24,18 @@ Definitions recorded here (and relied on by analytics):
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from ingest.base import Page
 from ingest.instants import parse_instant, require_instant
+from ingest.people import Identity
+from ingest.people import People as SourcePeople
 from store.models import (
     Commit,
     Deployment,
-    Person,
     PrEvent,
     PullRequest,
     Review,
@@ -94,54 +93,18 @@ def reverted_number(title: str, body: str | None) -> int | None:
 # --- people ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Identity:
-    """A person's pseudonymous key and whether it is a bot."""
-
-    key: str
-    is_bot: bool
-
-
-class People:
-    """Turns logins into pseudonymous keys and collects the `Person` rows of a page."""
+class People(SourcePeople):
+    """GitHub logins to keys: a bot is `__typename`/`type` "Bot" or has the "[bot]" suffix."""
 
     def __init__(self, secret: bytes, bot_patterns: Sequence[str] = ()) -> None:
-        self.secret = secret
-        self.bot_patterns = [p.lower() for p in bot_patterns]
-        self._cache: dict[tuple[str, str | None], Identity] = {}  # HMAC once per login
-        self._page: Page | None = None  # the page being filled, and whose Person rows it has
-        self._page_keys: set[str] = set()
+        super().__init__(secret, SOURCE, bot_patterns, bot_suffix="[bot]")
 
     def identity(self, login: str | None, typename: str | None = None) -> Identity | None:
-        if not login:
-            return None
-        cached = self._cache.get((login, typename))
-        if cached is None:
-            cached = self._cache[(login, typename)] = self._identify(login, typename)
-        return cached
-
-    def _identify(self, login: str, typename: str | None) -> Identity:
-        login = login.strip()
-        is_bot = typename == "Bot" or login.lower().endswith("[bot]")
-        if typename == "Bot" and not login.lower().endswith("[bot]"):
-            login = f"{login}[bot]"  # GraphQL says "dependabot", REST "dependabot[bot]"
-        bare = login.lower().removesuffix("[bot]")
-        if not is_bot and any(
-            fnmatch.fnmatch(login.lower(), p) or fnmatch.fnmatch(bare, p) for p in self.bot_patterns
-        ):
-            is_bot = True
-        return Identity(pseudonym(self.secret, SOURCE, login), is_bot)
+        return self.identify(login, typename == "Bot")
 
     def add(self, page: Page, login: str | None, typename: str | None = None) -> Identity | None:
-        """The identity of `login`, recording its `Person` row on `page` (once per page)."""
-        ident = self.identity(login, typename)
-        if ident is not None:
-            if page is not self._page:
-                self._page, self._page_keys = page, set()
-            if ident.key not in self._page_keys:
-                self._page_keys.add(ident.key)
-                page.add(Person, {"key": ident.key, "is_bot": ident.is_bot})
-        return ident
+        """The identity of `login`, recording its `Person` row on `page`."""
+        return self.record(page, login, typename == "Bot")
 
 
 def _actor(node: Mapping[str, Any] | None) -> tuple[str | None, str | None]:

@@ -21,24 +21,22 @@ Definitions recorded here (and relied on by analytics):
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from ingest.base import Page
 from ingest.instants import parse_instant, require_instant
+from ingest.people import Identity
+from ingest.people import People as SourcePeople
 from store.models import (
     Commit,
-    Person,
     PrEvent,
     PullRequest,
     Review,
     ReviewRequest,
 )
-from store.people import pseudonym
 
 SOURCE = "gitlab"
 _MR_STATE = {"opened": "open", "locked": "open", "merged": "merged", "closed": "closed"}
@@ -90,45 +88,28 @@ def utc_offset_minutes(value: str | None) -> int | None:
 # --- people ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Identity:
-    key: str
-    is_bot: bool
-
-
-class People:
-    """GitLab users to pseudonymous keys (by username) and the `Person` rows of a page."""
+class People(SourcePeople):
+    """GitLab users to keys by username: a bot is flagged `bot` or a project/group bot."""
 
     def __init__(self, secret: bytes, bot_patterns: Sequence[str] = ()) -> None:
-        self.secret = secret
-        self.bot_patterns = [p.lower() for p in bot_patterns]
-        self._cache: dict[tuple[str, bool], Identity] = {}
+        super().__init__(secret, SOURCE, bot_patterns, bot_names=_PROJECT_BOT)
 
     def user(self, page: Page, user: Mapping[str, Any] | None) -> Identity | None:
         """The identity of a GitLab user object, recorded on `page`."""
         if not user or not user.get("username"):
             return None
-        return self._add(page, str(user["username"]), bool(user.get("bot")))
+        return self.record(page, str(user["username"]), bool(user.get("bot")))
 
     def username(self, page: Page, username: str) -> Identity:
-        return self._add(page, username, False)
+        return self._known(self.record(page, username))
 
     def email(self, page: Page, address: str) -> Identity:
-        return self._add(page, f"email:{address.strip().lower()}", False)
+        """A commit author GitLab gives no username for, keyed by e-mail address."""
+        return self._known(self.record(page, f"email:{address.strip().lower()}"))
 
-    def _add(self, page: Page, name: str, flagged: bool) -> Identity:
-        ident = self._cache.get((name, flagged))
-        if ident is None:
-            lowered = name.lower()
-            is_bot = (
-                flagged
-                or bool(_PROJECT_BOT.match(lowered))
-                or any(fnmatch.fnmatch(lowered, p) for p in self.bot_patterns)
-            )
-            ident = self._cache[(name, flagged)] = Identity(
-                pseudonym(self.secret, SOURCE, name), is_bot
-            )
-        page.add(Person, {"key": ident.key, "is_bot": ident.is_bot})
+    @staticmethod
+    def _known(ident: Identity | None) -> Identity:
+        assert ident is not None, "a non-empty name always has an identity"
         return ident
 
 
@@ -227,8 +208,7 @@ def merge_request_rows(
         authored.append(at)
         who_committed: Identity | None
         if author and author_name and commit.get("author_name") == author_name:
-            who_committed = author
-            page.add(Person, {"key": author.key, "is_bot": author.is_bot})
+            who_committed = people.user(page, author_user)  # re-recorded: the last row wins
         elif commit.get("author_email"):
             who_committed = people.email(page, str(commit["author_email"]))
         else:

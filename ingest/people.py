@@ -1,0 +1,94 @@
+"""Source identities to pseudonymous person keys, with bot detection, for every source.
+
+A login, username or e-mail never reaches a row: it becomes `store.people.pseudonym(secret,
+source, name)` and a `Person` row that says whether the identity is a bot. Bots are kept and
+flagged, never dropped, so analytics can exclude them and say so.
+
+An identity is a bot when the API flags it, when its name follows the source's own bot
+convention, or when it matches a configured pattern (fnmatch, case-insensitive). Sources
+differ only in that convention, given as parameters:
+- `bot_suffix`: the suffix a bot's name carries (GitHub's "[bot]"). A flagged name without it
+  gets it, so "dependabot" (GitHub GraphQL) and "dependabot[bot]" (REST) are one person;
+  patterns are also tried on the name without it.
+- `bot_names`: a regular expression bot names match (GitLab's "project_12_bot_ab12...").
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.base import Page
+from store.models import Person
+from store.people import pseudonym
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A person's pseudonymous key and whether it is a bot."""
+
+    key: str
+    is_bot: bool
+
+
+class People:
+    """Turns one source's identities into pseudonymous keys and the `Person` rows of a page."""
+
+    def __init__(
+        self,
+        secret: bytes,
+        source: str,
+        bot_patterns: Sequence[str] = (),
+        *,
+        bot_suffix: str = "",
+        bot_names: re.Pattern[str] | None = None,
+    ) -> None:
+        self.secret = secret
+        self.source = source
+        self.bot_patterns = [p.lower() for p in bot_patterns]
+        self.bot_suffix = bot_suffix
+        self.bot_names = bot_names
+        self._cache: dict[tuple[str, bool], Identity] = {}  # HMAC once per name
+        # The page being filled and the is_bot of the last Person row it got per key: a row
+        # is added again only when it would change what the upsert keeps (the last row).
+        self._page: Page | None = None
+        self._page_rows: dict[str, bool] = {}
+
+    def identify(self, name: str | None, flagged: bool = False) -> Identity | None:
+        """The identity of `name`; `flagged`: the API itself says it is a bot."""
+        if not name:
+            return None
+        cached = self._cache.get((name, flagged))
+        if cached is None:
+            cached = self._cache[(name, flagged)] = self._identify(name, flagged)
+        return cached
+
+    def record(self, page: Page, name: str | None, flagged: bool = False) -> Identity | None:
+        """The identity of `name`, with its `Person` row on `page`."""
+        ident = self.identify(name, flagged)
+        if ident is not None:
+            if page is not self._page:
+                self._page, self._page_rows = page, {}
+            if self._page_rows.get(ident.key) != ident.is_bot:
+                self._page_rows[ident.key] = ident.is_bot
+                page.add(Person, {"key": ident.key, "is_bot": ident.is_bot})
+        return ident
+
+    def _identify(self, name: str, flagged: bool) -> Identity:
+        name = name.strip()  # as the key is made: the flag must describe the same identity
+        suffix = self.bot_suffix.lower()
+        if flagged and suffix and not name.lower().endswith(suffix):
+            name = f"{name}{self.bot_suffix}"
+        lowered = name.lower()
+        bare = lowered.removesuffix(suffix) if suffix else lowered
+        is_bot = (
+            flagged
+            or bool(suffix and lowered.endswith(suffix))
+            or bool(self.bot_names and self.bot_names.match(lowered))
+            or any(
+                fnmatch.fnmatch(lowered, p) or fnmatch.fnmatch(bare, p) for p in self.bot_patterns
+            )
+        )
+        return Identity(pseudonym(self.secret, self.source, name), is_bot)

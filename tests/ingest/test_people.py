@@ -1,0 +1,129 @@
+"""The shared People class: keys, bot conventions of GitHub and GitLab, Person rows per page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ingest.base import Page
+from ingest.people import People
+from ingest.sources.github import normalise as gh
+from ingest.sources.gitlab import normalise as gl
+from store.models import Person
+from store.people import pseudonym
+
+SECRET = b"people-secret"
+
+
+def github() -> gh.People:
+    return gh.People(SECRET, ["*-ci"])
+
+
+def gitlab() -> gl.People:
+    return gl.People(SECRET, ["renovate*"])
+
+
+@pytest.mark.parametrize(
+    ("login", "typename", "is_bot"),
+    [
+        ("dependabot", "Bot", True),  # GraphQL __typename
+        ("dependabot[bot]", None, True),  # REST login suffix
+        ("Renovate[BOT]", "User", True),  # suffix, any case
+        ("deploy-ci", None, True),  # configured pattern
+        ("deploy-ci[bot]", None, True),
+        ("ana", "User", False),
+        ("bot", None, False),
+    ],
+)
+def test_github_bot_conventions(login: str, typename: str | None, is_bot: bool) -> None:
+    ident = github().identity(login, typename)
+    assert ident is not None and ident.is_bot is is_bot
+
+
+def test_github_flagged_bot_is_the_same_person_as_its_suffixed_login() -> None:
+    people = github()
+    assert people.identity("dependabot", "Bot") == people.identity("dependabot[bot]")
+    assert people.identity("dependabot", "Bot") != people.identity("dependabot", "User")
+
+
+@pytest.mark.parametrize(
+    ("user", "is_bot"),
+    [
+        ({"username": "ci", "bot": True}, True),  # the API's flag
+        ({"username": "project_42_bot"}, True),  # project access token
+        ({"username": "group_7_bot_0a1b2c3d"}, True),  # group access token
+        ({"username": "Renovate-Runner"}, True),  # configured pattern
+        ({"username": "ana", "bot": False}, False),
+        ({"username": "project_42_bot_xyz"}, False),  # not GitLab's hex suffix
+    ],
+)
+def test_gitlab_bot_conventions(user: dict[str, object], is_bot: bool) -> None:
+    ident = gitlab().user(Page(), user)
+    assert ident is not None and ident.is_bot is is_bot
+
+
+def test_gitlab_unnamed_users_have_no_identity() -> None:
+    assert gitlab().user(Page(), None) is None
+    assert gitlab().user(Page(), {"username": ""}) is None
+
+
+def test_same_identity_same_key_across_instances_and_case() -> None:
+    a, b = gitlab(), gitlab()
+    page = Page()
+    key = a.user(page, {"username": "Ana"}).key  # type: ignore[union-attr]
+    assert key == b.username(page, "ana").key == pseudonym(SECRET, "gitlab", "ana")
+    assert a.email(page, " Ana@Example.COM ").key == b.email(page, "ana@example.com").key
+    assert github().identity("Ana") == github().identity(" ana ")
+    assert github().identity("ana").key == pseudonym(SECRET, "github", "ana")  # type: ignore[union-attr]
+
+
+def test_keys_are_namespaced_by_source_and_secret() -> None:
+    assert github().identity("ana").key != gitlab().username(Page(), "ana").key  # type: ignore[union-attr]
+    other = gh.People(b"another-secret")
+    assert other.identity("ana") != github().identity("ana")
+
+
+def test_keys_and_rows_never_hold_the_raw_identity() -> None:
+    people = gitlab()
+    page = Page()
+    idents = [
+        people.user(page, {"username": "ana.lopez"}),
+        people.email(page, "ana.lopez@example.com"),
+        github().add(page, "ana.lopez", "User"),
+    ]
+    for ident in idents:
+        assert ident is not None
+        assert re.fullmatch(r"[0-9a-f]{32}", ident.key)
+        assert "ana" not in ident.key and "lopez" not in ident.key
+    for row in page.rows[Person]:
+        assert set(row) == {"key", "is_bot"}
+        assert "ana" not in str(row["key"])
+
+
+def test_one_person_row_per_page_unless_the_flag_changes() -> None:
+    people = gitlab()
+    page = Page()
+    for _ in range(3):
+        people.user(page, {"username": "ana"})
+    people.username(page, "renovate")
+    assert len(page.rows[Person]) == 2
+    # The store keeps the last row per key: a later, different flag must still be written.
+    people.user(page, {"username": "ci", "bot": True})
+    people.username(page, "ci")
+    people.username(page, "ci")
+    ci = pseudonym(SECRET, "gitlab", "ci")
+    assert [r["is_bot"] for r in page.rows[Person] if r["key"] == ci] == [True, False]
+    # A new page gets its own rows.
+    other = Page()
+    people.user(other, {"username": "ana"})
+    assert other.rows[Person] == [{"key": pseudonym(SECRET, "gitlab", "ana"), "is_bot": False}]
+
+
+def test_generic_class_takes_a_source_convention() -> None:
+    people = People(SECRET, "forge", bot_suffix="-robot", bot_names=re.compile(r"^svc_\w+$"))
+    assert people.identify("build", flagged=True) == people.identify("build-robot")
+    assert people.identify("build-robot").is_bot  # type: ignore[union-attr]
+    assert people.identify("svc_deploy").is_bot  # type: ignore[union-attr]
+    assert not people.identify("builder").is_bot  # type: ignore[union-attr]
+    assert people.identify("") is None
