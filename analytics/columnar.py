@@ -1,13 +1,18 @@
-"""Column-wise reads from SQLite: one aggregate row per query instead of one Python row each.
+"""Column-wise reads from SQLite and PostgreSQL: one aggregate row per query instead of one
+Python row each.
 
 At large-org scale the row-by-row DBAPI fetch (~0.3 µs per value, plus a tuple per row and a
 transposition) and per-value datetime parsing dominated `compute_all`. Here a query is
-wrapped so that SQLite concatenates each column into one string (`group_concat`, computed
-in one pass over the rows, so every column sees the rows in the same order); numpy then
-splits and parses whole columns. Datetimes are SQLAlchemy's fixed-width naive UTC text
-("YYYY-MM-DD HH:MM:SS.ffffff") and are parsed by numpy as fixed-width bytes; anything
-else falls back to a general parser, and any surprise (a separator inside a value, a
-count mismatch) falls back to the plain row fetch, so results never depend on the path.
+wrapped so that the database concatenates each column into one string (`group_concat` on
+SQLite, `string_agg` on PostgreSQL, computed in one pass over the rows: the aggregates of
+one query are fed the same rows in the same order, each row to all of them in turn); numpy
+then splits and parses whole columns. On SQLite datetimes are SQLAlchemy's fixed-width
+naive UTC text ("YYYY-MM-DD HH:MM:SS.ffffff") and are parsed by numpy as fixed-width bytes;
+on PostgreSQL they are sent as integer microseconds since the epoch (computed exactly, and
+independent of the session's DateStyle). Anything else falls back to a general parser, and
+any surprise (a separator inside a value, a count mismatch, a database error such as
+PostgreSQL's 1 GB limit on one value) falls back to the plain row fetch, so results never
+depend on the path.
 """
 
 from __future__ import annotations
@@ -17,7 +22,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, LargeBinary, Select, cast, func, literal_column
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Date,
+    Integer,
+    LargeBinary,
+    Select,
+    Text,
+    Time,
+    cast,
+    func,
+    literal_column,
+)
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import ColumnElement
 
 SEP = "\x1f"  # ASCII unit separator between values of a text column
@@ -41,6 +59,35 @@ def _aggregate(col: Any, kind: str) -> ColumnElement[Any]:
     return _blob(func.group_concat(func.ifnull(col, _sql(NULL)), _sql(SEP)))
 
 
+_NULL_US = str(np.iinfo(np.int64).min)  # NaT as datetime64[us]: a NULL datetime on PostgreSQL
+_US_PER_DAY = 86_400_000_000
+
+
+def _pg_aggregate(col: Any, kind: str) -> ColumnElement[Any]:
+    """PostgreSQL's `string_agg` of a column as text (psycopg hands text over as str in C)."""
+    if kind == "time":
+        return _pg_join(func.coalesce(cast(_pg_micros(col), Text), _sql(_NULL_US)), ",")
+    if kind in ("int", "bool"):
+        as_int = cast(col, BigInteger if kind == "int" else Integer)
+        return _pg_join(cast(func.coalesce(as_int, literal_column("0")), Text), ",")
+    if kind == "float":
+        return _pg_join(func.coalesce(cast(col, Text), _sql("nan")), ",")
+    return _pg_join(func.coalesce(cast(col, Text), _sql(NULL)), SEP)
+
+
+def _pg_join(text: ColumnElement[Any], sep: str) -> ColumnElement[Any]:
+    return func.string_agg(text, _sql(sep))
+
+
+def _pg_micros(col: Any) -> ColumnElement[Any]:
+    """Microseconds since 1970 of a naive UTC timestamp, exactly: whole days (an integer) plus
+    the time of day (at most 86,400 s: a double holds its microseconds exactly); neither
+    depends on the session's time zone or DateStyle, unlike the timestamp's text."""
+    days = cast(col, Date) - literal_column("DATE '1970-01-01'")
+    of_day = func.round(func.date_part(_sql("epoch"), cast(col, Time)) * 1_000_000)
+    return cast(days, BigInteger) * _US_PER_DAY + cast(of_day, BigInteger)
+
+
 def _blob(text: ColumnElement[Any]) -> ColumnElement[Any]:
     """Every column comes back as bytes (CAST AS BLOB): numpy parses and codes bytes
     without the GIL, and a str would be built from SQLite's UTF-8 only to be encoded again
@@ -55,25 +102,59 @@ def read_columns(conn: Connection, stmt: Select[Any], kinds: Mapping[str, str]) 
     # WHERE and hints (e.g. SQLite's NOT INDEXED) stay exactly as written
     columns = list(stmt.selected_columns)
     names = [str(c.key) for c in columns]
+    pg = conn.dialect.name == "postgresql"
+    aggregate = _pg_aggregate if pg else _aggregate
     aggs = [
-        _aggregate(getattr(c, "element", c), kinds.get(n, "str"))
+        aggregate(getattr(c, "element", c), kinds.get(n, "str"))
         for c, n in zip(columns, names, strict=True)
     ]
     agg_stmt = stmt.with_only_columns(func.count(), *aggs, maintain_column_froms=True)
-    texts: list[Any] = list(conn.execute(agg_stmt).one())
+    got = _pg_one(conn, agg_stmt) if pg else list(conn.execute(agg_stmt).one())
+    if got is None:
+        return _rows(conn, stmt)
+    texts: list[Any] = got
     n = int(texts.pop(0))
     if n == 0:
         return pd.DataFrame({name: [] for name in names})
     data: dict[str, Any] = {}
     for i, name in enumerate(names):
-        col = _decode(texts[i], kinds.get(name, "str"), n)
+        kind = kinds.get(name, "str")
+        col = parse_micros(texts[i], n) if pg and kind == "time" else _decode(texts[i], kind, n)
         texts[i] = None  # each column's text is dropped once decoded: a lower peak
         if col is None:  # a value held a separator: read this query row by row instead
             del data, texts
-            result = conn.execute(stmt)
-            return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+            return _rows(conn, stmt)
         data[name] = col
     return pd.DataFrame(data, copy=False)  # no consolidation: a copy of every column
+
+
+def _rows(conn: Connection, stmt: Select[Any]) -> pd.DataFrame:
+    result = conn.execute(stmt)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def _pg_one(conn: Connection, agg_stmt: Select[Any]) -> list[Any] | None:
+    """The aggregate row, or None when PostgreSQL refuses it (a column's text over its 1 GB
+    limit for one value, a timestamp it cannot turn into microseconds): run in a savepoint,
+    so that the caller's transaction survives and the rows are read instead."""
+    try:
+        with conn.begin_nested():
+            return list(conn.execute(agg_stmt).one())
+    except DBAPIError:
+        return None
+
+
+def parse_micros(text: str | bytes, n: int) -> pd.Series | None:
+    """`n` comma-separated integer microseconds since 1970 (int64 min: NULL) as tz-aware UTC
+    datetimes; None when the count is off or a value is beyond datetime64[ns]'s range."""
+    micros = np.fromstring(text, dtype=np.int64, sep=",")
+    if len(micros) != n:
+        return None
+    null = micros == np.iinfo(np.int64).min
+    limit = np.iinfo(np.int64).max // 1000
+    if (np.abs(micros[~null]) >= limit).any():  # nanoseconds would overflow silently
+        return None
+    return pd.Series(micros.view("datetime64[us]").astype("datetime64[ns]"), dtype=_UTC)
 
 
 def _decode(text: str | bytes, kind: str, n: int) -> Any:
