@@ -36,9 +36,9 @@ def prepare(directory: Path, teams: int, weeks: int) -> Path:
     simulate(directory, seed=7, teams=teams, weeks=weeks, scale="medium",
              end=datetime(2026, 11, 23, tzinfo=UTC))
     print(f"simulated {teams} teams x {weeks} weeks in {time.perf_counter() - t0:.0f} s")
-    # a budget github.com would not give one token: this benchmark times answers, and the
-    # ingest (which paces itself to 5,000 requests an hour, correctly) would take hours
-    with Sandbox(directory, github_rate_limit=10_000_000) as sandbox:
+    # budgets no real API gives one token: this benchmark times answers, and the ingest
+    # (which paces itself to GitHub's 5,000 requests an hour, correctly) would take hours
+    with Sandbox(directory, rate_limit=10_000_000) as sandbox:
         config = sandbox.write_config()
         t0 = time.perf_counter()
         result = CliRunner().invoke(main, ["--config", str(config), "ingest"])
@@ -57,9 +57,9 @@ def measure(directory: Path, asks: int) -> None:
     from sandbox.fakes.slack_signing import SlackRequestSender
     from sandbox.stack import Sandbox
 
-    # a budget github.com would not give one token: this benchmark times answers, and the
-    # ingest (which paces itself to 5,000 requests an hour, correctly) would take hours
-    with Sandbox(directory, github_rate_limit=10_000_000) as sandbox:
+    # budgets no real API gives one token: this benchmark times answers, and the ingest
+    # (which paces itself to GitHub's 5,000 requests an hour, correctly) would take hours
+    with Sandbox(directory, rate_limit=10_000_000) as sandbox:
         config = sandbox.write_config()
         runtime = Runtime.load(config)
         deps = bot_deps(runtime)

@@ -60,7 +60,7 @@ class Sandbox:
 
     world_dir: Path
     faults: str = ""
-    github_rate_limit: int = 5000  # requests per window and resource, as github.com allows
+    rate_limit: int | None = None  # None: each fake's real budget; else this many per window
     github: GitHubFake | None = None
     slack: SlackFake | None = None
     others: dict[str, Any] = field(default_factory=dict)
@@ -70,16 +70,14 @@ class Sandbox:
     def start(self) -> dict[str, str]:
         """Start every fake; returns {service: base_url}."""
         tokens = self.tokens()
+        budget: dict[str, Any] = {} if self.rate_limit is None else {"rate_limit": self.rate_limit}
         self.github = GitHubFake(
-            self.world_dir,
-            faults=self.faults or None,
-            token=tokens["github"],
-            rate_limit=self.github_rate_limit,
+            self.world_dir, faults=self.faults or None, token=tokens["github"], **budget
         )
         self.urls["github"] = self.github.start()
         fault_spec = self.faults or None
         for name, cls in OTHER_FAKES.items():
-            fake = cls(self.world_dir, faults=fault_spec, token=tokens[name])
+            fake = cls(self.world_dir, faults=fault_spec, token=tokens[name], **budget)
             self.others[name] = fake
             self.urls[name] = fake.start()
         self.slack = SlackFake(tokens=(tokens["slack_bot"],))
