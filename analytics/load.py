@@ -339,7 +339,7 @@ def _org_reviews(
 
 def _fetch(conn: Connection, stmt: Select[Any], frame_name: str) -> pd.DataFrame:
     """Rows of `stmt` as a frame: column-wise on SQLite and PostgreSQL (see
-    `analytics.columnar`; ~5x faster than SQLAlchemy rows into a DataFrame on PostgreSQL at
+    `analytics.columnar`; ~4x faster than SQLAlchemy rows into a DataFrame on PostgreSQL at
     large-org scale), through SQLAlchemy rows elsewhere."""
     if conn.dialect.name not in _COLUMNAR:
         result = conn.execute(stmt)
@@ -833,7 +833,8 @@ def load_frames(
 ) -> dict[str, pd.DataFrame]:
     """Every frame named in `needs`. For the whole org, frames that coincide are read once
     (reviews = member reviews, deployments = PR deployments). From an Engine on an SQLite
-    file or PostgreSQL the frames are read on two threads (see `_threads`), else on one connection.
+    file or on PostgreSQL the frames are read on two threads (see `_threads`,
+    `_pg_threads`), else on one connection.
 
     `columns` maps frame names to the columns to read (e.g. `frames.METRIC_COLUMNS`); those
     frames then hold only these columns. Frames it does not name are read whole."""
