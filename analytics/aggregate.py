@@ -415,6 +415,14 @@ def _ns(values: pd.Series, big: int) -> np.ndarray:
     return np.where(idx.isna(), big, idx.asi8)
 
 
+def _pairs(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(item, bucket) for every bucket in each item's range [lo, hi), as two arrays."""
+    lengths = np.maximum(hi - lo, 0)
+    item = np.repeat(np.arange(len(lengths)), lengths)
+    offsets = np.cumsum(lengths) - lengths
+    return item, lo[item] + (np.arange(len(item)) - offsets[item])
+
+
 def _rows_by_team(frame: pd.DataFrame, slugs: list[str]) -> list[np.ndarray]:
     """Row positions of each of `slugs` in `frame` (by its `team`), in frame order."""
     if not len(frame):
@@ -432,7 +440,8 @@ def snapshot(
     as_of_ns: int,
 ) -> dict[GroupKey, Agg]:
     """Work in progress at the end of each bucket (or at `as_of`, if earlier): open ready
-    PRs (value), drafts, issues in progress, and the age of the open ready PRs in days.
+    PRs (value), drafts, issues in progress, the age of the open ready PRs in days, and how
+    long the issues in progress have been in progress (median, and how many over a week).
 
     Vectorised over buckets: with m_b the (non-decreasing) bucket moments, the buckets at
     which an item is open form one range [lo, hi) found by binary search; counts come from
@@ -469,11 +478,18 @@ def snapshot(
         i_lo = np.searchsorted(m, i_open[irows] if len(irows) else np.zeros(0, np.int64), "left")
         i_hi = np.searchsorted(m, i_fin[irows] if len(irows) else np.zeros(0, np.int64), "left")
         issues_n = _range_counts(i_lo, i_hi, nb)
+        # issues' ages: days in progress (since the current stretch began) at each moment
+        i_item, i_bucket = _pairs(i_lo, i_hi)
+        i_ages = (m[i_bucket] - i_open[irows][i_item]) / 86_400e9 if len(i_item) else i_item
+        i_older = np.bincount(i_bucket[i_ages > 7], minlength=nb)
+        i_order = np.lexsort((i_ages, i_bucket))
+        i_start = np.searchsorted(i_bucket[i_order], np.arange(nb), side="left")
+        i_med = np.full(nb, np.nan)
+        i_has = issues_n > 0
+        if i_has.any():
+            i_med[i_has] = _median(i_ages[i_order], i_start[i_has], issues_n[i_has])
         # (PR, bucket) pairs while open and ready
-        lengths = np.maximum(hi - ready_lo, 0)
-        item = np.repeat(np.arange(len(lengths)), lengths)
-        offsets = np.cumsum(lengths) - lengths
-        bucket = ready_lo[item] + (np.arange(len(item)) - offsets[item])
+        item, bucket = _pairs(ready_lo, hi)
         ages = (m[bucket] - opened[item]) / 86_400e9
         older = np.bincount(bucket[ages > 7], minlength=nb)
         order = np.lexsort((ages, bucket))
@@ -505,6 +521,8 @@ def snapshot(
                 "age_p75_days": float(p75[b]) if n else None,
                 "age_p90_days": float(p90[b]) if n else None,
                 "older_than_7_days": float(older[b]),
+                "issue_age_median_days": float(i_med[b]) if issues_n[b] else None,
+                "issues_older_than_7_days": float(i_older[b]),
             }
             if n:
                 agg.ownership = owners.get(b, {})

@@ -180,7 +180,8 @@ _SPECS = (
         definition=(
             "Pull requests by the team's members that are open and ready for review at the "
             "end of the period (drafts and issues in progress shown beside), with the age "
-            "of those PRs (median, p75, p90 in days)."
+            "of those PRs (median, p75, p90 in days) and the days the issues have been in "
+            "progress (median, and how many for over a week)."
         ),
         needs=_f("prs", "work_items", "transitions"),
         kind="snapshot",

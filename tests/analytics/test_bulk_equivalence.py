@@ -334,10 +334,11 @@ def test_snapshot_equals_reference(seed: int) -> None:
     intervals = _intervals(rng, teams)
     issues = _issue_intervals(rng, teams)
     as_of = T0 + int(rng.integers(0, 20)) * WEEK + int(rng.integers(0, 7 * 24)) * HOUR
-    _assert_same_aggs(
-        agg_mod.snapshot(intervals, issues, edges, as_of),
-        ref.snapshot(intervals, issues, edges, as_of),
-    )
+    new = agg_mod.snapshot(intervals, issues, edges, as_of)
+    for agg in new.values():  # added since the reference (issue ageing): pinned in test_flow
+        agg.breakdown.pop("issue_age_median_days")
+        agg.breakdown.pop("issues_older_than_7_days")
+    _assert_same_aggs(new, ref.snapshot(intervals, issues, edges, as_of))
 
 
 # --- rolling baselines ----------------------------------------------------------------------

@@ -115,6 +115,55 @@ def test_wip_and_ageing_at_period_end():
     assert v.breakdown["issues_in_progress"] == 1
     assert v.breakdown["age_median_days"] == pytest.approx(6)
     assert v.breakdown["older_than_7_days"] == 1
+    assert v.breakdown["issue_age_median_days"] == pytest.approx(3)  # in progress 3 days
+    assert v.breakdown["issues_older_than_7_days"] == 0
+
+
+def test_issue_ageing_counts_the_current_stretch_in_progress():
+    """Days in progress at the period's end: since the issue last entered progress; done
+    issues and issues back in the backlog do not count."""
+    end = WEEK[1]
+    day = 24 * H
+
+    def item(i: int, category: str) -> dict:
+        return {
+            "source": "jira",
+            "external_id": str(i),
+            "key": f"A-{i}",
+            "project": "A",
+            "team_slug": "team-a",
+            "status_category": category,
+            "created_at": end - 30 * day,
+            "updated_at": end,
+        }
+
+    def move(i: int, ago: timedelta, to: str) -> dict:
+        return {"source": "jira", "item_external_id": str(i), "at": end - ago, "to_category": to}
+
+    f = frames(
+        work_items=[
+            item(1, "indeterminate"),
+            item(2, "indeterminate"),
+            item(3, "done"),
+            item(4, "indeterminate"),
+            item(5, "new"),
+        ],
+        transitions=[
+            move(1, 10 * day, "indeterminate"),  # 10 days in progress
+            move(2, 2 * day, "indeterminate"),  # 2 days
+            move(3, 9 * day, "indeterminate"),
+            move(3, 1 * day, "done"),  # finished: not in progress
+            move(4, 20 * day, "indeterminate"),
+            move(4, 12 * day, "new"),
+            move(4, 8 * day, "indeterminate"),  # back in progress 8 days ago: 8, not 20
+            move(5, 6 * day, "indeterminate"),
+            move(5, 4 * day, "new"),  # back in the backlog: not in progress
+        ],
+    )
+    v = _eval("wip", f)
+    assert v.breakdown["issues_in_progress"] == 3
+    assert v.breakdown["issue_age_median_days"] == pytest.approx(8)  # of 10, 2 and 8
+    assert v.breakdown["issues_older_than_7_days"] == 2
 
 
 def test_cycle_time_from_first_in_progress_to_last_done():
