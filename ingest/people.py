@@ -55,6 +55,9 @@ class People:
         # is added again only when it would change what the upsert keeps (the last row).
         self._page: Page | None = None
         self._page_rows: dict[str, bool] = {}
+        # keys seen as bots in this run: a later sighting that cannot tell (an @mention in a
+        # note) must not write is_bot False over it, since the upsert keeps the last row
+        self._bots: set[str] = set()
 
     def identify(self, name: str | None, flagged: bool = False) -> Identity | None:
         """The identity of `name`; `flagged`: the API itself says it is a bot."""
@@ -69,6 +72,10 @@ class People:
         """The identity of `name`, with its `Person` row on `page`."""
         ident = self.identify(name, flagged)
         if ident is not None:
+            if ident.is_bot:
+                self._bots.add(ident.key)
+            elif ident.key in self._bots:
+                ident = Identity(ident.key, True)
             if page is not self._page:
                 self._page, self._page_rows = page, {}
             if self._page_rows.get(ident.key) != ident.is_bot:
