@@ -98,21 +98,20 @@ def mark_posted(sessions: sessionmaker[Session], key: Key, ts: str, now: datetim
 
 
 def mark_failed(sessions: sessionmaker[Session], key: Key, error: str) -> None:
-    with transaction(sessions) as s:
-        s.execute(
-            update(DigestSent)
-            .where(*_where(key))
-            .values(status="failed", error=error[:2000])
-            .execution_options(synchronize_session=False)
-        )
+    """Slack refused the post: nothing was shown, the next run may try again."""
+    _mark_error(sessions, key, "failed", error)
 
 
 def mark_unsure(sessions: sessionmaker[Session], key: Key, error: str) -> None:
     """The post went out but no answer came back: it may be in the channel. Not retried."""
+    _mark_error(sessions, key, "unsure", error)
+
+
+def _mark_error(sessions: sessionmaker[Session], key: Key, status: str, error: str) -> None:
     with transaction(sessions) as s:
         s.execute(
             update(DigestSent)
             .where(*_where(key))
-            .values(status="unsure", error=error[:2000])
+            .values(status=status, error=error[:2000])
             .execution_options(synchronize_session=False)
         )
