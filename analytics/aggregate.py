@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analytics.frames import expand_ranges, rows_by_code
 from analytics.metrics.dora import STAGES
 from analytics.metrics.worktype import TYPES
 from analytics.registry import MetricSpec
@@ -415,22 +416,9 @@ def _ns(values: pd.Series, big: int) -> np.ndarray:
     return np.where(idx.isna(), big, idx.asi8)
 
 
-def _pairs(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(item, bucket) for every bucket in each item's range [lo, hi), as two arrays."""
-    lengths = np.maximum(hi - lo, 0)
-    item = np.repeat(np.arange(len(lengths)), lengths)
-    offsets = np.cumsum(lengths) - lengths
-    return item, lo[item] + (np.arange(len(item)) - offsets[item])
-
-
 def _rows_by_team(frame: pd.DataFrame, slugs: list[str]) -> list[np.ndarray]:
     """Row positions of each of `slugs` in `frame` (by its `team`), in frame order."""
-    if not len(frame):
-        return [np.zeros(0, dtype=np.int64) for _ in slugs]
-    codes = _team_codes(frame, slugs)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(slugs) + 1))
-    return [order[bounds[i] : bounds[i + 1]] for i in range(len(slugs))]
+    return rows_by_code(_team_codes(frame, slugs), len(slugs))
 
 
 def snapshot(
@@ -479,7 +467,7 @@ def snapshot(
         i_hi = np.searchsorted(m, i_fin[irows] if len(irows) else np.zeros(0, np.int64), "left")
         issues_n = _range_counts(i_lo, i_hi, nb)
         # issues' ages: days in progress (since the current stretch began) at each moment
-        i_item, i_bucket = _pairs(i_lo, i_hi)
+        i_item, i_bucket = expand_ranges(i_lo, i_hi)
         i_ages = (m[i_bucket] - i_open[irows][i_item]) / 86_400e9 if len(i_item) else i_item
         i_older = np.bincount(i_bucket[i_ages > 7], minlength=nb)
         i_order = np.lexsort((i_ages, i_bucket))
@@ -489,7 +477,7 @@ def snapshot(
         if i_has.any():
             i_med[i_has] = _median(i_ages[i_order], i_start[i_has], issues_n[i_has])
         # (PR, bucket) pairs while open and ready
-        item, bucket = _pairs(ready_lo, hi)
+        item, bucket = expand_ranges(ready_lo, hi)
         ages = (m[bucket] - opened[item]) / 86_400e9
         older = np.bincount(bucket[ages > 7], minlength=nb)
         order = np.lexsort((ages, bucket))

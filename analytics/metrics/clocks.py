@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.context import WorkCalendar, _seconds
+from analytics.frames import rows_by_code
 
 NS = 1_000_000_000
 DAY_NS = 86_400 * NS
@@ -35,9 +36,8 @@ def by_calendar(
         if cal is not None:
             cal_of[i] = distinct.setdefault(cal, len(distinct))
     group = cal_of[codes]  # code -1 (missing team) picks the trailing -1
-    order = np.argsort(group, kind="stable")
-    bounds = np.searchsorted(group[order], np.arange(len(distinct) + 1))
-    return [(cal, order[bounds[k] : bounds[k + 1]]) for cal, k in distinct.items()]
+    rows = rows_by_code(group, len(distinct))
+    return [(cal, rows[k]) for cal, k in distinct.items()]
 
 
 def _utc_index(values: Any) -> pd.DatetimeIndex:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.context import Thresholds
-from analytics.frames import lower_text
+from analytics.frames import lower_text, time_ns, utc_times
 from analytics.metrics.pulls import (
     KEY,
     PR_KEY,
@@ -29,7 +29,6 @@ from analytics.metrics.pulls import (
     pr_rows,
     review_milestones,
     take_rows,
-    time_ns,
 )
 
 SUCCESS = frozenset({"success", "succeeded", "successful"})
@@ -182,9 +181,7 @@ def link_prs_to_deployments(prs: pd.DataFrame, prod: pd.DataFrame) -> pd.DataFra
     if PR_KEY in sub.columns:
         data[PR_KEY] = sub[PR_KEY].to_numpy()[keep]
     data["deployment_id"] = best_id[linked]
-    data["deployed_at"] = pd.DatetimeIndex(best_at[linked].view("datetime64[ns]")).tz_localize(
-        "UTC"
-    )
+    data["deployed_at"] = utc_times(best_at[linked])
     data["link_method"] = method[linked]
     return pd.DataFrame(data, copy=False)
 
@@ -331,9 +328,7 @@ def lead_time_items(
     start, start_src = first_commit(merged, commits)
     link = pr_rows(links, merged, "number")
     deployed_ns = take_rows(links["deployed_at"].astype("datetime64[ns, UTC]"), link)
-    deployed = pd.Series(deployed_ns.view("datetime64[ns]"), index=merged.index).dt.tz_localize(
-        "UTC"
-    )
+    deployed = pd.Series(utc_times(deployed_ns), index=merged.index)
     link_method = pd.Series(take_rows(links["link_method"], link), index=merged.index)
     ready = ms["ready"].fillna(merged["created_at"])
 

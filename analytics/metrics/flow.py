@@ -12,18 +12,10 @@ import numpy as np
 import pandas as pd
 
 from analytics.context import WorkCalendar
-from analytics.frames import lower_text
+from analytics.frames import NAT, all_matches, lower_text, time_ns, utc_times
 from analytics.metrics.clocks import by_calendar, hours_between
 from analytics.metrics.dora import _milestones, flag
-from analytics.metrics.pulls import (
-    NAT,
-    first_rows,
-    is_revert,
-    merged_only,
-    pr_refs,
-    pr_rows,
-    time_ns,
-)
+from analytics.metrics.pulls import first_rows, is_revert, merged_only, pr_refs, pr_rows
 
 
 def _ref(prs: pd.DataFrame) -> pd.Series:
@@ -175,9 +167,10 @@ def pr_intervals(prs: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _item_rows(items: pd.DataFrame, transitions: pd.DataFrame) -> np.ndarray | None:
-    """Position in `items` of each transition's work item (-1: not among them), by integer
-    codes of (source, external id); None when `items` repeats a key (callers then join)."""
+def _item_matches(items: pd.DataFrame, transitions: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The inner join of transitions to their work items on (source, external id), by
+    integer codes: (transition position, item row) pairs in transition order, an item
+    listed twice matched twice."""
     n = len(items)
     src = np.concatenate(
         [items["source"].to_numpy(dtype=object), transitions["source"].to_numpy(dtype=object)]
@@ -191,65 +184,30 @@ def _item_rows(items: pd.DataFrame, transitions: pd.DataFrame) -> np.ndarray | N
     s_codes = pd.factorize(src)[0].astype(np.int64)
     e_codes, e_names = pd.factorize(ext)
     key = (s_codes + 1) * (len(e_names) + 1) + (e_codes + 1)
-    own, theirs = key[:n], key[n:]
-    if n == 0:
-        return np.full(len(theirs), -1, dtype=np.int64)
-    order = np.argsort(own, kind="stable")
-    ordered = own[order]
-    if (ordered[1:] == ordered[:-1]).any():
-        return None
-    at = np.minimum(np.searchsorted(ordered, theirs, side="left"), n - 1)
-    return np.where(ordered[at] == theirs, order[at], -1).astype(np.int64)
-
-
-def _utc(ns: np.ndarray) -> pd.DatetimeIndex:
-    return pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC")
+    return all_matches(key[:n], key[n:])
 
 
 def in_progress_intervals(items: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataFrame:
     """Stretches during which an issue sat in an "indeterminate" (in progress) category:
     from a move into it until the next transition (NaT = still there)."""
-    row = _item_rows(items, transitions)
-    if row is None:  # an item listed twice: the general join
-        return _in_progress_joined(items, transitions)
-    hit = np.flatnonzero(row >= 0)
-    row = row[hit]
+    hit, row = _item_matches(items, transitions)
     at = time_ns(transitions["at"])[hit]
     team = items["team"].to_numpy(dtype=object)[row]
     # per item, in time order; items ordered as (team, source, external id) sort
     t_codes = pd.factorize(team, sort=True)[0]
-    src = transitions["source"].to_numpy(dtype=object)[hit]
-    ext = transitions["item_external_id"].to_numpy(dtype=object)[hit]
-    s_codes = pd.factorize(src, sort=True)[0]
-    e_codes = pd.factorize(ext, sort=True)[0]
+    s_codes = pd.factorize(transitions["source"].to_numpy(dtype=object)[hit], sort=True)[0]
+    e_codes = pd.factorize(transitions["item_external_id"].to_numpy(dtype=object)[hit], sort=True)[
+        0
+    ]
     order = np.lexsort((at, e_codes, s_codes, t_codes))
-    row, at, team = row[order], at[order], team[order]
-    same_next = np.r_[row[1:] == row[:-1], False]
+    at, team = at[order], team[order]
+    group = np.stack([t_codes[order], s_codes[order], e_codes[order]])
+    same_next = np.r_[(group[:, 1:] == group[:, :-1]).all(axis=0), False]
     nxt = np.where(same_next, np.r_[at[1:], NAT], NAT)
     cat = lower_text(transitions["to_category"]).to_numpy()[hit][order]
     keep = cat == "indeterminate"
     return pd.DataFrame(
-        {"team": team[keep], "opened": _utc(at[keep]), "finished": _utc(nxt[keep])},
-        copy=False,  # no block consolidation: a copy of every column
-    )
-
-
-def _in_progress_joined(items: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataFrame:
-    tr = transitions.merge(
-        items[["source", "external_id", "team"]],
-        left_on=["source", "item_external_id"],
-        right_on=["source", "external_id"],
-        how="inner",
-    ).sort_values(["team", "source", "item_external_id", "at"], kind="stable")
-    nxt = tr.groupby(["team", "source", "item_external_id"])["at"].shift(-1)
-    cat = lower_text(tr["to_category"])
-    keep = (cat == "indeterminate").to_numpy()
-    return pd.DataFrame(
-        {
-            "team": tr["team"].to_numpy()[keep],
-            "opened": tr["at"].array[keep],
-            "finished": nxt.array[keep],
-        },
+        {"team": team[keep], "opened": utc_times(at[keep]), "finished": utc_times(nxt[keep])},
         copy=False,  # no block consolidation: a copy of every column
     )
 
@@ -259,13 +217,11 @@ def cycle_time_items(items: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataF
     last move into "done", for issues that are done now; wall-clock hours, `at` = done.
     Issues that went to done without ever being in progress are excluded rows."""
     done_items = items[(lower_text(items["status_category"]) == "done").to_numpy()]
-    row = _item_rows(done_items, transitions)
-    if row is None:  # an item listed twice: the general join
-        return _cycle_time_joined(done_items, transitions)
+    hit, row = _item_matches(done_items, transitions)
     n = len(done_items)
-    at = time_ns(transitions["at"])
-    cat = lower_text(transitions["to_category"]).to_numpy()
-    ok = (row >= 0) & (at != NAT)
+    at = time_ns(transitions["at"])[hit]
+    cat = lower_text(transitions["to_category"]).to_numpy()[hit]
+    ok = at != NAT
     big = np.iinfo(np.int64).max
     started = np.full(n, big, dtype=np.int64)
     sel = ok & (cat == "indeterminate")
@@ -285,48 +241,11 @@ def cycle_time_items(items: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataF
     return pd.DataFrame(
         {
             "team": done_items["team"].to_numpy(),
-            "at": _utc(when),
+            "at": utc_times(when),
             "value": hours.astype("float64"),
             "excluded": excluded,
             "ownership": done_items["ownership"].to_numpy(),
             "ref": done_items["key"].to_numpy(),
-        },
-        copy=False,  # no block consolidation: a copy of every column
-    )
-
-
-def _cycle_time_joined(done_items: pd.DataFrame, transitions: pd.DataFrame) -> pd.DataFrame:
-    tr = transitions.merge(
-        done_items[["source", "external_id"]],
-        left_on=["source", "item_external_id"],
-        right_on=["source", "external_id"],
-        how="inner",
-    )
-    cat = lower_text(tr["to_category"])
-    k = ["source", "item_external_id"]
-    started = tr[cat == "indeterminate"].groupby(k)["at"].min().rename("started")
-    finished = tr[cat == "done"].groupby(k)["at"].max().rename("finished")
-    spans = pd.concat([started, finished], axis=1).reset_index()
-    joined = done_items.merge(
-        spans,
-        left_on=["source", "external_id"],
-        right_on=k,
-        how="left",
-    )
-    done_at = joined["finished"].astype("datetime64[ns, UTC]").fillna(joined["resolved_at"])
-    start = joined["started"].astype("datetime64[ns, UTC]")
-    hours = (done_at - start).dt.total_seconds() / 3600
-    excluded = np.full(len(joined), None, dtype=object)
-    excluded[start.isna().to_numpy()] = "never in progress"
-    excluded[done_at.isna().to_numpy()] = "no done date"
-    return pd.DataFrame(
-        {
-            "team": joined["team"].to_numpy(),
-            "at": done_at.fillna(joined["updated_at"]).array,
-            "value": hours.to_numpy(dtype="float64"),
-            "excluded": excluded,
-            "ownership": joined["ownership"].to_numpy(),
-            "ref": joined["key"].to_numpy(),
         },
         copy=False,  # no block consolidation: a copy of every column
     )

@@ -14,7 +14,9 @@ import numpy as np
 import pandas as pd
 
 from analytics.context import WorkCalendar
+from analytics.frames import time_ns, utc_times
 from analytics.metrics.clocks import author_local_ns, by_calendar, outside_hours
+from analytics.metrics.pulls import done_by_people, human_review_mask
 
 
 def _person_tz(keys: pd.Series, people: pd.DataFrame) -> pd.Series:
@@ -49,8 +51,8 @@ def activity_items(
     """Commits and reviews by the team's people, each flagged outside working time
     (`value` 1.0/0.0) and on a non-working day (`weekend`), in the author's local time.
     Built from numpy columns: at large-org scale these are millions of rows."""
-    c_ok = _human(commits, "author_key", "author_is_bot", bots)
-    r_ok = _human(member_reviews, "reviewer_key", "reviewer_is_bot", bots)
+    c_ok = done_by_people(commits, "author_key", "author_is_bot", bots)
+    r_ok = done_by_people(member_reviews, "reviewer_key", "reviewer_is_bot", bots)
     n_c = int(c_ok.sum())
 
     def both(c_col: str, r_col: str) -> np.ndarray:
@@ -61,14 +63,11 @@ def activity_items(
     team = both("team", "team")
     person = both("author_key", "reviewer_key")
     at = pd.Series(
-        pd.DatetimeIndex(
-            np.concatenate(
-                [
-                    _ns(commits["authored_at"])[c_ok],
-                    _ns(member_reviews["submitted_at"])[r_ok],
-                ]
-            ).view("datetime64[ns]")
-        ).tz_localize("UTC")
+        utc_times(
+            np.r_[
+                time_ns(commits["authored_at"])[c_ok], time_ns(member_reviews["submitted_at"])[r_ok]
+            ]
+        )
     )
     offset = pd.Series(both("author_utc_offset_min", "submitted_utc_offset_min").astype("float64"))
     kind = np.where(np.arange(len(team)) < n_c, "commit", "review").astype(object)
@@ -96,19 +95,6 @@ def _constant(n: int, value: str) -> np.ndarray:
     return out
 
 
-def _human(df: pd.DataFrame, key: str, is_bot: str, bots: frozenset[str]) -> np.ndarray:
-    """Rows done by a known person who is not a bot (flag or known bot key)."""
-    keys = df[key]
-    ok = ~df[is_bot].to_numpy(dtype=bool) & keys.notna().to_numpy()
-    if bots:
-        ok &= ~keys.isin(bots).to_numpy()
-    return np.asarray(ok, dtype=bool)
-
-
-def _ns(values: pd.Series) -> np.ndarray:
-    return np.asarray(pd.DatetimeIndex(values).asi8, dtype=np.int64)
-
-
 def review_load_items(
     member_reviews: pd.DataFrame,
     activity: pd.DataFrame,
@@ -117,19 +103,18 @@ def review_load_items(
     """Reviews of others' PRs by the team's people (`value` 1.0), plus one zero-valued row
     per other activity so that active people who reviewed nothing count in the spread."""
     reviewer = member_reviews["reviewer_key"].to_numpy(dtype=object)
-    ok = _human(member_reviews, "reviewer_key", "reviewer_is_bot", bots)
-    ok &= reviewer != member_reviews["pr_author_key"].to_numpy(dtype=object)
+    ok = human_review_mask(member_reviews, bots)  # the same reviews time to review counts
     commits = (activity["kind"] == "commit").to_numpy()
     n_r, n_c = int(ok.sum()), int(commits.sum())
     at = np.concatenate(
-        [_ns(member_reviews["submitted_at"])[ok], _ns(activity["at"])[commits]]
-    ).view("datetime64[ns]")
+        [time_ns(member_reviews["submitted_at"])[ok], time_ns(activity["at"])[commits]]
+    )
     return pd.DataFrame(
         {
             "team": np.concatenate(
                 [member_reviews["team"].to_numpy()[ok], activity["team"].to_numpy()[commits]]
             ),
-            "at": pd.DatetimeIndex(at).tz_localize("UTC"),
+            "at": utc_times(at),
             "person": np.concatenate([reviewer[ok], activity["person"].to_numpy()[commits]]),
             "value": np.r_[np.ones(n_r), np.zeros(n_c)],
             "excluded": np.full(n_r + n_c, None, dtype=object),

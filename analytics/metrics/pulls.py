@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics.frames import lower_text, starts_with
+from analytics.frames import NAT, first_match, lower_text, starts_with, time_ns, utc_times
 
 KEY = ["source", "repo", "number"]
 REVIEW_KEY = ["source", "repo", "pr_number"]
@@ -51,14 +51,6 @@ def is_revert(prs: pd.DataFrame) -> pd.Series:
         return prs["revert"]
     titled = starts_with(prs["title"], 'Revert "')
     return prs["reverts_number"].notna() | titled
-
-
-NAT = np.iinfo(np.int64).min  # what NaT is as int64 nanoseconds
-
-
-def time_ns(values: pd.Series) -> np.ndarray:
-    """UTC nanoseconds of a datetime column (NaT -> NAT), without a copy when possible."""
-    return np.asarray(pd.DatetimeIndex(values).asi8, dtype=np.int64)
 
 
 PR_KEY = "pr_key"  # integer PR identity added by `add_pr_keys` (same coding on every frame)
@@ -124,15 +116,8 @@ def pr_rows(prs: pd.DataFrame, other: pd.DataFrame, number: str = "pr_number") -
         np.minimum.at(table, own, np.arange(n, dtype=np.int64))  # first row wins
         rows = table[theirs]
         return np.where(rows < n, rows, -1)
-    else:
-        key = _triples([(prs, "number"), (other, number)])
-        own, theirs = key[:n], key[n:]
-    if n == 0:
-        return np.full(len(theirs), -1, dtype=np.int64)
-    order = np.argsort(own, kind="stable")  # equal keys keep their order: first row wins
-    ordered = own[order]
-    at = np.minimum(np.searchsorted(ordered, theirs, side="left"), n - 1)
-    return np.where(ordered[at] == theirs, order[at], -1).astype(np.int64)
+    key = _triples([(prs, "number"), (other, number)])
+    return first_match(key[:n], key[n:])
 
 
 def take_rows(values: pd.Series, rows: np.ndarray, missing: Any = None) -> np.ndarray:
@@ -161,12 +146,21 @@ def human_reviews(reviews: pd.DataFrame, bots: frozenset[str] = frozenset()) -> 
 
 def human_review_mask(reviews: pd.DataFrame, bots: frozenset[str] = frozenset()) -> np.ndarray:
     """Which rows `human_reviews` keeps (numpy: filtering a frame copies every column)."""
-    reviewer = reviews["reviewer_key"].to_numpy(dtype=object)
-    keep = ~reviews["reviewer_is_bot"].to_numpy(dtype=bool) & pd.notna(reviewer)
-    keep &= reviewer != reviews["pr_author_key"].to_numpy(dtype=object)
+    keep = done_by_people(reviews, "reviewer_key", "reviewer_is_bot", bots)
+    keep &= reviews["reviewer_key"].to_numpy(dtype=object) != reviews["pr_author_key"].to_numpy(
+        dtype=object
+    )
+    return keep
+
+
+def done_by_people(df: pd.DataFrame, key: str, is_bot: str, bots: frozenset[str]) -> np.ndarray:
+    """Rows whose `key` person is known and not a bot (the row's `is_bot` flag, or a known
+    bot key)."""
+    keys = df[key]
+    ok = ~df[is_bot].to_numpy(dtype=bool) & keys.notna().to_numpy()
     if bots:
-        keep &= ~reviews["reviewer_key"].isin(bots).to_numpy()
-    return np.asarray(keep, dtype=bool)
+        ok &= ~keys.isin(bots).to_numpy()
+    return np.asarray(ok, dtype=bool)
 
 
 def review_milestones(
@@ -211,8 +205,8 @@ def review_milestones(
 
 
 def _utc(ns: np.ndarray, index: pd.Index) -> pd.Series:
-    """int64 nanoseconds (NAT = missing) as a tz-aware UTC column."""
-    return pd.Series(ns.view("datetime64[ns]"), index=index).dt.tz_localize("UTC")
+    """int64 nanoseconds (NAT = missing) as a tz-aware UTC column aligned with `index`."""
+    return pd.Series(utc_times(ns), index=index)
 
 
 def first_commit(prs: pd.DataFrame, commits: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
