@@ -10,6 +10,7 @@ as context, never as a target.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.context import Thresholds
-from analytics.frames import lower_text, time_ns, utc_times
+from analytics.frames import NAT, lower_text, time_ns, utc_times
 from analytics.metrics.pulls import (
     KEY,
     PR_KEY,
@@ -161,50 +162,72 @@ def link_prs_to_deployments(prs: pd.DataFrame, prod: pd.DataFrame) -> pd.DataFra
     sort_codes = np.where(repo_codes < 0, np.iinfo(np.int64).max, repo_codes)  # missing last
     order = np.lexsort((col("number"), merged_ns, sort_codes))  # by repo, then merge order
     rows, merged_ns, m_repo = rows[order], merged_ns[order], repo_codes[order].astype(np.int64)
-    n = len(rows)
-    best_at = np.full(n, np.iinfo("int64").max, dtype="int64")
-    best_id = np.full(n, None, dtype=object)
-    method = np.full(n, None, dtype=object)
-    d_repo = np.asarray(
-        pd.Index(repo_names).get_indexer(prod["repo"].to_numpy(dtype=object)), dtype=np.int64
-    )
-    d_repo = np.where(d_repo < 0, -2, d_repo)  # a repository no merged PR is in: never matches
-    if n and not prod.empty:
-        m_sha = col("merge_commit_sha")
-        _exact_links(m_repo, m_sha, merged_ns, d_repo, prod, best_at, best_id, method)
-        _fallback_links(m_repo, merged_ns, d_repo, prod, best_at, best_id, method)
-    linked = np.flatnonzero(method != None)  # noqa: E711 - elementwise on an object array
+    best = _Links(len(rows))
+    if len(rows) and not prod.empty:
+        d_repo = np.asarray(
+            pd.Index(repo_names).get_indexer(prod["repo"].to_numpy(dtype=object)), np.int64
+        )
+        deploys = _Deploys(
+            repo=np.where(d_repo < 0, -2, d_repo),  # a repository no merged PR is in: never
+            at=time_ns(prod["finished_at"]),
+            ids=prod["external_id"].to_numpy(dtype=object),
+        )
+        _exact_links(m_repo, col("merge_commit_sha"), merged_ns, deploys, prod, best)
+        _fallback_links(m_repo, merged_ns, deploys, best)
+    linked = np.flatnonzero(best.method != None)  # noqa: E711 - elementwise on objects
     keep = rows[linked]
     data: dict[str, Any] = {
         k: sub[k].to_numpy(dtype=object if k in _TEXT else None)[keep] for k in KEY
     }
     if PR_KEY in sub.columns:
         data[PR_KEY] = sub[PR_KEY].to_numpy()[keep]
-    data["deployment_id"] = best_id[linked]
-    data["deployed_at"] = utc_times(best_at[linked])
-    data["link_method"] = method[linked]
+    data["deployment_id"] = best.ids[linked]
+    data["deployed_at"] = utc_times(best.at[linked])
+    data["link_method"] = best.method[linked]
     return pd.DataFrame(data, copy=False)
 
 
 _TEXT = frozenset({"source", "repo", "merge_commit_sha"})
 
 
+@dataclass(frozen=True)
+class _Deploys:
+    """The production deployments' repository codes (-2: no merged PR there), finish
+    moments (int64 ns) and ids, read once for both kinds of link."""
+
+    repo: np.ndarray
+    at: np.ndarray
+    ids: np.ndarray
+
+
+class _Links:
+    """The deployment chosen so far for each merged PR: when, which, and how linked."""
+
+    def __init__(self, n: int) -> None:
+        self.at = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+        self.ids = np.full(n, None, dtype=object)
+        self.method = np.full(n, None, dtype=object)
+
+    def set(self, rows: np.ndarray, at: np.ndarray, ids: np.ndarray, how: str) -> None:
+        self.at[rows] = at
+        self.ids[rows] = ids
+        self.method[rows] = how
+
+
 def _exact_links(
     m_repo: np.ndarray,
     m_sha: np.ndarray,
     merged_ns: np.ndarray,
-    d_repo: np.ndarray,
+    deploys: _Deploys,
     prod: pd.DataFrame,
-    best_at: np.ndarray,
-    best_id: np.ndarray,
-    method: np.ndarray,
+    best: _Links,
 ) -> None:
     """The exact (merge-commit SHA) links of `link_prs_to_deployments`, filled in place.
     Merged PRs come sorted by repository code (`m_repo`), then merge order.
 
     Vectorised over repositories: one pass per production environment instead of one per
     (repository, environment), with each deployment's PR found by an integer key."""
-    n = len(m_repo)
+    n, d_repo = len(m_repo), deploys.repo
     starts = np.r_[0, np.flatnonzero(m_repo[1:] != m_repo[:-1]) + 1]
     pos = np.arange(n) - np.repeat(starts, np.diff(np.r_[starts, n]))  # merge order in repo
     # SHAs coded by the deployments' few distinct ones: a merge commit no deployment names
@@ -222,8 +245,6 @@ def _exact_links(
     safe = np.maximum(hit, 0)
     found = (hit >= 0) & (sorted_keys[safe] == d_key) & (d_key >= 0)
     k = np.where(found, pos[by_key[safe]], -1)  # the deployed PR's place in its repo
-    fin = time_ns(prod["finished_at"])
-    ids = prod["external_id"].to_numpy(dtype=object)
     env_code, env_names = pd.factorize(prod["environment"].to_numpy(dtype=object))
     group = (d_repo + 2) * (len(env_names) + 1) + (env_code + 1)
     # each (repository, environment) in deployment order; a deployment is "new" when it
@@ -245,48 +266,33 @@ def _exact_links(
         ok = j < len(d)
         jj = d[np.where(ok, j, 0)]
         ok &= d_repo[jj] == m_repo
-        when = fin[jj]
+        when = deploys.at[jj]
         ok &= when >= merged_ns
-        better = ok & (when < best_at)
-        best_at[better] = when[better]
-        best_id[better] = ids[jj][better]
-        method[better] = "exact"
+        better = ok & (when < best.at)
+        best.set(better, when[better], deploys.ids[jj][better], "exact")
 
 
 def _fallback_links(
-    m_repo: np.ndarray,
-    merged_ns: np.ndarray,
-    d_repo: np.ndarray,
-    prod: pd.DataFrame,
-    best_at: np.ndarray,
-    best_id: np.ndarray,
-    method: np.ndarray,
+    m_repo: np.ndarray, merged_ns: np.ndarray, deploys: _Deploys, best: _Links
 ) -> None:
     """PRs without an exact link: the first production deployment of their repository that
     finished at or after the merge (`method` "fallback"), filled in place."""
-    rest = np.flatnonzero((method == None) & (m_repo >= 0))  # noqa: E711
-    if not len(rest):
-        return
-    fin = time_ns(prod["finished_at"])
-    ids = prod["external_id"].to_numpy(dtype=object)
-    usable = np.flatnonzero((d_repo >= 0) & (fin != np.iinfo(np.int64).min))
-    if not len(usable):
+    rest = np.flatnonzero((best.method == None) & (m_repo >= 0))  # noqa: E711
+    usable = np.flatnonzero((deploys.repo >= 0) & (deploys.at != NAT))
+    if not len(rest) or not len(usable):
         return
     # one ordered key over (repository, moment): moments ranked together, ties kept equal
-    moments, rank = np.unique(np.r_[fin[usable], merged_ns[rest]], return_inverse=True)
+    moments, rank = np.unique(np.r_[deploys.at[usable], merged_ns[rest]], return_inverse=True)
     width = len(moments) + 1
-    d_key = d_repo[usable] * width + rank[: len(usable)]
+    d_key = deploys.repo[usable] * width + rank[: len(usable)]
     by = np.argsort(d_key, kind="stable")  # equal moments keep deployment order
     sorted_keys = d_key[by]
     p_key = m_repo[rest] * width + rank[len(usable) :]
     j = np.searchsorted(sorted_keys, p_key, side="left")
     ok = j < len(by)
     dep = usable[by[np.where(ok, j, 0)]]
-    ok &= d_repo[dep] == m_repo[rest]
-    target = rest[ok]
-    best_at[target] = fin[dep[ok]]
-    best_id[target] = ids[dep[ok]]
-    method[target] = "fallback"
+    ok &= deploys.repo[dep] == m_repo[rest]
+    best.set(rest[ok], deploys.at[dep[ok]], deploys.ids[dep[ok]], "fallback")
 
 
 def _milestones(
