@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
@@ -48,6 +48,7 @@ from starlette.routing import Route
 from sandbox.fakes.server import LocalServer
 from sandbox.world import Org
 
+_T = TypeVar("_T")
 SPEC_NAME = "slack-web-api-openapi-v2.json"
 DEFAULT_TOKEN = "xoxb-fake-bot-token"
 
@@ -400,7 +401,7 @@ class SlackFake(Starlette):
         self._home_views: dict[str, dict[str, Any]] = {}
         self._opened_views: list[dict[str, Any]] = []
         self._failures: list[tuple[int, int | None, str | None]] = []  # status, retry_after, method
-        self._lost_answers: list[str | None] = []  # methods whose next answer is cut short
+        self._lost_answers: list[tuple[str | None]] = []  # (method,) whose answer is cut short
         self._last_ts_us = 0
         self._ids = itertools.count(1)
         self.add_user(bot_user_id, bot_name, real_name="Metrics Bot", is_bot=True)
@@ -552,7 +553,7 @@ class SlackFake(Starlette):
         short: a 200 whose JSON body breaks off, as when a connection drops mid-reply. The
         call took effect; the client cannot know it."""
         with self._cond:
-            self._lost_answers.extend([method] * k)
+            self._lost_answers.extend([(method,)] * k)
 
     def fail_next(self, k: int, status: int = 500, *, method: str | None = None) -> None:
         """Answer the next `k` Web API calls (of `method`, if given) with a server error."""
@@ -695,11 +696,19 @@ class SlackFake(Starlette):
         return cid
 
     def _take_failure(self, method: str) -> tuple[int, int | None] | None:
+        taken = self._take_scheduled(self._failures, method, lambda f: f[2])
+        return None if taken is None else (taken[0], taken[1])
+
+    def _take_scheduled(
+        self, queue: list[_T], method: str, method_of: Callable[[_T], str | None]
+    ) -> _T | None:
+        """Remove and return the first scheduled entry for `method` (or for any method)."""
         with self._cond:
-            for i, (status, retry_after, only) in enumerate(self._failures):
+            for i, entry in enumerate(queue):
+                only = method_of(entry)
                 if only is None or only == method:
-                    del self._failures[i]
-                    return status, retry_after
+                    del queue[i]
+                    return entry
         return None
 
     def _record(self, call: Call) -> None:
@@ -755,12 +764,7 @@ class SlackFake(Starlette):
         return JSONResponse(body, headers={"X-Slack-Req-Id": f"fake-{next(self._ids)}"})
 
     def _take_lost_answer(self, method: str) -> bool:
-        with self._cond:
-            for i, only in enumerate(self._lost_answers):
-                if only is None or only == method:
-                    del self._lost_answers[i]
-                    return True
-        return False
+        return self._take_scheduled(self._lost_answers, method, lambda e: e[0]) is not None
 
     def _dispatch(
         self, method: str, spec: MethodSpec, args: dict[str, Any], base: str
