@@ -273,6 +273,7 @@ def aggregate(
     links = groups.tally(inc_col("link_method")) if "link_method" in items.columns else {}
     n = groups.count()
     table: dict[str, np.ndarray] = {"n": n}
+    shown = n > 0  # the buckets whose figures are filled in (review-load narrows it)
     extra: dict[str, np.ndarray] = {}
     kind = spec.kind
     if kind == "distribution":
@@ -320,7 +321,7 @@ def aggregate(
     elif kind == "review-load":
         rl = _review_load(groups, inc_col("person"), inc_col("value").astype("float64"))
         table = {"n": rl["n"], "value": rl["value"], "people": rl["people"]}
-        known = rl["people"] > 0  # figures only for buckets where someone is known
+        shown = rl["people"] > 0  # figures only for buckets where someone is known
         extra["gini"] = rl["gini"]
         extra["reviewers_active"] = rl["people"]
     elif kind == "mix":
@@ -335,7 +336,7 @@ def aggregate(
                 (inc_col("method") == "model").astype("float64")
             )
     present = (n > 0).tolist()
-    figures = known.tolist() if kind == "review-load" else present
+    figures = shown.tolist()
     lists = {name: _floats(a) for name, a in {**table, **extra}.items()}
     counts_n = lists.pop("n")
     value_l = lists.pop("value", None)
