@@ -12,11 +12,24 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import httpx
+from pydantic import BaseModel, ConfigDict
 
 from ingest.base import Page, Source
 from ingest.http import Clock, HttpPolicy, RetryPolicy, Sleep, utc_now
 from store.models import TeamMember
 from store.people import pseudonym
+
+
+class HttpSettings(BaseModel):
+    """How a source's HTTP client behaves: the knobs `ConfiguredSource` reads, shared by
+    every source's config model (each adds its own URL, token, lookback and streams)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    max_wait_seconds: float = 900.0  # longest rate-limit wait before a clean stop
+    max_retries: int = 5
+    timeout_seconds: float = 30.0
+    user_agent: str = "metrics-bot"
 
 
 class ConfiguredSource(Source):

@@ -16,6 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from ingest.configured import HttpSettings
+
 DEFAULT_API_URL = "https://api.github.com"
 
 
@@ -46,10 +48,8 @@ class RepoRef(BaseModel):
         return self.full_name.split("/", 1)[1]
 
 
-class GitHubSourceConfig(BaseModel):
+class GitHubSourceConfig(HttpSettings):
     """Everything the GitHub source needs; nothing here is read from the environment."""
-
-    model_config = ConfigDict(frozen=True)
 
     api_url: str = DEFAULT_API_URL
     graphql_url: str | None = None
@@ -76,10 +76,6 @@ class GitHubSourceConfig(BaseModel):
     deployments_api: Literal["graphql", "rest"] = "graphql"
     lookback: timedelta = timedelta(hours=1)
     since: datetime | None = None  # first sync starts here; None reads the whole history
-    max_wait_seconds: float = 900.0
-    max_retries: int = 5
-    timeout_seconds: float = 30.0
-    user_agent: str = "metrics-bot"
 
     @field_validator("api_url")
     @classmethod

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from ingest.configured import HttpSettings
+
 DEFAULT_URL = "https://gitlab.com"
 
 
@@ -41,10 +43,8 @@ class GitLabProject(BaseModel):
         return path
 
 
-class GitLabSourceConfig(BaseModel):
+class GitLabSourceConfig(HttpSettings):
     """Everything the GitLab source needs; nothing here is read from the environment."""
-
-    model_config = ConfigDict(frozen=True)
 
     url: str = DEFAULT_URL
     token: SecretStr | None = None
@@ -58,10 +58,6 @@ class GitLabSourceConfig(BaseModel):
     lookback: timedelta = timedelta(hours=1)
     since: datetime | None = None  # first sync starts here; None reads the whole history
     sync_every: timedelta | None = None  # read by the scheduler, not by the source
-    max_wait_seconds: float = 900.0
-    max_retries: int = 5
-    timeout_seconds: float = 30.0
-    user_agent: str = "metrics-bot"
 
     @field_validator("url")
     @classmethod

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from ingest.configured import HttpSettings
+
 
 class JiraProject(BaseModel):
     """A Jira project key with the team that owns it."""
@@ -32,10 +34,8 @@ class JiraProject(BaseModel):
         return key
 
 
-class JiraSourceConfig(BaseModel):
+class JiraSourceConfig(HttpSettings):
     """Everything the Jira source needs; nothing here is read from the environment."""
-
-    model_config = ConfigDict(frozen=True)
 
     url: str  # the site, e.g. https://acme.atlassian.net
     email: str | None = None
@@ -50,10 +50,6 @@ class JiraSourceConfig(BaseModel):
     since: datetime | None = None  # first sync starts here; None reads the whole history
     page_size: int = Field(default=100, ge=1, le=100)
     sync_every: timedelta | None = None  # read by the scheduler, not by the source
-    max_wait_seconds: float = 900.0
-    max_retries: int = 5
-    timeout_seconds: float = 30.0
-    user_agent: str = "metrics-bot"
 
     @field_validator("url")
     @classmethod

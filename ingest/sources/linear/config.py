@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from ingest.configured import HttpSettings
+
 DEFAULT_API_URL = "https://api.linear.app/graphql"
 
 
@@ -24,10 +26,8 @@ class LinearTeam(BaseModel):
     team_slug: str | None = None
 
 
-class LinearSourceConfig(BaseModel):
+class LinearSourceConfig(HttpSettings):
     """Everything the Linear source needs; nothing here is read from the environment."""
-
-    model_config = ConfigDict(frozen=True)
 
     url: str = DEFAULT_API_URL  # the GraphQL endpoint
     token: SecretStr | None = None
@@ -42,10 +42,6 @@ class LinearSourceConfig(BaseModel):
     page_size: int = Field(default=50, ge=1, le=250)
     history_page_size: int = Field(default=50, ge=1, le=250)
     sync_every: timedelta | None = None  # read by the scheduler, not by the source
-    max_wait_seconds: float = 900.0
-    max_retries: int = 5
-    timeout_seconds: float = 30.0
-    user_agent: str = "metrics-bot"
 
     @field_validator("url")
     @classmethod

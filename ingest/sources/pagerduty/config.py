@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from ingest.configured import HttpSettings
+
 DEFAULT_API_URL = "https://api.pagerduty.com"
 
 
@@ -23,10 +25,8 @@ class PagerDutyService(BaseModel):
     team_slug: str | None = None
 
 
-class PagerDutySourceConfig(BaseModel):
+class PagerDutySourceConfig(HttpSettings):
     """Everything the PagerDuty source needs; nothing here is read from the environment."""
-
-    model_config = ConfigDict(frozen=True)
 
     url: str = DEFAULT_API_URL
     token: SecretStr | None = None
@@ -42,10 +42,6 @@ class PagerDutySourceConfig(BaseModel):
     hold_open_for: timedelta = timedelta(days=30)
     page_size: int = Field(default=100, ge=1, le=100)
     sync_every: timedelta | None = None  # read by the scheduler, not by the source
-    max_wait_seconds: float = 900.0
-    max_retries: int = 5
-    timeout_seconds: float = 30.0
-    user_agent: str = "metrics-bot"
 
     @field_validator("url")
     @classmethod
