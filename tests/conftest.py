@@ -106,16 +106,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]
         admin.dispose()
 
 
-def shared_dir() -> Path:
-    """../shared beside the repository (CI lays a copy there); METRICS_BOT_SHARED overrides."""
-    override = os.environ.get("METRICS_BOT_SHARED")
-    return Path(override) if override else Path(__file__).resolve().parents[2] / "shared"
+FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
+"""Real recorded API responses, kept in the repository as recorded (see PROVENANCE.md there)."""
+
+
+def recorded(*parts: str) -> Path:
+    """Path of a recorded fixture under tests/fixtures; a missing one fails the test."""
+    path = FIXTURES_DIR.joinpath(*parts)
+    if not path.exists():
+        pytest.fail(f"recorded fixture {path.relative_to(FIXTURES_DIR.parent)} is missing")
+    return path
 
 
 @pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
-    """The real recorded API responses in ../shared/fixtures."""
-    path = shared_dir() / "fixtures"
-    if not path.is_dir():
-        pytest.fail(f"recorded fixtures not found at {path}: set METRICS_BOT_SHARED")
-    return path
+    """The real recorded API responses in tests/fixtures."""
+    return recorded()

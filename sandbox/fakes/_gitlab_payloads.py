@@ -1,6 +1,6 @@
 """World rows (sandbox/world.py Pull and Deployment) -> GitLab REST v4 JSON objects.
 
-Shapes follow the recorded gitlab.com answers in ../shared/fixtures/gitlab (key sets are
+Shapes follow the recorded gitlab.com answers in tests/fixtures/gitlab (key sets are
 compared by a test). World PRs become merge requests: reviews become approvals and notes,
 timeline events become system notes, commits become commit objects (newest first, as GitLab
 lists them). Pipelines are not in the world; one is derived per deployment (the deploy job's

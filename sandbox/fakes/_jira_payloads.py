@@ -1,6 +1,6 @@
 """World WorkItems (source "jira") -> Jira Cloud REST v3 JSON: issues, changelogs, statuses.
 
-Shapes follow the recorded Jira Cloud answers in ../shared/fixtures/jira. Times are Jira's
+Shapes follow the recorded Jira Cloud answers in tests/fixtures/jira. Times are Jira's
 "2026-11-24T10:00:00.000+0000", rendered in the API user's time zone as Jira does. Each
 status change becomes a changelog history with one "status" item (from/to status ids and
 names); an issue assigned at creation also gets an "assignee" history, so clients must pick

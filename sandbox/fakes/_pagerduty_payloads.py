@@ -1,6 +1,6 @@
 """World PdIncidents and services -> PagerDuty REST API v2 JSON objects.
 
-Shapes follow the recorded answers in ../shared/fixtures/pagerduty (key sets compared by a
+Shapes follow the recorded answers in tests/fixtures/pagerduty (key sets compared by a
 test). Times are rendered in the request's `time_zone` ("Z" for UTC), as PagerDuty does.
 """
 

@@ -1,6 +1,6 @@
 """GitHub's GraphQL API over a world: validate against the real schema, cost, execute.
 
-The schema is GitHub's public SDL (shared/schemas/github-schema.graphql, 1.2 MB): it is
+The schema is GitHub's public SDL (sandbox/schemas/github-schema.graphql, 1.2 MB): it is
 built once per process, on first use, and resolvers for the part of the graph metrics-bot
 reads are attached to it. Every query is validated against it, so a misspelled field fails
 here exactly as it would on GitHub, with GitHub's error shape (HTTP 200, `errors` with
@@ -73,7 +73,7 @@ _schemas: dict[Path, GraphQLSchema] = {}
 
 
 def default_schema_path() -> Path:
-    """GitHub's schema as shipped in sandbox/schemas (a copy of shared/schemas)."""
+    """GitHub's schema as shipped in sandbox/schemas (provenance in its PROVENANCE.md)."""
     from sandbox.schemas import schema_path
 
     return schema_path("github-schema.graphql")

@@ -1,4 +1,4 @@
-"""World objects -> GitHub REST JSON, shaped like the recordings in shared/fixtures/github.
+"""World objects -> GitHub REST JSON, shaped like the recordings in tests/fixtures/github.
 
 Pure functions: each takes the world rows and a `Links` (where the API and the web UI live)
 and returns the dict GitHub would send. Keys follow the recordings so a client written

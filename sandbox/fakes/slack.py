@@ -53,7 +53,7 @@ SPEC_NAME = "slack-web-api-openapi-v2.json"
 DEFAULT_TOKEN = "xoxb-fake-bot-token"
 
 # files.getUploadURLExternal and files.completeUploadExternal replaced files.upload in 2022,
-# after the published OpenAPI file was frozen (see shared/schemas/PROVENANCE.md). Described
+# after the published OpenAPI file was frozen (see sandbox/schemas/PROVENANCE.md). Described
 # here from Slack's method docs: required arguments, the errors this fake can return, and
 # the success shape.
 EXTRA_METHODS: dict[str, dict[str, Any]] = {
@@ -121,7 +121,7 @@ class MethodSpec:
 
 
 def find_spec_path() -> Path:
-    """Slack's OpenAPI file as shipped in `sandbox/schemas` (a copy of shared/schemas)."""
+    """Slack's OpenAPI file as shipped in `sandbox/schemas` (provenance in its PROVENANCE.md)."""
     from sandbox.schemas import schema_path
 
     return schema_path(SPEC_NAME)

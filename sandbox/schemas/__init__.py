@@ -1,6 +1,6 @@
 """API descriptions published by GitHub and Slack, shipped so the fakes validate offline.
 
-Copied from ../shared/schemas (see PROVENANCE.md there): github-schema.graphql from
+Published files kept as released (origins, commits and licences in PROVENANCE.md beside this file): github-schema.graphql from
 octokit/graphql-schema (MIT), the Slack files from slackapi/slack-api-specs (MIT).
 """
 

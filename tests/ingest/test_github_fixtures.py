@@ -1,4 +1,4 @@
-"""Every recorded GitHub payload in shared/fixtures/github goes through the normalisers, and
+"""Every recorded GitHub payload in tests/fixtures/github goes through the normalisers, and
 the rows they make are accepted by a real store (so row shapes match the schema).
 
 `.http.json` files are replayed through the real HTTP policy over an httpx.MockTransport
@@ -41,8 +41,9 @@ from store.models import (
     Review,
     ReviewRequest,
 )
+from tests.conftest import FIXTURES_DIR
 
-FIXTURES = Path("/work/shared/fixtures/github")
+FIXTURES = FIXTURES_DIR / "github"
 REPO = "owner/repo"
 PEOPLE = nm.People(b"test-secret", ["*-bot"])
 KEYS: dict[Any, Any] = {}

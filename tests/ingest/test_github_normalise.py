@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +15,7 @@ from ingest.sources.github.queries import (
     DEPLOYMENTS_QUERY,
     PULL_REQUESTS_QUERY,
 )
+from sandbox.schemas import schema_path
 from store.models import Commit, Person, PrEvent, PullRequest, Review, ReviewRequest
 from store.people import pseudonym
 
@@ -225,7 +225,7 @@ def test_deleted_author_gives_no_key() -> None:
 
 
 def test_query_is_valid_against_githubs_schema() -> None:
-    text = Path("/work/shared/schemas/github-schema.graphql").read_text(encoding="utf-8")
+    text = schema_path("github-schema.graphql").read_text(encoding="utf-8")
     schema = build_schema(text, assume_valid_sdl=True)
     schema._validation_errors = []  # GitHub's SDL has known quirks; see schemas/PROVENANCE.md
     for query in (PULL_REQUESTS_QUERY, DEPLOYMENTS_QUERY, DEPLOYMENT_NODES_QUERY):

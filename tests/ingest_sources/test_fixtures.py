@@ -1,4 +1,4 @@
-"""Every recorded GitLab, Jira and PagerDuty answer in ../shared/fixtures goes through the
+"""Every recorded GitLab, Jira and PagerDuty answer in tests/fixtures goes through the
 sources' normalisers without error, and what they produce is checked where it matters."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Payloads of the GitHub fake carry every key real GitHub sent in the recorded fixtures.
 
-Items come from shared/fixtures/github: DevLake's stored items (`devlake_*.json`, lists of
+Items come from tests/fixtures/github: DevLake's stored items (`devlake_*.json`, lists of
 items) and recorded HTTP interactions (`*.http.json`: {request, response{status, headers,
 body}}, or a list of them). Keys are compared recursively where both sides hold objects.
 """
@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from sandbox.fakes.github import GitHubFake
+from tests.conftest import recorded
 from tests.sandbox.world_factory import make_world
 
 REPO = "acme/payments"
@@ -23,8 +24,7 @@ FULL = {"Accept": "application/vnd.github.v3.full+json"}
 
 
 def _fixtures_dir() -> Path:
-    beside_repo = Path(__file__).resolve().parents[3] / "shared/fixtures/github"
-    return beside_repo if beside_repo.exists() else Path("/work/shared/fixtures/github")
+    return recorded("github")
 
 
 def _items(name: str) -> list[dict[str, Any]]:

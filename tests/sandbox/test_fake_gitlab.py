@@ -12,10 +12,10 @@ import pytest
 from starlette.requests import Request
 
 from sandbox.fakes.gitlab import GitLabFake, encode_project
-from tests.conftest import shared_dir
+from tests.conftest import FIXTURES_DIR
 from tests.sandbox.other_world import make_other_world
 
-FIXTURES = shared_dir() / "fixtures" / "gitlab"
+FIXTURES = FIXTURES_DIR / "gitlab"
 LEDGER = encode_project("acme/ledger")
 TOKEN = "glpat-test"
 

@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from sandbox.fakes.jira import JiraFake
-from tests.conftest import shared_dir
+from tests.conftest import FIXTURES_DIR
 from tests.sandbox.other_world import LONG_ISSUE, make_other_world
 
-FIXTURES = shared_dir() / "fixtures" / "jira"
+FIXTURES = FIXTURES_DIR / "jira"
 TOKEN = "atl-token"
 SEARCH = "/rest/api/3/search/jql"
 JQL_ALL = "project in (PAY, OPS) ORDER BY updated ASC"

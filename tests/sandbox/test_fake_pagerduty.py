@@ -11,10 +11,10 @@ import httpx
 import pytest
 
 from sandbox.fakes.pagerduty import PagerDutyFake
-from tests.conftest import shared_dir
+from tests.conftest import FIXTURES_DIR
 from tests.sandbox.other_world import make_other_world
 
-FIXTURES = shared_dir() / "fixtures" / "pagerduty"
+FIXTURES = FIXTURES_DIR / "pagerduty"
 TOKEN = "u+pd-key"
 WHOLE_YEAR_1 = {"since": "2026-01-01T00:00:00Z", "until": "2026-06-30T00:00:00Z"}
 WHOLE_YEAR_2 = {"since": "2026-06-30T00:00:00Z", "until": "2026-12-01T00:00:00Z"}
