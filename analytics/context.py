@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MIN_GROUP_SIZE = 5
@@ -60,7 +61,12 @@ def _seconds(t: time) -> float:
 
 @dataclass(frozen=True)
 class TeamContext:
-    """One team as configured. `member_keys` are pseudonymous keys (store.people)."""
+    """One team as configured. `member_keys` are pseudonymous keys (store.people).
+
+    `persons` groups those keys by the person they belong to: someone known to GitHub and
+    to GitLab has two keys and is one person. Every privacy guard counts persons
+    (`person_count`); a team built without `persons` counts each key as a person.
+    """
 
     slug: str
     name: str = ""
@@ -74,14 +80,26 @@ class TeamContext:
     jira_projects: tuple[str, ...] = ()
     linear_teams: tuple[str, ...] = ()
     min_group_size: int = MIN_GROUP_SIZE
+    persons: tuple[frozenset[str], ...] = ()
 
     def __post_init__(self) -> None:
+        stray = frozenset().union(*self.persons) - self.member_keys if self.persons else None
+        if stray:
+            raise ValueError(f"persons of {self.slug} hold keys that are not member keys")
         if self.min_group_size < MIN_GROUP_SIZE:
             raise ValueError(
                 f"min_group_size for {self.slug} is {self.min_group_size}; "
                 f"it can be raised but never set below {MIN_GROUP_SIZE}"
             )
         self.calendar  # validates tz, days and hours  # noqa: B018
+
+    @property
+    def person_count(self) -> int:
+        """How many people the team has: persons, not identities."""
+        if not self.persons:
+            return len(self.member_keys)
+        grouped = frozenset().union(*self.persons)
+        return len(self.persons) + len(self.member_keys - grouped)
 
     @property
     def calendar(self) -> WorkCalendar:
@@ -147,6 +165,19 @@ class OrgContext:
     @property
     def slugs(self) -> tuple[str, ...]:
         return tuple(t.slug for t in self.teams)
+
+    @cached_property
+    def person_of(self) -> dict[str, str]:
+        """Identity key -> the key that stands for its person, for keys of people with more
+        than one identity (one per source): the person's smallest key, the same in every
+        team the person is in. Keys not listed are their own person."""
+        out: dict[str, str] = {}
+        for team in self.teams:
+            for keys in team.persons:
+                if len(keys) > 1:
+                    canonical = min(keys)
+                    out.update((k, canonical) for k in keys if k != canonical)
+        return out
 
     def all_member_keys(self, teams: Iterable[TeamContext] | None = None) -> frozenset[str]:
         chosen = self.teams if teams is None else tuple(teams)

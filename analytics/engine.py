@@ -43,6 +43,7 @@ from analytics.periods import (
     to_ns,
     weekly_edges,
 )
+from analytics.persons import as_persons
 from analytics.registry import METRICS, MetricSpec, resolve
 from analytics.values import MetricValue, trend_of
 
@@ -99,6 +100,7 @@ def _assign(
     frames: Mapping[str, pd.DataFrame], org: OrgContext, teams: Sequence[TeamContext]
 ) -> dict[str, pd.DataFrame]:
     """Frames restricted to `teams`, each row tagged with `team` and its `ownership` rule."""
+    frames = as_persons(frames, org)  # one key per person, whatever sources know them by
     frames = add_pr_keys(frames)  # reviews and commits find their PR by integer key
     out = dict(frames)
     if "prs" in frames:

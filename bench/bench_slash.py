@@ -33,8 +33,14 @@ def prepare(directory: Path, teams: int, weeks: int) -> Path:
         return directory
     directory.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    simulate(directory, seed=7, teams=teams, weeks=weeks, scale="medium",
-             end=datetime(2026, 11, 23, tzinfo=UTC))
+    simulate(
+        directory,
+        seed=7,
+        teams=teams,
+        weeks=weeks,
+        scale="medium",
+        end=datetime(2026, 11, 23, tzinfo=UTC),
+    )
     print(f"simulated {teams} teams x {weeks} weeks in {time.perf_counter() - t0:.0f} s")
     # budgets no real API gives one token: this benchmark times answers, and the ingest
     # (which paces itself to GitHub's 5,000 requests an hour, correctly) would take hours

@@ -20,6 +20,15 @@ def member_keys(team: TeamConfig, secret: bytes) -> frozenset[str]:
     )
 
 
+def persons(team: TeamConfig, secret: bytes) -> tuple[frozenset[str], ...]:
+    """Each member's keys, one set per person: the privacy guards count these, not keys."""
+    return tuple(
+        frozenset(pseudonym(secret, source, identity) for source, identity in m.identities())
+        for m in team.members
+        if m.identities()
+    )
+
+
 def team_context(team: TeamConfig, config: AppConfig, secret: bytes) -> TeamContext:
     """One team's analytics input."""
     start, end = team.work_window
@@ -31,6 +40,7 @@ def team_context(team: TeamConfig, config: AppConfig, secret: bytes) -> TeamCont
         work_start=start,
         work_end=end,
         member_keys=member_keys(team, secret),
+        persons=persons(team, secret),
         repos=tuple(
             RepoInfo(full_name=r.name, kind=r.kind, path_prefixes=r.paths)
             for r in team.repositories

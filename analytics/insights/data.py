@@ -20,6 +20,7 @@ from analytics import load, ownership
 from analytics.context import OrgContext, TeamContext, WorkCalendar
 from analytics.metrics import dora, flow, health
 from analytics.periods import iso_week, shift_weeks, to_ns
+from analytics.persons import as_persons
 
 HISTORY_WEEKS = 20  # recent weeks + 8-12-week baseline + room for a change point
 RECENT_WEEKS = 4  # the window a finding is about (ending with the digest's week)
@@ -235,10 +236,10 @@ class OrgData:
         )
 
     def active_people(self, team: str, since: datetime | None = None) -> int:
-        """How many people of the team committed or reviewed (since `since`): a lower bound,
-        counted per source and the largest taken, because one person has a key per source."""
+        """How many people of the team committed or reviewed (since `since`), counted as
+        persons: the frames hold one key per person (`analytics.persons`)."""
         t = self.org.team(team)
-        best = 0
+        active: set[str] = set()
         for frame, key, when in (
             (self.frames["commits"], "author_key", "authored_at"),
             (self.frames["member_reviews"], "reviewer_key", "submitted_at"),
@@ -246,9 +247,8 @@ class OrgData:
             sub = frame[frame[key].isin(t.member_keys)]
             if since is not None:
                 sub = sub[sub[when] >= pd.Timestamp(since)]
-            if len(sub):
-                best = max(best, int(sub.groupby("source")[key].nunique().max()))
-        return best
+            active.update(sub[key].unique())
+        return len(active)
 
     def annotations(self, team: str) -> pd.DataFrame:
         a = self.frames["annotations"]
@@ -277,7 +277,7 @@ def load_org(
     grids = [team_weeks(t, week, history_weeks) for t in teams]
     start = min(g.edges[0] for g in grids)
     end = min(max(g.end for g in grids), as_of)
-    frames = load.load_frames(engine, start, end, tuple(teams), NEEDS)
+    frames = as_persons(load.load_frames(engine, start, end, tuple(teams), NEEDS), org)
     return OrgData(org, tuple(teams), start, end, as_of, frames)
 
 

@@ -100,14 +100,14 @@ def detector(
 
 def enabled(team: TeamContext, switches: dict[str, bool] | None = None) -> list[DetectorSpec]:
     """The detectors that run for `team`: on in its config, and people-based ones only when
-    the team could be a group of the minimum size (never below 5). Members have one key per
-    source, so this is a first gate only; people-based detectors also count the people
-    active behind their figure (`OrgData.active_people`)."""
+    the team could be a group of the minimum size (never below 5), counted as persons.
+    People-based detectors also count the people active behind their figure
+    (`OrgData.active_people`)."""
     out = []
     for spec in DETECTORS.values():
         if switches is not None and not switches.get(spec.kind, True):
             continue
-        if spec.people_based and len(team.member_keys) < team.min_group_size:
+        if spec.people_based and team.person_count < team.min_group_size:
             continue
         out.append(spec)
     return out

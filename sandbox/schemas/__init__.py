@@ -1,7 +1,8 @@
 """API descriptions published by GitHub and Slack, shipped so the fakes validate offline.
 
-Published files kept as released (origins, commits and licences in PROVENANCE.md beside this file): github-schema.graphql from
-octokit/graphql-schema (MIT), the Slack files from slackapi/slack-api-specs (MIT).
+Kept as published (origins, commits and licences in PROVENANCE.md beside this file):
+github-schema.graphql from octokit/graphql-schema (MIT), the Slack files from
+slackapi/slack-api-specs (MIT).
 """
 
 from __future__ import annotations

@@ -30,8 +30,8 @@ TOP2_OVER_EVEN = 1.75  # ... and 1.75x what an even spread would give them
 
 
 def _enough_people(ctx: DetectorContext, people: pd.Series) -> bool:
-    """The privacy guard: at least min_group_size people behind the figure, counted both
-    as distinct keys in the items and per source (a person has one key per source)."""
+    """The privacy guard: at least min_group_size persons behind the figure, both in the
+    items and among the team's active people (frames hold one key per person)."""
     per_source = ctx.data.active_people(ctx.team.slug, ctx.grid.recent_start)
     return min(people.nunique(), per_source) >= ctx.team.min_group_size
 
