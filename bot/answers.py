@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from analytics.insights.model import Insight
-    from bot.slack.catalog import Catalog
     from bot.runtime import Runtime
+    from bot.slack.catalog import Catalog
 
 MAX_PERIOD = timedelta(days=2 * 366)
 PERIOD_WORDS = "7d, 4w, week, month, quarter or YYYY-MM-DD..YYYY-MM-DD"

@@ -604,6 +604,7 @@ def database_url(config: AppConfig, environ: Mapping[str, str], base_dir: Path) 
         if ref.file is not None and not ref.file.is_absolute():
             ref = SecretRef(file=base_dir / ref.file)
         password = ref.resolve(environ)
-        if password is not None:
-            url = make_url(url).set(password=password).render_as_string(hide_password=False)
+        parsed = make_url(url)
+        if password is not None and not parsed.drivername.startswith("sqlite"):
+            url = parsed.set(password=password).render_as_string(hide_password=False)
     return url

@@ -103,8 +103,8 @@ def run_demo(directory: Path, *, seed: int, now: datetime | None = None) -> int:
     elapsed = time.monotonic() - started
     console.rule("[bold]Done")
     console.print(
-        f"Done in {elapsed:.0f} s: {posts} digests posted to the fake Slack; Block Kit JSON and HTML "
-        f"previews are in {out}/."
+        f"Done in {elapsed:.0f} s: {posts} digests posted to the fake Slack; Block Kit JSON "
+        f"and HTML previews are in {out}/."
     )
     cwd = Path.cwd()
     exe = invoked_as(sys.argv[0], cwd)
@@ -121,7 +121,7 @@ def try_next(exe: str, config: str, teams: list[str]) -> list[str]:
     base = f"{exe} --config {config}"
     return [
         f"{base} query review-time {second}",
-        f"{base} query dora {first} quarter",
+        f"{base} query dora {first} month",
         f"{base} insights --team {second}",
         f"{base} digest {first}",
     ]

@@ -124,3 +124,31 @@ def test_none_window_means_until_next_deployment() -> None:
     assert parse_duration("none") is None
     with pytest.raises(ValueError, match="not a duration"):
         parse_duration("a day")
+
+
+def test_the_database_password_comes_from_its_own_secret(tmp_path: Path) -> None:
+    """compose.yaml gives PostgreSQL and the bot one password file; it is not in the URL."""
+    from sqlalchemy.engine import make_url
+
+    from bot.config import database_url
+
+    (tmp_path / "pw").write_text("s3cret/with:odd@chars\n")
+    text = (
+        "database_url: postgresql://metrics@db:5432/metrics\n"
+        "database_password: {file: pw}\n"
+        "teams: []\n"
+    )
+    url = make_url(database_url(parse_config(text), {}, tmp_path))
+    assert (url.username, url.password, url.host, url.database) == (
+        "metrics",
+        "s3cret/with:odd@chars",
+        "db",
+        "metrics",
+    )
+    assert "s3cret" not in repr(url)  # masked wherever the URL object is shown
+
+
+def test_a_literal_database_password_is_refused() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config("database_password: hunter2\nteams: []\n")
+    assert "{env: VAR_NAME}" in str(caught.value) and "hunter2" not in str(caught.value)
