@@ -151,7 +151,7 @@ def simulate(seed: int, teams: int | None, weeks: int, scale: str, out: Path) ->
             scale=scale,  # type: ignore[arg-type]  # click.Choice guarantees the literal
             progress=advance,
         )
-    click.echo(f"wrote {out}: {summary}")
+    click.echo(f"Wrote {out}: {summary}.")
 
 
 @main.command()
@@ -230,7 +230,9 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], since: datetime | None)
     default=None,
     help="Evaluate as of this UTC instant (default: now).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON: an object, or a list for a group."
+)
 @click.pass_context
 @handles_expected_errors
 def query(

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import AppConfig, SecretRef
 from bot.runtime import Runtime
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
 
 
 def secret_refs(config: AppConfig) -> Iterator[tuple[str, SecretRef]]:
@@ -67,7 +71,7 @@ def slack_problems(runtime: Runtime) -> list[str]:
     """
     from slack_sdk.errors import SlackApiError
 
-    from bot.slack.client import make_web_client
+    from bot.slack.client import api_base, make_web_client
 
     slack = runtime.config.slack
     token = runtime.secret("the Slack bot token", slack.bot_token, required=False)
@@ -75,12 +79,24 @@ def slack_problems(runtime: Runtime) -> list[str]:
         return []  # already reported by missing_secrets
     api_url = runtime.environ.get("SLACK_API_URL") or slack.api_url
     client = make_web_client(token, api_url, timeout=10)
+    unreachable = f"Slack's Web API could not be reached at {api_base(api_url)}"
     try:
         client.auth_test()
+    except OSError as exc:
+        return [f"{unreachable} ({type(exc).__name__})."]
     except SlackApiError as exc:
         return [f"Slack refused the bot token ({_slack_error(exc)}): copy it again from the app."]
+    try:
+        return _ask_about_teams(client, runtime)
     except OSError as exc:
-        return [f"Slack's Web API could not be reached ({type(exc).__name__})."]
+        return [f"{unreachable} ({type(exc).__name__})."]
+
+
+def _ask_about_teams(client: WebClient, runtime: Runtime) -> list[str]:
+    """conversations.info for each channel, users.info for each lead: what is wrong."""
+    from slack_sdk.errors import SlackApiError
+
+    slack = runtime.config.slack
     found = []
     channels = [(f"team {t.slug}'s channel", t.slack_channel) for t in runtime.config.teams]
     if slack.leadership_channel:

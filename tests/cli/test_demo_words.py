@@ -51,7 +51,5 @@ def test_an_absolute_executable_not_on_path(
 
 def test_paths_are_relative_to_the_folder_they_are_printed_from(tmp_path: Path) -> None:
     assert shown_path(Path("demo/metrics-bot.yaml"), tmp_path) == "demo/metrics-bot.yaml"
-    assert shown_path(tmp_path / "demo" / "metrics-bot.yaml", tmp_path) == (
-        "demo/metrics-bot.yaml"
-    )
+    assert shown_path(tmp_path / "demo" / "metrics-bot.yaml", tmp_path) == ("demo/metrics-bot.yaml")
     assert shown_path(Path("/elsewhere/x.yaml"), tmp_path) == "/elsewhere/x.yaml"
