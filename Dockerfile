@@ -1,18 +1,21 @@
 # syntax=docker/dockerfile:1
 # metrics-bot: `metrics-bot serve` (Slack HTTP mode, webhooks, scheduler) on port 3000.
-# PostgreSQL through DATABASE_URL; secrets through the environment (see README).
+# PostgreSQL through DATABASE_URL; secrets from files or the environment (see README and
+# compose.yaml). Dependencies come from requirements.lock, every file checked by its hash.
 
 FROM python:3.11-slim AS build
 WORKDIR /src
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+COPY requirements.lock ./
+RUN python -m venv /opt/venv \
+ && /opt/venv/bin/pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY analytics ./analytics
 COPY ingest ./ingest
 COPY store ./store
 COPY sandbox ./sandbox
-RUN python -m venv /opt/venv \
- && /opt/venv/bin/pip install ".[postgres]"
+RUN /opt/venv/bin/pip install --no-cache-dir --no-deps .
 
 FROM python:3.11-slim AS runtime
 ENV PATH=/opt/venv/bin:$PATH \

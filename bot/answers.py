@@ -6,7 +6,6 @@ lead sees in Slack are exactly the ones an admin can check from the terminal.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -14,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from analytics.insights.model import Insight
     from bot.runtime import Runtime
+    from bot.slack.catalog import Catalog
 
-_RELATIVE = re.compile(r"^(\d{1,3})([dw])$")
 MAX_PERIOD = timedelta(days=2 * 366)
+PERIOD_WORDS = "7d, 4w, week, month, quarter or YYYY-MM-DD..YYYY-MM-DD"
 
 
 class QueryError(Exception):
@@ -32,40 +32,80 @@ class Period:
 
 
 def parse_period(text: str, as_of: datetime) -> Period:
-    """'4w', '30d', or 'YYYY-MM-DD..YYYY-MM-DD' (inclusive dates, UTC) ending at `as_of`."""
+    """A window ending at `as_of` in `/metrics` words (7d, 4w, month, quarter), or dates.
+
+    The words and their limits are the Slack grammar's own (bot.slack.grammar.parse_period),
+    so the terminal and Slack accept the same periods; the CLI adds inclusive date ranges
+    (YYYY-MM-DD..YYYY-MM-DD, UTC) for looking back at a fixed stretch.
+    """
+    from bot.slack.errors import UserError
+    from bot.slack.grammar import parse_period as parse_period_word
+
     text = text.strip().lower()
-    match = _RELATIVE.match(text)
-    if match:
-        amount, unit = int(match.group(1)), match.group(2)
-        length = timedelta(weeks=amount) if unit == "w" else timedelta(days=amount)
-        if amount == 0 or length > MAX_PERIOD:
-            raise QueryError(f"period {text!r}: choose between 1d and 104w")
-        return Period(as_of - length, as_of)
     if ".." in text:
-        first, _, last = text.partition("..")
-        try:
-            start = datetime.combine(date.fromisoformat(first), time(), UTC)
-            end = datetime.combine(date.fromisoformat(last), time(), UTC) + timedelta(days=1)
-        except ValueError:
-            raise QueryError(f"period {text!r}: dates are YYYY-MM-DD..YYYY-MM-DD") from None
-        if end <= start:
-            raise QueryError(f"period {text!r}: the start must come before the end")
-        if end - start > MAX_PERIOD:
-            raise QueryError(f"period {text!r}: at most two years at a time")
-        return Period(start, end)
-    raise QueryError(f"period {text!r}: use 4w, 30d or YYYY-MM-DD..YYYY-MM-DD")
+        return _date_range(text)
+    try:
+        found = parse_period_word(text) if text else None
+    except UserError as exc:
+        raise QueryError(str(exc).replace("`", "'")) from None
+    if found is None:
+        raise QueryError(f"The period {text!r} is not one I know: use {PERIOD_WORDS}.")
+    return Period(as_of - timedelta(days=found.days), as_of)
 
 
-def resolve_metric(name: str) -> str:
-    """The metric id for a name or alias; QueryError with the closest names otherwise."""
-    from analytics.engine import METRICS
-    from analytics.registry import resolve
+def _date_range(text: str) -> Period:
+    first, _, last = text.partition("..")
+    try:
+        start = datetime.combine(date.fromisoformat(first), time(), UTC)
+        end = datetime.combine(date.fromisoformat(last), time(), UTC) + timedelta(days=1)
+    except ValueError:
+        raise QueryError(
+            f"The period {text!r} is not a date range: write it as YYYY-MM-DD..YYYY-MM-DD."
+        ) from None
+    if end <= start:
+        raise QueryError(f"The period {text!r} ends before it starts.")
+    if end - start > MAX_PERIOD:
+        raise QueryError(f"The period {text!r} is longer than two years, the most at a time.")
+    return Period(start, end)
+
+
+def parse_week(text: str) -> str:
+    """An ISO week label ("2026-W47") as the digest and insights use it; QueryError otherwise."""
+    from bot.digest.weeks import parse_week as split_week
 
     try:
-        return resolve(name).id
-    except KeyError as exc:
-        known = ", ".join(sorted(METRICS))
-        raise QueryError(f"{str(exc.args[0]).rstrip('.')} Known metrics: {known}") from None
+        year, number = split_week(text)
+    except ValueError:
+        raise QueryError(
+            f"The week {text!r} is not an ISO week that exists: write it as 2026-W47."
+        ) from None
+    return f"{year}-W{number:02d}"
+
+
+def metric_catalog() -> Catalog:
+    """The metric words `/metrics` understands, built the same way the Slack app builds them."""
+    from bot.slack.catalog import Catalog
+    from bot.slack.deps import default_analytics
+
+    analytics = default_analytics()
+    return Catalog(analytics.metrics, analytics.suggest)
+
+
+def resolve_metrics(word: str) -> list[str]:
+    """Metric ids for a word: one metric by id or alias, or a group (`dora`, `health`)."""
+    from bot.slack.catalog import DORA, HEALTH, norm
+
+    catalog = metric_catalog()
+    groups = {"dora": DORA, "health": HEALTH}
+    if norm(word) in groups:
+        return [info.id for info in catalog.group(groups[norm(word)])]
+    found = catalog.resolve(word)
+    if found is not None:
+        return [found.id]
+    close = catalog.suggestions(word, groups)
+    hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+    known = ", ".join([*groups, *sorted(catalog.metrics)])
+    raise QueryError(f"I don't know the metric {word!r}.{hint} Known metrics: {known}.")
 
 
 def resolve_team(runtime: Runtime, slug: str) -> str:
@@ -77,30 +117,33 @@ def resolve_team(runtime: Runtime, slug: str) -> str:
         return slug
     hint = suggest(slug.lower(), slugs)
     did_you_mean = f" Did you mean {hint!r}?" if hint else ""
-    raise QueryError(f"unknown team {slug!r}.{did_you_mean} Teams: {', '.join(slugs)}")
+    raise QueryError(f"I don't know the team {slug!r}.{did_you_mean} Teams: {', '.join(slugs)}.")
 
 
-def answer_metric(
+def answer_metrics(
     runtime: Runtime, metric: str, team: str, *, period: str, clock: str, as_of: datetime
-) -> Any:
-    """Compute one metric for one team; returns analytics' MetricValue."""
+) -> list[Any]:
+    """Compute a metric, or each metric of a group (`dora`, `health`), for one team."""
     from analytics.engine import compute_metric
     from bot.wiring import org_context
 
-    metric_id = resolve_metric(metric)
+    metric_ids = resolve_metrics(metric)
     slug = resolve_team(runtime, team)
     window = parse_period(period, as_of)
     org = org_context(runtime.config, runtime.pseudonym_secret)
-    return compute_metric(
-        runtime.engine,
-        org,
-        slug,
-        metric_id,
-        start=window.start,
-        end=window.end,
-        as_of=as_of,
-        clock=clock,
-    )
+    return [
+        compute_metric(
+            runtime.engine,
+            org,
+            slug,
+            metric_id,
+            start=window.start,
+            end=window.end,
+            as_of=as_of,
+            clock=clock,
+        )
+        for metric_id in metric_ids
+    ]
 
 
 def _amount(value: float | None, unit: str) -> str:
@@ -164,7 +207,6 @@ def list_insights(
     from bot.wiring import org_context
 
     slugs = [resolve_team(runtime, team)] if team else [t.slug for t in runtime.config.teams]
-    if week is not None and not re.fullmatch(r"\d{4}-W\d{2}", week):
-        raise QueryError(f"week {week!r}: use an ISO week such as 2026-W47")
+    week = None if week is None else parse_week(week)
     org = org_context(runtime.config, runtime.pseudonym_secret)
     return list(detect_all(runtime.engine, org, teams=slugs, week=week, as_of=as_of))

@@ -32,14 +32,27 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
 
 def load_runtime(ctx: click.Context) -> Runtime:
     """The Runtime for this invocation; config problems end the command with exit 2."""
+    from bot.config import environment_problems
+
     path = config_path_from(ctx.obj.get("config"), os.environ)
     try:
-        return Runtime.load(path)
+        runtime = Runtime.load(path)
     except ConfigError as exc:
-        click.secho(f"{len(exc.problems)} problem(s) in the configuration:", fg="red", err=True)
-        for problem in exc.problems:
-            click.echo(f"  {problem}", err=True)
-        sys.exit(EXIT_USAGE)
+        report_problems([str(p) for p in exc.problems], "the configuration")
+    report_problems([str(p) for p in environment_problems(runtime.environ)], "the environment")
+    return runtime
+
+
+def report_problems(problems: list[str], where: str) -> None:
+    """Exit 2 listing `problems`: one on its own line, several under a one-line header."""
+    if not problems:
+        return
+    if len(problems) == 1:
+        fail(problems[0])
+    click.secho(f"There are {len(problems)} problems in {where}:", fg="red", err=True)
+    for problem in problems:
+        click.echo(f"  {problem}", err=True)
+    sys.exit(EXIT_USAGE)
 
 
 def handles_expected_errors(func: F) -> F:
@@ -47,9 +60,13 @@ def handles_expected_errors(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from bot.answers import QueryError
+
         try:
             return func(*args, **kwargs)
         except MissingSecret as exc:
+            fail(str(exc))
+        except QueryError as exc:
             fail(str(exc))
 
     return wrapper  # type: ignore[return-value]
@@ -74,12 +91,23 @@ def main(ctx: click.Context, config: str | None) -> None:
 
 
 @main.command("check-config")
+@click.option(
+    "--online", is_flag=True, help="Also ask Slack about the token, each channel and each lead."
+)
 @click.pass_context
-def check_config(ctx: click.Context) -> None:
-    """Validate the config file and report every problem with its line."""
+def check_config(ctx: click.Context, online: bool) -> None:
+    """Validate the config file and its secrets; report every problem with its line."""
+    from bot.config_check import missing_secrets, slack_problems
+
     runtime = load_runtime(ctx)
+    report_problems(missing_secrets(runtime), "the secrets")
+    if online:
+        report_problems(slack_problems(runtime), "what Slack knows")
     teams = ", ".join(t.slug for t in runtime.config.teams)
-    click.echo(f"{runtime.config_path}: OK ({len(runtime.config.teams)} teams: {teams})")
+    checked = " and Slack agrees" if online else ""
+    click.echo(
+        f"{runtime.config_path} is valid{checked}: {len(runtime.config.teams)} teams ({teams})."
+    )
 
 
 @main.group("db")
@@ -95,7 +123,7 @@ def db_upgrade(ctx: click.Context) -> None:
 
     runtime = load_runtime(ctx)
     revision = current_revision(runtime.engine)
-    click.echo(f"database at revision {revision}")
+    click.echo(f"The database is at revision {revision}.")
 
 
 # --- the simulated world -------------------------------------------------------------------
@@ -123,7 +151,7 @@ def simulate(seed: int, teams: int | None, weeks: int, scale: str, out: Path) ->
             scale=scale,  # type: ignore[arg-type]  # click.Choice guarantees the literal
             progress=advance,
         )
-    click.echo(f"wrote {out}: {summary}")
+    click.echo(f"Wrote {out}: {summary}.")
 
 
 @main.command()
@@ -181,11 +209,12 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], since: datetime | None)
 @main.command()
 @click.argument("metric")
 @click.argument("team")
+@click.argument("period_word", metavar="[PERIOD]", required=False)
 @click.option(
     "--period",
-    default="4w",
-    show_default=True,
-    help="Window ending now: 4w, 30d, or START..END (YYYY-MM-DD).",
+    default=None,
+    help="Window ending now, as in /metrics: 7d, 4w (default), week, month, quarter, year; "
+    "or START..END (YYYY-MM-DD).",
 )
 @click.option(
     "--clock",
@@ -201,31 +230,38 @@ def ingest(ctx: click.Context, sources: tuple[str, ...], since: datetime | None)
     default=None,
     help="Evaluate as of this UTC instant (default: now).",
 )
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print JSON: an object, or a list for a group."
+)
 @click.pass_context
 @handles_expected_errors
 def query(
     ctx: click.Context,
     metric: str,
     team: str,
-    period: str,
+    period_word: str | None,
+    period: str | None,
     clock: str,
     as_of: datetime | None,
     as_json: bool,
 ) -> None:
-    """Answer one metric for one team, with how it was computed."""
-    from bot.answers import QueryError, answer_metric, render_text
+    """Answer a metric (or `dora`, `health`) for one team, with how it was computed.
 
+    METRIC and PERIOD are the words `/metrics` takes in Slack: `review-time team-b month`.
+    """
+    from bot.answers import answer_metrics, render_text
+
+    if period_word is not None and period is not None:
+        fail("Give the period once: either as a word after the team or with --period.")
     runtime = load_runtime(ctx)
     when = as_of.replace(tzinfo=UTC) if as_of else datetime.now(UTC)
-    try:
-        value = answer_metric(runtime, metric, team, period=period, clock=clock, as_of=when)
-    except QueryError as exc:
-        fail(str(exc))
+    window = period_word or period or "4w"
+    values = answer_metrics(runtime, metric, team, period=window, clock=clock, as_of=when)
     if as_json:
-        click.echo(json.dumps(value.to_json(), indent=2, default=str))
+        data = [v.to_json() for v in values]
+        click.echo(json.dumps(data[0] if len(data) == 1 else data, indent=2, default=str))
     else:
-        click.echo(render_text(value))
+        click.echo("\n\n".join(render_text(v) for v in values))
 
 
 @main.command()
@@ -236,18 +272,16 @@ def query(
 @handles_expected_errors
 def insights(ctx: click.Context, team: str | None, week: str | None, as_json: bool) -> None:
     """List the flagged insights per team and week."""
-    from bot.answers import QueryError, list_insights
+    from bot.answers import list_insights, parse_week
 
+    label = None if week is None else parse_week(week)
     runtime = load_runtime(ctx)
-    try:
-        found = list_insights(runtime, team=team, week=week, as_of=datetime.now(UTC))
-    except QueryError as exc:
-        fail(str(exc))
+    found = list_insights(runtime, team=team, week=label, as_of=datetime.now(UTC))
     if as_json:
         click.echo(json.dumps([i.to_json() for i in found], indent=2, default=str))
         return
     if not found:
-        click.echo("no insights flagged: a quiet week")
+        click.echo("No insights were flagged: a quiet week.")
     for insight in found:
         click.echo(f"[{insight.team}] {insight.severity:8} {insight.kind:26} {insight.title}")
 
@@ -282,20 +316,17 @@ def annotate(
     """Annotate a period that needs context; it is left out of baselines by default."""
     from datetime import timedelta
 
-    from bot.answers import QueryError, resolve_team
+    from bot.answers import resolve_team
     from store.db import transaction
     from store.models import Annotation
 
     runtime = load_runtime(ctx)
-    try:
-        slug = None if team == "all" else resolve_team(runtime, team)
-    except QueryError as exc:
-        fail(str(exc))
+    slug = None if team == "all" else resolve_team(runtime, team)
     first, last = start.replace(tzinfo=UTC), end.replace(tzinfo=UTC) + timedelta(days=1)
     if last <= first:
-        fail("--to must be on or after --from")
+        fail("The --to date must be on or after the --from date.")
     if not note.strip():
-        fail("--note must say what happened")
+        fail("The --note must say what happened, e.g. --note 'security training week'.")
     with transaction(runtime.sessions) as session:
         session.add(
             Annotation(
@@ -310,7 +341,10 @@ def annotate(
         )
     scope = slug or "the whole org"
     kept = "kept in" if keep_in_baseline else "left out of"
-    click.echo(f"annotated {scope} {first:%Y-%m-%d}..{end:%Y-%m-%d}: {note} ({kept} baselines)")
+    click.echo(
+        f"Annotated {scope} from {first:%Y-%m-%d} to {end:%Y-%m-%d}: {note.strip()} "
+        f"({kept} baselines)."
+    )
 
 
 @main.group("model")
@@ -347,10 +381,13 @@ def model_report(ctx: click.Context, weeks: int, as_json: bool) -> None:
 @handles_expected_errors
 def digest(ctx: click.Context, team: str, post: bool, force: bool, week: str | None) -> None:
     """Render a team's weekly digest now, or post it with --post."""
+    from bot.answers import parse_week, resolve_team
     from bot.digest_cli import run_digest
 
+    label = None if week is None else parse_week(week)
     runtime = load_runtime(ctx)
-    sys.exit(run_digest(runtime, team, post=post, force=force, week=week))
+    slug = resolve_team(runtime, team)
+    sys.exit(run_digest(runtime, slug, post=post, force=force, week=label))
 
 
 @main.command()

@@ -7,13 +7,15 @@ YAML: a secret field holds `{env: NAME}` or `{file: PATH}` and is resolved only 
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import time, timedelta
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -72,6 +74,32 @@ def _secret_field(value: Any) -> Any:
             "`{file: /run/secrets/name}` and put the value there"
         )
     return value
+
+
+def check_url(value: str, what: str = "this URL") -> str:
+    """An http(s) URL with a host and no credentials; the error never repeats the URL.
+
+    A token written into a URL (`https://user:pass@host`) ends up in logs, error messages and
+    shell history; credentials belong in a secret (`{env: ...}` or `{file: ...}`).
+    """
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018  # raises ValueError on a port that is not a number
+    except ValueError:
+        raise ValueError(f"{what} is not a valid URL: write it as https://host/path") from None
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(
+            f"{what} has a user name or password in it, which would end up in logs: "
+            "write it as https://host/path and put the credential in a secret "
+            "({env: VAR_NAME} or {file: /run/secrets/name})"
+        )
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{what} is not an http(s) URL: write it as https://host/path")
+    return value
+
+
+def _url_field(value: str | None) -> str | None:
+    return None if value is None else check_url(value)
 
 
 def parse_duration(text: str | int | None) -> timedelta | None:
@@ -230,6 +258,7 @@ class GitHubConfig(_Strict):
     lookback: str = "2d"
 
     no_literal_secret = field_validator("token", mode="before")(_secret_field)
+    plain_urls = field_validator("api_url", "graphql_url")(_url_field)
 
 
 class ApiSourceConfig(_Strict):
@@ -242,6 +271,7 @@ class ApiSourceConfig(_Strict):
     lookback: str = "2d"
 
     no_literal_secret = field_validator("token", mode="before")(_secret_field)
+    plain_url = field_validator("url")(_url_field)
 
 
 class SourcesConfig(_Strict):
@@ -266,6 +296,7 @@ class SlackConfig(_Strict):
     no_literal_secrets = field_validator("bot_token", "signing_secret", "app_token", mode="before")(
         _secret_field
     )
+    plain_url = field_validator("api_url")(_url_field)
 
 
 class Thresholds(_Strict):
@@ -341,6 +372,8 @@ class AppConfig(_Strict):
     """The whole configuration file."""
 
     database_url: str = "sqlite:///metrics-bot.db"
+    database_password: SecretRef | None = None
+    """The database password, kept out of the URL (e.g. the file PostgreSQL's image reads)."""
     pseudonym_key: SecretRef = SecretRef(env="METRICS_BOT_PSEUDONYM_KEY")
     webhook_secret: SecretRef | None = None
     slack: SlackConfig = SlackConfig()
@@ -349,9 +382,9 @@ class AppConfig(_Strict):
     schedules: Schedules = Schedules()
     teams: tuple[TeamConfig, ...]
 
-    no_literal_secrets = field_validator("pseudonym_key", "webhook_secret", mode="before")(
-        _secret_field
-    )
+    no_literal_secrets = field_validator(
+        "pseudonym_key", "webhook_secret", "database_password", mode="before"
+    )(_secret_field)
 
     @model_validator(mode="after")
     def _unique_slugs(self) -> AppConfig:
@@ -378,7 +411,8 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line else self.file
-        return f"{where}: {self.field}: {self.message}"
+        end = "" if self.message.endswith((".", "?", "!")) else "."
+        return f"{where}: {self.field}: {self.message}{end}"
 
 
 class ConfigError(Exception):
@@ -425,6 +459,51 @@ def _field_name(loc: tuple[Any, ...], data: Any) -> str:
     return "".join(parts) or "(top level)"
 
 
+def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The config model a key path leads to (`("teams", 0)` -> TeamConfig), or None."""
+    model: type[BaseModel] = AppConfig
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        found = _model_in(field.annotation)
+        if found is None:
+            return None
+        model = found
+    return model
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The BaseModel inside an annotation such as `tuple[TeamConfig, ...]` or `X | None`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def closest_field(loc: tuple[Any, ...]) -> str | None:
+    """The known field nearest in spelling to the unknown key at `loc` (`slack_chanel`)."""
+    model = _model_at(loc[:-1])
+    if model is None or not loc or not isinstance(loc[-1], str):
+        return None
+    found = difflib.get_close_matches(loc[-1], list(model.model_fields), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def _unknown_field(loc: tuple[Any, ...]) -> str:
+    hint = closest_field(loc)
+    if hint is not None:
+        return f"unknown field: did you mean {hint}?"
+    model = _model_at(loc[:-1])
+    known = f" (known here: {', '.join(model.model_fields)})" if model is not None else ""
+    return f"unknown field{known}: check its spelling against metrics-bot.example.yaml"
+
+
 def _clean_message(message: str) -> str:
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
@@ -448,18 +527,49 @@ def parse_config(text: str, file: str = DEFAULT_CONFIG) -> AppConfig:
     try:
         return AppConfig.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(
-                p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function"))
-            )
-            message = _clean_message(err["msg"])
-            if err["type"] == "extra_forbidden":
-                message = "unknown field: check its spelling against metrics-bot.example.yaml"
-            elif err["type"] == "missing":
-                message = "required field is missing"
-            problems.append(Problem(file, _locate(loc, index), _field_name(loc, data), message))
-        raise ConfigError(problems) from None
+        raise ConfigError(_problems(exc, file, data, index)) from None
+
+
+def _problems(
+    exc: ValidationError, file: str, data: Any, index: dict[tuple[Any, ...], int]
+) -> list[Problem]:
+    """One Problem per validation error; a missing field explained by a typo is left out."""
+    errors = [
+        (tuple(p for p in e["loc"] if not (isinstance(p, str) and p.startswith("function"))), e)
+        for e in exc.errors()
+    ]
+    typos = {
+        (*loc[:-1], hint)
+        for loc, err in errors
+        if err["type"] == "extra_forbidden" and (hint := closest_field(loc)) is not None
+    }
+    problems = []
+    for loc, err in errors:
+        if err["type"] == "missing" and loc in typos:
+            continue  # `slack_chanel: C0...` already says where `slack_channel` went
+        message = _clean_message(err["msg"])
+        if err["type"] == "extra_forbidden":
+            message = _unknown_field(loc)
+        elif err["type"] == "missing":
+            message = "required field is missing"
+        problems.append(Problem(file, _locate(loc, index), _field_name(loc, data), message))
+    return problems
+
+
+URL_VARIABLES = ("SLACK_API_URL", "GITHUB_API_URL")
+
+
+def environment_problems(environ: Mapping[str, str]) -> list[Problem]:
+    """URLs taken from the environment pass the same check as those in the file."""
+    problems = []
+    for name in URL_VARIABLES:
+        value = environ.get(name)
+        if value:
+            try:
+                check_url(value)
+            except ValueError as exc:
+                problems.append(Problem("(environment)", None, name, str(exc)))
+    return problems
 
 
 def load_config(path: Path) -> AppConfig:
@@ -487,4 +597,14 @@ def database_url(config: AppConfig, environ: Mapping[str, str], base_dir: Path) 
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
         url = prefix + str((base_dir / url.removeprefix(prefix)).resolve())
+    ref = config.database_password
+    if ref is not None:
+        from sqlalchemy.engine import make_url
+
+        if ref.file is not None and not ref.file.is_absolute():
+            ref = SecretRef(file=base_dir / ref.file)
+        password = ref.resolve(environ)
+        parsed = make_url(url)
+        if password is not None and not parsed.drivername.startswith("sqlite"):
+            url = parsed.set(password=password).render_as_string(hide_password=False)
     return url

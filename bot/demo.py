@@ -8,11 +8,16 @@ be tried on it.
 
 from __future__ import annotations
 
+import os
+import shlex
 import shutil
+import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import click
 from rich.console import Console
 from rich.panel import Panel
 
@@ -75,36 +80,76 @@ def run_demo(directory: Path, *, seed: int, now: datetime | None = None) -> int:
             console.print("[red]ingest did not complete; see above[/red]")
             return 1
 
-        console.rule("[bold]3. Weekly digests")
+        console.rule("[bold]3. Analysing each team's week and posting its digest")
         deps = bot_deps(runtime)
         deps.clock = lambda: end + timedelta(hours=12)
         out = directory / "digests"
-        for team in runtime.config.teams:
-            week = resolve_week(deps, team, None)
-            digest = build_digest(deps, team, week)
+        teams = runtime.config.teams
+        done = []
+        with progress_bar("digests") as advance:
+            advance(0, len(teams))
+            for number, team in enumerate(teams, start=1):
+                week = resolve_week(deps, team, None)
+                digest = build_digest(deps, team, week)
+                write_preview(digest, out)
+                done.append((team, digest, post_digest(deps, team, week=week).status))
+                advance(number, len(teams))
+        for team, digest, status in done:
             console.print(Panel(render_digest_text(digest), title=team.slug, expand=False))
-            write_preview(digest, out)
-            result = post_digest(deps, team, week=week)
-            console.print(
-                f"  posted to the fake Slack channel {team.slack_channel}: {result.status}"
-            )
+            console.print(f"  posted to the fake Slack channel {team.slack_channel}: {status}")
         assert sandbox.slack is not None
         posts = len(sandbox.slack.calls_to("chat.postMessage"))
 
     elapsed = time.monotonic() - started
     console.rule("[bold]Done")
     console.print(
-        f"in {elapsed:.0f} s: {posts} digests posted to the fake Slack; Block Kit JSON and HTML "
-        f"previews in {out}/"
+        f"Done in {elapsed:.0f} s: {posts} digests posted to the fake Slack; Block Kit JSON "
+        f"and HTML previews are in {out}/."
     )
-    cfg = f"--config {config_path}"
-    console.print("\nTry next:")
-    for line in (
-        f"metrics-bot {cfg} query review-time team-b",
-        f"metrics-bot {cfg} query lead-time team-a --period 12w --json",
-        f"metrics-bot {cfg} insights --team team-b",
-        f"metrics-bot {cfg} digest team-c",
-        f"metrics-bot sandbox {directory}      # serve the fakes again, then `ingest`",
-    ):
-        console.print(f"  {line}")
+    cwd = Path.cwd()
+    exe = invoked_as(sys.argv[0], cwd)
+    config = shlex.quote(shown_path(config_path, cwd))
+    click.echo("\nTry next, from this folder:")
+    for line in try_next(exe, config, [t.slug for t in teams]):
+        click.echo(line)
     return 0
+
+
+def try_next(exe: str, config: str, teams: list[str]) -> list[str]:
+    """Commands to run on the demo's data, each short enough for an 80-column terminal."""
+    first, second = teams[0], teams[min(1, len(teams) - 1)]
+    base = f"{exe} --config {config}"
+    return [
+        f"{base} query review-time {second}",
+        f"{base} query dora {first} month",
+        f"{base} insights --team {second}",
+        f"{base} digest {first}",
+    ]
+
+
+def shown_path(path: Path, cwd: Path) -> str:
+    """`path` as a person in `cwd` would type it: relative when inside cwd, else absolute."""
+    full = path if path.is_absolute() else cwd / path
+    full = Path(os.path.normpath(full))
+    try:
+        return str(full.relative_to(cwd))
+    except ValueError:
+        return str(full)
+
+
+def invoked_as(argv0: str, cwd: Path, which: Callable[[str], str | None] = shutil.which) -> str:
+    """The executable the way it was typed, so a printed command runs when pasted.
+
+    A shell passes a relative path (`.venv/bin/metrics-bot`) on as typed and a bare name found
+    on PATH as its absolute path; the latter is shown as the bare name again.
+    """
+    path = Path(argv0)
+    if path.name in ("__main__.py", "cli.py"):
+        return f"{shlex.quote(shown_path(Path(sys.executable), cwd))} -m bot.cli"
+    if not path.is_absolute():
+        return shlex.quote(argv0)
+    on_path = which(path.name)
+    if on_path is not None and Path(on_path).resolve() == path.resolve():
+        return path.name
+    shown = shown_path(path, cwd)
+    return shlex.quote(shown if "/" in shown else f"./{shown}")

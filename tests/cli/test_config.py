@@ -52,16 +52,27 @@ def test_check_config_prints_every_problem_and_exits_2(tmp_path: Path) -> None:
     path.write_text(THREE_MISTAKES)
     result = CliRunner().invoke(main, ["--config", str(path), "check-config"])
     assert result.exit_code == 2
-    assert "3 problem(s)" in result.output
+    assert "There are 3 problems in the configuration:" in result.output
     assert f"{path}:5" in result.output and f"{path}:9" in result.output
 
 
-def test_check_config_on_a_good_file_exits_0() -> None:
+EXAMPLE_SECRETS = {
+    "METRICS_BOT_PSEUDONYM_KEY": "k",
+    "METRICS_BOT_WEBHOOK_SECRET": "w",
+    "SLACK_BOT_TOKEN": "xoxb-1",
+    "SLACK_SIGNING_SECRET": "s",
+    "GITHUB_TOKEN": "g",
+}
+
+
+def test_check_config_on_a_good_file_exits_0(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in EXAMPLE_SECRETS.items():
+        monkeypatch.setenv(name, value)
     result = CliRunner().invoke(
         main, ["--config", str(ROOT / "metrics-bot.example.yaml"), "check-config"]
     )
     assert result.exit_code == 0, result.output
-    assert "OK (1 teams: payments)" in result.output
+    assert "is valid: 1 teams (payments)." in result.output
 
 
 def test_missing_config_file_says_how_to_get_one(tmp_path: Path) -> None:
@@ -113,3 +124,31 @@ def test_none_window_means_until_next_deployment() -> None:
     assert parse_duration("none") is None
     with pytest.raises(ValueError, match="not a duration"):
         parse_duration("a day")
+
+
+def test_the_database_password_comes_from_its_own_secret(tmp_path: Path) -> None:
+    """compose.yaml gives PostgreSQL and the bot one password file; it is not in the URL."""
+    from sqlalchemy.engine import make_url
+
+    from bot.config import database_url
+
+    (tmp_path / "pw").write_text("s3cret/with:odd@chars\n")
+    text = (
+        "database_url: postgresql://metrics@db:5432/metrics\n"
+        "database_password: {file: pw}\n"
+        "teams: []\n"
+    )
+    url = make_url(database_url(parse_config(text), {}, tmp_path))
+    assert (url.username, url.password, url.host, url.database) == (
+        "metrics",
+        "s3cret/with:odd@chars",
+        "db",
+        "metrics",
+    )
+    assert "s3cret" not in repr(url)  # masked wherever the URL object is shown
+
+
+def test_a_literal_database_password_is_refused() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config("database_password: hunter2\nteams: []\n")
+    assert "{env: VAR_NAME}" in str(caught.value) and "hunter2" not in str(caught.value)

@@ -79,14 +79,53 @@ def test_query_text_explains_how_it_was_computed(world: Path) -> None:
     ("args", "expected"),
     [
         (("review-time", "team-bb"), "Did you mean 'team-b'?"),
-        (("reveiw-time", "team-b"), "did you mean 'review-time'?"),
-        (("review-time", "team-b", "--period", "forever"), "use 4w, 30d"),
+        (("reveiw-time", "team-b"), "Did you mean 'review-time'?"),
+        (("review-time", "team-b", "--period", "forever"), "use 7d, 4w, week, month, quarter"),
     ],
 )
 def test_bad_queries_exit_2_with_a_hint(world: Path, args: tuple[str, ...], expected: str) -> None:
     result = _cli(world, "query", *args)
     assert result.exit_code == 2
     assert expected in result.output  # type: ignore[attr-defined]
+
+
+def test_query_takes_the_slack_words_for_groups_and_periods(world: Path) -> None:
+    """`dora`, `health`, `month`, `quarter`: what `/metrics` accepts, the CLI accepts."""
+    from bot.slack.catalog import DORA, HEALTH
+
+    dora = _cli(world, "query", "dora", "team-a", "month", "--as-of", AS_OF, "--json")
+    assert dora.exit_code == 0, dora.output  # type: ignore[attr-defined]
+    answers = json.loads(dora.output)  # type: ignore[attr-defined]
+    assert [a["metric"] for a in answers] == list(DORA)
+    assert {a["period"]["start"][:10] for a in answers} == {"2026-10-24"}  # 30 days, as Slack
+    health = _cli(world, "query", "health", "team-b", "--period", "quarter", "--as-of", AS_OF)
+    assert health.exit_code == 0, health.output  # type: ignore[attr-defined]
+    for metric in HEALTH:
+        assert f"{metric} for team-b, 2026-08-24 to 2026-11-23" in health.output  # type: ignore[attr-defined]
+
+
+def test_the_demos_next_commands_run_as_printed(
+    world: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Printed from the folder above the demo's, each command runs there when pasted."""
+    import shlex
+
+    from bot.demo import invoked_as, shown_path, try_next
+
+    monkeypatch.chdir(world.parent)
+    script = Path(sys.executable).parent / "metrics-bot"
+    exe = invoked_as(str(script), world.parent, which=lambda name: None)
+    config = shown_path(world / "metrics-bot.yaml", world.parent)
+    assert config == f"{world.name}/metrics-bot.yaml"  # relative to where it was printed
+    lines = try_next(exe, config, ["team-a", "team-b", "team-c"])
+    first = shlex.split(lines[0])
+    run = subprocess.run(first, capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr
+    assert "review-time for team-b" in run.stdout
+    for line in lines[1:]:
+        words = shlex.split(line)
+        result = CliRunner().invoke(main, words[1:])
+        assert result.exit_code == 0, (line, result.output)
 
 
 def test_a_second_ingest_changes_nothing(world: Path) -> None:

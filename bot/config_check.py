@@ -1,0 +1,137 @@
+"""`metrics-bot check-config`: beyond the file's shape, are the secrets set and does Slack agree?
+
+The file is validated by bot.config; this module answers the two questions an admin asks
+next, before the first deploy: is every secret the config points at actually there (the
+environment variable set, the file present and not empty), and, with `--online`, does Slack
+accept the token and know each team's channel and lead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.config import AppConfig, SecretRef
+from bot.runtime import Runtime
+
+if TYPE_CHECKING:
+    from slack_sdk import WebClient
+
+
+def secret_refs(config: AppConfig) -> Iterator[tuple[str, SecretRef]]:
+    """(what it is for, where it lives) for every secret this config needs."""
+    yield "the pseudonym key", config.pseudonym_key
+    if config.database_password is not None:
+        yield "the database password", config.database_password
+    yield "the Slack bot token", config.slack.bot_token
+    yield "the Slack signing secret", config.slack.signing_secret
+    if config.slack.app_token is not None:
+        yield "the Slack app token", config.slack.app_token
+    if config.webhook_secret is not None:
+        yield "the webhook secret", config.webhook_secret
+    sources = config.sources
+    for name in ("github", "gitlab", "jira", "linear", "pagerduty"):
+        section = getattr(sources, name)
+        if section is not None:
+            yield f"the {name} token", section.token
+
+
+def why_missing(ref: SecretRef, environ: dict[str, str], base_dir: Path) -> str | None:
+    """None when the secret resolves; otherwise the sentence saying what is missing."""
+    if ref.env is not None:
+        if not (environ.get(ref.env) or "").strip():
+            return f"the environment variable {ref.env} is not set"
+        return None
+    assert ref.file is not None
+    path = ref.file if ref.file.is_absolute() else base_dir / ref.file
+    if not path.is_file():
+        return f"the file {path} does not exist"
+    if SecretRef(file=path).resolve() is None:
+        return f"the file {path} is empty or unreadable"
+    return None
+
+
+def missing_secrets(runtime: Runtime) -> list[str]:
+    """One sentence per secret that is not set, naming where it should be."""
+    environ = dict(runtime.environ)
+    found = []
+    for label, ref in secret_refs(runtime.config):
+        reason = why_missing(ref, environ, runtime.base_dir)
+        if reason is not None:
+            found.append(f"{label[0].upper()}{label[1:]} is not set: {reason}.")
+    return found
+
+
+def slack_problems(runtime: Runtime) -> list[str]:
+    """Ask Slack's Web API about the token, each team's channel and each lead.
+
+    Uses the same client and base URL as the bot (`SLACK_API_URL`, `slack.api_url`), so a
+    check against a proxy or the local fake asks the same server the bot will post to.
+    """
+    from slack_sdk.errors import SlackApiError
+
+    from bot.slack.client import api_base, make_web_client
+
+    slack = runtime.config.slack
+    token = runtime.secret("the Slack bot token", slack.bot_token, required=False)
+    if token is None:
+        return []  # already reported by missing_secrets
+    api_url = runtime.environ.get("SLACK_API_URL") or slack.api_url
+    client = make_web_client(token, api_url, timeout=10)
+    unreachable = f"Slack's Web API could not be reached at {api_base(api_url)}"
+    try:
+        client.auth_test()
+    except OSError as exc:
+        return [f"{unreachable} ({type(exc).__name__})."]
+    except SlackApiError as exc:
+        return [f"Slack refused the bot token ({_slack_error(exc)}): copy it again from the app."]
+    try:
+        return _ask_about_teams(client, runtime)
+    except OSError as exc:
+        return [f"{unreachable} ({type(exc).__name__})."]
+
+
+def _ask_about_teams(client: WebClient, runtime: Runtime) -> list[str]:
+    """conversations.info for each channel, users.info for each lead: what is wrong."""
+    from slack_sdk.errors import SlackApiError
+
+    slack = runtime.config.slack
+    found = []
+    channels = [(f"team {t.slug}'s channel", t.slack_channel) for t in runtime.config.teams]
+    if slack.leadership_channel:
+        channels.append(("the leadership channel", slack.leadership_channel))
+    for label, channel in channels:
+        try:
+            info = client.conversations_info(channel=channel).get("channel") or {}
+        except SlackApiError as exc:
+            found.append(f"Slack does not know {label} {channel} ({_slack_error(exc)}).")
+            continue
+        if info.get("is_archived"):
+            found.append(f"{_cap(label)} {channel} is archived, so nothing can be posted there.")
+        elif info.get("is_member") is False:
+            found.append(
+                f"The bot is not a member of {label} {channel}: invite it with /invite there."
+            )
+    for team in runtime.config.teams:
+        for lead in team.leads:
+            try:
+                user = client.users_info(user=lead).get("user") or {}
+            except SlackApiError as exc:
+                found.append(
+                    f"Slack does not know team {team.slug}'s lead {lead} ({_slack_error(exc)})."
+                )
+                continue
+            if user.get("deleted"):
+                found.append(f"Team {team.slug}'s lead {lead} is a deactivated Slack account.")
+    return found
+
+
+def _slack_error(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    code = response.get("error") if response is not None else None
+    return str(code or "no answer")
+
+
+def _cap(text: str) -> str:
+    return text[:1].upper() + text[1:]
