@@ -187,12 +187,44 @@ def _with_password(url: str) -> str:
     return url.replace("://postgres@", "://postgres:s3cret-pw@", 1)
 
 
+@pytest.fixture
+def serve_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """PostgreSQL when TEST_DATABASE_URL is set (a schema of its own), else SQLite: serve
+    runs once, on the database a deployment would use when there is one."""
+    if not os.environ.get("TEST_DATABASE_URL"):
+        yield f"sqlite:///{tmp_path / 'serve.db'}"
+        return
+    yield _pg_schema_url(request)
+
+
+def _pg_schema_url(request: pytest.FixtureRequest) -> str:
+    import uuid
+
+    from sqlalchemy import text
+
+    from store.db import normalise_url
+
+    base = normalise_url(os.environ["TEST_DATABASE_URL"])
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    request.addfinalizer(drop)
+    return f"{base}?options=-csearch_path%3D{schema}"
+
+
 def test_serve_logs_a_few_lines_and_reports_its_own_sync(
-    world: tuple[Path, int], database_url: str, tmp_path: Path
+    world: tuple[Path, int], serve_store: str, tmp_path: Path
 ) -> None:
     """The real console script: readable start lines, no library chatter, /readyz, /metrics."""
     directory, _rows = world
-    url = _with_password(database_url)
+    url = _with_password(serve_store)
     log = tmp_path / "serve.log"
     env = {**os.environ, "METRICS_BOT_CONFIG": str(directory / "metrics-bot.yaml")}
     env["DATABASE_URL"] = url
