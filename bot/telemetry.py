@@ -100,7 +100,9 @@ class StoreCollector:
             labels=["source"],
         )
         runs = CounterMetricFamily(
-            PREFIX + "sync_runs", "Syncs by source and outcome.", labels=["source", "status"]
+            PREFIX + "sync_runs",
+            "Finished syncs by source and outcome (ok, partial, failed).",
+            labels=["source", "status"],
         )
         remaining = GaugeMetricFamily(
             PREFIX + "sync_rate_limit_remaining",
@@ -121,12 +123,16 @@ class StoreCollector:
             for source, finished in s.execute(ok_runs):
                 last.add_metric([source], _timestamp(finished))
                 lag.add_metric([source], max(0.0, now - _timestamp(finished)))
-            by_status = select(
-                SyncRun.source,
-                SyncRun.status,
-                func.count(),
-                func.coalesce(func.sum(SyncRun.rows), 0),
-            ).group_by(SyncRun.source, SyncRun.status)
+            by_status = (  # finished runs only: a counter must never go down
+                select(
+                    SyncRun.source,
+                    SyncRun.status,
+                    func.count(),
+                    func.coalesce(func.sum(SyncRun.rows), 0),
+                )
+                .where(SyncRun.status != "running")
+                .group_by(SyncRun.source, SyncRun.status)
+            )
             totals: dict[str, int] = {}
             for source, status, count, written in s.execute(by_status):
                 runs.add_metric([source, status], count)

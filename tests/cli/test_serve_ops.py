@@ -319,3 +319,31 @@ def test_every_command_with_the_database_down(
     line = _one_line_error(result.stderr)
     assert line.startswith("error: cannot use the database at postgresql://user:***@127.0.0.1:1/x")
     assert "secret" not in result.output
+
+
+def test_a_scheduled_sync_refused_by_its_api_counts_as_a_job_failure(
+    world: tuple[Path, int], tmp_path: Path
+) -> None:
+    """serve's sync job: run_sync reports a refused token instead of raising, so the job
+    counts it (`sync:github`), and the store's ledger shows the failed run."""
+    import shutil
+
+    from bot.serve_cli import ingest_jobs
+
+    directory, _rows = world
+    with Sandbox(directory) as sandbox:
+        shutil.copy(sandbox.write_config(), tmp_path / "metrics-bot.yaml")
+        shutil.copytree(directory / "secrets", tmp_path / "secrets")
+        (tmp_path / "secrets" / "github-token").write_text("ghp_revoked\n")
+        environ = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'store.db'}"}
+        runtime = Runtime.load(tmp_path / "metrics-bot.yaml", environ)
+        (github,) = [job for job in ingest_jobs(runtime) if job.name == "github"]
+        telemetry = Telemetry(runtime.sessions)
+        with telemetry.active():
+            summary = github.run()
+    found = samples(telemetry.exposition().decode())
+    runtime.engine.dispose()
+    assert summary.startswith("github: failed")
+    assert found[("metrics_bot_scheduler_job_failures_total", (("job", "sync:github"),))] == 1
+    assert found[("metrics_bot_sync_runs_total", (("source", "github"), ("status", "failed")))] == 1
+    assert ("metrics_bot_sync_last_success_timestamp_seconds", (("source", "github"),)) not in found
