@@ -4,7 +4,9 @@ An orchestrator restarts a process whose /healthz fails and stops routing to one
 /readyz fails; a database outage is the second kind, so it must not fail /healthz (a restart
 would not bring the database back) and must fail /readyz. Readiness is three checks:
 
-- database: a real query on a fresh connection, bounded by `timeout` seconds;
+- database: a real query, bounded by `timeout` seconds (a database that hangs is not
+  ready; its check keeps running in one daemon thread, and later probes wait on that same
+  check instead of piling up threads behind it);
 - migrations: the database's Alembic revision equals the head this code ships;
 - slack: the bot token was accepted by `auth.test` when `serve` started.
 
@@ -16,12 +18,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, text
-from sqlalchemy.exc import SQLAlchemyError
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -73,6 +75,7 @@ class Readiness:
         self.slack = slack if slack is not None else Check(False, "Slack token not checked")
         self.timeout = timeout
         self._heads: tuple[str, ...] | None = None
+        self._pending: Future[tuple[Check, Check]] | None = None
 
     def heads(self) -> tuple[str, ...]:
         if self._heads is None:
@@ -87,7 +90,7 @@ class Readiness:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1")).scalar_one()
                 current = MigrationContext.configure(conn).get_current_heads()
-        except SQLAlchemyError as exc:
+        except Exception as exc:  # any failure to answer is "not ready", never a 500
             log.warning("readiness: database check failed: %s", reason(exc))
             down = Check(False, f"database unreachable ({type(exc).__name__})")
             return down, Check(False, "migrations unknown: database unreachable")
@@ -101,10 +104,26 @@ class Readiness:
             migrations = Check(True, f"at {', '.join(heads)}")
         return Check(True, "reachable"), migrations
 
+    def _database_check(self) -> Future[tuple[Check, Check]]:
+        """The check in flight, or a new one in a daemon thread (exit never waits on it)."""
+        pending = self._pending
+        if pending is not None and not pending.done():
+            return pending
+        future: Future[tuple[Check, Check]] = Future()
+
+        def run() -> None:
+            if future.set_running_or_notify_cancel():
+                future.set_result(self.database())
+
+        threading.Thread(target=run, name="readyz-database", daemon=True).start()
+        self._pending = future
+        return future
+
     async def checks(self) -> dict[str, Check]:
+        future = self._database_check()
         try:
             db, migrations = await asyncio.wait_for(
-                run_in_threadpool(self.database), timeout=self.timeout
+                asyncio.shield(asyncio.wrap_future(future)), timeout=self.timeout
             )
         except TimeoutError:
             db = Check(False, f"database did not answer within {self.timeout:g} s")

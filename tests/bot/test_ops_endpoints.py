@@ -192,3 +192,34 @@ def test_each_app_has_its_own_registry(deps: BotDeps) -> None:
         record_job_failure("sync:github")
     assert "sync:github" in first.exposition().decode()
     assert "sync:github" not in second.exposition().decode()
+
+
+def test_a_database_that_hangs_is_not_ready_and_probes_do_not_pile_up(
+    db_url: str, slack: SlackFake
+) -> None:
+    """A server that accepts the connection and never answers (a hung PostgreSQL)."""
+    import socket
+    import threading
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel completes the handshake; nobody ever answers
+    port = silent.getsockname()[1]
+    hung = make_engine(f"postgresql://user:secret@127.0.0.1:{port}/x")
+    deps = make_deps(db_url, api_url=slack.base_url, migrate=False)
+    readiness = Readiness(hung, slack=check_slack_token(deps.web_client()), timeout=0.5)
+    try:
+        with serve(deps, readiness, Telemetry(deps.sessions)) as url:
+            answers = [httpx.get(url + "/readyz", timeout=5) for _ in range(3)]
+            checking = [t for t in threading.enumerate() if t.name == "readyz-database"]
+            alive = httpx.get(url + "/healthz", timeout=5)
+    finally:
+        silent.close()  # the hung connection now fails and its thread ends
+        hung.dispose()
+        deps.engine.dispose()
+    assert [a.status_code for a in answers] == [503, 503, 503]
+    assert answers[-1].json()["checks"]["database"]["detail"] == (
+        "database did not answer within 0.5 s"
+    )
+    assert len(checking) == 1  # three probes, one check in flight
+    assert alive.status_code == 200
