@@ -51,6 +51,8 @@ def open_engine(url: str) -> Engine:
         engine = make_engine(url)
     except (ArgumentError, ValueError) as exc:
         raise DatabaseUnavailable(f"the database URL {mask_url(url)} is not valid: {exc}") from None
+    except OSError as exc:  # a SQLite folder that cannot be created
+        raise DatabaseUnavailable(f"cannot use the database at {mask_url(url)}: {exc}") from None
     except ImportError as exc:
         raise DatabaseUnavailable(
             f"no driver for the database at {mask_url(url)} ({exc.name} is not installed; "

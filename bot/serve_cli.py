@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from starlette.applications import Starlette
     from starlette.routing import BaseRoute
 
-    from bot.health import Readiness
+    from bot.health import Check, Readiness
     from bot.slack.deps import BotDeps
     from bot.telemetry import Telemetry
 
@@ -74,7 +74,7 @@ def build_service(
     return app
 
 
-def log_startup(runtime: Runtime, scheduler: Any, slack: Any) -> None:
+def log_startup(runtime: Runtime, scheduler: Any, slack: Check) -> None:
     """The few lines a person reads at start: config, database, teams, sources, Slack."""
     from bot.database import mask_url
     from bot.logs import startup_lines

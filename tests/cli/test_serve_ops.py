@@ -347,3 +347,20 @@ def test_a_scheduled_sync_refused_by_its_api_counts_as_a_job_failure(
     assert found[("metrics_bot_scheduler_job_failures_total", (("job", "sync:github"),))] == 1
     assert found[("metrics_bot_sync_runs_total", (("source", "github"), ("status", "failed")))] == 1
     assert ("metrics_bot_sync_last_success_timestamp_seconds", (("source", "github"),)) not in found
+
+
+@pytest.mark.parametrize("where", ["under-a-file", "is-a-folder"])
+def test_a_sqlite_file_that_cannot_be_opened_is_one_line(
+    world: tuple[Path, int], tmp_path: Path, where: str
+) -> None:
+    (tmp_path / "afile").write_text("not a folder")
+    (tmp_path / "afolder").mkdir()
+    path = tmp_path / "afile" / "store.db" if where == "under-a-file" else tmp_path / "afolder"
+    result = CliRunner().invoke(
+        main,
+        ["--config", str(world[0] / "metrics-bot.yaml"), "db", "upgrade"],
+        env={"DATABASE_URL": f"sqlite:///{path}"},
+    )
+    assert result.exit_code == 2, result.output
+    line = _one_line_error(result.stderr)
+    assert line.startswith(f"error: cannot use the database at sqlite:///{path}: ")
