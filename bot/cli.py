@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
+from sqlalchemy.exc import OperationalError
 
-from bot.runtime import ConfigError, MissingSecret, Runtime, config_path_from
+from bot.runtime import ConfigError, DatabaseUnavailable, MissingSecret, Runtime, config_path_from
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,10 +65,14 @@ def handles_expected_errors(func: F) -> F:
 
         try:
             return func(*args, **kwargs)
-        except MissingSecret as exc:
+        except (MissingSecret, DatabaseUnavailable) as exc:
             fail(str(exc))
         except QueryError as exc:
             fail(str(exc))
+        except OperationalError as exc:  # the database went away after the command opened it
+            from bot.database import reason
+
+            fail(f"the database stopped answering: {reason(exc)}")
 
     return wrapper  # type: ignore[return-value]
 
@@ -117,6 +122,7 @@ def db() -> None:
 
 @db.command("upgrade")
 @click.pass_context
+@handles_expected_errors
 def db_upgrade(ctx: click.Context) -> None:
     """Bring the database schema up to date (safe to run on every deploy)."""
     from store.db import current_revision

@@ -16,7 +16,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import AppConfig, ConfigError, Problem, database_url, load_config
-from store.db import make_engine, session_factory, upgrade
+from bot.database import DatabaseUnavailable, open_engine
+from store.db import session_factory
 
 
 class MissingSecret(Exception):
@@ -48,10 +49,11 @@ class Runtime:
 
     @cached_property
     def engine(self) -> Engine:
-        """The engine, with the schema brought up to date (commands need it current)."""
-        engine = make_engine(self.database_url)
-        upgrade(engine)
-        return engine
+        """The engine, with the schema brought up to date (commands need it current).
+
+        DatabaseUnavailable (one line, password masked) when it cannot be reached or opened.
+        """
+        return open_engine(self.database_url)
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
@@ -82,4 +84,11 @@ def config_path_from(option: str | None, environ: Mapping[str, str]) -> Path:
     return Path(option or environ.get("METRICS_BOT_CONFIG") or "metrics-bot.yaml")
 
 
-__all__ = ["ConfigError", "MissingSecret", "Problem", "Runtime", "config_path_from"]
+__all__ = [
+    "ConfigError",
+    "DatabaseUnavailable",
+    "MissingSecret",
+    "Problem",
+    "Runtime",
+    "config_path_from",
+]

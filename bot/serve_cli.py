@@ -1,12 +1,17 @@
-"""`metrics-bot serve`: the Slack app, the webhooks and the scheduler in one process."""
+"""`metrics-bot serve`: the Slack app, the webhooks and the scheduler in one process.
+
+Besides Slack at /slack/events and the webhooks it serves what an operator needs: /healthz
+(the process answers), /readyz (database, migrations and Slack token all fine: bot.health)
+and /metrics for Prometheus (bot.telemetry). It logs a few lines at start (bot.logs).
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,13 +19,22 @@ from bot.config import parse_duration
 from bot.runtime import Runtime
 from bot.shell import bot_deps
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
+    from starlette.routing import BaseRoute
+
+    from bot.health import Check, Readiness
+    from bot.slack.deps import BotDeps
+    from bot.telemetry import Telemetry
+
+log = logging.getLogger("metrics_bot.serve")
 
 
 def ingest_jobs(runtime: Runtime) -> tuple[Any, ...]:
     """One scheduled incremental sync per configured source that metrics-bot can read."""
     from bot.ingest_cli import build_sources
     from bot.slack.deps import IngestJob
+    from bot.telemetry import record_job_failure
     from ingest.runner import run_sync
 
     jobs = []
@@ -34,24 +48,67 @@ def ingest_jobs(runtime: Runtime) -> tuple[Any, ...]:
             if source is None:
                 return None
             report = run_sync(source, runtime.sessions)
-            log.info("scheduled sync: %s", report.summary())
-            return report
+            if report.status == "failed":  # run_sync reports API trouble instead of raising
+                record_job_failure(f"sync:{source_name}")
+            return report.summary()
 
         jobs.append(IngestJob(name=name, run=run, every=every))
     return tuple(jobs)
+
+
+def build_service(
+    deps: BotDeps,
+    *,
+    readiness: Readiness,
+    telemetry: Telemetry,
+    extra_routes: Sequence[BaseRoute] = (),
+) -> Starlette:
+    """The served app: Slack and /healthz (bot.server), /readyz, /metrics, `extra_routes`;
+    the ack of every slash command timed for /metrics."""
+    from bot.server import build_asgi
+    from bot.telemetry import SlashCommandTimer
+
+    routes = [*extra_routes, *readiness.routes(), *telemetry.routes()]
+    app = build_asgi(deps, extra_routes=routes)
+    app.add_middleware(SlashCommandTimer, histogram=telemetry.slash_ack)
+    return app
+
+
+def log_startup(runtime: Runtime, scheduler: Any, slack: Check) -> None:
+    """The few lines a person reads at start: config, database, teams, sources, Slack."""
+    from bot.database import mask_url
+    from bot.logs import startup_lines
+    from bot.scheduler import next_runs
+    from store.db import current_revision
+
+    for line in startup_lines(
+        runtime.config,
+        config_path=str(runtime.config_path.resolve()),
+        database=mask_url(runtime.database_url),
+        revision=current_revision(runtime.engine),
+        next_runs=next_runs(scheduler),
+    ):
+        log.info("%s", line)
+    if slack.ok:
+        log.info("slack: %s", slack.detail)
+    else:
+        log.warning(
+            "slack: %s; /readyz answers 503 until a restart with a valid token", slack.detail
+        )
 
 
 def run_server(runtime: Runtime, *, host: str, port: int, socket_mode: bool) -> None:
     """Serve until stopped: HTTP mode (signed requests at /slack/events) or Socket Mode."""
     import uvicorn
 
+    from bot.health import Readiness, check_slack_token
+    from bot.logs import configure_logging
     from bot.scheduler import start_scheduler
-    from bot.server import build_asgi, socket_mode_handler
+    from bot.server import socket_mode_handler
+    from bot.telemetry import Telemetry
     from bot.webhooks import WebhookEndpoints
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging()
     deps = replace(bot_deps(runtime), ingest_jobs=ingest_jobs(runtime))
     webhook_secret = (
         runtime.secret("the webhook secret", runtime.config.webhook_secret, required=False)
@@ -59,24 +116,41 @@ def run_server(runtime: Runtime, *, host: str, port: int, socket_mode: bool) -> 
         else None
     )
     webhooks = WebhookEndpoints(secret=webhook_secret, sessions=runtime.sessions)
+    slack = check_slack_token(deps.web_client())
+    telemetry = Telemetry(runtime.sessions)
     scheduler = start_scheduler(deps)
+    telemetry.watch(scheduler)
     stop: Callable[[], None] = scheduler.shutdown
     try:
+        log_startup(runtime, scheduler, slack)
         if socket_mode:
-            slack = runtime.config.slack
-            if slack.app_token is None:
+            slack_config = runtime.config.slack
+            if slack_config.app_token is None:
                 raise click.UsageError(
                     "Socket Mode needs `slack.app_token: {env: SLACK_APP_TOKEN}`"
                 )
-            token = runtime.secret("the Slack app token", slack.app_token)
+            token = runtime.secret("the Slack app token", slack_config.app_token)
             assert token is not None
             socket_mode_handler(deps, token).connect()
-            click.echo("connected in Socket Mode; webhooks and /healthz are not served")
+            log.info("connected in Socket Mode; webhooks, /healthz and /metrics are not served")
             import threading
 
-            threading.Event().wait()
-        app = build_asgi(deps, extra_routes=webhooks.routes())
-        click.echo(f"serving on http://{host}:{port} (Slack at /slack/events, health at /healthz)")
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+            with telemetry.active():
+                threading.Event().wait()
+        app = build_service(
+            deps,
+            readiness=Readiness(runtime.engine, slack=slack),
+            telemetry=telemetry,
+            extra_routes=webhooks.routes(),
+        )
+        log.info(
+            "serving on http://%s:%d: Slack at /slack/events, /healthz, /readyz, /metrics",
+            host,
+            port,
+        )
+        with telemetry.active():
+            uvicorn.run(
+                app, host=host, port=port, log_level="warning", log_config=None, access_log=False
+            )
     finally:
         stop()
