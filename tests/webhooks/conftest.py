@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from starlette.applications import Starlette
 
@@ -23,3 +24,10 @@ def served(database_url: str) -> Iterator[tuple[str, WebhookEndpoints]]:
     with LocalServer(Starlette(routes=endpoints.routes())) as url:
         yield url, endpoints
     engine.dispose()
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    """One connection pool for many requests (a client per request costs an SSL context)."""
+    with httpx.Client(timeout=30) as shared:
+        yield shared

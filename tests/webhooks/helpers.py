@@ -39,9 +39,18 @@ def signed_headers(body: bytes, *, secret: str = SECRET, ts: int | None = None) 
     }
 
 
-def post(url: str, body: bytes, *, secret: str = SECRET, ts: int | None = None) -> httpx.Response:
-    """POST `body` signed with `secret` (at `ts`, default now)."""
+def post(
+    url: str,
+    body: bytes,
+    *,
+    secret: str = SECRET,
+    ts: int | None = None,
+    client: httpx.Client | None = None,
+) -> httpx.Response:
+    """POST `body` signed with `secret` (at `ts`, default now), on `client` if given."""
     headers = signed_headers(body, secret=secret, ts=ts)
+    if client is not None:
+        return client.post(url, content=body, headers=headers)
     return httpx.post(url, content=body, headers=headers, timeout=30)
 
 
