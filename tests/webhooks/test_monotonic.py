@@ -33,13 +33,13 @@ def test_a_stale_success_never_overwrites_a_newer_failure(served) -> None:  # ty
     first = post_json(
         url + "/webhooks/deployments", {**DEPLOY, "status": "failure", "updated_at": T2}
     )
-    assert first.json() == {"ok": True, "id": "deploy-1", "applied": True}
     stale = post_json(url + "/webhooks/deployments", {**DEPLOY, "updated_at": T1})
+    row = _deployment(endpoints)
+    assert row.status == "failure" and row.updated_at == datetime(2026, 11, 24, 10, 20, tzinfo=UTC)
+    assert first.json() == {"ok": True, "id": "deploy-1", "applied": True}
     assert stale.status_code == 200
     assert stale.json()["applied"] is False
     assert stale.json()["reason"].startswith("older than stored")
-    row = _deployment(endpoints)
-    assert row.status == "failure" and row.updated_at == datetime(2026, 11, 24, 10, 20, tzinfo=UTC)
 
 
 def test_a_newer_update_and_the_same_version_resent_are_applied(served) -> None:  # type: ignore[no-untyped-def]
@@ -88,10 +88,10 @@ def test_a_resend_without_resolved_at_does_not_reopen_a_resolved_incident(served
     url, endpoints = served
     post_json(url + "/webhooks/incidents", {**INCIDENT, "resolved_at": RESOLVED})
     resend = post_json(url + "/webhooks/incidents", INCIDENT)
+    assert _incident(endpoints).resolved_at == datetime(2026, 11, 24, 11, 40, tzinfo=UTC)
     assert resend.status_code == 200
     assert resend.json()["applied"] is False
     assert '"reopen": true' in resend.json()["reason"]
-    assert _incident(endpoints).resolved_at == datetime(2026, 11, 24, 11, 40, tzinfo=UTC)
     # even a newer version does not reopen it by leaving resolved_at out
     newer = post_json(url + "/webhooks/incidents", {**INCIDENT, "updated_at": T3})
     assert newer.json()["applied"] is False
