@@ -100,7 +100,7 @@ def write(session: Session, model: Any, row: Mapping[str, Any], *, reopen: bool 
                 table.c.source == row["source"], table.c.external_id == row["external_id"]
             )
         ).first()
-        reason = refusal(model, stored._mapping if stored else None, row, reopen)
+        reason = refusal(model, dict(stored._mapping) if stored else None, row, reopen)
         if reason:
             return Outcome(applied=False, reason=reason)
         done = (
