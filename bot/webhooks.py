@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
@@ -167,6 +167,8 @@ class WebhookEndpoints:
         path = request.url.path
         try:
             body = await read_capped(request.stream(), request.headers.get("content-length"))
+        except ClientDisconnect:  # the sender hung up mid-body: nobody reads the answer
+            return _error(400, "the body ended early")
         except TooLarge:
             log.info("webhook %s refused: body larger than 1 MB (reading stopped)", path)
             # the rest of the body stays unread: close the connection instead of draining it
