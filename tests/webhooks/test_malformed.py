@@ -6,10 +6,14 @@ import json
 
 import pytest
 from sqlalchemy import select
+from starlette.applications import Starlette
 
+from bot.webhooks import WebhookEndpoints
+from sandbox.fakes.server import LocalServer
+from store.db import make_engine, session_factory
 from store.models import Deployment, Incident
 
-from .helpers import DEPLOY, INCIDENT, post
+from .helpers import DEPLOY, INCIDENT, SECRET, post
 
 
 def _with(base: dict[str, object], **changes: object) -> bytes:
@@ -99,3 +103,13 @@ def test_unicode_beyond_latin1_is_stored_intact_on_both_databases(served) -> Non
     with endpoints.sessions() as s:
         (row,) = s.scalars(select(Incident)).all()
     assert row.title == title
+
+
+def test_a_store_that_fails_gets_a_json_503_not_a_plain_text_500(database_url: str) -> None:
+    engine = make_engine(database_url)  # never upgraded: every write fails (no such table)
+    endpoints = WebhookEndpoints(secret=SECRET, sessions=session_factory(engine))
+    with LocalServer(Starlette(routes=endpoints.routes())) as url:
+        response = post(url + "/webhooks/deployments", _with(DEPLOY))
+    engine.dispose()
+    assert response.status_code == 503
+    assert response.json() == {"ok": False, "error": "the update could not be stored: resend later"}
