@@ -132,6 +132,17 @@ def db_upgrade(ctx: click.Context) -> None:
     click.echo(f"The database is at revision {revision}.")
 
 
+@main.command()
+@click.option("--person", required=True, metavar="SOURCE:IDENTITY", help="e.g. github:octocat")
+@click.pass_context
+@handles_expected_errors
+def purge(ctx: click.Context, person: str) -> None:
+    """Remove one person's pseudonymous rows on request and say what was removed."""
+    from bot.purge_cli import run_purge
+
+    sys.exit(run_purge(load_runtime(ctx), person))
+
+
 # --- the simulated world -------------------------------------------------------------------
 
 

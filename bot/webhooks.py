@@ -2,40 +2,56 @@
 
 Any CD or incident tool can report here. Each request is signed:
 `X-Metrics-Timestamp` (Unix seconds) and `X-Metrics-Signature: sha256=<hex HMAC-SHA256 of
-"<timestamp>.<raw body>">` with the shared secret. Writes are idempotent on the sender's
-`id`: a resend updates the row, never duplicates it.
+"<timestamp>.<raw body>">` with the shared secret. Work happens in this order, each step
+bounded before the next: the body is read up to 1 MB (413 past it, reading stops), the
+signature is checked (401), the body is parsed and validated (400 with a JSON reason, see
+`bot.webhook_body`), then written. Writes are idempotent on the sender's `id` and
+monotonic (`bot.webhook_writes`): the answer says whether the update was applied, and if
+not, why (`{"ok": true, "applied": false, "reason": "older than stored: ..."}`).
+
+Optional fields: `updated_at` (the sender's version of the update, ISO 8601) on both, and
+`"reopen": true` on incidents, the only way to reopen a resolved incident.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.requests import Request
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from bot.webhook_body import (
+    MAX_BODY,
+    BadPayload,
+    TooLarge,
+    column_limit,
+    flag,
+    instant,
+    parse_object,
+    read_capped,
+    text,
+)
+from bot.webhook_writes import Contended, Outcome, write
 from store.db import transaction
 from store.models import Deployment, Incident
-from store.upsert import upsert
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 1024 * 1024
 MAX_SKEW_SECONDS = 300
 SOURCE = "webhook"
+_UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 
-
-class BadPayload(Exception):
-    """The body is not what the endpoint accepts; the message names the field."""
+__all__ = ["MAX_BODY", "BadPayload", "WebhookEndpoints", "signature", "verify"]
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -48,92 +64,79 @@ def verify(secret: str, timestamp: str | None, given: str | None, body: bytes, n
     """'' when the request is authentic, else why not (for the 401 body)."""
     if not timestamp or not given:
         return "missing X-Metrics-Timestamp or X-Metrics-Signature"
-    try:
-        sent = int(timestamp)
-    except ValueError:
+    if not _UNIX_SECONDS.fullmatch(timestamp):
         return "X-Metrics-Timestamp must be Unix seconds"
-    if abs(now - sent) > MAX_SKEW_SECONDS:
+    if abs(now - int(timestamp)) > MAX_SKEW_SECONDS:
         return "timestamp older than 5 minutes (or in the future): check the sender's clock"
-    if not hmac.compare_digest(signature(secret, timestamp, body), given):
+    # bytes, not str: compare_digest refuses non-ASCII strings (headers arrive as Latin-1)
+    expected = signature(secret, timestamp, body).encode()
+    if not hmac.compare_digest(expected, given.encode("latin-1", "replace")):
         return "signature does not match: check the shared secret"
     return ""
 
 
-def _field(body: dict[str, Any], name: str, *, required: bool = True) -> Any:
-    value = body.get(name)
-    if required and (value is None or value == ""):
-        raise BadPayload(f"missing field {name!r}")
-    return value
+@dataclass(frozen=True)
+class Update:
+    """A validated body: the row to write and whether it explicitly reopens."""
+
+    row: dict[str, Any]
+    reopen: bool = False
 
 
-def _text(body: dict[str, Any], name: str, *, required: bool = True, limit: int = 300) -> Any:
-    value = _field(body, name, required=required)
-    if value is None:
-        return None
-    if not isinstance(value, str | int) or isinstance(value, bool):
-        raise BadPayload(f"field {name!r} must be a string")
-    text = str(value)
-    if len(text) > limit:
-        raise BadPayload(f"field {name!r} is longer than {limit} characters")
-    return text
-
-
-def _instant(body: dict[str, Any], name: str, *, required: bool = True) -> datetime | None:
-    value = _field(body, name, required=required)
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise BadPayload(f"field {name!r} is not an ISO 8601 time") from None
-    if parsed.tzinfo is None:
-        raise BadPayload(f"field {name!r} needs a UTC offset, e.g. 2026-11-24T10:00:00Z")
-    return parsed
-
-
-def deployment_row(body: dict[str, Any]) -> dict[str, Any]:
+def deployment_update(body: dict[str, Any]) -> Update:
     """Validate a deployment payload and map it to a store row."""
-    service = _text(body, "service", required=False)
-    repo = _text(body, "repo", required=False)
+    service = text(body, "service", column_limit(Deployment, "service"), required=False)
+    repo = text(body, "repo", column_limit(Deployment, "repo"), required=False)
     if not service and not repo:
         raise BadPayload("missing field 'service' (or 'repo')")
-    status = _text(body, "status")
+    status = text(body, "status", column_limit(Deployment, "status"))
     if status not in ("success", "failure"):
         raise BadPayload("field 'status' must be 'success' or 'failure'")
-    started = _instant(body, "started_at")
-    finished = _instant(body, "finished_at")
+    started = instant(body, "started_at")
+    finished = instant(body, "finished_at")
     assert started is not None and finished is not None
     if finished < started:
         raise BadPayload("field 'finished_at' is before 'started_at'")
-    return {
+    row = {
         "source": SOURCE,
-        "external_id": _text(body, "id", limit=100),
+        "external_id": text(body, "id", column_limit(Deployment, "external_id")),
         "service": service,
         "repo": repo,
-        "environment": _text(body, "environment", limit=100),
+        "environment": text(body, "environment", column_limit(Deployment, "environment")),
         "status": status,
         "created_at": started,
         "finished_at": finished,
-        "sha": _text(body, "commit_sha", required=False, limit=64),
+        "sha": text(body, "commit_sha", column_limit(Deployment, "sha"), required=False),
+        "updated_at": instant(body, "updated_at", required=False),
     }
+    return Update(row)
 
 
-def incident_row(body: dict[str, Any]) -> dict[str, Any]:
+def incident_update(body: dict[str, Any]) -> Update:
     """Validate an incident payload and map it to a store row."""
-    started = _instant(body, "started_at")
-    resolved = _instant(body, "resolved_at", required=False)
+    started = instant(body, "started_at")
+    resolved = instant(body, "resolved_at", required=False)
     assert started is not None
     if resolved is not None and resolved < started:
         raise BadPayload("field 'resolved_at' is before 'started_at'")
-    return {
+    reopen = flag(body, "reopen")
+    if reopen and resolved is not None:
+        raise BadPayload("'reopen': true with a 'resolved_at': send one or the other")
+    row = {
         "source": SOURCE,
-        "external_id": _text(body, "id", limit=100),
-        "service": _text(body, "service"),
-        "title": _text(body, "title", limit=2000),
+        "external_id": text(body, "id", column_limit(Incident, "external_id")),
+        "service": text(body, "service", column_limit(Incident, "service")),
+        "title": text(body, "title", column_limit(Incident, "title")),
         "started_at": started,
         "resolved_at": resolved,
-        "severity": _text(body, "severity", required=False, limit=32),
+        "severity": text(body, "severity", column_limit(Incident, "severity"), required=False),
+        "updated_at": instant(body, "updated_at", required=False),
     }
+    return Update(row, reopen=reopen)
+
+
+def _error(status: int, message: str, **headers: str) -> JSONResponse:
+    return JSONResponse({"ok": False, "error": message}, status_code=status, headers=headers)
 
 
 @dataclass
@@ -151,22 +154,25 @@ class WebhookEndpoints:
         ]
 
     async def deployments(self, request: Request) -> JSONResponse:
-        return await self._handle(request, Deployment, deployment_row)
+        return await self._handle(request, Deployment, deployment_update)
 
     async def incidents(self, request: Request) -> JSONResponse:
-        return await self._handle(request, Incident, incident_row)
+        return await self._handle(request, Incident, incident_update)
 
     async def _handle(
-        self, request: Request, model: Any, to_row: Callable[[dict[str, Any]], dict[str, Any]]
+        self, request: Request, model: Any, validate: Callable[[dict[str, Any]], Update]
     ) -> JSONResponse:
         if not self.secret:
-            return JSONResponse({"error": "not found"}, status_code=404)
-        declared = request.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > MAX_BODY:
-            return JSONResponse({"error": "body larger than 1 MB"}, status_code=413)
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return JSONResponse({"error": "body larger than 1 MB"}, status_code=413)
+            return _error(404, "not found")
+        path = request.url.path
+        try:
+            body = await read_capped(request.stream(), request.headers.get("content-length"))
+        except ClientDisconnect:  # the sender hung up mid-body: nobody reads the answer
+            return _error(400, "the body ended early")
+        except TooLarge:
+            log.info("webhook %s refused: body larger than 1 MB (reading stopped)", path)
+            # the rest of the body stays unread: close the connection instead of draining it
+            return _error(413, "body larger than 1 MB", Connection="close")
         problem = verify(
             self.secret,
             request.headers.get("x-metrics-timestamp"),
@@ -175,17 +181,26 @@ class WebhookEndpoints:
             self.clock(),
         )
         if problem:
-            log.info("webhook %s refused: %s", request.url.path, problem)
-            return JSONResponse({"error": problem}, status_code=401)
+            log.info("webhook %s refused: %s", path, problem)
+            return _error(401, problem)
         try:
-            payload = json.loads(body)
-            if not isinstance(payload, dict):
-                raise BadPayload("the body must be a JSON object")
-            row = to_row(payload)
-        except json.JSONDecodeError as exc:
-            return JSONResponse({"error": f"invalid JSON: {exc.msg}"}, status_code=400)
-        except BadPayload as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
+            update = validate(parse_object(body))
+        except BadPayload as exc:  # the reason names a field, never quotes the body
+            log.info("webhook %s refused (%d bytes): %s", path, len(body), exc)
+            return _error(400, str(exc))
+        try:
+            outcome = await run_in_threadpool(self._write, model, update)
+        except Contended as exc:
+            return _error(409, f"{exc}: resend")
+        except Exception:
+            log.exception("webhook %s: the update could not be stored", path)
+            return _error(503, "the update could not be stored: resend later")
+        answer: dict[str, Any] = {"ok": True, "id": update.row["external_id"]}
+        answer["applied"] = outcome.applied
+        if not outcome.applied:
+            answer["reason"] = outcome.reason
+        return JSONResponse(answer, status_code=200)
+
+    def _write(self, model: Any, update: Update) -> Outcome:
         with transaction(self.sessions) as session:
-            upsert(session, model, [row], ["source", "external_id"])
-        return JSONResponse({"ok": True, "id": row["external_id"]}, status_code=200)
+            return write(session, model, update.row, reopen=update.reopen)

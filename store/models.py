@@ -203,6 +203,8 @@ class Deployment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     url: Mapped[str | None] = mapped_column(String(500))
+    # the sender's version of a webhook update (None from sources): older ones are refused
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Incident(Base):
@@ -222,6 +224,8 @@ class Incident(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     url: Mapped[str | None] = mapped_column(String(500))
+    # the sender's version of a webhook update (None from sources): older ones are refused
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Page(Base):

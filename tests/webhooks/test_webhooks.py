@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import httpx
@@ -12,48 +11,13 @@ import pytest
 from sqlalchemy import select
 from starlette.applications import Starlette
 
-from bot.webhooks import MAX_BODY, WebhookEndpoints, signature
+from bot.webhooks import MAX_BODY, WebhookEndpoints
 from sandbox.fakes.server import LocalServer
 from store.db import make_engine, session_factory, upgrade
 from store.models import Deployment, Incident
 
-SECRET = "whsec-test-0123456789"
-DEPLOY = {
-    "id": "deploy-1",
-    "service": "payments-api",
-    "environment": "production",
-    "status": "success",
-    "started_at": "2026-11-24T10:00:00Z",
-    "finished_at": "2026-11-24T10:07:00Z",
-    "commit_sha": "a" * 40,
-}
-INCIDENT = {
-    "id": "inc-9",
-    "service": "payments-api",
-    "title": "Checkout errors",
-    "started_at": "2026-11-24T11:00:00Z",
-    "severity": "sev2",
-}
-
-
-@pytest.fixture
-def served(database_url: str) -> Iterator[tuple[str, WebhookEndpoints]]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    endpoints = WebhookEndpoints(secret=SECRET, sessions=session_factory(engine))
-    with LocalServer(Starlette(routes=endpoints.routes())) as url:
-        yield url, endpoints
-    engine.dispose()
-
-
-def _post(url: str, body: bytes, *, secret: str = SECRET, ts: int | None = None) -> httpx.Response:
-    stamp = str(int(time.time()) if ts is None else ts)
-    headers = {
-        "Content-Type": "application/json",
-        "X-Metrics-Timestamp": stamp,
-        "X-Metrics-Signature": signature(secret, stamp, body),
-    }
-    return httpx.post(url, content=body, headers=headers, timeout=10)
+from .helpers import DEPLOY, INCIDENT, SECRET
+from .helpers import post as _post
 
 
 def test_a_signed_deployment_is_stored_and_a_resend_updates_it(served) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,33 @@
+"""The webhook endpoints served over real HTTP (uvicorn on loopback) on each test database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from bot.webhooks import WebhookEndpoints
+from sandbox.fakes.server import LocalServer
+from store.db import make_engine, session_factory, upgrade
+
+from .helpers import SECRET
+
+
+@pytest.fixture
+def served(database_url: str) -> Iterator[tuple[str, WebhookEndpoints]]:
+    """(base URL, endpoints) of a running server with a fresh store."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    endpoints = WebhookEndpoints(secret=SECRET, sessions=session_factory(engine))
+    with LocalServer(Starlette(routes=endpoints.routes())) as url:
+        yield url, endpoints
+    engine.dispose()
+
+
+@pytest.fixture
+def client() -> Iterator[httpx.Client]:
+    """One connection pool for many requests (a client per request costs an SSL context)."""
+    with httpx.Client(timeout=30) as shared:
+        yield shared
