@@ -508,17 +508,55 @@ def _clean_message(message: str) -> str:
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
-def parse_config(text: str, file: str = DEFAULT_CONFIG) -> AppConfig:
-    """Validate config text; raise ConfigError listing every problem with its line."""
+MAX_CONFIG_BYTES = 1_000_000
+"""A config describes teams; a megabyte is hundreds of them. Larger is a mistake."""
+MAX_CONFIG_NODES = 200_000
+"""Values in the document once YAML anchors are expanded (refuses a "billion laughs")."""
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """How many nodes `node` stands for once aliases are expanded (each shared node once)."""
+    if id(node) in memo:
+        return memo[id(node)]
+    memo[id(node)] = 1  # guards against a node that contains itself
+    size = 1
+    if isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, memo) + _expanded_size(v, memo) for k, v in node.value)
+    elif isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(item, memo) for item in node.value)
+    memo[id(node)] = min(size, MAX_CONFIG_NODES + 1)
+    return memo[id(node)]
+
+
+def _syntax_problem(file: str, line: int | None, message: str) -> ConfigError:
+    return ConfigError([Problem(file, line, "(syntax)", message)])
+
+
+def _read_yaml(text: str, file: str) -> tuple[yaml.Node | None, Any]:
+    """The YAML tree and its data, or one ConfigError for anything a person could have typed."""
+    if len(text) > MAX_CONFIG_BYTES:
+        raise _syntax_problem(file, None, f"the file is over {MAX_CONFIG_BYTES:,} characters")
     try:
         root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        if root is not None and _expanded_size(root, {}) > MAX_CONFIG_NODES:
+            raise _syntax_problem(
+                file, None, "too many values once YAML anchors and aliases are expanded"
+            )
+        return root, yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
-        raise ConfigError(
-            [Problem(file, line, "(syntax)", f"not valid YAML: {getattr(exc, 'problem', exc)}")]
-        ) from None
+        problem = getattr(exc, "problem", exc)
+        raise _syntax_problem(file, line, f"not valid YAML: {problem}") from None
+    except RecursionError:
+        raise _syntax_problem(file, None, "values nested too deeply to be a config") from None
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise _syntax_problem(file, None, f"a value cannot be read: {str(exc)[:120]}") from None
+
+
+def parse_config(text: str, file: str = DEFAULT_CONFIG) -> AppConfig:
+    """Validate config text; raise ConfigError listing every problem with its line."""
+    root, data = _read_yaml(text, file)
     if not isinstance(data, dict):
         raise ConfigError([Problem(file, 1, "(top level)", "expected a mapping with `teams:`")])
     index: dict[tuple[Any, ...], int] = {}
@@ -587,6 +625,25 @@ def load_config(path: Path) -> AppConfig:
                     "`metrics-bot demo` to get a working example",
                 )
             ]
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    "(file)",
+                    f"not UTF-8 text (byte {exc.start}): save it as UTF-8",
+                )
+            ]
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError(
+            [Problem(str(path), None, "(file)", "is a directory: pass the YAML file itself")]
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            [Problem(str(path), None, "(file)", f"cannot be read: {exc.strerror or exc}")]
         ) from None
     return parse_config(text, str(path))
 
