@@ -15,7 +15,7 @@ from typing import Any
 from bot.config import TeamConfig
 from bot.digest.series import chart_of, value_of
 from bot.digest.weeks import previous_weeks, week_bounds
-from bot.slack.catalog import DORA, Catalog, MetricInfo
+from bot.slack.catalog import DORA, Catalog, MetricInfo, norm
 from bot.slack.charts import ChartSeries
 from bot.slack.deps import BotDeps
 from bot.slack.values import MetricView
@@ -172,7 +172,7 @@ def build_digest(
     trends = {v.info.id: sparkline_values(answers.get(team.slug, v.info)) for v in dora}
     series: dict[str, ChartSeries] = {}
     if insights:
-        flagged = [i.metric for i in insights if getattr(i, "metric", None)]
+        flagged = [norm(i.metric) for i in insights if getattr(i, "metric", None)]
         wanted = tuple(dict.fromkeys([*flagged, *CHART_METRICS]))[:3]
         peers = peers_of(insights)
         for info in catalog.group(wanted):

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.slack.catalog import MetricInfo, spec_attr
 from bot.slack.charts import ChartSeries
@@ -20,11 +22,13 @@ from bot.slack.values import as_number
 _PERCENT_UNITS = ("ratio", "share", "fraction", "rate")
 
 
-def week_label(mv: Any) -> str:
-    """ "W47" for a MetricValue (its ISO week), or the week text it carries."""
+def week_label(mv: Any, tz: str) -> str:
+    """ "W47" for a MetricValue (the ISO week it starts in, in the team's zone), or the week
+    text it carries."""
     start = spec_attr(mv, "period_start") or spec_attr(mv, "week")
-    if hasattr(start, "isocalendar"):
-        return f"W{start.isocalendar()[1]:02d}"
+    if isinstance(start, datetime):
+        local = start.astimezone(ZoneInfo(tz)) if start.tzinfo else start
+        return f"W{local.isocalendar()[1]:02d}"
     return str(start)
 
 
@@ -95,7 +99,7 @@ def chart_of(
     return ChartSeries(
         title=info.label,
         axis=axis,
-        weeks=tuple(week_label(mv) for mv in shown),
+        weeks=tuple(week_label(mv, tz) for mv in shown),
         values=tuple(value_of(mv) for mv in shown),
         scale=scale,
         band=band_of(answers, baseline_weeks),
