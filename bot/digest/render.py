@@ -81,8 +81,13 @@ def render_digest(
         if digest.series:
             blocks.append(
                 context(
-                    f"Trend charts in the thread: {escape(', '.join(digest.series))}, each "
-                    "against its baseline band and similar teams."
+                    f"Trend charts in the thread: {escape(', '.join(digest.series))}; the "
+                    "band is the team's usual range (p25–p75 of its baseline weeks)"
+                    + (
+                        ", the dashed line its similar teams' median."
+                        if any(c.peers for c in digest.series.values())
+                        else "."
+                    )
                 )
             )
     blocks.append(

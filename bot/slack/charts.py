@@ -159,8 +159,8 @@ def _draw(ax: object, chart: ChartSeries) -> None:
     ax.legend(
         handles=[team, *(h for h in handles if h is not team)],
         fontsize=LABEL_PT,
-        loc="lower left",
-        bbox_to_anchor=(0.0, 1.0),
+        loc="lower right",
+        bbox_to_anchor=(1.0, 1.0),
         ncol=3,
         frameon=False,
         handlelength=1.4,

@@ -134,9 +134,10 @@ def figures(ins: Any) -> str:
         parts.append(f"similar teams {format_value(ins.peer_value, unit)}")
     effect = getattr(ins, "effect", None)
     if effect is not None:
-        shown = f"effect {effect.value:+.0f}{effect.unit}"
+        per = effect.unit if effect.unit in ("%", "") else f" {effect.unit}"
+        shown = f"effect {effect.value:+.0f}{per}"
         if effect.low is not None and effect.high is not None:
-            shown += f" [{effect.low:.0f}{effect.unit}, {effect.high:.0f}{effect.unit}]"
+            shown += f" [{effect.low:.0f}{per}, {effect.high:.0f}{per}]"
         parts.append(shown)
     if getattr(ins, "cost_hours_per_week", None):
         parts.append(f"≈{ins.cost_hours_per_week:.0f} h/week")
