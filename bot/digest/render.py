@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.digest.build import Digest
 from bot.slack.blocks.answers import Rendered, metric_line
 from bot.slack.blocks.common import Block, context, divider, fit, header, section
-from bot.slack.blocks.insights import insight_blocks
+from bot.slack.blocks.insights import figures, insight_blocks
 from bot.slack.blocks.trend import sparkline
 from bot.slack.limits import ensure_blocks
 from bot.slack.text import escape
@@ -121,15 +121,23 @@ def render_fallback(digest: Digest) -> str:
     return escape(f"Weekly digest for {digest.team_name} ({digest.week}): {dora}; {flags}")
 
 
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def render_digest_text(digest: Digest) -> str:
     """A plain-text digest for the console and `metrics-bot digest TEAM` without --post."""
     lines = [f"Weekly digest · {digest.team_name} · {digest.week}"]
-    lines += [f"  {v.info.label}: {v.shown} {v.change_text}".rstrip() for v in digest.dora]
+    for v in digest.dora:
+        spark = sparkline(digest.trends.get(v.info.id, ()))
+        line = f"  {v.info.label}: {v.shown} {v.change_text}".rstrip()
+        lines.append(f"{line}  {spark}  n={v.n}" if spark else f"{line}  n={v.n}")
     if digest.quiet:
         lines.append("Quiet week: nothing flagged.")
     for ins in digest.insights:
         lines.append(f"- [{ins.severity}] {ins.title}")
         lines.append(f"  {ins.summary}")
+        lines.append(f"  {_unescape(figures(ins))}")
         if ins.method:
             lines.append(f"  How: {ins.method}")
         for ev in ins.evidence[:5]:

@@ -106,6 +106,5 @@ def chart_of(
         band_weeks=baseline_weeks,
         peer_values=peer_median(peers, len(shown)),
         peers=tuple(peers),
-        latest_n=int(spec_attr(last, "n") or 0) if last is not None else 0,
         clock=clock_label(clock, tz),
     )

@@ -70,7 +70,6 @@ class ChartSeries(Sequence[Point]):
     peer_values: tuple[float | None, ...] = ()
     """The similar teams' median per week (same weeks), empty when there are no peers."""
     peers: tuple[str, ...] = ()
-    latest_n: int = 0
     clock: str = ""
     """The x-axis label's clock: "working hours, Europe/Berlin" or "wall clock" ("" if none)."""
 
