@@ -62,7 +62,8 @@ def _png_size(png: bytes) -> tuple[int, int]:
 def test_chart_text_is_at_least_11px_at_slacks_display_size_and_inside_the_image(
     glance: BotDeps,
 ) -> None:
-    charts = list(_digest(glance).series.values())
+    series = _digest(glance).series
+    charts = list(series.values())
     fig = chart_figure(charts)
     fig.canvas.draw()  # type: ignore[attr-defined]
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
@@ -79,7 +80,7 @@ def test_chart_text_is_at_least_11px_at_slacks_display_size_and_inside_the_image
             and box.y1 <= bounds.y1 + 1
         )
         assert inside, f"{t.get_text()!r} is cut off at {box} (figure {bounds})"
-    png = trend_chart_png(dict(_digest(glance).series))
+    png = trend_chart_png(series)
     assert _png_size(png) == (360 * SCALE, 240 * SCALE * len(charts))  # 2x a 360-px panel
 
 
