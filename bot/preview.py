@@ -1,7 +1,10 @@
 """Show a Block Kit message without Slack: as terminal text, or as an HTML page.
 
 The demo and `metrics-bot digest` use these so a team can see what the bot would post
-before anyone installs the Slack app. Both read the same blocks the bot sends.
+before anyone installs the Slack app. Both read the same blocks the bot sends. The HTML
+page keeps to a Slack message column (MESSAGE_WIDTH_PX at most, narrower windows wrap)
+and shows charts as Slack does, at the charts' display width (bot.slack.charts), in the
+message's thread.
 """
 
 from __future__ import annotations
@@ -9,6 +12,11 @@ from __future__ import annotations
 import html
 import re
 from typing import Any
+
+from bot.slack.charts import DISPLAY_WIDTH_PX
+
+MESSAGE_WIDTH_PX = 760
+"""The preview's message column: about Slack's desktop message column on a 1280 px screen."""
 
 _LINK = re.compile(r"<(https?://[^|>]+)(?:\|([^>]+))?>")
 _BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
@@ -88,20 +96,35 @@ def _mrkdwn_to_html(text: str) -> str:
     return escaped.replace("\n", "<br>")
 
 
-_CSS = """
+_CSS = (
+    """
+*{box-sizing:border-box}
 body{font-family:-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;background:#f8f8f8;
-margin:0;padding:24px;color:#1d1c1d}
-.msg{max-width:760px;margin:auto;background:#fff;border:1px solid #ddd;border-radius:8px;
-padding:16px 20px}
+margin:0;padding:24px 12px;color:#1d1c1d;font-size:15px}
+.msg{margin:auto;background:#fff;border:1px solid #ddd;border-radius:8px;
+padding:16px 20px;overflow-wrap:anywhere}
 .who{font-weight:700;margin-bottom:8px}.who span{font-weight:400;color:#616061;font-size:12px}
 h2{font-size:18px;margin:8px 0}.section{margin:8px 0;line-height:1.45}
 .fields{display:grid;grid-template-columns:1fr 1fr;gap:4px 16px;margin:6px 0}
-.context{color:#616061;font-size:12px;margin:4px 0}hr{border:0;border-top:1px solid #eee}
+.context{color:#616061;font-size:12px;margin:4px 0;line-height:1.5}
+hr{border:0;border-top:1px solid #eee}
+.actions{display:flex;flex-wrap:wrap;gap:4px 6px;margin:4px 0}
 .btn{display:inline-block;border:1px solid #ccc;border-radius:4px;padding:3px 10px;
-margin:2px 6px 2px 0;
-font-size:13px}.img{margin:8px 0}.img img{max-width:100%;border:1px solid #eee;border-radius:4px}
+font-size:13px;white-space:nowrap}
+.thread{border-top:1px solid #eee;margin-top:12px;padding-top:8px}
+.img{margin:8px 0}.img img{max-width:100%;height:auto;display:block;
+border:1px solid #eee;border-radius:4px}
 code{background:#f4f4f4;border-radius:3px;padding:0 3px}
 """
+    + (
+        f".msg{{max-width:{MESSAGE_WIDTH_PX}px}}"
+        f".img img{{width:{DISPLAY_WIDTH_PX}px}}"  # the charts' display size: 2x pixels, sharp
+    )
+)
+
+
+def _img(src: str, alt: str) -> str:
+    return f"<div class='img'><img src='{html.escape(src)}' alt='{html.escape(alt)}'></div>"
 
 
 def blocks_to_html(
@@ -109,8 +132,9 @@ def blocks_to_html(
 ) -> str:
     """A self-contained HTML page that looks like the Slack message.
 
-    `images` maps an image block's alt text to a local file to show in its place (charts
-    are uploaded as files in Slack, so the preview links them from disk instead).
+    `images` maps an image block's alt text to a local file to show in its place; images
+    no block names are shown in the thread under the message, where the bot uploads its
+    charts (the preview links them from disk).
     """
     images = images or {}
     parts = [
@@ -142,19 +166,20 @@ def blocks_to_html(
                 f"<span class='btn'>{html.escape(_text_of(e.get('text')))}</span>"
                 for e in block.get("elements", [])
             )
-            parts.append(f"<div>{buttons}</div>")
+            parts.append(f"<div class='actions'>{buttons}</div>")
         elif kind == "divider":
             parts.append("<hr>")
         elif kind == "image":
             alt = str(block.get("alt_text", ""))
             src = images.get(alt) or str(block.get("image_url", ""))
-            parts.append(
-                f"<div class='img'><img src='{html.escape(src)}' alt='{html.escape(alt)}'></div>"
-            )
-    for alt, src in images.items():
-        if not any(b.get("type") == "image" and b.get("alt_text") == alt for b in blocks):
-            parts.append(
-                f"<div class='img'><img src='{html.escape(src)}' alt='{html.escape(alt)}'></div>"
-            )
+            parts.append(_img(src, alt))
+    thread = [
+        _img(src, alt)
+        for alt, src in images.items()
+        if not any(b.get("type") == "image" and b.get("alt_text") == alt for b in blocks)
+    ]
+    if thread:  # charts are uploaded into the message's thread
+        parts.append("<div class='thread'><div class='who'>metrics-bot <span>in the thread</span>")
+        parts += ["</div>", *thread, "</div>"]
     parts.append("</div></body></html>")
     return "".join(parts)

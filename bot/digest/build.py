@@ -13,18 +13,18 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config import TeamConfig
+from bot.digest.series import chart_of, value_of
 from bot.digest.weeks import previous_weeks, week_bounds
-from bot.slack.catalog import DORA, Catalog, MetricInfo, spec_attr
+from bot.slack.catalog import DORA, Catalog, MetricInfo, norm
+from bot.slack.charts import ChartSeries
 from bot.slack.deps import BotDeps
-from bot.slack.values import MetricView, as_number
+from bot.slack.values import MetricView
 
 log = logging.getLogger("metrics_bot.digest")
 
 MAX_INSIGHTS = 3
 CHART_METRICS = ("lead-time", "deploy-frequency")
 CHART_WEEKS = 8
-
-Series = Sequence[tuple[str, float | None]]
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,12 @@ class Digest:
     end: datetime
     dora: tuple[MetricView, ...]
     insights: tuple[Any, ...] = ()
-    series: Mapping[str, Series] = field(default_factory=dict)
-    """chart label -> [(ISO week, value)], oldest first."""
+    series: Mapping[str, ChartSeries] = field(default_factory=dict)
+    """chart label -> its weeks (iterating gives (ISO week, value)), oldest first."""
+    trends: Mapping[str, tuple[float | None, ...]] = field(default_factory=dict)
+    """metric id -> the last CHART_WEEKS weekly values, for sparklines; empty without charts."""
+    tz: str = "UTC"
+    """The team's zone: the week's dates are shown in it."""
 
     @property
     def quiet(self) -> bool:
@@ -74,41 +78,73 @@ def flagged_insights(
     return found[:limit]
 
 
-def _series_from(result: Any) -> list[tuple[str, float | None]]:
-    """(week label, value) pairs from weekly_series' MetricValues (or plain pairs)."""
-    out: list[tuple[str, float | None]] = []
+def _answers_from(result: Any) -> list[Any]:
+    """weekly_series' MetricValues as a list; plain (week, value) pairs become small dicts."""
+    out: list[Any] = []
     for item in result:
         if isinstance(item, tuple | list):
-            week, value = item[0], item[1]
+            out.append({"week": item[0], "value": item[1]})
         else:
-            week = spec_attr(item, "period_start") or spec_attr(item, "week")
-            value = None if spec_attr(item, "withheld_reason") else spec_attr(item, "value")
-        label = week.strftime("%d %b") if hasattr(week, "strftime") else str(week)
-        out.append((label, as_number(value)))
+            out.append(item)
     return out
 
 
-def chart_series(
-    deps: BotDeps, team: TeamConfig, info: MetricInfo, week: str, as_of: datetime
-) -> list[tuple[str, float | None]]:
-    """The last CHART_WEEKS complete weekly values of a metric up to the digest's week."""
-    if deps.analytics.weekly_series is not None:
-        return _series_from(
-            deps.analytics.weekly_series(
-                deps.engine,
-                deps.org,
-                team=team.slug,
-                metric=info.id,
-                weeks=CHART_WEEKS,
-                as_of=as_of,
+@dataclass
+class WeeklyAnswers:
+    """The engine's weekly answers of a team's metrics, each fetched once per digest.
+
+    Enough weeks for the chart and the baseline weeks before its last week (the band).
+    """
+
+    deps: BotDeps
+    week: str
+    as_of: datetime
+    tz: str
+    baseline_weeks: int
+    fetched: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+
+    def get(self, team: str, info: MetricInfo) -> list[Any]:
+        key = (team, info.id)
+        if key not in self.fetched:
+            self.fetched[key] = self._fetch(team, info)
+        return self.fetched[key]
+
+    def _fetch(self, team: str, info: MetricInfo) -> list[Any]:
+        weeks = CHART_WEEKS + self.baseline_weeks
+        if self.deps.analytics.weekly_series is not None:
+            return _answers_from(
+                self.deps.analytics.weekly_series(
+                    self.deps.engine,
+                    self.deps.org,
+                    team=team,
+                    metric=info.id,
+                    weeks=weeks,
+                    as_of=self.as_of,
+                )
             )
-        )
-    out: list[tuple[str, float | None]] = []
-    for label in previous_weeks(week, CHART_WEEKS):
-        start, end = week_bounds(label, team.tz)
-        view = compute_view(deps, team.slug, info, start, end, min(as_of, end))
-        out.append((label.split("-")[1], None if view.withheld_reason else view.value))
-    return out
+        out: list[Any] = []
+        for label in previous_weeks(self.week, weeks):
+            start, end = week_bounds(label, self.tz)
+            view = compute_view(self.deps, team, info, start, end, min(self.as_of, end))
+            value = None if view.withheld_reason else view.value
+            out.append({"week": label.split("-")[1], "value": value, "baseline": view.baseline})
+        return out
+
+
+def baseline_weeks_of(deps: BotDeps) -> int:
+    """The org's baseline length in weeks (the engine's setting; 12 when it has none)."""
+    thresholds = getattr(deps.org, "thresholds", None)
+    return int(getattr(thresholds, "baseline_weeks", 12) or 12)
+
+
+def peers_of(insights: Sequence[Any]) -> tuple[str, ...]:
+    """The similar teams the detectors compared the team with (their peer set, in order)."""
+    return tuple(dict.fromkeys(p for ins in insights for p in (getattr(ins, "peers", ()) or ())))
+
+
+def sparkline_values(answers: Sequence[Any]) -> tuple[float | None, ...]:
+    """The last CHART_WEEKS weekly values, for the sparkline beside a headline figure."""
+    return tuple(value_of(mv) for mv in answers[-CHART_WEEKS:])
 
 
 def build_digest(
@@ -129,11 +165,23 @@ def build_digest(
         compute_view(deps, team.slug, info, start, end, as_of) for info in catalog.group(DORA)
     )
     insights = tuple(flagged_insights(deps, team, week, as_of, max_insights))
-    series: dict[str, Series] = {}
-    if charts and insights:
-        flagged = [i.metric for i in insights if getattr(i, "metric", None)]
+    if not charts:
+        return Digest(team.slug, team.name, week, start, end, dora, insights, tz=team.tz)
+    bw = baseline_weeks_of(deps)
+    answers = WeeklyAnswers(deps, week, as_of, team.tz, bw)
+    trends = {v.info.id: sparkline_values(answers.get(team.slug, v.info)) for v in dora}
+    series: dict[str, ChartSeries] = {}
+    if insights:
+        flagged = [norm(i.metric) for i in insights if getattr(i, "metric", None)]
         wanted = tuple(dict.fromkeys([*flagged, *CHART_METRICS]))[:3]
+        peers = peers_of(insights)
         for info in catalog.group(wanted):
-            title = f"{info.label} ({info.unit})" if info.unit else info.label
-            series[title] = chart_series(deps, team, info, week, as_of)
-    return Digest(team.slug, team.name, week, start, end, dora, insights, series)
+            series[info.label] = chart_of(
+                info,
+                answers.get(team.slug, info),
+                weeks=CHART_WEEKS,
+                baseline_weeks=bw,
+                tz=team.tz,
+                peer_answers={p: answers.get(p, info) for p in peers},
+            )
+    return Digest(team.slug, team.name, week, start, end, dora, insights, series, trends, team.tz)

@@ -182,6 +182,9 @@ def test_preview_and_console_rendering(deps: BotDeps) -> None:
     assert team is not None
     digest = build_digest(deps, team, "2026-W47", charts=False)
     preview = render_digest(digest, interactive=False)
-    assert not any(b["type"] == "actions" for b in preview.blocks)
+    buttons = [
+        e["action_id"] for b in preview.blocks if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert buttons == ["insight_method", "insight_method"]  # no votes in a preview
     text = render_digest_text(digest)
     assert "Lead time: 29 h ↑16%" in text and "Try: Try a daily review slot" in text

@@ -12,7 +12,13 @@ from hypothesis import strategies as st
 from analytics.insights.model import Evidence, Insight
 from bot.slack import limits
 from bot.slack.blocks.common import button, context, fit, header, section
-from bot.slack.blocks.insights import Vote, insight_blocks, tally_block_id, with_tally
+from bot.slack.blocks.insights import (
+    SHOW_METHOD,
+    Vote,
+    insight_blocks,
+    tally_block_id,
+    with_tally,
+)
 from bot.slack.text import escape, link, safe_url, truncate
 from tests.bot.helpers import review_insight
 
@@ -129,7 +135,7 @@ def test_insight_blocks_carry_escaped_evidence_and_vote_buttons() -> None:
     assert "<https://github.com/acme/payments/pull/101|acme/payments#101>" in dumped
     assert "javascript:" not in dumped and "<!channel>" not in dumped
     buttons = next(b for b in blocks if b["type"] == "actions")["elements"]
-    votes = [Vote.decode(b["value"]) for b in buttons]
+    votes = [Vote.decode(b["value"]) for b in buttons if b["action_id"] != SHOW_METHOD]
     assert [(v.insight_id, v.team, v.value) for v in votes] == [
         (ins.id, "team-a", 1),
         (ins.id, "team-a", -1),
@@ -137,7 +143,8 @@ def test_insight_blocks_carry_escaped_evidence_and_vote_buttons() -> None:
     tally = next(b for b in blocks if b.get("block_id") == tally_block_id(ins.id))
     assert "👍 2 · 👎 1" in tally["elements"][0]["text"]
     preview = insight_blocks(ins, interactive=False)
-    assert not any(b["type"] == "actions" for b in preview)
+    shown = [e["action_id"] for b in preview if b["type"] == "actions" for e in b["elements"]]
+    assert shown == [SHOW_METHOD]  # no votes outside the team's digest
 
 
 def test_with_tally_replaces_only_that_insight() -> None:

@@ -1,9 +1,10 @@
-"""One flagged insight as blocks: the finding, its numbers and method, evidence, next step,
-and (in the team's digest) a 👍/👎 pair with the leads' tally under it.
+"""One flagged insight as blocks: the finding, one line of figures, evidence, next step, a
+"How this was computed" button and (in the team's digest) a 👍/👎 pair with the tally.
 
-The vote buttons carry their whole state in `value` (insight id, team, vote), so a click
-needs no lookup to know what was voted on; the tally block has a stable block_id so the
-feedback handler can replace it in the posted message.
+The method paragraph is not printed in every insight: the button carries it and answers the
+person who asks, ephemerally (bot/slack/actions/method.py). Buttons carry their whole state
+in `value` (insight id, team, vote; or the method text), so a click needs no lookup; the
+tally block has a stable block_id so the feedback handler can replace it in place.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.slack import limits
 from bot.slack.blocks.common import Block, actions, button, context, section
 from bot.slack.text import escape, link
-from bot.slack.values import format_value
+from bot.slack.values import format_change, format_value
 
 VOTE_UP = "feedback_up"
 VOTE_DOWN = "feedback_down"
+SHOW_METHOD = "insight_method"
+METHOD_LABEL = "How this was computed"
+CLIPPED = " … (shortened to fit a Slack button)"
 MAX_EVIDENCE = 5
 _SEVERITY = {
     "critical": ":red_circle:",
@@ -49,6 +54,42 @@ class Vote:
         return cls(str(data["i"]), str(data["t"]), value)
 
 
+@dataclass(frozen=True)
+class MethodNote:
+    """What the "How this was computed" button says: the insight's title and full method."""
+
+    insight_id: str
+    title: str
+    method: str
+
+    def encode(self) -> str:
+        """JSON that fits a button value (2000): the method is shortened, and says so, only
+        when it would not fit whole."""
+        text = self._json(self.method)
+        if len(text) <= limits.MAX_BUTTON_VALUE:
+            return text
+        over = len(text) - limits.MAX_BUTTON_VALUE
+        keep = max(0, len(self.method) - over - len(CLIPPED) - 8)
+        while len(text := self._json(self.method[:keep] + CLIPPED)) > limits.MAX_BUTTON_VALUE:
+            keep = max(0, keep - 50)  # escapes (\u, \") make the JSON longer than the text
+        return text
+
+    def _json(self, method: str) -> str:
+        return json.dumps(
+            {"i": self.insight_id, "t": self.title[:200], "m": method}, separators=(",", ":")
+        )
+
+    @classmethod
+    def decode(cls, raw: str) -> MethodNote:
+        data = json.loads(raw)
+        return cls(str(data["i"]), str(data.get("t", "")), str(data["m"]))
+
+
+def method_button(ins: Any) -> Block:
+    note = MethodNote(ins.id, str(ins.title), str(getattr(ins, "method", "") or ""))
+    return button(METHOD_LABEL, SHOW_METHOD, note.encode())
+
+
 def tally_block_id(insight_id: str) -> str:
     return f"tally:{insight_id}"
 
@@ -73,26 +114,38 @@ def with_tally(blocks: Sequence[Block], insight_id: str, up: int, down: int) -> 
     return out
 
 
-def _numbers(ins: Any) -> str:
+def _headline(ins: Any, unit: str) -> str:
+    """ "6 h ↑50% vs baseline 4 h": the figure with its change against the baseline."""
+    value, baseline = getattr(ins, "value", None), getattr(ins, "baseline", None)
+    if value is None:
+        return f"baseline {format_value(baseline, unit)}" if baseline is not None else ""
+    shown = format_value(value, unit)
+    if baseline is None:
+        return shown
+    change = format_change((value - baseline) / abs(baseline)) if baseline else ""
+    return f"{shown} {change} vs baseline {format_value(baseline, unit)}".replace("  ", " ")
+
+
+def figures(ins: Any) -> str:
+    """The insight's figures on one line: value vs baseline, peers, effect, cost, n, week."""
     unit = getattr(ins, "unit", "") or ""
-    parts: list[str] = []
-    if getattr(ins, "value", None) is not None:
-        parts.append(f"value {format_value(ins.value, unit)}")
-    if getattr(ins, "baseline", None) is not None:
-        parts.append(f"baseline {format_value(ins.baseline, unit)}")
+    parts = [_headline(ins, unit)]
     if getattr(ins, "peer_value", None) is not None:
-        parts.append(f"peers {format_value(ins.peer_value, unit)}")
+        parts.append(f"similar teams {format_value(ins.peer_value, unit)}")
     effect = getattr(ins, "effect", None)
     if effect is not None:
-        shown = f"effect {effect.value:+.0f}{effect.unit}"
+        per = effect.unit if effect.unit in ("%", "") else f" {effect.unit}"
+        shown = f"effect {effect.value:+.0f}{per}"
         if effect.low is not None and effect.high is not None:
-            shown += f" [{effect.low:.0f}{effect.unit}, {effect.high:.0f}{effect.unit}]"
+            shown += f" [{effect.low:.0f}{per}, {effect.high:.0f}{per}]"
         parts.append(shown)
     if getattr(ins, "cost_hours_per_week", None):
         parts.append(f"≈{ins.cost_hours_per_week:.0f} h/week")
     if getattr(ins, "n", 0):
         parts.append(f"n={ins.n}")
-    return " · ".join(parts)
+    if getattr(ins, "week", ""):
+        parts.append(str(ins.week).rsplit("-", 1)[-1])
+    return " · ".join(escape(p) for p in parts if p)
 
 
 def insight_blocks(ins: Any, *, interactive: bool, up: int = 0, down: int = 0) -> list[Block]:
@@ -103,9 +156,9 @@ def insight_blocks(ins: Any, *, interactive: bool, up: int = 0, down: int = 0) -
             f"{icon} *{escape(ins.title)}*\n{escape(ins.summary)}", block_id=f"insight:{ins.id}"
         )
     ]
-    facts = [t for t in (_numbers(ins), escape(getattr(ins, "method", ""))) if t]
-    if facts:
-        blocks.append(context(*facts))
+    line = figures(ins)
+    if line:
+        blocks.append(context(line))
     evidence = list(getattr(ins, "evidence", ()) or ())
     if evidence:
         shown = [link(e.url, e.label) for e in evidence[:MAX_EVIDENCE]]
@@ -119,6 +172,7 @@ def insight_blocks(ins: Any, *, interactive: bool, up: int = 0, down: int = 0) -
         blocks.append(section(f"{label}{escape(step)}"))
     if getattr(ins, "feedback_note", None):
         blocks.append(context(f"_{escape(ins.feedback_note)}_"))
+    how = [method_button(ins)] if getattr(ins, "method", "") else []
     if interactive:
         up_vote = Vote(ins.id, ins.team, 1).encode()
         down_vote = Vote(ins.id, ins.team, -1).encode()
@@ -127,9 +181,12 @@ def insight_blocks(ins: Any, *, interactive: bool, up: int = 0, down: int = 0) -
                 [
                     button("👍 Useful", VOTE_UP, up_vote),
                     button("👎 Not useful", VOTE_DOWN, down_vote),
+                    *how,
                 ],
                 block_id=f"vote:{ins.id}",
             )
         )
         blocks.append(tally_block(ins.id, up, down))
+    elif how:
+        blocks.append(actions(how, block_id=f"how:{ins.id}"))
     return blocks
