@@ -702,7 +702,7 @@ class SlackFake(Starlette):
             return value
         name = value.lstrip("#")
         for cid, ch in self._channels.items():
-            if ch["name"] == name:
+            if ch.get("name") == name:
                 return cid
         if value in self._users:
             dm = "D" + value[1:]
