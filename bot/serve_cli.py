@@ -45,7 +45,7 @@ def run_server(runtime: Runtime, *, host: str, port: int, socket_mode: bool) -> 
     """Serve until stopped: HTTP mode (signed requests at /slack/events) or Socket Mode."""
     import uvicorn
 
-    from bot.scheduler import start_scheduler
+    from bot.scheduler import exit_on_sigterm, start_scheduler
     from bot.server import build_asgi, socket_mode_handler
     from bot.webhooks import WebhookEndpoints
 
@@ -62,6 +62,7 @@ def run_server(runtime: Runtime, *, host: str, port: int, socket_mode: bool) -> 
     scheduler = start_scheduler(deps)
     stop: Callable[[], None] = scheduler.shutdown
     try:
+        exit_on_sigterm()  # so that `finally: stop()` runs and releases the leader lease
         if socket_mode:
             slack = runtime.config.slack
             if slack.app_token is None:
