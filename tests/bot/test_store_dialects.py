@@ -66,3 +66,27 @@ def test_one_scheduler_leader(store_deps: BotDeps) -> None:
     first.release()
     assert second.acquire()
     second.release()
+
+
+def test_the_fencing_migration_keeps_existing_rows(database_url: str) -> None:
+    """0001 -> 0002 on a live database: rows stay, an existing lease starts at token 0."""
+    from sqlalchemy import text
+
+    from store.db import make_engine, upgrade
+
+    engine = make_engine(database_url)
+    upgrade(engine, "0001")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO leader_locks (name, holder, expires_at) "
+                "VALUES ('metrics-bot-scheduler', 'old', '2026-11-23 08:00:00')"
+            )
+        )
+    upgrade(engine)
+    with engine.connect() as conn:
+        row = conn.execute(text("SELECT holder, fence FROM leader_locks")).one()
+        assert tuple(row) == ("old", 0)
+        cols = conn.execute(text("SELECT first_claimed_at, fence FROM digests_sent")).all()
+        assert cols == []
+    engine.dispose()
