@@ -72,16 +72,22 @@ class Leader:
 
     def acquire(self) -> bool:
         """Check (and take or renew) leadership; True when this process leads now."""
+        return self.check() is not None
+
+    def check(self) -> Fence | None:
+        """Check (and take or renew) leadership with the database; the fencing token to
+        write with when this process leads, None when it does not."""
         with self._lock:
             try:
                 got = self._advisory() if self.uses_advisory_lock else self._lease()
             except SQLAlchemyError as exc:
                 log.error("leadership check failed: %s", redact(f"{type(exc).__name__}: {exc}"))
                 self._drop()
-                return False
-            if not got:
+                return None
+            if not got or self._token is None:
                 self._token = None
-            return got
+                return None
+            return Fence(self.name, self._token)
 
     # ---------------------------------------------------------------- PostgreSQL
 
@@ -164,6 +170,7 @@ class Leader:
                 if row.holder != me:  # it lapsed or was released: leadership changes hands
                     row.fence += 1
                     row.holder = me
+                    log.info("leading the scheduler (fencing token %s)", row.fence)
                 row.expires_at = now + LEASE
                 self._token = row.fence
                 return True

@@ -61,11 +61,12 @@ def _as_leader(leader: Leader, name: str, job: Job) -> Callable[[], None]:
     token; log its outcome; never let it kill the scheduler."""
 
     def run() -> None:
-        if not leader.acquire():
+        fence = leader.check()
+        if fence is None:
             log.info("%s skipped: another replica leads", name)
             return
         try:
-            log.info("%s: %s", name, job(leader.fence))
+            log.info("%s: %s", name, job(fence))
         except Exception as exc:
             log.error("%s failed: %s", name, redact(f"{type(exc).__name__}: {exc}"))
 
