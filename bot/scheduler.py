@@ -1,114 +1,48 @@
 """The one scheduler: weekly digests at each team's local time, leaders' and leads' digests,
 and every configured source's incremental sync, on one replica at a time.
 
-Leadership: on PostgreSQL a session-level `pg_try_advisory_lock` held on a dedicated
-connection (it dies with the process); elsewhere a `LeaderLock` lease row renewed every
-`RENEW_EVERY`. Jobs run only on the leader; even so, each digest is guarded by its unique
-DigestSent row, so a second leader (or a job firing twice) still posts nothing twice.
+Leadership (bot.leadership) is checked with the database before every job, and each digest
+job writes with the leader's fencing token; even so, each digest is guarded by its unique
+DigestSent row, so a second leader (or a job firing twice) still posts nothing twice. Every
+job carries its own name (`digest:team-b`, `sync:github`) into APScheduler's log lines.
+A digest whose run was missed (the process was down at its time, or a post failed) is
+caught up by `digest-catch-up` within `CATCH_UP` of its time.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import zlib
+import signal
+import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Connection, select, text
-from sqlalchemy.exc import IntegrityError
 
 from bot.config import DigestSchedule, TeamConfig
+from bot.digest.claims import Fence
 from bot.digest.leaders import post_leaders_digest, post_leads_digest
 from bot.digest.post import post_digest
+from bot.leadership import LEASE, LOCK_NAME, Leader
 from bot.slack.deps import BotDeps
 from bot.slack.errors import redact
-from store.db import transaction
-from store.models import LeaderLock
+from bot.telemetry import record_job_failure
 
 log = logging.getLogger("metrics_bot.scheduler")
 
-LOCK_NAME = "metrics-bot-scheduler"
-LEASE = timedelta(minutes=2)
 RENEW_EVERY = timedelta(seconds=30)
 MISFIRE_GRACE = 6 * 3600
 """A digest missed by up to 6 hours (restart, deploy) still goes out when the process is back."""
+CATCH_UP = timedelta(seconds=MISFIRE_GRACE)
+CATCH_UP_EVERY = timedelta(minutes=10)
 
+__all__ = ["LEASE", "LOCK_NAME", "Leader", "schedule_jobs", "start_scheduler"]
 
-class Leader:
-    """Am I the scheduler leader? Advisory lock on PostgreSQL, lease row elsewhere."""
-
-    def __init__(self, deps: BotDeps, name: str = LOCK_NAME) -> None:
-        self.deps = deps
-        self.name = name
-        self._conn: Connection | None = None
-        self._lock = threading.Lock()
-
-    @property
-    def uses_advisory_lock(self) -> bool:
-        return self.deps.engine.dialect.name == "postgresql"
-
-    def acquire(self) -> bool:
-        """Take or keep leadership; True when this process leads now."""
-        with self._lock:
-            if self.uses_advisory_lock:
-                return self._advisory()
-            return self._lease()
-
-    def _advisory(self) -> bool:
-        if self._conn is not None:
-            return True
-        conn = self.deps.engine.connect()
-        key = zlib.crc32(self.name.encode())
-        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
-        conn.commit()
-        if got:
-            self._conn = conn
-        else:
-            conn.close()
-        return got
-
-    def _lease(self) -> bool:
-        now = self.deps.now()
-        me = self.deps.instance_id
-        try:
-            with transaction(self.deps.sessions) as s:
-                row = s.scalars(
-                    select(LeaderLock).where(LeaderLock.name == self.name)
-                ).one_or_none()
-                if row is None:
-                    s.add(LeaderLock(name=self.name, holder=me, expires_at=now + LEASE))
-                    s.flush()
-                    return True
-                if row.holder == me or row.expires_at <= now:
-                    row.holder = me
-                    row.expires_at = now + LEASE
-                    return True
-                return False
-        except IntegrityError:  # another replica inserted the row first
-            return False
-
-    def release(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                key = zlib.crc32(self.name.encode())
-                try:
-                    self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                    self._conn.commit()
-                finally:
-                    self._conn.close()
-                    self._conn = None
-                return
-            if self.uses_advisory_lock:
-                return
-            with transaction(self.deps.sessions) as s:
-                row = s.get(LeaderLock, self.name)
-                if row is not None and row.holder == self.deps.instance_id:
-                    s.delete(row)
+Job = Callable[[Fence | None], Any]
 
 
 def cron_for(schedule: DigestSchedule, tz: str, *, every_other_week: bool = False) -> CronTrigger:
@@ -123,83 +57,136 @@ def cron_for(schedule: DigestSchedule, tz: str, *, every_other_week: bool = Fals
     )
 
 
-def _as_leader(leader: Leader, name: str, job: Callable[[], Any]) -> Callable[[], None]:
-    """Run `job` only on the leader, log its outcome, never let it kill the scheduler."""
+def _as_leader(leader: Leader, name: str, job: Job) -> Callable[[], None]:
+    """Run `job` only if the database confirms this process leads, with the leader's fencing
+    token; log its outcome; never let it kill the scheduler."""
 
     def run() -> None:
-        if not leader.acquire():
+        fence = leader.check()
+        if fence is None:
             log.info("%s skipped: another replica leads", name)
             return
         try:
-            log.info("%s: %s", name, job())
+            log.info("%s: %s", name, job(fence))
         except Exception as exc:
             log.error("%s failed: %s", name, redact(f"{type(exc).__name__}: {exc}"))
+            record_job_failure(name)
 
-    run.__name__ = name
+    run.__name__ = run.__qualname__ = name
     return run
 
 
 def schedule_jobs(scheduler: BackgroundScheduler, deps: BotDeps, leader: Leader) -> None:
-    """Add every job the config asks for to `scheduler` (not started)."""
+    """Add every job the config asks for to `scheduler` (not started), each under its name."""
     schedules = deps.config.schedules
     common: dict[str, Any] = {"coalesce": True, "max_instances": 1, "replace_existing": True}
+
+    def add(name: str, job: Job, trigger: Any, **options: Any) -> None:
+        scheduler.add_job(
+            _as_leader(leader, name, job), trigger, id=name, name=name, **common, **options
+        )
+
     for team in deps.config.teams:
         if schedules.team_digest.enabled:
-            scheduler.add_job(
-                _as_leader(leader, f"digest:{team.slug}", _team_job(deps, team)),
+            add(
+                f"digest:{team.slug}",
+                _team_job(deps, team),
                 cron_for(schedules.team_digest, team.tz),
-                id=f"digest:{team.slug}",
                 misfire_grace_time=MISFIRE_GRACE,
-                **common,
             )
         if schedules.leads_digest.enabled and team.leads:
-            scheduler.add_job(
-                _as_leader(leader, f"leads-digest:{team.slug}", _leads_job(deps, team)),
+            add(
+                f"leads-digest:{team.slug}",
+                _leads_job(deps, team),
                 cron_for(schedules.leads_digest, team.tz, every_other_week=True),
-                id=f"leads-digest:{team.slug}",
                 misfire_grace_time=MISFIRE_GRACE,
-                **common,
             )
     if schedules.leaders_digest.enabled and deps.config.slack.leadership_channel:
-        scheduler.add_job(
-            _as_leader(leader, "leaders-digest", lambda: post_leaders_digest(deps)),
+        add(
+            "leaders-digest",
+            lambda fence: post_leaders_digest(deps, fence=fence),
             cron_for(schedules.leaders_digest, "UTC"),
-            id="leaders-digest",
             misfire_grace_time=MISFIRE_GRACE,
-            **common,
         )
+    add(
+        "digest-catch-up",
+        lambda fence: catch_up(deps, fence),
+        IntervalTrigger(seconds=int(CATCH_UP_EVERY.total_seconds())),
+        next_run_time=deps.now() + timedelta(seconds=30),
+    )
     for job in deps.ingest_jobs:
-        scheduler.add_job(
-            _as_leader(leader, f"sync:{job.name}", job.run),
+        add(
+            f"sync:{job.name}",
+            _sync_job(job.run),
             IntervalTrigger(seconds=max(60, int(job.every.total_seconds()))),
-            id=f"sync:{job.name}",
             misfire_grace_time=int(job.every.total_seconds()),
             next_run_time=deps.now() + timedelta(seconds=5),
-            **common,
         )
     scheduler.add_job(
         leader.acquire,
         IntervalTrigger(seconds=int(RENEW_EVERY.total_seconds())),
         id="leader-renew",
+        name="leader-renew",
         **common,
     )
 
 
-def _team_job(deps: BotDeps, team: TeamConfig) -> Callable[[], Any]:
-    return lambda: post_digest(deps, team)
+def _sync_job(run: Callable[[], Any]) -> Job:
+    return lambda fence: run()
 
 
-def _leads_job(deps: BotDeps, team: TeamConfig) -> Callable[[], Any]:
-    return lambda: post_leads_digest(deps, team.slug)
+def _team_job(deps: BotDeps, team: TeamConfig) -> Job:
+    return lambda fence: post_digest(deps, team, fence=fence)
 
 
-def start_scheduler(deps: BotDeps, *, start: bool = True) -> BackgroundScheduler:
+def _leads_job(deps: BotDeps, team: TeamConfig) -> Job:
+    return lambda fence: post_leads_digest(deps, team.slug, fence=fence)
+
+
+def due_since(schedule: DigestSchedule, tz: str, now: datetime, **options: Any) -> datetime | None:
+    """When this week's run of `schedule` was due, if it was (at or before `now`)."""
+    local = now.astimezone(ZoneInfo(tz))
+    monday = (local - timedelta(days=local.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    fire = cron_for(schedule, tz, **options).get_next_fire_time(None, monday)
+    return fire if fire is not None and fire <= now else None
+
+
+def catch_up(deps: BotDeps, fence: Fence | None) -> list[Any]:
+    """Post every digest due within the last CATCH_UP that is not posted yet: one missed
+    while the process was down, one that failed, one left unsure (settled from the channel
+    first). Posted ones cost one read each; nothing is ever posted twice."""
+    now = deps.now()
+    schedules = deps.config.schedules
+    results: list[Any] = []
+
+    def due(schedule: DigestSchedule, tz: str, **options: Any) -> bool:
+        since = due_since(schedule, tz, now, **options)
+        return since is not None and now - since <= CATCH_UP
+
+    for team in deps.config.teams:
+        if schedules.team_digest.enabled and due(schedules.team_digest, team.tz):
+            results.append(post_digest(deps, team, fence=fence).status)
+        leads = schedules.leads_digest
+        if leads.enabled and team.leads and due(leads, team.tz, every_other_week=True):
+            results.extend(r.status for r in post_leads_digest(deps, team.slug, fence=fence))
+    leaders = schedules.leaders_digest
+    if leaders.enabled and deps.config.slack.leadership_channel and due(leaders, "UTC"):
+        results.append(post_leaders_digest(deps, fence=fence).status)
+    return [r for r in results if r != "already_sent"]
+
+
+def start_scheduler(
+    deps: BotDeps, *, start: bool = True, lock_name: str = LOCK_NAME
+) -> BackgroundScheduler:
     """Schedule digests and syncs from the config and start them in a background thread.
 
-    Call `scheduler.shutdown()` on exit; the leader lock is released with it.
+    Call `scheduler.shutdown()` on exit; the leader lock is released with it. `lock_name`
+    separates schedulers sharing one database server (tests run side by side).
     """
     scheduler = BackgroundScheduler(timezone="UTC", job_defaults={"coalesce": True})
-    leader = Leader(deps)
+    leader = Leader(deps, lock_name)
     schedule_jobs(scheduler, deps, leader)
     scheduler.leader = leader
 
@@ -213,6 +200,22 @@ def start_scheduler(deps: BotDeps, *, start: bool = True) -> BackgroundScheduler
         scheduler.start()
         leader.acquire()
     return scheduler
+
+
+def exit_on_sigterm() -> None:
+    """Make SIGTERM a normal exit (SystemExit) in the main thread, for `metrics-bot serve`.
+
+    uvicorn catches SIGTERM to shut down gracefully, then raises it again once it is done;
+    with the default handler that kills the process on the spot, before `finally` blocks run
+    and so before the scheduler can release its leader lease. With this handler the signal
+    unwinds the stack instead: `scheduler.shutdown()` runs and the next replica leads at once.
+    """
+
+    def _exit(signum: int, frame: object) -> None:
+        log.info("SIGTERM: shutting down")
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, _exit)
 
 
 def next_runs(scheduler: BackgroundScheduler) -> dict[str, datetime | None]:

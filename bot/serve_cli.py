@@ -103,7 +103,7 @@ def run_server(runtime: Runtime, *, host: str, port: int, socket_mode: bool) -> 
 
     from bot.health import Readiness, check_slack_token
     from bot.logs import configure_logging
-    from bot.scheduler import start_scheduler
+    from bot.scheduler import exit_on_sigterm, start_scheduler
     from bot.server import socket_mode_handler
     from bot.telemetry import Telemetry
     from bot.webhooks import WebhookEndpoints
@@ -122,6 +122,7 @@ def run_server(runtime: Runtime, *, host: str, port: int, socket_mode: bool) -> 
     telemetry.watch(scheduler)
     stop: Callable[[], None] = scheduler.shutdown
     try:
+        exit_on_sigterm()  # so that `finally: stop()` runs and releases the leader lease
         log_startup(runtime, scheduler, slack)
         if socket_mode:
             slack_config = runtime.config.slack

@@ -391,11 +391,15 @@ class DigestSent(Base):
     week: Mapped[str] = mapped_column(String(10))
     audience: Mapped[str] = mapped_column(String(32), default="team")
     channel: Mapped[str] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16))  # claimed, posted, failed
+    status: Mapped[str] = mapped_column(String(16))  # claimed, posted, failed, unsure
     message_ts: Mapped[str | None] = mapped_column(String(32))
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """The first claim ever: every attempt's message is in the channel after this instant."""
     posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(Text)
+    fence: Mapped[int | None] = mapped_column(Integer)
+    """The scheduler leader's fencing token of the last write (None: written by the CLI)."""
 
 
 class Annotation(Base):
@@ -434,3 +438,6 @@ class LeaderLock(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Raised by one each time leadership changes hands; writes carrying an older one are
+    refused (a leader that lost its lock without knowing it)."""

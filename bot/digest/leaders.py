@@ -49,7 +49,11 @@ def render_leaders_digest(week: str, digests: Sequence[Digest]) -> Rendered:
 
 
 def post_leaders_digest(
-    deps: BotDeps, week: str | None = None, force: bool = False
+    deps: BotDeps,
+    week: str | None = None,
+    force: bool = False,
+    *,
+    fence: claims.Fence | None = None,
 ) -> DigestResult:
     """The weekly cross-team digest in `slack.leadership_channel`, at most once per week."""
     channel = deps.config.slack.leadership_channel
@@ -67,13 +71,17 @@ def post_leaders_digest(
     if done is not None:
         return done
     digests = [build_digest(deps, t, week, charts=False) for t in deps.config.teams]
-    return deliver(
-        deps, key, channel, None, rendered=render_leaders_digest(week, digests), force=force
-    )
+    rendered = render_leaders_digest(week, digests)
+    return deliver(deps, key, channel, None, rendered=rendered, force=force, fence=fence)
 
 
 def post_leads_digest(
-    deps: BotDeps, team: str, week: str | None = None, force: bool = False
+    deps: BotDeps,
+    team: str,
+    week: str | None = None,
+    force: bool = False,
+    *,
+    fence: claims.Fence | None = None,
 ) -> list[DigestResult]:
     """The team's digest in a direct message to each of its leads, once per lead and week."""
     cfg = resolve_team(deps, team)
@@ -88,5 +96,5 @@ def post_leads_digest(
             continue
         if digest is None:
             digest = build_digest(deps, cfg, label, charts=False)
-        results.append(deliver(deps, key, lead, digest, force=force))
+        results.append(deliver(deps, key, lead, digest, force=force, fence=fence))
     return results

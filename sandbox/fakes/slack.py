@@ -7,7 +7,12 @@
   configured tokens (`not_authed` / `invalid_auth`);
 - arguments marked required in the description are enforced;
 - Block Kit limits are enforced with Slack's error codes (`invalid_blocks`, `msg_too_long`);
-- it can answer 429 + `Retry-After` or 500 for the next calls, to exercise retry handlers.
+- it can answer 429 + `Retry-After` or 500 for the next calls, to exercise retry handlers,
+  cut an answer short (`lose_answer_next`), or hold it back until released
+  (`hold_answer_next`: the call took effect, the caller is still waiting, so a test can kill
+  the caller at exactly that point);
+- messages keep their `metadata` (event_type + event_payload), which `conversations.history`
+  returns with `include_all_metadata`, newest first, paginated by cursor.
 
 It also keeps what the bot did so tests can read it: `calls`, `messages(channel)`, `files`,
 published views, and the bodies the bot sent to `response_url`s.
@@ -21,6 +26,7 @@ Routes:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import copy
 import email.parser
@@ -29,12 +35,14 @@ import functools
 import hashlib
 import itertools
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl
@@ -402,6 +410,8 @@ class SlackFake(Starlette):
         self._opened_views: list[dict[str, Any]] = []
         self._failures: list[tuple[int, int | None, str | None]] = []  # status, retry_after, method
         self._lost_answers: list[tuple[str | None]] = []  # (method,) whose answer is cut short
+        self._held: list[tuple[str | None, threading.Event]] = []  # answers to hold back
+        self._holding: list[threading.Event] = []  # answers being held now
         self._last_ts_us = 0
         self._ids = itertools.count(1)
         self.add_user(bot_user_id, bot_name, real_name="Metrics Bot", is_bot=True)
@@ -418,6 +428,7 @@ class SlackFake(Starlette):
         return self.base_url
 
     def stop(self) -> None:
+        self.release_held()
         if self._server is not None:
             self._server.stop()
         self._server = None
@@ -555,6 +566,21 @@ class SlackFake(Starlette):
         with self._cond:
             self._lost_answers.extend([(method,)] * k)
 
+    def hold_answer_next(self, k: int, *, method: str | None = None) -> None:
+        """Carry out the next `k` Web API calls (of `method`, if given) but hold their answer
+        back until `release_held()`: the call took effect and the caller is still waiting,
+        the moment a crash makes the outcome unknown."""
+        with self._cond:
+            self._held.extend((method, threading.Event()) for _ in range(k))
+
+    def release_held(self) -> None:
+        """Let every held answer go (to callers still listening)."""
+        with self._cond:
+            for _, event in self._held:
+                event.set()
+            for event in self._holding:
+                event.set()
+
     def fail_next(self, k: int, status: int = 500, *, method: str | None = None) -> None:
         """Answer the next `k` Web API calls (of `method`, if given) with a server error."""
         with self._cond:
@@ -605,6 +631,12 @@ class SlackFake(Starlette):
         with self._cond:
             cid = self._resolve_channel(channel) or channel
             return copy.deepcopy(self._ephemeral.get(cid, []))
+
+    @property
+    def holding(self) -> int:
+        """How many answers are being held back now (see `hold_answer_next`)."""
+        with self._cond:
+            return sum(not e.is_set() for e in self._holding)
 
     @property
     def files(self) -> dict[str, FakeFile]:
@@ -670,7 +702,7 @@ class SlackFake(Starlette):
             return value
         name = value.lstrip("#")
         for cid, ch in self._channels.items():
-            if ch["name"] == name:
+            if ch.get("name") == name:
                 return cid
         if value in self._users:
             dm = "D" + value[1:]
@@ -758,6 +790,13 @@ class SlackFake(Starlette):
             self._record(Call(method, args, token, now, err.status, err.code))
             return JSONResponse(err.body(), status_code=err.status, headers=headers)
         self._record(Call(method, args, token, now))
+        held = self._take_scheduled(self._held, method, lambda e: e[0])
+        if held is not None:
+            with self._cond:
+                self._holding.append(held[1])
+                self._cond.notify_all()
+            while not held[1].is_set():
+                await asyncio.sleep(0.01)
         if self._take_lost_answer(method):
             whole = json.dumps(body).encode()
             return Response(whole[: len(whole) // 2], media_type="application/json")
@@ -846,6 +885,9 @@ class SlackFake(Starlette):
         }
         if blocks is not None:
             msg["blocks"] = blocks
+        metadata = _message_metadata(args.get("metadata"))
+        if metadata is not None:
+            msg["metadata"] = metadata
         if args.get("thread_ts"):
             msg["thread_ts"] = str(args["thread_ts"])
         return msg
@@ -882,6 +924,103 @@ def _post_message(fake: SlackFake, args: dict[str, Any], base: str) -> dict[str,
         parent["latest_reply"] = msg["ts"]
     msgs.append(msg)
     return {"ok": True, "channel": cid, "ts": msg["ts"], "message": copy.deepcopy(msg)}
+
+
+_EVENT_TYPE = re.compile(r"^[A-Za-z0-9_]{1,255}$")
+
+
+def _message_metadata(value: Any) -> dict[str, Any] | None:
+    """chat.postMessage's `metadata` (a JSON object or its text): event_type, event_payload.
+
+    https://api.slack.com/metadata/using: event_type is a short name, event_payload an
+    object; anything else is `invalid_metadata_format`."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            raise SlackError("invalid_metadata_format") from None
+    if not isinstance(value, dict):
+        raise SlackError("invalid_metadata_format")
+    event_type, payload = value.get("event_type"), value.get("event_payload", {})
+    if not isinstance(event_type, str) or not _EVENT_TYPE.match(event_type):
+        raise SlackError("invalid_metadata_format")
+    if not isinstance(payload, dict):
+        raise SlackError("invalid_metadata_format")
+    return {"event_type": event_type, "event_payload": copy.deepcopy(payload)}
+
+
+def _ts_arg(value: Any, default: Decimal, error: str) -> Decimal:
+    if value in (None, ""):
+        return default
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        raise SlackError(error) from None
+
+
+def _conversations_history(fake: SlackFake, args: dict[str, Any], base: str) -> dict[str, Any]:
+    """Top-level messages (thread replies are not history), newest first, between `oldest`
+    and `latest`; `metadata` only with `include_all_metadata`, as Slack does."""
+    cid = args.get("channel")
+    if not isinstance(cid, str) or cid not in fake._channels:
+        raise SlackError("channel_not_found")  # history takes conversation ids only
+    oldest = _ts_arg(args.get("oldest"), Decimal(0), "invalid_ts_oldest")
+    latest = _ts_arg(args.get("latest"), Decimal(str(fake._clock())), "invalid_ts_latest")
+    inclusive = _truthy(args.get("inclusive"))
+    limit = min(max(int(args.get("limit") or 100), 1), 999)
+    try:
+        offset = _decode_cursor(args.get("cursor"))
+    except ValueError:
+        raise SlackError("invalid_cursor") from None
+
+    def within(ts: Decimal) -> bool:
+        if inclusive:
+            return oldest <= ts <= latest
+        return oldest < ts < latest
+
+    found = [
+        m
+        for m in fake._messages.get(cid, [])
+        if m.get("thread_ts") in (None, m["ts"]) and within(Decimal(m["ts"]))
+    ]
+    found.sort(key=lambda m: Decimal(m["ts"]), reverse=True)
+    page = copy.deepcopy(found[offset : offset + limit])
+    if not _truthy(args.get("include_all_metadata")):
+        for m in page:
+            m.pop("metadata", None)
+    more = offset + limit < len(found)
+    return {
+        "ok": True,
+        "messages": page,
+        "has_more": more,
+        "pin_count": 0,
+        "channel_actions_ts": None,
+        "channel_actions_count": 0,
+        "response_metadata": {"next_cursor": _encode_cursor(offset + limit) if more else ""},
+    }
+
+
+def _conversations_open(fake: SlackFake, args: dict[str, Any], base: str) -> dict[str, Any]:
+    """A direct message with one user (`users`), or an existing conversation (`channel`)."""
+    users = [u for u in str(args.get("users") or "").split(",") if u]
+    if args.get("channel"):
+        return {"ok": True, "channel": {"id": fake._channel_or_error(args)}}
+    if not users:
+        raise SlackError("users_list_not_supplied")
+    if len(users) > 1:
+        raise SlackError("method_not_supported_for_channel_type")  # group DMs: not modelled
+    if users[0] not in fake._users:
+        raise SlackError("user_not_found")
+    dm = "D" + users[0][1:]
+    already = dm in fake._channels
+    cid = fake._resolve_channel(users[0])
+    assert cid is not None
+    body: dict[str, Any] = {"ok": True, "channel": {"id": cid}}
+    if already:
+        body.update(no_op=True, already_open=True)
+    return body
 
 
 def _check_can_post(fake: SlackFake, cid: str) -> None:
@@ -1130,8 +1269,10 @@ _HANDLERS: dict[str, Handler] = {
     "chat.update": _update,
     "chat.postEphemeral": _post_ephemeral,
     "chat.getPermalink": _get_permalink,
+    "conversations.history": _conversations_history,
     "conversations.info": _conversations_info,
     "conversations.list": _conversations_list,
+    "conversations.open": _conversations_open,
     "users.info": _users_info,
     "views.publish": _views_publish,
     "views.open": _views_open,

@@ -112,43 +112,51 @@ def test_refused_post_is_retried_next_time_and_not_duplicated(
     assert len(slack.messages("C0TEAMB001")) == 1
 
 
-def test_lost_answer_is_not_posted_twice_and_says_how_to_check(
+def test_lost_answer_is_settled_by_the_channel_not_posted_twice(
     deps: BotDeps, slack: SlackFake
 ) -> None:
-    """Slack shows the digest but the reply breaks off: retrying would post it twice."""
+    """Slack shows the digest but the reply breaks off: the message's metadata is found in
+    the channel's history, so it is recorded as posted instead of being left unsure."""
     slack.lose_answer_next(1, method="chat.postMessage")
-    unsure = post_digest(deps, "team-b")
-    assert unsure.status == "unsure"
-    assert "may have reached C0TEAMB001" in (unsure.error or "")
-    assert "--force" in (unsure.error or "")
-    assert len(slack.messages("C0TEAMB001")) == 1  # it did arrive
-    assert len(slack.calls_to("chat.postMessage")) == 1  # and the client did not resend it
-    again = post_digest(deps, "team-b")  # the next scheduled run
-    assert again.status == "unsure" and len(slack.calls_to("chat.postMessage")) == 1
+    result = post_digest(deps, "team-b")
+    [message] = slack.messages("C0TEAMB001")
+    assert result.status == "posted" and result.ts == message["ts"]
+    assert message["metadata"]["event_payload"]["digest_id"] == "team-b/2026-W47/team"
+    assert len(slack.calls_to("chat.postMessage")) == 1  # the client did not resend it
     with deps.sessions() as s:
-        assert s.scalars(select(DigestSent)).one().status == "unsure"
-    forced = post_digest(deps, "team-b", force=True)  # someone looked: it was missing
-    assert forced.status == "posted" and len(slack.messages("C0TEAMB001")) == 2
+        row = s.scalars(select(DigestSent)).one()
+        assert (row.status, row.message_ts) == ("posted", message["ts"])
+    assert post_digest(deps, "team-b").status == "already_sent"
+    assert len(slack.messages("C0TEAMB001")) == 1
 
 
-def test_server_error_on_post_is_unsure_not_retried(deps: BotDeps, slack: SlackFake) -> None:
+def test_lost_answer_and_unreadable_history_stays_unsure_until_the_next_run(
+    deps: BotDeps, slack: SlackFake
+) -> None:
+    slack.lose_answer_next(1, method="chat.postMessage")
+    slack.fail_next(1, 500, method="conversations.history")
+    unsure = post_digest(deps, "team-b")
+    assert unsure.status == "unsure" and "may have reached C0TEAMB001" in (unsure.error or "")
+    again = post_digest(deps, "team-b")  # the next run looks first: it is there
+    assert again.status == "already_sent"
+    assert again.ts == slack.messages("C0TEAMB001")[0]["ts"]
+    assert len(slack.calls_to("chat.postMessage")) == 1
+    assert len(slack.messages("C0TEAMB001")) == 1
+
+
+def test_server_error_on_post_is_unsure_then_posted_once_when_missing(
+    deps: BotDeps, slack: SlackFake
+) -> None:
     """Slack's own docs: after internal_error "some aspect of the operation" may have
-    succeeded, so neither the client nor the next run sends the digest again."""
-    slack.fail_next(3, 500, method="chat.postMessage")
+    succeeded. The client does not resend; the next run looks in the channel, finds nothing
+    and posts: one digest, never zero."""
+    slack.fail_next(1, 500, method="chat.postMessage")
     result = post_digest(deps, "team-b")
     assert result.status == "unsure" and "internal_error" in (result.error or "")
     assert len(slack.calls_to("chat.postMessage")) == 1
-    assert post_digest(deps, "team-b").status == "unsure"
-    assert len(slack.calls_to("chat.postMessage")) == 1
-
-
-def test_rate_limit_is_honoured_with_retry_after(deps: BotDeps, slack: SlackFake) -> None:
-    slack.rate_limit_next(1, retry_after=1, method="chat.postMessage")
-    result = post_digest(deps, "team-b")
-    assert result.status == "posted"
-    posts = slack.calls_to("chat.postMessage")
-    assert [c.status for c in posts] == [429, 200]
-    assert posts[1].time - posts[0].time >= 0.9
+    assert post_digest(deps, "team-b").status == "posted"
+    assert post_digest(deps, "team-b").status == "already_sent"
+    assert len(slack.messages("C0TEAMB001")) == 1
 
 
 def test_a_live_claim_blocks_others_and_a_stale_one_is_taken_over(
@@ -157,10 +165,11 @@ def test_a_live_claim_blocks_others_and_a_stale_one_is_taken_over(
     from bot.digest import claims
 
     key = claims.Key("team-b", "2026-W47", "team")
-    assert claims.claim(deps.sessions, key, "C0TEAMB001", deps.now()) == "claimed"
+    assert claims.claim(deps.sessions, key, "C0TEAMB001", deps.now()).outcome == "claimed"
     assert post_digest(deps, "team-b").status == "in_progress"
     later = replace(deps, clock=lambda: deps.now() + claims.STALE_CLAIM * 2)
-    assert post_digest(later, "team-b", "2026-W47").status == "posted"
+    assert post_digest(later, "team-b", "2026-W47").status == "posted"  # looked: not there
+    assert len(slack.calls_to("conversations.history")) == 1
     assert len(slack.messages("C0TEAMB001")) == 1
 
 
