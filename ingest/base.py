@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import DeclarativeBase
 
 from ingest.http import ApiResponse, Clock, HttpPolicy, Sleep
+from store.models import Repository, TeamMember
 
 Model = type[DeclarativeBase]
 
@@ -125,6 +126,11 @@ class Source(ABC):
 
     name: ClassVar[str]
     config_model: ClassVar[type[BaseModel]]
+    # Natural keys of what `static_rows` may write; the same tables for every source.
+    static_keys: ClassVar[Mapping[Model, Sequence[str]]] = {
+        Repository: ("source", "full_name"),
+        TeamMember: ("team_slug", "person_key"),
+    }
 
     @property
     @abstractmethod

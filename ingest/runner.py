@@ -345,7 +345,7 @@ def _static_keys(source: Source) -> dict[Model, Sequence[str]]:
     keys: dict[Model, Sequence[str]] = {}
     for stream in source.streams():
         keys.update(stream.keys)
-    keys.update(getattr(source, "static_keys", {}))
+    keys.update(source.static_keys)
     return keys
 
 

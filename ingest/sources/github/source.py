@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import ClassVar
-
-from ingest.base import Model, Page, Stream
+from ingest.base import Page, Stream
 from ingest.configured import ConfiguredSource
 from ingest.sources.github import normalise as nm
 from ingest.sources.github.config import GitHubSourceConfig
@@ -25,7 +22,6 @@ class GitHubSource(ConfiguredSource):
 
     name = "github"
     config_model = GitHubSourceConfig
-    static_keys: ClassVar[Mapping[Model, Sequence[str]]] = {Repository: ("source", "full_name")}
     auth_hint = "GITHUB_TOKEN"
     config: GitHubSourceConfig
 

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import ClassVar
-
 import httpx
 
-from ingest.base import Model, Page, Stream
+from ingest.base import Page, Stream
 from ingest.configured import ConfiguredSource
 from ingest.http import Clock
 from ingest.sources.gitlab import normalise as nm
 from ingest.sources.gitlab.config import GitLabSourceConfig
 from ingest.sources.gitlab.ratelimit import RateLimitHeaders
 from ingest.sources.gitlab.streams import DeploymentsStream, MergeRequestsStream, PipelinesStream
-from store.models import Repository, TeamMember
+from store.models import Repository
 
 
 class GitLabSource(ConfiguredSource):
@@ -22,10 +19,6 @@ class GitLabSource(ConfiguredSource):
 
     name = nm.SOURCE
     config_model = GitLabSourceConfig
-    static_keys: ClassVar[Mapping[Model, Sequence[str]]] = {
-        Repository: ("source", "full_name"),
-        TeamMember: ("team_slug", "person_key"),
-    }
     auth_hint = "the GitLab token (read_api)"
     config: GitLabSourceConfig
 

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
-from typing import ClassVar
 
-from ingest.base import Model, Stream
+from ingest.base import Stream
 from ingest.configured import ConfiguredSource
 from ingest.sources.jira.config import JiraSourceConfig
 from ingest.sources.jira.normalise import SOURCE
 from ingest.sources.jira.streams import IssuesStream
-from store.models import TeamMember
 
 
 class JiraSource(ConfiguredSource):
@@ -19,7 +16,6 @@ class JiraSource(ConfiguredSource):
 
     name = SOURCE
     config_model = JiraSourceConfig
-    static_keys: ClassVar[Mapping[Model, Sequence[str]]] = {TeamMember: ("team_slug", "person_key")}
     auth_hint = "the Jira email and API token"
     config: JiraSourceConfig
 

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import ClassVar
-
 import httpx
 
-from ingest.base import Model, Stream
+from ingest.base import Stream
 from ingest.configured import ConfiguredSource
 from ingest.http import Clock
 from ingest.sources.linear.config import LinearSourceConfig
 from ingest.sources.linear.normalise import SOURCE
 from ingest.sources.linear.ratelimit import RateLimitHeaders
 from ingest.sources.linear.streams import IssuesStream
-from store.models import TeamMember
 
 
 class LinearSource(ConfiguredSource):
@@ -22,7 +18,6 @@ class LinearSource(ConfiguredSource):
 
     name = SOURCE
     config_model = LinearSourceConfig
-    static_keys: ClassVar[Mapping[Model, Sequence[str]]] = {TeamMember: ("team_slug", "person_key")}
     auth_hint = "the Linear API key"
     config: LinearSourceConfig
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import ClassVar
 
 import httpx
 
-from ingest.base import Model, Stream
+from ingest.base import Stream
 from ingest.configured import ConfiguredSource
 from ingest.http import Clock, utc_now
 from ingest.sources.pagerduty.config import PagerDutySourceConfig
 from ingest.sources.pagerduty.normalise import SOURCE
 from ingest.sources.pagerduty.ratelimit import RateLimitHeaders
 from ingest.sources.pagerduty.streams import IncidentsStream
-from store.models import TeamMember
 
 
 class PagerDutySource(ConfiguredSource):
@@ -23,7 +20,6 @@ class PagerDutySource(ConfiguredSource):
 
     name = SOURCE
     config_model = PagerDutySourceConfig
-    static_keys: ClassVar[Mapping[Model, Sequence[str]]] = {TeamMember: ("team_slug", "person_key")}
     auth_hint = "the PagerDuty API key"
     config: PagerDutySourceConfig
 
