@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from sqlalchemy.orm import DeclarativeBase
 
 from ingest.http import ApiResponse, Clock, HttpPolicy, Sleep
+from ingest.wiring import TeamSpec
 from store.models import Repository, TeamMember
 
 Model = type[DeclarativeBase]
@@ -131,6 +132,12 @@ class Source(ABC):
         Repository: ("source", "full_name"),
         TeamMember: ("team_slug", "person_key"),
     }
+
+    @classmethod
+    def config_from(cls, section: Mapping[str, Any], teams: Sequence[TeamSpec]) -> BaseModel:
+        """This source's typed config from the shell's config section and the teams: the
+        section's secret resolved, durations parsed, the sync's `since` (ingest.wiring)."""
+        raise NotImplementedError(f"{cls.__name__} is not configured from a config section")
 
     @property
     @abstractmethod
