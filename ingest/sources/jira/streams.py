@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from ingest.base import Model, Page, Request, Stream, StreamContext
 from ingest.http import ApiResponse, HttpPolicy, IngestHTTPError
+from ingest.paging import OffsetPaging
 from ingest.sources.jira import normalise as nm
 from ingest.sources.jira.config import JiraSourceConfig
 from store.models import Person, WorkItem, WorkItemTransition
@@ -35,6 +36,14 @@ FIELDS = (
     "project",
 )
 CHANGELOG_PAGE = 100
+CHANGELOG = OffsetPaging(
+    key="values",
+    what="changelog values",
+    param="startAt",
+    more_key=None,
+    last_key="isLast",
+    total_key="total",
+)
 
 
 def jql_for(project: str, since: datetime | None, tz: ZoneInfo) -> str:
@@ -118,13 +127,4 @@ class IssuesStream(Stream):
         if total <= len(embedded):
             return embedded
         url = f"{self.config.api_url}/issue/{issue['id']}/changelog"
-        out: list[dict[str, Any]] = []
-        while True:
-            params = {"startAt": len(out), "maxResults": CHANGELOG_PAGE}
-            body = http.request("GET", url, params=params).data
-            values = body.get("values") if isinstance(body, dict) else None
-            if not isinstance(values, list):
-                raise IngestHTTPError(f"expected changelog values from {url}", url=url)
-            out.extend(values)
-            if body.get("isLast") or not values or len(out) >= int(body.get("total") or 0):
-                return out
+        return CHANGELOG.collect(http, Request("GET", url, params={"maxResults": CHANGELOG_PAGE}))
