@@ -9,7 +9,8 @@ Four vendor habits cover every source:
 - `PageNumberPaging`: the page number, the next one in a header (GitLab `x-next-page`);
 - `OffsetPaging`: an offset, more pages while the body says so (PagerDuty, Jira changelog);
 - `RelayPaging`: a GraphQL connection's `pageInfo.endCursor` (GitHub, Linear);
-- `LinkPaging`: the `Link: <...>; rel="next"` URL (GitHub REST).
+- `LinkPaging`: the `Link: <...>; rel="next"` URL (GitHub REST);
+- `TokenPaging`: an opaque token in the body (Jira's search `nextPageToken`).
 """
 
 from __future__ import annotations
@@ -104,6 +105,29 @@ class OffsetPaging(Paginator):
             or (self.total_key is not None and end >= int(body.get(self.total_key) or 0))
         )
         return items, None if last else end
+
+
+@dataclass(frozen=True)
+class TokenPaging(Paginator):
+    """An opaque next-page token in the body, sent back as a query parameter; the items are
+    under `key`. The last page says `last_key` or carries no token."""
+
+    key: str
+    what: str
+    param: str = "nextPageToken"
+    last_key: str = "isLast"
+
+    def request(self, base: Request, token: Any) -> Request:
+        return _with_params(base, {self.param: str(token)}) if token else base
+
+    def read(self, response: ApiResponse) -> tuple[list[Any], Any]:
+        body = response.data if isinstance(response.data, dict) else {}
+        items = body.get(self.key)
+        if not isinstance(items, list):
+            raise IngestHTTPError(f"expected {self.what} from {response.url}", url=response.url)
+        token = body.get(self.param)
+        last = bool(body.get(self.last_key, token is None)) or not token
+        return items, None if last else token
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import pytest
 
 from ingest.base import Request
 from ingest.http import HttpPolicy, IngestHTTPError
-from ingest.paging import LinkPaging, OffsetPaging, PageNumberPaging, RelayPaging
+from ingest.paging import LinkPaging, OffsetPaging, PageNumberPaging, RelayPaging, TokenPaging
 
 BASE = "https://api.test"
 ITEMS = list(range(7))
@@ -115,3 +115,19 @@ def test_link_paging_never_follows_a_link_off_the_api_host() -> None:
     base = Request("GET", f"{BASE}/list", conditional=True)
     assert paging.request(base, "https://evil.test/p2") == base
     assert paging.request(base, f"{BASE}/list?page=2").url == f"{BASE}/list?page=2"
+
+
+def test_token_paging_sends_the_token_back_until_the_last_page() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        start = int(request.url.params.get("nextPageToken", "0"))
+        chunk = ITEMS[start : start + 3]
+        end = start + len(chunk)
+        body: dict[str, Any] = {"issues": chunk, "isLast": end >= len(ITEMS)}
+        if end < len(ITEMS):
+            body["nextPageToken"] = str(end)
+        return httpx.Response(200, json=body)
+
+    http, seen = policy(answer)
+    got = TokenPaging(key="issues", what="issues").collect(http, Request("GET", f"{BASE}/s"))
+    assert got == ITEMS
+    assert ["nextPageToken" in httpx.URL(u).params for u in seen] == [False, True, True]

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from ingest.base import Model, Page, Request, Stream, StreamContext
 from ingest.http import ApiResponse, HttpPolicy, IngestHTTPError
-from ingest.paging import OffsetPaging
+from ingest.paging import OffsetPaging, TokenPaging
 from ingest.sources.jira import normalise as nm
 from ingest.sources.jira.config import JiraSourceConfig
 from store.models import Person, WorkItem, WorkItemTransition
@@ -36,6 +36,7 @@ FIELDS = (
     "project",
 )
 CHANGELOG_PAGE = 100
+SEARCH = TokenPaging(key="issues", what="issues")
 CHANGELOG = OffsetPaging(
     key="values",
     what="changelog values",
@@ -84,15 +85,12 @@ class IssuesStream(Stream):
             "expand": "changelog",
             "maxResults": self.config.page_size,
         }
-        if token:
-            params["nextPageToken"] = str(token)
-        return Request("GET", f"{self.config.api_url}/search/jql", params=params)
+        return SEARCH.request(
+            Request("GET", f"{self.config.api_url}/search/jql", params=params), token
+        )
 
     def parse(self, response: ApiResponse, ctx: StreamContext) -> Page:
-        body = response.data if isinstance(response.data, dict) else {}
-        issues = body.get("issues")
-        if not isinstance(issues, list):
-            raise IngestHTTPError(f"expected issues from {response.url}", url=response.url)
+        issues, token = SEARCH.read(response)
         statuses = self.statuses(ctx.http)
         page = Page()
         for issue in issues:
@@ -106,9 +104,8 @@ class IssuesStream(Stream):
                     work_types=self.config.work_types,
                 )
             )
-        token = body.get("nextPageToken")
-        page.done = bool(body.get("isLast", token is None)) or not token
-        page.next_token = None if page.done else token
+        page.done = token is None
+        page.next_token = token
         return page
 
     def statuses(self, http: HttpPolicy) -> nm.StatusMap:

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from ingest.base import Model, Page, Request, StreamContext
 from ingest.http import ApiResponse, IngestHTTPError
 from ingest.paging import RelayPaging
+from ingest.pending import Pending
 from ingest.sources.github import normalise as nm
 from ingest.sources.github.queries import (
     DEPLOYMENT_NODES_QUERY,
@@ -77,7 +78,7 @@ class DeploymentsStream(GitHubStream):
             if created is not None and (oldest is None or created < oldest):
                 oldest = created
             old = ctx.since is not None and created is not None and created < ctx.since
-            if old and str(node.get("id")) not in (ctx.extra.get("pending_nodes") or {}):
+            if old and str(node.get("id")) not in Pending(ctx.extra, "pending_nodes"):
                 continue  # older than the window and already known finished
             page.extend(self._one(node, ctx))
         reached = ctx.since is not None and oldest is not None and oldest < ctx.since
@@ -97,15 +98,11 @@ class DeploymentsStream(GitHubStream):
             team_slug=self.team(ctx.partition),
         )
         row = one.rows[Deployment][0]
-        pending: dict[str, Any] = dict(ctx.extra.get("pending_nodes") or {})
+        pending = Pending(ctx.extra, "pending_nodes")
         if row["status"] in nm.TERMINAL_DEPLOY_STATES or row["status"] == "inactive":
-            pending.pop(row["external_id"], None)
+            pending.drop(row["external_id"])
         else:
-            pending[row["external_id"]] = {"id": node.get("id"), "created_at": node["createdAt"]}
-        if pending:
-            ctx.extra["pending_nodes"] = pending
-        else:
-            ctx.extra.pop("pending_nodes", None)
+            pending.put(row["external_id"], {"id": node.get("id"), "created_at": node["createdAt"]})
         return one
 
     def _recheck_pending(self, ctx: StreamContext, url: str) -> Page:
@@ -113,7 +110,7 @@ class DeploymentsStream(GitHubStream):
         page = Page()
         if ctx.since is None:
             return page
-        pending = ctx.extra.get("pending_nodes") or {}
+        pending = Pending(ctx.extra, "pending_nodes").entries()
         ids = [
             entry["id"]
             for entry in pending.values()
@@ -131,12 +128,7 @@ class DeploymentsStream(GitHubStream):
             else:
                 gone.add(ident)
         if gone:
-            left = ctx.extra.get("pending_nodes") or {}
-            left = {k: v for k, v in left.items() if v.get("id") not in gone}
-            if left:
-                ctx.extra["pending_nodes"] = left
-            else:
-                ctx.extra.pop("pending_nodes", None)
+            Pending(ctx.extra, "pending_nodes").drop_where(lambda entry: entry.get("id") in gone)
         return page
 
 
@@ -170,16 +162,15 @@ class RestDeploymentsStream(RestListStream):
             if envs and item.get("environment") not in envs:
                 continue
             updated = nm.parse_instant(item.get("updated_at") or item.get("created_at"))
-            if ctx.since is not None and updated is not None and updated < ctx.since:
-                pending = ctx.extra.get("pending") or {}
-                if str(item["id"]) not in pending:
-                    continue  # older than the window and already known finished
+            old = ctx.since is not None and updated is not None and updated < ctx.since
+            if old and str(item["id"]) not in Pending(ctx.extra, "pending"):
+                continue  # older than the window and already known finished
             page.extend(self._one(item, ctx))
         return page
 
     def unchanged(self, ctx: StreamContext) -> Page:
         page = Page()
-        for dep_id, item in list((ctx.extra.get("pending") or {}).items()):
+        for dep_id, item in Pending(ctx.extra, "pending").entries().items():
             url = f"{self.config.api_url}/repos/{ctx.partition}/deployments/{dep_id}"
             page.extend(self._one({**item, "url": url}, ctx))
         return page
@@ -191,16 +182,10 @@ class RestDeploymentsStream(RestListStream):
             item, statuses, ctx.partition, self.people, team_slug=self.team(ctx.partition)
         )
         row = one.rows[Deployment][0]
-        pending: dict[str, Any] = dict(ctx.extra.get("pending") or {})
+        pending = Pending(ctx.extra, "pending")
         if row["status"] in nm.TERMINAL_DEPLOY_STATES or row["status"] == "inactive":
-            pending.pop(str(item["id"]), None)
+            pending.drop(str(item["id"]))
         else:
-            pending[str(item["id"])] = {
-                k: item.get(k)
-                for k in ("id", "sha", "environment", "created_at", "updated_at", "url")
-            }
-        if pending:
-            ctx.extra["pending"] = pending
-        else:
-            ctx.extra.pop("pending", None)
+            keep = ("id", "sha", "environment", "created_at", "updated_at", "url")
+            pending.put(str(item["id"]), {k: item.get(k) for k in keep})
         return one

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from ingest.base import Model, Page, Request, StreamContext
 from ingest.http import ApiResponse, IngestHTTPError
 from ingest.paging import RelayPaging
+from ingest.pending import Pending
 from ingest.sources.github import normalise as nm
 from ingest.sources.github.queries import (
     PULL_REQUEST_NODES_QUERY,
@@ -105,21 +106,18 @@ class PullRequestsStream(GitHubStream):
         for run in nm.ci_runs_from_graphql(node, ctx.partition, skip_branch=repo.default_branch):
             page.add(CiRun, run)
             running = running or run["status"] != "completed"
-        pending: dict[str, Any] = ctx.extra.get("pending_ci") or {}
+        pending = Pending(ctx.extra, "pending_ci")
         number = str(node["number"])
         if running:
-            pending = {**pending, number: {"id": node.get("id"), "updated_at": node["updatedAt"]}}
-        elif number in pending:
-            pending = {k: v for k, v in pending.items() if k != number}
-        if pending:
-            ctx.extra["pending_ci"] = pending
+            pending.put(number, {"id": node.get("id"), "updated_at": node["updatedAt"]})
         else:
-            ctx.extra.pop("pending_ci", None)
+            pending.drop(number)
         return updated
 
     def _recheck_ci(self, page: Page, ctx: StreamContext) -> None:
         """Read again the PRs with running CI that this walk did not reach."""
-        pending: dict[str, Any] = dict(ctx.extra.get("pending_ci") or {})
+        stored = Pending(ctx.extra, "pending_ci")
+        pending = stored.entries()
         if ctx.since is None or not pending:
             return
         horizon = ctx.started_at - self.config.ci_recheck
@@ -130,10 +128,7 @@ class PullRequestsStream(GitHubStream):
                 del pending[number]  # too old to be still running: stop asking
             elif updated < ctx.since:
                 ids.append(entry["id"])
-        if pending:
-            ctx.extra["pending_ci"] = pending
-        else:
-            ctx.extra.pop("pending_ci", None)
+        stored.replace(pending)
         if not ids:
             return
         body = {
@@ -141,13 +136,11 @@ class PullRequestsStream(GitHubStream):
             "variables": {"ids": ids, **self._ci_variables()},
         }
         answer = ctx.http.request("POST", self.config.resolved_graphql_url, json_body=body)
+        gone = set()
         for ident, node in zip(ids, nodes_of(answer, ctx), strict=False):
             if node and node.get("__typename") == "PullRequest":
                 self._one(page, node, ctx)
             else:  # gone (deleted, or no longer visible): stop asking
-                left = ctx.extra.get("pending_ci") or {}
-                left = {k: v for k, v in left.items() if v.get("id") != ident}
-                if left:
-                    ctx.extra["pending_ci"] = left
-                else:
-                    ctx.extra.pop("pending_ci", None)
+                gone.add(ident)
+        if gone:
+            stored.drop_where(lambda entry: entry.get("id") in gone)
