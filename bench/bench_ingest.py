@@ -36,7 +36,8 @@ import httpx  # noqa: E402
 
 from ingest.base import Page, StreamContext  # noqa: E402
 from ingest.http import ApiResponse, HttpPolicy  # noqa: E402
-from ingest.runner import _write_rows, run_sync  # noqa: E402
+from ingest.rows import write_rows  # noqa: E402
+from ingest.runner import run_sync  # noqa: E402
 from ingest.sources.github import GitHubSource, GitHubSourceConfig, RepoRef  # noqa: E402
 from ingest.sources.github.streams import PullRequestsStream  # noqa: E402
 from store.db import make_engine, session_factory, transaction, upgrade  # noqa: E402
@@ -129,7 +130,7 @@ def throughput(pages: list[bytes], replays: int, db: Path) -> dict[str, float]:
         for data in decoded:
             page: Page = stream.parse(ApiResponse(200, "http://x/graphql", headers, data), ctx)
             with transaction(sessions) as session:
-                _write_rows(session, page.rows, stream.keys)
+                write_rows(session, page.rows, stream.keys)
             prs += page.items
     elapsed = time.perf_counter() - t0
     return {"prs": prs, "seconds": elapsed, "prs_per_s": prs / elapsed}

@@ -8,88 +8,45 @@ from typing import Any
 
 import click
 
-from bot.config import AppConfig, parse_duration
+from bot.config import parse_duration
 from bot.runtime import Runtime
+
+# Settings the shell resolves before a source sees its section.
+_TOKEN_NAMES = {"github": "the GitHub token"}
+_URL_FROM_ENV = {"github": ("GITHUB_API_URL", "api_url")}
+
+
+def resolved_section(runtime: Runtime, name: str, since: datetime | None) -> dict[str, Any]:
+    """The `sources.<name>` section as a source reads it (ingest.wiring): the secret
+    resolved, the lookback parsed, the sync's `since`, environment overrides applied."""
+    section = getattr(runtime.config.sources, name)
+    assert section is not None
+    values: dict[str, Any] = section.model_dump(exclude={"token"})
+    values["token"] = runtime.secret(_TOKEN_NAMES.get(name, f"the {name} token"), section.token)
+    values["lookback"] = parse_duration(section.lookback)
+    values["since"] = since
+    if name in _URL_FROM_ENV:
+        variable, key = _URL_FROM_ENV[name]
+        values[key] = runtime.environ.get(variable) or values[key]
+    return values
+
+
+def source_config(runtime: Runtime, name: str, since: datetime | None = None) -> Any:
+    """The typed config of source `name`, built by the source from its section and the teams."""
+    from ingest.registry import get_source_class
+
+    cls = get_source_class(name)
+    return cls.config_from(resolved_section(runtime, name, since), runtime.config.teams)
 
 
 def github_source_config(runtime: Runtime, since: datetime | None = None) -> Any:
     """The GitHub source's typed config: repositories with their owning teams, the token."""
-    from ingest.sources.github.config import GitHubSourceConfig, RepoRef
-
-    config: AppConfig = runtime.config
-    section = config.sources.github
-    assert section is not None
-    api_url = runtime.environ.get("GITHUB_API_URL") or section.api_url
-    repos = [
-        RepoRef(full_name=repo.name, team_slug=team.slug, kind=repo.kind)
-        for team in config.teams
-        for repo in team.repositories
-    ]
-    unique = list({r.full_name: r for r in repos}.values())
-    lookback = parse_duration(section.lookback)
-    options: dict[str, Any] = {
-        "api_url": api_url,
-        "graphql_url": section.graphql_url if section.graphql_url else None,
-        "token": runtime.secret("the GitHub token", section.token),
-        "repos": unique,
-        "incident_labels": list(section.incident_labels),
-        "deploy_environments": list(section.production_environments),
-        "deploy_workflow_names": list(section.deploy_workflows),
-        "since": since,
-    }
-    if section.bot_patterns:
-        options["bot_patterns"] = list(section.bot_patterns)
-    if lookback is not None:
-        options["lookback"] = lookback
-    return GitHubSourceConfig(**options)
-
-
-def _members(config: AppConfig, source: str) -> dict[str, list[str]]:
-    """{team slug: identities in `source`} from the teams' members."""
-    return {
-        team.slug: [
-            ident
-            for member in team.members
-            for name, ident in member.identities()
-            if name == source
-        ]
-        for team in config.teams
-    }
+    return source_config(runtime, "github", since)
 
 
 def api_source_config(runtime: Runtime, name: str, since: datetime | None = None) -> Any:
     """The typed config of PagerDuty, Jira, Linear or GitLab from its section and the teams."""
-    from ingest.registry import get_source_class
-
-    config: AppConfig = runtime.config
-    section = getattr(config.sources, name)
-    teams = config.teams
-    options: dict[str, Any] = {
-        "url": section.url,
-        "token": runtime.secret(f"the {name} token", section.token),
-        "members": _members(config, name),
-        "since": since,
-    }
-    lookback = parse_duration(section.lookback)
-    if lookback is not None:
-        options["lookback"] = lookback
-    if name == "pagerduty":
-        options["services"] = [
-            {"id": s, "team_slug": t.slug} for t in teams for s in t.pagerduty_services
-        ]
-    elif name == "jira":
-        options["email"] = section.email
-        options["projects"] = [
-            {"key": k, "team_slug": t.slug} for t in teams for k in t.jira_projects
-        ]
-    elif name == "linear":
-        options["teams"] = [{"key": k, "team_slug": t.slug} for t in teams for k in t.linear_teams]
-    elif name == "gitlab":
-        options["projects"] = [
-            {"path": p, "team_slug": t.slug} for t in teams for p in t.gitlab_projects
-        ]
-    cls = get_source_class(name)
-    return cls.config_model.model_validate(options)
+    return source_config(runtime, name, since)
 
 
 def build_sources(runtime: Runtime, names: Sequence[str], since: datetime | None) -> list[Any]:
@@ -111,10 +68,7 @@ def build_sources(runtime: Runtime, names: Sequence[str], since: datetime | None
             click.secho(f"skipped {name}: this source is not built yet", fg="yellow", err=True)
             continue
         cls = get_source_class(name)
-        if name == "github":
-            config = github_source_config(runtime, since)
-        else:
-            config = api_source_config(runtime, name, since)
+        config = source_config(runtime, name, since)
         sources.append(cls(config, secret=runtime.pseudonym_secret))  # type: ignore[call-arg]
     return sources
 

@@ -26,6 +26,8 @@ from pydantic import BaseModel
 from sqlalchemy.orm import DeclarativeBase
 
 from ingest.http import ApiResponse, Clock, HttpPolicy, Sleep
+from ingest.wiring import TeamSpec
+from store.models import Repository, TeamMember
 
 Model = type[DeclarativeBase]
 
@@ -125,6 +127,17 @@ class Source(ABC):
 
     name: ClassVar[str]
     config_model: ClassVar[type[BaseModel]]
+    # Natural keys of what `static_rows` may write; the same tables for every source.
+    static_keys: ClassVar[Mapping[Model, Sequence[str]]] = {
+        Repository: ("source", "full_name"),
+        TeamMember: ("team_slug", "person_key"),
+    }
+
+    @classmethod
+    def config_from(cls, section: Mapping[str, Any], teams: Sequence[TeamSpec]) -> BaseModel:
+        """This source's typed config from the shell's config section and the teams: the
+        section's secret resolved, durations parsed, the sync's `since` (ingest.wiring)."""
+        raise NotImplementedError(f"{cls.__name__} is not configured from a config section")
 
     @property
     @abstractmethod

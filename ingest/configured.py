@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ingest.base import Page, Source
 from ingest.http import Clock, HttpPolicy, RetryPolicy, Sleep, utc_now
+from ingest.ratelimit import RateLimitDialect, RateLimitHeaders
 from store.models import TeamMember
 from store.people import pseudonym
 
@@ -36,6 +37,8 @@ class ConfiguredSource(Source):
     """A Source built from a typed config and the key that turns identities into pseudonyms."""
 
     auth_hint: ClassVar[str] = "the API token"
+    # How the vendor reports its rate limit, when not in GitHub's `x-ratelimit-*` headers.
+    rate_limit_dialect: ClassVar[RateLimitDialect | None] = None
 
     def __init__(self, config: Any, *, secret: bytes) -> None:
         if not secret:
@@ -77,8 +80,10 @@ class ConfiguredSource(Source):
         return None if token is None else str(token.get_secret_value())
 
     def wrap_transport(self, transport: httpx.BaseTransport, clock: Clock) -> httpx.BaseTransport:
-        """Hook for sources whose rate-limit headers need translating; identity by default."""
-        return transport
+        """Translate the vendor's rate-limit headers when it has its own dialect."""
+        if self.rate_limit_dialect is None:
+            return transport
+        return RateLimitHeaders(transport, clock, self.rate_limit_dialect)
 
     def build_http(
         self,

@@ -25,6 +25,31 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from ingest.errors import (
+    AuthError,
+    IngestHTTPError,
+    MalformedPageError,
+    RateLimitWait,
+    ScopeError,
+)
+
+__all__ = [
+    "ApiResponse",
+    "AuthError",
+    "Budget",
+    "Clock",
+    "HttpPolicy",
+    "HttpStats",
+    "IngestHTTPError",
+    "MalformedPageError",
+    "RateLimitWait",
+    "RetryPolicy",
+    "ScopeError",
+    "Sleep",
+    "redact_headers",
+    "utc_now",
+]
+
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
@@ -42,35 +67,6 @@ def utc_now() -> datetime:
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
     """A copy of `headers` safe to log: credentials replaced by "[redacted]"."""
     return {k: ("[redacted]" if k.lower() in _SECRET_HEADERS else v) for k, v in headers.items()}
-
-
-class IngestHTTPError(Exception):
-    """A request failed for good (after retries, or with an answer retrying cannot change)."""
-
-    def __init__(self, message: str, *, status: int | None = None, url: str = "") -> None:
-        super().__init__(message)
-        self.status = status
-        self.url = url
-
-
-class AuthError(IngestHTTPError):
-    """401: the credential itself was refused; nothing will work until it is replaced."""
-
-
-class ScopeError(IngestHTTPError):
-    """403 that is not a rate limit: the credential lacks a scope or access to a resource."""
-
-
-class MalformedPageError(IngestHTTPError):
-    """A page kept arriving truncated or not as JSON; the cursor was not moved past it."""
-
-
-class RateLimitWait(Exception):
-    """The budget is spent and the wait exceeds `max_wait_seconds`: checkpoint and resume later."""
-
-    def __init__(self, resume_at: datetime) -> None:
-        super().__init__(f"rate limit exhausted; resume after {resume_at.isoformat()}")
-        self.resume_at = resume_at
 
 
 @dataclass(frozen=True)

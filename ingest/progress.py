@@ -6,11 +6,16 @@ caller's choice, so the CLI and the scheduler can share one runner.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from ingest.base import Stream
+    from ingest.http import HttpPolicy
 
 EventKind = Literal["sync_start", "stream_start", "page", "stream_done", "sync_done"]
 
@@ -101,3 +106,51 @@ class RichProgress:
                 f"{event.source} {event.stream}", total=event.partitions_total or None, **fields
             )
         self._progress.update(self._tasks[key], completed=event.partitions_done, **fields)
+
+
+class StreamCounter:
+    """Accumulates a stream's progress and emits events."""
+
+    def __init__(
+        self,
+        source: str,
+        stream: Stream,
+        partitions_total: int,
+        progress: Callable[[ProgressEvent], None],
+        http: HttpPolicy,
+    ) -> None:
+        self.source = source
+        self.stream = stream
+        self.total = partitions_total
+        self.progress = progress
+        self.http = http
+        self.items = 0
+        self.done = 0
+        self.t0 = time.monotonic()
+
+    def add(self, items: int, partition: str) -> None:
+        self.items += items
+        self.emit("page", partition)
+
+    def partition_done(self, partition: str) -> None:
+        self.done += 1
+        self.emit("page", partition)
+
+    def emit(self, kind: Any, partition: str | None) -> None:
+        stats = self.http.stats
+        self.progress(
+            ProgressEvent(
+                kind=kind,
+                source=self.source,
+                stream=self.stream.name,
+                partition=partition,
+                unit=self.stream.unit,
+                items=self.items,
+                requests=stats.requests,
+                elapsed_s=time.monotonic() - self.t0,
+                rate_remaining=stats.rate_remaining,
+                rate_reset=stats.rate_reset,
+                partitions_done=self.done,
+                partitions_total=self.total,
+            )
+        )

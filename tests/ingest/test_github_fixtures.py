@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.base import Page
 from ingest.http import HttpPolicy, IngestHTTPError
-from ingest.runner import _write_rows
+from ingest.rows import write_rows
 from ingest.sources.github import normalise as nm
 from ingest.sources.github.streams import (
     DeploymentsStream,
@@ -250,7 +250,7 @@ def test_fixture_normalises_into_the_store(name: str, sessions: sessionmaker[Ses
                 assert not row.get(field) or len(row[field]) == 32  # pseudonyms, never logins
         assert model in KEYS
     with transaction(sessions) as session:
-        _write_rows(session, page.rows, KEYS)
+        write_rows(session, page.rows, KEYS)
     with sessions() as session:
         for model in page.rows:
             assert (session.scalar(select(func.count()).select_from(model)) or 0) >= 1, model

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ingest.sources.gitlab import normalise as gl
+from ingest.sources.gitlab.merge_requests import merge_request_rows
 from ingest.sources.jira import normalise as jira
 from ingest.sources.pagerduty import normalise as pd
 from store.models import (
@@ -40,7 +41,7 @@ def gitlab_merge_requests(path: Path, fixtures: Path) -> int:
     people = gl.People(SECRET)
     rows = 0
     for mr in items(path):
-        page = gl.merge_request_rows(mr, [], None, [], REPO, people)
+        page = merge_request_rows(mr, [], None, [], REPO, people)
         pr = page.rows[PullRequest][0]
         assert pr["state"] in ("open", "merged", "closed") and pr["number"] == mr["iid"]
         if pr["state"] == "merged":
@@ -56,7 +57,7 @@ def _first_mr(fixtures: Path) -> dict[str, Any]:
 
 def gitlab_notes(path: Path, fixtures: Path) -> int:
     notes = items(path)
-    page = gl.merge_request_rows(_first_mr(fixtures), notes, None, [], REPO, gl.People(SECRET))
+    page = merge_request_rows(_first_mr(fixtures), notes, None, [], REPO, gl.People(SECRET))
     author = _first_mr(fixtures)["author"]["username"]
     human = [n for n in notes if not n["system"] and n["author"]["username"] != author]
     assert len(page.rows.get(Review, [])) >= len(human)
@@ -65,7 +66,7 @@ def gitlab_notes(path: Path, fixtures: Path) -> int:
 
 def gitlab_commits(path: Path, fixtures: Path) -> int:
     commits = items(path)
-    page = gl.merge_request_rows(_first_mr(fixtures), [], None, commits, REPO, gl.People(SECRET))
+    page = merge_request_rows(_first_mr(fixtures), [], None, commits, REPO, gl.People(SECRET))
     assert {c["sha"] for c in page.rows[Commit]} == {c["id"] for c in commits}
     pr = page.rows[PullRequest][0]
     assert pr["first_commit_at"] == min(c["authored_at"] for c in page.rows[Commit])

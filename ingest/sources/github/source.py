@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from typing import Any
 
-from ingest.base import Model, Page, Stream
+from ingest.base import Page, Stream
 from ingest.configured import ConfiguredSource
 from ingest.sources.github import normalise as nm
-from ingest.sources.github.config import GitHubSourceConfig
+from ingest.sources.github.config import GitHubSourceConfig, RepoRef
 from ingest.sources.github.streams import (
     DeploymentsStream,
     IncidentIssuesStream,
@@ -17,7 +17,15 @@ from ingest.sources.github.streams import (
     RestDeploymentsStream,
     WorkflowRunsStream,
 )
+from ingest.wiring import TeamSpec, common_options
 from store.models import Repository
+
+# The section's list settings and the config fields they fill.
+SECTION_LISTS = {
+    "incident_labels": "incident_labels",
+    "production_environments": "deploy_environments",
+    "deploy_workflows": "deploy_workflow_names",
+}
 
 
 class GitHubSource(ConfiguredSource):
@@ -25,9 +33,32 @@ class GitHubSource(ConfiguredSource):
 
     name = "github"
     config_model = GitHubSourceConfig
-    static_keys: ClassVar[Mapping[Model, Sequence[str]]] = {Repository: ("source", "full_name")}
     auth_hint = "GITHUB_TOKEN"
     config: GitHubSourceConfig
+
+    @classmethod
+    def config_from(
+        cls, section: Mapping[str, Any], teams: Sequence[TeamSpec]
+    ) -> GitHubSourceConfig:
+        """Repositories from the teams (one owner each: the last team naming it), the
+        section's environments and deploy workflows; `api_url` as the shell resolved it."""
+        repos = [
+            RepoRef(full_name=repo.name, team_slug=team.slug, kind=repo.kind)
+            for team in teams
+            for repo in team.repositories
+        ]
+        options: dict[str, Any] = {
+            "api_url": section["api_url"],
+            "graphql_url": section.get("graphql_url") or None,
+            "repos": list({r.full_name: r for r in repos}.values()),
+            **common_options(section),
+        }
+        for ours, theirs in SECTION_LISTS.items():
+            if ours in section:
+                options[theirs] = list(section[ours])
+        if section.get("bot_patterns"):
+            options["bot_patterns"] = list(section["bot_patterns"])
+        return GitHubSourceConfig(**options)
 
     def __init__(self, config: GitHubSourceConfig, *, secret: bytes) -> None:
         super().__init__(config, secret=secret)

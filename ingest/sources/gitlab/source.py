@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from typing import Any
 
-import httpx
-
-from ingest.base import Model, Page, Stream
+from ingest.base import Page, Stream
 from ingest.configured import ConfiguredSource
-from ingest.http import Clock
+from ingest.ratelimit import GITLAB
 from ingest.sources.gitlab import normalise as nm
 from ingest.sources.gitlab.config import GitLabSourceConfig
-from ingest.sources.gitlab.ratelimit import RateLimitHeaders
 from ingest.sources.gitlab.streams import DeploymentsStream, MergeRequestsStream, PipelinesStream
-from store.models import Repository, TeamMember
+from ingest.wiring import TeamSpec, api_options
+from store.models import Repository
 
 
 class GitLabSource(ConfiguredSource):
@@ -22,12 +20,19 @@ class GitLabSource(ConfiguredSource):
 
     name = nm.SOURCE
     config_model = GitLabSourceConfig
-    static_keys: ClassVar[Mapping[Model, Sequence[str]]] = {
-        Repository: ("source", "full_name"),
-        TeamMember: ("team_slug", "person_key"),
-    }
     auth_hint = "the GitLab token (read_api)"
+    rate_limit_dialect = GITLAB
     config: GitLabSourceConfig
+
+    @classmethod
+    def config_from(
+        cls, section: Mapping[str, Any], teams: Sequence[TeamSpec]
+    ) -> GitLabSourceConfig:
+        options = api_options(section, teams, cls.name)
+        options["projects"] = [
+            {"path": p, "team_slug": t.slug} for t in teams for p in t.gitlab_projects
+        ]
+        return GitLabSourceConfig.model_validate(options)
 
     def __init__(self, config: GitLabSourceConfig, *, secret: bytes) -> None:
         super().__init__(config, secret=secret)
@@ -55,6 +60,3 @@ class GitLabSource(ConfiguredSource):
 
     def auth_headers(self, token: str | None) -> dict[str, str]:
         return {"PRIVATE-TOKEN": token} if token else {}
-
-    def wrap_transport(self, transport: httpx.BaseTransport, clock: Clock) -> httpx.BaseTransport:
-        return RateLimitHeaders(transport)

@@ -15,9 +15,11 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 from ingest.base import Model, Page, Request, Stream, StreamContext
-from ingest.http import ApiResponse, HttpPolicy, IngestHTTPError
+from ingest.http import ApiResponse
+from ingest.paging import PageNumberPaging
 from ingest.sources.gitlab import normalise as nm
 from ingest.sources.gitlab.config import GitLabProject, GitLabSourceConfig
+from ingest.sources.gitlab.merge_requests import merge_request_rows
 from store.models import (
     CiRun,
     Commit,
@@ -36,23 +38,8 @@ def gitlab_time(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def next_page(response: ApiResponse) -> int | None:
-    """GitLab's `x-next-page` (empty on the last page)."""
-    value = (response.headers.get("x-next-page") or "").strip()
-    return int(value) if value.isdigit() else None
-
-
-def get_all(http: HttpPolicy, url: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Every item of a GitLab list, following `x-next-page`."""
-    out: list[dict[str, Any]] = []
-    page: int | None = 1
-    while page is not None:
-        resp = http.request("GET", url, params={**params, "page": page})
-        if not isinstance(resp.data, list):
-            raise IngestHTTPError(f"expected a list from {url}", url=url)
-        out.extend(resp.data)
-        page = next_page(resp) if resp.data else None
-    return out
+PER_PAGE = {"per_page": 100}
+PAGING = PageNumberPaging()  # `page`, the next one in `x-next-page`
 
 
 class GitLabStream(Stream):
@@ -78,25 +65,20 @@ class GitLabStream(Stream):
         return {"order_by": "updated_at", "sort": "desc"}
 
     def request(self, partition: str, since: datetime | None, token: Any) -> Request:
-        params: dict[str, Any] = {
-            **self.params(partition),
-            "per_page": self.config.page_size,
-            "page": int(token) if token else 1,
-        }
+        params: dict[str, Any] = {**self.params(partition), "per_page": self.config.page_size}
         if since is not None:
             params["updated_after"] = gitlab_time(since)
-        return Request("GET", f"{self.project_url(partition)}/{self.path}", params=params)
+        base = Request("GET", f"{self.project_url(partition)}/{self.path}", params=params)
+        return PAGING.request(base, token)
 
     def parse(self, response: ApiResponse, ctx: StreamContext) -> Page:
-        if not isinstance(response.data, list):
-            raise IngestHTTPError(f"expected a list from {response.url}", url=response.url)
+        items, following = PAGING.read(response)
         page = Page()
-        for item in response.data:
+        for item in items:
             page.extend(self.rows(item, ctx))
             stamp = nm.updated_stamp(item)
             if stamp and (page.max_cursor is None or stamp > page.max_cursor):
                 page.max_cursor = stamp
-        following = next_page(response) if response.data else None
         page.next_token = following
         page.done = following is None
         return page
@@ -126,11 +108,11 @@ class MergeRequestsStream(GitLabStream):
 
     def rows(self, item: Mapping[str, Any], ctx: StreamContext) -> Page:
         base = f"{self.project_url(ctx.partition)}/merge_requests/{item['iid']}"
-        listing = {"per_page": 100, "order_by": "created_at", "sort": "asc"}
-        notes = get_all(ctx.http, f"{base}/notes", listing)
+        listing = {**PER_PAGE, "order_by": "created_at", "sort": "asc"}
+        notes = PAGING.collect(ctx.http, Request("GET", f"{base}/notes", params=listing))
         approvals = ctx.http.request("GET", f"{base}/approvals").data
-        commits = get_all(ctx.http, f"{base}/commits", {"per_page": 100})
-        return nm.merge_request_rows(
+        commits = PAGING.collect(ctx.http, Request("GET", f"{base}/commits", params=PER_PAGE))
+        return merge_request_rows(
             item,
             notes,
             approvals if isinstance(approvals, dict) else None,

@@ -210,26 +210,7 @@ def issue_rows(
     updated = require_instant(fields.get("updated"), f"{key} updated")
     page.max_cursor = updated
 
-    done_at: datetime | None = None
-    for at, item in status_changes(histories):
-        to_name = str(item.get("toString") or "")
-        from_name = item.get("fromString")
-        to_cat = statuses.category(item.get("to"), to_name)
-        if to_cat == "done":
-            done_at = at
-        page.add(
-            WorkItemTransition,
-            {
-                "source": SOURCE,
-                "item_external_id": ident,
-                "at": at,
-                "from_status": str(from_name) if from_name is not None else None,
-                "to_status": to_name,
-                "from_category": statuses.category(item.get("from"), from_name),
-                "to_category": to_cat,
-            },
-        )
-
+    done_at = _add_transitions(page, ident, histories, statuses)
     assignee = fields.get("assignee") or None
     assignee_key = None
     if assignee and assignee.get("accountId"):
@@ -258,3 +239,29 @@ def issue_rows(
         },
     )
     return page
+
+
+def _add_transitions(
+    page: Page, ident: str, histories: Iterable[Mapping[str, Any]], statuses: StatusMap
+) -> datetime | None:
+    """The issue's status transitions, oldest first; returns the last move into "done"."""
+    done_at: datetime | None = None
+    for at, item in status_changes(histories):
+        to_name = str(item.get("toString") or "")
+        from_name = item.get("fromString")
+        to_cat = statuses.category(item.get("to"), to_name)
+        if to_cat == "done":
+            done_at = at
+        page.add(
+            WorkItemTransition,
+            {
+                "source": SOURCE,
+                "item_external_id": ident,
+                "at": at,
+                "from_status": str(from_name) if from_name is not None else None,
+                "to_status": to_name,
+                "from_category": statuses.category(item.get("from"), from_name),
+                "to_category": to_cat,
+            },
+        )
+    return done_at

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from typing import Any
 
-from ingest.base import Model, Stream
+from ingest.base import Stream
 from ingest.configured import ConfiguredSource
 from ingest.sources.jira.config import JiraSourceConfig
 from ingest.sources.jira.normalise import SOURCE
 from ingest.sources.jira.streams import IssuesStream
-from store.models import TeamMember
+from ingest.wiring import TeamSpec, api_options
 
 
 class JiraSource(ConfiguredSource):
@@ -19,9 +19,17 @@ class JiraSource(ConfiguredSource):
 
     name = SOURCE
     config_model = JiraSourceConfig
-    static_keys: ClassVar[Mapping[Model, Sequence[str]]] = {TeamMember: ("team_slug", "person_key")}
     auth_hint = "the Jira email and API token"
     config: JiraSourceConfig
+
+    @classmethod
+    def config_from(cls, section: Mapping[str, Any], teams: Sequence[TeamSpec]) -> JiraSourceConfig:
+        options = api_options(section, teams, cls.name)
+        options["email"] = section.get("email")
+        options["projects"] = [
+            {"key": k, "team_slug": t.slug} for t in teams for k in t.jira_projects
+        ]
+        return JiraSourceConfig.model_validate(options)
 
     def streams(self) -> list[Stream]:
         return [IssuesStream(self.config, self.secret)]

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from ingest.base import Model, Page, Request, Stream, StreamContext
 from ingest.http import ApiResponse, HttpPolicy, IngestHTTPError
+from ingest.paging import OffsetPaging, TokenPaging
 from ingest.sources.jira import normalise as nm
 from ingest.sources.jira.config import JiraSourceConfig
 from store.models import Person, WorkItem, WorkItemTransition
@@ -35,6 +36,15 @@ FIELDS = (
     "project",
 )
 CHANGELOG_PAGE = 100
+SEARCH = TokenPaging(key="issues", what="issues")
+CHANGELOG = OffsetPaging(
+    key="values",
+    what="changelog values",
+    param="startAt",
+    more_key=None,
+    last_key="isLast",
+    total_key="total",
+)
 
 
 def jql_for(project: str, since: datetime | None, tz: ZoneInfo) -> str:
@@ -75,15 +85,12 @@ class IssuesStream(Stream):
             "expand": "changelog",
             "maxResults": self.config.page_size,
         }
-        if token:
-            params["nextPageToken"] = str(token)
-        return Request("GET", f"{self.config.api_url}/search/jql", params=params)
+        return SEARCH.request(
+            Request("GET", f"{self.config.api_url}/search/jql", params=params), token
+        )
 
     def parse(self, response: ApiResponse, ctx: StreamContext) -> Page:
-        body = response.data if isinstance(response.data, dict) else {}
-        issues = body.get("issues")
-        if not isinstance(issues, list):
-            raise IngestHTTPError(f"expected issues from {response.url}", url=response.url)
+        issues, token = SEARCH.read(response)
         statuses = self.statuses(ctx.http)
         page = Page()
         for issue in issues:
@@ -97,9 +104,8 @@ class IssuesStream(Stream):
                     work_types=self.config.work_types,
                 )
             )
-        token = body.get("nextPageToken")
-        page.done = bool(body.get("isLast", token is None)) or not token
-        page.next_token = None if page.done else token
+        page.done = token is None
+        page.next_token = token
         return page
 
     def statuses(self, http: HttpPolicy) -> nm.StatusMap:
@@ -118,13 +124,4 @@ class IssuesStream(Stream):
         if total <= len(embedded):
             return embedded
         url = f"{self.config.api_url}/issue/{issue['id']}/changelog"
-        out: list[dict[str, Any]] = []
-        while True:
-            params = {"startAt": len(out), "maxResults": CHANGELOG_PAGE}
-            body = http.request("GET", url, params=params).data
-            values = body.get("values") if isinstance(body, dict) else None
-            if not isinstance(values, list):
-                raise IngestHTTPError(f"expected changelog values from {url}", url=url)
-            out.extend(values)
-            if body.get("isLast") or not values or len(out) >= int(body.get("total") or 0):
-                return out
+        return CHANGELOG.collect(http, Request("GET", url, params={"maxResults": CHANGELOG_PAGE}))

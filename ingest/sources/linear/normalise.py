@@ -79,26 +79,7 @@ def issue_rows(
     key = str(node.get("identifier") or ident)
     updated = require_instant(node.get("updatedAt"), f"{key} updatedAt")
     page.max_cursor = updated
-    changes = []
-    for entry in history:
-        to_state = entry.get("toState")
-        if not to_state:
-            continue
-        at = require_instant(entry.get("createdAt"), f"{key} history {entry.get('id')}")
-        changes.append((at, str(entry.get("id") or ""), entry.get("fromState"), to_state))
-    for at, _, from_state, to_state in sorted(changes, key=lambda c: (c[0], c[1])):
-        page.add(
-            WorkItemTransition,
-            {
-                "source": SOURCE,
-                "item_external_id": ident,
-                "at": at,
-                "from_status": str(from_state["name"]) if from_state else None,
-                "to_status": str(to_state.get("name") or ""),
-                "from_category": category(from_state),
-                "to_category": category(to_state),
-            },
-        )
+    _add_transitions(page, ident, key, history)
     assignee = (node.get("assignee") or {}).get("id")
     assignee_key = pseudonym(secret, SOURCE, str(assignee)) if assignee else None
     if assignee_key:
@@ -127,3 +108,29 @@ def issue_rows(
         },
     )
     return page
+
+
+def _add_transitions(
+    page: Page, ident: str, key: str, history: Iterable[Mapping[str, Any]]
+) -> None:
+    """The state changes of the history, oldest first (ties by entry id)."""
+    changes = []
+    for entry in history:
+        to_state = entry.get("toState")
+        if not to_state:
+            continue
+        at = require_instant(entry.get("createdAt"), f"{key} history {entry.get('id')}")
+        changes.append((at, str(entry.get("id") or ""), entry.get("fromState"), to_state))
+    for at, _, from_state, to_state in sorted(changes, key=lambda c: (c[0], c[1])):
+        page.add(
+            WorkItemTransition,
+            {
+                "source": SOURCE,
+                "item_external_id": ident,
+                "at": at,
+                "from_status": str(from_state["name"]) if from_state else None,
+                "to_status": str(to_state.get("name") or ""),
+                "from_category": category(from_state),
+                "to_category": category(to_state),
+            },
+        )

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
+from typing import Any
 
-import httpx
-
-from ingest.base import Model, Stream
+from ingest.base import Stream
 from ingest.configured import ConfiguredSource
-from ingest.http import Clock
+from ingest.ratelimit import LINEAR
 from ingest.sources.linear.config import LinearSourceConfig
 from ingest.sources.linear.normalise import SOURCE
-from ingest.sources.linear.ratelimit import RateLimitHeaders
 from ingest.sources.linear.streams import IssuesStream
-from store.models import TeamMember
+from ingest.wiring import TeamSpec, api_options
 
 
 class LinearSource(ConfiguredSource):
@@ -22,9 +19,17 @@ class LinearSource(ConfiguredSource):
 
     name = SOURCE
     config_model = LinearSourceConfig
-    static_keys: ClassVar[Mapping[Model, Sequence[str]]] = {TeamMember: ("team_slug", "person_key")}
     auth_hint = "the Linear API key"
+    rate_limit_dialect = LINEAR
     config: LinearSourceConfig
+
+    @classmethod
+    def config_from(
+        cls, section: Mapping[str, Any], teams: Sequence[TeamSpec]
+    ) -> LinearSourceConfig:
+        options = api_options(section, teams, cls.name)
+        options["teams"] = [{"key": k, "team_slug": t.slug} for t in teams for k in t.linear_teams]
+        return LinearSourceConfig.model_validate(options)
 
     def streams(self) -> list[Stream]:
         return [IssuesStream(self.config, self.secret)]
@@ -37,6 +42,3 @@ class LinearSource(ConfiguredSource):
         if token and self.config.auth_scheme != "bearer":
             return {"Authorization": token}
         return super().auth_headers(token)
-
-    def wrap_transport(self, transport: httpx.BaseTransport, clock: Clock) -> httpx.BaseTransport:
-        return RateLimitHeaders(transport, clock)

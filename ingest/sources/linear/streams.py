@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from ingest.base import Model, Page, Request, RetryPage, Stream, StreamContext
 from ingest.http import ApiResponse, HttpPolicy, IngestHTTPError
+from ingest.paging import RelayPaging
 from ingest.sources.linear import normalise as nm
 from ingest.sources.linear.config import LinearSourceConfig
 from ingest.sources.linear.queries import HISTORY_QUERY, ISSUES_QUERY
@@ -50,13 +51,11 @@ class IssuesStream(Stream):
             issue_filter["updatedAt"] = {"gt": linear_time(since)}
         variables = {
             "first": self.config.page_size,
-            "after": token,
             "filter": issue_filter,
             "historyFirst": self.config.history_page_size,
         }
-        return Request(
-            "POST", self.config.url, json_body={"query": ISSUES_QUERY, "variables": variables}
-        )
+        body = {"query": ISSUES_QUERY, "variables": variables}
+        return ISSUES.request(Request("POST", self.config.url, json_body=body), token)
 
     def parse(self, response: ApiResponse, ctx: StreamContext) -> Page:
         connection = graphql_data(response).get("issues")
@@ -80,30 +79,34 @@ class IssuesStream(Stream):
                     work_types=self.config.work_types,
                 )
             )
-        info = connection.get("pageInfo") or {}
-        page.done = reached or not info.get("hasNextPage") or not info.get("endCursor")
-        page.next_token = None if page.done else info["endCursor"]
+        cursor = RelayPaging.cursor(connection)
+        page.done = reached or cursor is None
+        page.next_token = None if page.done else cursor
         return page
 
     def history(self, node: Mapping[str, Any], http: HttpPolicy) -> list[dict[str, Any]]:
         """Every history entry of an issue: the embedded first page, then the rest."""
         connection = node.get("history") or {}
-        out = list(connection.get("nodes") or [])
-        info = connection.get("pageInfo") or {}
-        while info.get("hasNextPage") and info.get("endCursor"):
-            variables = {
-                "id": node["id"],
-                "first": self.config.history_page_size,
-                "after": info["endCursor"],
-            }
-            resp = http.request(
-                "POST", self.config.url, json_body={"query": HISTORY_QUERY, "variables": variables}
-            )
-            issue = graphql_data(resp).get("issue") or {}
-            more = issue.get("history") or {}
-            out.extend(more.get("nodes") or [])
-            info = more.get("pageInfo") or {}
-        return out
+        embedded = list(connection.get("nodes") or [])
+        cursor = RelayPaging.cursor(connection)
+        if cursor is None:
+            return embedded
+        variables = {"id": node["id"], "first": self.config.history_page_size}
+        base = Request(
+            "POST", self.config.url, json_body={"query": HISTORY_QUERY, "variables": variables}
+        )
+        return HISTORY.collect(http, base, token=cursor, have=embedded)
+
+
+def history_connection(response: ApiResponse) -> dict[str, Any]:
+    """The `issue.history` connection of a history page."""
+    issue = graphql_data(response).get("issue") or {}
+    history: dict[str, Any] = issue.get("history") or {}
+    return history
+
+
+ISSUES = RelayPaging()  # the stream finds the connection itself
+HISTORY = RelayPaging(connection=history_connection)
 
 
 def graphql_data(response: ApiResponse) -> dict[str, Any]:

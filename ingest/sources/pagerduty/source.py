@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import ClassVar
+from typing import Any
 
-import httpx
-
-from ingest.base import Model, Stream
+from ingest.base import Stream
 from ingest.configured import ConfiguredSource
 from ingest.http import Clock, utc_now
+from ingest.ratelimit import PAGERDUTY
 from ingest.sources.pagerduty.config import PagerDutySourceConfig
 from ingest.sources.pagerduty.normalise import SOURCE
-from ingest.sources.pagerduty.ratelimit import RateLimitHeaders
 from ingest.sources.pagerduty.streams import IncidentsStream
-from store.models import TeamMember
+from ingest.wiring import TeamSpec, api_options
 
 
 class PagerDutySource(ConfiguredSource):
@@ -23,9 +21,19 @@ class PagerDutySource(ConfiguredSource):
 
     name = SOURCE
     config_model = PagerDutySourceConfig
-    static_keys: ClassVar[Mapping[Model, Sequence[str]]] = {TeamMember: ("team_slug", "person_key")}
     auth_hint = "the PagerDuty API key"
+    rate_limit_dialect = PAGERDUTY
     config: PagerDutySourceConfig
+
+    @classmethod
+    def config_from(
+        cls, section: Mapping[str, Any], teams: Sequence[TeamSpec]
+    ) -> PagerDutySourceConfig:
+        options = api_options(section, teams, cls.name)
+        options["services"] = [
+            {"id": s, "team_slug": t.slug} for t in teams for s in t.pagerduty_services
+        ]
+        return PagerDutySourceConfig.model_validate(options)
 
     def __init__(
         self, config: PagerDutySourceConfig, *, secret: bytes, clock: Clock = utc_now
@@ -47,6 +55,3 @@ class PagerDutySource(ConfiguredSource):
 
     def auth_headers(self, token: str | None) -> dict[str, str]:
         return {"Authorization": f"Token token={token}"} if token else {}
-
-    def wrap_transport(self, transport: httpx.BaseTransport, clock: Clock) -> httpx.BaseTransport:
-        return RateLimitHeaders(transport, clock)

@@ -20,7 +20,8 @@ from typing import Any, ClassVar
 import httpx
 
 from ingest.base import Model, Page, Request, Stream, StreamContext
-from ingest.http import ApiResponse, HttpPolicy, IngestHTTPError
+from ingest.http import ApiResponse, HttpPolicy
+from ingest.paging import OffsetPaging
 from ingest.sources.pagerduty import normalise as nm
 from ingest.sources.pagerduty.config import PagerDutySourceConfig
 from store.models import Incident, Person
@@ -29,6 +30,8 @@ from store.models import Page as PageRow
 WINDOW = timedelta(days=180)  # six calendar months are never shorter than 181 days
 ALL_SERVICES = "*"
 EPOCH = datetime(2009, 1, 1, tzinfo=UTC)  # before PagerDuty existed
+INCIDENTS = OffsetPaging(key="incidents", what="incidents")
+LOG_ENTRIES = OffsetPaging(key="log_entries", what="log entries")
 
 
 def pd_time(at: datetime) -> str:
@@ -73,10 +76,7 @@ class IncidentsStream(Stream):
         return Request("GET", f"{self.config.url}/incidents", params=params)
 
     def parse(self, response: ApiResponse, ctx: StreamContext) -> Page:
-        body = response.data if isinstance(response.data, dict) else {}
-        incidents = body.get("incidents")
-        if not isinstance(incidents, list):
-            raise IngestHTTPError(f"expected incidents from {response.url}", url=response.url)
+        incidents, following = INCIDENTS.read(response)
         query = httpx.URL(response.url).params
         window_start = nm.require_instant(query.get("since"), "window since")
         offset = int(query.get("offset") or 0)
@@ -92,8 +92,8 @@ class IncidentsStream(Stream):
             page.extend(one)
             self._hold(incident, one.max_cursor, ctx)
         hold = nm.parse_instant(ctx.extra.get("hold"))
-        if body.get("more"):
-            page.next_token = {"since": window_start.isoformat(), "offset": offset + len(incidents)}
+        if following is not None:
+            page.next_token = {"since": window_start.isoformat(), "offset": following}
             page.done = False
         elif window_start + WINDOW < ctx.started_at:
             page.next_token = {"since": (window_start + WINDOW).isoformat(), "offset": 0}
@@ -120,16 +120,6 @@ class IncidentsStream(Stream):
 
 def log_entries(http: HttpPolicy, base: str, incident_id: str) -> list[dict[str, Any]]:
     """Every log entry of an incident (notifications included), paged by offset."""
-    out: list[dict[str, Any]] = []
-    offset = 0
-    while True:
-        params = {"offset": offset, "limit": 100, "time_zone": "UTC", "is_overview": "false"}
-        resp = http.request("GET", f"{base}/incidents/{incident_id}/log_entries", params=params)
-        body = resp.data if isinstance(resp.data, dict) else {}
-        entries = body.get("log_entries")
-        if not isinstance(entries, list):
-            raise IngestHTTPError(f"expected log entries from {resp.url}", url=resp.url)
-        out.extend(entries)
-        if not body.get("more") or not entries:
-            return out
-        offset += len(entries)
+    params = {"limit": 100, "time_zone": "UTC", "is_overview": "false"}
+    url = f"{base}/incidents/{incident_id}/log_entries"
+    return LOG_ENTRIES.collect(http, Request("GET", url, params=params))
