@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -229,20 +228,20 @@ def test_bots_are_typed_bot_and_lose_the_suffix_as_on_github(fake: GitHubFake) -
     }
 
 
-def test_a_page_of_100_pulls_executes_fast(schema: GraphQLSchema, tmp_path: Path) -> None:
-    """A full page with nested connections stays well under ~150 ms of execution."""
+def test_a_page_of_100_pulls_executes_with_cold_node_caches(
+    schema: GraphQLSchema, tmp_path: Path
+) -> None:
+    """A full page with nested connections resolves completely after the world changed
+    (node caches cold). Its speed is the GraphQL figure of `bench/bench_ingest.py`, not an
+    assertion here: a timing bound in a unit test fails on a busy machine, not on a bug."""
     world = make_world(tmp_path / "w", pulls_per_repo=120)
     fake = GitHubFake(world)
     doc = parse(PULLS_QUERY.replace("first: 10, after", "first: 100, after"))
     variables = {"owner": "acme", "name": "payments", "cursor": None, "dir": "ASC"}
     assert not analyze(schema, doc, None, variables).errors
     context = Context(world=fake.world, rate_limit={"cost": 1})
-    run(schema, doc, context, variables, None)  # warm caches, as a second sync would
-    best = float("inf")
-    for _ in range(3):
-        fake.world.version += 1  # cold node caches, as after a change
-        start = time.perf_counter()
-        out = run(schema, doc, Context(world=fake.world, rate_limit={"cost": 1}), variables, None)
-        best = min(best, time.perf_counter() - start)
-    assert len(out["data"]["repository"]["pullRequests"]["nodes"]) == 100
-    assert best < 0.5, f"{best * 1000:.0f} ms"
+    warm = run(schema, doc, context, variables, None)
+    fake.world.version += 1  # cold node caches, as after a change
+    cold = run(schema, doc, Context(world=fake.world, rate_limit={"cost": 1}), variables, None)
+    nodes = cold["data"]["repository"]["pullRequests"]["nodes"]
+    assert len(nodes) == 100 and cold == warm
