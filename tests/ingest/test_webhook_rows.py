@@ -11,15 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from ingest.webhooks import (
-    BadPayload,
-    Outcome,
-    Update,
-    deployment_update,
-    incident_update,
-    parse_object,
-    write,
-)
+from ingest import webhooks
+from ingest.webhooks import BadPayload, Outcome, Update
 from store.db import make_engine, session_factory, transaction, upgrade
 from store.models import Deployment, Incident
 
@@ -43,11 +36,11 @@ INCIDENT = {
 
 def _parsed(body: Any) -> dict[str, Any]:
     """The body as the HTTP layer hands it over: bytes through `parse_object`."""
-    return parse_object(json.dumps(body).encode())
+    return webhooks.parse_object(json.dumps(body).encode())
 
 
 def test_a_deployment_body_becomes_a_row_with_utc_instants() -> None:
-    update = deployment_update(_parsed(DEPLOY))
+    update = webhooks.deployment_update(_parsed(DEPLOY))
     row = update.row
     assert row["source"] == "webhook" and row["external_id"] == "d-1"
     assert row["created_at"].isoformat() == "2026-11-24T10:00:00+00:00"
@@ -62,17 +55,29 @@ Validate = Callable[[dict[str, Any]], Update]
 @pytest.mark.parametrize(
     ("validate", "body", "message"),
     [
-        (deployment_update, {**DEPLOY, "environment": ""}, "missing field 'environment'"),
-        (deployment_update, {**DEPLOY, "status": "ok"}, "'status' must be"),
-        (deployment_update, {**DEPLOY, "started_at": "2026-11-24T10:00:00"}, "UTC offset"),
-        (deployment_update, {**DEPLOY, "finished_at": "2026-11-24T09:00:00Z"}, "before"),
-        (deployment_update, {**DEPLOY, "service": None}, "'service' (or 'repo')"),
-        (deployment_update, {**DEPLOY, "id": True}, "'id' must be a string"),
-        (deployment_update, {**DEPLOY, "id": "x" * 101}, "'id' is longer than 100"),
-        (deployment_update, {**DEPLOY, "commit_sha": "c" * 65}, "'commit_sha' is longer than 64"),
-        (incident_update, {**INCIDENT, "resolved_at": "2026-11-24T09:00:00Z"}, "'resolved_at'"),
-        (incident_update, {k: v for k, v in INCIDENT.items() if k != "title"}, "'title'"),
-        (incident_update, {**INCIDENT, "severity": "s" * 33}, "'severity' is longer than 32"),
+        (webhooks.deployment_update, {**DEPLOY, "environment": ""}, "missing field 'environment'"),
+        (webhooks.deployment_update, {**DEPLOY, "status": "ok"}, "'status' must be"),
+        (webhooks.deployment_update, {**DEPLOY, "started_at": "2026-11-24T10:00:00"}, "UTC offset"),
+        (webhooks.deployment_update, {**DEPLOY, "finished_at": "2026-11-24T09:00:00Z"}, "before"),
+        (webhooks.deployment_update, {**DEPLOY, "service": None}, "'service' (or 'repo')"),
+        (webhooks.deployment_update, {**DEPLOY, "id": True}, "'id' must be a string"),
+        (webhooks.deployment_update, {**DEPLOY, "id": "x" * 101}, "'id' is longer than 100"),
+        (
+            webhooks.deployment_update,
+            {**DEPLOY, "commit_sha": "c" * 65},
+            "'commit_sha' is longer than 64",
+        ),
+        (
+            webhooks.incident_update,
+            {**INCIDENT, "resolved_at": "2026-11-24T09:00:00Z"},
+            "'resolved_at'",
+        ),
+        (webhooks.incident_update, {k: v for k, v in INCIDENT.items() if k != "title"}, "'title'"),
+        (
+            webhooks.incident_update,
+            {**INCIDENT, "severity": "s" * 33},
+            "'severity' is longer than 32",
+        ),
     ],
 )
 def test_a_bad_body_is_refused_naming_the_field(
@@ -87,15 +92,19 @@ def test_a_resend_updates_the_row_never_duplicates_it(database_url: str) -> None
     engine = make_engine(database_url)
     upgrade(engine)
     sessions = session_factory(engine)
-    first = [(Deployment, deployment_update(DEPLOY)), (Incident, incident_update(INCIDENT))]
+    first = [
+        (Deployment, webhooks.deployment_update(DEPLOY)),
+        (Incident, webhooks.incident_update(INCIDENT)),
+    ]
     again = [
-        (Deployment, deployment_update({**DEPLOY, "status": "failure"})),
-        (Incident, incident_update({**INCIDENT, "title": "fixed"})),
+        (Deployment, webhooks.deployment_update({**DEPLOY, "status": "failure"})),
+        (Incident, webhooks.incident_update({**INCIDENT, "title": "fixed"})),
     ]
     for batch in (first, again):
         with transaction(sessions) as session:
             for model, update in batch:
-                assert write(session, model, update.row, reopen=update.reopen) == Outcome(True)
+                outcome = webhooks.write(session, model, update.row, reopen=update.reopen)
+                assert outcome == Outcome(applied=True)
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(Deployment)) == 1
         assert session.scalar(select(Deployment.status)) == "failure"
