@@ -5,9 +5,10 @@ Any CD or incident tool can report here. Each request is signed:
 "<timestamp>.<raw body>">` with the shared secret. Work happens in this order, each step
 bounded before the next: the body is read up to 1 MB (413 past it, reading stops), the
 signature is checked (401), the body is parsed and validated (400 with a JSON reason, see
-`bot.webhook_body`), then written. Writes are idempotent on the sender's `id` and
-monotonic (`bot.webhook_writes`): the answer says whether the update was applied, and if
-not, why (`{"ok": true, "applied": false, "reason": "older than stored: ..."}`).
+`ingest.webhooks.body`), then written. Writes are idempotent on the sender's `id` and
+monotonic (`ingest.webhooks.writes`): the answer says whether the update was applied, and if
+not, why (`{"ok": true, "applied": false, "reason": "older than stored: ..."}`). This module
+is the HTTP layer only; what a body means lives in `ingest.webhooks`.
 
 Optional fields: `updated_at` (the sender's version of the update, ISO 8601) on both, and
 `"reopen": true` on incidents, the only way to reopen a resolved incident.
@@ -20,7 +21,7 @@ import hmac
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,25 +31,23 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from bot.webhook_body import (
-    MAX_BODY,
+from ingest.webhooks import (
     BadPayload,
-    TooLarge,
-    column_limit,
-    flag,
-    instant,
+    Contended,
+    Outcome,
+    Update,
+    deployment_update,
+    incident_update,
     parse_object,
-    read_capped,
-    text,
+    write,
 )
-from bot.webhook_writes import Contended, Outcome, write
 from store.db import transaction
 from store.models import Deployment, Incident
 
 log = logging.getLogger(__name__)
 
+MAX_BODY = 1024 * 1024
 MAX_SKEW_SECONDS = 300
-SOURCE = "webhook"
 _UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 
 __all__ = ["MAX_BODY", "BadPayload", "WebhookEndpoints", "signature", "verify"]
@@ -75,64 +74,28 @@ def verify(secret: str, timestamp: str | None, given: str | None, body: bytes, n
     return ""
 
 
-@dataclass(frozen=True)
-class Update:
-    """A validated body: the row to write and whether it explicitly reopens."""
-
-    row: dict[str, Any]
-    reopen: bool = False
+class TooLarge(Exception):
+    """The body is over `MAX_BODY`; reading stopped there."""
 
 
-def deployment_update(body: dict[str, Any]) -> Update:
-    """Validate a deployment payload and map it to a store row."""
-    service = text(body, "service", column_limit(Deployment, "service"), required=False)
-    repo = text(body, "repo", column_limit(Deployment, "repo"), required=False)
-    if not service and not repo:
-        raise BadPayload("missing field 'service' (or 'repo')")
-    status = text(body, "status", column_limit(Deployment, "status"))
-    if status not in ("success", "failure"):
-        raise BadPayload("field 'status' must be 'success' or 'failure'")
-    started = instant(body, "started_at")
-    finished = instant(body, "finished_at")
-    assert started is not None and finished is not None
-    if finished < started:
-        raise BadPayload("field 'finished_at' is before 'started_at'")
-    row = {
-        "source": SOURCE,
-        "external_id": text(body, "id", column_limit(Deployment, "external_id")),
-        "service": service,
-        "repo": repo,
-        "environment": text(body, "environment", column_limit(Deployment, "environment")),
-        "status": status,
-        "created_at": started,
-        "finished_at": finished,
-        "sha": text(body, "commit_sha", column_limit(Deployment, "sha"), required=False),
-        "updated_at": instant(body, "updated_at", required=False),
-    }
-    return Update(row)
+async def read_capped(
+    chunks: AsyncIterator[bytes], declared: str | None, limit: int = MAX_BODY
+) -> bytes:
+    """The whole body, or TooLarge as soon as it (or its Content-Length) passes `limit`.
 
-
-def incident_update(body: dict[str, Any]) -> Update:
-    """Validate an incident payload and map it to a store row."""
-    started = instant(body, "started_at")
-    resolved = instant(body, "resolved_at", required=False)
-    assert started is not None
-    if resolved is not None and resolved < started:
-        raise BadPayload("field 'resolved_at' is before 'started_at'")
-    reopen = flag(body, "reopen")
-    if reopen and resolved is not None:
-        raise BadPayload("'reopen': true with a 'resolved_at': send one or the other")
-    row = {
-        "source": SOURCE,
-        "external_id": text(body, "id", column_limit(Incident, "external_id")),
-        "service": text(body, "service", column_limit(Incident, "service")),
-        "title": text(body, "title", column_limit(Incident, "title")),
-        "started_at": started,
-        "resolved_at": resolved,
-        "severity": text(body, "severity", column_limit(Incident, "severity"), required=False),
-        "updated_at": instant(body, "updated_at", required=False),
-    }
-    return Update(row, reopen=reopen)
+    Reading stops at the limit (a chunked body without Content-Length included), so a
+    sender cannot make the server buffer more than that before its signature is checked.
+    """
+    if declared and declared.strip().isdigit() and int(declared) > limit:
+        raise TooLarge
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 def _error(status: int, message: str, **headers: str) -> JSONResponse:

@@ -5,7 +5,7 @@ Revises: 0001
 Create Date: 2026-12-04 14:05:00
 
 Nullable: rows from sources (and older webhook rows) have no sender version. The webhooks
-compare it so that an older resend never overwrites newer state (bot/webhook_writes.py).
+compare it so that an older resend never overwrites newer state (ingest/webhooks/writes.py).
 """
 
 from __future__ import annotations

@@ -1,52 +1,29 @@
-"""Reading and validating a webhook body: bounded before any work, a 400 reason for the rest.
+"""Validating a webhook body: a 400 reason, naming the field, for anything the store would
+not keep alike on both databases.
 
-The body is read from the stream and reading stops at `MAX_BODY` (a chunked body without
-Content-Length included), so a sender cannot make the server buffer more than that before
-its signature is checked. Parsing then refuses, with a short reason that never quotes the
-body: bytes that are not UTF-8, invalid JSON, numbers past `MAX_DIGITS` digits (Python's
-int conversion limit would raise), NaN and Infinity, nesting deeper than the parser allows,
-a top level that is not an object, and strings the databases cannot store alike: a NUL
-character (PostgreSQL refuses it in text, SQLite keeps it) or an unpaired surrogate (no
-UTF-8 encoding). Strings are limited to their column's length, so PostgreSQL never refuses
-what SQLite accepted.
+The HTTP layer (bot.webhooks) has already capped the body's size and checked its signature.
+Parsing then refuses, with a short reason that never quotes the body: bytes that are not
+UTF-8, invalid JSON, numbers past `MAX_DIGITS` digits (Python's int conversion limit would
+raise), NaN and Infinity, nesting deeper than the parser allows, a top level that is not an
+object, and strings the databases cannot store alike: a NUL character (PostgreSQL refuses it
+in text, SQLite keeps it) or an unpaired surrogate (no UTF-8 encoding). Strings are limited
+to their column's length, so PostgreSQL never refuses what SQLite accepted.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import String
 
-MAX_BODY = 1024 * 1024
 MAX_DIGITS = 30
 MAX_TIME_CHARS = 64
 
 
 class BadPayload(Exception):
     """The body is not what the endpoint accepts; the message names the field, never a value."""
-
-
-class TooLarge(Exception):
-    """The body is over `MAX_BODY`; reading stopped there."""
-
-
-async def read_capped(
-    chunks: AsyncIterator[bytes], declared: str | None, limit: int = MAX_BODY
-) -> bytes:
-    """The whole body, or TooLarge as soon as it (or its Content-Length) passes `limit`."""
-    if declared and declared.strip().isdigit() and int(declared) > limit:
-        raise TooLarge
-    parts: list[bytes] = []
-    size = 0
-    async for chunk in chunks:
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge
-        parts.append(chunk)
-    return b"".join(parts)
 
 
 def _int(text: str) -> int:
