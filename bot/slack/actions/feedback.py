@@ -15,8 +15,9 @@ from slack_bolt import Ack, App
 from bot.slack import feedback
 from bot.slack.blocks.insights import VOTE_DOWN, VOTE_UP, Vote, with_tally
 from bot.slack.deps import BotDeps
-from bot.slack.errors import UserError, guarded
+from bot.slack.errors import UserError, guarded, tell
 from bot.slack.limits import ensure_blocks
+from bot.slack.pool import BUSY, AnswerPool
 from bot.slack.text import escape
 
 VOTE_ACTIONS = re.compile(f"^({VOTE_UP}|{VOTE_DOWN})$")
@@ -29,13 +30,15 @@ def not_a_lead_text(team_name: str) -> str:
     )
 
 
-def register(app: App, deps: BotDeps) -> None:
+def register(app: App, deps: BotDeps, answers: AnswerPool) -> None:
     """Wire the vote buttons into `app`."""
 
-    def ack_vote(ack: Ack) -> None:
+    def ack_vote(ack: Ack, body: dict[str, Any], respond: Any, client: Any) -> None:
         ack()
+        if not answers.offer(guarded(lambda: record(body, client), body, respond, client)):
+            tell(f"Your vote was not counted. {BUSY}", body, respond, client)
 
-    def record(body: dict[str, Any], respond: Any, client: Any, context: Any) -> None:
+    def record(body: dict[str, Any], client: Any) -> None:
         action = body["actions"][0]
         try:
             vote = Vote.decode(action.get("value") or "")
@@ -68,4 +71,4 @@ def register(app: App, deps: BotDeps) -> None:
             blocks=blocks,
         )
 
-    app.action(VOTE_ACTIONS)(ack=ack_vote, lazy=[guarded(record)])
+    app.action(VOTE_ACTIONS)(ack_vote)
