@@ -22,9 +22,11 @@ from bot.slack.service import answer
 
 
 def parse_body(deps: BotDeps, body: dict[str, Any]) -> Command:
-    team = deps.team_for_channel(body.get("channel_id"))
+    """The Command in a slash command payload; UserError for anything else (never a crash)."""
+    text, channel = body.get("text"), body.get("channel_id")
+    team = deps.team_for_channel(channel if isinstance(channel, str) else None)
     return parse(
-        body.get("text") or "",
+        text if isinstance(text, str) else "",
         catalog=catalog_of(deps),
         teams=[t.slug for t in deps.config.teams],
         channel_team=team.slug if team else None,
