@@ -100,7 +100,7 @@ def test_the_grammar_returns_a_command_or_a_short_user_error(text: str) -> None:
 DEPS = make_deps("sqlite://", migrate=False)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(
     st.dictionaries(
         st.sampled_from(["text", "channel_id", "user_id", "response_url", "command"]),
@@ -129,7 +129,7 @@ vote_values = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     value=vote_values,
     user=json_any,
