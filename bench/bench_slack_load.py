@@ -157,6 +157,13 @@ async def _load(
     limits = httpx.Limits(max_connections=1000, max_keepalive_connections=100)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
         start = time.perf_counter()
+
+        async def heartbeat() -> None:
+            while True:
+                await asyncio.sleep(10)
+                print(f"  {time.perf_counter() - start:.0f} s: {len(tally.acks)} acked", flush=True)
+
+        beat = asyncio.create_task(heartbeat())
         tasks = []
         for i in range(total):
             delay = start + i / rate - time.perf_counter()
@@ -164,6 +171,7 @@ async def _load(
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(one(client, i)))
         await asyncio.gather(*tasks)
+        beat.cancel()
     return tally
 
 
@@ -199,10 +207,11 @@ def measure(directory: Path, base_pg: str, rate: float, seconds: float, drain: f
             t0 = time.perf_counter()
             tally = asyncio.run(_load(f"{base}/slack/events", secret, slack, teams, rate, seconds))
             sent_for = time.perf_counter() - t0
+            print(f"sent {len(tally.acks)} in {sent_for:.1f} s; waiting for answers", flush=True)
+            pending = set(tally.accepted)
             deadline = time.monotonic() + drain
-            while time.monotonic() < deadline:  # bounded wait for the accepted answers
-                if all(slack.responses_all(r) for r in tally.accepted):
-                    break
+            while pending and time.monotonic() < deadline:  # bounded wait for the answers
+                pending = {r for r in pending if not slack.responses_all(r)}
                 time.sleep(0.5)
             drained_for = time.perf_counter() - t0
             counts = {r: len(slack.responses_all(r)) for r in tally.accepted | tally.shed}

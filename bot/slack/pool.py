@@ -18,8 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 log = logging.getLogger("metrics_bot.slack")
 
 BUSY = "I'm busy answering other requests right now; please try again in a minute."
-DEFAULT_WORKERS = 4
-DEFAULT_QUEUE = 16
+DEFAULT_WORKERS = 2
+"""Answers are mostly CPU (pandas over the store's rows): more threads than cores only add
+GIL contention, which delays the acks running beside them in the same process."""
+DEFAULT_QUEUE = 8
+"""Eight waiting: at ~0.2-0.5 s an answer, the last one waits a second or two, not minutes."""
 
 
 class AnswerPool:
