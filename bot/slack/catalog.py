@@ -7,12 +7,18 @@ so every metric the engine serves is answerable by `/metrics` without a second l
 from __future__ import annotations
 
 import difflib
+import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 DORA = ("deploy-frequency", "lead-time", "cfr", "recovery-time")
 HEALTH = ("after-hours", "review-load", "wip")
+MAX_SUGGEST_WORD = 64
+"""Longer words get no "did you mean": no metric, verb or team slug is near that long, and
+difflib's cost grows with the word (a 40 KB word took seconds and timed the ack out)."""
+MAX_CANDIDATES = 500
+"""At most this many spellings are compared per word (hundreds of teams stay cheap)."""
 HIGHER_IS_BETTER = {"deploy-frequency", "throughput"}
 LABELS = {
     "deploy-frequency": "Deploys",
@@ -96,7 +102,9 @@ class Catalog:
 
     def suggestions(self, word: str, extra: Iterable[str] = ()) -> list[str]:
         """Close spellings of `word` among metric names, aliases and `extra` words."""
-        candidates = sorted({*self._words, *extra})
+        if len(word) > MAX_SUGGEST_WORD:
+            return []
+        candidates = sorted({*self._words, *extra})[:MAX_CANDIDATES]
         if self._suggest is not None:
             try:
                 found = list(self._suggest(norm(word), candidates))[:3]
@@ -112,10 +120,20 @@ class Catalog:
 
 
 def closest(word: str, candidates: Iterable[str], *, cutoff: float = 0.6, n: int = 3) -> list[str]:
-    """The candidates nearly as close to `word` as the best one (a typo has one answer)."""
+    """The candidates nearly as close to `word` as the best one (a typo has one answer).
+
+    Bounded: no suggestion for a word over MAX_SUGGEST_WORD characters, at most
+    MAX_CANDIDATES compared, and difflib's cheap upper bounds skip hopeless pairs before the
+    full ratio (the same answers, since a bound under `cutoff` means the ratio is too).
+    """
+    if not word or len(word) > MAX_SUGGEST_WORD:
+        return []
     scored = []
-    for cand in dict.fromkeys(candidates):
-        ratio = difflib.SequenceMatcher(None, word, cand).ratio()
+    for cand in itertools.islice(dict.fromkeys(candidates), MAX_CANDIDATES):
+        matcher = difflib.SequenceMatcher(None, word, cand)
+        if matcher.real_quick_ratio() < cutoff or matcher.quick_ratio() < cutoff:
+            continue
+        ratio = matcher.ratio()
         if ratio >= cutoff:
             scored.append((ratio, cand))
     if not scored:

@@ -34,11 +34,12 @@ def message_for(error: BaseException) -> str:
     return SORRY
 
 
-def handle_error(
-    error: Exception, body: dict[str, Any], respond: Any = None, client: Any = None
-) -> None:
-    """The app-wide error handler: a short ephemeral message to the person, never a crash."""
-    text = message_for(error)
+def tell(text: str, body: dict[str, Any], respond: Any = None, client: Any = None) -> None:
+    """Say `text` privately to whoever sent `body`: via its response_url, else an ephemeral.
+
+    Only ever called with a verified body (see `bot.slack.app`): both routes act on addresses
+    taken from the body.
+    """
     try:
         if respond is not None and (body or {}).get("response_url"):
             respond(text=text, response_type="ephemeral", replace_original=False)
@@ -56,22 +57,25 @@ def handle_error(
         if client is not None and user and channel:
             client.chat_postEphemeral(channel=channel, user=user, text=text)
     except Exception as exc:  # the error path must not raise in turn
-        log.error("could not tell the user about an error: %s", redact(str(exc)))
+        log.error("could not tell the user: %s", redact(str(exc)))
 
 
-def guarded(work: Callable[..., None]) -> Callable[..., None]:
-    """Run slow work after the ack; route any exception through `handle_error`.
+def handle_error(
+    error: Exception, body: dict[str, Any], respond: Any = None, client: Any = None
+) -> None:
+    """The app-wide error handler: a short ephemeral message to the person, never a crash."""
+    tell(message_for(error), body, respond, client)
 
-    Bolt's lazy runner only logs exceptions, so each lazy listener is wrapped: the person
-    hears about it either way. The wrapper's signature is fixed so Bolt injects all four.
-    """
 
-    def lazy(body: dict[str, Any], respond: Any, client: Any, context: Any) -> None:
+def guarded(
+    work: Callable[[], None], body: dict[str, Any], respond: Any, client: Any
+) -> Callable[[], None]:
+    """`work` (slow, run after the ack on the answer pool) with its errors told to the person."""
+
+    def run() -> None:
         try:
-            work(body=body, respond=respond, client=client, context=context)
+            work()
         except Exception as exc:
             handle_error(exc, body, respond, client)
 
-    lazy.__name__ = f"lazy_{work.__name__}"
-    lazy.__qualname__ = lazy.__name__
-    return lazy
+    return run

@@ -21,7 +21,7 @@ from typing import Literal
 
 from bot.slack.catalog import Catalog, MetricInfo, closest, norm
 from bot.slack.errors import UserError
-from bot.slack.text import escape
+from bot.slack.text import escape, truncate
 
 Verb = Literal["help", "metric", "dora", "health", "bottlenecks", "compare", "digest", "status"]
 VERBS: tuple[str, ...] = ("help", "dora", "health", "bottlenecks", "compare", "digest", "status")
@@ -31,6 +31,12 @@ USAGE = (
     "Usage: `/metrics <metric> [team] [period]`, `/metrics dora [team]`, "
     "`/metrics help` for everything."
 )
+MAX_TEXT = 1000
+"""Command text longer than this is refused before parsing: no `/metrics` request needs more
+than a few words, and everything after this point is bounded by it."""
+MAX_ECHO = 100
+"""What a reply repeats of the person's own words is cut to this (with an ellipsis)."""
+MAX_LISTED_TEAMS = 20
 _PERIOD = re.compile(r"^(\d{1,3})(d|w)$")
 _NAMED_PERIODS = {"week": 7, "month": 30, "quarter": 91, "year": 365}
 
@@ -69,16 +75,27 @@ def parse_period(word: str) -> Period | None:
     days = amount * (7 if unit == "w" else 1)
     if not 1 <= days <= MAX_DAYS:
         raise UserError(
-            f"A period runs from 1 day to a year (`7d`, `4w`, `quarter`), not `{escape(word)}`."
+            f"A period runs from 1 day to a year (`7d`, `4w`, `quarter`), not `{echo(word)}`."
         )
     plural = "s" if amount != 1 else ""
     return Period(days, f"last {amount} {'week' if unit == 'w' else 'day'}{plural}")
 
 
+def echo(word: str) -> str:
+    """The person's `word` as a reply repeats it: at most MAX_ECHO characters, escaped."""
+    return escape(truncate(word, MAX_ECHO))
+
+
+def _listed(teams: Sequence[str]) -> str:
+    shown = ", ".join(f"`{echo(t)}`" for t in teams[:MAX_LISTED_TEAMS]) or "none configured"
+    more = len(teams) - MAX_LISTED_TEAMS
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
 def _did_you_mean(options: Sequence[str]) -> str:
     if not options:
         return ""
-    return " Did you mean " + " or ".join(f"`{escape(o)}`" for o in options[:3]) + "?"
+    return " Did you mean " + " or ".join(f"`{echo(o)}`" for o in options[:3]) + "?"
 
 
 def parse(
@@ -89,6 +106,11 @@ def parse(
     channel_team: str | None,
 ) -> Command:
     """Parse `text`; raise UserError with a "did you mean" or the usage line when it fails."""
+    if len(text) > MAX_TEXT:
+        raise UserError(
+            f"That is {len(text):,} characters; `/metrics` takes a few words "
+            f"(at most {MAX_TEXT:,} characters). {USAGE}"
+        )
     words = [w for w in re.split(r"\s+", text.strip()) if w]
     share = any(w.lower() == "share" for w in words)
     words = [w for w in words if w.lower() != "share"]
@@ -112,7 +134,7 @@ def parse(
             close = catalog.suggestions(head, VERBS)
             if close:
                 raise UserError(
-                    f"I don't know the metric `{escape(words[0])}`.{_did_you_mean(close)}"
+                    f"I don't know the metric `{echo(words[0])}`.{_did_you_mean(close)}"
                 )
             raise UserError(USAGE)
         verb, metric = "metric", found
@@ -120,11 +142,10 @@ def parse(
     if team is None:
         team = channel_team
     if team is None:
-        listed = ", ".join(f"`{escape(t)}`" for t in teams) or "none configured"
         raise UserError(
             "Which team? This channel belongs to no team, so name one, e.g. "
-            f"`/metrics {escape(words[0])} {escape(teams[0]) if teams else 'team-a'}`. "
-            f"Teams: {listed}."
+            f"`/metrics {echo(words[0])} {echo(teams[0]) if teams else 'team-a'}`. "
+            f"Teams: {_listed(teams)}."
         )
     return Command(verb, team=team, metric=metric, period=period or DEFAULT_PERIOD, share=share)
 
@@ -133,7 +154,7 @@ def _metric(word: str, catalog: Catalog) -> MetricInfo:
     found = catalog.resolve(word)
     if found is None:
         raise UserError(
-            f"I don't know the metric `{escape(word)}`.{_did_you_mean(catalog.suggestions(word))}"
+            f"I don't know the metric `{echo(word)}`.{_did_you_mean(catalog.suggestions(word))}"
         )
     return found
 
@@ -154,10 +175,8 @@ def _team_and_period(
         slug = by_norm.get(norm(word))
         if slug is None:
             close = closest(norm(word), list(by_norm), cutoff=0.5)
-            hint = _did_you_mean([by_norm[c] for c in close]) or (
-                " Teams: " + ", ".join(f"`{escape(t)}`" for t in teams) + "."
-            )
-            raise UserError(f"I don't know the team `{escape(word)}`.{hint}")
+            hint = _did_you_mean([by_norm[c] for c in close]) or f" Teams: {_listed(teams)}."
+            raise UserError(f"I don't know the team `{echo(word)}`.{hint}")
         if team is not None and team != slug:
             raise UserError(f"Name one team at a time. {USAGE}")
         team = slug

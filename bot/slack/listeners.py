@@ -9,10 +9,12 @@ from bot.slack.actions import method as method_actions
 from bot.slack.commands import metrics as metrics_command
 from bot.slack.deps import BotDeps
 from bot.slack.events import app_home
+from bot.slack.pool import AnswerPool
 
 
-def register_listeners(app: App, deps: BotDeps) -> None:
-    metrics_command.register(app, deps)
-    feedback_actions.register(app, deps)
-    method_actions.register(app, deps)
-    app_home.register(app, deps)
+def register_listeners(app: App, deps: BotDeps, answers: AnswerPool) -> None:
+    """Each listener acks in the request thread and offers slow work to `answers`."""
+    metrics_command.register(app, deps, answers)
+    feedback_actions.register(app, deps, answers)
+    method_actions.register(app, deps, answers)
+    app_home.register(app, deps, answers)

@@ -15,8 +15,10 @@ from slack_bolt import Ack, App
 from bot.slack import feedback
 from bot.slack.blocks.insights import VOTE_DOWN, VOTE_UP, Vote, with_tally
 from bot.slack.deps import BotDeps
-from bot.slack.errors import UserError, guarded
+from bot.slack.errors import UserError, guarded, tell
+from bot.slack.grammar import echo
 from bot.slack.limits import ensure_blocks
+from bot.slack.pool import BUSY, AnswerPool
 from bot.slack.text import escape
 
 VOTE_ACTIONS = re.compile(f"^({VOTE_UP}|{VOTE_DOWN})$")
@@ -29,23 +31,42 @@ def not_a_lead_text(team_name: str) -> str:
     )
 
 
-def register(app: App, deps: BotDeps) -> None:
+def _field(body: Any, *path: str) -> Any:
+    """body[path[0]][path[1]]..., or None where any step is missing or not an object."""
+    for key in path:
+        body = body.get(key) if isinstance(body, dict) else None
+    return body
+
+
+def read_click(body: dict[str, Any]) -> tuple[Vote, str, str]:
+    """(vote, user, channel) of a vote button's `block_actions` payload; UserError otherwise."""
+    actions = body.get("actions")
+    action = actions[0] if isinstance(actions, list) and actions else None
+    raw = action.get("value") if isinstance(action, dict) else None
+    try:
+        vote = Vote.decode(raw if isinstance(raw, str) else "")
+    except Exception:  # JSON of any shape, huge numbers, infinities, deep nesting
+        raise UserError("That button is broken (its value could not be read).") from None
+    user = _field(body, "user", "id")
+    channel = _field(body, "channel", "id") or _field(body, "container", "channel_id")
+    if not isinstance(user, str) or not isinstance(channel, str) or not user or not channel:
+        raise UserError("That click came without a user or channel, so it was not counted.")
+    return vote, user, channel
+
+
+def register(app: App, deps: BotDeps, answers: AnswerPool) -> None:
     """Wire the vote buttons into `app`."""
 
-    def ack_vote(ack: Ack) -> None:
+    def ack_vote(ack: Ack, body: dict[str, Any], respond: Any, client: Any) -> None:
         ack()
+        if not answers.offer(guarded(lambda: record(body, client), body, respond, client)):
+            tell(f"Your vote was not counted. {BUSY}", body, respond, client)
 
-    def record(body: dict[str, Any], respond: Any, client: Any, context: Any) -> None:
-        action = body["actions"][0]
-        try:
-            vote = Vote.decode(action.get("value") or "")
-        except (ValueError, KeyError, TypeError):
-            raise UserError("That button is broken (its value could not be read).") from None
-        user = body["user"]["id"]
-        channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
+    def record(body: dict[str, Any], client: Any) -> None:
+        vote, user, channel = read_click(body)
         team = deps.team(vote.team)
         if team is None:
-            raise UserError(f"The team `{escape(vote.team)}` is no longer configured.")
+            raise UserError(f"The team `{echo(vote.team)}` is no longer configured.")
         if user not in team.leads:
             client.chat_postEphemeral(channel=channel, user=user, text=not_a_lead_text(team.name))
             return
@@ -56,16 +77,17 @@ def register(app: App, deps: BotDeps) -> None:
             deps.sessions, insight=insight, voter=user, value=vote.value, now=deps.now()
         )
         up, down = feedback.tally(deps.sessions, insight.id)
-        message = body.get("message") or {}
+        raw_message = body.get("message")
+        message: dict[str, Any] = raw_message if isinstance(raw_message, dict) else {}
         blocks = with_tally(message.get("blocks") or [], insight.id, up, down)
         if not blocks:
             return
         ensure_blocks(blocks)
         client.chat_update(
             channel=channel,
-            ts=message.get("ts") or body["container"]["message_ts"],
+            ts=message.get("ts") or _field(body, "container", "message_ts"),
             text=message.get("text") or "Weekly digest",
             blocks=blocks,
         )
 
-    app.action(VOTE_ACTIONS)(ack=ack_vote, lazy=[guarded(record)])
+    app.action(VOTE_ACTIONS)(ack_vote)

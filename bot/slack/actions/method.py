@@ -13,7 +13,8 @@ from slack_bolt import Ack, App
 
 from bot.slack.blocks.insights import METHOD_LABEL, SHOW_METHOD, MethodNote
 from bot.slack.deps import BotDeps
-from bot.slack.errors import UserError, guarded
+from bot.slack.errors import UserError, guarded, tell
+from bot.slack.pool import BUSY, AnswerPool
 from bot.slack.text import escape, truncate
 
 MAX_ANSWER = 3000
@@ -25,13 +26,15 @@ def method_text(note: MethodNote) -> str:
     return truncate(title + escape(note.method or "No method was recorded."), MAX_ANSWER)
 
 
-def register(app: App, deps: BotDeps) -> None:
-    """Wire the method button into `app`."""
+def register(app: App, deps: BotDeps, answers: AnswerPool) -> None:
+    """Wire the method button into `app`: ack at once, answer on the bounded pool."""
 
-    def ack_method(ack: Ack) -> None:
+    def ack_method(ack: Ack, body: dict[str, Any], respond: Any, client: Any) -> None:
         ack()
+        if not answers.offer(guarded(lambda: answer(body, respond, client), body, respond, client)):
+            tell(BUSY, body, respond, client)
 
-    def answer(body: dict[str, Any], respond: Any, client: Any, context: Any) -> None:
+    def answer(body: dict[str, Any], respond: Any, client: Any) -> None:
         action = body["actions"][0]
         try:
             note = MethodNote.decode(action.get("value") or "")
@@ -44,4 +47,4 @@ def register(app: App, deps: BotDeps) -> None:
         channel = (body.get("channel") or {}).get("id") or body["container"]["channel_id"]
         client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=text)
 
-    app.action(SHOW_METHOD)(ack=ack_method, lazy=[guarded(answer)])
+    app.action(SHOW_METHOD)(ack_method)

@@ -1,8 +1,9 @@
 """`/metrics`: parse and ack at once (bad input answered in the ack), answer after the ack.
 
 Slack waits 3 seconds for the ack. Parsing is pure and fast, so a typo gets its "did you
-mean" immediately; anything that touches the engine runs in the lazy listener and reaches
-the person through `respond()` (ephemeral unless they asked to `share`).
+mean" immediately; anything that touches the engine is offered to the bounded answer pool
+and reaches the person through `respond()` (ephemeral unless they asked to `share`). When
+the pool is full the ack itself says so and the answer is never computed.
 """
 
 from __future__ import annotations
@@ -16,23 +17,26 @@ from bot.slack.deps import BotDeps
 from bot.slack.errors import UserError, guarded
 from bot.slack.grammar import Command, parse
 from bot.slack.limits import ensure_blocks
+from bot.slack.pool import BUSY, AnswerPool
 from bot.slack.service import answer
 
 
 def parse_body(deps: BotDeps, body: dict[str, Any]) -> Command:
-    team = deps.team_for_channel(body.get("channel_id"))
+    """The Command in a slash command payload; UserError for anything else (never a crash)."""
+    text, channel = body.get("text"), body.get("channel_id")
+    team = deps.team_for_channel(channel if isinstance(channel, str) else None)
     return parse(
-        body.get("text") or "",
+        text if isinstance(text, str) else "",
         catalog=catalog_of(deps),
         teams=[t.slug for t in deps.config.teams],
         channel_team=team.slug if team else None,
     )
 
 
-def register(app: App, deps: BotDeps) -> None:
+def register(app: App, deps: BotDeps, answers: AnswerPool) -> None:
     """Wire `/metrics` into `app`."""
 
-    def ack_metrics(ack: Ack, body: dict[str, Any]) -> None:
+    def ack_metrics(ack: Ack, body: dict[str, Any], respond: Any, client: Any) -> None:
         try:
             cmd = parse_body(deps, body)
         except UserError as err:
@@ -42,15 +46,13 @@ def register(app: App, deps: BotDeps) -> None:
             rendered = answer(deps, cmd)
             ack(text=rendered.text, blocks=rendered.blocks, response_type="ephemeral")
             return
+        work = guarded(lambda: answer_metrics(cmd, respond), body, respond, client)
+        if not answers.offer(work):
+            ack(text=BUSY, response_type="ephemeral")
+            return
         ack()
 
-    def answer_metrics(body: dict[str, Any], respond: Any, client: Any, context: Any) -> None:
-        try:
-            cmd = parse_body(deps, body)
-        except UserError:
-            return  # already answered in the ack
-        if cmd.verb == "help":
-            return
+    def answer_metrics(cmd: Command, respond: Any) -> None:
         rendered = answer(deps, cmd)
         ensure_blocks(rendered.blocks, text=rendered.text)
         respond(
@@ -60,4 +62,4 @@ def register(app: App, deps: BotDeps) -> None:
             replace_original=False,
         )
 
-    app.command("/metrics")(ack=ack_metrics, lazy=[guarded(answer_metrics)])
+    app.command("/metrics")(ack_metrics)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import App
@@ -9,7 +10,11 @@ from slack_bolt import App
 from bot.slack import feedback
 from bot.slack.blocks.home import HomeTeam, home_view
 from bot.slack.deps import BotDeps
+from bot.slack.errors import message_for
 from bot.slack.limits import MAX_HOME_BLOCKS, ensure_blocks
+from bot.slack.pool import AnswerPool
+
+log = logging.getLogger("metrics_bot.slack")
 
 
 def build_home(deps: BotDeps, user_id: str) -> dict[str, Any]:
@@ -23,12 +28,20 @@ def build_home(deps: BotDeps, user_id: str) -> dict[str, Any]:
     return view
 
 
-def register(app: App, deps: BotDeps) -> None:
-    """Wire the Home tab into `app`."""
+def register(app: App, deps: BotDeps, answers: AnswerPool) -> None:
+    """Wire the Home tab into `app` (acked at once; published from the answer pool)."""
 
     @app.event("app_home_opened")
-    def publish_home(event: dict[str, Any], client: Any, logger: Any) -> None:
+    def publish_home(event: dict[str, Any], client: Any) -> None:
         if event.get("tab") not in (None, "home"):
             return
         user = event["user"]
-        client.views_publish(user_id=user, view=build_home(deps, user))
+
+        def publish() -> None:
+            try:
+                client.views_publish(user_id=user, view=build_home(deps, user))
+            except Exception as exc:
+                message_for(exc)  # logs it, redacted; there is no one to tell
+
+        if not answers.offer(publish):
+            log.warning("busy: the Home tab was not refreshed (it is, next time it is opened)")
