@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics.frames import expand_ranges, rows_by_code
+from analytics.arrays import expand_ranges, rows_by_code
 from analytics.metrics.dora import STAGES
 from analytics.metrics.worktype import TYPES
 from analytics.registry import MetricSpec

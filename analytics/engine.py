@@ -23,10 +23,20 @@ from sqlalchemy import Connection, Engine
 
 from analytics import load
 from analytics.aggregate import Agg, aggregate, snapshot
+from analytics.calendar import (
+    DAY_NS,
+    by_calendar,
+    complete_weeks_end,
+    local_ns,
+    require_aware,
+    shift_weeks,
+    to_ns,
+    week_label,
+    weekly_edges,
+)
 from analytics.context import OrgContext, TeamContext, WorkCalendar
 from analytics.frames import METRIC_COLUMNS, SCHEMAS, empty
 from analytics.metrics import dora, flow, health, worktype
-from analytics.metrics.clocks import DAY_NS, by_calendar, local_ns
 from analytics.metrics.pulls import (
     add_pr_keys,
     is_revert,
@@ -35,14 +45,6 @@ from analytics.metrics.pulls import (
     review_milestones,
 )
 from analytics.ownership import RULES, by_member, by_service_or_repo, describe, work_items_owned
-from analytics.periods import (
-    complete_weeks_end,
-    iso_week_label,
-    require_aware,
-    shift_weeks,
-    to_ns,
-    weekly_edges,
-)
 from analytics.persons import as_persons
 from analytics.registry import METRICS, MetricSpec, resolve
 from analytics.values import MetricValue, trend_of
@@ -363,7 +365,7 @@ def _no_baseline_note(weeks: int) -> str:
 def _window_text(start: datetime, end: datetime, tz: str) -> str:
     """The period in words; cached because every metric of a team shares its weeks."""
     return (
-        f"{start.isoformat()} to {end.isoformat()} ({iso_week_label(start, tz)} week "
+        f"{start.isoformat()} to {end.isoformat()} ({week_label(start, tz)} week "
         f"start, team zone {tz})"
     )
 

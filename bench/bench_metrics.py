@@ -277,13 +277,14 @@ def generate(path: Path, n_prs: int, n_teams: int, seed: int = 7) -> None:
 
 
 def org_context(n_teams: int):
+    from analytics.calendar import WorkCalendar
     from analytics.context import OrgContext, RepoInfo, TeamContext
 
     return OrgContext(
         teams=tuple(
             TeamContext(
                 slug=o["slug"],
-                tz=o["tz"],
+                calendar=WorkCalendar(o["tz"]),
                 member_keys=frozenset(o["members"]),
                 repos=tuple(RepoInfo(r) for r in o["repos"]),
                 services=(o["service"],),
@@ -310,7 +311,7 @@ if mode == "all":
     values = sum(len(s) for m in out.values() for s in m.values())
     extra = {{"values": values}}
 else:
-    from analytics.periods import week_start, shift_weeks
+    from analytics.calendar import week_start, shift_weeks
     def week(team):
         end = week_start(END, team.tz)
         return shift_weeks(end, -1, team.tz), end

@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analytics.calendar import week_label
 from analytics.context import OrgContext
 from analytics.insights.data import OrgData, load_org
 from analytics.metrics.pulls import ready_moment, review_milestones
-from analytics.periods import iso_week_label
 
 AGES_DAYS = (1.0, 3.0)
 TEST_SHARE = 0.3
@@ -110,7 +110,7 @@ def features(data: OrgData, prs: pd.DataFrame, at: pd.Series) -> np.ndarray:
     for team, idx in prs.groupby("team").indices.items():
         tctx = data.org.team(str(team))
         local = prs["created_at"].iloc[idx].dt.tz_convert(tctx.tz)
-        off[idx] = ~local.dt.isocalendar().day.isin(tctx.working_days).to_numpy()
+        off[idx] = ~local.dt.isocalendar().day.isin(tctx.calendar.working_days).to_numpy()
         mine = all_prs[all_prs["team"] == team]
         opened = np.sort(mine["created_at"].to_numpy(dtype="datetime64[ns]"))
         fin = mine["merged_at"].fillna(mine["closed_at"]).dropna()
@@ -289,7 +289,7 @@ def model_report(engine: Any, org: OrgContext, as_of: datetime, weeks: int = 26)
     """Train on the org's last `weeks` weeks and report AUC, Brier score and calibration
     (for `metrics-bot model report`)."""
     tz = org.teams[0].tz if org.teams else "UTC"
-    week = iso_week_label(as_of, tz)
+    week = week_label(as_of, tz)
     data = load_org(engine, org, org.teams, week, as_of, history_weeks=weeks)
     model = fit(data)
     if model is None:

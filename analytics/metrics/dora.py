@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analytics.arrays import NAT, lower_text, time_ns, utc_times
 from analytics.context import Thresholds
-from analytics.frames import NAT, lower_text, time_ns, utc_times
 from analytics.metrics.pulls import (
     KEY,
     PR_KEY,

@@ -23,6 +23,7 @@ import pytest
 
 from analytics import aggregate as agg_mod
 from analytics.aggregate import Agg
+from analytics.calendar import WorkCalendar
 from analytics.context import OrgContext, TeamContext, Thresholds
 from analytics.engine import _baseline, _rolling_baselines, evaluate
 from analytics.frames import coerce, frame
@@ -377,10 +378,12 @@ def _teams(rng: np.random.Generator) -> list[TeamContext]:
     return [
         TeamContext(
             slug=f"team-{i}",
-            tz=str(rng.choice(zones)),
+            calendar=WorkCalendar(
+                str(rng.choice(zones)),
+                work_start=time(int(rng.integers(7, 10))),
+                work_end=time(int(rng.integers(16, 19))),
+            ),
             member_keys=frozenset(g),
-            work_start=time(int(rng.integers(7, 10))),
-            work_end=time(int(rng.integers(16, 19))),
         )
         for i, g in enumerate(groups)
     ]

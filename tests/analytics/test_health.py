@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analytics.calendar import author_local_ns, outside_hours
 from analytics.context import TeamContext, WorkCalendar
 from analytics.engine import evaluate
-from analytics.metrics.clocks import author_local_ns, outside_hours
 from analytics.metrics.stats import gini, top_share
 from tests.analytics.helpers import frames, org, review, team, utc
 

@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analytics.calendar import hours_between, working_hours_between
 from analytics.context import Thresholds, WorkCalendar
 from analytics.engine import evaluate
 from analytics.frames import frame
 from analytics.metrics import dora
-from analytics.metrics.clocks import hours_between, working_hours_between
 from tests.analytics.helpers import deploy, frames, org, pr, review, team, utc
 
 H = timedelta(hours=1)

@@ -131,9 +131,9 @@ def _batches(ctx: DetectorContext, weeks: list[int]) -> pd.Series:
 
 
 def _label(ctx: DetectorContext, index: int) -> str:
-    from analytics.periods import iso_week_label
+    from analytics.calendar import week_label
 
-    return iso_week_label(ctx.grid.edges[index], ctx.team.tz)
+    return week_label(ctx.grid.edges[index], ctx.team.tz)
 
 
 def _cfr(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analytics.calendar import working_hours_between
 from analytics.insights.detectors.common import (
     baseline_items,
     context_suffix,
@@ -19,7 +20,6 @@ from analytics.insights.detectors.common import (
 from analytics.insights.model import Effect, Insight, Severity
 from analytics.insights.registry import DetectorContext, detector
 from analytics.insights.stats import SEED, Interval, bootstrap_ratio, bootstrap_stat, finite
-from analytics.metrics.clocks import working_hours_between
 
 MIN_TEAM_PRS = 15
 MIN_PEER_PRS = 8

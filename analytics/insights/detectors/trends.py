@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from analytics.calendar import week_label
 from analytics.insights.data import weekly
 from analytics.insights.detectors.common import context_suffix, in_weeks, method, pct
 from analytics.insights.model import Effect, Insight
 from analytics.insights.registry import DetectorContext, detector
 from analytics.insights.stats import bootstrap_ratio, change_point
-from analytics.periods import iso_week_label
 
 MIN_CHANGE = 0.45
 MAX_P = 0.05
@@ -52,7 +52,7 @@ def process_change(ctx: DetectorContext) -> list[Insight]:
         ratio.high <= 1 - MIN_INTERVAL_EDGE or ratio.low >= 1 + MIN_INTERVAL_EDGE
     ):
         return []
-    since = iso_week_label(ctx.grid.edges[cp.index], ctx.team.tz)
+    since = week_label(ctx.grid.edges[cp.index], ctx.team.tz)
     better = cp.relative_change < 0
     word = "fell" if better else "rose"
     return [
