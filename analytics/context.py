@@ -92,6 +92,9 @@ class Thresholds:
     `incident_window`: how long after a deployment an incident is still attributed to it
     (DESIGN.md default 24 h); None means "until the next deployment".
     `working_hours_clock`: time to first review counts working hours unless asked otherwise.
+    `baseline_weeks`: how many weeks every baseline covers, in the engine and the detectors.
+    `stall_days`: a PR waiting longer than this many of its team's working days for a first
+    review has stalled (the stalled-PR detector).
     """
 
     pr_size_buckets: tuple[int, ...] = (50, 200, 800)
@@ -99,12 +102,15 @@ class Thresholds:
     production_environments: tuple[str, ...] = ("production", "prod")
     working_hours_clock: bool = True
     baseline_weeks: int = 12
+    stall_days: float = 3.0
 
     def __post_init__(self) -> None:
         if list(self.pr_size_buckets) != sorted(set(self.pr_size_buckets)):
             raise ValueError("pr_size_buckets must be strictly increasing")
         if not 8 <= self.baseline_weeks <= 12:
             raise ValueError("baseline_weeks must be between 8 and 12")
+        if self.stall_days <= 0:
+            raise ValueError("stall_days must be positive")
 
     def is_production(self, environment: str) -> bool:
         return environment.strip().lower() in {e.lower() for e in self.production_environments}

@@ -45,7 +45,7 @@ from analytics.metrics.pulls import (
     review_milestones,
 )
 from analytics.ownership import RULES, by_member, by_service_or_repo, describe, work_items_owned
-from analytics.persons import as_persons
+from analytics.persons import as_persons, enough_people, withheld_reason
 from analytics.registry import METRICS, MetricSpec, resolve
 from analytics.values import MetricValue, trend_of
 
@@ -295,8 +295,8 @@ def _metric_value(
     withheld = None
     # the Agg is this answer's own (one per team and bucket): its dicts are taken, not copied
     value, p75, p90, breakdown = agg.value, agg.p75, agg.p90, agg.breakdown
-    if spec.people_based and (agg.people or 0) < team.min_group_size:
-        withheld = f"fewer than {team.min_group_size} people"
+    if spec.people_based and not enough_people(team, agg.people):
+        withheld = withheld_reason(team)
         value = p75 = p90 = None
         breakdown = {}
     baseline, baseline_n = (None, 0) if withheld else baseline_of_visible
@@ -450,7 +450,7 @@ def evaluate(
 
 def _visible(spec: MetricSpec, team: TeamContext, agg: Agg) -> float | None:
     """A weekly value as it may be shown (None when privacy withholds it)."""
-    if spec.people_based and (agg.people or 0) < team.min_group_size:
+    if spec.people_based and not enough_people(team, agg.people):
         return None
     return agg.value
 

@@ -60,6 +60,7 @@ def org_context(config: AppConfig, secret: bytes) -> OrgContext:
         thresholds=Thresholds(
             pr_size_buckets=config.thresholds.pr_size_buckets,
             incident_window=config.thresholds.incident_window,
+            stall_days=config.thresholds.stall_days,
             production_environments=environments,
         ),
     )

@@ -37,9 +37,9 @@ def in_weeks(ctx: DetectorContext, items: pd.DataFrame, weeks: Iterable[int]) ->
     return sub[np.isin(b, list(weeks))]
 
 
-def baseline_items(ctx: DetectorContext, items: pd.DataFrame, n: int = 12) -> pd.DataFrame:
+def baseline_items(ctx: DetectorContext, items: pd.DataFrame) -> pd.DataFrame:
     """The team's included items in its baseline weeks (annotated weeks left out)."""
-    return in_weeks(ctx, items, ctx.baseline_weeks(n))
+    return in_weeks(ctx, items, ctx.baseline_weeks())
 
 
 def evidence(ctx: DetectorContext, refs: Iterable[str], label: str) -> tuple[Evidence, ...]:
@@ -58,7 +58,7 @@ def method(
     window_weeks: int | None = None,
 ) -> str:
     """The standard method sentence: window, baseline, exclusions, then `text`."""
-    weeks = ctx.baseline_weeks(12)
+    weeks = ctx.baseline_weeks()
     label = baseline_label or f"the team's previous {len(weeks)} weeks"
     span = window_weeks or ctx.grid.n - ctx.grid.recent
     first = ctx.grid.edges[max(0, ctx.grid.n - span)]

@@ -55,7 +55,7 @@ def cfr_batching(ctx: DetectorContext) -> list[Insight]:
     cfr_now, cfr_base, n_fail = _cfr(ctx, mine, before_w, after_w)
     worse = cfr_now is not None and cfr_base is not None and cfr_now > cfr_base + 0.05
     since = _label(ctx, cp.index)
-    base = baseline(series[ctx.baseline_weeks(12)])
+    base = baseline(series[ctx.baseline_weeks()])
     now = float(np.mean(series[ctx.grid.recent :]))
     failed_refs = _failed_refs(ctx)
     recent_deps = mine.sort_values("finished_at", ascending=False)["external_id"]
@@ -226,7 +226,7 @@ def slow_ci(ctx: DetectorContext) -> list[Insight]:
     mine["flaky"] = (mine["attempt"] > 1).astype("float64")
     b = ctx.grid.bucket(mine["at"])
     now = mine[b >= ctx.grid.recent]
-    before = mine[np.isin(b, ctx.baseline_weeks(12))]
+    before = mine[np.isin(b, ctx.baseline_weeks())]
     if len(now) < 20 or len(before) < 40:
         return []
     ratio = bootstrap_ratio(now["value"], before["value"])
@@ -306,7 +306,7 @@ def wip_rising(ctx: DetectorContext) -> list[Insight]:
     )
     wip = np.array([snaps[(ctx.team.slug, k)].value or 0.0 for k in range(ctx.grid.n)])
     thr, _ = weekly(ctx.data.throughput(), ctx.grid, how="count")
-    weeks = ctx.baseline_weeks(12)
+    weeks = ctx.baseline_weeks()
     wb, tb = baseline(wip[weeks]), baseline(thr[weeks])
     if wb.median is None or tb.median is None or tb.median < 3:
         return []

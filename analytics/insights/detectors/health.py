@@ -22,6 +22,7 @@ from analytics.insights.model import Effect, Insight
 from analytics.insights.registry import DetectorContext, detector
 from analytics.insights.stats import SEED, Interval, bootstrap_diff_mean, change_point, trend
 from analytics.metrics.stats import gini, top_share
+from analytics.persons import enough_people
 
 CREEP_POINTS = 0.08  # at least 8 percentage points more after-hours work ...
 CREEP_RATIO = 1.5  # ... and half as much again as the baseline
@@ -33,7 +34,7 @@ def _enough_people(ctx: DetectorContext, people: pd.Series) -> bool:
     """The privacy guard: at least min_group_size persons behind the figure, both in the
     items and among the team's active people (frames hold one key per person)."""
     per_source = ctx.data.active_people(ctx.team.slug, ctx.grid.recent_start)
-    return min(people.nunique(), per_source) >= ctx.team.min_group_size
+    return enough_people(ctx.team, min(people.nunique(), per_source))
 
 
 @detector(
@@ -52,9 +53,9 @@ def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
             series[k] = np.nan
     rising = trend(series)
     gradual = rising is not None and rising.p_value <= 0.01 and rising.slope > 0
-    # a step shows against the usual 12-week baseline; a slow creep would hide in it, so a
-    # significant upward trend is compared with the earliest weeks of the history instead
-    weeks = list(range(min(8, ctx.grid.recent))) if gradual else ctx.baseline_weeks(12)
+    # a step shows against the usual baseline (thresholds.baseline_weeks); a slow creep would
+    # hide in it, so a significant upward trend is compared with the earliest weeks instead
+    weeks = list(range(min(8, ctx.grid.recent))) if gradual else ctx.baseline_weeks()
     before = in_weeks(ctx, items, [k for k in weeks if k not in ctx.excluded_weeks])
     if len(before) < 80:
         return []
@@ -165,7 +166,7 @@ def review_load_concentration(ctx: DetectorContext) -> list[Insight]:
     for peer in ctx.peers.peers:
         p = recent(ctx, ctx.data.review_load(), peer)
         pr = p[p["value"] > 0]
-        if len(pr) >= 30 and p["person"].nunique() >= ctx.team.min_group_size:
+        if len(pr) >= 30 and enough_people(ctx.team, p["person"].nunique()):
             peer_shares.append(_top2(pr["person"].to_numpy()))
     peer_value = float(np.median(peer_shares)) if len(peer_shares) >= 2 else None
     return [
@@ -223,7 +224,7 @@ def oncall_load(ctx: DetectorContext) -> list[Insight]:
     if len(now) < 6:
         return []
     weeks_now = ctx.grid.n - ctx.grid.recent
-    weeks_before = max(len(ctx.baseline_weeks(12)), 1)
+    weeks_before = max(len(ctx.baseline_weeks()), 1)
     off_now = float(now["value"].sum()) / weeks_now
     off_before = float(before["value"].sum()) / weeks_before if len(before) else 0.0
     need = 3.0 * ctx.factor("oncall_load")

@@ -25,7 +25,6 @@ MIN_TEAM_PRS = 15
 MIN_PEER_PRS = 8
 PEER_RATIO = 1.2  # typical wait at least 20 % above the peers' ...
 PEER_RATIO_LOW = 1.05  # ... and the interval's low end above 1.05
-STALL_WORKING_HOURS = 24.0  # three 8-hour working days without a first review
 STALL_SHARE = 0.2
 STALL_MIN = 4
 PEER_WEEKS = 12  # a structural comparison with peers looks at 12 weeks for power
@@ -99,7 +98,7 @@ def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
     slow = mine.sort_values("value", ascending=False)["ref"]
     severity: Severity = "critical" if ratio.value >= 2.0 else "warning"
     own_text = (
-        f" Its own 12-week baseline is {own:.1f} working hours, so this is "
+        f" Its own {ctx.baseline_span}-week baseline is {own:.1f} working hours, so this is "
         + ("not new." if own and float(np.median(team_vals)) < own * 1.2 else "recent.")
         if own is not None
         else ""
@@ -231,11 +230,19 @@ def _pickup_grew_in_working_hours(ctx: DetectorContext) -> bool:
     return ratio is not None and ratio.value >= 1.3 and ratio.low > 1.0
 
 
+def stall_hours(ctx: DetectorContext, team: str) -> float:
+    """The stall threshold in working hours: `thresholds.stall_days` of the team's own
+    working days (3 days of 09:00-17:00 are 24 h; of 08:00-18:00, 30 h)."""
+    days = ctx.data.org.thresholds.stall_days
+    return days * ctx.data.org.team(team).calendar.day_hours
+
+
 def waits(ctx: DetectorContext, team: str, weeks: int = STALL_WEEKS) -> pd.DataFrame:
     """PRs made ready in the last `weeks` weeks with their wait for a first review in
     working hours: reviewed ones their wait; ones closed without review the time until
     closing; open ones awaiting review the wait so far (`open` True). Open PRs that have
-    waited less than the stall threshold are left out: their outcome is not known yet."""
+    waited less than the stall threshold are left out: their outcome is not known yet.
+    `limit` is the team's stall threshold in working hours (`stall_hours`)."""
     items = ctx.data.review_time("working")
     start = pd.Timestamp(ctx.grid.edges[max(0, ctx.grid.n - weeks)])
     sub = items[(items["team"] == team) & (items["at"] >= start)]
@@ -255,12 +262,14 @@ def waits(ctx: DetectorContext, team: str, weeks: int = STALL_WEEKS) -> pd.DataF
         wait[pending] = working_hours_between(
             sub["at"][pending].to_numpy(), pd.to_datetime(until[pending], utc=True), cal
         )
+    limit = stall_hours(ctx, team)
     out = pd.DataFrame({"ref": sub["ref"].to_numpy(), "wait": wait, "open": open_})
-    return out[~(out["open"] & (out["wait"] <= STALL_WORKING_HOURS))].reset_index(drop=True)
+    out["limit"] = limit
+    return out[~(out["open"] & (out["wait"] <= limit))].reset_index(drop=True)
 
 
 def _stall_share(w: pd.DataFrame) -> np.ndarray:
-    return (w["wait"].to_numpy() > STALL_WORKING_HOURS).astype("float64")
+    return (w["wait"].to_numpy() > w["limit"].to_numpy()).astype("float64")
 
 
 @detector(
@@ -293,8 +302,9 @@ def stalled_prs(ctx: DetectorContext) -> list[Insight]:
     from analytics.insights.stall import at_risk
 
     risk = at_risk(ctx)
-    stuck = w[w["wait"] > STALL_WORKING_HOURS].sort_values("wait", ascending=False)
-    extra_hours = float((stuck["wait"] - STALL_WORKING_HOURS).sum())
+    stuck = w[w["wait"] > w["limit"]].sort_values("wait", ascending=False)
+    extra_hours = float((stuck["wait"] - stuck["limit"]).sum())
+    days = f"{ctx.data.org.thresholds.stall_days:g} working days"
     per_week = extra_hours / STALL_WEEKS
     refs = list(risk.refs) + list(stuck["ref"])
     factors = f" Open PRs most likely to stall: {risk.describe()}." if risk.refs else ""
@@ -304,17 +314,17 @@ def stalled_prs(ctx: DetectorContext) -> list[Insight]:
             kind="stalled_prs",
             week=ctx.week,
             severity="critical" if share.value >= 0.4 else "warning",
-            title=f"{share.value:.0%} of PRs waited over 3 working days for a first review",
+            title=f"{share.value:.0%} of PRs waited over {days} for a first review",
             summary=(
                 f"{stalled} of {len(w)} PRs made ready in the last {STALL_WEEKS} weeks waited "
-                f"more than 3 working days for a first review ({int(stuck['open'].sum())} "
+                f"more than {days} for a first review ({int(stuck['open'].sum())} "
                 "still waiting, the others reviewed or closed late)"
                 + (
                     f", against {peer_share:.0%} in {', '.join(others)}"
                     if peer_share is not None
                     else ""
                 )
-                + f". Together they waited about {extra_hours:.0f} working hours beyond 3 days."
+                + f". Together they waited about {extra_hours:.0f} working hours beyond {days}."
                 + factors
                 + context_suffix(ctx)
             ),
@@ -333,7 +343,8 @@ def stalled_prs(ctx: DetectorContext) -> list[Insight]:
             method=method(
                 ctx,
                 "Share of PRs made ready in the window whose first review by someone else "
-                "came after more than 24 working hours (or has not come yet), 95% bootstrap "
+                f"came after more than {days} ({stall_hours(ctx, ctx.team.slug):g} working "
+                "hours; or has not come yet), 95% bootstrap "
                 "interval; compared with similar teams. Open PRs ranked by the stall model "
                 f"({risk.model_note}).",
                 baseline_label="similar teams' share over the same weeks",
