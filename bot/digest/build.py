@@ -56,7 +56,13 @@ def compute_view(
 ) -> MetricView:
     """One metric through the engine, read into a MetricView."""
     value = deps.analytics.compute_metric(
-        deps.engine, deps.org, team=team, metric=info.id, start=start, end=end, as_of=as_of
+        engine=deps.engine,
+        org=deps.org,
+        team=team,
+        metric=info.id,
+        start=start,
+        end=end,
+        as_of=as_of,
     )
     return MetricView.of(info, value)
 
@@ -95,8 +101,8 @@ def chart_series(
     if deps.analytics.weekly_series is not None:
         return _series_from(
             deps.analytics.weekly_series(
-                deps.engine,
-                deps.org,
+                engine=deps.engine,
+                org=deps.org,
                 team=team.slug,
                 metric=info.id,
                 weeks=CHART_WEEKS,

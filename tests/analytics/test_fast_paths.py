@@ -140,7 +140,7 @@ def _snapshot_reference(intervals, issues, edges, as_of_ns):
 
 
 def test_vectorised_snapshot_equals_per_bucket_loop() -> None:
-    from analytics.aggregate import snapshot
+    from analytics.snapshot import snapshot
 
     rng = np.random.default_rng(5)
     n = 3000
@@ -204,13 +204,15 @@ def test_compute_all_equals_per_team_series(small_store: Engine) -> None:
 
     org = org_context(3)
     weeks = 6
-    everything = compute_all(small_store, org, END, weeks)
+    everything = compute_all(engine=small_store, org=org, as_of=END, weeks=weeks)
     compared = 0
     for t in org.teams:
         for metric in METRICS:
             if metric == "work-mix":
                 continue
-            alone = weekly_series(small_store, org, t.slug, metric, weeks, END)
+            alone = weekly_series(
+                engine=small_store, org=org, team=t.slug, metric=metric, weeks=weeks, as_of=END
+            )
             bulk = everything[t.slug][metric]
             assert [v.to_json() for v in bulk] == [v.to_json() for v in alone], metric
             compared += sum(v.n for v in alone)

@@ -284,15 +284,35 @@ def test_compute_metric_and_series_from_the_store(store):
     t = team(members=("a", "b", "c", "d", "e"), jira_projects=("A",))
     o = org(t)
     as_of = T0 + 7 * 24 * H
-    lead = compute_metric(store, o, "team-a", "lead-time", T0, T0 + 2 * 24 * H, as_of)
+    lead = compute_metric(
+        engine=store,
+        org=o,
+        team="team-a",
+        metric="lead-time",
+        start=T0,
+        end=T0 + 2 * 24 * H,
+        as_of=as_of,
+    )
     assert lead.n == 2 and lead.link_methods == {"exact": 1, "fallback": 1}
     assert lead.value == pytest.approx(29)  # first commit T0-24h -> deployed T0+5h
-    cfr = compute_metric(store, o, "team-a", "cfr", T0, T0 + 2 * 24 * H, as_of)
+    cfr = compute_metric(
+        engine=store, org=o, team="team-a", metric="cfr", start=T0, end=T0 + 2 * 24 * H, as_of=as_of
+    )
     assert (cfr.value, cfr.n) == (1.0, 1)
-    cycle = compute_metric(store, o, "team-a", "cycle-time", T0, T0 + 2 * 24 * H, as_of)
+    cycle = compute_metric(
+        engine=store,
+        org=o,
+        team="team-a",
+        metric="cycle-time",
+        start=T0,
+        end=T0 + 2 * 24 * H,
+        as_of=as_of,
+    )
     assert cycle.value == pytest.approx(29)
-    series = weekly_series(store, o, "team-a", "throughput", 2, as_of)
+    series = weekly_series(
+        engine=store, org=o, team="team-a", metric="throughput", weeks=2, as_of=as_of
+    )
     assert [v.value for v in series] == [0.0, 2.0]
-    everything = compute_all(store, o, as_of, 2)
+    everything = compute_all(engine=store, org=o, as_of=as_of, weeks=2)
     assert set(everything["team-a"]) >= {"lead-time", "after-hours", "work-mix"}
     assert everything["team-a"]["after-hours"][-1].withheld_reason == "fewer than 5 people"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analytics.aggregate import snapshot
 from analytics.insights.data import included, weekly
 from analytics.insights.detectors.common import (
     baseline_items,
@@ -20,6 +19,7 @@ from analytics.insights.model import Effect, Insight
 from analytics.insights.registry import DetectorContext, detector
 from analytics.insights.stats import baseline, bootstrap_ratio, change_point, finite
 from analytics.metrics import dora, flow
+from analytics.snapshot import snapshot
 
 BATCH_DROP = 0.5  # deploys per week at most half the baseline ...
 BATCH_GROWTH = 1.5  # ... and PRs per deployment up by half
