@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 import analytics.insights.detectors  # noqa: F401  (registers the built-in detectors)
-from analytics import load
+from analytics import loaders
 from analytics.calendar import week_label, week_start
 from analytics.context import OrgContext, TeamContext
 from analytics.insights import annotations as notes
@@ -162,7 +162,7 @@ def detect_all(
     wanted = [org.team(t) for t in teams]
     label = week or max(last_full_week(as_of, t.tz) for t in wanted)
     data = load_org(engine, org, org.teams, label, as_of)
-    learned = feedback.learn(load.feedback_votes(engine, as_of), as_of)
+    learned = feedback.learn(loaders.feedback_votes(engine, as_of), as_of)
     return detect_on(data, wanted, week, as_of, learned, switches)
 
 

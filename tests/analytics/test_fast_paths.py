@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Connection, Engine, Select
 
-from analytics import columnar, load
+from analytics import columnar, load, loaders, sql
 from analytics.context import OrgContext
 from bench.bench_metrics import END, WEEKS, generate, org_context
 from store.db import make_engine
@@ -57,7 +57,7 @@ def test_columnar_reads_equal_row_reads(
     teams = None if whole_org else [org.teams[1]]
     with small_store.connect() as conn:
         fast = load.LOADERS[name](conn, START, END, teams)
-        monkeypatch.setattr(load, "read_columns", _rows)
+        monkeypatch.setattr(sql, "read_columns", _rows)
         slow = load.LOADERS[name](conn, START, END, teams)
     pd.testing.assert_frame_equal(fast, slow)
     if name in ("prs", "reviews", "commits", "deployments", "work_items"):
@@ -66,7 +66,7 @@ def test_columnar_reads_equal_row_reads(
 
 def test_separator_inside_text_falls_back_to_rows(small_store: Engine) -> None:
     with small_store.connect() as conn:
-        df = load.prs(conn, START, END, None)
+        df = loaders.prs(conn, START, END, None)
     title = df.loc[df["number"] == 5, "title"].iloc[0]
     assert title == "feat: a, b\x1fc"
     assert df.loc[df["number"] == 5, "head_ref"].iloc[0] is None

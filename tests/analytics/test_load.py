@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
 
-from analytics import load
+from analytics import loaders
 from analytics.engine import compute_all, compute_metric, weekly_series
 from store.db import make_engine, session_factory, transaction
 from store.models import (
@@ -258,23 +258,23 @@ def test_frames_from_the_store_are_typed_and_filtered(store):
     _fill(store)
     t = team(members=("a", "b", "c", "d", "e"), jira_projects=("A",))
     start, end = T0 - 7 * 24 * H, T0 + 7 * 24 * H
-    prs = load.prs(store, start, end, t)
+    prs = loaders.prs(store, start, end, t)
     assert sorted(prs["number"]) == [1, 2]  # PR 3's author is not a member
     assert str(prs["created_at"].dtype) == "datetime64[ns, UTC]"
     assert prs.loc[prs["number"] == 1, "labels"].iloc[0] == ["bug"]
     assert prs["author_is_bot"].dtype == bool
-    reviews = load.reviews(store, start, end, t)
+    reviews = loaders.reviews(store, start, end, t)
     assert set(reviews["reviewer_key"]) == {"b", "bot"}
     assert set(reviews["pr_author_key"]) == {"a"}
-    commits = load.commits(store, start, end, t)
+    commits = loaders.commits(store, start, end, t)
     assert commits["author_utc_offset_min"].tolist() == [-480.0]
-    deploys = load.deployments(store, start, end, t)
+    deploys = loaders.deployments(store, start, end, t)
     assert deploys["external_id"].tolist() == ["d1"]
-    assert load.pr_deployments(store, start, end, t)["external_id"].tolist() == ["d1"]
-    assert len(load.incidents(store, start, end, t)) == 1
-    assert len(load.transitions(store, start, end, t)) == 2
-    assert load.prs(store, T0 + 4 * H, end, t).empty  # merged before the window
-    everything = load.prs(store, start, end, None)
+    assert loaders.pr_deployments(store, start, end, t)["external_id"].tolist() == ["d1"]
+    assert len(loaders.incidents(store, start, end, t)) == 1
+    assert len(loaders.transitions(store, start, end, t)) == 2
+    assert loaders.prs(store, T0 + 4 * H, end, t).empty  # merged before the window
+    everything = loaders.prs(store, start, end, None)
     assert len(everything) == 3
     assert isinstance(everything, pd.DataFrame)
 
