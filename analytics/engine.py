@@ -103,6 +103,22 @@ def _weekly_edges_ns(end: datetime, weeks: int, tz: str) -> np.ndarray:
     return edges
 
 
+def _team_weeks(
+    teams: Sequence[TeamContext], as_of: datetime, weeks: int, include_current: bool
+) -> tuple[dict[str, list[datetime]], dict[str, np.ndarray]]:
+    """Each team's edges of its `weeks` last complete weeks (plus the current one when
+    asked), as datetimes and as UTC nanoseconds."""
+    edges_dt: dict[str, list[datetime]] = {}
+    edges: dict[str, np.ndarray] = {}
+    for t in teams:
+        last = complete_weeks_end(as_of, t.tz)
+        if include_current:
+            last = shift_weeks(last, 1, t.tz)
+        edges_dt[t.slug] = _weekly_edges(last, weeks, t.tz)
+        edges[t.slug] = _weekly_edges_ns(last, weeks, t.tz)
+    return edges_dt, edges
+
+
 # --- pure entry points (frames in) ----------------------------------------------------------
 
 
@@ -176,14 +192,7 @@ def evaluate_weekly(
     chosen = org.teams if teams is None else tuple(org.team(s) for s in teams)
     ck = _clock(org, clock)
     bw = org.thresholds.baseline_weeks
-    edges_dt: dict[str, list[datetime]] = {}
-    edges: dict[str, np.ndarray] = {}
-    for t in chosen:
-        last = complete_weeks_end(as_of, t.tz)
-        if include_current:
-            last = shift_weeks(last, 1, t.tz)
-        edges_dt[t.slug] = _weekly_edges(last, weeks + bw, t.tz)
-        edges[t.slug] = _weekly_edges_ns(last, weeks + bw, t.tz)
+    edges_dt, edges = _team_weeks(chosen, as_of, weeks + bw, include_current)
     frames = complete(spec, frames)
     if assigned is None:
         assigned = assign(frames, org, chosen)

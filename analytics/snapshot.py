@@ -4,6 +4,7 @@ and how old they are, vectorised over buckets (the `Snapshot` aggregation)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -23,6 +24,104 @@ def _rows_by_team(frame: pd.DataFrame, slugs: list[str]) -> list[np.ndarray]:
     return rows_by_code(_team_codes(frame, slugs), len(slugs))
 
 
+@dataclass(frozen=True)
+class _Intervals:
+    """Open, finish and ready instants (int64 ns, missing = never) of PRs or issues, with
+    their ownership rule codes; empty arrays for an empty frame."""
+
+    opened: np.ndarray
+    finished: np.ndarray
+    ready: np.ndarray
+    owner: np.ndarray
+    owner_names: pd.Index
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> _Intervals:
+        big = np.iinfo("int64").max
+        if not len(frame):
+            none = np.zeros(0, dtype=np.int64)
+            return cls(none, none, none, none, pd.Index([]))
+        opened = np.asarray(pd.DatetimeIndex(frame["opened"]).asi8, dtype=np.int64)
+        finished = _ns(frame["finished"], big)
+        ready = _ns(frame["ready"], big) if "ready" in frame.columns else opened
+        if "ownership" in frame.columns:
+            owner, names = pd.factorize(frame["ownership"].to_numpy())
+        else:
+            owner, names = np.zeros(len(frame), dtype=np.int64), pd.Index([])
+        return cls(opened, finished, ready, owner, pd.Index(names))
+
+
+@dataclass(frozen=True)
+class _Ages:
+    """Per bucket: items open, over a week old, and the median (p75, p90) age in days; and
+    the (item, bucket) pairs behind them."""
+
+    count: np.ndarray
+    older: np.ndarray
+    median: np.ndarray
+    p75: np.ndarray
+    p90: np.ndarray
+    item: np.ndarray
+    bucket: np.ndarray
+
+
+def _ages(
+    m: np.ndarray, opened: np.ndarray, lo: np.ndarray, hi: np.ndarray, quantiles: bool
+) -> _Ages:
+    """Ages at the bucket moments `m` of items open over the bucket ranges [lo, hi)."""
+    nb = len(m)
+    count = range_counts(lo, hi, nb)
+    item, bucket = expand_ranges(lo, hi)
+    ages = (m[bucket] - opened[item]) / 86_400e9
+    older = np.bincount(bucket[ages > 7], minlength=nb)
+    order = np.lexsort((ages, bucket))
+    sorted_ages = ages[order]
+    start = np.searchsorted(bucket[order], np.arange(nb), side="left")
+    has = count > 0
+    med, p75, p90 = np.full(nb, np.nan), np.full(nb, np.nan), np.full(nb, np.nan)
+    if has.any():
+        med[has] = run_median(sorted_ages, start[has], count[has])
+        if quantiles:
+            p75[has] = lerp_quantile(sorted_ages, start[has], count[has], 0.75)
+            p90[has] = lerp_quantile(sorted_ages, start[has], count[has], 0.9)
+    return _Ages(count, older, med, p75, p90, item, bucket)
+
+
+def _owners(codes: np.ndarray, names: pd.Index, ages: _Ages) -> dict[int, dict[str, int]]:
+    """Per bucket: how many of the open ready PRs each ownership rule assigned."""
+    owners: dict[int, dict[str, int]] = {}
+    if len(ages.item):
+        width = len(names) + 1
+        keys, counts = np.unique(ages.bucket * width + codes[ages.item], return_counts=True)
+        for key, c in zip(keys.tolist(), counts.tolist(), strict=True):
+            b, code = divmod(key, width)
+            owners.setdefault(b, {})[str(names[code])] = c
+    return owners
+
+
+def _team_aggs(
+    team: str, open_n: np.ndarray, prs: _Ages, issues: _Ages, owners: dict[int, dict[str, int]]
+) -> dict[GroupKey, Agg]:
+    out: dict[GroupKey, Agg] = {}
+    for b in range(len(open_n)):
+        n = int(prs.count[b])
+        agg = Agg(value=float(n), n=n)
+        agg.breakdown = {
+            "draft_prs": float(open_n[b] - n),
+            "issues_in_progress": float(issues.count[b]),
+            "age_median_days": float(prs.median[b]) if n else None,
+            "age_p75_days": float(prs.p75[b]) if n else None,
+            "age_p90_days": float(prs.p90[b]) if n else None,
+            "older_than_7_days": float(prs.older[b]),
+            "issue_age_median_days": float(issues.median[b]) if issues.count[b] else None,
+            "issues_older_than_7_days": float(issues.older[b]),
+        }
+        if n:
+            agg.ownership = owners.get(b, {})
+        out[(team, b)] = agg
+    return out
+
+
 def snapshot(
     intervals: pd.DataFrame,
     issues: pd.DataFrame,
@@ -38,83 +137,24 @@ def snapshot(
     the ranges, ages from expanding them to (item, bucket) pairs."""
     out: dict[GroupKey, Agg] = {}
     slugs = list(edges)
-    big = np.iinfo("int64").max
     # columns as numpy once, rows grouped by team once: per-team frame slicing was most of
     # the time with hundreds of teams
     humans = intervals[~intervals["bot"].to_numpy(dtype=bool)] if len(intervals) else intervals
-    pr_rows = _rows_by_team(humans, slugs)
-    is_rows = _rows_by_team(issues, slugs)
-    if len(humans):
-        p_open = np.asarray(pd.DatetimeIndex(humans["opened"]).asi8, dtype=np.int64)
-        p_fin, p_ready = _ns(humans["finished"], big), _ns(humans["ready"], big)
-        p_owner, p_names = pd.factorize(humans["ownership"].to_numpy())
-    if len(issues):
-        i_open = np.asarray(pd.DatetimeIndex(issues["opened"]).asi8, dtype=np.int64)
-        i_fin = _ns(issues["finished"], big)
+    pr_rows, is_rows = _rows_by_team(humans, slugs), _rows_by_team(issues, slugs)
+    p, i = _Intervals.of(humans), _Intervals.of(issues)
     for ti, (team, e) in enumerate(edges.items()):
-        nb = len(e) - 1
-        if nb <= 0:
+        if len(e) - 1 <= 0:
             continue
         m = np.minimum(np.asarray(e[1:], dtype=np.int64), as_of_ns)
-        rows = pr_rows[ti]
-        opened = p_open[rows] if len(rows) else np.zeros(0, dtype=np.int64)
-        hi = np.searchsorted(m, p_fin[rows] if len(rows) else opened, side="left")
+        rows, irows = pr_rows[ti], is_rows[ti]
+        opened = p.opened[rows]
+        hi = np.searchsorted(m, p.finished[rows], side="left")
         open_lo = np.searchsorted(m, opened, side="right")
-        ready_at = p_ready[rows] if len(rows) else opened
-        ready_lo = np.maximum(open_lo, np.searchsorted(m, ready_at, side="left"))
-        open_n = range_counts(open_lo, hi, nb)
-        ready_n = range_counts(ready_lo, hi, nb)
-        irows = is_rows[ti]
-        i_lo = np.searchsorted(m, i_open[irows] if len(irows) else np.zeros(0, np.int64), "left")
-        i_hi = np.searchsorted(m, i_fin[irows] if len(irows) else np.zeros(0, np.int64), "left")
-        issues_n = range_counts(i_lo, i_hi, nb)
-        # issues' ages: days in progress (since the current stretch began) at each moment
-        i_item, i_bucket = expand_ranges(i_lo, i_hi)
-        i_ages = (m[i_bucket] - i_open[irows][i_item]) / 86_400e9 if len(i_item) else i_item
-        i_older = np.bincount(i_bucket[i_ages > 7], minlength=nb)
-        i_order = np.lexsort((i_ages, i_bucket))
-        i_start = np.searchsorted(i_bucket[i_order], np.arange(nb), side="left")
-        i_med = np.full(nb, np.nan)
-        i_has = issues_n > 0
-        if i_has.any():
-            i_med[i_has] = run_median(i_ages[i_order], i_start[i_has], issues_n[i_has])
-        # (PR, bucket) pairs while open and ready
-        item, bucket = expand_ranges(ready_lo, hi)
-        ages = (m[bucket] - opened[item]) / 86_400e9
-        older = np.bincount(bucket[ages > 7], minlength=nb)
-        order = np.lexsort((ages, bucket))
-        sorted_ages = ages[order]
-        start = np.searchsorted(bucket[order], np.arange(nb), side="left")
-        has = ready_n > 0
-        med = np.full(nb, np.nan)
-        p75 = np.full(nb, np.nan)
-        p90 = np.full(nb, np.nan)
-        if has.any():
-            med[has] = run_median(sorted_ages, start[has], ready_n[has])
-            p75[has] = lerp_quantile(sorted_ages, start[has], ready_n[has], 0.75)
-            p90[has] = lerp_quantile(sorted_ages, start[has], ready_n[has], 0.9)
-        owners: dict[int, dict[str, int]] = {}
-        if len(item):
-            codes = p_owner[rows][item]
-            width = len(p_names) + 1
-            keys, counts = np.unique(bucket * width + codes, return_counts=True)
-            for key, c in zip(keys.tolist(), counts.tolist(), strict=True):
-                b, code = divmod(key, width)
-                owners.setdefault(b, {})[str(p_names[code])] = c
-        for b in range(nb):
-            n = int(ready_n[b])
-            agg = Agg(value=float(n), n=n)
-            agg.breakdown = {
-                "draft_prs": float(open_n[b] - n),
-                "issues_in_progress": float(issues_n[b]),
-                "age_median_days": float(med[b]) if n else None,
-                "age_p75_days": float(p75[b]) if n else None,
-                "age_p90_days": float(p90[b]) if n else None,
-                "older_than_7_days": float(older[b]),
-                "issue_age_median_days": float(i_med[b]) if issues_n[b] else None,
-                "issues_older_than_7_days": float(i_older[b]),
-            }
-            if n:
-                agg.ownership = owners.get(b, {})
-            out[(team, b)] = agg
+        ready_lo = np.maximum(open_lo, np.searchsorted(m, p.ready[rows], side="left"))
+        prs = _ages(m, opened, ready_lo, hi, quantiles=True)  # while open and ready
+        i_opened = i.opened[irows]  # since the current stretch in progress began
+        i_hi = np.searchsorted(m, i.finished[irows], "left")
+        in_progress = _ages(m, i_opened, np.searchsorted(m, i_opened, "left"), i_hi, False)
+        owners = _owners(p.owner[rows], p.owner_names, prs)
+        out.update(_team_aggs(team, range_counts(open_lo, hi, len(m)), prs, in_progress, owners))
     return out

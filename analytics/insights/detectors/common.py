@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from analytics.insights.data import between, included
-from analytics.insights.model import Evidence
+from analytics.insights.model import Effect, Evidence
 from analytics.insights.registry import DetectorContext
+from analytics.insights.stats import Interval
 
 MAX_EVIDENCE = 5
 
@@ -91,3 +92,22 @@ def pct(x: float) -> str:
 
 def hours(x: float) -> str:
     return f"{x:.1f} h" if abs(x) < 48 else f"{x / 24:.1f} days"
+
+
+def change_effect(ratio: Interval) -> Effect:
+    """A ratio and its interval as a percent change (1.4 [1.28, 1.53] -> +40 % [28, 53])."""
+    return Effect(
+        round((ratio.value - 1) * 100, 1),
+        round((ratio.low - 1) * 100, 1),
+        round((ratio.high - 1) * 100, 1),
+    )
+
+
+def share_effect(share: Interval, unit: str = "%") -> Effect:
+    """A share (or a difference of shares, unit "points") and its interval in percent."""
+    return Effect(
+        round(share.value * 100, 1),
+        round(share.low * 100, 1),
+        round(share.high * 100, 1),
+        unit=unit,
+    )

@@ -9,6 +9,7 @@ import pandas as pd
 from analytics.insights.data import included, weekly
 from analytics.insights.detectors.common import (
     baseline_items,
+    change_effect,
     context_suffix,
     evidence,
     method,
@@ -17,12 +18,37 @@ from analytics.insights.detectors.common import (
 )
 from analytics.insights.model import Effect, Insight
 from analytics.insights.registry import DetectorContext, detector
-from analytics.insights.stats import baseline, bootstrap_ratio, change_point, finite
+from analytics.insights.stats import (
+    ChangePoint,
+    baseline,
+    bootstrap_ratio,
+    change_point,
+    finite,
+)
 from analytics.metrics import dora, flow
 from analytics.snapshot import snapshot
 
 BATCH_DROP = 0.5  # deploys per week at most half the baseline ...
 BATCH_GROWTH = 1.5  # ... and PRs per deployment up by half
+
+
+NEXT_STEP_CFR_BATCHING = (
+    "Ship smaller batches: deploy each merged PR (or daily) behind a feature flag "
+    "and watch the failure rate for a month."
+)
+
+
+def _deploy_drop(ctx: DetectorContext, series: np.ndarray) -> ChangePoint | None:
+    """A significant drop of deployments per week (annotated weeks masked), to at most
+    BATCH_DROP of before, with at least 3 weeks after it; None otherwise."""
+    masked = series.copy()
+    masked[sorted(k for k in ctx.excluded_weeks if k < ctx.grid.n)] = np.nan
+    cp = change_point(masked)
+    if cp is None or cp.p_value > 0.01 or cp.before < 2 or ctx.grid.n - cp.index < 3:
+        return None
+    if cp.after / cp.before > BATCH_DROP / ctx.factor("cfr_batching"):
+        return None
+    return cp
 
 
 @detector(
@@ -37,14 +63,10 @@ def cfr_batching(ctx: DetectorContext) -> list[Insight]:
     if len(mine) < 8:
         return []
     series, _ = weekly(dora.deploy_items(mine), ctx.grid, how="count")
-    masked = series.copy()
-    masked[sorted(k for k in ctx.excluded_weeks if k < ctx.grid.n)] = np.nan
-    cp = change_point(masked)
-    if cp is None or cp.p_value > 0.01 or cp.before < 2 or ctx.grid.n - cp.index < 3:
+    cp = _deploy_drop(ctx, series)
+    if cp is None:
         return []
     ratio = cp.after / cp.before
-    if ratio > BATCH_DROP / ctx.factor("cfr_batching"):
-        return []
     weeks = np.arange(ctx.grid.n)
     before_w = [int(k) for k in weeks[: cp.index] if k not in ctx.excluded_weeks]
     after_w = [int(k) for k in weeks[cp.index :]]
@@ -86,11 +108,7 @@ def cfr_batching(ctx: DetectorContext) -> list[Insight]:
             baseline=base.median,
             unit="deploys/week",
             n=int(series[cp.index :].sum()),
-            effect=Effect(
-                round((batch.value - 1) * 100, 1),
-                round((batch.low - 1) * 100, 1),
-                round((batch.high - 1) * 100, 1),
-            ),
+            effect=change_effect(batch),
             evidence=evidence(ctx, list(failed_refs) + list(recent_deps), "deployment/incident"),
             method=method(
                 ctx,
@@ -101,10 +119,7 @@ def cfr_batching(ctx: DetectorContext) -> list[Insight]:
                 f"failure rate with incidents attributed in the window ({n_fail} failed).",
                 int(base.n),
             ),
-            next_step=(
-                "Ship smaller batches: deploy each merged PR (or daily) behind a feature flag "
-                "and watch the failure rate for a month."
-            ),
+            next_step=NEXT_STEP_CFR_BATCHING,
             score=2.5 + (1.0 if worse else 0.0),
             extra={
                 "deploys_ratio": ratio,
@@ -196,11 +211,7 @@ def oversized_prs(ctx: DetectorContext) -> list[Insight]:
             baseline=float(np.median(before["value"])),
             unit="lines",
             n=len(now),
-            effect=Effect(
-                round((ratio.value - 1) * 100, 1),
-                round((ratio.low - 1) * 100, 1),
-                round((ratio.high - 1) * 100, 1),
-            ),
+            effect=change_effect(ratio),
             evidence=evidence(ctx, big, "largest:"),
             method=method(
                 ctx,
@@ -214,16 +225,23 @@ def oversized_prs(ctx: DetectorContext) -> list[Insight]:
     ]
 
 
-@detector("slow_ci", description="CI runs got slower or flakier than the team's baseline")
-def slow_ci(ctx: DetectorContext) -> list[Insight]:
+def _ci_items(ctx: DetectorContext) -> pd.DataFrame:
+    """The team's finished CI runs as items: `at` the start, `value` minutes, `flaky` a
+    re-run (attempt > 1)."""
     runs = ctx.data.ci_runs()
     mine = runs[(runs["team"] == ctx.team.slug) & runs["finished_at"].notna()].copy()
-    if len(mine) < 30:
-        return []
     mine["at"] = mine["started_at"]
     mine["value"] = (mine["finished_at"] - mine["started_at"]).dt.total_seconds() / 60
     mine["excluded"] = None
     mine["flaky"] = (mine["attempt"] > 1).astype("float64")
+    return mine
+
+
+@detector("slow_ci", description="CI runs got slower or flakier than the team's baseline")
+def slow_ci(ctx: DetectorContext) -> list[Insight]:
+    mine = _ci_items(ctx)
+    if len(mine) < 30:
+        return []
     b = ctx.grid.bucket(mine["at"])
     now = mine[b >= ctx.grid.recent]
     before = mine[np.isin(b, ctx.baseline_weeks())]
@@ -238,11 +256,8 @@ def slow_ci(ctx: DetectorContext) -> list[Insight]:
     med_now = float(np.median(finite(now["value"])))
     med_before = float(np.median(finite(before["value"])))
     reruns = int(now["flaky"].sum())
-    per_week = (
-        (max(med_now - med_before, 0) * len(now) + reruns * med_now)
-        / 60
-        / (ctx.grid.n - ctx.grid.recent)
-    )
+    waited = max(med_now - med_before, 0) * len(now) + reruns * med_now  # minutes
+    per_week = waited / 60 / (ctx.grid.n - ctx.grid.recent)
     return [
         Insight(
             team=ctx.team.slug,

@@ -17,8 +17,9 @@ from analytics.insights.detectors.common import (
     in_weeks,
     method,
     recent,
+    share_effect,
 )
-from analytics.insights.model import Effect, Insight
+from analytics.insights.model import Insight
 from analytics.insights.registry import DetectorContext, detector
 from analytics.insights.stats import SEED, Interval, bootstrap_diff_mean, change_point, trend
 from analytics.metrics.stats import gini, top_share
@@ -28,6 +29,16 @@ CREEP_POINTS = 0.08  # at least 8 percentage points more after-hours work ...
 CREEP_RATIO = 1.5  # ... and half as much again as the baseline
 TOP2_SHARE = 0.7  # "two people carry most reviews": over 70 % ...
 TOP2_OVER_EVEN = 1.75  # ... and 1.75x what an even spread would give them
+
+
+NEXT_STEP_AFTER_HOURS_CREEP = (
+    "Ask in the retro what is pulling work into evenings (deadlines, on-call, time "
+    "zones) and agree one change."
+)
+NEXT_STEP_REVIEW_LOAD_CONCENTRATION = (
+    "Spread reviews: round-robin assignment or CODEOWNERS groups, and pair newer "
+    "reviewers with the busiest ones."
+)
 
 
 def _enough_people(ctx: DetectorContext, people: pd.Series) -> bool:
@@ -98,12 +109,7 @@ def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
             baseline=share_before,
             unit="share",
             n=len(now),
-            effect=Effect(
-                round(diff.value * 100, 1),
-                round(diff.low * 100, 1),
-                round(diff.high * 100, 1),
-                unit="points",
-            ),
+            effect=share_effect(diff, unit="points"),
             method=method(
                 ctx,
                 "Share of the team's commits and reviews outside working days and hours in "
@@ -120,10 +126,7 @@ def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
                 len(before),
                 "the first 8 weeks of the history" if gradual else None,
             ),
-            next_step=(
-                "Ask in the retro what is pulling work into evenings (deadlines, on-call, time "
-                "zones) and agree one change."
-            ),
+            next_step=NEXT_STEP_AFTER_HOURS_CREEP,
             score=2.5 + diff.value * 5,
             extra={"weekend_share": weekend},
         )
@@ -191,9 +194,7 @@ def review_load_concentration(ctx: DetectorContext) -> list[Insight]:
             peer_value=peer_value,
             unit="share",
             n=len(reviews),
-            effect=Effect(
-                round(share.value * 100, 1), round(share.low * 100, 1), round(share.high * 100, 1)
-            ),
+            effect=share_effect(share),
             peers=ctx.peers.peers if peer_value is not None else (),
             method=method(
                 ctx,
@@ -203,10 +204,7 @@ def review_load_concentration(ctx: DetectorContext) -> list[Insight]:
                 f"{ctx.team.min_group_size}).",
                 baseline_label="an even spread of reviews over the active people",
             ),
-            next_step=(
-                "Spread reviews: round-robin assignment or CODEOWNERS groups, and pair newer "
-                "reviewers with the busiest ones."
-            ),
+            next_step=NEXT_STEP_REVIEW_LOAD_CONCENTRATION,
             score=2.0 + share.value,
             extra={"gini": g, "active_people": active},
         )

@@ -9,6 +9,7 @@ import pandas as pd
 from analytics.calendar import working_hours_between
 from analytics.insights.detectors.common import (
     baseline_items,
+    change_effect,
     context_suffix,
     evidence,
     hours,
@@ -16,8 +17,9 @@ from analytics.insights.detectors.common import (
     method,
     pct,
     recent,
+    share_effect,
 )
-from analytics.insights.model import Effect, Insight, Severity
+from analytics.insights.model import Insight, Severity
 from analytics.insights.registry import DetectorContext, detector
 from analytics.insights.stats import SEED, Interval, bootstrap_ratio, bootstrap_stat, finite
 
@@ -30,6 +32,16 @@ STALL_MIN = 4
 PEER_WEEKS = 12  # a structural comparison with peers looks at 12 weeks for power
 STALL_WEEKS = 8  # stalls: 8 weeks, enough PRs even for small teams
 WAITING_STAGES = ("pickup", "review", "merge", "deploy")  # coding is work, not waiting
+
+
+NEXT_STEP_REVIEW_BOTTLENECK = (
+    "Try a review rotation or a daily review slot for two weeks and compare the "
+    "pickup time before and after."
+)
+NEXT_STEP_STALLED_PRS = (
+    "Agree a first-review target (e.g. one working day) and review the oldest "
+    "waiting PRs first at stand-up."
+)
 
 
 def pooled_median(groups: list[np.ndarray]) -> float:
@@ -124,11 +136,7 @@ def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
             peer_value=peer_value,
             unit="working hours",
             n=int(team_vals.size),
-            effect=Effect(
-                round((ratio.value - 1) * 100, 1),
-                round((ratio.low - 1) * 100, 1),
-                round((ratio.high - 1) * 100, 1),
-            ),
+            effect=change_effect(ratio),
             cost_hours_per_week=round(per_week, 1),
             peers=tuple(used),
             evidence=evidence(ctx, slow, "slowest first review:"),
@@ -143,10 +151,7 @@ def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
                 int(base.size),
                 window_weeks=PEER_WEEKS,
             ),
-            next_step=(
-                "Try a review rotation or a daily review slot for two weeks and compare the "
-                "pickup time before and after."
-            ),
+            next_step=NEXT_STEP_REVIEW_BOTTLENECK,
             score=2.0 + min(ratio.value - 1, 2.0),
             extra={"ratio": ratio.value, "peer_ratio_interval": [ratio.low, ratio.high]},
         )
@@ -201,11 +206,7 @@ def lead_time_stage(ctx: DetectorContext) -> list[Insight]:
             baseline=base,
             unit="hours",
             n=n,
-            effect=Effect(
-                round((ratio.value - 1) * 100, 1),
-                round((ratio.low - 1) * 100, 1),
-                round((ratio.high - 1) * 100, 1),
-            ),
+            effect=change_effect(ratio),
             cost_hours_per_week=round(per_week, 1),
             evidence=evidence(ctx, slow, f"longest {stage}:"),
             method=method(
@@ -334,9 +335,7 @@ def stalled_prs(ctx: DetectorContext) -> list[Insight]:
             peer_value=peer_share,
             unit="share",
             n=len(w),
-            effect=Effect(
-                round(share.value * 100, 1), round(share.low * 100, 1), round(share.high * 100, 1)
-            ),
+            effect=share_effect(share),
             cost_hours_per_week=round(per_week, 1),
             peers=tuple(others) if peer_share is not None else (),
             evidence=evidence(ctx, refs, "PR"),
@@ -350,10 +349,7 @@ def stalled_prs(ctx: DetectorContext) -> list[Insight]:
                 baseline_label="similar teams' share over the same weeks",
                 window_weeks=STALL_WEEKS,
             ),
-            next_step=(
-                "Agree a first-review target (e.g. one working day) and review the oldest "
-                "waiting PRs first at stand-up."
-            ),
+            next_step=NEXT_STEP_STALLED_PRS,
             score=2.5 + share.value * 2,
             extra={"at_risk": list(risk.refs), "factors": list(risk.factors)},
         )

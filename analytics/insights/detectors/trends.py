@@ -14,8 +14,14 @@ import numpy as np
 
 from analytics.calendar import week_label
 from analytics.insights.data import weekly
-from analytics.insights.detectors.common import context_suffix, in_weeks, method, pct
-from analytics.insights.model import Effect, Insight
+from analytics.insights.detectors.common import (
+    change_effect,
+    context_suffix,
+    in_weeks,
+    method,
+    pct,
+)
+from analytics.insights.model import Insight
 from analytics.insights.registry import DetectorContext, detector
 from analytics.insights.stats import bootstrap_ratio, change_point
 
@@ -74,11 +80,7 @@ def process_change(ctx: DetectorContext) -> list[Insight]:
             baseline=cp.before,
             unit="working hours",
             n=len(after_items),
-            effect=Effect(
-                round((ratio.value - 1) * 100, 1),
-                round((ratio.low - 1) * 100, 1),
-                round((ratio.high - 1) * 100, 1),
-            ),
+            effect=change_effect(ratio),
             method=method(
                 ctx,
                 f"Change point on {int(np.isfinite(series).sum())} weekly medians (weeks with "
