@@ -23,12 +23,6 @@ MAX_COMPLEXITY = 20
 
 ALLOWED: dict[str, str] = {
     # "path::function": why it may stay over the limits (keep this list short, and shrink it)
-    "analytics/insights/detectors/delivery.py::cfr_batching": "detector: one Insight literal",
-    "analytics/insights/detectors/delivery.py::slow_ci": "detector: one Insight literal",
-    "analytics/insights/detectors/health.py::after_hours_creep": "detector: one Insight literal",
-    "analytics/insights/detectors/review.py::review_bottleneck": "detector: one Insight literal",
-    "analytics/insights/detectors/review.py::stalled_prs": "detector: one Insight literal",
-    "analytics/insights/detectors/trends.py::process_change": "detector: one Insight literal",
 }
 
 _BRANCHES = (

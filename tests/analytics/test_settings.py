@@ -14,7 +14,7 @@ from analytics import calendar
 from analytics.calendar import WorkCalendar
 from analytics.context import TeamContext, Thresholds
 from analytics.insights.data import team_weeks
-from analytics.insights.detectors.review import stall_hours
+from analytics.insights.detectors.stalls import stall_hours
 from analytics.insights.engine import detect_on
 from analytics.insights.peers import PeerSet
 from analytics.insights.registry import DetectorContext

@@ -65,10 +65,7 @@ def _plain_rules(labels, item_type, title, branch):
         ),
         (
             "branch name",
-            branch.fillna("")
-            .str.lower()
-            .str.extract(wtr._BRANCH, expand=False)
-            .map(wtr._WORDS),
+            branch.fillna("").str.lower().str.extract(wtr._BRANCH, expand=False).map(wtr._WORDS),
         ),
     ]
     types: list[str | None] = [None] * len(labels)

@@ -111,3 +111,11 @@ def share_effect(share: Interval, unit: str = "%") -> Effect:
         round(share.high * 100, 1),
         unit=unit,
     )
+
+
+def mask_excluded(ctx: DetectorContext, series: np.ndarray) -> np.ndarray:
+    """`series` (one value per grid week) with annotated weeks set to NaN, in place."""
+    for k in ctx.excluded_weeks:
+        if 0 <= k < len(series):
+            series[k] = np.nan
+    return series

@@ -20,6 +20,7 @@ from analytics.insights.model import Effect, Insight
 from analytics.insights.registry import DetectorContext, detector
 from analytics.insights.stats import (
     ChangePoint,
+    Interval,
     baseline,
     bootstrap_ratio,
     change_point,
@@ -51,6 +52,30 @@ def _deploy_drop(ctx: DetectorContext, series: np.ndarray) -> ChangePoint | None
     return cp
 
 
+def _batching_summary(
+    since: str,
+    cp: ChangePoint,
+    batch: Interval,
+    per_deploy: tuple[float, float],
+    cfr: tuple[float | None, float | None],
+) -> str:
+    """What changed: fewer deployments, more PRs in each (now, before), and the change
+    failure rate (now, before) when both are known."""
+    cfr_now, cfr_base = cfr
+    return (
+        f"From {since}, production deployments fell to a median of {cp.after:.0f} a "
+        f"week from {cp.before:.0f}, and each one ships {batch.value:.1f}x as many PRs "
+        f"({per_deploy[0]:.1f} vs {per_deploy[1]:.1f}). "
+        + (
+            f"Change failure rate is {cfr_now:.0%} against {cfr_base:.0%} before; "
+            if cfr_now is not None and cfr_base is not None
+            else ""
+        )
+        + "bigger batches are associated with riskier deployments and longer lead "
+        "time."
+    )
+
+
 @detector(
     "cfr_batching",
     description="Deployments became rarer and bigger; change failure rate alongside",
@@ -67,9 +92,8 @@ def cfr_batching(ctx: DetectorContext) -> list[Insight]:
     if cp is None:
         return []
     ratio = cp.after / cp.before
-    weeks = np.arange(ctx.grid.n)
-    before_w = [int(k) for k in weeks[: cp.index] if k not in ctx.excluded_weeks]
-    after_w = [int(k) for k in weeks[cp.index :]]
+    before_w = [k for k in range(cp.index) if k not in ctx.excluded_weeks]
+    after_w = list(range(cp.index, ctx.grid.n))
     per_dep_now, per_dep_base = _batches(ctx, after_w), _batches(ctx, before_w)
     batch = bootstrap_ratio(per_dep_now.to_numpy(), per_dep_base.to_numpy(), stat=np.mean)
     if batch is None or batch.value < BATCH_GROWTH or batch.low <= 1.0:
@@ -79,37 +103,26 @@ def cfr_batching(ctx: DetectorContext) -> list[Insight]:
     since = _label(ctx, cp.index)
     base = baseline(series[ctx.baseline_weeks()])
     now = float(np.mean(series[ctx.grid.recent :]))
-    failed_refs = _failed_refs(ctx)
-    recent_deps = mine.sort_values("finished_at", ascending=False)["external_id"]
+    refs = [*_failed_refs(ctx), *mine.sort_values("finished_at", ascending=False)["external_id"]]
     return [
         Insight(
             team=ctx.team.slug,
             kind="cfr_batching",
             week=ctx.week,
             severity="critical" if worse else "warning",
-            title=(
-                f"Deployments {pct(ratio - 1)} since {since}, batches {batch.value:.1f}x bigger"
-                + (", failure rate up" if worse else "")
-            ),
-            summary=(
-                f"From {since}, production deployments fell to a median of {cp.after:.0f} a "
-                f"week from {cp.before:.0f}, and each one ships {batch.value:.1f}x as many PRs "
-                f"({per_dep_now.mean():.1f} vs {per_dep_base.mean():.1f}). "
-                + (
-                    f"Change failure rate is {cfr_now:.0%} against {cfr_base:.0%} before; "
-                    if cfr_now is not None and cfr_base is not None
-                    else ""
-                )
-                + "bigger batches are associated with riskier deployments and longer lead "
-                "time." + context_suffix(ctx)
-            ),
+            title=f"Deployments {pct(ratio - 1)} since {since}, batches {batch.value:.1f}x "
+            + ("bigger, failure rate up" if worse else "bigger"),
+            summary=_batching_summary(
+                since, cp, batch, (per_dep_now.mean(), per_dep_base.mean()), (cfr_now, cfr_base)
+            )
+            + context_suffix(ctx),
             metric="deploy-frequency",
             value=now,
             baseline=base.median,
             unit="deploys/week",
             n=int(series[cp.index :].sum()),
             effect=change_effect(batch),
-            evidence=evidence(ctx, list(failed_refs) + list(recent_deps), "deployment/incident"),
+            evidence=evidence(ctx, refs, "deployment/incident"),
             method=method(
                 ctx,
                 "Successful production deployments per week of the team's services and "
@@ -280,15 +293,7 @@ def slow_ci(ctx: DetectorContext) -> list[Insight]:
             baseline=med_before,
             unit="minutes",
             n=len(now),
-            effect=(
-                Effect(
-                    round((ratio.value - 1) * 100, 1),
-                    round((ratio.low - 1) * 100, 1),
-                    round((ratio.high - 1) * 100, 1),
-                )
-                if ratio is not None
-                else None
-            ),
+            effect=change_effect(ratio) if ratio is not None else None,
             cost_hours_per_week=round(per_week, 1),
             method=method(
                 ctx,

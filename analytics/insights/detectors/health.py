@@ -15,13 +15,21 @@ from analytics.insights.detectors.common import (
     baseline_items,
     context_suffix,
     in_weeks,
+    mask_excluded,
     method,
     recent,
     share_effect,
 )
 from analytics.insights.model import Insight
 from analytics.insights.registry import DetectorContext, detector
-from analytics.insights.stats import SEED, Interval, bootstrap_diff_mean, change_point, trend
+from analytics.insights.stats import (
+    SEED,
+    Interval,
+    TrendTest,
+    bootstrap_diff_mean,
+    change_point,
+    trend,
+)
 from analytics.metrics.stats import gini, top_share
 from analytics.persons import enough_people
 
@@ -48,6 +56,31 @@ def _enough_people(ctx: DetectorContext, people: pd.Series) -> bool:
     return enough_people(ctx.team, min(people.nunique(), per_source))
 
 
+def _rise_start(ctx: DetectorContext, series: np.ndarray) -> str:
+    """The sentence saying when the rise began, if a significant upward change point shows it."""
+    cp = change_point(series)
+    if cp is not None and cp.p_value <= 0.05 and cp.after > cp.before:
+        return f" The rise began around week {cp.index + 1} of the last {ctx.grid.n}."
+    return ""
+
+
+def _creep_method(ctx: DetectorContext, trend_test: TrendTest | None, people: int) -> str:
+    """How after-hours creep was measured; `trend_test` when a steady rise moved the
+    baseline to the first weeks of the history."""
+    return (
+        "Share of the team's commits and reviews outside working days and hours in "
+        "each person's local time; difference to the baseline with a 95% bootstrap "
+        "interval"
+        + (
+            f" (a Mann-Kendall trend, p={trend_test.p_value:.3f}, so the baseline is the "
+            "first 8 weeks of the history)"
+            if trend_test is not None
+            else ""
+        )
+        + f"; {people} people (minimum {ctx.team.min_group_size})."
+    )
+
+
 @detector(
     "after_hours_creep",
     description="After-hours and weekend work rising against the team's own baseline",
@@ -58,10 +91,7 @@ def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
     now = recent(ctx, items)
     if len(now) < 40 or not _enough_people(ctx, now["person"]):
         return []
-    series, _ = weekly(items, ctx.grid, how="mean", min_n=10)
-    for k in ctx.excluded_weeks:
-        if 0 <= k < len(series):
-            series[k] = np.nan
+    series = mask_excluded(ctx, weekly(items, ctx.grid, how="mean", min_n=10)[0])
     rising = trend(series)
     gradual = rising is not None and rising.p_value <= 0.01 and rising.slope > 0
     # a step shows against the usual baseline (thresholds.baseline_weeks); a slow creep would
@@ -75,14 +105,9 @@ def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
     need = CREEP_POINTS * ctx.factor("after_hours_creep")
     if diff is None or diff.value < need or diff.low < need / 2:
         return []
-    if share_now < CREEP_RATIO * share_before:
+    if share_now < CREEP_RATIO * share_before:  # a rise in points, and relative to before
         return []
-    cp = change_point(series)
-    started = (
-        f" The rise began around week {cp.index + 1} of the last {ctx.grid.n}."
-        if cp is not None and cp.p_value <= 0.05 and cp.after > cp.before
-        else ""
-    )
+    started = _rise_start(ctx, series)
     weekend = float(now["weekend"].mean())
     return [
         Insight(
@@ -112,17 +137,7 @@ def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
             effect=share_effect(diff, unit="points"),
             method=method(
                 ctx,
-                "Share of the team's commits and reviews outside working days and hours in "
-                "each person's local time; difference to the baseline with a 95% bootstrap "
-                "interval"
-                + (
-                    f" (a Mann-Kendall trend, p={rising.p_value:.3f}, so the baseline is the "
-                    "first 8 weeks of the history)"
-                    if gradual and rising is not None
-                    else ""
-                )
-                + f"; {now['person'].nunique()} people (minimum "
-                f"{ctx.team.min_group_size}).",
+                _creep_method(ctx, rising if gradual else None, int(now["person"].nunique())),
                 len(before),
                 "the first 8 weeks of the history" if gradual else None,
             ),

@@ -1,12 +1,11 @@
 """Review-flow bottlenecks: slow first reviews against similar teams, a lead-time stage that
-grew against the team's own baseline, and pull requests that stall waiting for review."""
+grew against the team's own baseline. Stalled PRs: `stalls`."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from analytics.calendar import working_hours_between
 from analytics.insights.detectors.common import (
     baseline_items,
     change_effect,
@@ -17,30 +16,32 @@ from analytics.insights.detectors.common import (
     method,
     pct,
     recent,
-    share_effect,
 )
 from analytics.insights.model import Insight, Severity
 from analytics.insights.registry import DetectorContext, detector
-from analytics.insights.stats import SEED, Interval, bootstrap_ratio, bootstrap_stat, finite
+from analytics.insights.stats import SEED, Interval, bootstrap_ratio, finite
 
 MIN_TEAM_PRS = 15
+
+
 MIN_PEER_PRS = 8
+
+
 PEER_RATIO = 1.2  # typical wait at least 20 % above the peers' ...
+
+
 PEER_RATIO_LOW = 1.05  # ... and the interval's low end above 1.05
-STALL_SHARE = 0.2
-STALL_MIN = 4
+
+
 PEER_WEEKS = 12  # a structural comparison with peers looks at 12 weeks for power
-STALL_WEEKS = 8  # stalls: 8 weeks, enough PRs even for small teams
+
+
 WAITING_STAGES = ("pickup", "review", "merge", "deploy")  # coding is work, not waiting
 
 
 NEXT_STEP_REVIEW_BOTTLENECK = (
     "Try a review rotation or a daily review slot for two weeks and compare the "
     "pickup time before and after."
-)
-NEXT_STEP_STALLED_PRS = (
-    "Agree a first-review target (e.g. one working day) and review the oldest "
-    "waiting PRs first at stand-up."
 )
 
 
@@ -74,6 +75,49 @@ def peer_ratio(
     return Interval(point, float(lo), float(hi))
 
 
+def _peer_waits(ctx: DetectorContext, items: pd.DataFrame) -> tuple[list[str], list[np.ndarray]]:
+    """The peers with enough PRs over PEER_WEEKS weeks, and their waits for a first review."""
+    used, groups = [], []
+    for peer in ctx.peers.peers:
+        vals = finite(last_weeks(ctx, items, PEER_WEEKS, peer)["value"])
+        if vals.size >= MIN_PEER_PRS:
+            used.append(peer)
+            groups.append(vals)
+    return used, groups
+
+
+def _excess_wait(ctx: DetectorContext, peers: list[str]) -> tuple[float, float]:
+    """(hours per PR, hours per week): the team's median wall-clock wait beyond its peers'."""
+    wall = ctx.data.review_time("wall")
+    team_wall = finite(last_weeks(ctx, wall, PEER_WEEKS)["value"])
+    peer_wall = pooled_median(
+        [finite(last_weeks(ctx, wall, PEER_WEEKS, p)["value"]) for p in peers]
+    )
+    extra = max(float(np.median(team_wall)) - peer_wall, 0.0)
+    return extra, extra * team_wall.size / PEER_WEEKS
+
+
+def _own_baseline_text(ctx: DetectorContext, own: float | None, team_vals: np.ndarray) -> str:
+    """Whether the slow reviews are new: the team's own baseline, in words."""
+    if own is None:
+        return ""
+    new = "not new." if own and float(np.median(team_vals)) < own * 1.2 else "recent."
+    return (
+        f" Its own {ctx.baseline_span}-week baseline is {own:.1f} working hours, so this is " + new
+    )
+
+
+def _bottleneck_summary(
+    team_vals: np.ndarray, peer_value: float, peers: list[str], extra: float, per_week: float
+) -> str:
+    return (
+        f"Median time to first review was {np.median(team_vals):.1f} working hours over "
+        f"{team_vals.size} PRs, against {peer_value:.1f} in similar teams "
+        f"({', '.join(peers)}). That is associated with about {hours(extra)} more "
+        f"lead time per PR, roughly {per_week:.0f} hours per week across the team."
+    )
+
+
 @detector(
     "review_bottleneck",
     description="Time to first review against similar teams, with its cost in hours",
@@ -84,12 +128,7 @@ def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
     team_vals = finite(mine["value"])
     if team_vals.size < MIN_TEAM_PRS or not ctx.peers.usable:
         return []
-    used, groups = [], []
-    for peer in ctx.peers.peers:
-        vals = finite(last_weeks(ctx, items, PEER_WEEKS, peer)["value"])
-        if vals.size >= MIN_PEER_PRS:
-            used.append(peer)
-            groups.append(vals)
+    used, groups = _peer_waits(ctx, items)
     if len(groups) < 2:
         return []
     ratio = peer_ratio(team_vals, groups)
@@ -98,23 +137,12 @@ def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
     need = PEER_RATIO * ctx.factor("review_bottleneck")
     if ratio.value < need or ratio.low < PEER_RATIO_LOW:
         return []
-    wall = ctx.data.review_time("wall")
-    team_wall = finite(last_weeks(ctx, wall, PEER_WEEKS)["value"])
-    peer_wall = pooled_median([finite(last_weeks(ctx, wall, PEER_WEEKS, p)["value"]) for p in used])
-    extra = max(float(np.median(team_wall)) - peer_wall, 0.0)
-    weeks = PEER_WEEKS
-    per_week = extra * team_wall.size / weeks
+    extra, per_week = _excess_wait(ctx, used)
     base = finite(baseline_items(ctx, items)["value"])
     own = float(np.median(base)) if base.size else None
     peer_value = pooled_median(groups)
     slow = mine.sort_values("value", ascending=False)["ref"]
     severity: Severity = "critical" if ratio.value >= 2.0 else "warning"
-    own_text = (
-        f" Its own {ctx.baseline_span}-week baseline is {own:.1f} working hours, so this is "
-        + ("not new." if own and float(np.median(team_vals)) < own * 1.2 else "recent.")
-        if own is not None
-        else ""
-    )
     return [
         Insight(
             team=ctx.team.slug,
@@ -122,14 +150,9 @@ def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
             week=ctx.week,
             severity=severity,
             title=f"Reviews start {pct(ratio.value - 1)} later than in similar teams",
-            summary=(
-                f"Median time to first review was {np.median(team_vals):.1f} working hours over "
-                f"{team_vals.size} PRs, against {peer_value:.1f} in similar teams "
-                f"({', '.join(used)}). That is associated with about {hours(extra)} more "
-                f"lead time per PR, roughly {per_week:.0f} hours per week across the team."
-                + own_text
-                + context_suffix(ctx)
-            ),
+            summary=_bottleneck_summary(team_vals, peer_value, used, extra, per_week)
+            + _own_baseline_text(ctx, own, team_vals)
+            + context_suffix(ctx),
             metric="review-time",
             value=float(np.median(team_vals)),
             baseline=own,
@@ -229,128 +252,3 @@ def _pickup_grew_in_working_hours(ctx: DetectorContext) -> bool:
     items = ctx.data.review_time("working")
     ratio = bootstrap_ratio(recent(ctx, items)["value"], baseline_items(ctx, items)["value"])
     return ratio is not None and ratio.value >= 1.3 and ratio.low > 1.0
-
-
-def stall_hours(ctx: DetectorContext, team: str) -> float:
-    """The stall threshold in working hours: `thresholds.stall_days` of the team's own
-    working days (3 days of 09:00-17:00 are 24 h; of 08:00-18:00, 30 h)."""
-    days = ctx.data.org.thresholds.stall_days
-    return days * ctx.data.org.team(team).calendar.day_hours
-
-
-def waits(ctx: DetectorContext, team: str, weeks: int = STALL_WEEKS) -> pd.DataFrame:
-    """PRs made ready in the last `weeks` weeks with their wait for a first review in
-    working hours: reviewed ones their wait; ones closed without review the time until
-    closing; open ones awaiting review the wait so far (`open` True). Open PRs that have
-    waited less than the stall threshold are left out: their outcome is not known yet.
-    `limit` is the team's stall threshold in working hours (`stall_hours`)."""
-    items = ctx.data.review_time("working")
-    start = pd.Timestamp(ctx.grid.edges[max(0, ctx.grid.n - weeks)])
-    sub = items[(items["team"] == team) & (items["at"] >= start)]
-    sub = sub[sub["at"] < pd.Timestamp(ctx.grid.end)]
-    kinds = sub["excluded"]
-    sub = sub[kinds.isna() | kinds.isin(["awaiting review", "closed without review"])]
-    open_ = sub["excluded"].eq("awaiting review").to_numpy()
-    closed = sub["excluded"].eq("closed without review").to_numpy()
-    wait = sub["value"].to_numpy(dtype="float64").copy()
-    if open_.any() or closed.any():
-        cal = ctx.data.org.team(team).calendar
-        end = pd.Timestamp(min(ctx.as_of, ctx.grid.end))
-        prs = ctx.data.prs().drop_duplicates("ref").set_index("ref")
-        closed_at = prs["closed_at"].reindex(sub["ref"]).fillna(end).to_numpy()
-        until = np.where(open_, np.datetime64(end.tz_convert(None).to_datetime64()), closed_at)
-        pending = open_ | closed
-        wait[pending] = working_hours_between(
-            sub["at"][pending].to_numpy(), pd.to_datetime(until[pending], utc=True), cal
-        )
-    limit = stall_hours(ctx, team)
-    out = pd.DataFrame({"ref": sub["ref"].to_numpy(), "wait": wait, "open": open_})
-    out["limit"] = limit
-    return out[~(out["open"] & (out["wait"] <= limit))].reset_index(drop=True)
-
-
-def _stall_share(w: pd.DataFrame) -> np.ndarray:
-    return (w["wait"].to_numpy() > w["limit"].to_numpy()).astype("float64")
-
-
-@detector(
-    "stalled_prs",
-    description="Pull requests waiting days for a first review, and open ones likely to stall",
-    supersedes=("review_bottleneck", "wip_rising", "lead_time_stage"),
-)
-def stalled_prs(ctx: DetectorContext) -> list[Insight]:
-    w = waits(ctx, ctx.team.slug)
-    w = w[np.isfinite(w["wait"])]
-    if len(w) < MIN_TEAM_PRS:
-        return []
-    flags = _stall_share(w)
-    share = bootstrap_stat(flags, np.mean)
-    stalled = int(flags.sum())
-    if share is None or stalled < STALL_MIN:
-        return []
-    others = [p for p in ctx.peers.peers] or [
-        t.slug for t in ctx.data.teams if t.slug != ctx.team.slug
-    ]
-    other_flags = (
-        np.concatenate([_stall_share(waits(ctx, p)) for p in others]) if others else np.array([])
-    )
-    peer_share = float(other_flags.mean()) if other_flags.size >= 20 else None
-    need = STALL_SHARE * ctx.factor("stalled_prs")
-    if share.value < need or share.low < need / 2:
-        return []
-    if peer_share is not None and share.value < 2 * peer_share:
-        return []
-    from analytics.insights.stall import at_risk
-
-    risk = at_risk(ctx)
-    stuck = w[w["wait"] > w["limit"]].sort_values("wait", ascending=False)
-    extra_hours = float((stuck["wait"] - stuck["limit"]).sum())
-    days = f"{ctx.data.org.thresholds.stall_days:g} working days"
-    per_week = extra_hours / STALL_WEEKS
-    refs = list(risk.refs) + list(stuck["ref"])
-    factors = f" Open PRs most likely to stall: {risk.describe()}." if risk.refs else ""
-    return [
-        Insight(
-            team=ctx.team.slug,
-            kind="stalled_prs",
-            week=ctx.week,
-            severity="critical" if share.value >= 0.4 else "warning",
-            title=f"{share.value:.0%} of PRs waited over {days} for a first review",
-            summary=(
-                f"{stalled} of {len(w)} PRs made ready in the last {STALL_WEEKS} weeks waited "
-                f"more than {days} for a first review ({int(stuck['open'].sum())} "
-                "still waiting, the others reviewed or closed late)"
-                + (
-                    f", against {peer_share:.0%} in {', '.join(others)}"
-                    if peer_share is not None
-                    else ""
-                )
-                + f". Together they waited about {extra_hours:.0f} working hours beyond {days}."
-                + factors
-                + context_suffix(ctx)
-            ),
-            metric="review-time",
-            value=share.value,
-            baseline=None,
-            peer_value=peer_share,
-            unit="share",
-            n=len(w),
-            effect=share_effect(share),
-            cost_hours_per_week=round(per_week, 1),
-            peers=tuple(others) if peer_share is not None else (),
-            evidence=evidence(ctx, refs, "PR"),
-            method=method(
-                ctx,
-                "Share of PRs made ready in the window whose first review by someone else "
-                f"came after more than {days} ({stall_hours(ctx, ctx.team.slug):g} working "
-                "hours; or has not come yet), 95% bootstrap "
-                "interval; compared with similar teams. Open PRs ranked by the stall model "
-                f"({risk.model_note}).",
-                baseline_label="similar teams' share over the same weeks",
-                window_weeks=STALL_WEEKS,
-            ),
-            next_step=NEXT_STEP_STALLED_PRS,
-            score=2.5 + share.value * 2,
-            extra={"at_risk": list(risk.refs), "factors": list(risk.factors)},
-        )
-    ]

@@ -18,6 +18,7 @@ from analytics.insights.detectors.common import (
     change_effect,
     context_suffix,
     in_weeks,
+    mask_excluded,
     method,
     pct,
 )
@@ -38,9 +39,7 @@ MIN_WEEKLY_N = 3
 def process_change(ctx: DetectorContext) -> list[Insight]:
     items = ctx.data.review_time("working")
     series, ns = weekly(items, ctx.grid, how="median", min_n=MIN_WEEKLY_N)
-    for k in ctx.excluded_weeks:
-        if 0 <= k < len(series):
-            series[k] = np.nan
+    mask_excluded(ctx, series)
     cp = change_point(series)
     if cp is None or cp.p_value > MAX_P:
         return []
@@ -54,9 +53,8 @@ def process_change(ctx: DetectorContext) -> list[Insight]:
         return []
     before_items, after_items = in_weeks(ctx, items, before_w), in_weeks(ctx, items, after_w)
     ratio = bootstrap_ratio(after_items["value"], before_items["value"])
-    if ratio is None or not (
-        ratio.high <= 1 - MIN_INTERVAL_EDGE or ratio.low >= 1 + MIN_INTERVAL_EDGE
-    ):
+    edge = MIN_INTERVAL_EDGE  # the interval must clear "no change" by this much
+    if ratio is None or (ratio.high > 1 - edge and ratio.low < 1 + edge):
         return []
     since = week_label(ctx.grid.edges[cp.index], ctx.team.tz)
     better = cp.relative_change < 0
