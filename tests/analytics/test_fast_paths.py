@@ -105,7 +105,7 @@ def test_fixed_width_matches_numpy_on_random_instants() -> None:
 
 
 def _snapshot_reference(intervals, issues, edges, as_of_ns):
-    """The per-bucket loop `aggregate.snapshot` replaced, kept as the reference."""
+    """The per-bucket loop `snapshot.snapshot` replaced, kept as the reference."""
     out = {}
     big = np.iinfo("int64").max
     for team, e in edges.items():
