@@ -19,7 +19,7 @@ from analytics.registry import MetricSpec
 from analytics.values import MetricValue, trend_of
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # one per weekly value: not frozen, which costs a setattr per field
 class AnswerInputs:
     """Everything one answer is made of: which metric, team and period, the bucket's
     figures, its baseline (median, weeks with a value) and the annotated weeks left out of
