@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import time, timedelta
+from datetime import timedelta
 from functools import cached_property
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from analytics.calendar import WorkCalendar
 
 MIN_GROUP_SIZE = 5
 """People-based figures need at least this many people; configurable upward, never below."""
@@ -31,37 +32,9 @@ class RepoInfo:
 
 
 @dataclass(frozen=True)
-class WorkCalendar:
-    """Working days (ISO weekday numbers, 1 = Monday) and hours in one time zone."""
-
-    tz: str = "UTC"
-    working_days: tuple[int, ...] = (1, 2, 3, 4, 5)
-    work_start: time = time(9, 0)
-    work_end: time = time(17, 0)
-
-    def __post_init__(self) -> None:
-        try:
-            ZoneInfo(self.tz)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {self.tz!r}") from exc
-        if not set(self.working_days) <= set(range(1, 8)):
-            raise ValueError(f"working_days must be ISO weekdays 1..7, got {self.working_days}")
-        if self.work_end <= self.work_start:
-            raise ValueError("work_end must be after work_start (overnight shifts unsupported)")
-
-    @property
-    def day_seconds(self) -> float:
-        """Length of one working day in seconds."""
-        return _seconds(self.work_end) - _seconds(self.work_start)
-
-
-def _seconds(t: time) -> float:
-    return t.hour * 3600 + t.minute * 60 + t.second + t.microsecond / 1e6
-
-
-@dataclass(frozen=True)
 class TeamContext:
-    """One team as configured. `member_keys` are pseudonymous keys (store.people).
+    """One team as configured. `member_keys` are pseudonymous keys (store.people);
+    `calendar` is its zone, working days and hours, built once with the team.
 
     `persons` groups those keys by the person they belong to: someone known to GitHub and
     to GitLab has two keys and is one person. Every privacy guard counts persons
@@ -70,10 +43,7 @@ class TeamContext:
 
     slug: str
     name: str = ""
-    tz: str = "UTC"
-    working_days: tuple[int, ...] = (1, 2, 3, 4, 5)
-    work_start: time = time(9, 0)
-    work_end: time = time(17, 0)
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
     member_keys: frozenset[str] = frozenset()
     repos: tuple[RepoInfo, ...] = ()
     services: tuple[str, ...] = ()
@@ -91,7 +61,6 @@ class TeamContext:
                 f"min_group_size for {self.slug} is {self.min_group_size}; "
                 f"it can be raised but never set below {MIN_GROUP_SIZE}"
             )
-        self.calendar  # validates tz, days and hours  # noqa: B018
 
     @property
     def person_count(self) -> int:
@@ -102,8 +71,9 @@ class TeamContext:
         return len(self.persons) + len(self.member_keys - grouped)
 
     @property
-    def calendar(self) -> WorkCalendar:
-        return WorkCalendar(self.tz, self.working_days, self.work_start, self.work_end)
+    def tz(self) -> str:
+        """The team's time zone (its calendar's)."""
+        return self.calendar.tz
 
     @property
     def repo_names(self) -> tuple[str, ...]:
@@ -122,6 +92,9 @@ class Thresholds:
     `incident_window`: how long after a deployment an incident is still attributed to it
     (DESIGN.md default 24 h); None means "until the next deployment".
     `working_hours_clock`: time to first review counts working hours unless asked otherwise.
+    `baseline_weeks`: how many weeks every baseline covers, in the engine and the detectors.
+    `stall_days`: a PR waiting longer than this many of its team's working days for a first
+    review has stalled (the stalled-PR detector).
     """
 
     pr_size_buckets: tuple[int, ...] = (50, 200, 800)
@@ -129,12 +102,15 @@ class Thresholds:
     production_environments: tuple[str, ...] = ("production", "prod")
     working_hours_clock: bool = True
     baseline_weeks: int = 12
+    stall_days: float = 3.0
 
     def __post_init__(self) -> None:
         if list(self.pr_size_buckets) != sorted(set(self.pr_size_buckets)):
             raise ValueError("pr_size_buckets must be strictly increasing")
         if not 8 <= self.baseline_weeks <= 12:
             raise ValueError("baseline_weeks must be between 8 and 12")
+        if self.stall_days <= 0:
+            raise ValueError("stall_days must be positive")
 
     def is_production(self, environment: str) -> bool:
         return environment.strip().lower() in {e.lower() for e in self.production_environments}

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from analytics.context import OrgContext
+from analytics.context import OrgContext, TeamContext
 
 PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
     "prs": ("author_key",),
@@ -53,3 +53,16 @@ def as_persons(frames: Mapping[str, pd.DataFrame], org: OrgContext) -> dict[str,
         if changed:
             out[name] = frame.assign(**changed)
     return out
+
+
+def enough_people(team: TeamContext, people_count: int | None) -> bool:
+    """The one privacy rule: a figure built from people's activity is shown only when at
+    least `team.min_group_size` persons (never fewer than 5) are behind it. Every guard in
+    analytics (metrics, detectors, the detector registry) asks this, with a count of
+    persons: frames hold one key per person (`as_persons`), teams count `person_count`."""
+    return (people_count or 0) >= team.min_group_size
+
+
+def withheld_reason(team: TeamContext) -> str:
+    """Why a people-based figure of `team` is not shown."""
+    return f"fewer than {team.min_group_size} people"

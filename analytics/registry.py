@@ -1,7 +1,10 @@
-"""The metrics the bot knows: ids, aliases, units, definitions and what each needs.
+"""The metrics the bot knows: ids, aliases, units, definitions, and how each is computed.
 
-`analytics.engine.METRICS` re-exports `METRICS`; `resolve()` turns what a person typed
-("review time", "MTTR", "deploys") into a spec, with a "did you mean" when nothing matches.
+Each spec carries its behaviour: the frames it needs, the builder of its items
+(`analytics.items`) and how they aggregate (`analytics.figures` via `Grouped`, or
+`Snapshot`), so the engine never branches on a metric's id. `analytics.engine.METRICS`
+re-exports `METRICS`; `resolve()` turns what a person typed ("review time", "MTTR",
+"deploys") into a spec, with a "did you mean" when nothing matches.
 """
 
 from __future__ import annotations
@@ -9,8 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from analytics import figures, items
+from analytics.aggregate import Grouped, Snapshot
+from analytics.context import Thresholds
+from analytics.items import ItemsFn
 from analytics.metrics import dora
 from analytics.names import suggest
+from analytics.ownership import RULES
 
 Kind = str  # distribution | rate | ratio | people-share | review-load | mix | snapshot
 
@@ -19,9 +27,13 @@ Kind = str  # distribution | rate | ratio | people-share | review-load | mix | s
 class MetricSpec:
     """How one metric is computed and explained.
 
-    `needs`: the frames `analytics.load` must provide. `people_based`: built from
-    individual people's activity, so withheld for groups under the team's min_group_size.
-    `up_is_good`: which direction of the trend is an improvement (None: neither).
+    `needs`: the frames `analytics.load` must provide. `items`: builds one row per
+    observation from them. `aggregation`: how those rows become per-bucket figures.
+    `people_based`: built from individual people's activity, so withheld for groups under
+    the team's min_group_size. `up_is_good`: which direction of the trend is an
+    improvement (None: neither). `empty_note`: what an answer without items says (None:
+    nothing, a rate of 0 says it). `window_note`: words added to the answer's window.
+    `shares`: intermediate tables it shares with other metrics (computed once in bulk).
     """
 
     id: str
@@ -31,12 +43,32 @@ class MetricSpec:
     definition: str
     needs: frozenset[str]
     kind: Kind
+    items: ItemsFn
+    aggregation: Grouped | Snapshot
     people_based: bool = False
     up_is_good: bool | None = None
     aliases: tuple[str, ...] = ()
     tier: Callable[[float | None], str | None] | None = None
     uses_clock: bool = False
     baseline: str = "median of the weekly values of the previous weeks"
+    empty_note: str | None = "no data in the period"
+    window_note: Callable[[Thresholds], str] | None = None
+    shares: frozenset[str] = frozenset()
+
+    @property
+    def default_rule(self) -> str:
+        """The ownership rule an answer names when no item said which one applied."""
+        if self.needs & {"deployments", "incidents", "pages"}:
+            return RULES["service"] + " / " + RULES["repository"]
+        if "work_items" in self.needs and "prs" not in self.needs:
+            return RULES["project"]
+        return RULES["pr-author"]
+
+
+def _incident_window(th: Thresholds) -> str:
+    w = th.incident_window
+    span = "until the next deployment" if w is None else f"{w.total_seconds() / 3600:g} h"
+    return "incident attribution window " + span
 
 
 def _f(*names: str) -> frozenset[str]:
@@ -59,6 +91,8 @@ _SPECS = (
         ),
         needs=_PR,
         kind="distribution",
+        items=items.review_time,
+        aggregation=Grouped(figures.distribution),
         up_is_good=False,
         aliases=("review time", "time to first review", "pickup", "first review", "ttfr"),
         uses_clock=True,
@@ -78,6 +112,8 @@ _SPECS = (
         ),
         needs=_f("prs", "reviews", "commits", "pr_deployments", "people"),
         kind="distribution",
+        items=items.lead_time,
+        aggregation=Grouped(figures.distribution, (figures.stage_medians,)),
         up_is_good=False,
         aliases=("lead time", "lead time for changes", "ltc", "cycle-time-pr"),
         tier=dora.tier_lead_time,
@@ -93,6 +129,9 @@ _SPECS = (
         ),
         needs=_f("deployments"),
         kind="rate",
+        items=items.deploy_frequency,
+        aggregation=Grouped(figures.rate, per_week=True),
+        empty_note=None,
         up_is_good=True,
         aliases=("deployment frequency", "deploys", "deployments", "df"),
         tier=dora.tier_deploy_frequency,
@@ -112,6 +151,9 @@ _SPECS = (
         ),
         needs=_f("deployments", "incidents"),
         kind="ratio",
+        items=items.change_failures,
+        aggregation=Grouped(figures.ratio, (figures.failures,)),
+        window_note=_incident_window,
         up_is_good=False,
         aliases=("change failure rate", "failure rate", "change-failure-rate"),
         tier=dora.tier_change_failure_rate,
@@ -128,6 +170,9 @@ _SPECS = (
         ),
         needs=_f("incidents"),
         kind="distribution",
+        items=items.recovery_time,
+        aggregation=Grouped(figures.distribution),
+        empty_note="no resolved incidents in the window: no recovery time (not 0)",
         up_is_good=False,
         aliases=("recovery time", "mttr", "time to restore", "time to recovery", "fdrt"),
         tier=dora.tier_recovery_time,
@@ -144,6 +189,8 @@ _SPECS = (
         ),
         needs=_f("work_items", "transitions"),
         kind="distribution",
+        items=items.cycle_time,
+        aggregation=Grouped(figures.distribution),
         up_is_good=False,
         aliases=("cycle time", "issue cycle time"),
     ),
@@ -155,6 +202,9 @@ _SPECS = (
         definition="Pull requests by the team's members merged per week; PRs by bots excluded.",
         needs=_f("prs"),
         kind="rate",
+        items=items.throughput,
+        aggregation=Grouped(figures.rate, per_week=True),
+        empty_note=None,
         up_is_good=True,
         aliases=("merged prs", "prs merged", "velocity"),
     ),
@@ -169,6 +219,8 @@ _SPECS = (
         ),
         needs=_f("prs"),
         kind="distribution",
+        items=items.pr_size,
+        aggregation=Grouped(figures.distribution, (figures.size_shares,)),
         up_is_good=False,
         aliases=("pr size", "size", "batch size"),
     ),
@@ -185,6 +237,8 @@ _SPECS = (
         ),
         needs=_f("prs", "work_items", "transitions"),
         kind="snapshot",
+        items=items.work_in_progress,
+        aggregation=Snapshot(),
         up_is_good=False,
         aliases=("work in progress", "open prs", "ageing", "aging"),
     ),
@@ -201,6 +255,8 @@ _SPECS = (
         ),
         needs=_f("prs", "reviews", "commits", "people"),
         kind="ratio",
+        items=items.review_rounds,
+        aggregation=Grouped(figures.ratio, (figures.rounds,)),
         up_is_good=False,
         aliases=("review rounds", "rework", "changes requested"),
     ),
@@ -217,6 +273,9 @@ _SPECS = (
         ),
         needs=_f("commits", "member_reviews", "people"),
         kind="people-share",
+        items=items.after_hours,
+        aggregation=Grouped(figures.people_share),
+        shares=frozenset({items.ACTIVITY}),
         people_based=True,
         up_is_good=False,
         aliases=("after hours", "out of hours", "overtime", "weekend work"),
@@ -233,6 +292,9 @@ _SPECS = (
         ),
         needs=_f("commits", "member_reviews", "people"),
         kind="review-load",
+        items=items.review_load,
+        aggregation=Grouped(figures.review_load),
+        shares=frozenset({items.ACTIVITY}),
         people_based=True,
         up_is_good=False,
         aliases=("review load", "review concentration", "reviewer load"),
@@ -249,6 +311,8 @@ _SPECS = (
         ),
         needs=_f("pages", "people"),
         kind="people-share",
+        items=items.pages,
+        aggregation=Grouped(figures.people_share),
         people_based=True,
         up_is_good=False,
         aliases=("pages", "paging", "on-call", "oncall"),
@@ -266,6 +330,8 @@ _SPECS = (
         ),
         needs=_f("prs", "work_items"),
         kind="mix",
+        items=items.work_mix,
+        aggregation=Grouped(figures.mix),
         up_is_good=None,
         aliases=("work mix", "work type", "investment", "mix"),
     ),

@@ -133,10 +133,10 @@ def answer_metrics(
     org = org_context(runtime.config, runtime.pseudonym_secret)
     return [
         compute_metric(
-            runtime.engine,
-            org,
-            slug,
-            metric_id,
+            engine=runtime.engine,
+            org=org,
+            team=slug,
+            metric=metric_id,
             start=window.start,
             end=window.end,
             as_of=as_of,

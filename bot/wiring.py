@@ -6,6 +6,7 @@ engines never read configuration themselves (DESIGN.md).
 
 from __future__ import annotations
 
+from analytics.calendar import WorkCalendar
 from analytics.context import OrgContext, RepoInfo, TeamContext, Thresholds
 from bot.config import AppConfig, TeamConfig
 from store.people import pseudonym
@@ -35,10 +36,7 @@ def team_context(team: TeamConfig, config: AppConfig, secret: bytes) -> TeamCont
     return TeamContext(
         slug=team.slug,
         name=team.name,
-        tz=team.tz,
-        working_days=team.working_day_numbers,
-        work_start=start,
-        work_end=end,
+        calendar=WorkCalendar(team.tz, team.working_day_numbers, start, end),
         member_keys=member_keys(team, secret),
         persons=persons(team, secret),
         repos=tuple(
@@ -62,6 +60,7 @@ def org_context(config: AppConfig, secret: bytes) -> OrgContext:
         thresholds=Thresholds(
             pr_size_buckets=config.thresholds.pr_size_buckets,
             incident_window=config.thresholds.incident_window,
+            stall_days=config.thresholds.stall_days,
             production_environments=environments,
         ),
     )

@@ -17,9 +17,9 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from analytics import load, ownership
+from analytics.calendar import shift_weeks, to_ns, week_bounds
 from analytics.context import OrgContext, TeamContext, WorkCalendar
 from analytics.metrics import dora, flow, health
-from analytics.periods import iso_week, shift_weeks, to_ns
 from analytics.persons import as_persons
 
 HISTORY_WEEKS = 20  # recent weeks + 8-12-week baseline + room for a change point
@@ -78,7 +78,7 @@ class TeamWeeks:
 
 
 def team_weeks(team: TeamContext, week: str, n: int = HISTORY_WEEKS) -> TeamWeeks:
-    _, end = iso_week(week, team.tz)
+    _, end = week_bounds(week, team.tz)
     return TeamWeeks(
         team.slug, week, tuple(shift_weeks(end, -k, team.tz) for k in range(n, -1, -1))
     )

@@ -15,7 +15,8 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 import analytics.insights.detectors  # noqa: F401  (registers the built-in detectors)
-from analytics import load
+from analytics import loaders
+from analytics.calendar import week_label, week_start
 from analytics.context import OrgContext, TeamContext
 from analytics.insights import annotations as notes
 from analytics.insights import feedback
@@ -23,7 +24,6 @@ from analytics.insights.data import OrgData, load_org, team_weeks
 from analytics.insights.model import Insight
 from analytics.insights.peers import PeerSet, choose_peers, work_mix
 from analytics.insights.registry import DETECTORS, DetectorContext, Tuning, enabled
-from analytics.periods import iso_week_label, week_start
 
 MAX_INSIGHTS = 5
 SEVERITY_WEIGHT = {"info": 0.8, "warning": 1.0, "critical": 1.3}
@@ -33,7 +33,7 @@ def last_full_week(as_of: datetime, tz: str) -> str:
     """The ISO week label of the last complete week before `as_of` in `tz`."""
     from datetime import timedelta
 
-    return iso_week_label(week_start(as_of, tz) - timedelta(days=1), tz)
+    return week_label(week_start(as_of, tz) - timedelta(days=1), tz)
 
 
 def _context(
@@ -162,7 +162,7 @@ def detect_all(
     wanted = [org.team(t) for t in teams]
     label = week or max(last_full_week(as_of, t.tz) for t in wanted)
     data = load_org(engine, org, org.teams, label, as_of)
-    learned = feedback.learn(load.feedback_votes(engine, as_of), as_of)
+    learned = feedback.learn(loaders.feedback_votes(engine, as_of), as_of)
     return detect_on(data, wanted, week, as_of, learned, switches)
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from analytics.context import TeamContext
+from analytics.persons import enough_people
 
 if TYPE_CHECKING:
     from analytics.insights.data import OrgData, TeamWeeks
@@ -57,9 +58,15 @@ class DetectorContext:
         t = self.tuning.get(kind)
         return t.threshold if t else 1.0
 
-    def baseline_weeks(self, n: int) -> list[int]:
-        """The last `n` weeks before the recent window, minus annotated ones."""
-        first = max(0, self.grid.recent - n)
+    @property
+    def baseline_span(self) -> int:
+        """How many weeks a baseline covers: the org's `thresholds.baseline_weeks`, the same
+        setting the metrics engine reads."""
+        return self.data.org.thresholds.baseline_weeks
+
+    def baseline_weeks(self) -> list[int]:
+        """The `baseline_span` weeks before the recent window, minus annotated ones."""
+        first = max(0, self.grid.recent - self.baseline_span)
         return [k for k in range(first, self.grid.recent) if k not in self.excluded_weeks]
 
 
@@ -107,7 +114,7 @@ def enabled(team: TeamContext, switches: dict[str, bool] | None = None) -> list[
     for spec in DETECTORS.values():
         if switches is not None and not switches.get(spec.kind, True):
             continue
-        if spec.people_based and team.person_count < team.min_group_size:
+        if spec.people_based and not enough_people(team, team.person_count):
             continue
         out.append(spec)
     return out

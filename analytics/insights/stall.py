@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analytics.calendar import week_label
 from analytics.context import OrgContext
 from analytics.insights.data import OrgData, load_org
 from analytics.metrics.pulls import ready_moment, review_milestones
-from analytics.periods import iso_week_label
 
 AGES_DAYS = (1.0, 3.0)
 TEST_SHARE = 0.3
@@ -110,7 +110,7 @@ def features(data: OrgData, prs: pd.DataFrame, at: pd.Series) -> np.ndarray:
     for team, idx in prs.groupby("team").indices.items():
         tctx = data.org.team(str(team))
         local = prs["created_at"].iloc[idx].dt.tz_convert(tctx.tz)
-        off[idx] = ~local.dt.isocalendar().day.isin(tctx.working_days).to_numpy()
+        off[idx] = ~local.dt.isocalendar().day.isin(tctx.calendar.working_days).to_numpy()
         mine = all_prs[all_prs["team"] == team]
         opened = np.sort(mine["created_at"].to_numpy(dtype="datetime64[ns]"))
         fin = mine["merged_at"].fillna(mine["closed_at"]).dropna()
@@ -152,7 +152,6 @@ def _snapshots(data: OrgData) -> tuple[pd.DataFrame, pd.Series]:
 def fit(data: OrgData) -> StallModel | None:
     """Train on the org's history in `data` and evaluate on the later snapshots."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import brier_score_loss, roc_auc_score
 
     snaps, at = _snapshots(data)
     if len(snaps) < MIN_ROWS:
@@ -161,13 +160,7 @@ def fit(data: OrgData) -> StallModel | None:
     snaps, at = snaps.iloc[order].reset_index(drop=True), at.iloc[order].reset_index(drop=True)
     cut = int(len(snaps) * (1 - TEST_SHARE))
     cutoff = at.iloc[cut]
-    train_prs = snaps.iloc[:cut].drop_duplicates(["repo", "number"])
-    merged = train_prs[train_prs["merged_at"].notna() & (train_prs["merged_at"] < cutoff)]
-    mh = _merge_hours(merged)
-    default = float(mh.quantile(0.75)) if len(mh) else 72.0
-    horizon = {
-        str(t): float(g.quantile(0.75)) for t, g in mh.groupby(merged["team"]) if len(g) >= 10
-    }
+    horizon, default = _horizons(snaps.iloc[:cut], cutoff)
     h = snaps["team"].map(horizon).fillna(default).to_numpy()
     deadline = snaps["created_at"] + pd.to_timedelta(h, unit="h")
     known = (deadline <= pd.Timestamp(data.as_of)) | (
@@ -201,17 +194,37 @@ def fit(data: OrgData) -> StallModel | None:
         "default_horizon_hours": round(default, 1),
         "coefficients": {n: round(float(c), 3) for n, c in zip(FEATURES, model.coef, strict=True)},
     }
-    if test.sum() >= 20 and len(set(y[test])) == 2:
-        p = model.proba(x[test])
-        report["auc"] = round(float(roc_auc_score(y[test], p)), 3)
-        report["brier"] = round(float(brier_score_loss(y[test], p)), 3)
-        report["stall_rate_test"] = round(float(y[test].mean()), 3)
-        report["calibration"] = _calibration(y[test], p)
-    else:
-        report["auc"] = None
-        report["note"] = "too few labelled PRs after the split to evaluate"
+    report.update(_test_report(model, x[test], y[test]))
     model.report = report
     return model
+
+
+def _horizons(train_snaps: pd.DataFrame, cutoff: pd.Timestamp) -> tuple[dict[str, float], float]:
+    """Per team, the p75 creation->merge hours of PRs merged before `cutoff` (teams with at
+    least 10), and the org's as the default."""
+    train_prs = train_snaps.drop_duplicates(["repo", "number"])
+    merged = train_prs[train_prs["merged_at"].notna() & (train_prs["merged_at"] < cutoff)]
+    mh = _merge_hours(merged)
+    default = float(mh.quantile(0.75)) if len(mh) else 72.0
+    horizon = {
+        str(t): float(g.quantile(0.75)) for t, g in mh.groupby(merged["team"]) if len(g) >= 10
+    }
+    return horizon, default
+
+
+def _test_report(model: StallModel, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    """AUC, Brier score, stall rate and calibration on the held-out later snapshots."""
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
+    if len(y) < 20 or len(set(y)) != 2:
+        return {"auc": None, "note": "too few labelled PRs after the split to evaluate"}
+    p = model.proba(x)
+    return {
+        "auc": round(float(roc_auc_score(y, p)), 3),
+        "brier": round(float(brier_score_loss(y, p)), 3),
+        "stall_rate_test": round(float(y.mean()), 3),
+        "calibration": _calibration(y, p),
+    }
 
 
 def _calibration(y: np.ndarray, p: np.ndarray, bins: int = 5) -> list[dict[str, float]]:
@@ -289,7 +302,7 @@ def model_report(engine: Any, org: OrgContext, as_of: datetime, weeks: int = 26)
     """Train on the org's last `weeks` weeks and report AUC, Brier score and calibration
     (for `metrics-bot model report`)."""
     tz = org.teams[0].tz if org.teams else "UTC"
-    week = iso_week_label(as_of, tz)
+    week = week_label(as_of, tz)
     data = load_org(engine, org, org.teams, week, as_of, history_weeks=weeks)
     model = fit(data)
     if model is None:

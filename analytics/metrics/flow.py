@@ -11,9 +11,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from analytics.arrays import NAT, all_matches, lower_text, time_ns, utc_times
+from analytics.calendar import by_calendar, hours_between
 from analytics.context import WorkCalendar
-from analytics.frames import NAT, all_matches, lower_text, time_ns, utc_times
-from analytics.metrics.clocks import by_calendar, hours_between
 from analytics.metrics.dora import _milestones, flag
 from analytics.metrics.pulls import first_rows, is_revert, merged_only, pr_refs, pr_rows
 

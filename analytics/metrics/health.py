@@ -13,9 +13,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from analytics.arrays import time_ns, utc_times
+from analytics.calendar import author_local_ns, by_calendar, outside_hours
 from analytics.context import WorkCalendar
-from analytics.frames import time_ns, utc_times
-from analytics.metrics.clocks import author_local_ns, by_calendar, outside_hours
 from analytics.metrics.pulls import done_by_people, human_review_mask
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics.frames import NAT, first_match, lower_text, starts_with, time_ns, utc_times
+from analytics.arrays import NAT, first_match, lower_text, starts_with, time_ns, utc_times
 
 KEY = ["source", "repo", "number"]
 REVIEW_KEY = ["source", "repo", "pr_number"]

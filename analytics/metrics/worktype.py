@@ -24,140 +24,35 @@ string operations, each rule only on the items earlier ones left untyped.
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 
-TYPES = ("feature", "bug", "debt", "ops")
+from analytics.metrics.textmodel import _counts, _cv_accuracy, _docs, _fit_predict
+from analytics.metrics.worktype_rules import _RULES, _TYPE_NAMES, TYPES, _rule_codes, rule_types
+
+__all__ = [
+    "MAX_TRAIN",
+    "MAX_TRAIN_BULK",
+    "MIN_LABELLED",
+    "TYPES",
+    "ModelReport",
+    "fill_with_model",
+    "rule_types",
+    "work_items_frame",
+    "work_mix_items",
+]
+
 MIN_LABELLED = 30
+
 MAX_TRAIN = 1500  # a deterministic sample keeps training fast at large-org scale
+
+
 MAX_TRAIN_BULK = 300  # per team when every team is computed at once (`compute_all`)
-MIN_DF = 2  # a token must appear in this many training items to be a feature
-MAX_FEATURES = 5000
-
-_WORDS: dict[str, str] = {}
-for _t, _words in {
-    "feature": "feat feature features enhancement story new-feature epic improvement",
-    "bug": "bug fix bugfix hotfix defect regression incident bugs",
-    "debt": "refactor debt tech-debt techdebt chore cleanup perf test tests docs style deps "
-    "dependencies dependency maintenance",
-    "ops": "ops infra infrastructure ci build deploy devops sre monitoring oncall config release",
-}.items():
-    for _w in _words.split():
-        _WORDS[_w] = _t
-_CODE = {t: i for i, t in enumerate(TYPES)}
-_WORD_CODE = {w: _CODE[t] for w, t in _WORDS.items()}
-_TYPE_NAMES = np.array([*TYPES, None], dtype=object)  # code -1 (untyped) -> None
-
-_CONVENTIONAL = re.compile(r"^\s*([a-z\-]+)(?:\([^)]*\))?!?:")
-_BRANCH = re.compile(r"^([a-z\-]+)[/_]")
-_RULES = np.array(["label", "issue type", "conventional commit", "branch name", None], dtype=object)
-# TfidfVectorizer's tokens (runs of 2+ word characters, lower-cased), plus the NUL that
-# separates items when many are tokenised in one pass
-_TOKEN = re.compile(r"\w\w+|\x00")
-_SEP = "\x00"
-
-
-def _normalise(word: str) -> str:
-    return word.strip().lower().replace(" ", "-").replace("_", "-")
-
-
-def _label_code(labels: Sequence[str]) -> int:
-    for label in labels:
-        w = _normalise(label).split(":")[-1].split("/")[-1]
-        if w in _WORD_CODE:
-            return _WORD_CODE[w]
-    return -1
-
-
-def _prefix_codes(values: np.ndarray, pattern: re.Pattern[str]) -> np.ndarray:
-    """Type code (-1 none) of the lower-cased `pattern` prefix of each string value."""
-    match, get = pattern.match, _WORD_CODE.get
-    out = [
-        (get(m.group(1), -1) if (m := match(v.lower())) else -1) if isinstance(v, str) else -1
-        for v in values
-    ]
-    return np.asarray(out, dtype=np.int8)
-
-
-_HEAD_CODE = {**_WORD_CODE, **{w + "!": c for w, c in _WORD_CODE.items()}}
-
-
-def _conventional_codes(values: np.ndarray) -> np.ndarray:
-    """`_prefix_codes(values, _CONVENTIONAL)`, about twice as fast: the text before the first
-    ":" (lower-cased, leading blanks dropped) is looked up as "type" or "type!"; only a title
-    whose head holds "(" (a scope, which may itself hold ":") needs the regex. Without "(",
-    the pattern can only end at the first ":", so the head is the whole match."""
-    get, match = _HEAD_CODE.get, _CONVENTIONAL.match
-    out = []
-    for v in values:
-        code = -1
-        if isinstance(v, str):
-            head, colon, _ = v.partition(":")
-            if colon:
-                code = get(head.lower().lstrip(), -1)
-                if code < 0 and "(" in head and (m := match(v.lower())):
-                    code = _WORD_CODE.get(m.group(1), -1)
-        out.append(code)
-    return np.asarray(out, dtype=np.int8)
-
-
-def _rule_codes(
-    labels: np.ndarray, item_type: np.ndarray, title: np.ndarray, branch: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """(type code, rule code) per item, -1 / 4 where no rule applies. Each rule only looks at
-    the items earlier rules left untyped; label lists shared between rows (the loader decodes
-    each distinct JSON text once) and issue types are looked up once per distinct value."""
-    n = len(labels)
-    code = np.full(n, -1, dtype=np.int8)
-    rule = np.full(n, len(_RULES) - 1, dtype=np.int8)
-    memo: dict[int, int] = {}  # id of a (live) label list -> code
-
-    def from_labels(ls: Sequence[str]) -> int:
-        key = id(ls)
-        found = memo.get(key)
-        if found is None:
-            found = memo[key] = _label_code(ls)
-        return found
-
-    code[:] = [from_labels(ls) if ls else -1 for ls in labels]  # most items have none
-    rule[code >= 0] = 0
-    todo = np.flatnonzero((code < 0) & pd.notna(item_type))
-    if len(todo):
-        ids, uniques = pd.factorize(item_type[todo])
-        per = np.array([_WORD_CODE.get(_normalise(str(u)), -1) for u in uniques], dtype=np.int8)
-        found = per[ids]
-        code[todo], rule[todo[found >= 0]] = found, 1
-    todo = np.flatnonzero(code < 0)
-    found = _conventional_codes(title[todo])
-    code[todo], rule[todo[found >= 0]] = found, 2
-    todo = np.flatnonzero(code < 0)
-    found = _prefix_codes(branch[todo], _BRANCH)
-    code[todo], rule[todo[found >= 0]] = found, 3
-    return code, rule
-
-
-def rule_types(
-    labels: pd.Series, item_type: pd.Series, title: pd.Series, branch: pd.Series
-) -> tuple[pd.Series, pd.Series]:
-    """(type, rule) per item from labels, issue type, conventional prefix, branch name."""
-    code, rule = _rule_codes(
-        labels.to_numpy(dtype=object),
-        item_type.to_numpy(dtype=object),
-        title.to_numpy(dtype=object),
-        branch.to_numpy(dtype=object),
-    )
-    return (
-        pd.Series(_TYPE_NAMES[code], index=labels.index, dtype=object),
-        pd.Series(_RULES[rule], index=labels.index, dtype=object),
-    )
 
 
 @dataclass(frozen=True)
@@ -171,147 +66,6 @@ class ModelReport:
     cv_accuracy: float | None
     filled: int
     trained_on: int = 0  # size of the (sampled) training set
-
-
-# --- text features -----------------------------------------------------------------------
-
-
-def _str(v: Any) -> str:
-    return "" if v is None or (isinstance(v, float) and v != v) else str(v)
-
-
-def _docs(title: np.ndarray, branch: np.ndarray, labels: np.ndarray) -> list[str]:
-    """What the classifier reads of each item: title, branch name ("_" splits words there, as
-    "/" and "-" do) and labels."""
-    return [
-        f"{t if type(t) is str else _str(t)} "
-        f"{(b if type(b) is str else _str(b)).replace('_', ' ')} {' '.join(ls) if ls else ''}"
-        for t, b, ls in zip(title, branch, labels, strict=True)
-    ]
-
-
-# ASCII bytes that are not word characters ([A-Za-z0-9_]) become spaces; NUL is kept
-_ASCII_WORDS = bytes(c if chr(c).isalnum() or c in (0, 95) else 32 for c in range(128)) + bytes(
-    [32] * 128
-)
-
-
-def _tokens(docs: list[str]) -> list[str]:
-    """Lower-cased word tokens of all `docs` in one pass, each document followed by a NUL token.
-    Runs of one word character are left in (`_counts` drops them): with them dropped these are
-    TfidfVectorizer's tokens (its default pattern, runs of 2+ word characters)."""
-    text = " \x00 ".join(docs) + " \x00"
-    if text.count(_SEP) != len(docs):  # a NUL inside a title must not split the item
-        text = " \x00 ".join(d.replace(_SEP, " ") for d in docs) + " \x00"
-    if text.isascii():  # the usual case: byte-level translate and split, ~2x a regex pass
-        return text.encode("ascii").lower().translate(_ASCII_WORDS).decode("ascii").split()
-    return _TOKEN.findall(text.lower())
-
-
-def _counts(docs: list[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """Token counts of `docs` (canonical CSR: sorted columns, no duplicates) over their joint
-    vocabulary, and the vocabulary (token per column)."""
-    if not docs:
-        return sparse.csr_matrix((0, 0)), np.array([], dtype=object)
-    tokens = _tokens(docs)
-    codes, vocab = pd.factorize(np.asarray(tokens, dtype=object))
-    # (not `vocab == _SEP`: numpy drops the trailing NULs of a str scalar, comparing with "")
-    sep = codes[len(tokens) - 1]
-    is_sep = codes == sep
-    row = np.cumsum(is_sep) - is_sep
-    keep = np.fromiter(map(len, vocab), dtype=np.int64, count=len(vocab))[codes] >= 2
-    col, row = codes[keep], row[keep]
-    indptr = np.zeros(len(docs) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row, minlength=len(docs)), out=indptr[1:])
-    counts = sparse.csr_matrix(
-        (np.ones(len(col), dtype=np.float64), col, indptr), shape=(len(docs), len(vocab))
-    )
-    counts.sum_duplicates()
-    return counts, np.asarray(vocab, dtype=object)
-
-
-def _vocabulary(train: sparse.csr_matrix, tokens: np.ndarray) -> np.ndarray:
-    """Columns TfidfVectorizer(min_df=MIN_DF, max_features=MAX_FEATURES) would keep, fitted on
-    the `train` rows, in its (alphabetical) order: the features do not depend on which other
-    items were tokenised with these, so a team's model is the same in bulk and alone."""
-    cols, df = np.unique(train.indices, return_counts=True)
-    keep = cols[df >= MIN_DF]
-    if len(keep) > MAX_FEATURES:  # the most frequent, as sklearn keeps them
-        tf = np.asarray(train[:, keep].sum(axis=0)).ravel()
-        best = sorted(range(len(keep)), key=lambda i: (-tf[i], tokens[keep[i]]))
-        keep = keep[np.sort(np.asarray(best[:MAX_FEATURES]))]
-    return keep[np.argsort(tokens[keep], kind="stable")]
-
-
-def _select(x: sparse.csr_matrix, columns: np.ndarray) -> sparse.csr_matrix:
-    """`x` restricted to `columns`, renumbered 0..len(columns)-1 in that order (canonical)."""
-    if len(columns) == 0 or x.nnz == 0:  # (no shared word: the model has its intercepts only)
-        return sparse.csr_matrix((x.shape[0], max(len(columns), 1)))
-    by_id = np.argsort(columns)
-    ids = columns[by_id]
-    pos = np.minimum(np.searchsorted(ids, x.indices), len(ids) - 1)
-    hit = ids[pos] == x.indices
-    rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))[hit]
-    indptr = np.zeros(x.shape[0] + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=x.shape[0]), out=indptr[1:])
-    out = sparse.csr_matrix(
-        (x.data[hit], by_id[pos[hit]], indptr), shape=(x.shape[0], len(columns))
-    )
-    out.sort_indices()
-    return out
-
-
-def _idf(train: sparse.csr_matrix) -> np.ndarray:
-    """Smoothed idf of each column, as TfidfTransformer fits it."""
-    df = np.bincount(train.indices, minlength=train.shape[1])
-    return np.log((1.0 + train.shape[0]) / (1.0 + df)) + 1.0
-
-
-def _tfidf(x: sparse.csr_matrix, idf: np.ndarray) -> sparse.csr_matrix:
-    """TfidfTransformer(sublinear_tf=True).transform: (1 + log tf) * idf, rows l2-normalised.
-    Done here because sklearn's input checks cost more than the arithmetic on these sizes."""
-    data = (np.log(x.data) + 1.0) * idf[x.indices]
-    rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
-    norms = np.sqrt(np.bincount(rows, weights=data * data, minlength=x.shape[0]))
-    data /= np.where(norms > 0, norms, 1.0)[rows]
-    return sparse.csr_matrix((data, x.indices.copy(), x.indptr.copy()), shape=x.shape)
-
-
-def _fit_predict(
-    train: sparse.csr_matrix,
-    y: np.ndarray,
-    tokens: np.ndarray,
-    seed: int,
-    *targets: sparse.csr_matrix,
-) -> list[np.ndarray]:
-    """Fit TF-IDF + linear SVM on token counts `train` (labels `y`); predict each target."""
-    import sklearn
-    from sklearn.svm import LinearSVC
-
-    columns = _vocabulary(train, tokens)
-    x = _select(train, columns)
-    idf = _idf(x)
-    # our own arrays, checked above: sklearn's per-call validation is most of a fit's time
-    with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-        model = LinearSVC(random_state=seed).fit(_tfidf(x, idf), y)
-        return [model.predict(_tfidf(_select(t, columns), idf)) for t in targets]
-
-
-def _cv_accuracy(
-    train: sparse.csr_matrix, y: np.ndarray, tokens: np.ndarray, seed: int
-) -> float | None:
-    """Mean held-out accuracy over stratified folds (up to 5); features are refitted per fold."""
-    from sklearn.model_selection import StratifiedKFold
-
-    folds = int(min(5, np.bincount(y).min()))
-    if folds < 2:  # a class left with one item by the sample: nothing to hold out
-        return None
-    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    scores = []
-    for fit_rows, test_rows in cv.split(np.zeros(len(y)), y):
-        (pred,) = _fit_predict(train[fit_rows], y[fit_rows], tokens, seed, train[test_rows])
-        scores.append(float(np.mean(pred == y[test_rows])))
-    return float(np.mean(scores))
 
 
 @dataclass(frozen=True)
@@ -371,11 +125,15 @@ def _run(
     return pred, report
 
 
-# --- one team (slash commands): cached ---------------------------------------------------
-
 Key = tuple[int, str, bool, int, int]
+
+
 _CACHE: OrderedDict[Key, tuple[np.ndarray, ModelReport]] = OrderedDict()
+
+
 _CACHE_SIZE = 256
+
+
 _LOCK = threading.Lock()  # the bot answers from several threads
 
 
@@ -449,9 +207,6 @@ def _fill_with_model(
         values[plan.gaps] = pred
         types = pd.Series(values, index=items.index, name=types.name, dtype=object)
     return types, report
-
-
-# --- the items frame and every team at once ----------------------------------------------
 
 
 def work_items_frame(prs: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:

@@ -60,7 +60,13 @@ def compute_view(
 ) -> MetricView:
     """One metric through the engine, read into a MetricView."""
     value = deps.analytics.compute_metric(
-        deps.engine, deps.org, team=team, metric=info.id, start=start, end=end, as_of=as_of
+        engine=deps.engine,
+        org=deps.org,
+        team=team,
+        metric=info.id,
+        start=start,
+        end=end,
+        as_of=as_of,
     )
     return MetricView.of(info, value)
 
@@ -114,8 +120,8 @@ class WeeklyAnswers:
         if self.deps.analytics.weekly_series is not None:
             return _answers_from(
                 self.deps.analytics.weekly_series(
-                    self.deps.engine,
-                    self.deps.org,
+                    engine=self.deps.engine,
+                    org=self.deps.org,
                     team=team,
                     metric=info.id,
                     weeks=weeks,

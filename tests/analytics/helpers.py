@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from analytics.calendar import WorkCalendar
 from analytics.context import OrgContext, RepoInfo, TeamContext, Thresholds
 from analytics.frames import frame
 
@@ -29,12 +30,15 @@ def team(
     return TeamContext(
         slug=slug,
         name=slug.title(),
-        tz=tz,
+        calendar=WorkCalendar(
+            tz,
+            kw.pop("working_days", (1, 2, 3, 4, 5)),
+            kw.pop("work_start", time(9)),
+            kw.pop("work_end", time(17)),
+        ),
         member_keys=frozenset(members),
         services=services,
         repos=repos,
-        work_start=kw.pop("work_start", time(9)),
-        work_end=kw.pop("work_end", time(17)),
         **kw,
     )
 

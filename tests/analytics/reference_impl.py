@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from analytics.aggregate import WEEK_NS, Agg, GroupKey, at_ns
+from analytics.arrays import lower_text, starts_with
+from analytics.calendar import NS, by_calendar, local_ns, outside_hours, utc_index
 from analytics.context import TeamContext, WorkCalendar
-from analytics.frames import lower_text, starts_with
-from analytics.metrics.clocks import NS, _utc_index, by_calendar, local_ns, outside_hours
 from analytics.metrics.dora import STAGES
 from analytics.metrics.pulls import APPROVED, CHANGES_REQUESTED, KEY, REVIEW_KEY
 from analytics.metrics.worktype import TYPES
@@ -661,7 +661,7 @@ def author_local_ns(
 ) -> np.ndarray:
     """Each event's local wall-clock time for the person who did it (REFERENCE_CASES §5):
     the UTC offset the event carries, else the person's configured zone, else the team's."""
-    utc = _utc_index(at)
+    utc = utc_index(at)
     base = np.asarray(utc.tz_localize(None).asi8, dtype="int64")
     offsets = np.asarray(offset_min, dtype="float64")
     has_offset = np.isfinite(offsets)

@@ -23,13 +23,17 @@ import pytest
 
 from analytics import aggregate as agg_mod
 from analytics.aggregate import Agg
+from analytics.baselines import baseline as _baseline
+from analytics.baselines import rolling_baselines as _rolling_baselines
+from analytics.calendar import WorkCalendar
 from analytics.context import OrgContext, TeamContext, Thresholds
-from analytics.engine import _baseline, _rolling_baselines, evaluate
+from analytics.engine import evaluate
 from analytics.frames import coerce, frame
 from analytics.metrics import dora, flow, health, pulls
 from analytics.metrics.worktype import TYPES
 from analytics.ownership import by_member
 from analytics.registry import METRICS
+from analytics.snapshot import snapshot
 from tests.analytics import reference_impl as ref
 
 SEEDS = range(30)
@@ -334,7 +338,7 @@ def test_snapshot_equals_reference(seed: int) -> None:
     intervals = _intervals(rng, teams)
     issues = _issue_intervals(rng, teams)
     as_of = T0 + int(rng.integers(0, 20)) * WEEK + int(rng.integers(0, 7 * 24)) * HOUR
-    new = agg_mod.snapshot(intervals, issues, edges, as_of)
+    new = snapshot(intervals, issues, edges, as_of)
     for agg in new.values():  # added since the reference (issue ageing): pinned in test_flow
         agg.breakdown.pop("issue_age_median_days")
         agg.breakdown.pop("issues_older_than_7_days")
@@ -377,10 +381,12 @@ def _teams(rng: np.random.Generator) -> list[TeamContext]:
     return [
         TeamContext(
             slug=f"team-{i}",
-            tz=str(rng.choice(zones)),
+            calendar=WorkCalendar(
+                str(rng.choice(zones)),
+                work_start=time(int(rng.integers(7, 10))),
+                work_end=time(int(rng.integers(16, 19))),
+            ),
             member_keys=frozenset(g),
-            work_start=time(int(rng.integers(7, 10))),
-            work_end=time(int(rng.integers(16, 19))),
         )
         for i, g in enumerate(groups)
     ]
@@ -850,5 +856,7 @@ def test_lead_time_of_a_team_with_only_open_reviewed_prs() -> None:
         ),
     }
     o = OrgContext(teams=(TeamContext(slug="team-a", member_keys=frozenset({"alice", "bob"})),))
-    v = evaluate("lead-time", f, o, "team-a", t - 168 * h, t, as_of=t + h)
+    v = evaluate(
+        metric="lead-time", frames=f, org=o, team="team-a", start=t - 168 * h, end=t, as_of=t + h
+    )
     assert v.value is None  # what b2390ad answered: no merged PR, no lead time

@@ -57,7 +57,9 @@ def test_unknown_team_gets_a_suggestion():
 def test_weekly_series_with_empty_weeks_baseline_and_trend():
     counts = [2] * 12 + [0, 4]  # 12 baseline weeks of 2, an empty week, then a busy week
     f = frames(deployments=_deploys_per_week(counts))
-    series = evaluate_weekly("deploy-frequency", f, org(), ["team-a"], 2, AS_OF)["team-a"]
+    series = evaluate_weekly(
+        metric="deploy-frequency", frames=f, org=org(), teams=["team-a"], weeks=2, as_of=AS_OF
+    )["team-a"]
     empty, busy = series
     assert (empty.value, empty.n) == (0.0, 0)
     assert empty.baseline == 2 and empty.trend.direction == "down"
@@ -72,18 +74,23 @@ def test_weeks_follow_the_team_time_zone():
     tokyo = team(tz="Asia/Tokyo")
     # Sunday 2026-11-22 16:00 UTC is Monday 01:00 in Tokyo: the next ISO week there
     f = frames(deployments=[deploy("d", utc(2026, 11, 22, 16))])
-    (week,) = evaluate_weekly("deploy-frequency", f, org(tokyo), None, 1, utc(2026, 11, 25))[
-        "team-a"
-    ]
+    (week,) = evaluate_weekly(
+        metric="deploy-frequency",
+        frames=f,
+        org=org(tokyo),
+        teams=None,
+        weeks=1,
+        as_of=utc(2026, 11, 25),
+    )["team-a"]
     assert week.value == 0  # the week 2026-11-16..23 in Tokyo ended before the deployment
     v = evaluate(
-        "deploy-frequency",
-        f,
-        org(tokyo),
-        "team-a",
-        utc(2026, 11, 22, 15),
-        utc(2026, 11, 23, 15),
-        utc(2026, 11, 25),
+        metric="deploy-frequency",
+        frames=f,
+        org=org(tokyo),
+        team="team-a",
+        start=utc(2026, 11, 22, 15),
+        end=utc(2026, 11, 23, 15),
+        as_of=utc(2026, 11, 25),
     )
     assert v.n == 1 and v.value == pytest.approx(7.0)
 
@@ -103,7 +110,9 @@ def test_annotated_weeks_are_left_out_of_the_baseline():
             }
         ],
     )
-    (week,) = evaluate_weekly("deploy-frequency", f, org(), None, 1, AS_OF)["team-a"]
+    (week,) = evaluate_weekly(
+        metric="deploy-frequency", frames=f, org=org(), teams=None, weeks=1, as_of=AS_OF
+    )["team-a"]
     assert week.exclusions["annotated weeks left out of the baseline"] >= 8
     assert week.baseline is None  # fewer than 4 weeks remain
 
@@ -111,7 +120,13 @@ def test_annotated_weeks_are_left_out_of_the_baseline():
 def test_to_json_carries_provenance():
     f = frames(deployments=_deploys_per_week([1] * 13))
     v = evaluate(
-        "deploy-frequency", f, org(), "team-a", utc(2026, 11, 16), utc(2026, 11, 23), AS_OF
+        metric="deploy-frequency",
+        frames=f,
+        org=org(),
+        team="team-a",
+        start=utc(2026, 11, 16),
+        end=utc(2026, 11, 23),
+        as_of=AS_OF,
     )
     j = v.to_json()
     for key in (
@@ -151,8 +166,24 @@ def test_ownership_monorepo_prefix_service_and_repository():
             deploy("d4", utc(2026, 11, 24), repo="org/mono", service="other"),  # nobody
         ]
     )
-    va = evaluate("deploy-frequency", f, o, "team-a", utc(2026, 11, 23), utc(2026, 11, 30), AS_OF)
-    vb = evaluate("deploy-frequency", f, o, "team-b", utc(2026, 11, 23), utc(2026, 11, 30), AS_OF)
+    va = evaluate(
+        metric="deploy-frequency",
+        frames=f,
+        org=o,
+        team="team-a",
+        start=utc(2026, 11, 23),
+        end=utc(2026, 11, 30),
+        as_of=AS_OF,
+    )
+    vb = evaluate(
+        metric="deploy-frequency",
+        frames=f,
+        org=o,
+        team="team-b",
+        start=utc(2026, 11, 23),
+        end=utc(2026, 11, 30),
+        as_of=AS_OF,
+    )
     assert va.n == 2 and va.ownership_counts == {"path-prefix": 1, "service": 1}
     assert vb.n == 1 and vb.ownership_counts == {"repository": 1}
 
@@ -163,4 +194,12 @@ def test_context_validation():
     with pytest.raises(ValueError):
         team(tz="Mars/Olympus")
     with pytest.raises(ValueError):
-        evaluate("cfr", {}, org(), "team-a", utc(2026, 1, 1).replace(tzinfo=None), AS_OF, AS_OF)
+        evaluate(
+            metric="cfr",
+            frames={},
+            org=org(),
+            team="team-a",
+            start=utc(2026, 1, 1).replace(tzinfo=None),
+            end=AS_OF,
+            as_of=AS_OF,
+        )

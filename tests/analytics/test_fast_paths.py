@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Connection, Engine, Select
 
-from analytics import columnar, load
+from analytics import columnar, load, loaders, sql
 from analytics.context import OrgContext
 from bench.bench_metrics import END, WEEKS, generate, org_context
 from store.db import make_engine
@@ -57,7 +57,7 @@ def test_columnar_reads_equal_row_reads(
     teams = None if whole_org else [org.teams[1]]
     with small_store.connect() as conn:
         fast = load.LOADERS[name](conn, START, END, teams)
-        monkeypatch.setattr(load, "read_columns", _rows)
+        monkeypatch.setattr(sql, "read_columns", _rows)
         slow = load.LOADERS[name](conn, START, END, teams)
     pd.testing.assert_frame_equal(fast, slow)
     if name in ("prs", "reviews", "commits", "deployments", "work_items"):
@@ -66,7 +66,7 @@ def test_columnar_reads_equal_row_reads(
 
 def test_separator_inside_text_falls_back_to_rows(small_store: Engine) -> None:
     with small_store.connect() as conn:
-        df = load.prs(conn, START, END, None)
+        df = loaders.prs(conn, START, END, None)
     title = df.loc[df["number"] == 5, "title"].iloc[0]
     assert title == "feat: a, b\x1fc"
     assert df.loc[df["number"] == 5, "head_ref"].iloc[0] is None
@@ -105,7 +105,7 @@ def test_fixed_width_matches_numpy_on_random_instants() -> None:
 
 
 def _snapshot_reference(intervals, issues, edges, as_of_ns):
-    """The per-bucket loop `aggregate.snapshot` replaced, kept as the reference."""
+    """The per-bucket loop `snapshot.snapshot` replaced, kept as the reference."""
     out = {}
     big = np.iinfo("int64").max
     for team, e in edges.items():
@@ -140,7 +140,7 @@ def _snapshot_reference(intervals, issues, edges, as_of_ns):
 
 
 def test_vectorised_snapshot_equals_per_bucket_loop() -> None:
-    from analytics.aggregate import snapshot
+    from analytics.snapshot import snapshot
 
     rng = np.random.default_rng(5)
     n = 3000
@@ -204,13 +204,15 @@ def test_compute_all_equals_per_team_series(small_store: Engine) -> None:
 
     org = org_context(3)
     weeks = 6
-    everything = compute_all(small_store, org, END, weeks)
+    everything = compute_all(engine=small_store, org=org, as_of=END, weeks=weeks)
     compared = 0
     for t in org.teams:
         for metric in METRICS:
             if metric == "work-mix":
                 continue
-            alone = weekly_series(small_store, org, t.slug, metric, weeks, END)
+            alone = weekly_series(
+                engine=small_store, org=org, team=t.slug, metric=metric, weeks=weeks, as_of=END
+            )
             bulk = everything[t.slug][metric]
             assert [v.to_json() for v in bulk] == [v.to_json() for v in alone], metric
             compared += sum(v.n for v in alone)

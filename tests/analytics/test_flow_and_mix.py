@@ -17,7 +17,11 @@ AS_OF = utc(2026, 12, 1)
 
 
 def _eval(metric, f, o=None, **kw):
-    return evaluate(metric, f, o or org(), "team-a", *WEEK, as_of=AS_OF, **kw)
+    start, end = WEEK
+    o = o or org()
+    return evaluate(
+        metric=metric, frames=f, org=o, team="team-a", start=start, end=end, as_of=AS_OF, **kw
+    )
 
 
 def test_throughput_counts_merged_prs_per_week_without_bots():

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.frames import NAT, all_matches, expand_ranges, first_match, rows_by_code, utc_times
+from analytics.arrays import NAT, all_matches, expand_ranges, first_match, rows_by_code, utc_times
 
 
 @pytest.mark.parametrize("seed", range(10))

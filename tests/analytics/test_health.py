@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analytics.calendar import author_local_ns, outside_hours
 from analytics.context import TeamContext, WorkCalendar
 from analytics.engine import evaluate
-from analytics.metrics.clocks import author_local_ns, outside_hours
 from analytics.metrics.stats import gini, top_share
 from tests.analytics.helpers import frames, org, review, team, utc
 
@@ -58,13 +58,25 @@ def test_after_hours_share_for_five_people_and_withheld_for_four():
     start, end, as_of = utc(2026, 11, 23), utc(2026, 11, 30), utc(2026, 11, 30)
     five = org(team(members=PEOPLE5))
     v = evaluate(
-        "after-hours", frames(commits=_commits(PEOPLE5)), five, "team-a", start, end, as_of
+        metric="after-hours",
+        frames=frames(commits=_commits(PEOPLE5)),
+        org=five,
+        team="team-a",
+        start=start,
+        end=end,
+        as_of=as_of,
     )
     assert v.value == pytest.approx(0.5) and v.n == 10 and v.withheld_reason is None
     assert v.breakdown["commits_after_hours"] == pytest.approx(0.5)
     four = org(team(members=PEOPLE5[:4]))
     w = evaluate(
-        "after-hours", frames(commits=_commits(PEOPLE5[:4])), four, "team-a", start, end, as_of
+        metric="after-hours",
+        frames=frames(commits=_commits(PEOPLE5[:4])),
+        org=four,
+        team="team-a",
+        start=start,
+        end=end,
+        as_of=as_of,
     )
     assert w.value is None and w.withheld_reason == "fewer than 5 people"
     assert w.breakdown == {} and w.baseline is None and w.trend is None
@@ -76,13 +88,13 @@ def test_min_group_size_cannot_go_below_five():
         TeamContext(slug="x", min_group_size=4)
     raised = org(team(members=PEOPLE5, min_group_size=6))
     v = evaluate(
-        "after-hours",
-        frames(commits=_commits(PEOPLE5)),
-        raised,
-        "team-a",
-        utc(2026, 11, 23),
-        utc(2026, 11, 30),
-        utc(2026, 11, 30),
+        metric="after-hours",
+        frames=frames(commits=_commits(PEOPLE5)),
+        org=raised,
+        team="team-a",
+        start=utc(2026, 11, 23),
+        end=utc(2026, 11, 30),
+        as_of=utc(2026, 11, 30),
     )
     assert v.withheld_reason == "fewer than 6 people"
 
@@ -97,13 +109,13 @@ def test_review_load_concentration_and_gini():
     )
     f = frames(member_reviews=reviews, commits=_commits(PEOPLE5, per_person=1))
     v = evaluate(
-        "review-load",
-        f,
-        org(team(members=PEOPLE5)),
-        "team-a",
-        utc(2026, 11, 23),
-        utc(2026, 11, 30),
-        utc(2026, 11, 30),
+        metric="review-load",
+        frames=f,
+        org=org(team(members=PEOPLE5)),
+        team="team-a",
+        start=utc(2026, 11, 23),
+        end=utc(2026, 11, 30),
+        as_of=utc(2026, 11, 30),
     )
     assert v.n == 10
     assert v.value == pytest.approx(0.8)
@@ -132,23 +144,23 @@ def test_out_of_hours_pages_in_the_responders_zone():
     ]
     people = [{"key": "p1", "tz": "Asia/Tokyo"}]  # 12:00 in Tokyo: inside hours
     v = evaluate(
-        "out-of-hours-pages",
-        frames(pages=pages, people=people),
-        org(team(members=PEOPLE5)),
-        "team-a",
-        utc(2026, 11, 23),
-        utc(2026, 11, 30),
-        utc(2026, 11, 30),
+        metric="out-of-hours-pages",
+        frames=frames(pages=pages, people=people),
+        org=org(team(members=PEOPLE5)),
+        team="team-a",
+        start=utc(2026, 11, 23),
+        end=utc(2026, 11, 30),
+        as_of=utc(2026, 11, 30),
     )
     assert v.value == pytest.approx(0.8) and v.n == 5
     small = evaluate(
-        "out-of-hours-pages",
-        frames(pages=pages[:2]),
-        org(team(members=PEOPLE5)),
-        "team-a",
-        utc(2026, 11, 23),
-        utc(2026, 11, 30),
-        utc(2026, 11, 30),
+        metric="out-of-hours-pages",
+        frames=frames(pages=pages[:2]),
+        org=org(team(members=PEOPLE5)),
+        team="team-a",
+        start=utc(2026, 11, 23),
+        end=utc(2026, 11, 30),
+        as_of=utc(2026, 11, 30),
     )
     assert small.withheld_reason == "fewer than 5 people"
 
@@ -156,13 +168,13 @@ def test_out_of_hours_pages_in_the_responders_zone():
 def test_no_public_function_returns_per_person_values():
     f = frames(commits=_commits(PEOPLE5))
     v = evaluate(
-        "after-hours",
-        f,
-        org(team(members=PEOPLE5)),
-        "team-a",
-        utc(2026, 11, 23),
-        utc(2026, 11, 30),
-        utc(2026, 11, 30),
+        metric="after-hours",
+        frames=f,
+        org=org(team(members=PEOPLE5)),
+        team="team-a",
+        start=utc(2026, 11, 23),
+        end=utc(2026, 11, 30),
+        as_of=utc(2026, 11, 30),
     )
     text = repr(v.to_json())
     assert not any(p in text for p in PEOPLE5)

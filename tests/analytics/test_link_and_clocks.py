@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analytics.calendar import hours_between, working_hours_between
 from analytics.context import Thresholds, WorkCalendar
 from analytics.engine import evaluate
 from analytics.frames import frame
 from analytics.metrics import dora
-from analytics.metrics.clocks import hours_between, working_hours_between
 from tests.analytics.helpers import deploy, frames, org, pr, review, team, utc
 
 H = timedelta(hours=1)
@@ -61,7 +61,15 @@ def test_deployment_of_the_merge_sha_finished_before_the_merge_is_not_an_exact_l
 def test_not_yet_deployed_prs_are_excluded_and_counted():
     base = utc(2026, 11, 2, 9)
     f = frames(prs=[pr(1, merged_at=base, merge_commit_sha="m1", first_commit_at=base - H)])
-    v = evaluate("lead-time", f, org(), "team-a", base - H, base + H, as_of=base + 2 * H)
+    v = evaluate(
+        metric="lead-time",
+        frames=f,
+        org=org(),
+        team="team-a",
+        start=base - H,
+        end=base + H,
+        as_of=base + 2 * H,
+    )
     assert v.value is None and v.exclusions == {"not yet deployed": 1}
 
 
@@ -123,17 +131,23 @@ def test_review_time_uses_working_hours_by_default_and_wall_on_request():
     )
     o = org(t)
     working = evaluate(
-        "review-time", f, o, "team-a", utc(2026, 11, 16), utc(2026, 11, 23), ready + 5 * 24 * H
+        metric="review-time",
+        frames=f,
+        org=o,
+        team="team-a",
+        start=utc(2026, 11, 16),
+        end=utc(2026, 11, 23),
+        as_of=ready + 5 * 24 * H,
     )
     wall = evaluate(
-        "review-time",
-        f,
-        o,
-        "team-a",
-        utc(2026, 11, 16),
-        utc(2026, 11, 23),
-        ready + 5 * 24 * H,
-        "wall",
+        metric="review-time",
+        frames=f,
+        org=o,
+        team="team-a",
+        start=utc(2026, 11, 16),
+        end=utc(2026, 11, 23),
+        as_of=ready + 5 * 24 * H,
+        clock="wall",
     )
     assert (working.value, working.clock) == (pytest.approx(2), "working")
     assert (wall.value, wall.clock) == (pytest.approx(66), "wall")

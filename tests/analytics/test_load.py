@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, text
 
-from analytics import load
+from analytics import loaders
 from analytics.engine import compute_all, compute_metric, weekly_series
 from store.db import make_engine, session_factory, transaction
 from store.models import (
@@ -258,23 +258,23 @@ def test_frames_from_the_store_are_typed_and_filtered(store):
     _fill(store)
     t = team(members=("a", "b", "c", "d", "e"), jira_projects=("A",))
     start, end = T0 - 7 * 24 * H, T0 + 7 * 24 * H
-    prs = load.prs(store, start, end, t)
+    prs = loaders.prs(store, start, end, t)
     assert sorted(prs["number"]) == [1, 2]  # PR 3's author is not a member
     assert str(prs["created_at"].dtype) == "datetime64[ns, UTC]"
     assert prs.loc[prs["number"] == 1, "labels"].iloc[0] == ["bug"]
     assert prs["author_is_bot"].dtype == bool
-    reviews = load.reviews(store, start, end, t)
+    reviews = loaders.reviews(store, start, end, t)
     assert set(reviews["reviewer_key"]) == {"b", "bot"}
     assert set(reviews["pr_author_key"]) == {"a"}
-    commits = load.commits(store, start, end, t)
+    commits = loaders.commits(store, start, end, t)
     assert commits["author_utc_offset_min"].tolist() == [-480.0]
-    deploys = load.deployments(store, start, end, t)
+    deploys = loaders.deployments(store, start, end, t)
     assert deploys["external_id"].tolist() == ["d1"]
-    assert load.pr_deployments(store, start, end, t)["external_id"].tolist() == ["d1"]
-    assert len(load.incidents(store, start, end, t)) == 1
-    assert len(load.transitions(store, start, end, t)) == 2
-    assert load.prs(store, T0 + 4 * H, end, t).empty  # merged before the window
-    everything = load.prs(store, start, end, None)
+    assert loaders.pr_deployments(store, start, end, t)["external_id"].tolist() == ["d1"]
+    assert len(loaders.incidents(store, start, end, t)) == 1
+    assert len(loaders.transitions(store, start, end, t)) == 2
+    assert loaders.prs(store, T0 + 4 * H, end, t).empty  # merged before the window
+    everything = loaders.prs(store, start, end, None)
     assert len(everything) == 3
     assert isinstance(everything, pd.DataFrame)
 
@@ -284,15 +284,35 @@ def test_compute_metric_and_series_from_the_store(store):
     t = team(members=("a", "b", "c", "d", "e"), jira_projects=("A",))
     o = org(t)
     as_of = T0 + 7 * 24 * H
-    lead = compute_metric(store, o, "team-a", "lead-time", T0, T0 + 2 * 24 * H, as_of)
+    lead = compute_metric(
+        engine=store,
+        org=o,
+        team="team-a",
+        metric="lead-time",
+        start=T0,
+        end=T0 + 2 * 24 * H,
+        as_of=as_of,
+    )
     assert lead.n == 2 and lead.link_methods == {"exact": 1, "fallback": 1}
     assert lead.value == pytest.approx(29)  # first commit T0-24h -> deployed T0+5h
-    cfr = compute_metric(store, o, "team-a", "cfr", T0, T0 + 2 * 24 * H, as_of)
+    cfr = compute_metric(
+        engine=store, org=o, team="team-a", metric="cfr", start=T0, end=T0 + 2 * 24 * H, as_of=as_of
+    )
     assert (cfr.value, cfr.n) == (1.0, 1)
-    cycle = compute_metric(store, o, "team-a", "cycle-time", T0, T0 + 2 * 24 * H, as_of)
+    cycle = compute_metric(
+        engine=store,
+        org=o,
+        team="team-a",
+        metric="cycle-time",
+        start=T0,
+        end=T0 + 2 * 24 * H,
+        as_of=as_of,
+    )
     assert cycle.value == pytest.approx(29)
-    series = weekly_series(store, o, "team-a", "throughput", 2, as_of)
+    series = weekly_series(
+        engine=store, org=o, team="team-a", metric="throughput", weeks=2, as_of=as_of
+    )
     assert [v.value for v in series] == [0.0, 2.0]
-    everything = compute_all(store, o, as_of, 2)
+    everything = compute_all(engine=store, org=o, as_of=as_of, weeks=2)
     assert set(everything["team-a"]) >= {"lead-time", "after-hours", "work-mix"}
     assert everything["team-a"]["after-hours"][-1].withheld_reason == "fewer than 5 people"

@@ -17,12 +17,12 @@ import pytest
 from sqlalchemy import Connection, Engine, create_engine, insert, text
 from sqlalchemy.pool import StaticPool
 
-from analytics import load
+from analytics import load, loaders, org_reviews, sql
 from analytics.engine import METRICS
-from analytics.frames import METRIC_COLUMNS
+from analytics.frames import METRIC_COLUMNS, SCHEMAS
 from bench.bench_metrics import END, WEEKS, generate
 from store.db import make_engine
-from store.models import Base, PullRequest
+from store.models import Base, Commit, PullRequest
 
 START = END - timedelta(weeks=WEEKS + 17)
 NEEDS = sorted({"annotations"} | {n for s in METRICS.values() for n in s.needs})
@@ -67,7 +67,7 @@ def test_two_threads_read_what_one_connection_reads(
     assert {"analytics-load_0", "analytics-load_1"} <= seen
     with store.connect() as conn:
         single = load.load_frames(conn, START, END, None, NEEDS, columns)
-        alone = load.reviews(conn, START, END, None, columns and columns["reviews"])
+        alone = loaders.reviews(conn, START, END, None, columns and columns["reviews"])
     assert list(threaded) == list(single) == NEEDS
     for name in NEEDS:
         pd.testing.assert_frame_equal(threaded[name], single[name], obj=name)
@@ -116,7 +116,7 @@ def test_a_failing_read_raises_and_leaves_no_thread_behind(
     def broken(conn: Connection, stmt: object, kinds: object) -> pd.DataFrame:
         raise RuntimeError("store unreachable")
 
-    monkeypatch.setattr(load, "read_columns", broken)
+    monkeypatch.setattr(sql, "read_columns", broken)
     with pytest.raises(RuntimeError, match="store unreachable"):
         load.load_frames(store, START, END, None, NEEDS)
     assert not [t for t in threading.enumerate() if t.name.startswith("analytics-load")]
@@ -138,13 +138,13 @@ def test_author_lookup_equals_the_merge_and_misses_are_none() -> None:
             "pr_number": [1, 1, 2, 1, 1, 1, 1],
         }
     )
-    got = load._author_of(reviews, who)
+    got = org_reviews._author_of(reviews, who)
     assert got.tolist() == ["p2", "p3", None, None, "p1", None, "p9"]
-    assert got.tolist() == load._author_by_merge(reviews, who).tolist()
+    assert got.tolist() == org_reviews._author_by_merge(reviews, who).tolist()
     huge = reviews.assign(pr_number=[1, 1, 2, 1, 1, 2**61, 1])
-    assert load._author_of(huge, who).tolist() == ["p2", "p3", None, None, "p1", None, "p9"]
-    assert load._author_of(reviews.iloc[:0], who).tolist() == []
-    assert load._author_of(reviews, who.iloc[:0]).tolist() == [None] * 7
+    assert org_reviews._author_of(huge, who).tolist() == ["p2", "p3", None, None, "p1", None, "p9"]
+    assert org_reviews._author_of(reviews.iloc[:0], who).tolist() == []
+    assert org_reviews._author_of(reviews, who.iloc[:0]).tolist() == [None] * 7
     assert isinstance(got, np.ndarray)
 
 
@@ -201,7 +201,7 @@ def test_authors_of_named_prs_in_chunks(empty_store: Engine) -> None:
     ]
     keys = pd.DataFrame(wanted, columns=["source", "repo", "pr_number"])
     with empty_store.connect() as conn:
-        got = load._pr_authors_of(conn, keys)
+        got = org_reviews._pr_authors_of(conn, keys)
     assert len(got) == 700
     assert dict(zip(got["pr_number"], got["pr_author_key"], strict=True)) == {
         i: f"a{i}" for i in range(700)
@@ -212,18 +212,18 @@ def test_a_column_with_one_value_in_its_table_is_not_read_row_by_row(
     store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with store.connect() as conn:
-        fast = load.commits(conn, START, END, None)
+        fast = loaders.commits(conn, START, END, None)
         stmt_cols: list[list[str]] = []
-        real = load.read_columns
+        real = sql.read_columns
 
         def spy(c: Connection, stmt: object, kinds: object) -> pd.DataFrame:
             stmt_cols.append([str(x.key) for x in stmt.selected_columns])  # type: ignore[attr-defined]
             return real(c, stmt, kinds)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(load, "read_columns", spy)
-        again = load.commits(conn, START, END, None)
-        monkeypatch.setattr(load, "_constants", lambda c, s, k: {})
-        plain = load.commits(conn, START, END, None)
+        monkeypatch.setattr(sql, "read_columns", spy)
+        again = loaders.commits(conn, START, END, None)
+        monkeypatch.setattr(sql, "_constants", lambda c, s, k: {})
+        plain = loaders.commits(conn, START, END, None)
     assert "source" not in stmt_cols[0] and "source" in stmt_cols[1]
     pd.testing.assert_frame_equal(fast, plain)
     pd.testing.assert_frame_equal(again, plain)
@@ -239,9 +239,9 @@ def test_constants_need_one_value_and_no_nulls(store: Engine) -> None:
         )
     try:
         with store.connect() as conn:
-            frame = load.commits(conn, START, END, None)
-            stmt = load.sa_select(*load._columns(load.Commit, "commits"))
-            assert load._constants(conn, stmt, load.SCHEMAS["commits"]) == {}
+            frame = loaders.commits(conn, START, END, None)
+            stmt = sql.sa_select(*sql._columns(Commit, "commits"))
+            assert sql._constants(conn, stmt, SCHEMAS["commits"]) == {}
         assert set(frame["source"]) == {"github", "gitlab"}
     finally:
         with store.begin() as conn:
@@ -251,23 +251,23 @@ def test_constants_need_one_value_and_no_nulls(store: Engine) -> None:
 def test_a_constant_column_written_to_during_the_read_is_read_after_all(
     store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = load._constants
+    real = sql._constants
     calls: list[int] = []
 
     def changing(conn: Connection, stmt: Any, kinds: Any) -> dict[str, Any]:
         calls.append(1)  # "github" only before the read, mixed after it
         return real(conn, stmt, kinds) if len(calls) == 1 else {}
 
-    monkeypatch.setattr(load, "_constants", changing)
+    monkeypatch.setattr(sql, "_constants", changing)
     reads: list[list[str]] = []
-    real_read = load.read_columns
+    real_read = sql.read_columns
 
     def spy(c: Connection, stmt: object, kinds: object) -> pd.DataFrame:
         reads.append([str(x.key) for x in stmt.selected_columns])  # type: ignore[attr-defined]
         return real_read(c, stmt, kinds)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(load, "read_columns", spy)
+    monkeypatch.setattr(sql, "read_columns", spy)
     with store.connect() as conn:
-        got = load.commits(conn, START, END, None)
+        got = loaders.commits(conn, START, END, None)
     assert "source" not in reads[0] and "source" in reads[1] and len(reads) == 2
     assert set(got["source"]) == {"github"}

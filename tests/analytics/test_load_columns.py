@@ -56,8 +56,24 @@ def test_metric_columns_are_enough_for_every_metric(loaded) -> None:
     org = org_context(3)
     counted = 0
     for metric in METRICS:
-        a = evaluate_weekly(metric, full, org, None, WEEKS, END, cross_validate=False)
-        b = evaluate_weekly(metric, pruned, org, None, WEEKS, END, cross_validate=False)
+        a = evaluate_weekly(
+            metric=metric,
+            frames=full,
+            org=org,
+            teams=None,
+            weeks=WEEKS,
+            as_of=END,
+            cross_validate=False,
+        )
+        b = evaluate_weekly(
+            metric=metric,
+            frames=pruned,
+            org=org,
+            teams=None,
+            weeks=WEEKS,
+            as_of=END,
+            cross_validate=False,
+        )
         for team, series in a.items():
             assert [v.to_json() for v in b[team]] == [v.to_json() for v in series], metric
             counted += sum(v.n for v in series)

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql import ColumnElement
 
-from analytics import columnar, load
+from analytics import columnar, load, loaders, sql
 from analytics.frames import METRIC_COLUMNS, SCHEMAS
 from bench.bench_metrics import END, WEEKS, generate, org_context
 from store.db import make_engine, normalise_url
@@ -192,7 +192,7 @@ def test_pg_columnar_reads_equal_row_reads(
     cols = METRIC_COLUMNS.get(name) if metric_columns else None
     with pg_store.connect() as conn:
         fast = load.LOADERS[name](conn, START, END, teams, cols)
-        monkeypatch.setattr(load, "read_columns", _rows)
+        monkeypatch.setattr(sql, "read_columns", _rows)
         slow = load.LOADERS[name](conn, START, END, teams, cols)
     pd.testing.assert_frame_equal(fast, slow)
     assert len(fast) > 0
@@ -213,16 +213,18 @@ def test_pg_columnar_path_is_taken_except_for_a_separator_inside_text(
         for name in ("reviews", "commits", "deployments", "work_items", "transitions", "pages"):
             load.LOADERS[name](conn, START, END, None)
         assert fallbacks == []
-        prs = load.prs(conn, START, END, None)
+        prs = loaders.prs(conn, START, END, None)
     assert len(fallbacks) == 1 and "pull_requests" in fallbacks[0]  # "sep\x1finside"
     assert prs.loc[prs["number"] == 5, "title"].item() == "sep\x1finside"
 
 
 def test_pg_awkward_values_come_back_exactly(pg_store: Engine) -> None:
     with pg_store.connect() as conn:
-        prs = load.prs(conn, START, END, None, ["number", "title", "head_ref", "ready_at", "url"])
-        work = load.work_items(conn, START, END, None, ["title", "labels", "updated_at"])
-        req = load.review_requests(conn, START, END, None)
+        prs = loaders.prs(
+            conn, START, END, None, ["number", "title", "head_ref", "ready_at", "url"]
+        )
+        work = loaders.work_items(conn, START, END, None, ["title", "labels", "updated_at"])
+        req = loaders.review_requests(conn, START, END, None)
     assert (prs["number"] == 5).any()  # the separator row is in: prs fell back to rows
     by7 = prs[(prs["number"] % 7 == 0) & (prs["number"] % 11 != 0)]
     assert len(by7) and (by7["title"] == AWKWARD).all() and by7["head_ref"].isna().all()
@@ -254,7 +256,7 @@ def test_pg_load_frames_on_two_connections_equals_rows_on_one(
     names = sorted(SCHEMAS)
     fast = load.load_frames(pg_store, START, END, None, names, columns=METRIC_COLUMNS)
     assert threads  # read on the engine's own connections (two threads)
-    monkeypatch.setattr(load, "read_columns", _rows)
+    monkeypatch.setattr(sql, "read_columns", _rows)
     with pg_store.connect() as conn:
         slow = load.load_frames(conn, START, END, None, names, columns=METRIC_COLUMNS)
     assert fast.keys() == slow.keys()
@@ -275,11 +277,11 @@ def test_pg_database_error_falls_back_to_rows_and_keeps_the_transaction(
     pg_store: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with pg_store.connect() as conn:
-        want = load.deployments(conn, START, END, None)
+        want = loaders.deployments(conn, START, END, None)
     monkeypatch.setattr(columnar, "_pg_aggregate", _failing_time)
     with pg_store.connect() as conn, conn.begin() as tx:
         conn.execute(update(Incident).values(severity="sev-x"))  # the caller's own write
-        got = load.deployments(conn, START, END, None)
+        got = loaders.deployments(conn, START, END, None)
         seen = conn.execute(select(func.count()).where(Incident.severity == "sev-x")).scalar()
         tx.rollback()
     pd.testing.assert_frame_equal(got, want)

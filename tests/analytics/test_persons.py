@@ -54,14 +54,24 @@ def test_four_people_with_two_identities_each_are_four_not_eight() -> None:
     t = _team(four)
     assert len(t.member_keys) == 8 and t.person_count == 4
     f = frames(commits=_commits_by_every_identity(four))
-    v = evaluate("after-hours", f, org(t), "team-a", START, END, AS_OF)
+    v = evaluate(
+        metric="after-hours", frames=f, org=org(t), team="team-a", start=START, end=END, as_of=AS_OF
+    )
     assert v.value is None and v.withheld_reason == "fewer than 5 people"
 
 
 def test_five_people_with_several_identities_get_their_figure() -> None:
     five = _people(5, sources=("gh", "gl", "pd"))
     f = frames(commits=_commits_by_every_identity(five))
-    v = evaluate("after-hours", f, org(_team(five)), "team-a", START, END, AS_OF)
+    v = evaluate(
+        metric="after-hours",
+        frames=f,
+        org=org(_team(five)),
+        team="team-a",
+        start=START,
+        end=END,
+        as_of=AS_OF,
+    )
     assert v.withheld_reason is None and v.value == pytest.approx(0.5)
 
 
@@ -75,7 +85,15 @@ def test_review_load_counts_reviewers_as_persons_and_sees_cross_source_self_revi
         review(4, at, reviewer="gl:p4", author="gh:p4"),  # the author reviewing themself
     ]
     f = frames(member_reviews=reviews, commits=_commits_by_every_identity(persons))
-    v = evaluate("review-load", f, org(_team(persons)), "team-a", START, END, AS_OF)
+    v = evaluate(
+        metric="review-load",
+        frames=f,
+        org=org(_team(persons)),
+        team="team-a",
+        start=START,
+        end=END,
+        as_of=AS_OF,
+    )
     assert v.n == 3  # the self-review under another identity does not count
     assert v.breakdown["reviewers_active"] == 5  # five active persons, not ten identities
     assert v.value == pytest.approx(1.0)  # the top two reviewers give every review

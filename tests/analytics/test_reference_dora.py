@@ -31,7 +31,7 @@ def _cfr_frames() -> dict:
 def test_change_failure_rate_reference(window, failed, rate):
     f = _cfr_frames()
     o = org(window=window)
-    v = evaluate("cfr", f, o, "team-a", T - 8 * D, T, as_of=T)
+    v = evaluate(metric="cfr", frames=f, org=o, team="team-a", start=T - 8 * D, end=T, as_of=T)
     assert v.n == 6
     assert v.value == pytest.approx(rate)
     assert v.breakdown["failed"] == len(failed)
@@ -55,7 +55,7 @@ def test_three_incidents_on_one_deployment_are_one_failure():
         deployments=[deploy("d1", T - 10 * H)],
         incidents=[incident(f"i{k}", T - (5 - k) * H) for k in range(3)],
     )
-    v = evaluate("cfr", f, org(), "team-a", T - D, T, as_of=T)
+    v = evaluate(metric="cfr", frames=f, org=org(), team="team-a", start=T - D, end=T, as_of=T)
     assert (v.value, v.n) == (1.0, 1)
 
 
@@ -64,7 +64,7 @@ def test_incident_naming_another_service_is_indirect_only_without_a_match():
         deployments=[deploy("d1", T - 3 * H)],
         incidents=[incident("i1", T - 2 * H, service=None, team_slug="team-a")],
     )
-    v = evaluate("cfr", f, org(), "team-a", T - D, T, as_of=T)
+    v = evaluate(metric="cfr", frames=f, org=org(), team="team-a", start=T - D, end=T, as_of=T)
     assert v.value == 1.0
     assert v.breakdown["failed_team_level"] == 1 and v.breakdown["failed_direct"] == 0
 
@@ -80,7 +80,9 @@ def test_recovery_time_is_a_median(seconds, median):
             for k, s in enumerate(seconds)
         ]
     )
-    v = evaluate("recovery-time", f, org(), "team-a", T - 2 * D, T, as_of=T)
+    v = evaluate(
+        metric="recovery-time", frames=f, org=org(), team="team-a", start=T - 2 * D, end=T, as_of=T
+    )
     assert v.n == len(seconds)
     assert v.value * 3600 == pytest.approx(median)
     assert v.tier == "elite"
@@ -88,7 +90,9 @@ def test_recovery_time_is_a_median(seconds, median):
 
 def test_recovery_time_without_resolved_incidents_has_no_value():
     f = frames(incidents=[incident("i1", T - D, None)])
-    v = evaluate("recovery-time", f, org(), "team-a", T - 2 * D, T, as_of=T)
+    v = evaluate(
+        metric="recovery-time", frames=f, org=org(), team="team-a", start=T - 2 * D, end=T, as_of=T
+    )
     assert v.value is None and v.n == 0
     assert v.exclusions == {"unresolved": 1}
     assert any("no resolved incidents" in note for note in v.notes)
@@ -126,7 +130,15 @@ def _lead_case(**pr_kw) -> dict:
     ids=["opened-ready", "opened-as-draft"],
 )
 def test_lead_time_stages_reference(pr_kw):
-    v = evaluate("lead-time", _lead_case(**pr_kw), org(), "team-a", T0, T0 + D, as_of=T0 + D)
+    v = evaluate(
+        metric="lead-time",
+        frames=_lead_case(**pr_kw),
+        org=org(),
+        team="team-a",
+        start=T0,
+        end=T0 + D,
+        as_of=T0 + D,
+    )
     assert v.n == 1
     assert v.value == pytest.approx(29)
     b = v.breakdown
@@ -159,11 +171,24 @@ def test_reviews_before_ready_are_not_pickup():
         pr_deployments=[deploy("d7", utc(2023, 1, 6), sha="m7")],
     )
     v = evaluate(
-        "lead-time", f, org(), "team-a", utc(2023, 1, 5), utc(2023, 1, 12), as_of=utc(2023, 2, 1)
+        metric="lead-time",
+        frames=f,
+        org=org(),
+        team="team-a",
+        start=utc(2023, 1, 5),
+        end=utc(2023, 1, 12),
+        as_of=utc(2023, 2, 1),
     )
     assert v.breakdown["pickup_median"] == pytest.approx(24)
     w = evaluate(
-        "review-time", f, org(), "team-a", utc(2023, 1, 2), utc(2023, 1, 9), utc(2023, 2, 1), "wall"
+        metric="review-time",
+        frames=f,
+        org=org(),
+        team="team-a",
+        start=utc(2023, 1, 2),
+        end=utc(2023, 1, 9),
+        as_of=utc(2023, 2, 1),
+        clock="wall",
     )
     assert w.value == pytest.approx(24)
 
@@ -174,8 +199,18 @@ def test_merged_before_any_review_has_lead_time_without_review_stages():
         reviews=[review(2, T0 + 2 * H)],  # a review after the merge did not gate it
         pr_deployments=[deploy("d2", T0 + 3 * H, sha="m2")],
     )
-    v = evaluate("lead-time", f, org(), "team-a", T0, T0 + D, as_of=T0 + D)
+    v = evaluate(
+        metric="lead-time", frames=f, org=org(), team="team-a", start=T0, end=T0 + D, as_of=T0 + D
+    )
     assert v.value == pytest.approx(4)
     assert v.breakdown["pickup_median"] is None
-    rt = evaluate("review-time", f, org(), "team-a", T0 - D, T0 + D, as_of=T0 + D)
+    rt = evaluate(
+        metric="review-time",
+        frames=f,
+        org=org(),
+        team="team-a",
+        start=T0 - D,
+        end=T0 + D,
+        as_of=T0 + D,
+    )
     assert rt.value is None and rt.exclusions == {"merged without review": 1}

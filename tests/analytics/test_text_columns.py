@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analytics.frames import lower_text, starts_with
+from analytics.arrays import lower_text, starts_with
 
 
 def test_lower_text_matches_per_row_lowering_and_blanks_missing() -> None:

@@ -20,7 +20,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 
 from analytics.frames import frame
+from analytics.metrics import textmodel as tm
 from analytics.metrics import worktype as wt
+from analytics.metrics import worktype_rules as wtr
 from tests.analytics.helpers import pr, utc
 
 # titles built from the pieces that matter to the conventional-commit pattern
@@ -34,8 +36,8 @@ _TITLES = st.lists(_PIECES, max_size=8).map("".join)
 @given(st.lists(st.one_of(_TITLES, st.none(), st.just(3)), max_size=20))
 def test_conventional_prefix_lookup_matches_the_regex(titles: list[object]) -> None:
     values = np.array([*titles, "fix(a:b): x", "feat!: y", "  ci(x)!: z"], dtype=object)
-    expected = wt._prefix_codes(values, wt._CONVENTIONAL)
-    assert wt._conventional_codes(values).tolist() == expected.tolist()
+    expected = wtr._prefix_codes(values, wtr._CONVENTIONAL)
+    assert wtr._conventional_codes(values).tolist() == expected.tolist()
 
 
 def _plain_rules(labels, item_type, title, branch):
@@ -43,21 +45,27 @@ def _plain_rules(labels, item_type, title, branch):
 
     def from_labels(ls):
         for label in ls or ():
-            w = wt._normalise(label).split(":")[-1].split("/")[-1]
-            if w in wt._WORDS:
-                return wt._WORDS[w]
+            w = wtr._normalise(label).split(":")[-1].split("/")[-1]
+            if w in wtr._WORDS:
+                return wtr._WORDS[w]
         return None
 
     found = [
         ("label", labels.map(from_labels)),
-        ("issue type", item_type.fillna("").map(lambda s: wt._WORDS.get(wt._normalise(str(s))))),
+        (
+            "issue type",
+            item_type.fillna("").map(lambda s: wtr._WORDS.get(wtr._normalise(str(s)))),
+        ),
         (
             "conventional commit",
-            title.fillna("").str.lower().str.extract(wt._CONVENTIONAL, expand=False).map(wt._WORDS),
+            title.fillna("")
+            .str.lower()
+            .str.extract(wtr._CONVENTIONAL, expand=False)
+            .map(wtr._WORDS),
         ),
         (
             "branch name",
-            branch.fillna("").str.lower().str.extract(wt._BRANCH, expand=False).map(wt._WORDS),
+            branch.fillna("").str.lower().str.extract(wtr._BRANCH, expand=False).map(wtr._WORDS),
         ),
     ]
     types: list[str | None] = [None] * len(labels)
@@ -89,7 +97,7 @@ _DOCS = st.lists(st.lists(_DOC_WORDS, max_size=6).map(" ".join), min_size=1, max
 @settings(max_examples=200, deadline=None)
 @given(_DOCS)
 def test_one_pass_token_counts_are_count_vectorizers(docs: list[str]) -> None:
-    counts, tokens = wt._counts(docs)
+    counts, tokens = tm._counts(docs)
     got = [{tokens[c]: v for c, v in zip(row.indices, row.data, strict=True)} for row in counts]
     plain = [d.replace("\x00", " ") for d in docs]
     expected: list[dict[str, float]] = [{} for _ in docs]
@@ -106,12 +114,12 @@ def test_one_pass_token_counts_are_count_vectorizers(docs: list[str]) -> None:
 
 def test_tfidf_is_sklearns() -> None:
     docs = ["fix crash now", "fix crash", "add page page page", "add", "crash page fix fix"]
-    counts, tokens = wt._counts(docs)
-    columns = wt._vocabulary(counts, tokens)
-    x = wt._select(counts, columns)
+    counts, tokens = tm._counts(docs)
+    columns = tm._vocabulary(counts, tokens)
+    x = tm._select(counts, columns)
     expected = TfidfTransformer(sublinear_tf=True).fit(x)
     np.testing.assert_allclose(
-        wt._tfidf(x, wt._idf(x)).toarray(), expected.transform(x).toarray(), rtol=1e-12
+        tm._tfidf(x, tm._idf(x)).toarray(), expected.transform(x).toarray(), rtol=1e-12
     )
     assert tokens[columns].tolist() == ["add", "crash", "fix", "page"]  # min_df=2, alphabetical
 

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from analytics.insights.data import between, included
-from analytics.insights.model import Evidence
+from analytics.insights.model import Effect, Evidence
 from analytics.insights.registry import DetectorContext
+from analytics.insights.stats import Interval
 
 MAX_EVIDENCE = 5
 
@@ -37,9 +38,9 @@ def in_weeks(ctx: DetectorContext, items: pd.DataFrame, weeks: Iterable[int]) ->
     return sub[np.isin(b, list(weeks))]
 
 
-def baseline_items(ctx: DetectorContext, items: pd.DataFrame, n: int = 12) -> pd.DataFrame:
+def baseline_items(ctx: DetectorContext, items: pd.DataFrame) -> pd.DataFrame:
     """The team's included items in its baseline weeks (annotated weeks left out)."""
-    return in_weeks(ctx, items, ctx.baseline_weeks(n))
+    return in_weeks(ctx, items, ctx.baseline_weeks())
 
 
 def evidence(ctx: DetectorContext, refs: Iterable[str], label: str) -> tuple[Evidence, ...]:
@@ -58,7 +59,7 @@ def method(
     window_weeks: int | None = None,
 ) -> str:
     """The standard method sentence: window, baseline, exclusions, then `text`."""
-    weeks = ctx.baseline_weeks(12)
+    weeks = ctx.baseline_weeks()
     label = baseline_label or f"the team's previous {len(weeks)} weeks"
     span = window_weeks or ctx.grid.n - ctx.grid.recent
     first = ctx.grid.edges[max(0, ctx.grid.n - span)]
@@ -91,3 +92,30 @@ def pct(x: float) -> str:
 
 def hours(x: float) -> str:
     return f"{x:.1f} h" if abs(x) < 48 else f"{x / 24:.1f} days"
+
+
+def change_effect(ratio: Interval) -> Effect:
+    """A ratio and its interval as a percent change (1.4 [1.28, 1.53] -> +40 % [28, 53])."""
+    return Effect(
+        round((ratio.value - 1) * 100, 1),
+        round((ratio.low - 1) * 100, 1),
+        round((ratio.high - 1) * 100, 1),
+    )
+
+
+def share_effect(share: Interval, unit: str = "%") -> Effect:
+    """A share (or a difference of shares, unit "points") and its interval in percent."""
+    return Effect(
+        round(share.value * 100, 1),
+        round(share.low * 100, 1),
+        round(share.high * 100, 1),
+        unit=unit,
+    )
+
+
+def mask_excluded(ctx: DetectorContext, series: np.ndarray) -> np.ndarray:
+    """`series` (one value per grid week) with annotated weeks set to NaN, in place."""
+    for k in ctx.excluded_weeks:
+        if 0 <= k < len(series):
+            series[k] = np.nan
+    return series

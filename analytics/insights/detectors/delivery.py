@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analytics.aggregate import snapshot
 from analytics.insights.data import included, weekly
 from analytics.insights.detectors.common import (
     baseline_items,
+    change_effect,
     context_suffix,
     evidence,
     method,
@@ -18,11 +18,62 @@ from analytics.insights.detectors.common import (
 )
 from analytics.insights.model import Effect, Insight
 from analytics.insights.registry import DetectorContext, detector
-from analytics.insights.stats import baseline, bootstrap_ratio, change_point, finite
+from analytics.insights.stats import (
+    ChangePoint,
+    Interval,
+    baseline,
+    bootstrap_ratio,
+    change_point,
+    finite,
+)
 from analytics.metrics import dora, flow
+from analytics.snapshot import snapshot
 
 BATCH_DROP = 0.5  # deploys per week at most half the baseline ...
 BATCH_GROWTH = 1.5  # ... and PRs per deployment up by half
+
+
+NEXT_STEP_CFR_BATCHING = (
+    "Ship smaller batches: deploy each merged PR (or daily) behind a feature flag "
+    "and watch the failure rate for a month."
+)
+
+
+def _deploy_drop(ctx: DetectorContext, series: np.ndarray) -> ChangePoint | None:
+    """A significant drop of deployments per week (annotated weeks masked), to at most
+    BATCH_DROP of before, with at least 3 weeks after it; None otherwise."""
+    masked = series.copy()
+    masked[sorted(k for k in ctx.excluded_weeks if k < ctx.grid.n)] = np.nan
+    cp = change_point(masked)
+    if cp is None or cp.p_value > 0.01 or cp.before < 2 or ctx.grid.n - cp.index < 3:
+        return None
+    if cp.after / cp.before > BATCH_DROP / ctx.factor("cfr_batching"):
+        return None
+    return cp
+
+
+def _batching_summary(
+    since: str,
+    cp: ChangePoint,
+    batch: Interval,
+    per_deploy: tuple[float, float],
+    cfr: tuple[float | None, float | None],
+) -> str:
+    """What changed: fewer deployments, more PRs in each (now, before), and the change
+    failure rate (now, before) when both are known."""
+    cfr_now, cfr_base = cfr
+    return (
+        f"From {since}, production deployments fell to a median of {cp.after:.0f} a "
+        f"week from {cp.before:.0f}, and each one ships {batch.value:.1f}x as many PRs "
+        f"({per_deploy[0]:.1f} vs {per_deploy[1]:.1f}). "
+        + (
+            f"Change failure rate is {cfr_now:.0%} against {cfr_base:.0%} before; "
+            if cfr_now is not None and cfr_base is not None
+            else ""
+        )
+        + "bigger batches are associated with riskier deployments and longer lead "
+        "time."
+    )
 
 
 @detector(
@@ -37,17 +88,12 @@ def cfr_batching(ctx: DetectorContext) -> list[Insight]:
     if len(mine) < 8:
         return []
     series, _ = weekly(dora.deploy_items(mine), ctx.grid, how="count")
-    masked = series.copy()
-    masked[sorted(k for k in ctx.excluded_weeks if k < ctx.grid.n)] = np.nan
-    cp = change_point(masked)
-    if cp is None or cp.p_value > 0.01 or cp.before < 2 or ctx.grid.n - cp.index < 3:
+    cp = _deploy_drop(ctx, series)
+    if cp is None:
         return []
     ratio = cp.after / cp.before
-    if ratio > BATCH_DROP / ctx.factor("cfr_batching"):
-        return []
-    weeks = np.arange(ctx.grid.n)
-    before_w = [int(k) for k in weeks[: cp.index] if k not in ctx.excluded_weeks]
-    after_w = [int(k) for k in weeks[cp.index :]]
+    before_w = [k for k in range(cp.index) if k not in ctx.excluded_weeks]
+    after_w = list(range(cp.index, ctx.grid.n))
     per_dep_now, per_dep_base = _batches(ctx, after_w), _batches(ctx, before_w)
     batch = bootstrap_ratio(per_dep_now.to_numpy(), per_dep_base.to_numpy(), stat=np.mean)
     if batch is None or batch.value < BATCH_GROWTH or batch.low <= 1.0:
@@ -55,43 +101,28 @@ def cfr_batching(ctx: DetectorContext) -> list[Insight]:
     cfr_now, cfr_base, n_fail = _cfr(ctx, mine, before_w, after_w)
     worse = cfr_now is not None and cfr_base is not None and cfr_now > cfr_base + 0.05
     since = _label(ctx, cp.index)
-    base = baseline(series[ctx.baseline_weeks(12)])
+    base = baseline(series[ctx.baseline_weeks()])
     now = float(np.mean(series[ctx.grid.recent :]))
-    failed_refs = _failed_refs(ctx)
-    recent_deps = mine.sort_values("finished_at", ascending=False)["external_id"]
+    refs = [*_failed_refs(ctx), *mine.sort_values("finished_at", ascending=False)["external_id"]]
     return [
         Insight(
             team=ctx.team.slug,
             kind="cfr_batching",
             week=ctx.week,
             severity="critical" if worse else "warning",
-            title=(
-                f"Deployments {pct(ratio - 1)} since {since}, batches {batch.value:.1f}x bigger"
-                + (", failure rate up" if worse else "")
-            ),
-            summary=(
-                f"From {since}, production deployments fell to a median of {cp.after:.0f} a "
-                f"week from {cp.before:.0f}, and each one ships {batch.value:.1f}x as many PRs "
-                f"({per_dep_now.mean():.1f} vs {per_dep_base.mean():.1f}). "
-                + (
-                    f"Change failure rate is {cfr_now:.0%} against {cfr_base:.0%} before; "
-                    if cfr_now is not None and cfr_base is not None
-                    else ""
-                )
-                + "bigger batches are associated with riskier deployments and longer lead "
-                "time." + context_suffix(ctx)
-            ),
+            title=f"Deployments {pct(ratio - 1)} since {since}, batches {batch.value:.1f}x "
+            + ("bigger, failure rate up" if worse else "bigger"),
+            summary=_batching_summary(
+                since, cp, batch, (per_dep_now.mean(), per_dep_base.mean()), (cfr_now, cfr_base)
+            )
+            + context_suffix(ctx),
             metric="deploy-frequency",
             value=now,
             baseline=base.median,
             unit="deploys/week",
             n=int(series[cp.index :].sum()),
-            effect=Effect(
-                round((batch.value - 1) * 100, 1),
-                round((batch.low - 1) * 100, 1),
-                round((batch.high - 1) * 100, 1),
-            ),
-            evidence=evidence(ctx, list(failed_refs) + list(recent_deps), "deployment/incident"),
+            effect=change_effect(batch),
+            evidence=evidence(ctx, refs, "deployment/incident"),
             method=method(
                 ctx,
                 "Successful production deployments per week of the team's services and "
@@ -101,10 +132,7 @@ def cfr_batching(ctx: DetectorContext) -> list[Insight]:
                 f"failure rate with incidents attributed in the window ({n_fail} failed).",
                 int(base.n),
             ),
-            next_step=(
-                "Ship smaller batches: deploy each merged PR (or daily) behind a feature flag "
-                "and watch the failure rate for a month."
-            ),
+            next_step=NEXT_STEP_CFR_BATCHING,
             score=2.5 + (1.0 if worse else 0.0),
             extra={
                 "deploys_ratio": ratio,
@@ -131,9 +159,9 @@ def _batches(ctx: DetectorContext, weeks: list[int]) -> pd.Series:
 
 
 def _label(ctx: DetectorContext, index: int) -> str:
-    from analytics.periods import iso_week_label
+    from analytics.calendar import week_label
 
-    return iso_week_label(ctx.grid.edges[index], ctx.team.tz)
+    return week_label(ctx.grid.edges[index], ctx.team.tz)
 
 
 def _cfr(
@@ -196,11 +224,7 @@ def oversized_prs(ctx: DetectorContext) -> list[Insight]:
             baseline=float(np.median(before["value"])),
             unit="lines",
             n=len(now),
-            effect=Effect(
-                round((ratio.value - 1) * 100, 1),
-                round((ratio.low - 1) * 100, 1),
-                round((ratio.high - 1) * 100, 1),
-            ),
+            effect=change_effect(ratio),
             evidence=evidence(ctx, big, "largest:"),
             method=method(
                 ctx,
@@ -214,19 +238,26 @@ def oversized_prs(ctx: DetectorContext) -> list[Insight]:
     ]
 
 
-@detector("slow_ci", description="CI runs got slower or flakier than the team's baseline")
-def slow_ci(ctx: DetectorContext) -> list[Insight]:
+def _ci_items(ctx: DetectorContext) -> pd.DataFrame:
+    """The team's finished CI runs as items: `at` the start, `value` minutes, `flaky` a
+    re-run (attempt > 1)."""
     runs = ctx.data.ci_runs()
     mine = runs[(runs["team"] == ctx.team.slug) & runs["finished_at"].notna()].copy()
-    if len(mine) < 30:
-        return []
     mine["at"] = mine["started_at"]
     mine["value"] = (mine["finished_at"] - mine["started_at"]).dt.total_seconds() / 60
     mine["excluded"] = None
     mine["flaky"] = (mine["attempt"] > 1).astype("float64")
+    return mine
+
+
+@detector("slow_ci", description="CI runs got slower or flakier than the team's baseline")
+def slow_ci(ctx: DetectorContext) -> list[Insight]:
+    mine = _ci_items(ctx)
+    if len(mine) < 30:
+        return []
     b = ctx.grid.bucket(mine["at"])
     now = mine[b >= ctx.grid.recent]
-    before = mine[np.isin(b, ctx.baseline_weeks(12))]
+    before = mine[np.isin(b, ctx.baseline_weeks())]
     if len(now) < 20 or len(before) < 40:
         return []
     ratio = bootstrap_ratio(now["value"], before["value"])
@@ -238,11 +269,8 @@ def slow_ci(ctx: DetectorContext) -> list[Insight]:
     med_now = float(np.median(finite(now["value"])))
     med_before = float(np.median(finite(before["value"])))
     reruns = int(now["flaky"].sum())
-    per_week = (
-        (max(med_now - med_before, 0) * len(now) + reruns * med_now)
-        / 60
-        / (ctx.grid.n - ctx.grid.recent)
-    )
+    waited = max(med_now - med_before, 0) * len(now) + reruns * med_now  # minutes
+    per_week = waited / 60 / (ctx.grid.n - ctx.grid.recent)
     return [
         Insight(
             team=ctx.team.slug,
@@ -265,15 +293,7 @@ def slow_ci(ctx: DetectorContext) -> list[Insight]:
             baseline=med_before,
             unit="minutes",
             n=len(now),
-            effect=(
-                Effect(
-                    round((ratio.value - 1) * 100, 1),
-                    round((ratio.low - 1) * 100, 1),
-                    round((ratio.high - 1) * 100, 1),
-                )
-                if ratio is not None
-                else None
-            ),
+            effect=change_effect(ratio) if ratio is not None else None,
             cost_hours_per_week=round(per_week, 1),
             method=method(
                 ctx,
@@ -306,7 +326,7 @@ def wip_rising(ctx: DetectorContext) -> list[Insight]:
     )
     wip = np.array([snaps[(ctx.team.slug, k)].value or 0.0 for k in range(ctx.grid.n)])
     thr, _ = weekly(ctx.data.throughput(), ctx.grid, how="count")
-    weeks = ctx.baseline_weeks(12)
+    weeks = ctx.baseline_weeks()
     wb, tb = baseline(wip[weeks]), baseline(thr[weeks])
     if wb.median is None or tb.median is None or tb.median < 3:
         return []

@@ -15,13 +15,23 @@ from analytics.insights.detectors.common import (
     baseline_items,
     context_suffix,
     in_weeks,
+    mask_excluded,
     method,
     recent,
+    share_effect,
 )
-from analytics.insights.model import Effect, Insight
+from analytics.insights.model import Insight
 from analytics.insights.registry import DetectorContext, detector
-from analytics.insights.stats import SEED, Interval, bootstrap_diff_mean, change_point, trend
+from analytics.insights.stats import (
+    SEED,
+    Interval,
+    TrendTest,
+    bootstrap_diff_mean,
+    change_point,
+    trend,
+)
 from analytics.metrics.stats import gini, top_share
+from analytics.persons import enough_people
 
 CREEP_POINTS = 0.08  # at least 8 percentage points more after-hours work ...
 CREEP_RATIO = 1.5  # ... and half as much again as the baseline
@@ -29,11 +39,46 @@ TOP2_SHARE = 0.7  # "two people carry most reviews": over 70 % ...
 TOP2_OVER_EVEN = 1.75  # ... and 1.75x what an even spread would give them
 
 
+NEXT_STEP_AFTER_HOURS_CREEP = (
+    "Ask in the retro what is pulling work into evenings (deadlines, on-call, time "
+    "zones) and agree one change."
+)
+NEXT_STEP_REVIEW_LOAD_CONCENTRATION = (
+    "Spread reviews: round-robin assignment or CODEOWNERS groups, and pair newer "
+    "reviewers with the busiest ones."
+)
+
+
 def _enough_people(ctx: DetectorContext, people: pd.Series) -> bool:
     """The privacy guard: at least min_group_size persons behind the figure, both in the
     items and among the team's active people (frames hold one key per person)."""
     per_source = ctx.data.active_people(ctx.team.slug, ctx.grid.recent_start)
-    return min(people.nunique(), per_source) >= ctx.team.min_group_size
+    return enough_people(ctx.team, min(people.nunique(), per_source))
+
+
+def _rise_start(ctx: DetectorContext, series: np.ndarray) -> str:
+    """The sentence saying when the rise began, if a significant upward change point shows it."""
+    cp = change_point(series)
+    if cp is not None and cp.p_value <= 0.05 and cp.after > cp.before:
+        return f" The rise began around week {cp.index + 1} of the last {ctx.grid.n}."
+    return ""
+
+
+def _creep_method(ctx: DetectorContext, trend_test: TrendTest | None, people: int) -> str:
+    """How after-hours creep was measured; `trend_test` when a steady rise moved the
+    baseline to the first weeks of the history."""
+    return (
+        "Share of the team's commits and reviews outside working days and hours in "
+        "each person's local time; difference to the baseline with a 95% bootstrap "
+        "interval"
+        + (
+            f" (a Mann-Kendall trend, p={trend_test.p_value:.3f}, so the baseline is the "
+            "first 8 weeks of the history)"
+            if trend_test is not None
+            else ""
+        )
+        + f"; {people} people (minimum {ctx.team.min_group_size})."
+    )
 
 
 @detector(
@@ -46,15 +91,12 @@ def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
     now = recent(ctx, items)
     if len(now) < 40 or not _enough_people(ctx, now["person"]):
         return []
-    series, _ = weekly(items, ctx.grid, how="mean", min_n=10)
-    for k in ctx.excluded_weeks:
-        if 0 <= k < len(series):
-            series[k] = np.nan
+    series = mask_excluded(ctx, weekly(items, ctx.grid, how="mean", min_n=10)[0])
     rising = trend(series)
     gradual = rising is not None and rising.p_value <= 0.01 and rising.slope > 0
-    # a step shows against the usual 12-week baseline; a slow creep would hide in it, so a
-    # significant upward trend is compared with the earliest weeks of the history instead
-    weeks = list(range(min(8, ctx.grid.recent))) if gradual else ctx.baseline_weeks(12)
+    # a step shows against the usual baseline (thresholds.baseline_weeks); a slow creep would
+    # hide in it, so a significant upward trend is compared with the earliest weeks instead
+    weeks = list(range(min(8, ctx.grid.recent))) if gradual else ctx.baseline_weeks()
     before = in_weeks(ctx, items, [k for k in weeks if k not in ctx.excluded_weeks])
     if len(before) < 80:
         return []
@@ -63,14 +105,9 @@ def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
     need = CREEP_POINTS * ctx.factor("after_hours_creep")
     if diff is None or diff.value < need or diff.low < need / 2:
         return []
-    if share_now < CREEP_RATIO * share_before:
+    if share_now < CREEP_RATIO * share_before:  # a rise in points, and relative to before
         return []
-    cp = change_point(series)
-    started = (
-        f" The rise began around week {cp.index + 1} of the last {ctx.grid.n}."
-        if cp is not None and cp.p_value <= 0.05 and cp.after > cp.before
-        else ""
-    )
+    started = _rise_start(ctx, series)
     weekend = float(now["weekend"].mean())
     return [
         Insight(
@@ -97,32 +134,14 @@ def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
             baseline=share_before,
             unit="share",
             n=len(now),
-            effect=Effect(
-                round(diff.value * 100, 1),
-                round(diff.low * 100, 1),
-                round(diff.high * 100, 1),
-                unit="points",
-            ),
+            effect=share_effect(diff, unit="points"),
             method=method(
                 ctx,
-                "Share of the team's commits and reviews outside working days and hours in "
-                "each person's local time; difference to the baseline with a 95% bootstrap "
-                "interval"
-                + (
-                    f" (a Mann-Kendall trend, p={rising.p_value:.3f}, so the baseline is the "
-                    "first 8 weeks of the history)"
-                    if gradual and rising is not None
-                    else ""
-                )
-                + f"; {now['person'].nunique()} people (minimum "
-                f"{ctx.team.min_group_size}).",
+                _creep_method(ctx, rising if gradual else None, int(now["person"].nunique())),
                 len(before),
                 "the first 8 weeks of the history" if gradual else None,
             ),
-            next_step=(
-                "Ask in the retro what is pulling work into evenings (deadlines, on-call, time "
-                "zones) and agree one change."
-            ),
+            next_step=NEXT_STEP_AFTER_HOURS_CREEP,
             score=2.5 + diff.value * 5,
             extra={"weekend_share": weekend},
         )
@@ -165,7 +184,7 @@ def review_load_concentration(ctx: DetectorContext) -> list[Insight]:
     for peer in ctx.peers.peers:
         p = recent(ctx, ctx.data.review_load(), peer)
         pr = p[p["value"] > 0]
-        if len(pr) >= 30 and p["person"].nunique() >= ctx.team.min_group_size:
+        if len(pr) >= 30 and enough_people(ctx.team, p["person"].nunique()):
             peer_shares.append(_top2(pr["person"].to_numpy()))
     peer_value = float(np.median(peer_shares)) if len(peer_shares) >= 2 else None
     return [
@@ -190,9 +209,7 @@ def review_load_concentration(ctx: DetectorContext) -> list[Insight]:
             peer_value=peer_value,
             unit="share",
             n=len(reviews),
-            effect=Effect(
-                round(share.value * 100, 1), round(share.low * 100, 1), round(share.high * 100, 1)
-            ),
+            effect=share_effect(share),
             peers=ctx.peers.peers if peer_value is not None else (),
             method=method(
                 ctx,
@@ -202,10 +219,7 @@ def review_load_concentration(ctx: DetectorContext) -> list[Insight]:
                 f"{ctx.team.min_group_size}).",
                 baseline_label="an even spread of reviews over the active people",
             ),
-            next_step=(
-                "Spread reviews: round-robin assignment or CODEOWNERS groups, and pair newer "
-                "reviewers with the busiest ones."
-            ),
+            next_step=NEXT_STEP_REVIEW_LOAD_CONCENTRATION,
             score=2.0 + share.value,
             extra={"gini": g, "active_people": active},
         )
@@ -223,7 +237,7 @@ def oncall_load(ctx: DetectorContext) -> list[Insight]:
     if len(now) < 6:
         return []
     weeks_now = ctx.grid.n - ctx.grid.recent
-    weeks_before = max(len(ctx.baseline_weeks(12)), 1)
+    weeks_before = max(len(ctx.baseline_weeks()), 1)
     off_now = float(now["value"].sum()) / weeks_now
     off_before = float(before["value"].sum()) / weeks_before if len(before) else 0.0
     need = 3.0 * ctx.factor("oncall_load")

@@ -1,5 +1,5 @@
 """Review-flow bottlenecks: slow first reviews against similar teams, a lead-time stage that
-grew against the team's own baseline, and pull requests that stall waiting for review."""
+grew against the team's own baseline. Stalled PRs: `stalls`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pandas as pd
 
 from analytics.insights.detectors.common import (
     baseline_items,
+    change_effect,
     context_suffix,
     evidence,
     hours,
@@ -16,21 +17,32 @@ from analytics.insights.detectors.common import (
     pct,
     recent,
 )
-from analytics.insights.model import Effect, Insight, Severity
+from analytics.insights.model import Insight, Severity
 from analytics.insights.registry import DetectorContext, detector
-from analytics.insights.stats import SEED, Interval, bootstrap_ratio, bootstrap_stat, finite
-from analytics.metrics.clocks import working_hours_between
+from analytics.insights.stats import SEED, Interval, bootstrap_ratio, finite
 
 MIN_TEAM_PRS = 15
+
+
 MIN_PEER_PRS = 8
+
+
 PEER_RATIO = 1.2  # typical wait at least 20 % above the peers' ...
+
+
 PEER_RATIO_LOW = 1.05  # ... and the interval's low end above 1.05
-STALL_WORKING_HOURS = 24.0  # three 8-hour working days without a first review
-STALL_SHARE = 0.2
-STALL_MIN = 4
+
+
 PEER_WEEKS = 12  # a structural comparison with peers looks at 12 weeks for power
-STALL_WEEKS = 8  # stalls: 8 weeks, enough PRs even for small teams
+
+
 WAITING_STAGES = ("pickup", "review", "merge", "deploy")  # coding is work, not waiting
+
+
+NEXT_STEP_REVIEW_BOTTLENECK = (
+    "Try a review rotation or a daily review slot for two weeks and compare the "
+    "pickup time before and after."
+)
 
 
 def pooled_median(groups: list[np.ndarray]) -> float:
@@ -63,6 +75,49 @@ def peer_ratio(
     return Interval(point, float(lo), float(hi))
 
 
+def _peer_waits(ctx: DetectorContext, items: pd.DataFrame) -> tuple[list[str], list[np.ndarray]]:
+    """The peers with enough PRs over PEER_WEEKS weeks, and their waits for a first review."""
+    used, groups = [], []
+    for peer in ctx.peers.peers:
+        vals = finite(last_weeks(ctx, items, PEER_WEEKS, peer)["value"])
+        if vals.size >= MIN_PEER_PRS:
+            used.append(peer)
+            groups.append(vals)
+    return used, groups
+
+
+def _excess_wait(ctx: DetectorContext, peers: list[str]) -> tuple[float, float]:
+    """(hours per PR, hours per week): the team's median wall-clock wait beyond its peers'."""
+    wall = ctx.data.review_time("wall")
+    team_wall = finite(last_weeks(ctx, wall, PEER_WEEKS)["value"])
+    peer_wall = pooled_median(
+        [finite(last_weeks(ctx, wall, PEER_WEEKS, p)["value"]) for p in peers]
+    )
+    extra = max(float(np.median(team_wall)) - peer_wall, 0.0)
+    return extra, extra * team_wall.size / PEER_WEEKS
+
+
+def _own_baseline_text(ctx: DetectorContext, own: float | None, team_vals: np.ndarray) -> str:
+    """Whether the slow reviews are new: the team's own baseline, in words."""
+    if own is None:
+        return ""
+    new = "not new." if own and float(np.median(team_vals)) < own * 1.2 else "recent."
+    return (
+        f" Its own {ctx.baseline_span}-week baseline is {own:.1f} working hours, so this is " + new
+    )
+
+
+def _bottleneck_summary(
+    team_vals: np.ndarray, peer_value: float, peers: list[str], extra: float, per_week: float
+) -> str:
+    return (
+        f"Median time to first review was {np.median(team_vals):.1f} working hours over "
+        f"{team_vals.size} PRs, against {peer_value:.1f} in similar teams "
+        f"({', '.join(peers)}). That is associated with about {hours(extra)} more "
+        f"lead time per PR, roughly {per_week:.0f} hours per week across the team."
+    )
+
+
 @detector(
     "review_bottleneck",
     description="Time to first review against similar teams, with its cost in hours",
@@ -73,12 +128,7 @@ def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
     team_vals = finite(mine["value"])
     if team_vals.size < MIN_TEAM_PRS or not ctx.peers.usable:
         return []
-    used, groups = [], []
-    for peer in ctx.peers.peers:
-        vals = finite(last_weeks(ctx, items, PEER_WEEKS, peer)["value"])
-        if vals.size >= MIN_PEER_PRS:
-            used.append(peer)
-            groups.append(vals)
+    used, groups = _peer_waits(ctx, items)
     if len(groups) < 2:
         return []
     ratio = peer_ratio(team_vals, groups)
@@ -87,23 +137,12 @@ def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
     need = PEER_RATIO * ctx.factor("review_bottleneck")
     if ratio.value < need or ratio.low < PEER_RATIO_LOW:
         return []
-    wall = ctx.data.review_time("wall")
-    team_wall = finite(last_weeks(ctx, wall, PEER_WEEKS)["value"])
-    peer_wall = pooled_median([finite(last_weeks(ctx, wall, PEER_WEEKS, p)["value"]) for p in used])
-    extra = max(float(np.median(team_wall)) - peer_wall, 0.0)
-    weeks = PEER_WEEKS
-    per_week = extra * team_wall.size / weeks
+    extra, per_week = _excess_wait(ctx, used)
     base = finite(baseline_items(ctx, items)["value"])
     own = float(np.median(base)) if base.size else None
     peer_value = pooled_median(groups)
     slow = mine.sort_values("value", ascending=False)["ref"]
     severity: Severity = "critical" if ratio.value >= 2.0 else "warning"
-    own_text = (
-        f" Its own 12-week baseline is {own:.1f} working hours, so this is "
-        + ("not new." if own and float(np.median(team_vals)) < own * 1.2 else "recent.")
-        if own is not None
-        else ""
-    )
     return [
         Insight(
             team=ctx.team.slug,
@@ -111,25 +150,16 @@ def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
             week=ctx.week,
             severity=severity,
             title=f"Reviews start {pct(ratio.value - 1)} later than in similar teams",
-            summary=(
-                f"Median time to first review was {np.median(team_vals):.1f} working hours over "
-                f"{team_vals.size} PRs, against {peer_value:.1f} in similar teams "
-                f"({', '.join(used)}). That is associated with about {hours(extra)} more "
-                f"lead time per PR, roughly {per_week:.0f} hours per week across the team."
-                + own_text
-                + context_suffix(ctx)
-            ),
+            summary=_bottleneck_summary(team_vals, peer_value, used, extra, per_week)
+            + _own_baseline_text(ctx, own, team_vals)
+            + context_suffix(ctx),
             metric="review-time",
             value=float(np.median(team_vals)),
             baseline=own,
             peer_value=peer_value,
             unit="working hours",
             n=int(team_vals.size),
-            effect=Effect(
-                round((ratio.value - 1) * 100, 1),
-                round((ratio.low - 1) * 100, 1),
-                round((ratio.high - 1) * 100, 1),
-            ),
+            effect=change_effect(ratio),
             cost_hours_per_week=round(per_week, 1),
             peers=tuple(used),
             evidence=evidence(ctx, slow, "slowest first review:"),
@@ -144,10 +174,7 @@ def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
                 int(base.size),
                 window_weeks=PEER_WEEKS,
             ),
-            next_step=(
-                "Try a review rotation or a daily review slot for two weeks and compare the "
-                "pickup time before and after."
-            ),
+            next_step=NEXT_STEP_REVIEW_BOTTLENECK,
             score=2.0 + min(ratio.value - 1, 2.0),
             extra={"ratio": ratio.value, "peer_ratio_interval": [ratio.low, ratio.high]},
         )
@@ -202,11 +229,7 @@ def lead_time_stage(ctx: DetectorContext) -> list[Insight]:
             baseline=base,
             unit="hours",
             n=n,
-            effect=Effect(
-                round((ratio.value - 1) * 100, 1),
-                round((ratio.low - 1) * 100, 1),
-                round((ratio.high - 1) * 100, 1),
-            ),
+            effect=change_effect(ratio),
             cost_hours_per_week=round(per_week, 1),
             evidence=evidence(ctx, slow, f"longest {stage}:"),
             method=method(
@@ -229,121 +252,3 @@ def _pickup_grew_in_working_hours(ctx: DetectorContext) -> bool:
     items = ctx.data.review_time("working")
     ratio = bootstrap_ratio(recent(ctx, items)["value"], baseline_items(ctx, items)["value"])
     return ratio is not None and ratio.value >= 1.3 and ratio.low > 1.0
-
-
-def waits(ctx: DetectorContext, team: str, weeks: int = STALL_WEEKS) -> pd.DataFrame:
-    """PRs made ready in the last `weeks` weeks with their wait for a first review in
-    working hours: reviewed ones their wait; ones closed without review the time until
-    closing; open ones awaiting review the wait so far (`open` True). Open PRs that have
-    waited less than the stall threshold are left out: their outcome is not known yet."""
-    items = ctx.data.review_time("working")
-    start = pd.Timestamp(ctx.grid.edges[max(0, ctx.grid.n - weeks)])
-    sub = items[(items["team"] == team) & (items["at"] >= start)]
-    sub = sub[sub["at"] < pd.Timestamp(ctx.grid.end)]
-    kinds = sub["excluded"]
-    sub = sub[kinds.isna() | kinds.isin(["awaiting review", "closed without review"])]
-    open_ = sub["excluded"].eq("awaiting review").to_numpy()
-    closed = sub["excluded"].eq("closed without review").to_numpy()
-    wait = sub["value"].to_numpy(dtype="float64").copy()
-    if open_.any() or closed.any():
-        cal = ctx.data.org.team(team).calendar
-        end = pd.Timestamp(min(ctx.as_of, ctx.grid.end))
-        prs = ctx.data.prs().drop_duplicates("ref").set_index("ref")
-        closed_at = prs["closed_at"].reindex(sub["ref"]).fillna(end).to_numpy()
-        until = np.where(open_, np.datetime64(end.tz_convert(None).to_datetime64()), closed_at)
-        pending = open_ | closed
-        wait[pending] = working_hours_between(
-            sub["at"][pending].to_numpy(), pd.to_datetime(until[pending], utc=True), cal
-        )
-    out = pd.DataFrame({"ref": sub["ref"].to_numpy(), "wait": wait, "open": open_})
-    return out[~(out["open"] & (out["wait"] <= STALL_WORKING_HOURS))].reset_index(drop=True)
-
-
-def _stall_share(w: pd.DataFrame) -> np.ndarray:
-    return (w["wait"].to_numpy() > STALL_WORKING_HOURS).astype("float64")
-
-
-@detector(
-    "stalled_prs",
-    description="Pull requests waiting days for a first review, and open ones likely to stall",
-    supersedes=("review_bottleneck", "wip_rising", "lead_time_stage"),
-)
-def stalled_prs(ctx: DetectorContext) -> list[Insight]:
-    w = waits(ctx, ctx.team.slug)
-    w = w[np.isfinite(w["wait"])]
-    if len(w) < MIN_TEAM_PRS:
-        return []
-    flags = _stall_share(w)
-    share = bootstrap_stat(flags, np.mean)
-    stalled = int(flags.sum())
-    if share is None or stalled < STALL_MIN:
-        return []
-    others = [p for p in ctx.peers.peers] or [
-        t.slug for t in ctx.data.teams if t.slug != ctx.team.slug
-    ]
-    other_flags = (
-        np.concatenate([_stall_share(waits(ctx, p)) for p in others]) if others else np.array([])
-    )
-    peer_share = float(other_flags.mean()) if other_flags.size >= 20 else None
-    need = STALL_SHARE * ctx.factor("stalled_prs")
-    if share.value < need or share.low < need / 2:
-        return []
-    if peer_share is not None and share.value < 2 * peer_share:
-        return []
-    from analytics.insights.stall import at_risk
-
-    risk = at_risk(ctx)
-    stuck = w[w["wait"] > STALL_WORKING_HOURS].sort_values("wait", ascending=False)
-    extra_hours = float((stuck["wait"] - STALL_WORKING_HOURS).sum())
-    per_week = extra_hours / STALL_WEEKS
-    refs = list(risk.refs) + list(stuck["ref"])
-    factors = f" Open PRs most likely to stall: {risk.describe()}." if risk.refs else ""
-    return [
-        Insight(
-            team=ctx.team.slug,
-            kind="stalled_prs",
-            week=ctx.week,
-            severity="critical" if share.value >= 0.4 else "warning",
-            title=f"{share.value:.0%} of PRs waited over 3 working days for a first review",
-            summary=(
-                f"{stalled} of {len(w)} PRs made ready in the last {STALL_WEEKS} weeks waited "
-                f"more than 3 working days for a first review ({int(stuck['open'].sum())} "
-                "still waiting, the others reviewed or closed late)"
-                + (
-                    f", against {peer_share:.0%} in {', '.join(others)}"
-                    if peer_share is not None
-                    else ""
-                )
-                + f". Together they waited about {extra_hours:.0f} working hours beyond 3 days."
-                + factors
-                + context_suffix(ctx)
-            ),
-            metric="review-time",
-            value=share.value,
-            baseline=None,
-            peer_value=peer_share,
-            unit="share",
-            n=len(w),
-            effect=Effect(
-                round(share.value * 100, 1), round(share.low * 100, 1), round(share.high * 100, 1)
-            ),
-            cost_hours_per_week=round(per_week, 1),
-            peers=tuple(others) if peer_share is not None else (),
-            evidence=evidence(ctx, refs, "PR"),
-            method=method(
-                ctx,
-                "Share of PRs made ready in the window whose first review by someone else "
-                "came after more than 24 working hours (or has not come yet), 95% bootstrap "
-                "interval; compared with similar teams. Open PRs ranked by the stall model "
-                f"({risk.model_note}).",
-                baseline_label="similar teams' share over the same weeks",
-                window_weeks=STALL_WEEKS,
-            ),
-            next_step=(
-                "Agree a first-review target (e.g. one working day) and review the oldest "
-                "waiting PRs first at stand-up."
-            ),
-            score=2.5 + share.value * 2,
-            extra={"at_risk": list(risk.refs), "factors": list(risk.factors)},
-        )
-    ]

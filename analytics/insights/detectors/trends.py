@@ -12,12 +12,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from analytics.calendar import week_label
 from analytics.insights.data import weekly
-from analytics.insights.detectors.common import context_suffix, in_weeks, method, pct
-from analytics.insights.model import Effect, Insight
+from analytics.insights.detectors.common import (
+    change_effect,
+    context_suffix,
+    in_weeks,
+    mask_excluded,
+    method,
+    pct,
+)
+from analytics.insights.model import Insight
 from analytics.insights.registry import DetectorContext, detector
 from analytics.insights.stats import bootstrap_ratio, change_point
-from analytics.periods import iso_week_label
 
 MIN_CHANGE = 0.45
 MAX_P = 0.05
@@ -32,9 +39,7 @@ MIN_WEEKLY_N = 3
 def process_change(ctx: DetectorContext) -> list[Insight]:
     items = ctx.data.review_time("working")
     series, ns = weekly(items, ctx.grid, how="median", min_n=MIN_WEEKLY_N)
-    for k in ctx.excluded_weeks:
-        if 0 <= k < len(series):
-            series[k] = np.nan
+    mask_excluded(ctx, series)
     cp = change_point(series)
     if cp is None or cp.p_value > MAX_P:
         return []
@@ -48,11 +53,10 @@ def process_change(ctx: DetectorContext) -> list[Insight]:
         return []
     before_items, after_items = in_weeks(ctx, items, before_w), in_weeks(ctx, items, after_w)
     ratio = bootstrap_ratio(after_items["value"], before_items["value"])
-    if ratio is None or not (
-        ratio.high <= 1 - MIN_INTERVAL_EDGE or ratio.low >= 1 + MIN_INTERVAL_EDGE
-    ):
+    edge = MIN_INTERVAL_EDGE  # the interval must clear "no change" by this much
+    if ratio is None or (ratio.high > 1 - edge and ratio.low < 1 + edge):
         return []
-    since = iso_week_label(ctx.grid.edges[cp.index], ctx.team.tz)
+    since = week_label(ctx.grid.edges[cp.index], ctx.team.tz)
     better = cp.relative_change < 0
     word = "fell" if better else "rose"
     return [
@@ -74,11 +78,7 @@ def process_change(ctx: DetectorContext) -> list[Insight]:
             baseline=cp.before,
             unit="working hours",
             n=len(after_items),
-            effect=Effect(
-                round((ratio.value - 1) * 100, 1),
-                round((ratio.low - 1) * 100, 1),
-                round((ratio.high - 1) * 100, 1),
-            ),
+            effect=change_effect(ratio),
             method=method(
                 ctx,
                 f"Change point on {int(np.isfinite(series).sum())} weekly medians (weeks with "

@@ -1,0 +1,126 @@
+"""One bucket's figures turned into the answer the bot shows: a `MetricValue` with its
+baseline, trend, window, clock, exclusions and ownership, withheld for small groups."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+from analytics.aggregate import Agg
+from analytics.baselines import MIN_BASELINE_WEEKS
+from analytics.calendar import week_label
+from analytics.context import TeamContext, Thresholds
+from analytics.metrics import dora
+from analytics.ownership import describe
+from analytics.persons import enough_people, withheld_reason
+from analytics.registry import MetricSpec
+from analytics.values import MetricValue, trend_of
+
+
+@dataclass(slots=True)  # one per weekly value: not frozen, which costs a setattr per field
+class AnswerInputs:
+    """Everything one answer is made of: which metric, team and period, the bucket's
+    figures, its baseline (median, weeks with a value) and the annotated weeks left out of
+    it, when it was asked, on which clock, notes from computing the items, the thresholds."""
+
+    spec: MetricSpec
+    team: TeamContext
+    start: datetime
+    end: datetime
+    agg: Agg
+    baseline: tuple[float | None, int]
+    skipped_annotated: int
+    as_of: datetime
+    clock: str
+    notes: Sequence[str]
+    thresholds: Thresholds
+
+
+def visible(spec: MetricSpec, team: TeamContext, agg: Agg) -> float | None:
+    """A weekly value as it may be shown (None when privacy withholds it)."""
+    if spec.people_based and not enough_people(team, agg.people):
+        return None
+    return agg.value
+
+
+def metric_value(a: AnswerInputs) -> MetricValue:
+    spec, team, agg = a.spec, a.team, a.agg
+    notes = list(a.notes)
+    withheld = None
+    # the Agg is this answer's own (one per team and bucket): its dicts are taken, not copied
+    value, p75, p90, breakdown = agg.value, agg.p75, agg.p90, agg.breakdown
+    if spec.people_based and not enough_people(team, agg.people):
+        withheld = withheld_reason(team)
+        value = p75 = p90 = None
+        breakdown = {}
+    baseline, baseline_n = (None, 0) if withheld else a.baseline
+    if agg.n == 0 and withheld is None and spec.empty_note is not None:
+        notes.append(spec.empty_note)
+    weeks = a.thresholds.baseline_weeks
+    if baseline is None and not withheld:
+        notes.append(_no_baseline_note(weeks))
+    exclusions = agg.exclusions
+    if a.skipped_annotated:
+        exclusions = {**exclusions, "annotated weeks left out of the baseline": a.skipped_annotated}
+    rule_counts = agg.ownership
+    ownership = _describe(tuple(rule_counts.items())) if rule_counts else spec.default_rule
+    window = _window_text(a.start, a.end, team.tz)
+    if spec.window_note is not None:
+        window += "; " + spec.window_note(a.thresholds)
+    return MetricValue(
+        metric=spec.id,
+        team=team.slug,
+        period_start=a.start,
+        period_end=a.end,
+        value=value,
+        unit=spec.unit,
+        n=agg.n,
+        definition=spec.definition,
+        p75=p75,
+        p90=p90,
+        baseline=baseline,
+        baseline_n=baseline_n,
+        baseline_window=_baseline_window(weeks, baseline_n),
+        trend=trend_of(value, baseline, spec.up_is_good),
+        window=window,
+        clock=a.clock if spec.uses_clock else ("wall" if spec.unit == "hours" else None),
+        exclusions=exclusions,
+        ownership=ownership,
+        ownership_counts=rule_counts,
+        link_methods=agg.link_methods,
+        breakdown=breakdown,
+        notes=tuple(notes),
+        withheld_reason=withheld,
+        tier=spec.tier(value) if spec.tier and value is not None else None,
+        tier_source=dora.TIER_SOURCE if spec.tier else None,
+        as_of=a.as_of,
+    )
+
+
+@lru_cache(maxsize=1 << 10)
+def _baseline_window(weeks: int, with_value: int) -> str:
+    return (
+        f"median of the weekly values of the {weeks} weeks before the period "
+        f"({with_value} with a value)"
+    )
+
+
+@lru_cache(maxsize=1 << 6)
+def _no_baseline_note(weeks: int) -> str:
+    return f"no baseline: fewer than {MIN_BASELINE_WEEKS} of the previous {weeks} weeks had a value"
+
+
+@lru_cache(maxsize=1 << 16)
+def _window_text(start: datetime, end: datetime, tz: str) -> str:
+    """The period in words; cached because every metric of a team shares its weeks."""
+    return (
+        f"{start.isoformat()} to {end.isoformat()} ({week_label(start, tz)} week "
+        f"start, team zone {tz})"
+    )
+
+
+@lru_cache(maxsize=1 << 12)
+def _describe(counts: tuple[tuple[str, int], ...]) -> str:
+    return describe(dict(counts))

@@ -1,0 +1,181 @@
+"""Pull requests that stall waiting for a first review: longer than `thresholds.stall_days`
+of the team's working days, against similar teams, with the open ones most likely to stall."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from analytics.calendar import working_hours_between
+from analytics.insights.detectors.common import (
+    context_suffix,
+    evidence,
+    method,
+    share_effect,
+)
+from analytics.insights.detectors.review import MIN_TEAM_PRS
+from analytics.insights.model import Insight
+from analytics.insights.registry import DetectorContext, detector
+from analytics.insights.stats import bootstrap_stat
+
+if TYPE_CHECKING:
+    from analytics.insights.stall import Risk
+
+STALL_SHARE = 0.2
+
+
+STALL_MIN = 4
+
+
+STALL_WEEKS = 8  # stalls: 8 weeks, enough PRs even for small teams
+
+
+NEXT_STEP_STALLED_PRS = (
+    "Agree a first-review target (e.g. one working day) and review the oldest "
+    "waiting PRs first at stand-up."
+)
+
+
+def stall_hours(ctx: DetectorContext, team: str) -> float:
+    """The stall threshold in working hours: `thresholds.stall_days` of the team's own
+    working days (3 days of 09:00-17:00 are 24 h; of 08:00-18:00, 30 h)."""
+    days = ctx.data.org.thresholds.stall_days
+    return days * ctx.data.org.team(team).calendar.day_hours
+
+
+def waits(ctx: DetectorContext, team: str, weeks: int = STALL_WEEKS) -> pd.DataFrame:
+    """PRs made ready in the last `weeks` weeks with their wait for a first review in
+    working hours: reviewed ones their wait; ones closed without review the time until
+    closing; open ones awaiting review the wait so far (`open` True). Open PRs that have
+    waited less than the stall threshold are left out: their outcome is not known yet.
+    `limit` is the team's stall threshold in working hours (`stall_hours`)."""
+    items = ctx.data.review_time("working")
+    start = pd.Timestamp(ctx.grid.edges[max(0, ctx.grid.n - weeks)])
+    sub = items[(items["team"] == team) & (items["at"] >= start)]
+    sub = sub[sub["at"] < pd.Timestamp(ctx.grid.end)]
+    kinds = sub["excluded"]
+    sub = sub[kinds.isna() | kinds.isin(["awaiting review", "closed without review"])]
+    open_ = sub["excluded"].eq("awaiting review").to_numpy()
+    closed = sub["excluded"].eq("closed without review").to_numpy()
+    wait = sub["value"].to_numpy(dtype="float64").copy()
+    if open_.any() or closed.any():
+        cal = ctx.data.org.team(team).calendar
+        end = pd.Timestamp(min(ctx.as_of, ctx.grid.end))
+        prs = ctx.data.prs().drop_duplicates("ref").set_index("ref")
+        closed_at = prs["closed_at"].reindex(sub["ref"]).fillna(end).to_numpy()
+        until = np.where(open_, np.datetime64(end.tz_convert(None).to_datetime64()), closed_at)
+        pending = open_ | closed
+        wait[pending] = working_hours_between(
+            sub["at"][pending].to_numpy(), pd.to_datetime(until[pending], utc=True), cal
+        )
+    limit = stall_hours(ctx, team)
+    out = pd.DataFrame({"ref": sub["ref"].to_numpy(), "wait": wait, "open": open_})
+    out["limit"] = limit
+    return out[~(out["open"] & (out["wait"] <= limit))].reset_index(drop=True)
+
+
+def _stall_share(w: pd.DataFrame) -> np.ndarray:
+    return (w["wait"].to_numpy() > w["limit"].to_numpy()).astype("float64")
+
+
+def _peer_stall_share(ctx: DetectorContext) -> tuple[list[str], float | None]:
+    """The teams compared with (peers, else every other team) and their share of stalled
+    PRs (None with fewer than 20 PRs between them)."""
+    others = list(ctx.peers.peers) or [t.slug for t in ctx.data.teams if t.slug != ctx.team.slug]
+    other_flags = (
+        np.concatenate([_stall_share(waits(ctx, p)) for p in others]) if others else np.array([])
+    )
+    return others, float(other_flags.mean()) if other_flags.size >= 20 else None
+
+
+def _stall_summary(
+    n: int,
+    stuck: pd.DataFrame,
+    days: str,
+    peers: tuple[float | None, list[str]],
+    risk: Risk,
+) -> str:
+    """How many of the `n` PRs stalled, against which peers, for how long beyond the limit,
+    and the open ones most likely to stall next."""
+    peer_share, others = peers
+    extra_hours = float((stuck["wait"] - stuck["limit"]).sum())
+    return (
+        f"{len(stuck)} of {n} PRs made ready in the last {STALL_WEEKS} weeks waited "
+        f"more than {days} for a first review ({int(stuck['open'].sum())} "
+        "still waiting, the others reviewed or closed late)"
+        + (f", against {peer_share:.0%} in {', '.join(others)}" if peer_share is not None else "")
+        + f". Together they waited about {extra_hours:.0f} working hours beyond {days}."
+        + (f" Open PRs most likely to stall: {risk.describe()}." if risk.refs else "")
+    )
+
+
+def _stall_method(ctx: DetectorContext, days: str, model_note: str) -> str:
+    return (
+        "Share of PRs made ready in the window whose first review by someone else "
+        f"came after more than {days} ({stall_hours(ctx, ctx.team.slug):g} working "
+        "hours; or has not come yet), 95% bootstrap "
+        "interval; compared with similar teams. Open PRs ranked by the stall model "
+        f"({model_note})."
+    )
+
+
+@detector(
+    "stalled_prs",
+    description="Pull requests waiting days for a first review, and open ones likely to stall",
+    supersedes=("review_bottleneck", "wip_rising", "lead_time_stage"),
+)
+def stalled_prs(ctx: DetectorContext) -> list[Insight]:
+    w = waits(ctx, ctx.team.slug)
+    w = w[np.isfinite(w["wait"])]
+    if len(w) < MIN_TEAM_PRS:
+        return []
+    flags = _stall_share(w)
+    share = bootstrap_stat(flags, np.mean)
+    stalled = int(flags.sum())
+    if share is None or stalled < STALL_MIN:
+        return []
+    others, peer_share = _peer_stall_share(ctx)
+    need = STALL_SHARE * ctx.factor("stalled_prs")
+    if share.value < need or share.low < need / 2:
+        return []
+    if peer_share is not None and share.value < 2 * peer_share:
+        return []
+    from analytics.insights.stall import at_risk
+
+    risk = at_risk(ctx)
+    stuck = w[w["wait"] > w["limit"]].sort_values("wait", ascending=False)
+    extra_hours = float((stuck["wait"] - stuck["limit"]).sum())
+    days = f"{ctx.data.org.thresholds.stall_days:g} working days"
+    refs = list(risk.refs) + list(stuck["ref"])
+    return [
+        Insight(
+            team=ctx.team.slug,
+            kind="stalled_prs",
+            week=ctx.week,
+            severity="critical" if share.value >= 0.4 else "warning",
+            title=f"{share.value:.0%} of PRs waited over {days} for a first review",
+            summary=_stall_summary(len(w), stuck, days, (peer_share, others), risk)
+            + context_suffix(ctx),
+            metric="review-time",
+            value=share.value,
+            baseline=None,
+            peer_value=peer_share,
+            unit="share",
+            n=len(w),
+            effect=share_effect(share),
+            cost_hours_per_week=round(extra_hours / STALL_WEEKS, 1),
+            peers=tuple(others) if peer_share is not None else (),
+            evidence=evidence(ctx, refs, "PR"),
+            method=method(
+                ctx,
+                _stall_method(ctx, days, risk.model_note),
+                baseline_label="similar teams' share over the same weeks",
+                window_weeks=STALL_WEEKS,
+            ),
+            next_step=NEXT_STEP_STALLED_PRS,
+            score=2.5 + share.value * 2,
+            extra={"at_risk": list(risk.refs), "factors": list(risk.factors)},
+        )
+    ]

@@ -1,0 +1,172 @@
+"""Per-item rows of each metric, from frames already assigned to teams.
+
+Each `MetricSpec` names its item builder here (`spec.items`); the engine calls it with one
+typed `ItemInputs`, so there is no dispatch on metric ids.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analytics.calendar import DAY_NS, WorkCalendar, by_calendar, local_ns
+from analytics.context import TeamContext, Thresholds
+from analytics.frames import empty
+from analytics.metrics import dora, flow, health, worktype
+
+MILESTONES = "pr_milestones"  # review milestones of `prs`, computed once in bulk runs
+MERGED = "merged_prs"  # the merged rows of `prs` (same index)
+ACTIVITY = "activity"  # commits and reviews with after-hours flags, shared by two metrics
+
+
+@dataclass
+class Prepared:
+    """Items of one metric for a set of teams, ready to bucket."""
+
+    items: pd.DataFrame
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    model: dict[str, worktype.ModelReport] = field(default_factory=dict)
+    issues: pd.DataFrame | None = None  # wip: issues in progress
+
+
+@dataclass(frozen=True)
+class ItemInputs:
+    """What an item builder may read: assigned frames (see `engine._assign`), the teams,
+    their calendars, the org's thresholds, the clock asked for and the bots' keys.
+    `cross_validate=False` is the bulk mode (the work-type classifier trains smaller)."""
+
+    frames: Mapping[str, pd.DataFrame]
+    teams: Sequence[TeamContext]
+    thresholds: Thresholds
+    clock: str
+    bots: frozenset[str]
+    cross_validate: bool = True
+
+    @property
+    def calendars(self) -> dict[str, WorkCalendar]:
+        return {t.slug: t.calendar for t in self.teams}
+
+    def frame(self, name: str) -> pd.DataFrame:
+        return self.frames[name] if name in self.frames else empty(name)
+
+    @property
+    def milestones(self) -> pd.DataFrame | None:
+        return self.frames.get(MILESTONES)
+
+    @property
+    def merged(self) -> pd.DataFrame:
+        f = self.frames
+        return f[MERGED] if MERGED in f else f.get("prs", empty("prs"))
+
+
+ItemsFn = Callable[[ItemInputs], Prepared]
+
+
+def bots_of(frames: Mapping[str, pd.DataFrame]) -> frozenset[str]:
+    people = frames["people"] if "people" in frames else empty("people")
+    return frozenset(people.loc[people["is_bot"], "key"])
+
+
+def review_time(i: ItemInputs) -> Prepared:
+    f = i.frames
+    return Prepared(
+        flow.review_time_items(f["prs"], f["reviews"], i.calendars, i.clock, i.bots, i.milestones)
+    )
+
+
+def lead_time(i: ItemInputs) -> Prepared:
+    prod_all = dora.production_deployments(i.frame("pr_deployments"), i.thresholds)
+    links = dora.link_prs_to_deployments(i.merged, prod_all)
+    items = dora.lead_time_items(
+        i.merged, i.frames["reviews"], i.frame("commits"), links, i.bots, i.milestones
+    )
+    return Prepared(items)
+
+
+def deploy_frequency(i: ItemInputs) -> Prepared:
+    prod = dora.production_deployments(i.frames["deployments"], i.thresholds)
+    items = dora.deploy_items(prod)
+    day = np.zeros(len(items), dtype="int64")
+    for cal, rows in by_calendar(items["team"].to_numpy(), i.calendars):
+        day[rows] = local_ns(items["at"].iloc[rows], cal.tz) // DAY_NS
+    items["day"] = day  # the local day of each deployment: days with a deploy
+    return Prepared(items)
+
+
+def change_failures(i: ItemInputs) -> Prepared:
+    prod = dora.production_deployments(i.frames["deployments"], i.thresholds)
+    attributed = dora.attribute_incidents(prod, i.frames["incidents"], i.thresholds.incident_window)
+    return Prepared(dora.change_failure_items(prod, attributed))
+
+
+def recovery_time(i: ItemInputs) -> Prepared:
+    return Prepared(dora.recovery_items(i.frames["incidents"]))
+
+
+def cycle_time(i: ItemInputs) -> Prepared:
+    return Prepared(flow.cycle_time_items(i.frames["work_items"], i.frames["transitions"]))
+
+
+def throughput(i: ItemInputs) -> Prepared:
+    return Prepared(flow.throughput_items(i.merged))
+
+
+def pr_size(i: ItemInputs) -> Prepared:
+    return Prepared(flow.pr_size_items(i.merged, i.thresholds.pr_size_buckets))
+
+
+def review_rounds(i: ItemInputs) -> Prepared:
+    items = flow.review_rounds_items(
+        i.merged, i.frames["reviews"], i.frame("commits"), i.bots, i.milestones
+    )
+    return Prepared(items)
+
+
+def work_in_progress(i: ItemInputs) -> Prepared:
+    issues = flow.in_progress_intervals(i.frames["work_items"], i.frames["transitions"])
+    return Prepared(flow.pr_intervals(i.frames["prs"]), issues=issues)
+
+
+def activity(i: ItemInputs) -> pd.DataFrame:
+    """Commits and reviews with after-hours flags (shared by after-hours and review load)."""
+    shared = i.frames.get(ACTIVITY)
+    if shared is not None:
+        return shared
+    f = i.frames
+    return health.activity_items(
+        f["commits_owned"], f["member_reviews"], f["people"], i.calendars, i.bots
+    )
+
+
+def after_hours(i: ItemInputs) -> Prepared:
+    return Prepared(activity(i))
+
+
+def review_load(i: ItemInputs) -> Prepared:
+    return Prepared(health.review_load_items(i.frames["member_reviews"], activity(i), i.bots))
+
+
+def pages(i: ItemInputs) -> Prepared:
+    return Prepared(health.page_items(i.frames["pages"], i.frames["people"], i.calendars))
+
+
+def work_mix(i: ItemInputs) -> Prepared:
+    max_train = worktype.MAX_TRAIN if i.cross_validate else worktype.MAX_TRAIN_BULK
+    items, reports = worktype.work_mix_items(
+        i.merged, i.frames["work_items"], cross_validate=i.cross_validate, max_train=max_train
+    )
+    return Prepared(items, notes={s: _model_note(r) for s, r in reports.items()}, model=reports)
+
+
+def _model_note(r: worktype.ModelReport) -> list[str]:
+    if not r.used:
+        return [f"text classifier not used: {r.reason}"]
+    acc = f"{r.cv_accuracy:.0%}" if r.cv_accuracy is not None else "n/a"
+    return [
+        f"text classifier filled {r.filled} untyped items; trained on "
+        f"{r.trained_on} of {r.labelled} typed items (a fixed-seed sample), "
+        f"cross-validated accuracy {acc}"
+    ]

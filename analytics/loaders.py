@@ -1,0 +1,315 @@
+"""One loader per frame: the rows of that frame for a window [start, end) and the teams
+(None = the whole org), filtered in SQL, only the frame's columns, typed as
+`analytics.frames` says. `LOADERS` maps frame names to them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+import pandas as pd
+from sqlalchemy import (
+    Select,
+    and_,
+    or_,
+)
+from sqlalchemy import select as sa_select
+
+from analytics.context import TeamContext
+from analytics.frames import to_utc
+from analytics.org_reviews import _org_reviews, _pr_join, _reviews_select
+from analytics.sql import (
+    Bind,
+    Columns,
+    Teams,
+    _columns,
+    _connection,
+    _members,
+    _owned_filter,
+    _pr_filter,
+    _read,
+    _scan,
+    _teams,
+    _wants,
+    _work_item_filter,
+)
+from store.models import (
+    Annotation,
+    CiRun,
+    Commit,
+    Deployment,
+    FeedbackVote,
+    Incident,
+    Page,
+    Person,
+    PullRequest,
+    Review,
+    ReviewRequest,
+    WorkItem,
+    WorkItemTransition,
+)
+
+
+def prs(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
+    """Pull requests by the teams' members open at some point of the window (frame `prs`)."""
+    return _read(bind, _prs_stmt(start, end, _teams(teams), columns), "prs", columns)
+
+
+def _prs_stmt(
+    start: datetime, end: datetime, teams: tuple[TeamContext, ...] | None, columns: Columns
+) -> Select[Any]:
+    return sa_select(*_columns(PullRequest, "prs", columns)).where(_pr_filter(start, end, teams))
+
+
+def reviews(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
+    """Reviews (by anyone, before `end`) of the pull requests `prs` returns (frame `reviews`).
+    Whole org (teams None): every review submitted in the window."""
+    t = _teams(teams)
+    if t is None:
+        return _org_reviews(bind, start, end, "reviews", columns)
+    stmt = (
+        sa_select(*_reviews_select("reviews", columns))
+        .join(PullRequest, _pr_join())
+        .where(_pr_filter(start, end, t), Review.submitted_at < end)
+    )
+    return _read(bind, stmt, "reviews", columns)
+
+
+def member_reviews(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
+    """Reviews submitted in the window by the teams' members, on anyone's pull requests."""
+    t = _teams(teams)
+    if t is None:
+        return _org_reviews(bind, start, end, "member_reviews", columns)
+    cond = and_(Review.submitted_at >= start, Review.submitted_at < end)
+    cond = and_(Review.reviewer_key.in_(_members(t)), cond)
+    stmt = (
+        sa_select(*_reviews_select("member_reviews", columns))
+        .outerjoin(PullRequest, _pr_join())
+        .where(cond)
+    )
+    return _read(bind, stmt, "member_reviews", columns)
+
+
+def review_requests(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
+    """Review requests on the pull requests `prs` returns."""
+    t = _teams(teams)
+    rr = ReviewRequest
+    stmt = (
+        sa_select(*_columns(rr, "review_requests", columns))
+        .join(
+            PullRequest,
+            and_(
+                rr.source == PullRequest.source,
+                rr.repo == PullRequest.repo,
+                rr.pr_number == PullRequest.number,
+            ),
+        )
+        .where(_pr_filter(start, end, t), rr.requested_at < end)
+    )
+    return _read(bind, stmt, "review_requests", columns)
+
+
+def commits(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
+    """Commits authored in the window by the teams' members (frame `commits`)."""
+    return _read(bind, _commits_stmt(start, end, _teams(teams), columns), "commits", columns)
+
+
+def _commits_stmt(
+    start: datetime, end: datetime, teams: tuple[TeamContext, ...] | None, columns: Columns
+) -> Select[Any]:
+    at = Commit.authored_at if teams is not None else _scan(Commit.authored_at)
+    cond = and_(at >= start, at < end)
+    if teams is not None:
+        cond = and_(Commit.author_key.in_(_members(teams)), cond)
+    return sa_select(*_columns(Commit, "commits", columns)).where(cond)
+
+
+def deployments(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
+    """Deployments (any environment, any status) finished — or, unfinished, created — in the
+    window, on the teams' services or repositories."""
+    d = Deployment
+    when = or_(
+        and_(d.finished_at >= start, d.finished_at < end),
+        and_(d.finished_at.is_(None), d.created_at >= start, d.created_at < end),
+    )
+    stmt = sa_select(*_columns(d, "deployments", columns)).where(
+        when, _owned_filter(d, _teams(teams))
+    )
+    return _read(bind, stmt, "deployments", columns)
+
+
+def pr_deployments(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
+    """Deployments finished in the window of every repository the teams' PRs (as `prs`
+    selects them) were opened in: the candidates for the PR -> deployment link."""
+    d = Deployment
+    cond: Any = and_(d.finished_at >= start, d.finished_at < end)
+    t = _teams(teams)
+    if t is not None:
+        repos = sa_select(PullRequest.repo).where(_pr_filter(start, end, t)).distinct()
+        cond = and_(cond, d.repo.in_(repos.scalar_subquery()))
+    stmt = sa_select(*_columns(d, "pr_deployments", columns)).where(cond)
+    return _read(bind, stmt, "pr_deployments", columns)
+
+
+def incidents(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
+    """Incidents started in the window on the teams' services or repositories."""
+    i = Incident
+    stmt = sa_select(*_columns(i, "incidents", columns)).where(
+        i.started_at >= start, i.started_at < end, _owned_filter(i, _teams(teams))
+    )
+    return _read(bind, stmt, "incidents", columns)
+
+
+def pages(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
+    """Pages sent in the window for the teams (or for incidents on their services/repos)."""
+    t = _teams(teams)
+    cond: Any = and_(Page.at >= start, Page.at < end)
+    if t is not None:
+        cond = and_(cond, or_(Page.team_slug.in_([x.slug for x in t]), _owned_filter(Incident, t)))
+    of_incident = {
+        "service": Incident.service,
+        "repo": Incident.repo,
+        "incident_team_slug": Incident.team_slug,
+    }
+    stmt = (
+        sa_select(
+            *_columns(Page, "pages", columns),
+            *(
+                col.label(name)
+                for name, col in of_incident.items()
+                if _wants("pages", columns, name)
+            ),
+        )
+        .outerjoin(
+            Incident,
+            and_(Incident.source == Page.source, Incident.external_id == Page.incident_external_id),
+        )
+        .where(cond)
+    )
+    return _read(bind, stmt, "pages", columns)
+
+
+def work_items(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
+    """Issues of the teams' projects open at some point of the window (frame `work_items`)."""
+    stmt = sa_select(*_columns(WorkItem, "work_items", columns)).where(
+        _work_item_filter(start, end, _teams(teams))
+    )
+    return _read(bind, stmt, "work_items", columns)
+
+
+def transitions(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
+    """Status transitions (before `end`) of the work items `work_items` returns."""
+    tr = WorkItemTransition
+    stmt = (
+        sa_select(*_columns(tr, "transitions", columns))
+        .join(
+            WorkItem,
+            and_(WorkItem.source == tr.source, WorkItem.external_id == tr.item_external_id),
+        )
+        .where(_work_item_filter(start, end, _teams(teams)), tr.at < end)
+    )
+    return _read(bind, stmt, "transitions", columns)
+
+
+def ci_runs(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
+    """CI runs started in the window on the teams' repositories."""
+    t = _teams(teams)
+    cond: Any = and_(CiRun.started_at >= start, CiRun.started_at < end)
+    if t is not None:
+        cond = and_(cond, CiRun.repo.in_(sorted({r for x in t for r in x.repo_names})))
+    stmt = sa_select(*_columns(CiRun, "ci_runs", columns)).where(cond)
+    return _read(bind, stmt, "ci_runs", columns)
+
+
+def people(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
+    """Pseudonymous people (key, is_bot, tz); the teams' members only when teams are given.
+    The window is unused and kept for a uniform signature."""
+    t = _teams(teams)
+    stmt = sa_select(*_columns(Person, "people", columns))
+    if t is not None:
+        stmt = stmt.where(Person.key.in_(_members(t)))
+    return _read(bind, stmt, "people", columns)
+
+
+def annotated_periods(
+    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
+) -> pd.DataFrame:
+    """Annotated periods overlapping the window, for the teams or the whole org."""
+    t = _teams(teams)
+    a = Annotation
+    cond: Any = and_(a.starts_at < end, a.ends_at > start)
+    if t is not None:
+        cond = and_(cond, or_(a.team_slug.is_(None), a.team_slug.in_([x.slug for x in t])))
+    stmt = sa_select(*_columns(a, "annotations", columns)).where(cond)
+    return _read(bind, stmt, "annotations", columns)
+
+
+class Loader(Protocol):
+    """A frame loader: the rows of one frame for a window and teams."""
+
+    def __call__(
+        self,
+        bind: Bind,
+        start: datetime,
+        end: datetime,
+        teams: Teams = None,
+        columns: Columns = None,
+    ) -> pd.DataFrame: ...
+
+
+def feedback_votes(bind: Bind, before: datetime) -> pd.DataFrame:
+    """Every lead's vote on a flagged insight cast before `before`: team, kind, value
+    (+1 helpful / -1 not), voted_at. Read by the insight engine to tune what it flags."""
+    stmt = sa_select(
+        FeedbackVote.team_slug, FeedbackVote.kind, FeedbackVote.value, FeedbackVote.voted_at
+    ).where(FeedbackVote.voted_at < before)
+    with _connection(bind) as conn:
+        rows = conn.execute(stmt).fetchall()
+    df = pd.DataFrame(rows, columns=["team", "kind", "value", "voted_at"])
+    df["voted_at"] = to_utc(df["voted_at"])
+    df["value"] = pd.to_numeric(df["value"]).astype("int64")
+    return df
+
+
+LOADERS: dict[str, Loader] = {
+    "prs": prs,
+    "reviews": reviews,
+    "member_reviews": member_reviews,
+    "review_requests": review_requests,
+    "commits": commits,
+    "deployments": deployments,
+    "pr_deployments": pr_deployments,
+    "incidents": incidents,
+    "pages": pages,
+    "work_items": work_items,
+    "transitions": transitions,
+    "ci_runs": ci_runs,
+    "people": people,
+    "annotations": annotated_periods,
+}
