@@ -5,8 +5,11 @@ source, name)` and a `Person` row that says whether the identity is a bot. Bots 
 flagged, never dropped, so analytics can exclude them and say so.
 
 An identity is a bot when the API flags it, when its name follows the source's own bot
-convention, or when it matches a configured pattern (fnmatch, case-insensitive). Sources
-differ only in that convention, given as parameters:
+convention, or when it matches a bot pattern: the source's defaults plus the configured ones
+(configured patterns add to the defaults, never replace them). Patterns are literal globs:
+`*` is any run of characters, `?` one character, everything else stands for itself, so
+GitLab's `*[bot]` means a name ending in "[bot]", not one ending in b, o or t. Matching is
+case-insensitive. Sources differ only in their convention, given as parameters:
 - `bot_suffix`: the suffix a bot's name carries (GitHub's "[bot]"). A flagged name without it
   gets it, so "dependabot" (GitHub GraphQL) and "dependabot[bot]" (REST) are one person;
   patterns are also tried on the name without it.
@@ -15,7 +18,6 @@ differ only in that convention, given as parameters:
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +25,13 @@ from dataclasses import dataclass
 from ingest.base import Page
 from store.models import Person
 from store.people import pseudonym
+
+
+def literal_glob(pattern: str) -> re.Pattern[str]:
+    """`pattern` as a case-insensitive regular expression where only `*` and `?` are
+    wildcards (fnmatch would read `[bot]` as a character class)."""
+    parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern.lower())
+    return re.compile("".join(parts) + r"\Z", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -42,12 +51,14 @@ class People:
         source: str,
         bot_patterns: Sequence[str] = (),
         *,
+        default_patterns: Sequence[str] = (),
         bot_suffix: str = "",
         bot_names: re.Pattern[str] | None = None,
     ) -> None:
         self.secret = secret
         self.source = source
-        self.bot_patterns = [p.lower() for p in bot_patterns]
+        patterns = dict.fromkeys(p.strip().lower() for p in (*default_patterns, *bot_patterns))
+        self.bot_patterns = [literal_glob(p) for p in patterns if p]
         self.bot_suffix = bot_suffix
         self.bot_names = bot_names
         self._cache: dict[tuple[str, bool], Identity] = {}  # HMAC once per name
@@ -94,8 +105,6 @@ class People:
             flagged
             or bool(suffix and lowered.endswith(suffix))
             or bool(self.bot_names and self.bot_names.match(lowered))
-            or any(
-                fnmatch.fnmatch(lowered, p) or fnmatch.fnmatch(bare, p) for p in self.bot_patterns
-            )
+            or any(p.match(lowered) or p.match(bare) for p in self.bot_patterns)
         )
         return Identity(pseudonym(self.secret, self.source, name), is_bot)

@@ -315,3 +315,22 @@ def test_deployment_status_is_latest_and_finish_is_the_terminal_status() -> None
     if terminal:
         latest_terminal = max(terminal, key=lambda s: s["created_at"])
         assert row["finished_at"] == nm.parse_instant(latest_terminal["created_at"])
+
+
+def test_only_pushes_dispatches_and_schedules_of_the_repository_itself_are_deployments() -> None:
+    """The recorded runs of panjf2000/ants hold `pull_request` runs from forks whose branch
+    is also called `master`; with every workflow named a deploy workflow, only the runs of
+    the repository's own pushes and schedules on its default branch are deployments."""
+    runs = json.loads((FIXTURES / "devlake_actions_runs_items.json").read_text("utf-8"))
+    names = {run["name"] for run in runs}
+    deploys = [r for r in runs if nm.is_deploy_run(r, "panjf2000/ants", "master", names)]
+    fork_runs_on_master = [
+        r for r in runs if r["head_branch"] == "master" and r["event"] == "pull_request"
+    ]
+    assert len(fork_runs_on_master) == 3  # the case that used to count as deployments
+    assert {(r["event"], r["head_repository"]["full_name"]) for r in deploys} == {
+        ("schedule", "panjf2000/ants"),
+        ("push", "panjf2000/ants"),
+    }
+    assert len(deploys) == 14
+    assert not [r for r in runs if nm.is_deploy_run(r, "panjf2000/ants", "main", names)]

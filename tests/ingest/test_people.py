@@ -132,3 +132,30 @@ def test_generic_class_takes_a_source_convention() -> None:
     assert people.identify("svc_deploy").is_bot  # type: ignore[union-attr]
     assert not people.identify("builder").is_bot  # type: ignore[union-attr]
     assert people.identify("") is None
+
+
+@pytest.mark.parametrize(
+    ("username", "is_bot"),
+    [
+        ("rob", False),  # fnmatch read `*[bot]` as "ends in b, o or t": a person vanished
+        ("margot", False),
+        ("deploy[bot]", True),  # the default pattern, read literally
+        ("release-bot", True),  # a default kept beside the configured `renovate*`
+        ("renovate-updates", True),  # the configured one
+    ],
+)
+def test_gitlab_patterns_are_literal_globs_added_to_the_defaults(
+    username: str, is_bot: bool
+) -> None:
+    page = Page()
+    ident = gitlab().user(page, {"username": username, "bot": False})
+    assert ident is not None and ident.is_bot is is_bot
+
+
+def test_configured_github_patterns_add_to_the_defaults_and_only_star_and_query_are_wild() -> None:
+    people = gh.People(SECRET, ["ci.?"])
+    assert people.identity("ci.1").is_bot  # type: ignore[union-attr]
+    assert not people.identity("cix12").is_bot  # type: ignore[union-attr]  # `.` is literal
+    assert people.identity("dependabot-preview").is_bot  # type: ignore[union-attr]  # default
+    assert people.identity("build_bot").is_bot  # type: ignore[union-attr]  # default
+    assert not people.identity("abbot").is_bot  # type: ignore[union-attr]

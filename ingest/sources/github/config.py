@@ -48,6 +48,10 @@ class RepoRef(BaseModel):
         return self.full_name.split("/", 1)[1]
 
 
+DEFAULT_BOT_PATTERNS = ("*-bot", "*_bot", "dependabot*")
+"""Logins that are bots on GitHub whatever the config adds."""
+
+
 class GitHubSourceConfig(HttpSettings):
     """Everything the GitHub source needs; nothing here is read from the environment."""
 
@@ -60,8 +64,9 @@ class GitHubSourceConfig(HttpSettings):
     # Workflow runs with these names on the default branch count as production deployments
     # (for teams that deploy from Actions without GitHub's Deployments API).
     deploy_workflow_names: list[str] = Field(default_factory=list)
-    # Extra bot detection on top of GraphQL's Bot type and the "[bot]" suffix (fnmatch).
-    bot_patterns: list[str] = Field(default_factory=lambda: ["*-bot", "*_bot", "dependabot*"])
+    # Bot patterns added to DEFAULT_BOT_PATTERNS, GraphQL's Bot type and the "[bot]" suffix
+    # (literal globs: `*` and `?` are the only wildcards; see ingest.people).
+    bot_patterns: list[str] = Field(default_factory=list)
     page_size: int = Field(default=100, ge=1, le=100)  # PRs per GraphQL page
     rest_page_size: int = Field(default=100, ge=1, le=100)
     deployment_page_size: int = Field(default=100, ge=1, le=100)  # GraphQL deployments

@@ -43,6 +43,10 @@ class GitLabProject(BaseModel):
         return path
 
 
+DEFAULT_BOT_PATTERNS = ("*-bot", "*_bot", "*[bot]")
+"""Usernames that are bots on GitLab whatever the config adds."""
+
+
 class GitLabSourceConfig(HttpSettings):
     """Everything the GitLab source needs; nothing here is read from the environment."""
 
@@ -52,8 +56,9 @@ class GitLabSourceConfig(HttpSettings):
     # team slug -> GitLab usernames, written as TeamMember rows (pseudonymised).
     members: dict[str, list[str]] = Field(default_factory=dict)
     deploy_environments: list[str] = Field(default_factory=lambda: ["production"])
-    # Bot detection on top of GitLab's own `bot` flag and project/group bot names (fnmatch).
-    bot_patterns: list[str] = Field(default_factory=lambda: ["*-bot", "*_bot", "*[bot]"])
+    # Bot patterns added to DEFAULT_BOT_PATTERNS, GitLab's own `bot` flag and project/group
+    # bot names (literal globs: `*` and `?` are the only wildcards; see ingest.people).
+    bot_patterns: list[str] = Field(default_factory=list)
     page_size: int = Field(default=100, ge=1, le=100)
     lookback: timedelta = timedelta(hours=1)
     since: datetime | None = None  # first sync starts here; None reads the whole history

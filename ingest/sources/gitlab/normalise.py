@@ -30,6 +30,7 @@ from ingest.base import Page
 from ingest.instants import parse_instant, require_instant
 from ingest.people import Identity
 from ingest.people import People as SourcePeople
+from ingest.sources.gitlab.config import DEFAULT_BOT_PATTERNS
 
 SOURCE = "gitlab"
 _DEPLOY_STATUS = {
@@ -67,7 +68,13 @@ class People(SourcePeople):
     """GitLab users to keys by username: a bot is flagged `bot` or a project/group bot."""
 
     def __init__(self, secret: bytes, bot_patterns: Sequence[str] = ()) -> None:
-        super().__init__(secret, SOURCE, bot_patterns, bot_names=_PROJECT_BOT)
+        super().__init__(
+            secret,
+            SOURCE,
+            bot_patterns,
+            default_patterns=DEFAULT_BOT_PATTERNS,
+            bot_names=_PROJECT_BOT,
+        )
 
     def user(self, page: Page, user: Mapping[str, Any] | None) -> Identity | None:
         """The identity of a GitLab user object, recorded on `page`."""

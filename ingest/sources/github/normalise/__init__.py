@@ -60,6 +60,7 @@ from ingest.sources.github.normalise.pulls_rest import (
 from ingest.sources.github.normalise.runs import (
     ci_runs_from_graphql,
     deployment_from_workflow_run,
+    is_deploy_run,
     workflow_job_timing,
     workflow_run_from_graphql,
     workflow_run_from_rest,
@@ -81,6 +82,7 @@ __all__ = [
     "deployment_from_workflow_run",
     "deployment_key",
     "incident_from_issue",
+    "is_deploy_run",
     "issue_events_from_rest",
     "issue_labels",
     "parse_instant",

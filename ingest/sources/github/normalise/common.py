@@ -10,6 +10,7 @@ from typing import Any
 from ingest.base import Page
 from ingest.people import Identity
 from ingest.people import People as SourcePeople
+from ingest.sources.github.config import DEFAULT_BOT_PATTERNS
 
 SOURCE = "github"
 TERMINAL_DEPLOY_STATES = frozenset({"success", "failure", "error"})
@@ -65,7 +66,13 @@ class People(SourcePeople):
     """GitHub logins to keys: a bot is `__typename`/`type` "Bot" or has the "[bot]" suffix."""
 
     def __init__(self, secret: bytes, bot_patterns: Sequence[str] = ()) -> None:
-        super().__init__(secret, SOURCE, bot_patterns, bot_suffix="[bot]")
+        super().__init__(
+            secret,
+            SOURCE,
+            bot_patterns,
+            default_patterns=DEFAULT_BOT_PATTERNS,
+            bot_suffix="[bot]",
+        )
 
     def identity(self, login: str | None, typename: str | None = None) -> Identity | None:
         return self.identify(login, typename == "Bot")

@@ -14,6 +14,24 @@ from ingest.sources.github.normalise.common import (
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+DEPLOY_EVENTS = frozenset({"push", "workflow_dispatch", "schedule"})
+"""Events whose runs can ship to production: a `pull_request` run (a fork's among them)
+tests a change that has not been merged, so it never is a deployment."""
+
+
+def is_deploy_run(item: Mapping[str, Any], repo: str, branch: str, names: Iterable[str]) -> bool:
+    """A workflow run that counts as a production deployment: a deploy workflow (by name)
+    run by a push, a manual dispatch or a schedule, on the repository's own default branch
+    (not a fork's branch of the same name)."""
+    head = (item.get("head_repository") or {}).get("full_name")
+    return (
+        item.get("name") in set(names)
+        and item.get("event") in DEPLOY_EVENTS
+        and item.get("head_branch") == branch
+        and (head is None or str(head).lower() == repo.lower())
+    )
+
+
 def workflow_run_from_rest(item: Mapping[str, Any], repo: str) -> dict[str, Any]:
     """An Actions workflow run to a CiRun row (a re-run keeps its id; the latest attempt wins)."""
     created = item.get("run_started_at") or item.get("created_at")

@@ -96,7 +96,7 @@ class WorkflowRunsStream(RestListStream):
             stamp = nm.parse_instant(item.get("updated_at"))
             if stamp and (page.max_cursor is None or stamp > page.max_cursor):
                 page.max_cursor = stamp
-            if run["name"] in deploy_names and run["branch"] == repo.default_branch:
+            if nm.is_deploy_run(item, ctx.partition, repo.default_branch, deploy_names):
                 page.add(
                     Deployment,
                     nm.deployment_from_workflow_run(
