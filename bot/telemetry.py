@@ -40,7 +40,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.database import reason
+from bot.runtime.database import reason
 from store.models import DigestSent, SyncRun
 
 log = logging.getLogger("metrics_bot.telemetry")

@@ -45,13 +45,13 @@ def demo_end(now: datetime) -> datetime:
 
 def run_demo(directory: Path, *, seed: int, now: datetime | None = None) -> int:
     """Run the demo into `directory`; returns the exit code."""
+    from bot.cli.digest import write_preview
+    from bot.cli.ingest import run_ingest
     from bot.digest.build import build_digest
     from bot.digest.post import post_digest, resolve_week
     from bot.digest.render import render_digest_text
-    from bot.digest_cli import write_preview
-    from bot.ingest_cli import run_ingest
     from bot.runtime import Runtime
-    from bot.shell import bot_deps
+    from bot.runtime.shell import bot_deps
     from sandbox.sim import simulate
     from sandbox.stack import Sandbox
 
