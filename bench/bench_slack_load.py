@@ -2,7 +2,7 @@
 
     python bench/bench_slack_load.py [--rate 50] [--seconds 60] [--pg URL]
 
-Builds (once, cached under /tmp/metrics-bot-bench/slack-load) the demo org (bot/demo.py's
+Builds (once, cached under /tmp/metrics-bot-bench/slack-load) the demo org (bot/cli/demo.py's
 world: `simulate(seed=7, weeks=16)`) and ingests it through the local fakes into its own
 PostgreSQL schema. Then it serves the bot in a child process the way `metrics-bot serve`
 does (build_asgi + uvicorn on loopback, the same config and secrets; no scheduler, so only
