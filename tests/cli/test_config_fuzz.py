@@ -2,8 +2,9 @@
 
 Generators: arbitrary text, arbitrary YAML documents, the example config with any field
 swapped for any YAML value, the example config with random edits, and arbitrary UTF-8 files
-through `load_config`. The inputs this suite once found crashing the config loader (`bot/config/`) are
-pinned below, with an alias bomb ("billion laughs") that used to take exponential time.
+through `load_config`. The inputs this suite once found crashing the config loader
+(`bot/config/`) are pinned below, with an alias bomb ("billion laughs") that used to take
+exponential time.
 """
 
 from __future__ import annotations
