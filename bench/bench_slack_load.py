@@ -2,7 +2,7 @@
 
     python bench/bench_slack_load.py [--rate 50] [--seconds 60] [--pg URL]
 
-Builds (once, cached under /tmp/metrics-bot-bench/slack-load) the demo org (bot/demo.py's
+Builds (once, cached under /tmp/metrics-bot-bench/slack-load) the demo org (bot/cli/demo.py's
 world: `simulate(seed=7, weeks=16)`) and ingests it through the local fakes into its own
 PostgreSQL schema. Then it serves the bot in a child process the way `metrics-bot serve`
 does (build_asgi + uvicorn on loopback, the same config and secrets; no scheduler, so only
@@ -46,7 +46,7 @@ def prepare(directory: Path, base_pg: str) -> Path:
     from sqlalchemy import text
 
     from bot.cli import main
-    from bot.demo import DEMO_WEEKS, demo_end
+    from bot.cli.demo import DEMO_WEEKS, demo_end
     from sandbox.sim import simulate
     from sandbox.stack import Sandbox
     from store.db import make_engine
@@ -82,8 +82,8 @@ def serve(config: Path, port: int, now: str) -> None:
     import uvicorn
 
     from bot.runtime import Runtime
+    from bot.runtime.shell import bot_deps
     from bot.server import build_asgi
-    from bot.shell import bot_deps
     from bot.webhooks import WebhookEndpoints
 
     logging.basicConfig(level=logging.WARNING)

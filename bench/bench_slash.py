@@ -57,8 +57,8 @@ def prepare(directory: Path, teams: int, weeks: int) -> Path:
 def measure(directory: Path, asks: int) -> None:
     """Serve the app and time signed slash commands end to end."""
     from bot.runtime import Runtime
+    from bot.runtime.shell import bot_deps
     from bot.server import build_asgi
-    from bot.shell import bot_deps
     from sandbox.fakes.server import LocalServer
     from sandbox.fakes.slack_signing import SlackRequestSender
     from sandbox.stack import Sandbox

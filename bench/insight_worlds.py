@@ -64,7 +64,7 @@ def _ingest(config_path: Path, *, quiet: bool) -> None:
     import contextlib
     import io
 
-    from bot.ingest_cli import run_ingest
+    from bot.cli.ingest import run_ingest
     from bot.runtime import Runtime
 
     runtime = Runtime.load(config_path)
@@ -79,7 +79,7 @@ def _ingest(config_path: Path, *, quiet: bool) -> None:
 def open_world(seed: int, weeks: int = WEEKS) -> World:
     """The built world of `seed` (building it first when not cached)."""
     from bot.runtime import Runtime
-    from bot.wiring import org_context
+    from bot.runtime.wiring import org_context
 
     d = build(seed, weeks)
     runtime = Runtime.load(d / "metrics-bot.yaml")

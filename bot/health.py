@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.database import reason
+from bot.runtime.database import reason
 
 log = logging.getLogger("metrics_bot.health")
 

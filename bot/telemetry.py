@@ -40,7 +40,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.database import reason
+from bot.runtime.database import reason
 from store.models import DigestSent, SyncRun
 
 log = logging.getLogger("metrics_bot.telemetry")
@@ -84,82 +84,100 @@ class StoreCollector:
 
     def _read(self) -> list[Metric]:
         now = self.clock()
-        last = GaugeMetricFamily(
-            PREFIX + "sync_last_success_timestamp_seconds",
-            "When the last sync that ended ok finished (Unix time), per source.",
-            labels=["source"],
-        )
-        lag = GaugeMetricFamily(
-            PREFIX + "sync_lag_seconds",
-            "Seconds since the last sync that ended ok finished, per source.",
-            labels=["source"],
-        )
-        rows = CounterMetricFamily(
-            PREFIX + "sync_rows_ingested",
-            "Rows written by syncs, per source (from the sync_runs ledger).",
-            labels=["source"],
-        )
-        runs = CounterMetricFamily(
-            PREFIX + "sync_runs",
-            "Finished syncs by source and outcome (ok, partial, failed).",
-            labels=["source", "status"],
-        )
-        remaining = GaugeMetricFamily(
-            PREFIX + "sync_rate_limit_remaining",
-            "API requests left in the rate-limit window after the source's last sync.",
-            labels=["source"],
-        )
-        digests = GaugeMetricFamily(
-            PREFIX + "digests",
-            "Digest ledger rows by audience and status (posted, failed, unsure, claimed).",
-            labels=["audience", "status"],
-        )
         with self.sessions() as s:
-            ok_runs = (
-                select(SyncRun.source, func.max(SyncRun.finished_at))
-                .where(SyncRun.status == "ok", SyncRun.finished_at.is_not(None))
-                .group_by(SyncRun.source)
-            )
-            for source, finished in s.execute(ok_runs):
-                last.add_metric([source], _timestamp(finished))
-                lag.add_metric([source], max(0.0, now - _timestamp(finished)))
-            by_status = (  # finished runs only: a counter must never go down
-                select(
-                    SyncRun.source,
-                    SyncRun.status,
-                    func.count(),
-                    func.coalesce(func.sum(SyncRun.rows), 0),
-                )
-                .where(SyncRun.status != "running")
-                .group_by(SyncRun.source, SyncRun.status)
-            )
-            totals: dict[str, int] = {}
-            for source, status, count, written in s.execute(by_status):
-                runs.add_metric([source, status], count)
-                totals[source] = totals.get(source, 0) + int(written)
-            for source, written in sorted(totals.items()):
-                rows.add_metric([source], written)
-            newest = (
-                select(func.max(SyncRun.id))
-                .where(SyncRun.rate_limit_remaining.is_not(None))
-                .group_by(SyncRun.source)
-            )
-            latest = select(SyncRun.source, SyncRun.rate_limit_remaining).where(
-                SyncRun.id.in_(newest)
-            )
-            for source, left in s.execute(latest):
-                remaining.add_metric([source], left)
-            ledger: dict[tuple[str, str], int] = {("team", st): 0 for st in DIGEST_STATUSES}
-            grouped = select(DigestSent.audience, DigestSent.status, func.count()).group_by(
-                DigestSent.audience, DigestSent.status
-            )
-            for audience, status, count in s.execute(grouped):
-                for st in DIGEST_STATUSES:
-                    ledger.setdefault((audience, st), 0)
-                ledger[(audience, status)] = count
-            for (audience, status), count in sorted(ledger.items()):
-                digests.add_metric([audience, status], count)
-        return [last, lag, rows, runs, remaining, digests]
+            return [*_sync_families(s, now), _digest_family(s)]
+
+
+def _sync_families(s: Session, now: float) -> list[Metric]:
+    """Last success, lag, rows, runs and rate limit left, per source (the sync_runs ledger)."""
+    last = GaugeMetricFamily(
+        PREFIX + "sync_last_success_timestamp_seconds",
+        "When the last sync that ended ok finished (Unix time), per source.",
+        labels=["source"],
+    )
+    lag = GaugeMetricFamily(
+        PREFIX + "sync_lag_seconds",
+        "Seconds since the last sync that ended ok finished, per source.",
+        labels=["source"],
+    )
+    ok_runs = (
+        select(SyncRun.source, func.max(SyncRun.finished_at))
+        .where(SyncRun.status == "ok", SyncRun.finished_at.is_not(None))
+        .group_by(SyncRun.source)
+    )
+    for source, finished in s.execute(ok_runs):
+        last.add_metric([source], _timestamp(finished))
+        lag.add_metric([source], max(0.0, now - _timestamp(finished)))
+    return [last, lag, *_run_families(s), _rate_limit_family(s)]
+
+
+def _run_families(s: Session) -> list[Metric]:
+    """Rows written and finished runs per source and outcome (counters: finished runs only)."""
+    rows = CounterMetricFamily(
+        PREFIX + "sync_rows_ingested",
+        "Rows written by syncs, per source (from the sync_runs ledger).",
+        labels=["source"],
+    )
+    runs = CounterMetricFamily(
+        PREFIX + "sync_runs",
+        "Finished syncs by source and outcome (ok, partial, failed).",
+        labels=["source", "status"],
+    )
+    by_status = (  # finished runs only: a counter must never go down
+        select(
+            SyncRun.source,
+            SyncRun.status,
+            func.count(),
+            func.coalesce(func.sum(SyncRun.rows), 0),
+        )
+        .where(SyncRun.status != "running")
+        .group_by(SyncRun.source, SyncRun.status)
+    )
+    totals: dict[str, int] = {}
+    for source, status, count, written in s.execute(by_status):
+        runs.add_metric([source, status], count)
+        totals[source] = totals.get(source, 0) + int(written)
+    for source, written in sorted(totals.items()):
+        rows.add_metric([source], written)
+    return [rows, runs]
+
+
+def _rate_limit_family(s: Session) -> Metric:
+    """API requests left after each source's most recent sync that reported them."""
+    remaining = GaugeMetricFamily(
+        PREFIX + "sync_rate_limit_remaining",
+        "API requests left in the rate-limit window after the source's last sync.",
+        labels=["source"],
+    )
+    newest = (
+        select(func.max(SyncRun.id))
+        .where(SyncRun.rate_limit_remaining.is_not(None))
+        .group_by(SyncRun.source)
+    )
+    latest = select(SyncRun.source, SyncRun.rate_limit_remaining).where(SyncRun.id.in_(newest))
+    for source, left in s.execute(latest):
+        remaining.add_metric([source], left)
+    return remaining
+
+
+def _digest_family(s: Session) -> Metric:
+    """Digest ledger rows by audience and status; the team's statuses are always present."""
+    digests = GaugeMetricFamily(
+        PREFIX + "digests",
+        "Digest ledger rows by audience and status (posted, failed, unsure, claimed).",
+        labels=["audience", "status"],
+    )
+    ledger: dict[tuple[str, str], int] = {("team", st): 0 for st in DIGEST_STATUSES}
+    grouped = select(DigestSent.audience, DigestSent.status, func.count()).group_by(
+        DigestSent.audience, DigestSent.status
+    )
+    for audience, status, count in s.execute(grouped):
+        for st in DIGEST_STATUSES:
+            ledger.setdefault((audience, st), 0)
+        ledger[(audience, status)] = count
+    for (audience, status), count in sorted(ledger.items()):
+        digests.add_metric([audience, status], count)
+    return digests
 
 
 class Telemetry:

@@ -60,3 +60,13 @@ def test_readme_links_resolve_inside_the_repository() -> None:
     local = [link for link in links if "://" not in link]
     assert "docs/architecture.md" in local and "docs/metrics.md" in local
     assert [link for link in local if not (ROOT / link).exists()] == []
+
+
+def test_readme_architecture_names_only_paths_that_exist() -> None:
+    """The module map and the data-path diagram stay true to the tree: every path they name
+    (`bot/runtime/`, `store/models/`, `cli/` under `bot/`...) exists."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Architecture", 1)[1].split("\n### ", 1)[0]
+    named = set(re.findall(r"\b((?:bot|store|analytics|ingest)/[\w/]*(?:\.py)?)", section))
+    missing = sorted(p for p in named if not (ROOT / p).exists())
+    assert len(named) > 10 and missing == []

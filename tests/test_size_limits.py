@@ -1,7 +1,10 @@
-"""No giants (issue 14): no module over MAX_MODULE_LINES lines, no function over
-MAX_FUNCTION_LINES lines or of cyclomatic complexity above MAX_COMPLEXITY.
+"""No giants (issue 14, item 7): no module over MAX_MODULE_LINES lines, no function over
+MAX_FUNCTION_LINES lines or of cyclomatic complexity above MAX_COMPLEXITY, so each piece keeps
+one job a reader can hold.
 
-Checked for the packages in CHECKED (the lead extends it to the rest). Complexity is counted
+Checked for every package in CHECKED except sandbox/ (test fakes and the simulator) and the
+store's migrations (generated history, never edited). This is the one counter: the ingest
+copy that counted a little differently is gone. Complexity is counted
 as radon does: 1, plus one per if / elif / for / while / except, conditional expression,
 comprehension clause and each of its `if`s, assert, match case, and each extra operand of
 `and` / `or`.
@@ -16,13 +19,22 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CHECKED = ("analytics",)
+CHECKED = ("bot", "store", "analytics", "ingest")
+SKIPPED = (ROOT / "store" / "migrations",)
 MAX_MODULE_LINES = 400
 MAX_FUNCTION_LINES = 60
 MAX_COMPLEXITY = 20
 
 ALLOWED: dict[str, str] = {
-    # "path::function": why it may stay over the limits (keep this list short, and shrink it)
+    # "path::function": why it may stay over the limits (keep this list short, and shrink it).
+    # These five are in bot/slack, bot/digest and bot/preview.py, which another branch of
+    # issue 14 is rewriting as these limits were added: the lead removes each entry after
+    # merging it (the test fails on an entry that is within the limits, so none goes stale).
+    "bot/digest/claims.py::claim": "being rewritten on the answer-core branch (71 lines)",
+    "bot/digest/post.py::deliver": "being rewritten on the answer-core branch (63 lines)",
+    "bot/preview.py::blocks_to_html": "being rewritten on the answer-core branch (cc 21)",
+    "bot/slack/charts.py::_draw": "being rewritten on the answer-core branch (63 lines)",
+    "bot/slack/limits.py::check_blocks": "being rewritten on the answer-core branch (cc 39)",
 }
 
 _BRANCHES = (
@@ -53,7 +65,9 @@ def complexity(fn: ast.AST) -> int:
 
 def _modules() -> Iterator[Path]:
     for package in CHECKED:
-        yield from sorted((ROOT / package).rglob("*.py"))
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if not any(path.is_relative_to(skipped) for skipped in SKIPPED):
+                yield path
 
 
 def _functions(tree: ast.AST) -> Iterator[ast.FunctionDef | ast.AsyncFunctionDef]:
@@ -100,3 +114,18 @@ def test_no_function_over_the_size_or_complexity_limit() -> None:
 @pytest.mark.parametrize("package", CHECKED)
 def test_checked_packages_exist(package: str) -> None:
     assert (ROOT / package / "__init__.py").is_file()
+
+
+def test_every_package_but_the_sandbox_and_migrations_is_walked() -> None:
+    walked = {p.relative_to(ROOT).as_posix() for p in _modules()}
+    assert {
+        "bot/cli/__init__.py",
+        "store/db.py",
+        "analytics/engine.py",
+        "ingest/runner.py",
+    } <= walked
+    assert not any(p.startswith(("sandbox/", "store/migrations/")) for p in walked)
+    assert any(
+        p.startswith("store/migrations/")
+        for p in (q.relative_to(ROOT).as_posix() for q in (ROOT / "store").rglob("*.py"))
+    ), "the migrations folder moved: update SKIPPED"

@@ -16,8 +16,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, text
 
+from bot.cli.serve import build_service
 from bot.health import Readiness, check_slack_token
-from bot.serve_cli import build_service
 from bot.slack.deps import BotDeps
 from bot.telemetry import Telemetry, record_job_failure
 from sandbox.fakes.server import LocalServer

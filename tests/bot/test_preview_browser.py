@@ -1,7 +1,7 @@
 """The HTML preview of a digest in a real browser: the charts load and nothing is wider
 than the message.
 
-`metrics-bot digest` and the demo write the preview (bot.digest_cli.write_preview); headless
+`metrics-bot digest` and the demo write the preview (bot.cli.digest.write_preview); headless
 Chromium opens it as a person would, a script measures the laid-out page and writes what it
 found into the DOM, and `--dump-dom` hands that back. Measured at a desktop message column
 and at a phone-sized one. Needs Debian's `chromium`: the test fails (does not skip) without
@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
+from bot.cli.digest import write_preview
 from bot.digest.build import build_digest
-from bot.digest_cli import write_preview
 from bot.preview import MESSAGE_WIDTH_PX
 from bot.slack.charts import DISPLAY_WIDTH_PX, SCALE
 from tests.bot.glance import glance_engine

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 
 from bot.digest import post_digest
+from bot.runtime.wiring import org_context
 from bot.server import build_asgi
 from bot.slack.deps import BotDeps, default_analytics
-from bot.wiring import org_context
 from sandbox.fakes.server import LocalServer
 from sandbox.fakes.slack import SlackFake
 from sandbox.fakes.slack_signing import SlackRequestSender

@@ -2,8 +2,9 @@
 
 Generators: arbitrary text, arbitrary YAML documents, the example config with any field
 swapped for any YAML value, the example config with random edits, and arbitrary UTF-8 files
-through `load_config`. The inputs this suite once found crashing `bot/config.py` are
-pinned below, with an alias bomb ("billion laughs") that used to take exponential time.
+through `load_config`. The inputs this suite once found crashing the config loader
+(`bot/config/`) are pinned below, with an alias bomb ("billion laughs") that used to take
+exponential time.
 """
 
 from __future__ import annotations
@@ -137,7 +138,7 @@ def test_any_utf8_file_loads_or_gives_a_config_error(tmp_path: Path, text: str) 
         assert all(p.file == str(path) for p in exc.problems)
 
 
-# Inputs that once escaped bot/config.py as a traceback.
+# Inputs that once escaped the config loader (then bot/config.py) as a traceback.
 KNOWN_CRASHES = [
     pytest.param("teams: " + "[" * 500 + "]" * 500, id="deep-sequence-RecursionError"),
     pytest.param("teams: " + "{a: " * 500 + "1" + "}" * 500, id="deep-mapping-RecursionError"),

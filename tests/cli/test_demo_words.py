@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import invoked_as, shown_path, try_next
+from bot.cli.demo import invoked_as, shown_path, try_next
 
 DEMO_TEAMS = ["team-a", "team-b", "team-c", "team-d", "team-e", "team-f", "team-g"]
 

@@ -110,7 +110,7 @@ def test_the_demos_next_commands_run_as_printed(
     """Printed from the folder above the demo's, each command runs there when pasted."""
     import shlex
 
-    from bot.demo import invoked_as, shown_path, try_next
+    from bot.cli.demo import invoked_as, shown_path, try_next
 
     monkeypatch.chdir(world.parent)
     script = Path(sys.executable).parent / "metrics-bot"

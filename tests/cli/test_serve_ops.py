@@ -26,10 +26,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, func, select
 
 from bot.cli import main
+from bot.cli.serve import build_service
 from bot.health import Readiness, check_slack_token
 from bot.runtime import Runtime
-from bot.serve_cli import build_service
-from bot.shell import bot_deps
+from bot.runtime.shell import bot_deps
 from bot.telemetry import Telemetry
 from sandbox.fakes.server import LocalServer
 from sandbox.sim import simulate
@@ -328,7 +328,7 @@ def test_a_scheduled_sync_refused_by_its_api_counts_as_a_job_failure(
     counts it (`sync:github`), and the store's ledger shows the failed run."""
     import shutil
 
-    from bot.serve_cli import ingest_jobs
+    from bot.cli.serve import ingest_jobs
 
     directory, _rows = world
     with Sandbox(directory) as sandbox:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.ingest import build_sources, source_config
 from bot.config import parse_config
-from bot.ingest_cli import build_sources, source_config
 from bot.runtime import Runtime
 from ingest.registry import get_source_class, names
 

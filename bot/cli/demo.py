@@ -16,12 +16,16 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 from rich.panel import Panel
 
 from bot.progress import progress_bar
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 WORLD_DIRS = ("github", "gitlab", "jira", "linear", "pagerduty", "digests")
 WORLD_FILES = ("org.json", "ground_truth.json", "metrics-bot.yaml")
@@ -45,13 +49,8 @@ def demo_end(now: datetime) -> datetime:
 
 def run_demo(directory: Path, *, seed: int, now: datetime | None = None) -> int:
     """Run the demo into `directory`; returns the exit code."""
-    from bot.digest.build import build_digest
-    from bot.digest.post import post_digest, resolve_week
-    from bot.digest.render import render_digest_text
-    from bot.digest_cli import write_preview
-    from bot.ingest_cli import run_ingest
+    from bot.cli.ingest import run_ingest
     from bot.runtime import Runtime
-    from bot.shell import bot_deps
     from sandbox.sim import simulate
     from sandbox.stack import Sandbox
 
@@ -81,22 +80,9 @@ def run_demo(directory: Path, *, seed: int, now: datetime | None = None) -> int:
             return 1
 
         console.rule("[bold]3. Analysing each team's week and posting its digest")
-        deps = bot_deps(runtime)
-        deps.clock = lambda: end + timedelta(hours=12)
         out = directory / "digests"
         teams = runtime.config.teams
-        done = []
-        with progress_bar("digests") as advance:
-            advance(0, len(teams))
-            for number, team in enumerate(teams, start=1):
-                week = resolve_week(deps, team, None)
-                digest = build_digest(deps, team, week)
-                write_preview(digest, out)
-                done.append((team, digest, post_digest(deps, team, week=week).status))
-                advance(number, len(teams))
-        for team, digest, status in done:
-            console.print(Panel(render_digest_text(digest), title=team.slug, expand=False))
-            console.print(f"  posted to the fake Slack channel {team.slack_channel}: {status}")
+        _post_digests(runtime, console, clock=lambda: end + timedelta(hours=12), out=out)
         assert sandbox.slack is not None
         posts = len(sandbox.slack.calls_to("chat.postMessage"))
 
@@ -113,6 +99,33 @@ def run_demo(directory: Path, *, seed: int, now: datetime | None = None) -> int:
     for line in try_next(exe, config, [t.slug for t in teams]):
         click.echo(line)
     return 0
+
+
+def _post_digests(
+    runtime: Runtime, console: Console, *, clock: Callable[[], datetime], out: Path
+) -> None:
+    """Each team's digest for the demo's last week: previews written, posted once, shown."""
+    from bot.cli.digest import write_preview
+    from bot.digest.build import build_digest
+    from bot.digest.post import post_digest, resolve_week
+    from bot.digest.render import render_digest_text
+    from bot.runtime.shell import bot_deps
+
+    deps = bot_deps(runtime)
+    deps.clock = clock
+    teams = runtime.config.teams
+    done = []
+    with progress_bar("digests") as advance:
+        advance(0, len(teams))
+        for number, team in enumerate(teams, start=1):
+            week = resolve_week(deps, team, None)
+            digest = build_digest(deps, team, week)
+            write_preview(digest, out)
+            done.append((team, digest, post_digest(deps, team, week=week).status))
+            advance(number, len(teams))
+    for team, digest, status in done:
+        console.print(Panel(render_digest_text(digest), title=team.slug, expand=False))
+        console.print(f"  posted to the fake Slack channel {team.slack_channel}: {status}")
 
 
 def try_next(exe: str, config: str, teams: list[str]) -> list[str]:

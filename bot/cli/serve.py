@@ -17,7 +17,7 @@ import click
 
 from bot.config import parse_duration
 from bot.runtime import Runtime
-from bot.shell import bot_deps
+from bot.runtime.shell import bot_deps
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -32,7 +32,7 @@ log = logging.getLogger("metrics_bot.serve")
 
 def ingest_jobs(runtime: Runtime) -> tuple[Any, ...]:
     """One scheduled incremental sync per configured source that metrics-bot can read."""
-    from bot.ingest_cli import build_sources
+    from bot.cli.ingest import build_sources
     from bot.slack.deps import IngestJob
     from bot.telemetry import record_job_failure
     from ingest.runner import run_sync
@@ -76,8 +76,8 @@ def build_service(
 
 def log_startup(runtime: Runtime, scheduler: Any, slack: Check) -> None:
     """The few lines a person reads at start: config, database, teams, sources, Slack."""
-    from bot.database import mask_url
     from bot.logs import startup_lines
+    from bot.runtime.database import mask_url
     from bot.scheduler import next_runs
     from store.db import current_revision
 

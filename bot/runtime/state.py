@@ -15,8 +15,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import AppConfig, ConfigError, Problem, database_url, load_config
-from bot.database import DatabaseUnavailable, open_engine
+from bot.config import AppConfig, database_url, load_config
+from bot.runtime.database import open_engine
 from store.db import session_factory
 
 
@@ -82,13 +82,3 @@ class Runtime:
 def config_path_from(option: str | None, environ: Mapping[str, str]) -> Path:
     """--config wins, then METRICS_BOT_CONFIG, then ./metrics-bot.yaml."""
     return Path(option or environ.get("METRICS_BOT_CONFIG") or "metrics-bot.yaml")
-
-
-__all__ = [
-    "ConfigError",
-    "DatabaseUnavailable",
-    "MissingSecret",
-    "Problem",
-    "Runtime",
-    "config_path_from",
-]

@@ -9,7 +9,7 @@ import click
 
 from bot.answers import QueryError, resolve_team
 from bot.runtime import Runtime
-from bot.shell import bot_deps
+from bot.runtime.shell import bot_deps
 
 
 def write_preview(digest: object, directory: Path) -> tuple[Path, Path]:

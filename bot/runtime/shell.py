@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.runtime import Runtime
+from bot.runtime.state import Runtime
 
 if TYPE_CHECKING:
     from bot.slack.deps import BotDeps
@@ -12,8 +12,8 @@ if TYPE_CHECKING:
 
 def bot_deps(runtime: Runtime, *, need_slack: bool = True) -> BotDeps:
     """BotDeps for `runtime`; with need_slack=False (previews) Slack tokens may be missing."""
+    from bot.runtime.wiring import org_context
     from bot.slack.deps import BotDeps, default_analytics
-    from bot.wiring import org_context
 
     slack = runtime.config.slack
     bot_token = runtime.secret("the Slack bot token", slack.bot_token, required=need_slack)

@@ -1,0 +1,63 @@
+"""The shared schema: every delivery signal, sync bookkeeping, and what the bot said and heard.
+
+Rows are keyed by natural keys (source + the source's own id) so that re-reading a window
+upserts in place instead of duplicating. People appear only as pseudonymous keys (a keyed
+hash of a source identity, see `store.people`); no table holds a login or a display name.
+Times are timezone-aware UTC instants (`UTCDateTime`); where a local time matters (after-hours
+work), the original UTC offset is kept beside it in minutes.
+
+Modules: `base`, `org` (as configured), `delivery` (code review, deploys, CI), `incidents`
+(incidents, pages, work items), `ledgers` (sync bookkeeping, what the bot said and heard).
+"""
+
+from store.models.base import Base
+from store.models.delivery import (
+    CiRun,
+    Commit,
+    Deployment,
+    PrEvent,
+    PullRequest,
+    Release,
+    Review,
+    ReviewRequest,
+)
+from store.models.incidents import Incident, Page, WorkItem, WorkItemTransition
+from store.models.ledgers import (
+    Annotation,
+    DigestSent,
+    Experiment,
+    FeedbackVote,
+    InsightRow,
+    LeaderLock,
+    SyncRun,
+    SyncState,
+)
+from store.models.org import Person, Repository, Team, TeamMember
+
+__all__ = [
+    "Annotation",
+    "Base",
+    "CiRun",
+    "Commit",
+    "Deployment",
+    "DigestSent",
+    "Experiment",
+    "FeedbackVote",
+    "Incident",
+    "InsightRow",
+    "LeaderLock",
+    "Page",
+    "Person",
+    "PrEvent",
+    "PullRequest",
+    "Release",
+    "Repository",
+    "Review",
+    "ReviewRequest",
+    "SyncRun",
+    "SyncState",
+    "Team",
+    "TeamMember",
+    "WorkItem",
+    "WorkItemTransition",
+]
