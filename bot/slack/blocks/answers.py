@@ -32,7 +32,7 @@ def _window(start: datetime, end: datetime) -> str:
 
 def metric_line(view: MetricView) -> str:
     """ "*Lead time* 29 h ↑12% (worse)" – one metric on one line."""
-    line = f"*{escape(view.info.short or view.info.label)}* {view.shown}"
+    line = f"*{escape(view.info.label)}* {view.shown}"
     if view.value is not None and not view.withheld_reason and view.change is not None:
         line += f" {view.change_text}"
     return line
