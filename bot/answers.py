@@ -6,9 +6,9 @@ lead sees in Slack are exactly the ones an admin can check from the terminal.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -169,6 +169,8 @@ def _amount(value: float | None, unit: str) -> str:
 
 def render_text(value: MetricValue) -> str:
     """A terminal answer: the number, its spread, trend, baseline, and how it was computed."""
+    from bot.slack.values import excluded_text
+
     start = f"{value.period_start:%Y-%m-%d}"
     end = f"{value.period_end:%Y-%m-%d %H:%M} UTC"
     lines = [f"{value.metric} for {value.team}, {start} to {end}"]
@@ -195,11 +197,12 @@ def render_text(value: MetricValue) -> str:
     if value.tier:
         lines.append(f"  DORA tier (context, not a target): {value.tier}")
     lines.append(f"  definition: {value.definition}")
+    if value.window:
+        lines.append(f"  window: {value.window}")
     if value.clock:
         lines.append(f"  clock: {value.clock}")
     if value.exclusions:
-        excluded = ", ".join(f"{k} {v}" for k, v in sorted(value.exclusions.items()))
-        lines.append(f"  excluded: {excluded}")
+        lines.append(f"  excluded: {excluded_text(value.exclusions.items())}")
     if value.ownership:
         lines.append(f"  ownership: {value.ownership}")
     if value.link_methods:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core.teams import resolve_team
 from bot.digest import claims
 from bot.digest.build import Digest, build_digest
-from bot.core.teams import resolve_team
 from bot.digest.post import DigestResult, _already_posted, deliver, resolve_week
 from bot.digest.render import dora_line
 from bot.digest.weeks import last_full_week, parse_week

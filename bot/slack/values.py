@@ -8,6 +8,7 @@ computed. Formatting is pure and unit-aware: hours read as "29 h" or "2.4 d", ra
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -97,6 +98,22 @@ class MetricView:
         )
 
     @property
+    def provenance(self) -> list[tuple[str, str]]:
+        """How the figure was computed, in the CLI's words: window, clock, n, baseline,
+        exclusions and ownership rule (only those the engine reported)."""
+        out = [("window", self.window)] if self.window else []
+        if self.clock:
+            out.append(("clock", self.clock))
+        out.append(("n", str(self.n)))
+        if self.baseline_window and self.baseline is not None:
+            out.append(("baseline", self.baseline_window))
+        if self.exclusions:
+            out.append(("excluded", excluded_text(self.exclusions)))
+        if self.ownership:
+            out.append(("ownership", self.ownership))
+        return out
+
+    @property
     def shown(self) -> str:
         """The value with its unit, or why there is none."""
         if self.withheld_reason:
@@ -125,6 +142,11 @@ class MetricView:
 
 
 _ARROWS = {"up": "↑", "down": "↓", "flat": "→"}
+
+
+def excluded_text(exclusions: Iterable[tuple[str, int]]) -> str:
+    """ "bots 3, drafts 1": what was left out of a figure, sorted by what."""
+    return ", ".join(f"{what} {count}" for what, count in sorted(exclusions))
 
 
 def _trend(trend: Trend | None) -> tuple[float | None, str | None, bool | None]:

@@ -38,6 +38,11 @@ def metric_line(view: MetricView) -> str:
     return line
 
 
+def provenance_text(view: MetricView) -> str:
+    """ "window: ...\nclock: working\nn: 12\nexcluded: bots 3" – how the figure was computed."""
+    return "\n".join(f"{name}: {escape(text)}" for name, text in view.provenance)
+
+
 def metric_answer(
     team_name: str, view: MetricView, period_label: str, start: datetime, end: datetime
 ) -> Rendered:
@@ -66,6 +71,7 @@ def metric_answer(
     if view.definition:
         how += f". {escape(view.definition)}"
     blocks.append(context(how))
+    blocks.append(context(provenance_text(view)))
     text = f"{view.info.label} for {team_name}: {view.shown} ({period_label})"
     return Rendered(escape(text), blocks)
 
