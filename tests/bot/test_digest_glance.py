@@ -123,6 +123,7 @@ def test_no_band_without_an_engine_baseline_and_peer_median_of_several_teams() -
     [ax] = chart_figure([chart]).axes
     assert not [a for a in ax.patches if a.get_gid() == BAND_GID]
     assert not [line for line in ax.get_lines() if line.get_gid() == PEER_GID]
+
     def week(value: float | None, withheld: str | None = None) -> MetricValue:
         start = datetime(2026, 11, 16, tzinfo=UTC)
         return MetricValue(
