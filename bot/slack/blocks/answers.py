@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.slack.blocks.common import Block, context, divider, fields, header, section
 from bot.slack.blocks.insights import insight_blocks
 from bot.slack.catalog import Catalog
 from bot.slack.text import escape
 from bot.slack.values import MetricView, format_value
+
+if TYPE_CHECKING:
+    from analytics.insights.model import Insight
 
 
 @dataclass(frozen=True)
@@ -120,7 +123,7 @@ def compare_answer(
     return Rendered(escape(f"{metric_label}: {focus} compared with {len(rows) - 1} teams"), blocks)
 
 
-def insights_answer(team_name: str, insights: Sequence[Any], week: str) -> Rendered:
+def insights_answer(team_name: str, insights: Sequence[Insight], week: str) -> Rendered:
     """`bottlenecks`: the flagged insights of the week, without vote buttons."""
     blocks: list[Block] = [header(f"Bottlenecks · {team_name} · {week}")]
     if not insights:
