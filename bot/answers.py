@@ -6,12 +6,15 @@ lead sees in Slack are exactly the ones an admin can check from the terminal.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from analytics.insights.model import Insight
+    from analytics.values import MetricValue
+    from bot.core.views import AnswerContext
     from bot.runtime import Runtime
     from bot.slack.catalog import Catalog
 
@@ -84,11 +87,15 @@ def parse_week(text: str) -> str:
 
 def metric_catalog() -> Catalog:
     """The metric words `/metrics` understands, built the same way the Slack app builds them."""
+    from bot.core.ports import default_analytics
     from bot.slack.catalog import Catalog
-    from bot.slack.deps import default_analytics
 
-    analytics = default_analytics()
-    return Catalog(analytics.metrics, analytics.suggest)
+    port = default_analytics()
+
+    def suggest(word: str, candidates: Iterable[str]) -> list[str]:
+        return port.suggest(word=word, candidates=candidates)
+
+    return Catalog(port.metrics, suggest)
 
 
 def resolve_metrics(word: str) -> list[str]:
@@ -109,41 +116,45 @@ def resolve_metrics(word: str) -> list[str]:
 
 
 def resolve_team(runtime: Runtime, slug: str) -> str:
-    """The team's slug; QueryError with the closest slugs otherwise."""
-    from analytics.names import suggest
+    """The team's slug (bot.core.teams, as Slack resolves it); QueryError with the closest
+    slugs otherwise."""
+    from bot.core.teams import UnknownTeam, resolve_team
 
-    slugs = [t.slug for t in runtime.config.teams]
-    if slug in slugs:
-        return slug
-    hint = suggest(slug.lower(), slugs)
-    did_you_mean = f" Did you mean {hint!r}?" if hint else ""
-    raise QueryError(f"I don't know the team {slug!r}.{did_you_mean} Teams: {', '.join(slugs)}.")
+    try:
+        return resolve_team(runtime.config, slug).slug
+    except UnknownTeam as exc:
+        raise QueryError(str(exc).replace("`", "'")) from None
 
 
 def answer_metrics(
     runtime: Runtime, metric: str, team: str, *, period: str, clock: str, as_of: datetime
-) -> list[Any]:
-    """Compute a metric, or each metric of a group (`dora`, `health`), for one team."""
-    from analytics.engine import compute_metric
-    from bot.wiring import org_context
+) -> list[MetricValue]:
+    """Compute a metric, or each metric of a group (`dora`, `health`), for one team, through
+    the same answer core as `/metrics` (bot.core.views)."""
+    from bot.core.views import compute_value
 
     metric_ids = resolve_metrics(metric)
     slug = resolve_team(runtime, team)
     window = parse_period(period, as_of)
-    org = org_context(runtime.config, runtime.pseudonym_secret)
+    deps = _answer_deps(runtime)
     return [
-        compute_metric(
-            engine=runtime.engine,
-            org=org,
-            team=slug,
-            metric=metric_id,
-            start=window.start,
-            end=window.end,
-            as_of=as_of,
-            clock=clock,
-        )
+        compute_value(deps, slug, metric_id, window.start, window.end, as_of, clock=clock)
         for metric_id in metric_ids
     ]
+
+
+def _answer_deps(runtime: Runtime) -> AnswerContext:
+    """What the answer core needs from the runtime (no Slack tokens: the CLI posts nothing)."""
+    from bot.core.ports import default_analytics
+    from bot.core.views import AnswerContext
+    from bot.wiring import org_context
+
+    return AnswerContext(
+        config=runtime.config,
+        engine=runtime.engine,
+        analytics=default_analytics(),
+        org=org_context(runtime.config, runtime.pseudonym_secret),
+    )
 
 
 def _amount(value: float | None, unit: str) -> str:
@@ -156,8 +167,10 @@ def _amount(value: float | None, unit: str) -> str:
     return f"{value:,.1f} {unit}".rstrip()
 
 
-def render_text(value: Any) -> str:
+def render_text(value: MetricValue) -> str:
     """A terminal answer: the number, its spread, trend, baseline, and how it was computed."""
+    from bot.slack.values import excluded_text
+
     start = f"{value.period_start:%Y-%m-%d}"
     end = f"{value.period_end:%Y-%m-%d %H:%M} UTC"
     lines = [f"{value.metric} for {value.team}, {start} to {end}"]
@@ -184,11 +197,12 @@ def render_text(value: Any) -> str:
     if value.tier:
         lines.append(f"  DORA tier (context, not a target): {value.tier}")
     lines.append(f"  definition: {value.definition}")
+    if value.window:
+        lines.append(f"  window: {value.window}")
     if value.clock:
         lines.append(f"  clock: {value.clock}")
     if value.exclusions:
-        excluded = ", ".join(f"{k} {v}" for k, v in sorted(value.exclusions.items()))
-        lines.append(f"  excluded: {excluded}")
+        lines.append(f"  excluded: {excluded_text(value.exclusions.items())}")
     if value.ownership:
         lines.append(f"  ownership: {value.ownership}")
     if value.link_methods:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core.teams import resolve_team
 from bot.digest import claims
 from bot.digest.build import Digest, build_digest
-from bot.digest.post import DigestResult, _already_posted, deliver, resolve_team, resolve_week
+from bot.digest.post import DigestResult, _already_posted, deliver, resolve_week
 from bot.digest.render import dora_line
 from bot.digest.weeks import last_full_week, parse_week
 from bot.slack.blocks.answers import Rendered
@@ -84,7 +85,7 @@ def post_leads_digest(
     fence: claims.Fence | None = None,
 ) -> list[DigestResult]:
     """The team's digest in a direct message to each of its leads, once per lead and week."""
-    cfg = resolve_team(deps, team)
+    cfg = resolve_team(deps.config, team)
     label = resolve_week(deps, cfg, week)
     digest: Digest | None = None
     results = []

@@ -24,6 +24,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import TeamConfig
+from bot.core.teams import resolve_team
 from bot.digest import claims
 from bot.digest.build import Digest, build_digest
 from bot.digest.reconcile import find_posted, metadata_for
@@ -56,16 +57,6 @@ class DigestResult:
     error: str | None = None
 
 
-def resolve_team(deps: BotDeps, team: str | TeamConfig) -> TeamConfig:
-    if isinstance(team, TeamConfig):
-        return team
-    found = deps.team(team)
-    if found is None:
-        known = ", ".join(t.slug for t in deps.config.teams)
-        raise UserError(f"unknown team {team!r}; configured teams: {known}")
-    return found
-
-
 def resolve_week(deps: BotDeps, team: TeamConfig, week: str | None) -> str:
     if week is None:
         return last_full_week(deps.now(), team.tz)
@@ -89,7 +80,7 @@ def post_digest(
     `force=True` posts again even if this week's digest went out (the CLI's --force);
     `fence` is the scheduler leader's token (its writes are refused once it no longer leads).
     """
-    cfg = resolve_team(deps, team)
+    cfg = resolve_team(deps.config, team)
     label = resolve_week(deps, cfg, week)
     key = claims.Key(cfg.slug, label, "team")
     done = _already_posted(deps, key, force)

@@ -114,9 +114,7 @@ def window_note(digest: Digest) -> str:
 
 def render_fallback(digest: Digest) -> str:
     """The notification text: team, week, DORA numbers, how many flags."""
-    dora = ", ".join(
-        f"{v.info.short or v.info.label} {v.shown} {v.change_text}".strip() for v in digest.dora
-    )
+    dora = ", ".join(f"{v.info.label} {v.shown} {v.change_text}".strip() for v in digest.dora)
     flags = "quiet week" if digest.quiet else f"{len(digest.insights)} flagged"
     return escape(f"Weekly digest for {digest.team_name} ({digest.week}): {dora}; {flags}")
 

@@ -12,29 +12,29 @@ from __future__ import annotations
 import statistics
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.slack.catalog import MetricInfo, spec_attr
+from bot.slack.catalog import MetricInfo
 from bot.slack.charts import ChartSeries
 from bot.slack.values import as_number
+
+if TYPE_CHECKING:
+    from analytics.values import MetricValue
 
 _PERCENT_UNITS = ("ratio", "share", "fraction", "rate")
 
 
-def week_label(mv: Any, tz: str) -> str:
-    """ "W47" for a MetricValue (the ISO week it starts in, in the team's zone), or the week
-    text it carries."""
-    start = spec_attr(mv, "period_start") or spec_attr(mv, "week")
-    if isinstance(start, datetime):
-        local = start.astimezone(ZoneInfo(tz)) if start.tzinfo else start
-        return f"W{local.isocalendar()[1]:02d}"
-    return str(start)
+def week_label(mv: MetricValue, tz: str) -> str:
+    """ "W47" for a MetricValue: the ISO week it starts in, in the team's zone."""
+    start: datetime = mv.period_start
+    local = start.astimezone(ZoneInfo(tz)) if start.tzinfo else start
+    return f"W{local.isocalendar()[1]:02d}"
 
 
-def value_of(mv: Any) -> float | None:
+def value_of(mv: MetricValue) -> float | None:
     """The week's value, None when withheld or missing."""
-    return None if spec_attr(mv, "withheld_reason") else as_number(spec_attr(mv, "value"))
+    return None if mv.withheld_reason else as_number(mv.value)
 
 
 def axis_label(unit: str) -> tuple[str, float]:
@@ -52,10 +52,10 @@ def clock_label(clock: str | None, tz: str) -> str:
     return ""
 
 
-def band_of(answers: Sequence[Any], baseline_weeks: int) -> tuple[float, float] | None:
+def band_of(answers: Sequence[MetricValue], baseline_weeks: int) -> tuple[float, float] | None:
     """p25-p75 of the weeks the last answer's baseline was taken from; None when the engine
     reported no baseline (too few weeks with a value) for that week."""
-    if len(answers) < 2 or as_number(spec_attr(answers[-1], "baseline")) is None:
+    if len(answers) < 2 or as_number(answers[-1].baseline) is None:
         return None
     base = [v for v in (value_of(mv) for mv in answers[-1 - baseline_weeks : -1]) if v is not None]
     if len(base) < 2:
@@ -64,7 +64,9 @@ def band_of(answers: Sequence[Any], baseline_weeks: int) -> tuple[float, float] 
     return q1, q3
 
 
-def peer_median(peer_answers: Mapping[str, Sequence[Any]], weeks: int) -> tuple[float | None, ...]:
+def peer_median(
+    peer_answers: Mapping[str, Sequence[MetricValue]], weeks: int
+) -> tuple[float | None, ...]:
     """Per week (the last `weeks`), the median of the similar teams' values; () without peers."""
     if not peer_answers:
         return ()
@@ -81,19 +83,19 @@ def peer_median(peer_answers: Mapping[str, Sequence[Any]], weeks: int) -> tuple[
 
 def chart_of(
     info: MetricInfo,
-    answers: Sequence[Any],
+    answers: Sequence[MetricValue],
     *,
     weeks: int,
     baseline_weeks: int,
     tz: str,
-    peer_answers: Mapping[str, Sequence[Any]] | None = None,
+    peer_answers: Mapping[str, Sequence[MetricValue]] | None = None,
 ) -> ChartSeries:
     """The chart of one metric from its weekly answers (oldest first, the digest's week
     last, with `baseline_weeks` more weeks before the `weeks` shown)."""
     shown = list(answers[-weeks:])
     last = shown[-1] if shown else None
-    clock = spec_attr(last, "clock") if last is not None else None
-    unit = str(spec_attr(last, "unit") or info.unit or "") if last is not None else info.unit
+    clock = last.clock if last is not None else None
+    unit = str(last.unit or info.unit or "") if last is not None else info.unit
     axis, scale = axis_label(unit)
     peers = dict(peer_answers or {})
     return ChartSeries(

@@ -1,6 +1,6 @@
 """Metric names as people type them: ids, aliases, groups (dora, health) and "did you mean".
 
-Built from the analytics registry (metric id -> spec with `aliases`, `unit`, `description`),
+Built from the analytics registry's `MetricSpec`s (name, unit, aliases, which way is good),
 so every metric the engine serves is answerable by `/metrics` without a second list here.
 """
 
@@ -10,7 +10,10 @@ import difflib
 import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from analytics.registry import MetricSpec
 
 DORA = ("deploy-frequency", "lead-time", "cfr", "recovery-time")
 HEALTH = ("after-hours", "review-load", "wip")
@@ -19,33 +22,11 @@ MAX_SUGGEST_WORD = 64
 difflib's cost grows with the word (a 40 KB word took seconds and timed the ack out)."""
 MAX_CANDIDATES = 500
 """At most this many spellings are compared per word (hundreds of teams stay cheap)."""
-HIGHER_IS_BETTER = {"deploy-frequency", "throughput"}
-LABELS = {
-    "deploy-frequency": "Deploys",
-    "lead-time": "Lead time",
-    "cfr": "Change failure rate",
-    "recovery-time": "Recovery time",
-    "review-time": "Time to first review",
-    "cycle-time": "Cycle time",
-    "throughput": "Throughput",
-    "pr-size": "PR size",
-    "wip": "Work in progress",
-    "after-hours": "After-hours work",
-    "review-load": "Review load concentration",
-    "work-mix": "Work mix",
-}
 
 
 def norm(word: str) -> str:
     """One spelling for ids and aliases: lowercase, dashes ("Review_Time" -> "review-time")."""
     return word.strip().lower().replace("_", "-").replace(" ", "-")
-
-
-def spec_attr(spec: Any, name: str, default: Any = None) -> Any:
-    """Read a field of a registry spec whether it is an object or a mapping."""
-    if isinstance(spec, Mapping):
-        return spec.get(name, default)
-    return getattr(spec, name, default)
 
 
 @dataclass(frozen=True)
@@ -60,8 +41,6 @@ class MetricInfo:
     unit: str
     description: str
     higher_is_better: bool
-    short: str = ""
-    """A short label for one-line summaries (the DORA line)."""
 
 
 class Catalog:
@@ -69,7 +48,7 @@ class Catalog:
 
     def __init__(
         self,
-        registry: Mapping[str, Any],
+        registry: Mapping[str, MetricSpec],
         suggest: Callable[[str, Iterable[str]], list[str]] | None = None,
     ) -> None:
         self._suggest = suggest
@@ -77,21 +56,17 @@ class Catalog:
         self._words: dict[str, str] = {}
         for metric_id, spec in registry.items():
             name = norm(metric_id)
-            hib = spec_attr(spec, "up_is_good", spec_attr(spec, "higher_is_better"))
-            label = spec_attr(spec, "label") or spec_attr(spec, "name")
-            info = MetricInfo(
+            self.metrics[name] = MetricInfo(
                 id=metric_id,
                 name=name,
-                label=str(label or LABELS.get(name) or name.replace("-", " ").capitalize()),
-                unit=str(spec_attr(spec, "unit", "") or ""),
-                description=str(spec_attr(spec, "description", "") or ""),
-                higher_is_better=bool(hib) if hib is not None else name in HIGHER_IS_BETTER,
-                short=LABELS.get(name) or str(label or name),
+                label=spec.name,
+                unit=spec.unit,
+                description=spec.description,
+                higher_is_better=spec.up_is_good is True,
             )
-            self.metrics[name] = info
             self._words[name] = name
-            for alias in spec_attr(spec, "aliases", ()) or ():
-                self._words.setdefault(norm(str(alias)), name)
+            for alias in spec.aliases:
+                self._words.setdefault(norm(alias), name)
 
     def resolve(self, word: str) -> MetricInfo | None:
         name = self._words.get(norm(word))

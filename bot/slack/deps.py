@@ -9,63 +9,23 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import AppConfig, TeamConfig
+from bot.core.ports import AnalyticsPort, default_analytics
 from bot.slack.client import make_web_client
 
+if TYPE_CHECKING:
+    from analytics.context import OrgContext
 
-@dataclass(frozen=True)
-class Analytics:
-    """The analytics entry points the bot calls (analytics.engine / analytics.insights).
-
-    Injected rather than imported so the bot can run before every detector exists, and so
-    tests can hand in a tiny engine whose numbers they can check by eye.
-    """
-
-    metrics: Mapping[str, Any]
-    """metric id -> spec (aliases, unit, description); analytics.engine.METRICS."""
-    compute_metric: Callable[..., Any]
-    """(engine, org, team, metric, start, end, as_of, clock=...) -> MetricValue."""
-    weekly_series: Callable[..., Any] | None = None
-    """(engine, org, team=, metric=, weeks=, as_of=) -> [MetricValue], oldest first."""
-    detect: Callable[..., list[Any]] | None = None
-    """(engine, org, team, week, as_of) -> [Insight]; None until detectors land."""
-    suggest: Callable[[str, Iterable[str]], list[str]] | None = None
-    """(word, candidates) -> close matches; difflib when None."""
-
-
-def default_analytics() -> Analytics:
-    """The real analytics package, imported only when asked (it pulls in pandas)."""
-    from analytics import engine as metrics_engine
-
-    detect: Callable[..., list[Any]] | None
-    try:
-        from analytics.insights import detect as insight_detect
-
-        detect = insight_detect
-    except ImportError:
-        detect = None
-    from analytics.names import suggest as closest
-
-    def suggest(word: str, candidates: Iterable[str]) -> list[str]:
-        found = closest(word, candidates)
-        return [found] if found else []
-
-    return Analytics(
-        metrics=metrics_engine.METRICS,
-        compute_metric=metrics_engine.compute_metric,
-        weekly_series=getattr(metrics_engine, "weekly_series", None),
-        detect=detect,
-        suggest=suggest,
-    )
+__all__ = ["AnalyticsPort", "BotDeps", "IngestJob", "default_analytics"]
 
 
 @dataclass(frozen=True)
@@ -92,9 +52,10 @@ class BotDeps:
     config: AppConfig
     engine: Engine
     sessions: sessionmaker[Session]
-    analytics: Analytics
-    org: Any
-    """analytics.context.OrgContext built from the config (bot/wiring.py)."""
+    analytics: AnalyticsPort
+    """The analytics engine, seen through the bot's one typed port (bot/core/ports.py)."""
+    org: OrgContext
+    """The org's analytics input, built from the config (bot/wiring.py)."""
     bot_token: str
     signing_secret: str
     api_url: str | None = None
@@ -116,6 +77,7 @@ class BotDeps:
         return self.clock()
 
     def team(self, slug: str) -> TeamConfig | None:
+        """The configured team `slug`, None when there is none (answers use bot.core.teams)."""
         return self.config.team(slug)
 
     def team_for_channel(self, channel_id: str | None) -> TeamConfig | None:

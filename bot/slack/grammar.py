@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.slack.catalog import Catalog, MetricInfo, closest, norm
+from bot.core.teams import resolve_slug
+from bot.slack.catalog import Catalog, MetricInfo, norm
 from bot.slack.errors import UserError
 from bot.slack.text import escape, truncate
 
@@ -164,7 +165,7 @@ def _team_and_period(
 ) -> tuple[str | None, Period | None]:
     team: str | None = None
     period: Period | None = None
-    by_norm = {norm(t): t for t in teams}
+    by_norm = {norm(t): t for t in teams}  # one lookup per word; unknown: bot.core.teams
     for word in words:
         maybe_period = parse_period(word)
         if maybe_period is not None:
@@ -172,11 +173,7 @@ def _team_and_period(
                 raise UserError(f"Give one period at most (`7d`, `4w`, `quarter`). {USAGE}")
             period = maybe_period
             continue
-        slug = by_norm.get(norm(word))
-        if slug is None:
-            close = closest(norm(word), list(by_norm), cutoff=0.5)
-            hint = _did_you_mean([by_norm[c] for c in close]) or f" Teams: {_listed(teams)}."
-            raise UserError(f"I don't know the team `{echo(word)}`.{hint}")
+        slug = by_norm.get(norm(word)) or resolve_slug(word, teams)
         if team is not None and team != slug:
             raise UserError(f"Name one team at a time. {USAGE}")
         team = slug

@@ -1,7 +1,7 @@
 """Answer a parsed `/metrics` Command: call the analytics engine, build the blocks.
 
 This is the slow part that runs after the ack. Each verb is one small function; they share
-the window arithmetic (a trailing period ending now) and the team lookup.
+the window arithmetic (a trailing period ending now); teams and views come from bot.core.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.config import TeamConfig
-from bot.digest.build import build_digest, catalog_of, compute_view, flagged_insights
+from bot.core.teams import resolve_team
+from bot.core.views import catalog_of, compute_view, flagged_insights
+from bot.digest.build import build_digest
 from bot.digest.render import render_digest
 from bot.digest.weeks import current_week, last_full_week
 from bot.slack.blocks.answers import (
@@ -35,13 +36,6 @@ def window(deps: BotDeps, cmd: Command) -> tuple[datetime, datetime]:
     return end - timedelta(days=cmd.period.days), end
 
 
-def _team(deps: BotDeps, slug: str | None) -> TeamConfig:
-    team = deps.team(slug or "")
-    if team is None:
-        raise UserError(f"I don't know the team `{slug}`.")
-    return team
-
-
 def answer(deps: BotDeps, cmd: Command) -> Rendered:
     """The message for `cmd` (slow: may compute metrics over the team's history)."""
     catalog = catalog_of(deps)
@@ -50,7 +44,7 @@ def answer(deps: BotDeps, cmd: Command) -> Rendered:
         return help_answer(catalog, teams)
     if cmd.verb == "status":
         return status(deps)
-    team = _team(deps, cmd.team)
+    team = resolve_team(deps.config, cmd.team)
     start, end = window(deps, cmd)
     if cmd.verb == "metric":
         assert cmd.metric is not None

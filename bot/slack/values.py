@@ -1,28 +1,33 @@
 """A metric's answer as the bot shows it: the number, its trend arrow, baseline and method.
 
-`MetricView.of` reads the engine's MetricValue by field name (value, unit, n, p75, p90,
-baseline, trend, definition, withheld_reason), so the bot tolerates fields the engine adds.
-Formatting is pure and unit-aware: hours read as "29 h" or "2.4 d", rates as "16.7%".
+`MetricView.of` reads the engine's typed `MetricValue` and keeps its provenance (clock,
+window, baseline window, exclusions, ownership rule), so every answer can say how it was
+computed. Formatting is pure and unit-aware: hours read as "29 h" or "2.4 d", rates as "16.7%".
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from bot.slack.catalog import MetricInfo, spec_attr
+from bot.slack.catalog import MetricInfo
+
+if TYPE_CHECKING:
+    from analytics.values import MetricValue, Trend
 
 FLAT_BAND = 0.10
 """Changes within ±10% of the baseline read as flat (→), as in analytics.values."""
 
 
-def as_number(value: Any) -> float | None:
+def as_number(value: object) -> float | None:
     """A finite float, or None for missing, NaN, infinite or non-numeric values."""
     if value is None or isinstance(value, bool):
         return None
     try:
-        number = float(value)
+        number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
     return None if math.isnan(number) or math.isinf(number) else number
@@ -47,12 +52,24 @@ class MetricView:
     """What the engine says about gaps or exclusions (e.g. why there is no value)."""
     direction: str | None = None
     """The engine's own reading of the trend ("up", "down", "flat"), when it gives one."""
+    clock: str | None = None
+    """ "working" (the team's working hours) or "wall"; None when the metric has no clock."""
+    window: str = ""
+    """What the period covers, in the engine's words."""
+    baseline_window: str = ""
+    exclusions: tuple[tuple[str, int], ...] = ()
+    """(what, how many) left out of the figure (bots, drafts, ...), sorted."""
+    ownership: str = ""
+    """Which rule assigned work to the team."""
+    start: datetime | None = None
+    end: datetime | None = None
+    as_of: datetime | None = None
 
     @classmethod
-    def of(cls, info: MetricInfo, mv: Any) -> MetricView:
-        value = as_number(spec_attr(mv, "value"))
-        baseline = as_number(spec_attr(mv, "baseline"))
-        change, direction, up_is_good = _trend(spec_attr(mv, "trend"))
+    def of(cls, info: MetricInfo, mv: MetricValue) -> MetricView:
+        value = as_number(mv.value)
+        baseline = as_number(mv.baseline)
+        change, direction, up_is_good = _trend(mv.trend)
         if change is None and value is not None and baseline:
             change = (value - baseline) / abs(baseline)
         if up_is_good is not None and up_is_good != info.higher_is_better:
@@ -60,17 +77,41 @@ class MetricView:
         return cls(
             info=info,
             value=value,
-            unit=str(spec_attr(mv, "unit") or info.unit or ""),
-            n=int(spec_attr(mv, "n") or 0),
-            p75=as_number(spec_attr(mv, "p75")),
-            p90=as_number(spec_attr(mv, "p90")),
+            unit=mv.unit or info.unit,
+            n=mv.n,
+            p75=as_number(mv.p75),
+            p90=as_number(mv.p90),
             baseline=baseline,
             change=change,
-            definition=str(spec_attr(mv, "definition") or info.description or ""),
-            withheld_reason=spec_attr(mv, "withheld_reason"),
+            definition=mv.definition or info.description,
+            withheld_reason=mv.withheld_reason,
             direction=direction,
-            notes=tuple(str(n) for n in (spec_attr(mv, "notes") or ())),
+            notes=tuple(mv.notes),
+            clock=mv.clock,
+            window=mv.window,
+            baseline_window=mv.baseline_window,
+            exclusions=tuple(sorted(mv.exclusions.items())),
+            ownership=mv.ownership,
+            start=mv.period_start,
+            end=mv.period_end,
+            as_of=mv.as_of,
         )
+
+    @property
+    def provenance(self) -> list[tuple[str, str]]:
+        """How the figure was computed, in the CLI's words: window, clock, n, baseline,
+        exclusions and ownership rule (only those the engine reported)."""
+        out = [("window", self.window)] if self.window else []
+        if self.clock:
+            out.append(("clock", self.clock))
+        out.append(("n", str(self.n)))
+        if self.baseline_window and self.baseline is not None:
+            out.append(("baseline", self.baseline_window))
+        if self.exclusions:
+            out.append(("excluded", excluded_text(self.exclusions)))
+        if self.ownership:
+            out.append(("ownership", self.ownership))
+        return out
 
     @property
     def shown(self) -> str:
@@ -103,20 +144,16 @@ class MetricView:
 _ARROWS = {"up": "↑", "down": "↓", "flat": "→"}
 
 
-def _trend(trend: Any) -> tuple[float | None, str | None, bool | None]:
-    """(relative change, direction, up is good) from the engine's Trend, a dict or a number."""
+def excluded_text(exclusions: Iterable[tuple[str, int]]) -> str:
+    """ "bots 3, drafts 1": what was left out of a figure, sorted by what."""
+    return ", ".join(f"{what} {count}" for what, count in sorted(exclusions))
+
+
+def _trend(trend: Trend | None) -> tuple[float | None, str | None, bool | None]:
+    """(relative change, direction, up is good) from the engine's Trend."""
     if trend is None:
         return None, None, None
-    if isinstance(trend, int | float) and not isinstance(trend, bool):
-        return as_number(trend), None, None
-    change = as_number(spec_attr(trend, "relative_change", spec_attr(trend, "change")))
-    direction = spec_attr(trend, "direction")
-    up_is_good = spec_attr(trend, "up_is_good")
-    return (
-        change,
-        direction if direction in _ARROWS else None,
-        up_is_good if isinstance(up_is_good, bool) else None,
-    )
+    return as_number(trend.relative_change), trend.direction, trend.up_is_good
 
 
 def trend_arrow(change: float | None) -> str:

@@ -45,7 +45,7 @@ def test_calendar_serves_the_bots_week_functions(tz: str) -> None:
         assert calendar.last_full_week(now, tz) == bot_weeks.last_full_week(now, tz)
         assert calendar.week_bounds(label, tz) == bot_weeks.week_bounds(label, tz)
         assert calendar.previous_weeks(label, 3) == bot_weeks.previous_weeks(label, 3)
-        assert calendar.day_week_label(now.date()) == bot_weeks.iso_week(now.date())
+        assert calendar.day_week_label(now.date()) == bot_weeks.day_week_label(now.date())
     assert calendar.parse_week(" 2026-w47 ") == bot_weeks.parse_week(" 2026-w47 ")
     for bad in ("2026-47", "2025-W53"):
         with pytest.raises(ValueError):

@@ -11,10 +11,11 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 
+from sqlalchemy import Engine
+
+from analytics.context import OrgContext
 from analytics.values import MetricValue
-from bot.slack.deps import Analytics
 from tests.bot.helpers import NUMBERS, REGISTRY, TinyEngine, cfr_insight, review_insight
 
 BASELINE_WEEKS = 12
@@ -36,7 +37,14 @@ class GlanceEngine(TinyEngine):
     """TinyEngine whose weekly answers carry a baseline and a clock, like the engine's."""
 
     def weekly_series(
-        self, engine: Any, org: Any, *, team: str, metric: str, weeks: int, as_of: datetime
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        team: str,
+        metric: str,
+        weeks: int,
+        as_of: datetime,
     ) -> list[MetricValue]:
         self.calls.append((team, f"weekly:{metric}"))
         values = weekly_values(team, metric, weeks + BASELINE_WEEKS)
@@ -51,17 +59,14 @@ class GlanceEngine(TinyEngine):
                     start,
                     start + timedelta(weeks=1),
                     values[i],
-                    REGISTRY[metric]["unit"],
+                    REGISTRY[metric].unit,
                     12,
-                    REGISTRY[metric]["description"],
+                    REGISTRY[metric].description,
                     baseline=statistics.median(before) if len(before) >= 4 else None,
                     clock=CLOCKS.get(metric),
                 )
             )
         return out
-
-    def analytics(self) -> Analytics:
-        return Analytics(REGISTRY, self.compute_metric, self.weekly_series, self.detect)
 
 
 def glance_engine() -> GlanceEngine:

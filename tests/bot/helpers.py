@@ -6,15 +6,20 @@ the shapes the real engine returns; the numbers are fixed per team and metric.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
+from sqlalchemy import Engine
+
+from analytics.context import OrgContext
 from analytics.insights.model import Effect, Evidence, Insight
+from analytics.registry import METRICS, MetricSpec
 from analytics.values import MetricValue, trend_of
 from bot.config import AppConfig, parse_config
-from bot.slack.deps import Analytics, BotDeps
+from bot.core.ports import AnalyticsPort
+from bot.slack.deps import BotDeps
+from bot.wiring import org_context
 from store.db import make_engine, session_factory, upgrade
 
 SECRET = "test-signing-secret"
@@ -40,37 +45,76 @@ teams:
     leads: [U0LEADB001]
 """
 
-REGISTRY: dict[str, dict[str, Any]] = {
-    "lead_time": {
-        "aliases": ["lt", "lead"],
-        "unit": "hours",
-        "description": "First commit to production.",
-    },
-    "deploy_frequency": {
-        "aliases": ["df", "deploys"],
-        "unit": "per week",
-        "description": "Successful production deployments per week.",
-    },
-    "cfr": {
-        "aliases": ["change-failure-rate"],
-        "unit": "fraction",
-        "description": "Failed deployments / deployments.",
-    },
-    "recovery_time": {
-        "aliases": ["mttr"],
-        "unit": "hours",
-        "description": "Incident start to resolution (median).",
-    },
-    "review_time": {
-        "aliases": ["pickup", "review"],
-        "unit": "hours",
-        "description": "Ready for review to first review, working hours.",
-    },
-    "after_hours": {
-        "aliases": [],
-        "unit": "fraction",
-        "description": "Share of commits outside working hours.",
-    },
+
+def _spec(
+    base: str, metric_id: str, name: str, unit: str, description: str, *aliases: str
+) -> MetricSpec:
+    """A registry spec for the tiny engine: the real one's behaviour, the test's own words."""
+    return replace(
+        METRICS[base],
+        id=metric_id,
+        name=name,
+        unit=unit,
+        description=description,
+        aliases=aliases,
+        up_is_good=metric_id == "deploy_frequency",
+    )
+
+
+REGISTRY: dict[str, MetricSpec] = {
+    s.id: s
+    for s in (
+        _spec(
+            "lead-time",
+            "lead_time",
+            "Lead time",
+            "hours",
+            "First commit to production.",
+            "lt",
+            "lead",
+        ),
+        _spec(
+            "deploy-frequency",
+            "deploy_frequency",
+            "Deploys",
+            "per week",
+            "Successful production deployments per week.",
+            "df",
+            "deploys",
+        ),
+        _spec(
+            "cfr",
+            "cfr",
+            "Change failure rate",
+            "fraction",
+            "Failed deployments / deployments.",
+            "change-failure-rate",
+        ),
+        _spec(
+            "recovery-time",
+            "recovery_time",
+            "Recovery time",
+            "hours",
+            "Incident start to resolution (median).",
+            "mttr",
+        ),
+        _spec(
+            "review-time",
+            "review_time",
+            "Time to first review",
+            "hours",
+            "Ready for review to first review, working hours.",
+            "pickup",
+            "review",
+        ),
+        _spec(
+            "after-hours",
+            "after_hours",
+            "After-hours work",
+            "fraction",
+            "Share of commits outside working hours.",
+        ),
+    )
 }
 
 # (value, baseline) per team and metric: team-a reviews got slower, team-b deploys more.
@@ -93,23 +137,28 @@ UP_IS_GOOD = {"deploy_frequency": True}
 
 @dataclass
 class TinyEngine:
-    """compute_metric / weekly_series / detect over fixed numbers, counting calls."""
+    """The bot's AnalyticsPort over fixed numbers, counting calls (mypy checks it is one:
+    `analytics()` returns it as the port)."""
 
     insights_for: dict[str, list[Insight]] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
     fail_with: Exception | None = None
 
+    @property
+    def metrics(self) -> Mapping[str, MetricSpec]:
+        return REGISTRY
+
     def compute_metric(
         self,
-        engine: Any,
-        org: Any,
         *,
+        engine: Engine,
+        org: OrgContext,
         team: str,
         metric: str,
         start: datetime,
         end: datetime,
         as_of: datetime,
-        clock: str = "working",
+        clock: str | None = None,
     ) -> MetricValue:
         self.calls.append((team, metric))
         if self.fail_with is not None:
@@ -122,9 +171,9 @@ class TinyEngine:
             period_start=start,
             period_end=end,
             value=None if withheld else value,
-            unit=REGISTRY[metric]["unit"],
+            unit=REGISTRY[metric].unit,
             n=0 if value is None else 12,
-            definition=REGISTRY[metric]["description"],
+            definition=REGISTRY[metric].description,
             p75=None if value is None else value * 1.5,
             p90=None if value is None else value * 2,
             baseline=baseline,
@@ -134,7 +183,14 @@ class TinyEngine:
         )
 
     def weekly_series(
-        self, engine: Any, org: Any, *, team: str, metric: str, weeks: int, as_of: datetime
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        team: str,
+        metric: str,
+        weeks: int,
+        as_of: datetime,
     ) -> list[MetricValue]:
         value, _ = NUMBERS[(team, metric)]
         base = value or 0.0
@@ -146,18 +202,23 @@ class TinyEngine:
                 start + timedelta(weeks=i),
                 start + timedelta(weeks=i + 1),
                 base * (0.8 + 0.05 * i),
-                REGISTRY[metric]["unit"],
+                REGISTRY[metric].unit,
                 10,
                 "d",
             )
             for i in range(weeks)
         ]
 
-    def detect(self, engine: Any, org: Any, team: str, week: str, as_of: datetime) -> list[Insight]:
+    def detect(
+        self, *, engine: Engine, org: OrgContext, team: str, week: str, as_of: datetime
+    ) -> list[Insight]:
         return [i for i in self.insights_for.get(team, []) if i.week == week]
 
-    def analytics(self) -> Analytics:
-        return Analytics(REGISTRY, self.compute_metric, self.weekly_series, self.detect)
+    def suggest(self, *, word: str, candidates: Iterable[str]) -> list[str]:
+        return []  # the catalog's own difflib suggestions
+
+    def analytics(self) -> AnalyticsPort:
+        return self
 
 
 def review_insight(week: str = "2026-W47", *, title: str | None = None) -> Insight:
@@ -221,12 +282,13 @@ def make_deps(
     if migrate:
         upgrade(engine)
     tiny = tiny or TinyEngine()
+    config = config or make_config()
     return BotDeps(
-        config=config or make_config(),
+        config=config,
         engine=engine,
         sessions=session_factory(engine),
         analytics=tiny.analytics(),
-        org=None,
+        org=org_context(config, b"test-pseudonym-key"),
         bot_token=TOKEN,
         signing_secret=SECRET,
         api_url=api_url,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -20,7 +19,7 @@ from bot.slack.pool import BUSY, DEFAULT_QUEUE, DEFAULT_WORKERS, AnswerPool
 from sandbox.fakes.server import LocalServer
 from sandbox.fakes.slack import SlackFake
 from sandbox.fakes.slack_signing import SlackRequestSender
-from tests.bot.helpers import MEMBER, SECRET
+from tests.bot.helpers import MEMBER, SECRET, TinyEngine
 
 
 class Gate:
@@ -42,10 +41,21 @@ class Gate:
         self._open.set()
 
 
+class GatedEngine(TinyEngine):
+    """The tiny engine whose compute_metric goes through a Gate."""
+
+    def __init__(self, gate: Gate) -> None:
+        super().__init__()
+        self._gate = gate
+
+    def compute_metric(self, **kwargs: Any) -> Any:  # type: ignore[override]
+        return self._gate(**kwargs)
+
+
 @pytest.fixture
 def gate(deps: BotDeps) -> Iterator[Gate]:
     g = Gate(deps.analytics.compute_metric)
-    deps.analytics = replace(deps.analytics, compute_metric=g)
+    deps.analytics = GatedEngine(g)
     yield g
     g.open()  # never leave answer threads blocked
 

@@ -9,11 +9,13 @@ import json
 import struct
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 from matplotlib.text import Text
 
+from analytics.values import MetricValue
 from bot.digest.build import Digest, build_digest
 from bot.digest.render import render_digest
 from bot.digest.series import peer_median
@@ -121,10 +123,17 @@ def test_no_band_without_an_engine_baseline_and_peer_median_of_several_teams() -
     [ax] = chart_figure([chart]).axes
     assert not [a for a in ax.patches if a.get_gid() == BAND_GID]
     assert not [line for line in ax.get_lines() if line.get_gid() == PEER_GID]
+
+    def week(value: float | None, withheld: str | None = None) -> MetricValue:
+        start = datetime(2026, 11, 16, tzinfo=UTC)
+        return MetricValue(
+            "lead-time", "t", start, start, value, "hours", 6, "d", withheld_reason=withheld
+        )
+
     answers = {
-        "b": [{"value": 1.0}, {"value": 2.0}],
-        "c": [{"value": 3.0}, {"value": None}],
-        "d": [{"value": 5.0}, {"value": 4.0, "withheld_reason": "fewer than 5 people"}],
+        "b": [week(1.0), week(2.0)],
+        "c": [week(3.0), week(None)],
+        "d": [week(5.0), week(4.0, "fewer than 5 people")],
     }
     assert peer_median(answers, 2) == (3.0, 2.0)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -86,7 +87,8 @@ def test_the_suggestion_search_compares_a_bounded_number_of_candidates() -> None
         seen.append(len(list(candidates)))
         return []
 
-    many = {f"metric-{i}": {} for i in range(5 * MAX_CANDIDATES)}
+    lead = REGISTRY["lead_time"]
+    many = {f"metric-{i}": replace(lead, id=f"metric-{i}") for i in range(5 * MAX_CANDIDATES)}
     catalog = Catalog(many, suggest=suggest)
     catalog.suggestions("metrc-7")
     catalog.suggestions("m" * (MAX_SUGGEST_WORD + 1))

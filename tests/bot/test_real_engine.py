@@ -91,4 +91,4 @@ def test_slash_command_and_digest_on_the_real_engine(real: BotDeps, slack: Slack
     result = post_digest(real, "team-a")
     assert result.status == "posted" and result.quiet  # no detectors flag anything yet
     [msg] = slack.messages("C0TEAMA001")
-    assert "*Deploys* " in msg["blocks"][1]["text"]["text"]
+    assert "*Deployment frequency* " in msg["blocks"][1]["text"]["text"]  # the spec's name

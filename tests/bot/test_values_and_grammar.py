@@ -77,9 +77,16 @@ def test_trend_arrows_and_verdict_follow_the_metric_sense() -> None:
         ),
     )
     assert (more.arrow, more.verdict) == ("↑", "better")
-    flat = MetricView.of(info, {"value": 21.0, "baseline": 20.0, "unit": "hours", "n": 3})
+    flat = MetricView.of(
+        info, MetricValue("lead_time", "team-a", T, T, 21.0, "hours", 3, "d", baseline=20.0)
+    )
     assert (flat.arrow, flat.change_text) == ("→", "→")
-    withheld = MetricView.of(info, {"value": None, "withheld_reason": "fewer than 5 people"})
+    withheld = MetricView.of(
+        info,
+        MetricValue(
+            "lead_time", "team-a", T, T, None, "hours", 0, "d", withheld_reason="fewer than 5"
+        ),
+    )
     assert withheld.shown == "withheld"
 
 

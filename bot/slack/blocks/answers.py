@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.slack.blocks.common import Block, context, divider, fields, header, section
 from bot.slack.blocks.insights import insight_blocks
 from bot.slack.catalog import Catalog
 from bot.slack.text import escape
 from bot.slack.values import MetricView, format_value
+
+if TYPE_CHECKING:
+    from analytics.insights.model import Insight
 
 
 @dataclass(frozen=True)
@@ -32,10 +35,15 @@ def _window(start: datetime, end: datetime) -> str:
 
 def metric_line(view: MetricView) -> str:
     """ "*Lead time* 29 h ↑12% (worse)" – one metric on one line."""
-    line = f"*{escape(view.info.short or view.info.label)}* {view.shown}"
+    line = f"*{escape(view.info.label)}* {view.shown}"
     if view.value is not None and not view.withheld_reason and view.change is not None:
         line += f" {view.change_text}"
     return line
+
+
+def provenance_text(view: MetricView) -> str:
+    """ "window: ...\nclock: working\nn: 12\nexcluded: bots 3" – how the figure was computed."""
+    return "\n".join(f"{name}: {escape(text)}" for name, text in view.provenance)
 
 
 def metric_answer(
@@ -66,6 +74,7 @@ def metric_answer(
     if view.definition:
         how += f". {escape(view.definition)}"
     blocks.append(context(how))
+    blocks.append(context(provenance_text(view)))
     text = f"{view.info.label} for {team_name}: {view.shown} ({period_label})"
     return Rendered(escape(text), blocks)
 
@@ -114,7 +123,7 @@ def compare_answer(
     return Rendered(escape(f"{metric_label}: {focus} compared with {len(rows) - 1} teams"), blocks)
 
 
-def insights_answer(team_name: str, insights: Sequence[Any], week: str) -> Rendered:
+def insights_answer(team_name: str, insights: Sequence[Insight], week: str) -> Rendered:
     """`bottlenecks`: the flagged insights of the week, without vote buttons."""
     blocks: list[Block] = [header(f"Bottlenecks · {team_name} · {week}")]
     if not insights:

@@ -12,12 +12,15 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.slack import limits
 from bot.slack.blocks.common import Block, actions, button, context, section
 from bot.slack.text import escape, link
 from bot.slack.values import format_change, format_value
+
+if TYPE_CHECKING:
+    from analytics.insights.model import Insight
 
 VOTE_UP = "feedback_up"
 VOTE_DOWN = "feedback_down"
@@ -85,8 +88,8 @@ class MethodNote:
         return cls(str(data["i"]), str(data.get("t", "")), str(data["m"]))
 
 
-def method_button(ins: Any) -> Block:
-    note = MethodNote(ins.id, str(ins.title), str(getattr(ins, "method", "") or ""))
+def method_button(ins: Insight) -> Block:
+    note = MethodNote(ins.id, str(ins.title), ins.method)
     return button(METHOD_LABEL, SHOW_METHOD, note.encode())
 
 
@@ -114,9 +117,9 @@ def with_tally(blocks: Sequence[Block], insight_id: str, up: int, down: int) -> 
     return out
 
 
-def _headline(ins: Any, unit: str) -> str:
+def _headline(ins: Insight, unit: str) -> str:
     """ "6 h ↑50% vs baseline 4 h": the figure with its change against the baseline."""
-    value, baseline = getattr(ins, "value", None), getattr(ins, "baseline", None)
+    value, baseline = ins.value, ins.baseline
     if value is None:
         return f"baseline {format_value(baseline, unit)}" if baseline is not None else ""
     shown = format_value(value, unit)
@@ -126,31 +129,31 @@ def _headline(ins: Any, unit: str) -> str:
     return f"{shown} {change} vs baseline {format_value(baseline, unit)}".replace("  ", " ")
 
 
-def figures(ins: Any) -> str:
+def figures(ins: Insight) -> str:
     """The insight's figures on one line: value vs baseline, peers, effect, cost, n, week."""
-    unit = getattr(ins, "unit", "") or ""
+    unit = ins.unit or ""
     parts = [_headline(ins, unit)]
-    if getattr(ins, "peer_value", None) is not None:
+    if ins.peer_value is not None:
         parts.append(f"similar teams {format_value(ins.peer_value, unit)}")
-    effect = getattr(ins, "effect", None)
+    effect = ins.effect
     if effect is not None:
         per = effect.unit if effect.unit in ("%", "") else f" {effect.unit}"
         shown = f"effect {effect.value:+.0f}{per}"
         if effect.low is not None and effect.high is not None:
             shown += f" [{effect.low:.0f}{per}, {effect.high:.0f}{per}]"
         parts.append(shown)
-    if getattr(ins, "cost_hours_per_week", None):
+    if ins.cost_hours_per_week:
         parts.append(f"≈{ins.cost_hours_per_week:.0f} h/week")
-    if getattr(ins, "n", 0):
+    if ins.n:
         parts.append(f"n={ins.n}")
-    if getattr(ins, "week", ""):
+    if ins.week:
         parts.append(str(ins.week).rsplit("-", 1)[-1])
     return " · ".join(escape(p) for p in parts if p)
 
 
-def insight_blocks(ins: Any, *, interactive: bool, up: int = 0, down: int = 0) -> list[Block]:
+def insight_blocks(ins: Insight, *, interactive: bool, up: int = 0, down: int = 0) -> list[Block]:
     """Blocks for one `analytics.insights.model.Insight` (all its text escaped)."""
-    icon = _SEVERITY.get(getattr(ins, "severity", "info"), ":large_blue_circle:")
+    icon = _SEVERITY.get(ins.severity, ":large_blue_circle:")
     blocks: list[Block] = [
         section(
             f"{icon} *{escape(ins.title)}*\n{escape(ins.summary)}", block_id=f"insight:{ins.id}"
@@ -159,20 +162,20 @@ def insight_blocks(ins: Any, *, interactive: bool, up: int = 0, down: int = 0) -
     line = figures(ins)
     if line:
         blocks.append(context(line))
-    evidence = list(getattr(ins, "evidence", ()) or ())
+    evidence = list(ins.evidence)
     if evidence:
         shown = [link(e.url, e.label) for e in evidence[:MAX_EVIDENCE]]
         more = len(evidence) - MAX_EVIDENCE
         blocks.append(
             context("Evidence: " + ", ".join(shown) + (f" and {more} more" if more > 0 else ""))
         )
-    if getattr(ins, "next_step", ""):
+    if ins.next_step:
         step = str(ins.next_step)
         label = "" if step.lower().startswith("try") else "_Try:_ "
         blocks.append(section(f"{label}{escape(step)}"))
-    if getattr(ins, "feedback_note", None):
+    if ins.feedback_note:
         blocks.append(context(f"_{escape(ins.feedback_note)}_"))
-    how = [method_button(ins)] if getattr(ins, "method", "") else []
+    how = [method_button(ins)] if ins.method else []
     if interactive:
         up_vote = Vote(ins.id, ins.team, 1).encode()
         down_vote = Vote(ins.id, ins.team, -1).encode()

@@ -12,7 +12,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.digest.build import catalog_of
+from bot.core.views import catalog_of
 from bot.slack.deps import BotDeps
 from bot.slack.errors import UserError, guarded
 from bot.slack.grammar import Command, parse

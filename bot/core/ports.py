@@ -1,0 +1,138 @@
+"""The bot's one typed view of analytics: a Protocol, and the adapter over the real engine.
+
+Everything crossing the bot/analytics boundary is typed (`MetricSpec`, `OrgContext`,
+`MetricValue`, `Insight`), so mypy checks each call; tests hand in their own small engine
+that implements the same Protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from sqlalchemy import Engine
+
+if TYPE_CHECKING:
+    from analytics.context import OrgContext
+    from analytics.insights.model import Insight
+    from analytics.registry import MetricSpec
+    from analytics.values import MetricValue
+
+
+class AnalyticsPort(Protocol):
+    """What the bot asks of analytics; every argument keyword-only."""
+
+    @property
+    def metrics(self) -> Mapping[str, MetricSpec]:
+        """metric id -> the registry's spec (name, unit, aliases, which way is good)."""
+        ...
+
+    def compute_metric(
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        team: str,
+        metric: str,
+        start: datetime,
+        end: datetime,
+        as_of: datetime,
+        clock: str | None = None,
+    ) -> MetricValue:
+        """One metric for one team over [start, end); `clock` None: the org's default."""
+        ...
+
+    def weekly_series(
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        team: str,
+        metric: str,
+        weeks: int,
+        as_of: datetime,
+    ) -> list[MetricValue]:
+        """The last `weeks` full weeks' answers, oldest first."""
+        ...
+
+    def detect(
+        self, *, engine: Engine, org: OrgContext, team: str, week: str, as_of: datetime
+    ) -> list[Insight]:
+        """The detectors' ranked findings for one team and ISO week."""
+        ...
+
+    def suggest(self, *, word: str, candidates: Iterable[str]) -> list[str]:
+        """Close spellings of `word` among `candidates` (at most a few)."""
+        ...
+
+
+@dataclass(frozen=True)
+class EngineAnalytics:
+    """The real analytics package behind the port (imported lazily: it pulls in pandas)."""
+
+    @property
+    def metrics(self) -> Mapping[str, MetricSpec]:
+        from analytics.registry import METRICS
+
+        return METRICS
+
+    def compute_metric(
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        team: str,
+        metric: str,
+        start: datetime,
+        end: datetime,
+        as_of: datetime,
+        clock: str | None = None,
+    ) -> MetricValue:
+        from analytics.engine import compute_metric
+
+        return compute_metric(
+            engine=engine,
+            org=org,
+            team=team,
+            metric=metric,
+            start=start,
+            end=end,
+            as_of=as_of,
+            clock=clock,
+        )
+
+    def weekly_series(
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        team: str,
+        metric: str,
+        weeks: int,
+        as_of: datetime,
+    ) -> list[MetricValue]:
+        from analytics.engine import weekly_series
+
+        return weekly_series(
+            engine=engine, org=org, team=team, metric=metric, weeks=weeks, as_of=as_of
+        )
+
+    def detect(
+        self, *, engine: Engine, org: OrgContext, team: str, week: str, as_of: datetime
+    ) -> list[Insight]:
+        from analytics.insights import detect
+
+        return list(detect(engine, org, team, week, as_of))
+
+    def suggest(self, *, word: str, candidates: Iterable[str]) -> list[str]:
+        from analytics.names import suggest
+
+        found = suggest(word, candidates)
+        return [found] if found else []
+
+
+def default_analytics() -> AnalyticsPort:
+    """The real analytics engine, as the bot sees it."""
+    return EngineAnalytics()
