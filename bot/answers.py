@@ -127,7 +127,7 @@ def resolve_team(runtime: Runtime, slug: str) -> str:
 
 
 def answer_metrics(
-    runtime: Runtime, metric: str, team: str, *, period: str, clock: str, as_of: datetime
+    runtime: Runtime, metric: str, team: str, *, period: str, clock: str | None, as_of: datetime
 ) -> list[MetricValue]:
     """Compute a metric, or each metric of a group (`dora`, `health`), for one team, through
     the same answer core as `/metrics` (bot.core.views)."""
@@ -147,7 +147,7 @@ def _answer_deps(runtime: Runtime) -> AnswerContext:
     """What the answer core needs from the runtime (no Slack tokens: the CLI posts nothing)."""
     from bot.core.ports import default_analytics
     from bot.core.views import AnswerContext
-    from bot.wiring import org_context
+    from bot.runtime.wiring import org_context
 
     return AnswerContext(
         config=runtime.config,
@@ -218,7 +218,7 @@ def list_insights(
 ) -> list[Insight]:
     """Insights for one team or all, for an ISO week (default: the last full week)."""
     from analytics.insights import detect_all
-    from bot.wiring import org_context
+    from bot.runtime.wiring import org_context
 
     slugs = [resolve_team(runtime, team)] if team else [t.slug for t in runtime.config.teams]
     week = None if week is None else parse_week(week)

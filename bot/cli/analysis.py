@@ -23,9 +23,9 @@ from bot.cli.common import fail, handles_expected_errors, load_runtime
 @click.option(
     "--clock",
     type=click.Choice(["working", "wall"]),
-    default="working",
-    show_default=True,
-    help="Count waits in working hours or wall-clock time.",
+    default=None,
+    help="Count waits in working hours or wall-clock time (default: the org's setting, as in "
+    "/metrics).",
 )
 @click.option(
     "--as-of",
@@ -45,7 +45,7 @@ def query(
     team: str,
     period_word: str | None,
     period: str | None,
-    clock: str,
+    clock: str | None,
     as_of: datetime | None,
     as_json: bool,
 ) -> None:

@@ -13,7 +13,7 @@ import shlex
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,7 +74,7 @@ def run_demo(directory: Path, *, seed: int, now: datetime | None = None) -> int:
         console.print(
             f"GitHub fake at {sandbox.urls['github']}, Slack fake at {sandbox.urls['slack']}"
         )
-        runtime = Runtime.load(config_path)
+        runtime = Runtime.load(config_path, environ=offline_environ(os.environ))
         if run_ingest(runtime, sources=(), since=None) != 0:
             console.print("[red]ingest did not complete; see above[/red]")
             return 1
@@ -126,6 +126,17 @@ def _post_digests(
     for team, digest, status in done:
         console.print(Panel(render_digest_text(digest), title=team.slug, expand=False))
         console.print(f"  posted to the fake Slack channel {team.slack_channel}: {status}")
+
+
+REDIRECTING_VARIABLES = ("DATABASE_URL", "SLACK_API_URL", "GITHUB_API_URL")
+"""Variables that would point the demo at a real database or API instead of its own."""
+
+
+def offline_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment the demo runs in: the caller's, less the variables that would send
+    its reads and posts anywhere but its own store and local fakes (a shell that has
+    SLACK_API_URL set for real work must not get the demo's digests in a real channel)."""
+    return {k: v for k, v in environ.items() if k not in REDIRECTING_VARIABLES}
 
 
 def try_next(exe: str, config: str, teams: list[str]) -> list[str]:

@@ -7,11 +7,7 @@ from collections.abc import Sequence
 from bot.config import AppConfig, TeamConfig
 from bot.slack.catalog import closest, norm
 from bot.slack.errors import UserError
-from bot.slack.text import escape, truncate
-
-MAX_ECHO = 100
-"""A typed word is repeated back at most this long (Slack and terminal alike)."""
-MAX_LISTED = 20
+from bot.slack.text import did_you_mean, echo, listed
 
 
 class UnknownTeam(UserError):
@@ -23,10 +19,6 @@ class UnknownTeam(UserError):
         super().__init__(unknown_team_message(word, slugs, self.suggestions))
 
 
-def _shown(word: str) -> str:
-    return f"`{escape(truncate(word, MAX_ECHO))}`"
-
-
 def suggest_teams(word: str, slugs: Sequence[str]) -> list[str]:
     """The slugs nearly as close to `word` as the closest one (at most three)."""
     by_norm = {norm(s): s for s in slugs}
@@ -35,13 +27,9 @@ def suggest_teams(word: str, slugs: Sequence[str]) -> list[str]:
 
 def unknown_team_message(word: str, slugs: Sequence[str], suggestions: Sequence[str]) -> str:
     """ "I don't know the team `x`. Did you mean `a` or `b`? Teams: `a`, `b`." """
-    hint = ""
-    if suggestions:
-        hint = " Did you mean " + " or ".join(_shown(s) for s in suggestions[:3]) + "?"
-    listed = ", ".join(_shown(s) for s in slugs[:MAX_LISTED]) or "none configured"
-    more = len(slugs) - MAX_LISTED
-    listed += f" and {more} more" if more > 0 else ""
-    return f"I don't know the team {_shown(word)}.{hint} Teams: {listed}."
+    return (
+        f"I don't know the team `{echo(word)}`.{did_you_mean(suggestions)} Teams: {listed(slugs)}."
+    )
 
 
 def resolve_slug(word: str, slugs: Sequence[str]) -> str:

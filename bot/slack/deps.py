@@ -1,8 +1,8 @@
 """What the bot needs from the outside world, passed in once (no globals, no import-time I/O).
 
-The CLI (bot/cli.py, via bot/wiring.py) builds one `BotDeps` from the config and hands it to
-`build_app`, `build_asgi`, `post_digest` and `start_scheduler`. Tests build one with a small
-store and the local fake Slack.
+The CLI (bot/cli/, via bot/runtime/wiring.py) builds one `BotDeps` from the config and hands
+it to `build_app`, `build_asgi`, `post_digest` and `start_scheduler`. Tests build one with a
+small store and the local fake Slack.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class BotDeps:
     analytics: AnalyticsPort
     """The analytics engine, seen through the bot's one typed port (bot/core/ports.py)."""
     org: OrgContext
-    """The org's analytics input, built from the config (bot/wiring.py)."""
+    """The org's analytics input, built from the config (bot/runtime/wiring.py)."""
     bot_token: str
     signing_secret: str
     api_url: str | None = None

@@ -22,7 +22,7 @@ from typing import Literal
 from bot.core.teams import resolve_slug
 from bot.slack.catalog import Catalog, MetricInfo, norm
 from bot.slack.errors import UserError
-from bot.slack.text import escape, truncate
+from bot.slack.text import did_you_mean, echo, listed
 
 Verb = Literal["help", "metric", "dora", "health", "bottlenecks", "compare", "digest", "status"]
 VERBS: tuple[str, ...] = ("help", "dora", "health", "bottlenecks", "compare", "digest", "status")
@@ -35,9 +35,6 @@ USAGE = (
 MAX_TEXT = 1000
 """Command text longer than this is refused before parsing: no `/metrics` request needs more
 than a few words, and everything after this point is bounded by it."""
-MAX_ECHO = 100
-"""What a reply repeats of the person's own words is cut to this (with an ellipsis)."""
-MAX_LISTED_TEAMS = 20
 _PERIOD = re.compile(r"^(\d{1,3})(d|w)$")
 _NAMED_PERIODS = {"week": 7, "month": 30, "quarter": 91, "year": 365}
 
@@ -82,23 +79,6 @@ def parse_period(word: str) -> Period | None:
     return Period(days, f"last {amount} {'week' if unit == 'w' else 'day'}{plural}")
 
 
-def echo(word: str) -> str:
-    """The person's `word` as a reply repeats it: at most MAX_ECHO characters, escaped."""
-    return escape(truncate(word, MAX_ECHO))
-
-
-def _listed(teams: Sequence[str]) -> str:
-    shown = ", ".join(f"`{echo(t)}`" for t in teams[:MAX_LISTED_TEAMS]) or "none configured"
-    more = len(teams) - MAX_LISTED_TEAMS
-    return shown + (f" and {more} more" if more > 0 else "")
-
-
-def _did_you_mean(options: Sequence[str]) -> str:
-    if not options:
-        return ""
-    return " Did you mean " + " or ".join(f"`{echo(o)}`" for o in options[:3]) + "?"
-
-
 def parse(
     text: str,
     *,
@@ -134,9 +114,7 @@ def parse(
         if found is None:
             close = catalog.suggestions(head, VERBS)
             if close:
-                raise UserError(
-                    f"I don't know the metric `{echo(words[0])}`.{_did_you_mean(close)}"
-                )
+                raise UserError(f"I don't know the metric `{echo(words[0])}`.{did_you_mean(close)}")
             raise UserError(USAGE)
         verb, metric = "metric", found
     team, period = _team_and_period(rest, teams)
@@ -146,7 +124,7 @@ def parse(
         raise UserError(
             "Which team? This channel belongs to no team, so name one, e.g. "
             f"`/metrics {echo(words[0])} {echo(teams[0]) if teams else 'team-a'}`. "
-            f"Teams: {_listed(teams)}."
+            f"Teams: {listed(teams)}."
         )
     return Command(verb, team=team, metric=metric, period=period or DEFAULT_PERIOD, share=share)
 
@@ -155,7 +133,7 @@ def _metric(word: str, catalog: Catalog) -> MetricInfo:
     found = catalog.resolve(word)
     if found is None:
         raise UserError(
-            f"I don't know the metric `{echo(word)}`.{_did_you_mean(catalog.suggestions(word))}"
+            f"I don't know the metric `{echo(word)}`.{did_you_mean(catalog.suggestions(word))}"
         )
     return found
 

@@ -9,6 +9,7 @@ get a zero-width joiner so even clients that link names cannot ping a whole chan
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 _BROADCASTS = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
@@ -60,3 +61,28 @@ def link(url: object, label: object) -> str:
     if target is None:
         return shown
     return f"<{target}|{shown}>"
+
+
+MAX_ECHO = 100
+"""What a reply repeats of a person's own words is cut to this (with an ellipsis)."""
+MAX_LISTED = 20
+"""A reply lists at most this many teams or choices, then says how many more."""
+
+
+def echo(word: str) -> str:
+    """The person's `word` as a reply repeats it: at most MAX_ECHO characters, escaped."""
+    return escape(truncate(word, MAX_ECHO))
+
+
+def listed(names: Sequence[str]) -> str:
+    """`a`, `b` and 3 more: at most MAX_LISTED names, each echoed."""
+    shown = ", ".join(f"`{echo(n)}`" for n in names[:MAX_LISTED]) or "none configured"
+    more = len(names) - MAX_LISTED
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def did_you_mean(options: Sequence[str]) -> str:
+    """ " Did you mean `a` or `b`?" for up to three options; empty without any."""
+    if not options:
+        return ""
+    return " Did you mean " + " or ".join(f"`{echo(o)}`" for o in options[:3]) + "?"

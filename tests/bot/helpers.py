@@ -18,8 +18,8 @@ from analytics.registry import METRICS, MetricSpec
 from analytics.values import MetricValue, trend_of
 from bot.config import AppConfig, parse_config
 from bot.core.ports import AnalyticsPort
+from bot.runtime.wiring import org_context
 from bot.slack.deps import BotDeps
-from bot.wiring import org_context
 from store.db import make_engine, session_factory, upgrade
 
 SECRET = "test-signing-secret"

@@ -17,7 +17,8 @@ from bot.server import build_asgi
 from bot.slack.catalog import MAX_CANDIDATES, MAX_SUGGEST_WORD, Catalog, closest
 from bot.slack.deps import BotDeps
 from bot.slack.errors import UserError
-from bot.slack.grammar import MAX_ECHO, MAX_TEXT, USAGE, parse
+from bot.slack.grammar import MAX_TEXT, USAGE, parse
+from bot.slack.text import MAX_ECHO
 from sandbox.fakes.server import LocalServer
 from sandbox.fakes.slack import SlackFake
 from sandbox.fakes.slack_signing import SlackRequestSender

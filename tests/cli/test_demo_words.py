@@ -53,3 +53,34 @@ def test_paths_are_relative_to_the_folder_they_are_printed_from(tmp_path: Path) 
     assert shown_path(Path("demo/metrics-bot.yaml"), tmp_path) == "demo/metrics-bot.yaml"
     assert shown_path(tmp_path / "demo" / "metrics-bot.yaml", tmp_path) == ("demo/metrics-bot.yaml")
     assert shown_path(Path("/elsewhere/x.yaml"), tmp_path) == "/elsewhere/x.yaml"
+
+
+def test_the_demo_stays_on_its_own_store_and_fakes_whatever_the_shell_has_set(
+    tmp_path: Path,
+) -> None:
+    """A shell set up for real work (DATABASE_URL, SLACK_API_URL, GITHUB_API_URL) must not
+    send the demo's digests to a real channel or its rows to a real database."""
+    from bot.cli.demo import offline_environ
+    from bot.runtime import Runtime
+    from bot.runtime.shell import bot_deps
+
+    example = Path(__file__).resolve().parents[2] / "metrics-bot.example.yaml"
+    text = example.read_text(encoding="utf-8").replace(
+        "  # api_url: https://slack.com/api/", "  api_url: http://127.0.0.1:5555/api/"
+    )
+    config = tmp_path / "metrics-bot.yaml"
+    config.write_text(text, encoding="utf-8")
+    shell = {
+        "DATABASE_URL": "postgresql://prod@db.example.com/metrics",
+        "SLACK_API_URL": "https://slack.com/api/",
+        "GITHUB_API_URL": "https://github.example.com/api/v3",
+        "METRICS_BOT_PSEUDONYM_KEY": "k",
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": "s",
+        "GITHUB_TOKEN": "g",
+    }
+    assert "example.com" in Runtime.load(config, environ=shell).database_url  # would redirect
+    runtime = Runtime.load(config, environ=offline_environ(shell))
+    assert bot_deps(runtime).api_url == "http://127.0.0.1:5555/api/"
+    assert "example.com" not in runtime.database_url
+    assert runtime.environ["SLACK_BOT_TOKEN"] == "xoxb-1"  # secrets still come through

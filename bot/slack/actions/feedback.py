@@ -16,10 +16,9 @@ from bot.slack import feedback
 from bot.slack.blocks.insights import VOTE_DOWN, VOTE_UP, Vote, with_tally
 from bot.slack.deps import BotDeps
 from bot.slack.errors import UserError, guarded, tell
-from bot.slack.grammar import echo
 from bot.slack.limits import ensure_blocks
 from bot.slack.pool import BUSY, AnswerPool
-from bot.slack.text import escape
+from bot.slack.text import echo, escape
 
 VOTE_ACTIONS = re.compile(f"^({VOTE_UP}|{VOTE_DOWN})$")
 
