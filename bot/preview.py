@@ -142,44 +142,61 @@ def blocks_to_html(
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
         "<div class='msg'><div class='who'>metrics-bot <span>APP</span></div>",
     ]
-    for block in blocks:
-        kind = block.get("type")
-        if kind == "header":
-            parts.append(f"<h2>{html.escape(_text_of(block.get('text')))}</h2>")
-        elif kind == "section":
-            if block.get("text"):
-                parts.append(
-                    f"<div class='section'>{_mrkdwn_to_html(_text_of(block['text']))}</div>"
-                )
-            if block.get("fields"):
-                cells = "".join(
-                    f"<div>{_mrkdwn_to_html(_text_of(f))}</div>" for f in block["fields"]
-                )
-                parts.append(f"<div class='fields'>{cells}</div>")
-        elif kind == "context":
-            cells = " · ".join(
-                _mrkdwn_to_html(_text_of(e)) for e in block.get("elements", []) if "text" in e
-            )
-            parts.append(f"<div class='context'>{cells}</div>")
-        elif kind == "actions":
-            buttons = "".join(
-                f"<span class='btn'>{html.escape(_text_of(e.get('text')))}</span>"
-                for e in block.get("elements", [])
-            )
-            parts.append(f"<div class='actions'>{buttons}</div>")
-        elif kind == "divider":
-            parts.append("<hr>")
-        elif kind == "image":
-            alt = str(block.get("alt_text", ""))
-            src = images.get(alt) or str(block.get("image_url", ""))
-            parts.append(_img(src, alt))
+    parts += [_block_html(block, images) for block in blocks]
+    parts += _thread_html(blocks, images)
+    parts.append("</div></body></html>")
+    return "".join(parts)
+
+
+def _block_html(block: dict[str, Any], images: dict[str, str]) -> str:
+    """One block as HTML ("" for a type the preview does not draw)."""
+    kind = block.get("type")
+    if kind == "header":
+        return f"<h2>{html.escape(_text_of(block.get('text')))}</h2>"
+    if kind == "section":
+        return _section_html(block)
+    if kind == "context":
+        cells = " · ".join(
+            _mrkdwn_to_html(_text_of(e)) for e in block.get("elements", []) if "text" in e
+        )
+        return f"<div class='context'>{cells}</div>"
+    if kind == "actions":
+        buttons = "".join(
+            f"<span class='btn'>{html.escape(_text_of(e.get('text')))}</span>"
+            for e in block.get("elements", [])
+        )
+        return f"<div class='actions'>{buttons}</div>"
+    if kind == "divider":
+        return "<hr>"
+    if kind == "image":
+        alt = str(block.get("alt_text", ""))
+        return _img(images.get(alt) or str(block.get("image_url", "")), alt)
+    return ""
+
+
+def _section_html(block: dict[str, Any]) -> str:
+    """A section's text, then its fields in Slack's two-column grid."""
+    html_text = ""
+    if block.get("text"):
+        html_text += f"<div class='section'>{_mrkdwn_to_html(_text_of(block['text']))}</div>"
+    if block.get("fields"):
+        cells = "".join(f"<div>{_mrkdwn_to_html(_text_of(f))}</div>" for f in block["fields"])
+        html_text += f"<div class='fields'>{cells}</div>"
+    return html_text
+
+
+def _thread_html(blocks: list[dict[str, Any]], images: dict[str, str]) -> list[str]:
+    """Images no image block shows, in the message's thread (where the bot uploads charts)."""
     thread = [
         _img(src, alt)
         for alt, src in images.items()
         if not any(b.get("type") == "image" and b.get("alt_text") == alt for b in blocks)
     ]
-    if thread:  # charts are uploaded into the message's thread
-        parts.append("<div class='thread'><div class='who'>metrics-bot <span>in the thread</span>")
-        parts += ["</div>", *thread, "</div>"]
-    parts.append("</div></body></html>")
-    return "".join(parts)
+    if not thread:
+        return []
+    return [
+        "<div class='thread'><div class='who'>metrics-bot <span>in the thread</span>",
+        "</div>",
+        *thread,
+        "</div>",
+    ]

@@ -26,15 +26,7 @@ MAX_FUNCTION_LINES = 60
 MAX_COMPLEXITY = 20
 
 ALLOWED: dict[str, str] = {
-    # "path::function": why it may stay over the limits (keep this list short, and shrink it).
-    # These five are in bot/slack, bot/digest and bot/preview.py, which another branch of
-    # issue 14 is rewriting as these limits were added: the lead removes each entry after
-    # merging it (the test fails on an entry that is within the limits, so none goes stale).
-    "bot/digest/claims.py::claim": "being rewritten on the answer-core branch (71 lines)",
-    "bot/digest/post.py::deliver": "being rewritten on the answer-core branch (63 lines)",
-    "bot/preview.py::blocks_to_html": "being rewritten on the answer-core branch (cc 21)",
-    "bot/slack/charts.py::_draw": "being rewritten on the answer-core branch (63 lines)",
-    "bot/slack/limits.py::check_blocks": "being rewritten on the answer-core branch (cc 39)",
+    # "path::function": why it may stay over the limits (keep this list empty).
 }
 
 _BRANCHES = (

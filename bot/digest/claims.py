@@ -116,7 +116,25 @@ def claim(
     "claimed": post it. "reconcile": an earlier attempt's outcome is unknown; look in the
     channel first. "posted" / "in_progress": someone else has it. `force` posts again
     whatever the row says (the CLI's --force), without looking."""
-    token = fence.token if fence is not None else None
+    if _insert_claim(sessions, key, channel, now, fence):
+        return Claim(key, "claimed", now, fence=fence)
+    with transaction(sessions) as s:
+        check_fence(s, fence)
+        row = s.scalars(select(DigestSent).where(*_where(key))).one()
+        outcome = _next_outcome(row, now, force=force)
+        if outcome in ("posted", "in_progress"):
+            return Claim(key, outcome)
+        since = row.first_claimed_at or row.claimed_at
+        if not _take_over(s, key, row, channel, now, since, fence):
+            return Claim(key, "in_progress")
+    return Claim(key, outcome, now, since=since, fence=fence)
+
+
+def _insert_claim(
+    sessions: sessionmaker[Session], key: Key, channel: str, now: datetime, fence: Fence | None
+) -> bool:
+    """The first claim of `key`: insert its row. False when the row exists (the unique key
+    refused the insert), so the caller decides from what that row says."""
     try:
         with transaction(sessions) as s:
             check_fence(s, fence)
@@ -129,50 +147,59 @@ def claim(
                     status="claimed",
                     claimed_at=now,
                     first_claimed_at=now,
-                    fence=token,
+                    fence=fence.token if fence is not None else None,
                 )
             )
             s.flush()
-        return Claim(key, "claimed", now, fence=fence)
+        return True
     except IntegrityError:
-        pass
-    with transaction(sessions) as s:
-        check_fence(s, fence)
-        row = s.scalars(select(DigestSent).where(*_where(key))).one()
-        stale = row.status == "claimed" and row.claimed_at < now - STALE_CLAIM
-        unknown = stale or row.status == "unsure"
-        if force and (row.status != "claimed" or stale):
-            outcome: ClaimOutcome = "claimed"
-        elif row.status == "failed":
-            outcome = "claimed"
-        elif unknown:
-            outcome = "reconcile"
-        elif row.status == "posted":
-            return Claim(key, "posted")
-        else:
-            return Claim(key, "in_progress")
-        since = row.first_claimed_at or row.claimed_at
-        # Optimistic: only if nobody changed the row since we read it.
-        result = s.execute(
-            update(DigestSent)
-            .where(
-                *_where(key),
-                DigestSent.status == row.status,
-                DigestSent.claimed_at == row.claimed_at,
-            )
-            .values(
-                status="claimed",
-                claimed_at=now,
-                first_claimed_at=since,
-                channel=channel,
-                error=None,
-                fence=token,
-            )
-            .execution_options(synchronize_session=False)
+        return False
+
+
+def _next_outcome(row: DigestSent, now: datetime, *, force: bool) -> ClaimOutcome:
+    """What an existing row lets this caller do (pure): retry a failure, reconcile an unknown
+    outcome (stale claim or "unsure"), or stop at "posted" / "in_progress" unless forced."""
+    stale = row.status == "claimed" and row.claimed_at < now - STALE_CLAIM
+    if force and (row.status != "claimed" or stale):
+        return "claimed"
+    if row.status == "failed":
+        return "claimed"
+    if stale or row.status == "unsure":
+        return "reconcile"
+    if row.status == "posted":
+        return "posted"
+    return "in_progress"
+
+
+def _take_over(
+    s: Session,
+    key: Key,
+    row: DigestSent,
+    channel: str,
+    now: datetime,
+    since: datetime,
+    fence: Fence | None,
+) -> bool:
+    """Claim the existing row, optimistically: only if nobody changed it since we read it
+    (same status and claim time). False: another process got there first."""
+    result = s.execute(
+        update(DigestSent)
+        .where(
+            *_where(key),
+            DigestSent.status == row.status,
+            DigestSent.claimed_at == row.claimed_at,
         )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            return Claim(key, "in_progress")
-    return Claim(key, outcome, now, since=since, fence=fence)
+        .values(
+            status="claimed",
+            claimed_at=now,
+            first_claimed_at=since,
+            channel=channel,
+            error=None,
+            fence=fence.token if fence is not None else None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def mark_posted(sessions: sessionmaker[Session], claim: Claim, ts: str, now: datetime) -> bool:

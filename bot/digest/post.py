@@ -108,8 +108,29 @@ def deliver(
         rendered = render_digest(digest)
     quiet = digest.quiet if digest is not None else False
     result = _Results(key, channel, quiet)
+    claim = _claim(deps, result, force=force, fence=fence)
+    if isinstance(claim, DigestResult):
+        return claim
+    client = deps.web_client(once=True)  # a lost answer must not become a second post
+    if claim.outcome == "reconcile":
+        decided = _reconcile(deps, client, claim, result)
+        if decided is not None:
+            return decided
+    unsaved = _store_insights(deps, digest, claim, result)
+    if unsaved is not None:
+        return unsaved
+    return _post(deps, client, claim, rendered, digest, result)
+
+
+def _claim(
+    deps: BotDeps, result: _Results, *, force: bool, fence: claims.Fence | None
+) -> claims.Claim | DigestResult:
+    """The claim to post, or the result that says why this call must not post."""
+    key = result.key
     try:
-        claim = claims.claim(deps.sessions, key, channel, deps.now(), force=force, fence=fence)
+        claim = claims.claim(
+            deps.sessions, key, result.channel, deps.now(), force=force, fence=fence
+        )
     except claims.StaleFence as exc:
         log.warning("digest %s %s %s not claimed: %s", *_ids(key), exc)
         return result.of("not_leader", error=str(exc))
@@ -121,19 +142,35 @@ def deliver(
         return result.of("already_sent")
     if claim.outcome == "in_progress":
         return result.of("in_progress")
-    client = deps.web_client(once=True)  # a lost answer must not become a second post
-    if claim.outcome == "reconcile":
-        decided = _reconcile(deps, client, claim, result)
-        if decided is not None:
-            return decided
-    try:  # anything failing before the post leaves the digest certainly unposted
+    return claim
+
+
+def _store_insights(
+    deps: BotDeps, digest: Digest | None, claim: claims.Claim, result: _Results
+) -> DigestResult | None:
+    """Keep the insights the message shows before posting it (votes on them point at these
+    rows); if that fails the digest is certainly unposted: mark it failed and say so."""
+    try:
         if digest is not None:
             save_insights(deps.sessions, digest.insights, deps.now())
     except Exception as exc:
         error = f"database error before the post: {_describe(exc)}"
         _mark_quietly(claims.mark_failed, deps, claim, error)
-        log.error("digest %s %s %s not posted: %s", *_ids(key), error)
+        log.error("digest %s %s %s not posted: %s", *_ids(claim.key), error)
         return result.of("failed", error=error)
+    return None
+
+
+def _post(
+    deps: BotDeps,
+    client: Any,
+    claim: claims.Claim,
+    rendered: Rendered,
+    digest: Digest | None,
+    result: _Results,
+) -> DigestResult:
+    """Post the message with its digest id in metadata, record it, then chart the thread."""
+    key, channel = claim.key, result.channel
     try:
         response = client.chat_postMessage(
             channel=channel,
@@ -152,7 +189,9 @@ def deliver(
     if digest is not None:
         charted = upload_chart(client, digest, posted_channel, ts)
     log.info("digest %s %s %s posted to %s at %s", *_ids(key), channel, ts)
-    return DigestResult(*_ids(key), "posted", posted_channel, ts, quiet, charted, error=recorded)
+    return DigestResult(
+        *_ids(key), "posted", posted_channel, ts, result.quiet, charted, error=recorded
+    )
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, overload
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
 DISPLAY_WIDTH_PX = 360
 DISPLAY_HEIGHT_PX = 240
@@ -110,27 +112,46 @@ def _draw(ax: object, chart: ChartSeries) -> None:
 
     assert isinstance(ax, Axes)
     xs = list(range(len(chart.weeks)))
-    if chart.band is not None:
-        low, high = (b * chart.scale for b in chart.band)
-        ax.axhspan(
-            low,
-            high,
-            color=BAND_COLOUR,
-            alpha=0.45,
-            linewidth=0,
-            gid=BAND_GID,
-            label="baseline p25–p75",
-        )
-    if any(v is not None for v in chart.peer_values):
-        ax.plot(
-            xs,
-            _nan(chart.peer_values, chart.scale),
-            color=PEER_COLOUR,
-            linestyle="--",
-            linewidth=1.4,
-            gid=PEER_GID,
-            label="similar teams",
-        )
+    _draw_band(ax, chart)
+    _draw_peers(ax, chart, xs)
+    team = _draw_team(ax, chart, xs)
+    _label(ax, chart, xs)
+    _legend(ax, team)
+
+
+def _draw_band(ax: Axes, chart: ChartSeries) -> None:
+    """The baseline band behind the lines, so the eye sees at once which weeks left it."""
+    if chart.band is None:
+        return
+    low, high = (b * chart.scale for b in chart.band)
+    ax.axhspan(
+        low,
+        high,
+        color=BAND_COLOUR,
+        alpha=0.45,
+        linewidth=0,
+        gid=BAND_GID,
+        label="baseline p25–p75",
+    )
+
+
+def _draw_peers(ax: Axes, chart: ChartSeries, xs: list[int]) -> None:
+    """The similar teams' weekly median, dashed; nothing when there are no peer values."""
+    if not any(v is not None for v in chart.peer_values):
+        return
+    ax.plot(
+        xs,
+        _nan(chart.peer_values, chart.scale),
+        color=PEER_COLOUR,
+        linestyle="--",
+        linewidth=1.4,
+        gid=PEER_GID,
+        label="similar teams",
+    )
+
+
+def _draw_team(ax: Axes, chart: ChartSeries, xs: list[int]) -> Line2D:
+    """The team's own weekly values, drawn last so they sit on top; gaps where None."""
     (team,) = ax.plot(
         xs,
         _nan(chart.values, chart.scale),
@@ -141,6 +162,11 @@ def _draw(ax: object, chart: ChartSeries) -> None:
         gid=TEAM_GID,
         label="team",
     )
+    return team
+
+
+def _label(ax: Axes, chart: ChartSeries, xs: list[int]) -> None:
+    """Title, week ticks, unit and clock, all at sizes readable at 100 % in Slack."""
     ax.set_title(chart.title, fontsize=TITLE_PT, loc="left", fontweight="bold", pad=20)
     ax.set_xticks(xs, list(chart.weeks), fontsize=LABEL_PT)
     if len(xs) > 6:  # every other week labelled, so labels never touch at 360 px
@@ -154,6 +180,10 @@ def _draw(ax: object, chart: ChartSeries) -> None:
     ax.grid(axis="y", alpha=0.3)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
+
+
+def _legend(ax: Axes, team: Line2D) -> None:
+    """One row above the panel, the team first, so it never hides a data point."""
     handles, _ = ax.get_legend_handles_labels()
     ax.legend(
         handles=[team, *(h for h in handles if h is not team)],

@@ -76,51 +76,82 @@ def check_blocks(
     seen: set[str] = set()
     for i, block in enumerate(blocks):
         ptr = f"/blocks/{i}"
-        block_id = block.get("block_id")
-        if isinstance(block_id, str):
-            if len(block_id) > MAX_BLOCK_ID:
-                out.append(f"{ptr}/block_id: {len(block_id)} characters, limit {MAX_BLOCK_ID}")
-            if block_id in seen:
-                out.append(f"{ptr}/block_id: duplicate {block_id!r}")
-            seen.add(block_id)
-        kind = block.get("type")
-        if kind == "section":
-            if "text" in block:
-                _check_text(block["text"], MAX_SECTION_TEXT, f"{ptr}/text", out)
-            fields = block.get("fields") or []
-            if "text" not in block and not fields:
-                out.append(f"{ptr}: a section needs text or fields")
-            if len(fields) > MAX_FIELDS:
-                out.append(f"{ptr}/fields: {len(fields)} fields, limit {MAX_FIELDS}")
-            for j, f in enumerate(fields):
-                _check_text(f, MAX_FIELD_TEXT, f"{ptr}/fields/{j}", out)
-            if "accessory" in block:
-                _check_element(block["accessory"], f"{ptr}/accessory", out)
-        elif kind == "header":
-            _check_text(block.get("text"), MAX_HEADER_TEXT, f"{ptr}/text", out)
-        elif kind == "context":
-            elements = block.get("elements") or []
-            if not elements or len(elements) > MAX_CONTEXT_ELEMENTS:
-                out.append(f"{ptr}/elements: {len(elements)} elements, 1 to {MAX_CONTEXT_ELEMENTS}")
-            for j, el in enumerate(elements):
-                if isinstance(el, Mapping) and el.get("type") in ("mrkdwn", "plain_text"):
-                    _check_text(el, MAX_SECTION_TEXT, f"{ptr}/elements/{j}", out)
-        elif kind == "actions":
-            elements = block.get("elements") or []
-            if not elements or len(elements) > MAX_ACTIONS_ELEMENTS:
-                out.append(f"{ptr}/elements: {len(elements)} elements, 1 to {MAX_ACTIONS_ELEMENTS}")
-            ids = [el.get("action_id") for el in elements if isinstance(el, Mapping)]
-            if len([a for a in ids if a]) != len({a for a in ids if a}):
-                out.append(f"{ptr}/elements: action_ids must be unique within the block")
-            for j, el in enumerate(elements):
-                _check_element(el, f"{ptr}/elements/{j}", out)
-        elif kind == "image":
-            alt = block.get("alt_text")
-            if not isinstance(alt, str) or not alt or len(alt) > MAX_IMAGE_ALT:
-                out.append(f"{ptr}/alt_text: required, up to {MAX_IMAGE_ALT} characters")
-        elif kind != "divider":
-            out.append(f"{ptr}: block type {kind!r} is not one the bot builds")
+        _check_block_id(block, ptr, seen, out)
+        _check_block(block, ptr, out)
     return out
+
+
+def _check_block_id(block: Mapping[str, Any], ptr: str, seen: set[str], out: list[str]) -> None:
+    """A block_id must be short and unique in the message (`seen` holds the earlier ones)."""
+    block_id = block.get("block_id")
+    if not isinstance(block_id, str):
+        return
+    if len(block_id) > MAX_BLOCK_ID:
+        out.append(f"{ptr}/block_id: {len(block_id)} characters, limit {MAX_BLOCK_ID}")
+    if block_id in seen:
+        out.append(f"{ptr}/block_id: duplicate {block_id!r}")
+    seen.add(block_id)
+
+
+def _check_block(block: Mapping[str, Any], ptr: str, out: list[str]) -> None:
+    """The limits of the block's own type; a type the bot never builds is itself a problem."""
+    kind = block.get("type")
+    if kind == "section":
+        _check_section(block, ptr, out)
+    elif kind == "header":
+        _check_text(block.get("text"), MAX_HEADER_TEXT, f"{ptr}/text", out)
+    elif kind == "context":
+        _check_context(block, ptr, out)
+    elif kind == "actions":
+        _check_actions(block, ptr, out)
+    elif kind == "image":
+        _check_image(block, ptr, out)
+    elif kind != "divider":
+        out.append(f"{ptr}: block type {kind!r} is not one the bot builds")
+
+
+def _check_section(block: Mapping[str, Any], ptr: str, out: list[str]) -> None:
+    """Text and/or up to MAX_FIELDS fields, each within its length, and a valid accessory."""
+    if "text" in block:
+        _check_text(block["text"], MAX_SECTION_TEXT, f"{ptr}/text", out)
+    fields = block.get("fields") or []
+    if "text" not in block and not fields:
+        out.append(f"{ptr}: a section needs text or fields")
+    if len(fields) > MAX_FIELDS:
+        out.append(f"{ptr}/fields: {len(fields)} fields, limit {MAX_FIELDS}")
+    for j, f in enumerate(fields):
+        _check_text(f, MAX_FIELD_TEXT, f"{ptr}/fields/{j}", out)
+    if "accessory" in block:
+        _check_element(block["accessory"], f"{ptr}/accessory", out)
+
+
+def _check_context(block: Mapping[str, Any], ptr: str, out: list[str]) -> None:
+    """1 to MAX_CONTEXT_ELEMENTS elements; the text ones within the section text limit."""
+    elements = block.get("elements") or []
+    if not elements or len(elements) > MAX_CONTEXT_ELEMENTS:
+        out.append(f"{ptr}/elements: {len(elements)} elements, 1 to {MAX_CONTEXT_ELEMENTS}")
+    for j, el in enumerate(elements):
+        if isinstance(el, Mapping) and el.get("type") in ("mrkdwn", "plain_text"):
+            _check_text(el, MAX_SECTION_TEXT, f"{ptr}/elements/{j}", out)
+
+
+def _check_actions(block: Mapping[str, Any], ptr: str, out: list[str]) -> None:
+    """1 to MAX_ACTIONS_ELEMENTS elements with distinct action_ids, each element valid."""
+    elements = block.get("elements") or []
+    if not elements or len(elements) > MAX_ACTIONS_ELEMENTS:
+        out.append(f"{ptr}/elements: {len(elements)} elements, 1 to {MAX_ACTIONS_ELEMENTS}")
+    ids = [el.get("action_id") for el in elements if isinstance(el, Mapping)]
+    if len([a for a in ids if a]) != len({a for a in ids if a}):
+        out.append(f"{ptr}/elements: action_ids must be unique within the block")
+    for j, el in enumerate(elements):
+        _check_element(el, f"{ptr}/elements/{j}", out)
+
+
+def _check_image(block: Mapping[str, Any], ptr: str, out: list[str]) -> None:
+    """Slack refuses an image without alt text, or with more than MAX_IMAGE_ALT characters."""
+    alt = block.get("alt_text")
+    if not isinstance(alt, str) or not alt or len(alt) > MAX_IMAGE_ALT:
+        out.append(f"{ptr}/alt_text: required, up to {MAX_IMAGE_ALT} characters")
 
 
 def ensure_blocks(
