@@ -21,8 +21,8 @@ from click.testing import CliRunner
 
 from bot.cli import main
 from bot.runtime import Runtime
+from bot.runtime.shell import bot_deps
 from bot.server import build_asgi
-from bot.shell import bot_deps
 from sandbox.fakes.server import LocalServer
 from sandbox.fakes.slack_signing import SlackRequestSender
 from sandbox.sim import simulate
