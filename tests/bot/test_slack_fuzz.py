@@ -12,6 +12,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlencode
 
@@ -148,21 +149,27 @@ def test_vote_clicks_of_any_shape_are_read_or_are_user_errors(
         assert vote.value in (1, -1) and who and where
 
 
-def _full_pool() -> AnswerPool:
+@contextmanager
+def _full_pool() -> Iterator[AnswerPool]:
     """A pool whose one worker is held and which has no queue: every answer is shed, so the
-    fuzzed requests exercise the ack alone and nothing leaves the process."""
+    fuzzed requests exercise the ack alone and nothing leaves the process. The worker is
+    let go on the way out, or the interpreter would wait for it at exit."""
     pool = AnswerPool(workers=1, queue=0)
     hold = threading.Event()
-    assert pool.offer(lambda: hold.wait(300))
-    return pool
+    assert pool.offer(hold.wait)
+    try:
+        yield pool
+    finally:
+        hold.set()
+        pool.shutdown(wait=True)
 
 
 @pytest.fixture(scope="module")
 def app() -> Iterator[App]:
     """The real Bolt app, its Web API calls (auth.test) going to the local Slack fake."""
-    with SlackFake(tokens=[TOKEN]) as slack:
+    with SlackFake(tokens=[TOKEN]) as slack, _full_pool() as answers:
         deps = make_deps("sqlite://", migrate=False, api_url=slack.base_url)
-        yield build_app(deps, answers=_full_pool())
+        yield build_app(deps, answers=answers)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
