@@ -19,6 +19,37 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
 
 
+FEW_PEOPLE = 3
+"""Below this many people a team's review time, lead time and throughput are one or two
+persons' numbers: check-config says so, since the bot measures systems, never people."""
+
+
+def small_team_warnings(config: AppConfig) -> list[str]:
+    """One warning per team too small for some figures, counting persons (a member with a
+    GitHub and a GitLab identity is one person), never identities."""
+    warnings = []
+    floor = config.thresholds.min_group_size
+    for team in config.teams:
+        people = sum(1 for member in team.members if member.identities())
+        if people == 0:
+            warnings.append(
+                f"{team.slug} lists no members: no pull request, review or commit counts for "
+                "it, only the deployments and incidents of what it owns; add its members."
+            )
+        elif people < FEW_PEOPLE:
+            warnings.append(
+                f"{team.slug} has {people} {'person' if people == 1 else 'people'}: its review "
+                "time, lead time and throughput would describe one or two people, not a system; "
+                "add its members or merge it into a larger team."
+            )
+        elif people < floor:
+            warnings.append(
+                f"{team.slug} has {people} people: after-hours work, review load and "
+                f"out-of-hours pages are withheld for groups under {floor} people."
+            )
+    return warnings
+
+
 def secret_refs(config: AppConfig) -> Iterator[tuple[str, SecretRef]]:
     """(what it is for, where it lives) for every secret this config needs."""
     yield "the pseudonym key", config.pseudonym_key

@@ -16,12 +16,14 @@ from bot.cli.common import handles_expected_errors, load_runtime, report_problem
 @click.pass_context
 def check_config(ctx: click.Context, online: bool) -> None:
     """Validate the config file and its secrets; report every problem with its line."""
-    from bot.config_check import missing_secrets, slack_problems
+    from bot.config_check import missing_secrets, slack_problems, small_team_warnings
 
     runtime = load_runtime(ctx)
     report_problems(missing_secrets(runtime), "the secrets")
     if online:
         report_problems(slack_problems(runtime), "what Slack knows")
+    for warning in small_team_warnings(runtime.config):
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
     teams = ", ".join(t.slug for t in runtime.config.teams)
     checked = " and Slack agrees" if online else ""
     click.echo(

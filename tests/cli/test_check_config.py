@@ -155,3 +155,32 @@ def test_online_check_when_slack_is_unreachable(tmp_path: Path) -> None:
     result = check(tmp_path, text, "--online")
     assert result.exit_code == 2
     assert "Slack's Web API could not be reached" in result.output
+
+
+def _team_with(members: str) -> str:
+    return config_text() + f"    members:\n{members}"
+
+
+def test_small_teams_are_warned_counting_persons_not_identities(tmp_path: Path) -> None:
+    four_people_eight_identities = "".join(
+        f"      - {{github: p{i}-gh, gitlab: p{i}-gl}}\n" for i in range(4)
+    )
+    result = check(tmp_path, _team_with(four_people_eight_identities))
+    assert result.exit_code == 0, result.output  # a warning, not a problem
+    assert "warning: team-a has 4 people: after-hours work, review load" in result.output
+    assert "under 5 people" in result.output
+
+
+def test_a_team_of_two_is_told_its_figures_would_describe_people(tmp_path: Path) -> None:
+    two = "      - {github: a-gh, gitlab: a-gl, pagerduty: PA}\n      - {github: b-gh}\n"
+    result = check(tmp_path, _team_with(two))
+    assert result.exit_code == 0, result.output
+    assert "warning: team-a has 2 people: its review time, lead time and throughput" in (
+        result.output
+    )
+
+
+def test_a_team_of_five_people_gets_no_warning(tmp_path: Path) -> None:
+    five = "".join(f"      - {{github: p{i}}}\n" for i in range(5))
+    result = check(tmp_path, _team_with(five))
+    assert result.exit_code == 0 and "warning" not in result.output, result.output
