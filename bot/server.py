@@ -21,8 +21,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.request_body import BodyTooLarge, preview, read_capped
 from bot.slack.app import VERIFIED, build_app
-from bot.slack.body import MAX_SLACK_BODY, BodyTooLarge, preview, read_capped
+from bot.slack.body import MAX_SLACK_BODY
 from bot.slack.deps import BotDeps
 from bot.slack.verify import unverified_reason
 

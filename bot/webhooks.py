@@ -21,7 +21,7 @@ import hmac
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from bot.request_body import BodyTooLarge, read_capped
 from ingest.webhooks import (
     BadPayload,
     Contended,
@@ -74,30 +75,6 @@ def verify(secret: str, timestamp: str | None, given: str | None, body: bytes, n
     return ""
 
 
-class TooLarge(Exception):
-    """The body is over `MAX_BODY`; reading stopped there."""
-
-
-async def read_capped(
-    chunks: AsyncIterator[bytes], declared: str | None, limit: int = MAX_BODY
-) -> bytes:
-    """The whole body, or TooLarge as soon as it (or its Content-Length) passes `limit`.
-
-    Reading stops at the limit (a chunked body without Content-Length included), so a
-    sender cannot make the server buffer more than that before its signature is checked.
-    """
-    if declared and declared.strip().isdigit() and int(declared) > limit:
-        raise TooLarge
-    parts: list[bytes] = []
-    size = 0
-    async for chunk in chunks:
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge
-        parts.append(chunk)
-    return b"".join(parts)
-
-
 def _error(status: int, message: str, **headers: str) -> JSONResponse:
     return JSONResponse({"ok": False, "error": message}, status_code=status, headers=headers)
 
@@ -129,10 +106,10 @@ class WebhookEndpoints:
             return _error(404, "not found")
         path = request.url.path
         try:
-            body = await read_capped(request.stream(), request.headers.get("content-length"))
+            body = await read_capped(request, MAX_BODY)
         except ClientDisconnect:  # the sender hung up mid-body: nobody reads the answer
             return _error(400, "the body ended early")
-        except TooLarge:
+        except BodyTooLarge:
             log.info("webhook %s refused: body larger than 1 MB (reading stopped)", path)
             # the rest of the body stays unread: close the connection instead of draining it
             return _error(413, "body larger than 1 MB", Connection="close")
