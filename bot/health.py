@@ -29,6 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.runtime.database import reason
+from store.db import head_revisions
 
 log = logging.getLogger("metrics_bot.health")
 
@@ -58,15 +59,6 @@ def check_slack_token(client: Any) -> Check:
     return Check(True, f"token accepted for @{answer.get('user')} in {answer.get('team')}")
 
 
-def head_revisions(engine: Engine) -> tuple[str, ...]:
-    """The migration heads this code ships (read from store/migrations, no database)."""
-    from alembic.script import ScriptDirectory
-
-    from store.db import alembic_config
-
-    return tuple(sorted(ScriptDirectory.from_config(alembic_config(engine)).get_heads()))
-
-
 class Readiness:
     """The checks behind /readyz; `slack` is the outcome of the start-time auth.test."""
 
@@ -79,7 +71,7 @@ class Readiness:
 
     def heads(self) -> tuple[str, ...]:
         if self._heads is None:
-            self._heads = head_revisions(self.engine)
+            self._heads = head_revisions()
         return self._heads
 
     def database(self) -> tuple[Check, Check]:
