@@ -15,7 +15,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from analytics.arrays import lower_text, utc_times
+from analytics.arrays import NAT, lower_text, time_ns, utc_times
 from analytics.context import Thresholds
 from analytics.metrics.links import link_prs_to_deployments as link_prs_to_deployments
 from analytics.metrics.pulls import (
@@ -27,6 +27,8 @@ from analytics.metrics.pulls import (
     review_milestones,
     take_rows,
 )
+from analytics.metrics.stages import STAGES as STAGES
+from analytics.metrics.stages import stage_hours
 
 SUCCESS = frozenset({"success", "succeeded", "successful"})
 
@@ -139,9 +141,6 @@ def _milestones(
     return known.loc[prs.index]
 
 
-STAGES = ("coding", "pickup", "review", "merge", "deploy")
-
-
 def lead_time_items(
     prs: pd.DataFrame,
     reviews: pd.DataFrame,
@@ -152,34 +151,31 @@ def lead_time_items(
 ) -> pd.DataFrame:
     """Lead time for changes per merged PR, in wall-clock hours, split into stages:
     coding (first commit -> ready), pickup (ready -> first review by someone else, bots
-    excluded), review (first review -> approval), merge (approval -> merge) and deploy
+    excluded), review (first review -> last approval), merge (approval -> merge) and deploy
     (merge -> the production deployment that shipped it finished). `at` is the deployment's
     finish; merged PRs not yet deployed are kept as excluded rows at their merge.
-    A stage without its milestones (merged with no review, no approval) is NaN; the total
-    does not need them.
+    The moments are put in order and the stages with a value add up to the lead time
+    (`stages.stage_hours`: a late first-commit date moves back, a stage without its closing
+    milestone has no value and its time counts in the next stage).
     """
     merged = merged_only(prs)
     ms = _milestones(merged, reviews, bots, milestones)
     start, start_src = first_commit(merged, commits)
     link = pr_rows(links, merged, "number")
     deployed_ns = take_rows(links["deployed_at"].astype("datetime64[ns, UTC]"), link)
-    deployed = pd.Series(utc_times(deployed_ns), index=merged.index)
     link_method = pd.Series(take_rows(links["link_method"], link), index=merged.index)
     ready = ms["ready"].fillna(merged["created_at"])
-
-    def h(a: pd.Series, b: pd.Series) -> np.ndarray:
-        return np.asarray((b - a).dt.total_seconds(), dtype="float64") / 3600
-
+    moments = [time_ns(start), time_ns(ready), time_ns(ms["first_review_at"])]
+    moments += [time_ns(ms["approval_at"]), time_ns(merged["merged_at"]), deployed_ns]
+    stages, total = stage_hours(moments)
+    undeployed = deployed_ns == NAT
+    at = np.where(undeployed, moments[4], deployed_ns)
     out = pd.DataFrame(
         {
             "team": merged["team"].to_numpy(),
-            "at": deployed.fillna(merged["merged_at"]).array,
-            "value": h(start, deployed),
-            "coding": np.maximum(h(start, ready), 0),
-            "pickup": h(ready, ms["first_review_at"]),
-            "review": h(ms["first_review_at"], ms["approval_at"]),
-            "merge": h(ms["approval_at"], merged["merged_at"]),
-            "deploy": h(merged["merged_at"], deployed),
+            "at": utc_times(at),
+            "value": total,
+            **stages,
             "link_method": link_method.to_numpy(),
             "first_commit_source": start_src.to_numpy(),
             "ownership": merged["ownership"].to_numpy(),
@@ -188,7 +184,7 @@ def lead_time_items(
         copy=False,  # no block consolidation: a copy of every column
     )
     excluded = np.full(len(out), None, dtype=object)
-    excluded[deployed.isna().to_numpy()] = "not yet deployed"
+    excluded[undeployed] = "not yet deployed"
     excluded[is_revert(merged).to_numpy()] = "revert"
     excluded[merged["author_is_bot"].to_numpy()] = "bot author"
     out["excluded"] = excluded

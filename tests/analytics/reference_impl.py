@@ -7,7 +7,10 @@ them together on randomized, messy frames. Copied verbatim from `git show b2390a
 (one section per file below); only imports are gathered here. Helpers the rewrites did not
 change (constants, `lower_text`, `starts_with`, `flag`, `membership`, clocks other than
 `author_local_ns`) are imported from the live modules. Do not "fix" or speed up this file:
-it is the behaviour the fast paths are measured against.
+it is the behaviour the fast paths are measured against. One deliberate exception:
+`lead_time_items` computes its stages and total by issue 15's ordering rule
+(`ordered_stages`, written independently of `analytics.metrics.stages`), which replaced
+the old clamp of the coding stage alone.
 """
 
 from __future__ import annotations
@@ -508,8 +511,7 @@ def lead_time_items(
     excluded), review (first review -> approval), merge (approval -> merge) and deploy
     (merge -> the production deployment that shipped it finished). `at` is the deployment's
     finish; merged PRs not yet deployed are kept as excluded rows at their merge.
-    A stage without its milestones (merged with no review, no approval) is NaN; the total
-    does not need them.
+    Stages and total by `ordered_stages` (issue 15).
     """
     merged = prs[prs["merged_at"].notna()]
     ms = _milestones(merged, reviews, bots, milestones)
@@ -518,20 +520,23 @@ def lead_time_items(
     linked.index = merged.index
     deployed = linked["deployed_at"].astype("datetime64[ns, UTC]")
     ready = ms["ready"].fillna(merged["created_at"])
-
-    def h(a: pd.Series, b: pd.Series) -> np.ndarray:
-        return np.asarray((b - a).dt.total_seconds(), dtype="float64") / 3600
-
+    moments = zip(
+        start,
+        ready,
+        ms["first_review_at"],
+        ms["approval_at"],
+        merged["merged_at"],
+        deployed,
+        strict=True,
+    )
+    per_pr = [ordered_stages(list(m)) for m in moments]
+    stages = {st: [p[0][k] for p in per_pr] for k, st in enumerate(STAGES)}
     out = pd.DataFrame(
         {
             "team": merged["team"],
             "at": deployed.fillna(merged["merged_at"]),
-            "value": h(start, deployed),
-            "coding": np.maximum(h(start, ready), 0),
-            "pickup": h(ready, ms["first_review_at"]),
-            "review": h(ms["first_review_at"], ms["approval_at"]),
-            "merge": h(ms["approval_at"], merged["merged_at"]),
-            "deploy": h(merged["merged_at"], deployed),
+            "value": np.array([p[1] for p in per_pr], dtype="float64"),
+            **{st: np.array(v, dtype="float64") for st, v in stages.items()},
             "link_method": linked["link_method"],
             "first_commit_source": start_src,
             "ownership": merged["ownership"],
@@ -544,6 +549,34 @@ def lead_time_items(
     excluded[merged["author_is_bot"].to_numpy()] = "bot author"
     out["excluded"] = excluded
     return out.reset_index(drop=True)
+
+
+def ordered_stages(moments: list[Any]) -> tuple[list[float], float]:
+    """Issue 15's rule, written out per PR (not the b2390ad code, which clamped coding at 0
+    and measured the total from the raw first commit): walking back from the deployment,
+    a moment later than the earliest later moment that happened takes that moment; a stage
+    runs from the last moment that happened before it to its own end, and is NaN when its
+    end did not happen; the total runs from the first moment to the deployment."""
+    fixed: list[Any] = [None] * len(moments)
+    earliest_later = None
+    for k in range(len(moments) - 1, -1, -1):
+        m = moments[k]
+        if pd.isna(m):
+            continue
+        if earliest_later is not None and m > earliest_later:
+            m = earliest_later
+        fixed[k] = earliest_later = m
+    hours: list[float] = []
+    last = fixed[0]
+    for end in fixed[1:]:
+        if end is None:
+            hours.append(float("nan"))
+            continue
+        hours.append(float("nan") if last is None else (end - last).total_seconds() / 3600)
+        last = end
+    ends = fixed[0], fixed[-1]
+    total = float("nan") if None in ends else (ends[1] - ends[0]).total_seconds() / 3600
+    return hours, total
 
 
 # --- b2390ad:analytics/metrics/flow.py ---------------------------------------

@@ -203,7 +203,8 @@ def test_merged_before_any_review_has_lead_time_without_review_stages():
         metric="lead-time", frames=f, org=org(), team="team-a", start=T0, end=T0 + D, as_of=T0 + D
     )
     assert v.value == pytest.approx(4)
-    assert v.breakdown["pickup_median"] is None
+    # no review: pickup and review have no value; ready -> merge counts as the merge stage
+    assert _stages(v) == {"coding": 1, "pickup": None, "review": None, "merge": 1, "deploy": 2}
     rt = evaluate(
         metric="review-time",
         frames=f,
@@ -214,3 +215,85 @@ def test_merged_before_any_review_has_lead_time_without_review_stages():
         as_of=T0 + D,
     )
     assert rt.value is None and rt.exclusions == {"merged without review": 1}
+
+
+def _lead(f: dict, start=T0 - D, end=T0 + 2 * D):
+    return evaluate(
+        metric="lead-time", frames=f, org=org(), team="team-a", start=start, end=end, as_of=end
+    )
+
+
+def _stages(v) -> dict:
+    return {s: v.breakdown[f"{s}_median"] for s in dora.STAGES}
+
+
+def test_stages_sum_when_the_commits_are_dated_after_the_merge():
+    """Worked case "Stages that sum": ready T0, changes requested T0+1h, approved T0+3h,
+    merged T0+4h, deployed T0+6h; the commits are dated T0+4h30 and T0+5h (a rebase reset
+    their dates, or the author's clock ran ahead). The first commit moves back to the ready
+    moment: coding 0, pickup 1, review 2, merge 1, deploy 2, lead time 6 h. (The old rule
+    clamped coding alone and measured 1.5 h from the late commit: less than its stages.)"""
+    commits = [
+        {"source": "github", "repo": "org/api", "pr_number": 3, "authored_at": T0 + m * H}
+        for m in (4.5, 5)
+    ]
+    f = frames(
+        prs=[pr(3, created_at=T0, merged_at=T0 + 4 * H, merge_commit_sha="m3")],
+        reviews=[
+            review(3, T0 + H, reviewer="bob", state="CHANGES_REQUESTED"),
+            review(3, T0 + 3 * H, reviewer="bob", state="APPROVED"),
+        ],
+        commits=commits,
+        pr_deployments=[deploy("d3", T0 + 6 * H, sha="m3")],
+    )
+    v = _lead(f)
+    assert v.n == 1 and v.value == pytest.approx(6)
+    assert _stages(v) == pytest.approx(
+        {"coding": 0, "pickup": 1, "review": 2, "merge": 1, "deploy": 2}
+    )
+    assert sum(_stages(v).values()) == pytest.approx(v.value)
+
+
+def test_review_stage_ends_at_the_last_approval_and_post_merge_reviews_are_ignored():
+    """Worked case: first commit T0-4h, ready T0, changes requested T0+1h, approved T0+2h,
+    changes requested T0+3h, approved again T0+5h, a comment T0+6h, merged T0+7h, deployed
+    T0+8h; an approval at T0+9h and changes requested at T0+10h come after the merge.
+    Coding 4, pickup 1, review 4 (to the last approval before the merge), merge 2 (the
+    comment falls in it), deploy 1: lead time 12 h; 2 review rounds."""
+    reviews = [
+        review(4, T0 + H, reviewer="bob", state="CHANGES_REQUESTED"),
+        review(4, T0 + 2 * H, reviewer="bob", state="APPROVED"),
+        review(4, T0 + 3 * H, reviewer="carol", state="CHANGES_REQUESTED"),
+        review(4, T0 + 5 * H, reviewer="carol", state="APPROVED"),
+        review(4, T0 + 6 * H, reviewer="dave", state="COMMENTED"),
+        review(4, T0 + 9 * H, reviewer="erin", state="APPROVED"),
+        review(4, T0 + 10 * H, reviewer="erin", state="CHANGES_REQUESTED"),
+    ]
+    f = frames(
+        prs=[
+            pr(
+                4,
+                created_at=T0,
+                first_commit_at=T0 - 4 * H,
+                merged_at=T0 + 7 * H,
+                merge_commit_sha="m4",
+            )
+        ],
+        reviews=reviews,
+        pr_deployments=[deploy("d4", T0 + 8 * H, sha="m4")],
+    )
+    v = _lead(f)
+    assert v.value == pytest.approx(12)
+    assert _stages(v) == pytest.approx(
+        {"coding": 4, "pickup": 1, "review": 4, "merge": 2, "deploy": 1}
+    )
+    rounds = evaluate(
+        metric="review-rounds",
+        frames=f,
+        org=org(),
+        team="team-a",
+        start=T0 - D,
+        end=T0 + 2 * D,
+        as_of=T0 + 2 * D,
+    )
+    assert rounds.value == 1.0 and rounds.breakdown["rounds_median"] == 2
