@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from analytics import figures, items
 from analytics.aggregate import Grouped, Snapshot
 from analytics.context import Thresholds
+from analytics.definitions import DEFINITIONS
 from analytics.items import ItemsFn
 from analytics.metrics import dora
 from analytics.names import suggest
@@ -83,12 +84,7 @@ _SPECS = (
         name="Time to first review",
         unit="hours",
         description="How long ready pull requests wait for their first review.",
-        definition=(
-            "Median time from a pull request being ready for review (opened, or taken out "
-            "of draft) to its first review by someone other than its author; bot reviews and "
-            "reviews while still a draft are ignored. Counted in working hours in the team's "
-            "time zone by default (wall clock on request). PRs by bots and reverts excluded."
-        ),
+        definition=DEFINITIONS["review-time"],
         needs=_PR,
         kind="distribution",
         items=items.review_time,
@@ -102,14 +98,7 @@ _SPECS = (
         name="Lead time for changes",
         unit="hours",
         description="From a change's first commit to the production deployment that shipped it.",
-        definition=(
-            "Median time from a pull request's first commit to the finish of the successful "
-            "production deployment that shipped it (exact link by merge commit between "
-            "deployments, else the first production deployment of the repository after the "
-            "merge), split into coding (first commit -> ready), pickup (ready -> first review "
-            "by someone else), review (first review -> approval), merge (approval -> merge) "
-            "and deploy (merge -> deployed). Wall clock. Counted in the week it was deployed."
-        ),
+        definition=DEFINITIONS["lead-time"],
         needs=_f("prs", "reviews", "commits", "pr_deployments", "people"),
         kind="distribution",
         items=items.lead_time,
@@ -123,10 +112,7 @@ _SPECS = (
         name="Deployment frequency",
         unit="deploys/week",
         description="Successful production deployments of the team's services per week.",
-        definition=(
-            "Successful production deployments of the services and repositories the team "
-            "owns, per week (and the number of days with at least one deployment)."
-        ),
+        definition=DEFINITIONS["deploy-frequency"],
         needs=_f("deployments"),
         kind="rate",
         items=items.deploy_frequency,
@@ -141,14 +127,7 @@ _SPECS = (
         name="Change failure rate",
         unit="share",
         description="Share of production deployments followed by an incident.",
-        definition=(
-            "Failed deployments / production deployments. An incident counts against the "
-            "last production deployment of the affected service (else repository) before it "
-            "started, within the attribution window; an incident counts against at most one "
-            "deployment and a deployment with several incidents is one failure. Confidence is "
-            "'direct' when the incident names the deployment's service or repository, 'team' "
-            "(lower) when it only belongs to the same team."
-        ),
+        definition=DEFINITIONS["cfr"],
         needs=_f("deployments", "incidents"),
         kind="ratio",
         items=items.change_failures,
@@ -163,11 +142,7 @@ _SPECS = (
         name="Failed deployment recovery time",
         unit="hours",
         description="How long incidents take from start to resolution.",
-        definition=(
-            "Median time from an incident's start to its resolution, over the team's "
-            "incidents that started in the period and are resolved; unresolved ones are "
-            "excluded and counted."
-        ),
+        definition=DEFINITIONS["recovery-time"],
         needs=_f("incidents"),
         kind="distribution",
         items=items.recovery_time,
@@ -182,11 +157,7 @@ _SPECS = (
         name="Issue cycle time",
         unit="hours",
         description="From an issue's first move to in-progress until it is done.",
-        definition=(
-            "Median time from an issue's first move into an in-progress ('indeterminate') "
-            "status category to its last move into 'done', for issues done in the period; "
-            "issues that never went through in-progress are excluded. Wall clock."
-        ),
+        definition=DEFINITIONS["cycle-time"],
         needs=_f("work_items", "transitions"),
         kind="distribution",
         items=items.cycle_time,
@@ -199,7 +170,7 @@ _SPECS = (
         name="PR throughput",
         unit="PRs/week",
         description="Pull requests merged per week.",
-        definition="Pull requests by the team's members merged per week; PRs by bots excluded.",
+        definition=DEFINITIONS["throughput"],
         needs=_f("prs"),
         kind="rate",
         items=items.throughput,
@@ -213,10 +184,7 @@ _SPECS = (
         name="PR size",
         unit="lines",
         description="Lines changed per merged pull request, and its distribution over buckets.",
-        definition=(
-            "Median lines changed (additions + deletions) of the team's merged pull requests, "
-            "with the share in each configured size bucket; bots and reverts excluded."
-        ),
+        definition=DEFINITIONS["pr-size"],
         needs=_f("prs"),
         kind="distribution",
         items=items.pr_size,
@@ -229,12 +197,7 @@ _SPECS = (
         name="Work in progress",
         unit="open PRs",
         description="Open pull requests (and issues in progress) at the end of the period.",
-        definition=(
-            "Pull requests by the team's members that are open and ready for review at the "
-            "end of the period (drafts and issues in progress shown beside), with the age "
-            "of those PRs (median, p75, p90 in days) and the days the issues have been in "
-            "progress (median, and how many for over a week)."
-        ),
+        definition=DEFINITIONS["wip"],
         needs=_f("prs", "work_items", "transitions"),
         kind="snapshot",
         items=items.work_in_progress,
@@ -247,12 +210,7 @@ _SPECS = (
         name="Review rounds and rework",
         unit="share",
         description="Share of merged PRs that needed at least one changes-requested round.",
-        definition=(
-            "Share of the team's merged pull requests with at least one 'changes requested' "
-            "review by someone else; beside it the median and p90 of rounds and the share of "
-            "PRs with commits after their first review (rework). PRs merged without review, "
-            "by bots and reverts excluded."
-        ),
+        definition=DEFINITIONS["review-rounds"],
         needs=_f("prs", "reviews", "commits", "people"),
         kind="ratio",
         items=items.review_rounds,
@@ -285,11 +243,7 @@ _SPECS = (
         name="Review load concentration",
         unit="share",
         description="How much of the team's reviewing the two busiest reviewers carry.",
-        definition=(
-            "Share of the team's reviews (of others' pull requests) given by its two most "
-            "active reviewers, with the Gini coefficient of reviews across the team's "
-            "active people. Team-level only, withheld for groups smaller than the minimum."
-        ),
+        definition=DEFINITIONS["review-load"],
         needs=_f("commits", "member_reviews", "people"),
         kind="review-load",
         items=items.review_load,
@@ -322,12 +276,7 @@ _SPECS = (
         name="Work-type mix",
         unit="share",
         description="Feature, bug, debt and ops shares of merged PRs and finished issues.",
-        definition=(
-            "Shares of feature, bug, debt and ops work among the team's merged pull requests "
-            "and finished issues, typed from labels, issue types, conventional-commit "
-            "prefixes and branch names; a text classifier (TF-IDF + linear SVM) "
-            "trained on the team's typed items fills the gaps. The value is the feature share."
-        ),
+        definition=DEFINITIONS["work-mix"],
         needs=_f("prs", "work_items"),
         kind="mix",
         items=items.work_mix,
