@@ -270,11 +270,11 @@ def test_the_fake_serves_the_account_types_as_github_does(fake: GitHubFake) -> N
     )
     with httpx.Client(base_url=fake.base_url, headers=headers) as client:
         nodes = client.post("/graphql", json={"query": query}).json()["data"]["repository"]
-        releases = client.get(f"/repos/{MASTER_REPO}/pulls/2").json()
+        pull = client.get(f"/repos/{MASTER_REPO}/pulls/2").json()
     authors = {n["number"]: n["author"] for n in nodes["pullRequests"]["nodes"]}
     assert authors[2] == {"__typename": "Bot", "login": APP}
     assert authors[3] == {"__typename": "User", "login": LOOKALIKE}
-    assert releases["user"]["type"] == "Bot" and releases["user"]["login"] == APP
+    assert pull["user"]["type"] == "Bot" and pull["user"]["login"] == APP
 
 
 def test_runs_of_a_fork_name_the_fork_as_their_head_repository(fake: GitHubFake) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ingest.base import StreamContext
+from ingest.base import RetryPage, StreamContext
 from ingest.http import IngestHTTPError
 from ingest.sources.github.config import GitHubSourceConfig
 from ingest.sources.github.queries import default_branches_query
@@ -63,6 +63,8 @@ class DefaultBranches:
         answer = ctx.http.request("POST", self.config.resolved_graphql_url, json_body=body)
         try:
             data = graphql_data(answer, ctx)
+        except RetryPage as again:  # not a page: the partition fails, the next one asks again
+            raise IngestHTTPError(f"default branches: {again}", url=answer.url) from again
         except IngestHTTPError:  # a repository GitHub cannot resolve: null beside an error
             body_data = answer.data.get("data") if isinstance(answer.data, dict) else None
             if not isinstance(body_data, dict):
