@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 
 import httpx
 from pydantic import BaseModel
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 from ingest.http import ApiResponse, Clock, HttpPolicy, Sleep
 from ingest.wiring import TeamSpec
@@ -112,6 +112,12 @@ class Stream(ABC):
     def partitions(self) -> list[str]:
         """Independent slices with their own bookmark, e.g. repository full names."""
 
+    def prepare(self, ctx: StreamContext) -> None:
+        """Ask the API what the partition's requests need before the first one is built
+        (GitHub's workflow runs: the repository's default branch); nothing by default.
+        Called once per partition and sync; it fails the partition as a page would."""
+        return None
+
     @abstractmethod
     def request(self, partition: str, since: datetime | None, token: Any) -> Request:
         """The request for the page at `token` (None: the first page)."""
@@ -161,6 +167,12 @@ class Source(ABC):
     def static_rows(self) -> Page:
         """Rows known from the config alone (e.g. repositories with their owning team)."""
         return Page()
+
+    def reconcile(self, session: Session, at: datetime) -> int:
+        """Bring rows earlier syncs stored in line with today's config (bot overrides added
+        or taken out); run at the start of each sync, after the static rows. Returns how
+        many rows changed."""
+        return 0
 
     def initial_since(self) -> datetime | None:
         """Where a first sync starts; None reads the whole history."""

@@ -13,9 +13,12 @@ from typing import Any, ClassVar
 
 import httpx
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.orm import Session
 
 from ingest.base import Page, Source
 from ingest.http import Clock, HttpPolicy, RetryPolicy, Sleep, utc_now
+from ingest.overrides import reconcile_overrides
+from ingest.people import People
 from ingest.ratelimit import RateLimitDialect, RateLimitHeaders
 from store.models import TeamMember
 from store.people import pseudonym
@@ -37,6 +40,8 @@ class ConfiguredSource(Source):
     """A Source built from a typed config and the key that turns identities into pseudonyms."""
 
     auth_hint: ClassVar[str] = "the API token"
+    # Sources that decide who is a bot (GitHub, GitLab) keep their People here.
+    people: People | None = None
     # How the vendor reports its rate limit, when not in GitHub's `x-ratelimit-*` headers.
     rate_limit_dialect: ClassVar[RateLimitDialect | None] = None
 
@@ -66,6 +71,12 @@ class ConfiguredSource(Source):
         page = Page()
         self.add_members(page)
         return page
+
+    def reconcile(self, session: Session, at: datetime) -> int:
+        """The config's bot overrides on rows read before (ingest.overrides)."""
+        if self.people is None:
+            return 0
+        return reconcile_overrides(session, self.name, self.people, at)
 
     def headers(self) -> dict[str, str]:
         """Request headers besides the User-Agent, credentials included."""

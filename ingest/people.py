@@ -4,12 +4,19 @@ A login, username or e-mail never reaches a row: it becomes `store.people.pseudo
 source, name)` and a `Person` row that says whether the identity is a bot. Bots are kept and
 flagged, never dropped, so analytics can exclude them and say so.
 
-An identity is a bot when the API flags it, when its name follows the source's own bot
-convention, or when it matches a bot pattern: the source's defaults plus the configured ones
-(configured patterns add to the defaults, never replace them). Patterns are literal globs:
-`*` is any run of characters, `?` one character, everything else stands for itself, so
-GitLab's `*[bot]` means a name ending in "[bot]", not one ending in b, o or t. Matching is
-case-insensitive. Sources differ only in their convention, given as parameters:
+Who is a bot, in this order:
+1. the config's `people.humans` (never a bot) and `people.bots` (always one), for names the
+   API and the patterns get wrong: a person called `deploy-bot`, a service account the API
+   calls a user;
+2. the API's own account type (GitHub `__typename`/`type` "Bot", GitLab `bot: true`);
+3. the source's bot naming convention, then the bot patterns: the source's defaults plus
+   the configured ones (configured patterns add to the defaults, never replace them).
+
+Patterns are literal globs: `*` is any run of characters, `?` one character, everything else
+stands for itself, so GitLab's `*[bot]` means a name ending in "[bot]", not one ending in b,
+o or t. Matching is case-insensitive. Rows stored before the config changed its overrides
+are corrected at the next sync (ingest.overrides). Sources differ only in their convention,
+given as parameters:
 - `bot_suffix`: the suffix a bot's name carries (GitHub's "[bot]"). A flagged name without it
   gets it, so "dependabot" (GitHub GraphQL) and "dependabot[bot]" (REST) are one person;
   patterns are also tried on the name without it.
@@ -19,7 +26,7 @@ case-insensitive. Sources differ only in their convention, given as parameters:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ingest.base import Page
@@ -54,6 +61,8 @@ class People:
         default_patterns: Sequence[str] = (),
         bot_suffix: str = "",
         bot_names: re.Pattern[str] | None = None,
+        humans: Iterable[str] = (),
+        bots: Iterable[str] = (),
     ) -> None:
         self.secret = secret
         self.source = source
@@ -61,6 +70,9 @@ class People:
         self.bot_patterns = [literal_glob(p) for p in patterns if p]
         self.bot_suffix = bot_suffix
         self.bot_names = bot_names
+        # The config's overrides, by name without the bot suffix (case-insensitive).
+        self.overrides = {self._bare(n): False for n in humans if n.strip()}
+        self.overrides.update({self._bare(n): True for n in bots if n.strip()})
         self._cache: dict[tuple[str, bool], Identity] = {}  # HMAC once per name
         # The page being filled and the is_bot of the last Person row it got per key: a row
         # is added again only when it would change what the upsert keeps (the last row).
@@ -94,17 +106,42 @@ class People:
                 page.add(Person, {"key": ident.key, "is_bot": ident.is_bot})
         return ident
 
+    def forced(self) -> dict[str, tuple[bool, bool]]:
+        """Every key the config decides: key -> (is_bot as configured, what the name alone
+        would say). A name with the bot suffix and without it are both keyed, as an API
+        flag adds the suffix (see `bot_suffix`)."""
+        out: dict[str, tuple[bool, bool]] = {}
+        suffix = self.bot_suffix
+        for bare, is_bot in self.overrides.items():
+            for name in (bare, f"{bare}{suffix}") if suffix else (bare,):
+                key = pseudonym(self.secret, self.source, name)
+                out[key] = (is_bot, self._natural(name.lower(), bare, flagged=False))
+        return out
+
+    def _bare(self, name: str) -> str:
+        lowered = name.strip().lower()
+        suffix = self.bot_suffix.lower()
+        return lowered.removesuffix(suffix) if suffix else lowered
+
     def _identify(self, name: str, flagged: bool) -> Identity:
         name = name.strip()  # as the key is made: the flag must describe the same identity
         suffix = self.bot_suffix.lower()
         if flagged and suffix and not name.lower().endswith(suffix):
             name = f"{name}{self.bot_suffix}"
         lowered = name.lower()
-        bare = lowered.removesuffix(suffix) if suffix else lowered
-        is_bot = (
+        bare = self._bare(lowered)
+        is_bot = self.overrides.get(bare)
+        if is_bot is None:
+            is_bot = self._natural(lowered, bare, flagged=flagged)
+        return Identity(pseudonym(self.secret, self.source, name), is_bot)
+
+    def _natural(self, lowered: str, bare: str, *, flagged: bool) -> bool:
+        """The decision without the config's overrides: the API's flag, the source's
+        convention, the patterns."""
+        suffix = self.bot_suffix.lower()
+        return (
             flagged
             or bool(suffix and lowered.endswith(suffix))
             or bool(self.bot_names and self.bot_names.match(lowered))
             or any(p.match(lowered) or p.match(bare) for p in self.bot_patterns)
         )
-        return Identity(pseudonym(self.secret, self.source, name), is_bot)

@@ -114,11 +114,13 @@ def _sync_all(
     streams: Sequence[str] | None,
     started: datetime,
 ) -> None:
-    """The config-derived rows, then every stream (or only `streams`) in order."""
+    """The config-derived rows and the stored rows the config now decides otherwise, then
+    every stream (or only `streams`) in order."""
     static = source.static_rows()
-    if static.rows:
-        with transaction(sessions) as session:
+    with transaction(sessions) as session:
+        if static.rows:
             report.rows += write_rows(session, static.rows, static_keys(source))
+        report.rows += source.reconcile(session, started)
     for stream in source.streams():
         if streams is not None and stream.name not in streams:
             continue
@@ -189,6 +191,11 @@ def _sync_partition(
         lookback=source.lookback,
         first_since=source.initial_since,
         now=started,
+    )
+    stream.prepare(
+        StreamContext(
+            http=http, partition=partition, since=walk.since, started_at=started, extra=extra
+        )
     )
     while True:
         req = stream.request(partition, walk.since, walk.token)

@@ -78,6 +78,13 @@ def common_options(section: Mapping[str, Any]) -> dict[str, Any]:
     return options
 
 
+def people_options(section: Mapping[str, Any]) -> dict[str, Any]:
+    """The config's bot overrides for this source (`people.humans` / `people.bots`, as the
+    shell hands them: {"humans": [names], "bots": [names]}, this source's names only)."""
+    people = section.get("people") or {}
+    return {"humans": list(people.get("humans") or ()), "bots": list(people.get("bots") or ())}
+
+
 def api_options(
     section: Mapping[str, Any], teams: Sequence[TeamSpec], source: str
 ) -> dict[str, Any]:

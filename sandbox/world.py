@@ -165,6 +165,8 @@ class WorkflowRun(TypedDict):
     updated_at: str
     run_started_at: str
     run_attempt: int
+    # "owner/name" of a fork whose pull request this run tests; absent: the repository itself
+    head_repository: NotRequired[str]
 
 
 class Release(TypedDict):

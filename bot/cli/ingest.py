@@ -18,13 +18,15 @@ _URL_FROM_ENV = {"github": ("GITHUB_API_URL", "api_url")}
 
 def resolved_section(runtime: Runtime, name: str, since: datetime | None) -> dict[str, Any]:
     """The `sources.<name>` section as a source reads it (ingest.wiring): the secret
-    resolved, the lookback parsed, the sync's `since`, environment overrides applied."""
+    resolved, the lookback parsed, the sync's `since`, environment overrides applied, and
+    the config's bot overrides (`people`) for this source."""
     section = getattr(runtime.config.sources, name)
     assert section is not None
     values: dict[str, Any] = section.model_dump(exclude={"token"})
     values["token"] = runtime.secret(_TOKEN_NAMES.get(name, f"the {name} token"), section.token)
     values["lookback"] = parse_duration(section.lookback)
     values["since"] = since
+    values["people"] = runtime.config.people.for_source(name)
     if name in _URL_FROM_ENV:
         variable, key = _URL_FROM_ENV[name]
         values[key] = runtime.environ.get(variable) or values[key]

@@ -5,8 +5,8 @@ that fails one error at a time costs an admin an afternoon. Secrets are never li
 YAML: a secret field holds `{env: NAME}` or `{file: PATH}` and is resolved only when used.
 
 Modules: `base` (shared model base, durations, time zones), `secrets`, `urls`, `models` (one
-per YAML section), `problems` (Problem, ConfigError), `locate` (errors to lines and hints),
-`loading` (file to AppConfig, database URL).
+per YAML section), `people` (the bot overrides), `problems` (Problem, ConfigError), `locate`
+(errors to lines and hints), `loading` (file to AppConfig, database URL).
 """
 
 from analytics.context import MIN_GROUP_SIZE
@@ -34,11 +34,13 @@ from bot.config.models import (
     TeamConfig,
     Thresholds,
 )
+from bot.config.people import BOT_SOURCES, PeopleConfig
 from bot.config.problems import ConfigError, Problem
 from bot.config.secrets import SecretRef
 from bot.config.urls import check_url
 
 __all__ = [
+    "BOT_SOURCES",
     "DEFAULT_CONFIG",
     "MAX_CONFIG_BYTES",
     "MAX_CONFIG_NODES",
@@ -51,6 +53,7 @@ __all__ = [
     "DigestSchedule",
     "GitHubConfig",
     "Identity",
+    "PeopleConfig",
     "Problem",
     "RepoConfig",
     "Schedules",

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from analytics.context import MIN_GROUP_SIZE
 from bot.config.base import WEEKDAYS, Strict, check_tz, parse_duration
+from bot.config.people import PeopleConfig
 from bot.config.secrets import SecretRef, secret_field
 from bot.config.urls import url_field
 
@@ -270,6 +271,7 @@ class AppConfig(Strict):
     sources: SourcesConfig = SourcesConfig()
     thresholds: Thresholds = Thresholds()
     schedules: Schedules = Schedules()
+    people: PeopleConfig = PeopleConfig()
     teams: tuple[TeamConfig, ...]
 
     no_literal_secrets = field_validator(

@@ -51,6 +51,42 @@ class Site:
             "web_url": f"{self.html}/{username}",
         }
 
+    def full_user(self, login: str | None) -> JSON | None:
+        """The long form of a user (`GET /users/:id`, a job's `user`): the short form plus
+        the profile fields and GitLab's own account type, `bot` (the short form has none)."""
+        short = self.user(login)
+        if short is None:
+            return None
+        person = self.people.get(str(login))
+        return {
+            **short,
+            "created_at": "2020-01-06T09:00:00.000Z",
+            "bio": "",
+            "location": "",
+            "public_email": "",
+            "skype": "",
+            "linkedin": "",
+            "twitter": "",
+            "discord": "",
+            "website_url": "",
+            "organization": "",
+            "job_title": "",
+            "pronouns": None,
+            "bot": bool(person and person.get("is_bot")),
+            "work_information": None,
+            "followers": 0,
+            "following": 0,
+            "local_time": None,
+        }
+
+    def login_of(self, user_id: int) -> str | None:
+        """The world login behind a GitLab user id (ids are derived from usernames)."""
+        for login in self.people:
+            short = self.user(login)
+            if short is not None and short["id"] == user_id:
+                return login
+        return None
+
     def email(self, login: str) -> str:
         person = self.people.get(login)
         username = str(person.get("gitlab_username") or login) if person else login
@@ -500,7 +536,7 @@ def deployment(dep: JSON, iid: int, env_id: int, pipeline: JSON, site: Site) -> 
             "erased_at": None,
             "duration": duration,
             "queued_duration": 4.2,
-            "user": user,
+            "user": site.full_user(dep.get("creator")),
             "commit": commit_obj,
             "pipeline": public_pipeline(pipeline),
             "failure_reason": "script_failure" if status == "failed" else None,

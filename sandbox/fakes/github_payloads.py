@@ -451,6 +451,9 @@ def workflow_run(run: Run, world: WorldIndex, links: Links) -> JSON:
     path = f".github/workflows/{run['name'].lower().replace(' ', '-')}.yml"
     owner = repo.split("/", 1)[0]
     repo_obj = repository(repo, world, links)
+    # a run of a fork's pull request names the fork as its head repository
+    head = run.get("head_repository") or repo
+    head_obj = repo_obj if head == repo else {**repository(head, world, links), "fork": True}
     return {
         "id": rid,
         "name": run["name"],
@@ -495,7 +498,7 @@ def workflow_run(run: Run, world: WorldIndex, links: Links) -> JSON:
             "committer": {"name": "GitHub", "email": "noreply@github.com"},
         },
         "repository": repo_obj,
-        "head_repository": repo_obj,
+        "head_repository": head_obj,
     }
 
 

@@ -11,6 +11,7 @@ gitlab/deployments.jsonl) under `{prefix}/api/v4` with GitLab's wire behaviour:
                                                        environment, status
     GET /projects/:id/pipelines                        order_by, sort, updated_after/before,
                                                        status, ref, source
+    GET /users/:id                                     a user's long form, with `bot`
 
 Offset pagination exactly as GitLab: `page`/`per_page` (default 20, max 100), headers
 x-page, x-per-page, x-next-page, x-prev-page, x-total, x-total-pages and Link; beyond 10,000
@@ -24,6 +25,10 @@ Documented choices:
   `Retry-After` and body "Retry later" (text/plain), as GitLab's Rack::Attack throttle answers.
 - Deployments filtered by updated_after/updated_before must be ordered by updated_at, else 400
   (GitLab's DeploymentsFinder rule).
+- Users come in GitLab's two forms: the short one (id, username, name, state, locked,
+  avatar_url, web_url) in merge requests, notes, approvals and a deployment's `user`; the
+  long one, which alone says `bot`, from `GET /users/:id` and in a deployment's job
+  (`deployable.user`), as in the recorded answers (tests/fixtures/gitlab).
 """
 
 from __future__ import annotations
@@ -94,6 +99,7 @@ class GitLabFake(RateLimitedFake):
         inner = Starlette(
             routes=[
                 Route(f"{base}/projects/{{rest:path}}", self._endpoint, methods=["GET"]),
+                Route(f"{base}/users/{{uid:int}}", self._user_endpoint, methods=["GET"]),
                 Route("/{path:path}", self._no_route, methods=["GET", "POST", "PUT", "DELETE"]),
             ]
         )
@@ -158,6 +164,9 @@ class GitLabFake(RateLimitedFake):
         method = scope.get("method", "")
         parts = self._split(scope)
         if parts is None:
+            users = f"{self.prefix}/api/v4/users/"
+            if str(scope.get("path", "")).startswith(users):
+                return f"{method} /api/v4/users/:id"
             return f"{method} <unmatched>"
         _, rest = parts
         template = "/".join(":iid" if s.isdigit() else s for s in rest)
@@ -199,16 +208,32 @@ class GitLabFake(RateLimitedFake):
     async def _no_route(self, request: Request) -> Response:
         return json_response(404, {"error": "404 Not Found"})
 
-    async def _endpoint(self, request: Request) -> Response:
+    def _refused(self, request: Request) -> tuple[Response | None, dict[str, str]]:
+        """A 401 or 429 answer when the request must be refused, and the rate headers."""
         if not self._auth_ok(request):
-            return json_response(401, {"message": "401 Unauthorized"})
+            return json_response(401, {"message": "401 Unauthorized"}), {}
         allowed, now = self._take()
         headers = self._rate_headers(now)
         if not allowed:
             headers["retry-after"] = str(self.bucket.wait(now))
             return Response(
                 "Retry later\n", status_code=429, headers=headers, media_type="text/plain"
-            )
+            ), headers
+        return None, headers
+
+    async def _user_endpoint(self, request: Request) -> Response:
+        refused, headers = self._refused(request)
+        if refused is not None:
+            return refused
+        login = self.site.login_of(int(request.path_params["uid"]))
+        if login is None:
+            return json_response(404, {"message": "404 User Not Found"}, headers)
+        return json_response(200, self.site.full_user(login), headers)
+
+    async def _endpoint(self, request: Request) -> Response:
+        refused, headers = self._refused(request)
+        if refused is not None:
+            return refused
         try:
             split = self._split(request.scope)
             if split is None:

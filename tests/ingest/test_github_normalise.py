@@ -14,6 +14,7 @@ from ingest.sources.github.queries import (
     DEPLOYMENT_NODES_QUERY,
     DEPLOYMENTS_QUERY,
     PULL_REQUESTS_QUERY,
+    default_branches_query,
 )
 from sandbox.schemas import schema_path
 from store.models import Commit, Person, PrEvent, PullRequest, Review, ReviewRequest
@@ -228,8 +229,10 @@ def test_query_is_valid_against_githubs_schema() -> None:
     text = schema_path("github-schema.graphql").read_text(encoding="utf-8")
     schema = build_schema(text, assume_valid_sdl=True)
     schema._validation_errors = []  # GitHub's SDL has known quirks; see schemas/PROVENANCE.md
-    for query in (PULL_REQUESTS_QUERY, DEPLOYMENTS_QUERY, DEPLOYMENT_NODES_QUERY):
+    lookups = (default_branches_query(1), default_branches_query(50))
+    for query in (PULL_REQUESTS_QUERY, DEPLOYMENTS_QUERY, DEPLOYMENT_NODES_QUERY, *lookups):
         assert validate(schema, parse(query)) == []
+    assert "defaultBranchRef { name }" in PULL_REQUESTS_QUERY  # each page says the branch
     broken = PULL_REQUESTS_QUERY.replace("changedFiles", "changedFilez")
     assert validate(schema, parse(broken))  # the check has teeth
 

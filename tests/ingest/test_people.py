@@ -159,3 +159,55 @@ def test_configured_github_patterns_add_to_the_defaults_and_only_star_and_query_
     assert people.identity("dependabot-preview").is_bot  # type: ignore[union-attr]  # default
     assert people.identity("build_bot").is_bot  # type: ignore[union-attr]  # default
     assert not people.identity("abbot").is_bot  # type: ignore[union-attr]
+
+
+def overridden() -> gh.People:
+    return gh.People(SECRET, humans=["deploy-bot", "Release-Train"], bots=["svc-ci"])
+
+
+@pytest.mark.parametrize(
+    ("login", "typename", "is_bot"),
+    [
+        ("release-train", "Bot", False),  # `humans` beats the API's account type
+        ("release-train[bot]", None, False),  # ... whichever form the API writes
+        ("deploy-bot", "User", False),  # and the `*-bot` default pattern
+        ("svc-ci", "User", True),  # `bots` marks an account the API calls a user
+        ("other-bot", "User", True),  # the pattern still holds for everyone else
+        ("renovate", "Bot", True),  # and the account type: no pattern matches `renovate`
+        ("renovate", "User", False),
+    ],
+)
+def test_overrides_come_first_then_the_account_type_then_the_patterns(
+    login: str, typename: str | None, is_bot: bool
+) -> None:
+    ident = overridden().identity(login, typename)
+    assert ident is not None and ident.is_bot is is_bot
+
+
+def test_a_human_override_is_never_made_a_bot_by_an_earlier_sighting() -> None:
+    people, page = overridden(), Page()
+    people.add(page, "release-train", "Bot")
+    ident = people.add(page, "release-train", None)
+    assert ident is not None and not ident.is_bot
+    assert all(not row["is_bot"] for row in page.rows[Person])
+
+
+def test_forced_keys_cover_both_forms_of_a_github_name_with_what_the_name_alone_says() -> None:
+    forced = overridden().forced()
+    key = pseudonym(SECRET, "github", "deploy-bot")
+    assert forced[key] == (False, True)  # configured human; `*-bot` alone would say bot
+    assert forced[pseudonym(SECRET, "github", "deploy-bot[bot]")] == (False, True)
+    assert forced[pseudonym(SECRET, "github", "svc-ci")] == (True, False)
+    assert len(forced) == 6
+
+
+def test_gitlab_account_type_and_overrides() -> None:
+    people, page = gl.People(SECRET, humans=["margot_bot"], bots=["svc.release"]), Page()
+    flagged = people.user(page, {"id": 7, "username": "deployer", "bot": True})
+    assert flagged is not None and flagged.is_bot  # no pattern matches `deployer`
+    people.accounts[8] = True  # looked up: the short form of a user has no `bot`
+    short = people.user(page, {"id": 8, "username": "releaser"})
+    assert short is not None and short.is_bot
+    assert not people.username(page, "margot_bot").is_bot  # beats `*_bot`
+    assert people.username(page, "svc.release").is_bot
+    assert not people.username(page, "rob").is_bot  # `*[bot]` is literal

@@ -29,7 +29,7 @@ class RepoRef(BaseModel):
     full_name: str  # "org/name"
     team_slug: str | None = None
     kind: Literal["product", "platform", "legacy", "infrastructure"] | str = "product"
-    default_branch: str = "main"
+    # No default branch here: each sync reads it from GitHub (streams.branches).
 
     @field_validator("full_name")
     @classmethod
@@ -67,6 +67,10 @@ class GitHubSourceConfig(HttpSettings):
     # Bot patterns added to DEFAULT_BOT_PATTERNS, GraphQL's Bot type and the "[bot]" suffix
     # (literal globs: `*` and `?` are the only wildcards; see ingest.people).
     bot_patterns: list[str] = Field(default_factory=list)
+    # The config's `people.humans` / `people.bots` in this source: never / always a bot,
+    # whatever the account type and the patterns say (ingest.people).
+    humans: list[str] = Field(default_factory=list)
+    bots: list[str] = Field(default_factory=list)
     page_size: int = Field(default=100, ge=1, le=100)  # PRs per GraphQL page
     rest_page_size: int = Field(default=100, ge=1, le=100)
     deployment_page_size: int = Field(default=100, ge=1, le=100)  # GraphQL deployments

@@ -1,4 +1,5 @@
-"""The GraphQL queries: pull requests (with their CI) and deployments (with statuses).
+"""The GraphQL queries: pull requests (with their CI), deployments (with statuses) and
+repositories' default branches.
 
 Validated against GitHub's published schema in tests/ingest/test_github_normalise.py.
 Pull requests are ordered by UPDATED_AT descending so an incremental sync reads only the
@@ -11,6 +12,7 @@ of every attempt (`checkType: ALL`) so re-runs are counted. Cost, by GitHub's ru
 request per parent node for each connection, summed, / 100): a page of P PRs costs about
 (1 + 5P + P*C + P*C*S) / 100 points for C CI commits and S suites per commit; with P=100,
 C=3, S=5 that is 23 points, and at most 32,000 + 15,000 nodes (the limit is 500,000).
+Each page also says the repository's default branch (`defaultBranchRef`), at no cost.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ query PullRequests(
 ) {
   rateLimit { cost remaining resetAt }
   repository(owner: $owner, name: $name) {
+    defaultBranchRef { name }
     pullRequests(first: $first, after: $after, orderBy: {field: UPDATED_AT, direction: DESC}) {
       pageInfo { hasNextPage endCursor }
       nodes { ...PullRequestFields }
@@ -175,3 +178,18 @@ query DeploymentNodes($ids: [ID!]!) {
 """
     + _DEPLOYMENT_FIELDS
 )
+
+
+def default_branches_query(count: int) -> str:
+    """Each of `count` repositories' default branch in one request: `repository` aliased
+    `r0`...`r{count-1}`, with variables `$o{i}` (owner) and `$n{i}` (name). Cost: 1 point."""
+    variables = ", ".join(f"$o{i}: String!, $n{i}: String!" for i in range(count))
+    fields = "\n".join(
+        f"  r{i}: repository(owner: $o{i}, name: $n{i}) {{ nameWithOwner defaultBranchRef "
+        "{ name } }"
+        for i in range(count)
+    )
+    return (
+        f"query DefaultBranches({variables}) {{\n"
+        f"  rateLimit {{ cost remaining resetAt }}\n{fields}\n}}\n"
+    )

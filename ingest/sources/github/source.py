@@ -10,6 +10,7 @@ from ingest.configured import ConfiguredSource
 from ingest.sources.github import normalise as nm
 from ingest.sources.github.config import GitHubSourceConfig, RepoRef
 from ingest.sources.github.streams import (
+    DefaultBranches,
     DeploymentsStream,
     IncidentIssuesStream,
     PullRequestsStream,
@@ -17,7 +18,7 @@ from ingest.sources.github.streams import (
     RestDeploymentsStream,
     WorkflowRunsStream,
 )
-from ingest.wiring import TeamSpec, common_options
+from ingest.wiring import TeamSpec, common_options, people_options
 from store.models import Repository
 
 # The section's list settings and the config fields they fill.
@@ -35,6 +36,7 @@ class GitHubSource(ConfiguredSource):
     config_model = GitHubSourceConfig
     auth_hint = "GITHUB_TOKEN"
     config: GitHubSourceConfig
+    people: nm.People
 
     @classmethod
     def config_from(
@@ -52,6 +54,7 @@ class GitHubSource(ConfiguredSource):
             "graphql_url": section.get("graphql_url") or None,
             "repos": list({r.full_name: r for r in repos}.values()),
             **common_options(section),
+            **people_options(section),
         }
         for ours, theirs in SECTION_LISTS.items():
             if ours in section:
@@ -62,16 +65,18 @@ class GitHubSource(ConfiguredSource):
 
     def __init__(self, config: GitHubSourceConfig, *, secret: bytes) -> None:
         super().__init__(config, secret=secret)
-        self.people = nm.People(secret, config.bot_patterns)
+        self.people = nm.People(secret, config.bot_patterns, humans=config.humans, bots=config.bots)
 
     def streams(self) -> list[Stream]:
+        """The streams of one sync; they share what it learns of the default branches."""
         args = (self.config, self.people)
+        branches = DefaultBranches(self.config)
         return [
-            PullRequestsStream(*args),
+            PullRequestsStream(*args, branches),
             DeploymentsStream(*args)
             if self.config.deployments_api == "graphql"
             else RestDeploymentsStream(*args),
-            WorkflowRunsStream(*args),
+            WorkflowRunsStream(*args, branches),
             ReleasesStream(*args),
             IncidentIssuesStream(*args),
         ]
@@ -86,7 +91,6 @@ class GitHubSource(ConfiguredSource):
                     "full_name": repo.full_name,
                     "team_slug": repo.team_slug,
                     "kind": repo.kind,
-                    "default_branch": repo.default_branch,
                 },
             )
         return page

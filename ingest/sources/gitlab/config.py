@@ -59,6 +59,10 @@ class GitLabSourceConfig(HttpSettings):
     # Bot patterns added to DEFAULT_BOT_PATTERNS, GitLab's own `bot` flag and project/group
     # bot names (literal globs: `*` and `?` are the only wildcards; see ingest.people).
     bot_patterns: list[str] = Field(default_factory=list)
+    # The config's `people.humans` / `people.bots` in this source: never / always a bot,
+    # whatever the account type and the patterns say (ingest.people).
+    humans: list[str] = Field(default_factory=list)
+    bots: list[str] = Field(default_factory=list)
     page_size: int = Field(default=100, ge=1, le=100)
     lookback: timedelta = timedelta(hours=1)
     since: datetime | None = None  # first sync starts here; None reads the whole history

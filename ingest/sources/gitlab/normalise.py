@@ -65,22 +65,43 @@ def utc_offset_minutes(value: str | None) -> int | None:
 
 
 class People(SourcePeople):
-    """GitLab users to keys by username: a bot is flagged `bot` or a project/group bot."""
+    """GitLab users to keys by username: a bot is flagged `bot` (GitLab's own account type)
+    or a project/group bot. The short user objects of merge requests, notes and approvals
+    carry no `bot`; `accounts` holds the account types looked up for them in this sync
+    (ingest.sources.gitlab.accounts), by user id."""
 
-    def __init__(self, secret: bytes, bot_patterns: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        secret: bytes,
+        bot_patterns: Sequence[str] = (),
+        *,
+        humans: Sequence[str] = (),
+        bots: Sequence[str] = (),
+    ) -> None:
         super().__init__(
             secret,
             SOURCE,
             bot_patterns,
             default_patterns=DEFAULT_BOT_PATTERNS,
             bot_names=_PROJECT_BOT,
+            humans=humans,
+            bots=bots,
         )
+        self.accounts: dict[int, bool] = {}
+        self.accounts_refused = False  # the token may not read users (403)
 
     def user(self, page: Page, user: Mapping[str, Any] | None) -> Identity | None:
         """The identity of a GitLab user object, recorded on `page`."""
         if not user or not user.get("username"):
             return None
-        return self.record(page, str(user["username"]), bool(user.get("bot")))
+        return self.record(page, str(user["username"]), self.is_bot_account(user))
+
+    def is_bot_account(self, user: Mapping[str, Any]) -> bool:
+        """GitLab's own word: the object's `bot`, else the account type looked up for its
+        id in this sync (False when GitLab said nothing)."""
+        if "bot" in user:
+            return bool(user["bot"])
+        return self.accounts.get(user.get("id"), False)  # type: ignore[arg-type]
 
     def username(self, page: Page, username: str) -> Identity:
         return self._known(self.record(page, username))

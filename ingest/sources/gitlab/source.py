@@ -11,7 +11,7 @@ from ingest.ratelimit import GITLAB
 from ingest.sources.gitlab import normalise as nm
 from ingest.sources.gitlab.config import GitLabSourceConfig
 from ingest.sources.gitlab.streams import DeploymentsStream, MergeRequestsStream, PipelinesStream
-from ingest.wiring import TeamSpec, api_options
+from ingest.wiring import TeamSpec, api_options, people_options
 from store.models import Repository
 
 
@@ -23,12 +23,13 @@ class GitLabSource(ConfiguredSource):
     auth_hint = "the GitLab token (read_api)"
     rate_limit_dialect = GITLAB
     config: GitLabSourceConfig
+    people: nm.People
 
     @classmethod
     def config_from(
         cls, section: Mapping[str, Any], teams: Sequence[TeamSpec]
     ) -> GitLabSourceConfig:
-        options = api_options(section, teams, cls.name)
+        options = {**api_options(section, teams, cls.name), **people_options(section)}
         options["projects"] = [
             {"path": p, "team_slug": t.slug} for t in teams for p in t.gitlab_projects
         ]
@@ -36,7 +37,7 @@ class GitLabSource(ConfiguredSource):
 
     def __init__(self, config: GitLabSourceConfig, *, secret: bytes) -> None:
         super().__init__(config, secret=secret)
-        self.people = nm.People(secret, config.bot_patterns)
+        self.people = nm.People(secret, config.bot_patterns, humans=config.humans, bots=config.bots)
 
     def streams(self) -> list[Stream]:
         args = (self.config, self.people)

@@ -18,6 +18,7 @@ from ingest.base import Model, Page, Request, Stream, StreamContext
 from ingest.http import ApiResponse
 from ingest.paging import PageNumberPaging
 from ingest.sources.gitlab import normalise as nm
+from ingest.sources.gitlab.accounts import learn
 from ingest.sources.gitlab.config import GitLabProject, GitLabSourceConfig
 from ingest.sources.gitlab.merge_requests import merge_request_rows
 from store.models import (
@@ -112,6 +113,7 @@ class MergeRequestsStream(GitLabStream):
         notes = PAGING.collect(ctx.http, Request("GET", f"{base}/notes", params=listing))
         approvals = ctx.http.request("GET", f"{base}/approvals").data
         commits = PAGING.collect(ctx.http, Request("GET", f"{base}/commits", params=PER_PAGE))
+        learn(self.people, ctx, self.config.api_url, item, notes, approvals)
         return merge_request_rows(
             item,
             notes,
@@ -146,6 +148,7 @@ class DeploymentsStream(GitLabStream):
         envs = set(self.config.deploy_environments)
         if envs and (item.get("environment") or {}).get("name") not in envs:
             return page
+        learn(self.people, ctx, self.config.api_url, item)
         self.people.user(page, item.get("user"))
         page.add(
             Deployment, nm.deployment_row(item, ctx.partition, team_slug=self.team(ctx.partition))

@@ -3,9 +3,10 @@
 No I/O here: a payload in, `Page` rows out, so every recorded fixture can be run through
 them in tests. Logins never reach a row: people become pseudonymous keys
 (`store.people.pseudonym(secret, "github", login)`) and a `Person` row that says whether
-the identity is a bot (GraphQL `__typename == "Bot"`, REST `type == "Bot"`, a `[bot]`
-suffix, or a configured name pattern). Bots are kept and flagged, never dropped, so
-analytics can exclude them and say so.
+the identity is a bot (the config's `people` overrides first, then GraphQL
+`__typename == "Bot"` / REST `type == "Bot"`, then a `[bot]` suffix or a name pattern; see
+ingest.people). Bots are kept and flagged, never dropped, so analytics can exclude them and
+say so.
 
 Definitions recorded here (and relied on by analytics):
 - `PullRequest.ready_at`: the first READY_FOR_REVIEW event if the PR was opened as a draft,

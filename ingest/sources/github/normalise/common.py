@@ -65,13 +65,22 @@ def reverted_number(title: str, body: str | None) -> int | None:
 class People(SourcePeople):
     """GitHub logins to keys: a bot is `__typename`/`type` "Bot" or has the "[bot]" suffix."""
 
-    def __init__(self, secret: bytes, bot_patterns: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        secret: bytes,
+        bot_patterns: Sequence[str] = (),
+        *,
+        humans: Sequence[str] = (),
+        bots: Sequence[str] = (),
+    ) -> None:
         super().__init__(
             secret,
             SOURCE,
             bot_patterns,
             default_patterns=DEFAULT_BOT_PATTERNS,
             bot_suffix="[bot]",
+            humans=humans,
+            bots=bots,
         )
 
     def identity(self, login: str | None, typename: str | None = None) -> Identity | None:

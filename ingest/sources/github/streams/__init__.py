@@ -8,12 +8,14 @@ and REST first pages are conditional (ETag), so an unchanged repository costs a 
 
 Where CI runs come from: runs on a PR's commits arrive with the PR (its newest commits'
 check suites, no extra request); runs on the default branch (CI after merge, deploy
-workflows) are listed over REST with `branch=<default>`. Each run is written by one of the
-two, so the streams never overwrite each other's rows.
+workflows) are listed over REST with `branch=<default>`, the default branch GitHub names
+(streams.branches). Each run is written by one of the two, so the streams never overwrite
+each other's rows.
 """
 
 from __future__ import annotations
 
+from ingest.sources.github.streams.branches import DefaultBranches
 from ingest.sources.github.streams.common import GitHubStream, graphql_data, nodes_of
 from ingest.sources.github.streams.deployments import DeploymentsStream, RestDeploymentsStream
 from ingest.sources.github.streams.pulls import PullRequestsStream
@@ -25,6 +27,7 @@ from ingest.sources.github.streams.rest import (
 )
 
 __all__ = [
+    "DefaultBranches",
     "DeploymentsStream",
     "GitHubStream",
     "IncidentIssuesStream",

@@ -11,10 +11,12 @@ from ingest.http import ApiResponse, IngestHTTPError
 from ingest.paging import RelayPaging
 from ingest.pending import Pending
 from ingest.sources.github import normalise as nm
+from ingest.sources.github.config import GitHubSourceConfig
 from ingest.sources.github.queries import (
     PULL_REQUEST_NODES_QUERY,
     PULL_REQUESTS_QUERY,
 )
+from ingest.sources.github.streams.branches import DefaultBranches
 from ingest.sources.github.streams.common import (
     GRAPHQL,
     PERSON_KEYS,
@@ -27,6 +29,7 @@ from store.models import (
     Commit,
     PrEvent,
     PullRequest,
+    Repository,
     Review,
     ReviewRequest,
 )
@@ -53,7 +56,17 @@ class PullRequestsStream(GitHubStream):
         ReviewRequest: ("source", "repo", "pr_number", "reviewer_key", "requested_at"),
         PrEvent: ("source", "repo", "pr_number", "kind", "at"),
         CiRun: ("source", "repo", "external_id"),
+        Repository: ("source", "full_name"),
     }
+
+    def __init__(
+        self,
+        config: GitHubSourceConfig,
+        people: nm.People,
+        branches: DefaultBranches | None = None,
+    ) -> None:
+        super().__init__(config, people)
+        self.branches = branches or DefaultBranches(config)
 
     def _ci_variables(self) -> dict[str, Any]:
         return {"ciCommits": max(1, self.config.ci_commits), "withCi": self.config.ci_commits > 0}
@@ -82,6 +95,10 @@ class PullRequestsStream(GitHubStream):
             )
         connection = repository["pullRequests"]
         page = Page()
+        branch = self.branches.note(ctx.partition, repository)
+        page.add(
+            Repository, {"source": nm.SOURCE, "full_name": ctx.partition, "default_branch": branch}
+        )
         oldest: datetime | None = None
         for node in connection.get("nodes") or []:
             if not node:
@@ -103,7 +120,9 @@ class PullRequestsStream(GitHubStream):
             page, node, ctx.partition, self.people, team_slug=repo.team_slug
         )
         running = False
-        for run in nm.ci_runs_from_graphql(node, ctx.partition, skip_branch=repo.default_branch):
+        # runs on the default branch are the workflow-runs stream's (CI after the merge)
+        default = self.branches.get(ctx.partition)
+        for run in nm.ci_runs_from_graphql(node, ctx.partition, skip_branch=default):
             page.add(CiRun, run)
             running = running or run["status"] != "completed"
         pending = Pending(ctx.extra, "pending_ci")

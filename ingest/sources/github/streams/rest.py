@@ -11,6 +11,7 @@ from ingest.http import ApiResponse, IngestHTTPError
 from ingest.paging import LinkPaging
 from ingest.sources.github import normalise as nm
 from ingest.sources.github.config import GitHubSourceConfig
+from ingest.sources.github.streams.branches import DefaultBranches
 from ingest.sources.github.streams.common import (
     PERSON_KEYS,
     GitHubStream,
@@ -69,7 +70,8 @@ class RestListStream(GitHubStream):
 class WorkflowRunsStream(RestListStream):
     """Actions workflow runs on the default branch as CI runs (runs on PR branches come
     with the pull requests); named deploy workflows also become production deployments
-    (`deploy_workflow_names`)."""
+    (`deploy_workflow_names`). The default branch is the one GitHub names (`prepare` asks
+    when the pull requests did not tell), never an assumed `main`."""
 
     name = "workflow_runs"
     unit = "runs"
@@ -81,14 +83,30 @@ class WorkflowRunsStream(RestListStream):
         Deployment: ("source", "external_id"),
     }
 
+    def __init__(
+        self,
+        config: GitHubSourceConfig,
+        people: nm.People,
+        branches: DefaultBranches | None = None,
+    ) -> None:
+        super().__init__(config, people)
+        self.branches = branches or DefaultBranches(config)
+
+    def prepare(self, ctx: StreamContext) -> None:
+        self.branches.require(ctx, self.partitions())
+
     def params(self, partition: str, since: datetime | None) -> dict[str, Any]:
-        return {**super().params(partition, since), "branch": self.repos[partition].default_branch}
+        params = super().params(partition, since)
+        branch = self.branches.get(partition)
+        # None: GitHub names no default branch (an empty repository, no runs to list)
+        return params if branch is None else {**params, "branch": branch}
 
     def rows(self, items: list[dict[str, Any]], ctx: StreamContext) -> Page:
         page = Page()
         deploy_names = set(self.config.deploy_workflow_names)
         environment = (self.config.deploy_environments or ["production"])[0]
         repo = self.repos[ctx.partition]
+        branch = self.branches.get(ctx.partition)
         for item in items:
             run = nm.workflow_run_from_rest(item, ctx.partition)
             page.add(CiRun, run)
@@ -96,7 +114,7 @@ class WorkflowRunsStream(RestListStream):
             stamp = nm.parse_instant(item.get("updated_at"))
             if stamp and (page.max_cursor is None or stamp > page.max_cursor):
                 page.max_cursor = stamp
-            if nm.is_deploy_run(item, ctx.partition, repo.default_branch, deploy_names):
+            if branch and nm.is_deploy_run(item, ctx.partition, branch, deploy_names):
                 page.add(
                     Deployment,
                     nm.deployment_from_workflow_run(
