@@ -272,7 +272,8 @@ def author_local_ns(
     team_tz: str,
 ) -> np.ndarray:
     """Each event's local wall-clock time for the person who did it (REFERENCE_CASES §5):
-    the UTC offset the event carries, else the person's configured zone, else the team's."""
+    the UTC offset the event carries, else the person's zone (`person_tz`: health.person_zones),
+    else the team's."""
     utc = utc_index(at)
     base = np.asarray(utc.tz_localize(None).asi8, dtype="int64")
     offsets = np.asarray(offset_min, dtype="float64")

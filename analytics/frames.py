@@ -163,7 +163,7 @@ SCHEMAS: dict[str, dict[str, Kind]] = {
         "finished_at": "time",
         "attempt": "int",
     },
-    "people": {"key": "str", "is_bot": "bool", "tz": "str"},
+    "people": {"key": "str", "is_bot": "bool", "tz": "str", "tz_source": "str"},
     "annotations": {
         "team_slug": "str",
         "starts_at": "time",
@@ -249,7 +249,7 @@ METRIC_COLUMNS: dict[str, tuple[str, ...]] = {
         "resolved_at",
     ),
     "transitions": ("source", "item_external_id", "at", "to_category"),
-    "people": ("key", "is_bot", "tz"),
+    "people": ("key", "is_bot", "tz", "tz_source"),
     "annotations": ("team_slug", "starts_at", "ends_at", "exclude_from_baseline"),
 }
 

@@ -224,10 +224,13 @@ _SPECS = (
         unit="share",
         description="Share of commits and reviews outside working hours, in each person's time.",
         definition=(
-            "Share of the team's commits and reviews made outside working days and hours, "
-            "in each author's local time (the commit's own UTC offset, else the person's "
-            "zone, else the team's); weekend share beside it. Team-level only, withheld "
-            "for groups smaller than the team's minimum."
+            "Share of the commits and reviews made by the team's members (bots excluded) "
+            "outside the team's working days and hours, read on the local clock of whoever "
+            "made each one: a commit's own UTC offset when its git date carries one (reviews "
+            "carry none); otherwise that person's zone, one for all of their identities (the "
+            "config's, else the one PagerDuty publishes, else Jira's); otherwise the team's "
+            "zone. The share made on non-working days is beside it. Team-level only, "
+            "withheld for groups smaller than the team's minimum."
         ),
         needs=_f("commits", "member_reviews", "people"),
         kind="people-share",
@@ -259,9 +262,11 @@ _SPECS = (
         unit="share",
         description="Share of pages that reached a responder outside their working hours.",
         definition=(
-            "Share of pages for the team's incidents that reached a responder outside "
-            "working days and hours in the responder's zone (else the team's). Team-level "
-            "only, withheld for groups smaller than the minimum."
+            "Share of the pages for the team's incidents that reached a responder outside "
+            "the team's working days and hours on the responder's local clock: their zone, "
+            "one for all of their identities (the config's, else the one PagerDuty "
+            "publishes, else Jira's), else the team's. Pages without a known responder are "
+            "left out. Team-level only, withheld for groups smaller than the minimum."
         ),
         needs=_f("pages", "people"),
         kind="people-share",

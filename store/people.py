@@ -1,4 +1,5 @@
-"""Pseudonymous keys for people: a keyed hash of "source:identity", never the identity itself.
+"""Pseudonymous keys for people: a keyed hash of "source:identity", never the identity itself;
+and the config's time zones of those keys (`write_config_zones`).
 
 The key comes from the environment (`METRICS_BOT_PSEUDONYM_KEY`, read by the application shell
 and passed in). Rotating it means re-keying: run `metrics-bot db rekey` is not needed because
@@ -18,6 +19,10 @@ from sqlalchemy import Table, select, update
 from sqlalchemy.orm import DeclarativeBase, Session
 
 from store.models import Commit, Person, PullRequest, Review
+from store.upsert import upsert
+from store.zones import CONFIG
+
+_CHUNK = 500  # keys per UPDATE, well under every driver's parameter limit
 
 
 def pseudonym(secret: bytes, source: str, identity: str) -> str:
@@ -69,9 +74,26 @@ def _update(
     table: Table = model.__table__  # type: ignore[assignment]
     key, flag = table.c[key_column], table.c[flag_column]
     done = 0
-    for start in range(0, len(keys), 500):  # bound the IN list (SQLite's variable limit)
-        chunk = keys[start : start + 500]
+    for start in range(0, len(keys), _CHUNK):  # bound the IN list (SQLite's variable limit)
+        chunk = keys[start : start + _CHUNK]
         stmt = update(table).where(key.in_(chunk), flag != value).values({flag_column: value})
         result = session.execute(stmt)
         done += int(getattr(result, "rowcount", 0) or 0)
     return done
+
+
+def write_config_zones(session: Session, zones: Mapping[str, str]) -> int:
+    """Store the config's zones ({identity key: IANA zone}) as `tz_source` "config", and take
+    back the config zones of identities the config no longer gives one: those hold no zone
+    until their source publishes one again (store.zones). Returns how many keys changed."""
+    rows = [{"key": k, "tz": z, "tz_source": CONFIG} for k, z in sorted(zones.items())]
+    written = upsert(session, Person, rows, ("key",))
+    stored = session.scalars(select(Person.key).where(Person.tz_source == CONFIG)).all()
+    stale = sorted(set(stored) - set(zones))
+    for start in range(0, len(stale), _CHUNK):
+        session.execute(
+            update(Person)
+            .where(Person.key.in_(stale[start : start + _CHUNK]))
+            .values(tz=None, tz_source=None)
+        )
+    return written + len(stale)

@@ -9,6 +9,8 @@ from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from store import zones
+
 
 def upsert(
     session: Session,
@@ -24,12 +26,15 @@ def upsert(
     the keys). Rows must all carry the same columns; of rows sharing a key the last wins
     (PostgreSQL refuses to touch one row twice in a statement). Returns how many rows were
     written. Runs inside the caller's transaction, so rows and the sync cursor commit
-    together.
+    together. The time zones of `people` are the exception: they merge by the rule of
+    store.zones, between rows of one call and with the stored row.
 
     One statement is compiled and executed over all parameter sets (SQLAlchemy batches
     them as "insertmanyvalues"); compiling a multi-VALUES statement per call instead held
     an ingest backfill to a few hundred PRs per second on SQLite.
     """
+    table: Table = model.__table__  # type: ignore[assignment]
+    zoned = table.name == zones.TABLE
     by_key: dict[tuple[Any, ...], dict[str, Any]] = {}
     first: Mapping[str, Any] | None = None
     for row in rows:
@@ -37,10 +42,11 @@ def upsert(
             first = row
         elif row.keys() != first.keys():
             raise ValueError(f"upsert into {model.__name__}: every row must carry the same columns")
-        by_key[tuple(row[k] for k in keys)] = dict(row)
+        natural = tuple(row[k] for k in keys)
+        old = by_key.get(natural) if zoned else None
+        by_key[natural] = dict(row) if old is None else zones.merge_rows(old, row)
     if first is None:
         return 0
-    table: Table = model.__table__  # type: ignore[assignment]
     to_update = [c for c in (update if update is not None else first.keys()) if c not in keys]
     dialect = session.get_bind().dialect.name
     insert_fn: Any
@@ -52,9 +58,10 @@ def upsert(
         raise NotImplementedError(f"upsert does not support the {dialect} dialect")
     stmt = insert_fn(table)
     if to_update:
-        stmt = stmt.on_conflict_do_update(
-            index_elements=list(keys), set_={c: stmt.excluded[c] for c in to_update}
-        )
+        set_: dict[str, Any] = {c: stmt.excluded[c] for c in to_update}
+        if zoned and set(zones.ZONE_COLUMNS) <= set(to_update):
+            set_.update(zones.merge_set(table, stmt.excluded))
+        stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=set_)
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
     session.execute(stmt, list(by_key.values()))

@@ -3,12 +3,15 @@
 Rows here carry a `person` key only so that the engine can count how many people a figure
 is built from (privacy guard, REFERENCE_CASES §6) and measure concentration; no public
 function ever returns a per-person value. Local time is the person's own (§5): the offset
-the event carries, else the person's configured zone, else the team's.
+the event carries (a git commit's date; reviews and pages carry none), else the person's
+zone (`person_zones`), else the team's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -18,10 +21,42 @@ from analytics.calendar import author_local_ns, by_calendar, outside_hours
 from analytics.context import WorkCalendar
 from analytics.metrics.pulls import done_by_people, human_review_mask
 
+ZONE_RANK = {"config": 0, "pagerduty": 1, "jira": 2}
+"""Which stored zone stands for a person whose identities hold different ones (`people.tz`,
+ranked by `tz_source`; store.zones): the config's (an explicit statement, stored on every
+identity of the member), else PagerDuty's (on-call people keep it right: their shifts and
+notifications are shown in it), else Jira's (the site's default for users who set none),
+else any other; equal ranks go to the first zone by name, never to row order."""
+
+
+@lru_cache(maxsize=256)
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def person_zones(people: pd.DataFrame) -> dict[str, str]:
+    """{person key: the person's one zone} from the `people` frame. After `as_persons` a
+    person's identities share one key, so several rows may name it: `ZONE_RANK` picks one.
+    Names this machine does not know are skipped (the team's zone applies instead)."""
+    if people.empty or "tz" not in people.columns:
+        return {}
+    zoned = people[people["tz"].notna()]
+    zoned = zoned[[isinstance(z, str) and _known_zone(z) for z in zoned["tz"]]]
+    if zoned.empty:
+        return {}
+    sources = zoned["tz_source"] if "tz_source" in zoned.columns else None
+    rank = len(ZONE_RANK) if sources is None else sources.map(ZONE_RANK).fillna(len(ZONE_RANK))
+    ordered = zoned.assign(_rank=rank).sort_values(["key", "_rank", "tz"], kind="stable")
+    first = ordered.drop_duplicates("key")
+    return dict(zip(first["key"], first["tz"], strict=True))
+
 
 def _person_tz(keys: pd.Series, people: pd.DataFrame) -> pd.Series:
-    zones = dict(zip(people["key"], people["tz"], strict=False))
-    return keys.map(zones)
+    return keys.map(person_zones(people))
 
 
 def _local_flags(

@@ -75,6 +75,18 @@ def build_sources(runtime: Runtime, names: Sequence[str], since: datetime | None
     return sources
 
 
+def store_config_zones(runtime: Runtime) -> int:
+    """The members' configured time zones into the store before a sync, so that the zones a
+    source publishes never take their place (store.zones); returns how many keys changed."""
+    from bot.runtime.wiring import config_zones
+    from store.db import transaction
+    from store.people import write_config_zones
+
+    zones = config_zones(runtime.config, runtime.pseudonym_secret)
+    with transaction(runtime.sessions) as session:
+        return write_config_zones(session, zones)
+
+
 def run_ingest(runtime: Runtime, *, sources: Sequence[str], since: datetime | None) -> int:
     """Sync each source with a progress bar; 0 when all synced, 1 otherwise."""
     from bot.progress import console
@@ -85,6 +97,7 @@ def run_ingest(runtime: Runtime, *, sources: Sequence[str], since: datetime | No
     if not built:
         click.echo("nothing to sync: no source that metrics-bot can read is configured")
         return 1
+    store_config_zones(runtime)
     code = 0
     for source in built:
         if since is not None:

@@ -32,7 +32,7 @@ log = logging.getLogger("metrics_bot.serve")
 
 def ingest_jobs(runtime: Runtime) -> tuple[Any, ...]:
     """One scheduled incremental sync per configured source that metrics-bot can read."""
-    from bot.cli.ingest import build_sources
+    from bot.cli.ingest import build_sources, store_config_zones
     from bot.slack.deps import IngestJob
     from bot.telemetry import record_job_failure
     from ingest.runner import run_sync
@@ -47,6 +47,7 @@ def ingest_jobs(runtime: Runtime) -> tuple[Any, ...]:
             (source,) = build_sources(runtime, [source_name], since=None) or (None,)
             if source is None:
                 return None
+            store_config_zones(runtime)
             report = run_sync(source, runtime.sessions)
             if report.status == "failed":  # run_sync reports API trouble instead of raising
                 record_job_failure(f"sync:{source_name}")

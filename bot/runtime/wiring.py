@@ -30,6 +30,19 @@ def persons(team: TeamConfig, secret: bytes) -> tuple[frozenset[str], ...]:
     )
 
 
+def config_zones(config: AppConfig, secret: bytes) -> dict[str, str]:
+    """{identity key: IANA zone} for every identity of every member given a `tz`: the config's
+    statement of where a person works, stored on each of their identities (store.zones puts it
+    before any zone a source publishes). A key listed twice keeps its first listing's zone."""
+    zones: dict[str, str] = {}
+    for team in config.teams:
+        for member in team.members:
+            if member.tz:
+                for source, identity in member.identities():
+                    zones.setdefault(pseudonym(secret, source, identity), member.tz)
+    return zones
+
+
 def team_context(team: TeamConfig, config: AppConfig, secret: bytes) -> TeamContext:
     """One team's analytics input."""
     start, end = team.work_window

@@ -46,6 +46,29 @@ class Site:
             "html_url": f"{self.html}/users/{uid}",
         }
 
+    def user(self, uid: str) -> JSON | None:
+        """The full user (GET /users/{id}), with the person's zone as `time_zone`."""
+        person = self.people.get(uid)
+        if person is None:
+            return None
+        return {
+            **self.user_ref(uid),
+            "type": "user",
+            "name": person.get("name", uid),
+            "email": f"{uid.lower()}@example.invalid",
+            "time_zone": person.get("tz", "UTC"),
+            "color": "purple",
+            "role": "user",
+            "avatar_url": f"https://secure.gravatar.com/avatar/{stable_hex(uid, 32)}.png",
+            "description": None,
+            "invitation_sent": False,
+            "job_title": None,
+            "teams": [],
+            "contact_methods": [],
+            "notification_rules": [],
+            "coordinated_incidents": [],
+        }
+
     def service_ref(self, sid: str) -> JSON:
         service = self.services.get(sid, {})
         return {

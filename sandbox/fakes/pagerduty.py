@@ -7,6 +7,7 @@
                                        time_zone, total, offset/limit
     GET /incidents/{id}/log_entries    is_overview, time_zone, offset/limit (newest first)
     GET /services                      offset/limit
+    GET /users/{id}                    one user, with the person's `time_zone`
 
 Classic offset pagination: `offset`, `limit` (default 25, max 100), and the envelope
 `{<things>, limit, offset, more, total}` (`total` is null unless `total=true`); offset+limit
@@ -113,6 +114,7 @@ class PagerDutyFake(RateLimitedFake):
                 Route("/incidents", self._endpoint("incidents"), methods=["GET"]),
                 Route("/incidents/{id}/log_entries", self._endpoint("log"), methods=["GET"]),
                 Route("/services", self._endpoint("services"), methods=["GET"]),
+                Route("/users/{id}", self._endpoint("user"), methods=["GET"]),
                 Route("/{path:path}", self._no_route, methods=["GET", "POST", "PUT"]),
             ]
         )
@@ -142,6 +144,7 @@ class PagerDutyFake(RateLimitedFake):
             "incidents": self._incidents,
             "log": self._log_entries,
             "services": self._services,
+            "user": self._user,
         }
 
         async def endpoint(request: Request) -> Response:
@@ -225,6 +228,12 @@ class PagerDutyFake(RateLimitedFake):
             for sid, s in sorted(self.site.services.items(), key=lambda kv: kv[1].get("name", ""))
         ]
         return _page(q, "services", rows)
+
+    def _user(self, request: Request) -> JSON:
+        user = self.site.user(request.path_params["id"])
+        if user is None:
+            raise PdError(404, "Not Found", 2100)
+        return {"user": user}
 
 
 def _list(q: QueryParams, name: str) -> list[str]:

@@ -27,13 +27,18 @@ class Team(Base):
 
 
 class Person(Base):
-    """A pseudonymous identity. `key` is an HMAC of "source:identity" (see store.people)."""
+    """A pseudonymous identity. `key` is an HMAC of "source:identity" (see store.people).
+
+    `tz` is the identity's IANA time zone and `tz_source` where it came from: "config" (the
+    member's `tz` in the config) or the source that published it ("jira", "pagerduty").
+    A config zone is never overwritten by a source (store/zones.py)."""
 
     __tablename__ = "people"
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(64), unique=True)
     is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
     tz: Mapped[str | None] = mapped_column(String(64))
+    tz_source: Mapped[str | None] = mapped_column(String(32))
 
 
 class TeamMember(Base):

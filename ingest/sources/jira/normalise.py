@@ -13,6 +13,8 @@ Definitions recorded here (and relied on by analytics):
   cycle time (first move into `indeterminate` → last move into `done`) needs no Jira names.
 - `WorkItem.resolved_at`: `resolutiondate`, else (for an issue in a done status) the last
   transition into a done category.
+- `Person`: every user the issue shows (assignee, reporter, creator, changelog authors), with
+  the `timeZone` Jira publishes for them (ingest.zones: unknown names are dropped).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 
 from ingest.base import Page
 from ingest.instants import parse_instant, require_instant
+from ingest.zones import person_row, published_zone
 from store.models import Person, WorkItem, WorkItemTransition
 from store.people import pseudonym
 
@@ -210,12 +213,12 @@ def issue_rows(
     updated = require_instant(fields.get("updated"), f"{key} updated")
     page.max_cursor = updated
 
+    histories = list(histories)
     done_at = _add_transitions(page, ident, histories, statuses)
-    assignee = fields.get("assignee") or None
-    assignee_key = None
-    if assignee and assignee.get("accountId"):
-        assignee_key = pseudonym(secret, SOURCE, str(assignee["accountId"]))
-        page.add(Person, {"key": assignee_key, "is_bot": is_app(assignee)})
+    users = [fields.get(f) for f in ("assignee", "reporter", "creator")]
+    keys = _add_people(page, [*users, *(h.get("author") for h in histories)], secret)
+    account = (fields.get("assignee") or {}).get("accountId")
+    assignee_key = keys.get(str(account)) if account else None
     resolved = parse_instant(fields.get("resolutiondate"))
     if resolved is None and category == "done":
         resolved = done_at
@@ -227,7 +230,8 @@ def issue_rows(
             "key": key,
             "project": project,
             "team_slug": team_slug,
-            "title": str(fields.get("summary") or ""),
+            # PostgreSQL text cannot hold NUL; a recorded summary ends with one
+            "title": str(fields.get("summary") or "").replace("\x00", ""),
             "item_type": work_type((fields.get("issuetype") or {}).get("name"), labels, work_types),
             "labels": labels,
             "status": status_name,
@@ -239,6 +243,21 @@ def issue_rows(
         },
     )
     return page
+
+
+def _add_people(page: Page, users: Iterable[Any], secret: bytes) -> dict[str, str]:
+    """A `Person` row (with its published zone) per distinct user object; {account id: key}."""
+    keys: dict[str, str] = {}
+    for user in users:
+        if not isinstance(user, Mapping) or not user.get("accountId"):
+            continue
+        account = str(user["accountId"])
+        if account in keys:
+            continue
+        keys[account] = pseudonym(secret, SOURCE, account)
+        zone = published_zone(user.get("timeZone"), SOURCE)
+        page.add(Person, person_row(keys[account], is_app(user), zone, SOURCE))
+    return keys
 
 
 def _add_transitions(

@@ -2,7 +2,8 @@
 
 Credentials: a read-only REST API key (account or user key), sent as
 `Authorization: Token token=<key>`. Services come from the teams' `pagerduty_services`; each
-incident and page on a service belongs to the team owning it.
+incident and page on a service belongs to the team owning it. Responders' time zones are read
+from their users (a scoped key needs `users.read`; without it the sync goes on without them).
 """
 
 from __future__ import annotations

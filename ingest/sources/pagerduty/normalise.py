@@ -11,6 +11,8 @@ Definitions recorded here (and relied on by analytics):
   someone, for out-of-hours paging shown only for groups.
 - Escalations (`escalate_log_entry`) are counted in `EntrySummary` but not stored: no table
   holds them yet.
+- `Person`: each responder, with the `time_zone` PagerDuty publishes on the user (read by the
+  stream from `GET /users/{id}`: log entries only carry references; ingest.zones).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 from ingest.base import Page
 from ingest.instants import parse_instant, require_instant
+from ingest.zones import person_row
 from store.models import Incident, Person
 from store.models import Page as PageRow
 from store.people import pseudonym
@@ -74,14 +77,22 @@ def responder_id(entry: Mapping[str, Any]) -> str | None:
     return None
 
 
+def responders(entries: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The ids of the users an incident's notifications reached, in first-seen order."""
+    ids = (responder_id(e) for e in entries if e.get("type") == "notify_log_entry")
+    return list(dict.fromkeys(i for i in ids if i))
+
+
 def incident_rows(
     incident: Mapping[str, Any],
     entries: Iterable[Mapping[str, Any]],
     secret: bytes,
     *,
     team_slug: str | None = None,
+    zones: Mapping[str, str | None] | None = None,
 ) -> Page:
-    """One incident and its log entries to an Incident row, Page rows and responders."""
+    """One incident and its log entries to an Incident row, Page rows and responders;
+    `zones`: the published zone of each responder (user id -> IANA name), where known."""
     page = Page(items=1)
     ident = str(incident["id"])
     summary = summarise_entries(entries)
@@ -116,19 +127,31 @@ def incident_rows(
             "url": incident.get("html_url"),
         },
     )
+    _add_pages(page, summary, ident, secret, team_slug, zones or {})
+    return page
+
+
+def _add_pages(
+    page: Page,
+    summary: EntrySummary,
+    incident_id: str,
+    secret: bytes,
+    team_slug: str | None,
+    zones: Mapping[str, str | None],
+) -> None:
+    """A Page row per notification, and its responder's Person row with their zone."""
     for entry_id, at, user in summary.notifications:
         key = pseudonym(secret, SOURCE, user) if user else None
         if key:
-            page.add(Person, {"key": key, "is_bot": False})
+            page.add(Person, person_row(key, False, zones.get(str(user)), SOURCE))
         page.add(
             PageRow,
             {
                 "source": SOURCE,
                 "external_id": entry_id,
-                "incident_external_id": ident,
+                "incident_external_id": incident_id,
                 "responder_key": key,
                 "team_slug": team_slug,
                 "at": at,
             },
         )
-    return page

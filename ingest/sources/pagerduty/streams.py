@@ -5,6 +5,11 @@ months apart, so a walk goes window by window (180 days, oldest first, `sort_by=
 up to the sync's start, paging each window with `offset`/`limit` until `more` is false. Each
 incident's log entries are read with it (their own offset paging).
 
+Each responder's time zone is read from `GET /users/{id}` once per sync (log entries name
+users by reference only). A user that cannot be read (deleted: 404; a key without users
+access: 403, after which no other is tried) just has no zone; only a refused token (401)
+stops the sync, as on any other request.
+
 Incidents change after creation (acknowledged, resolved), but the API cannot list them by
 update time. So an incident still open "holds" the bookmark at its creation: the walk reports
 as its newest cursor the creation of the oldest open incident it saw (`extra["hold"]`), and
@@ -13,19 +18,25 @@ the next sync reads again from there. Incidents open longer than `hold_open_for`
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 import httpx
 
 from ingest.base import Model, Page, Request, Stream, StreamContext
+from ingest.errors import AuthError, IngestHTTPError, ScopeError
 from ingest.http import ApiResponse, HttpPolicy
 from ingest.paging import OffsetPaging
 from ingest.sources.pagerduty import normalise as nm
 from ingest.sources.pagerduty.config import PagerDutySourceConfig
+from ingest.zones import published_zone
 from store.models import Incident, Person
 from store.models import Page as PageRow
+
+log = logging.getLogger(__name__)
 
 WINDOW = timedelta(days=180)  # six calendar months are never shorter than 181 days
 ALL_SERVICES = "*"
@@ -53,6 +64,8 @@ class IncidentsStream(Stream):
     def __init__(self, config: PagerDutySourceConfig, secret: bytes) -> None:
         self.config = config
         self.secret = secret
+        self._zones: dict[str, str | None] = {}  # user id -> published zone, once per sync
+        self._users_readable = True
 
     def partitions(self) -> list[str]:
         return [s.id for s in self.config.services] or [ALL_SERVICES]
@@ -87,7 +100,11 @@ class IncidentsStream(Stream):
             entries = log_entries(ctx.http, self.config.url, str(incident["id"]))
             service = (incident.get("service") or {}).get("id")
             one = nm.incident_rows(
-                incident, entries, self.secret, team_slug=self.config.team_of(service)
+                incident,
+                entries,
+                self.secret,
+                team_slug=self.config.team_of(service),
+                zones=self.zones(ctx.http, nm.responders(entries)),
             )
             page.extend(one)
             self._hold(incident, one.max_cursor, ctx)
@@ -105,6 +122,27 @@ class IncidentsStream(Stream):
         if hold is not None and page.max_cursor is not None:
             page.max_cursor = min(page.max_cursor, hold)
         return page
+
+    def zones(self, http: HttpPolicy, user_ids: Iterable[str]) -> dict[str, str | None]:
+        """The published zone of each of `user_ids`, read once per sync."""
+        for uid in user_ids:
+            if uid not in self._zones:
+                self._zones[uid] = self._read_zone(http, uid)
+        return self._zones
+
+    def _read_zone(self, http: HttpPolicy, uid: str) -> str | None:
+        if not self._users_readable:
+            return None
+        try:
+            data = http.request("GET", f"{self.config.url}/users/{quote(uid, safe='')}").data
+        except AuthError:
+            raise
+        except IngestHTTPError as exc:  # a deleted user, or no access to users at all
+            log.debug("pagerduty: no time zone for a user: %s", exc)
+            self._users_readable = not isinstance(exc, ScopeError)
+            return None
+        user = data.get("user") if isinstance(data, dict) else None
+        return published_zone(user.get("time_zone") if isinstance(user, dict) else None, nm.SOURCE)
 
     def _hold(
         self, incident: Mapping[str, Any], created: datetime | None, ctx: StreamContext
