@@ -115,11 +115,16 @@ class OrgData:
     # --- owned frames ---------------------------------------------------------------------
 
     def prs(self) -> pd.DataFrame:
-        """PRs with `team` (author's team) and `ref`; only those created before as_of."""
+        """PRs with `team` (author's team) and `ref`; only those created before as_of. In
+        (repo, number, source) order, not the order the store returned them in: everything
+        built on it (the stall model's rows, rankings, evidence) is the same for the same
+        rows however they were stored."""
 
         def build() -> pd.DataFrame:
             df = ownership.by_member(self.frames["prs"], "author_key", self.teams)
-            df = df[df["created_at"] < self.as_of].reset_index(drop=True)
+            df = df[df["created_at"] < self.as_of]
+            df = df.sort_values(["repo", "number", "source"], kind="stable")
+            df = df.reset_index(drop=True)
             df["ref"] = df["repo"].astype(str) + "#" + df["number"].astype(str)
             return df
 

@@ -32,7 +32,11 @@ def test_slow_reviews_flagged_against_named_peers_with_cost() -> None:
     # planted: twice the wait; the interval must contain it and exclude "no difference"
     assert ins.effect.low > 0 and ins.effect.low <= 100 <= ins.effect.high
     assert ins.value is not None and ins.peer_value is not None and ins.value > ins.peer_value
-    assert ins.cost_hours_per_week is not None and ins.cost_hours_per_week > 0
+    # the cost is the PRs' waiting beyond the peers' median, in working days (8 h), on the
+    # same clock as the figures beside it: never people's hours per week
+    assert ins.cost is not None and ins.clock == "working" and ins.compared_with == "similar teams"
+    assert ins.cost.unit == "working PR-days" and "PR-days" in ins.cost.text
+    assert ins.cost.amount == pytest.approx((ins.value - ins.peer_value) * ins.n / 8, abs=0.06)
     assert ins.n >= 100
     assert ins.evidence and all(e.url and "/pull/" in e.url for e in ins.evidence)
     assert "associated with" in ins.summary and "team-a" in ins.summary
