@@ -8,9 +8,12 @@ median of) ± K_MAD times their median absolute deviation, scaled to a standard 
 identical weeks, whose MAD is 0, does not make any small move look unusual). Fewer than
 MIN_WEEKS baseline weeks with a value: no usual range, no arrow.
 
-For normally distributed weeks the ± 3 scaled-MAD band holds 99.7 % of them: an arrow is a
-move a stable team would show about once in seven years of weeks. The CLI and Slack can ask
-the same question of the same weekly values (`reading`).
+With 12 baseline weeks the MAD is itself estimated from few weeks, so a stable team still
+gets an arrow now and then: measured on simulated stable series, about 3 % of weeks drawn
+from a normal distribution and 4-5 % from a skewed (log-normal) one fall outside the range
+(tests/analytics/test_noise.py), where the old arrow for "more than 10 % from the
+baseline" fired in most weeks. The CLI and Slack can ask the same question of the same weekly values
+(`reading`).
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@
 real analytics engine through BotDeps.
 
 team-b leaves 40 % of its PRs unreviewed and open (stalled PRs, some open for months);
-team-c reviews slowly (3 h against 1.5 h). Every merged PR ships in a deployment of its own
-at the next 15:00 UTC; team-a had two incidents in the digest's week, each resolved after
-three days, and one in its baseline weeks. `fill` can insert the same rows in another order
+team-c reviews slowly (3 h against 1.5 h); team-d commits at night more and more. Every
+merged PR ships in a deployment of its own at the next 15:00 UTC; team-a had two incidents
+in the digest's week, each resolved after three days, and one in its baseline weeks. `fill` can insert the same rows in another order
 (`shuffle`): what the digest says must not depend on it.
 """
 
@@ -25,7 +25,7 @@ from store.models import Commit, Deployment, Incident, Person, PullRequest, Revi
 from tests.analytics.insights.synth import END, WEEK, Knobs, org, rows
 from tests.bot.helpers import make_config, make_deps
 
-KNOBS = Knobs(stall_team="team-b", wait={"team-c": 3.0})
+KNOBS = Knobs(stall_team="team-b", wait={"team-c": 3.0}, night_team="team-d")
 DIGEST_WEEK = WEEK  # 2026-W47, the last full week before END (a Monday)
 CLOCK = END + timedelta(hours=8)
 

@@ -69,9 +69,7 @@ def process_change(ctx: DetectorContext) -> list[Insight]:
             kind="process_change",
             week=ctx.week,
             severity="info" if better else "warning",
-            title=f"Time to first review {word}"
-            + (f" {effect.text}" if effect else "")
-            + f" from {since}",
+            title=f"Time to first review {effect.text if effect else word} from {since}",
             summary=(
                 f"From {since} the median time to first review moved from "
                 f"{number(before, UNIT)} to {number(after, UNIT)} and stayed there "
