@@ -5,8 +5,9 @@ real analytics engine through BotDeps.
 team-b leaves 40 % of its PRs unreviewed and open (stalled PRs, some open for months);
 team-c reviews slowly (3 h against 1.5 h); team-d commits at night more and more. Every
 merged PR ships in a deployment of its own at the next 15:00 UTC; team-a had two incidents
-in the digest's week, each resolved after three days, and one in its baseline weeks. `fill` can insert the same rows in another order
-(`shuffle`): what the digest says must not depend on it.
+in the digest's week, each resolved after three days, and one in its baseline weeks. `fill`
+can insert the same rows in another order (`shuffle`): what the digest says must not depend
+on it.
 """
 
 from __future__ import annotations

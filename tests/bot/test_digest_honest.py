@@ -17,10 +17,14 @@ from pathlib import Path
 import pytest
 
 from analytics.insights.model import Insight
+from analytics.values import MetricValue
 from bot.digest.build import Digest, build_digest
+from bot.digest.headline import headline_of
 from bot.digest.render import render_digest, render_digest_text
 from bot.slack.blocks.insights import figures
+from bot.slack.catalog import MetricInfo
 from bot.slack.deps import BotDeps
+from bot.slack.values import MetricView
 from store.db import make_engine
 from tests.analytics.insights.synth import END, rows
 from tests.bot.digest_store import CONFIG, DIGEST_WEEK, KNOBS, fill, real_deps
@@ -190,9 +194,9 @@ def test_withheld_figures_are_named_with_their_reason(store: str) -> None:
     assert withheld.get("Review load concentration") == "fewer than 5 people"
     shown = json.dumps(render_digest(digest).blocks, ensure_ascii=False)
     assert (
-        "Withheld: After-hours work (fewer than 5 people); Review load concentration (fewer than 5 people)"
-        in (shown)
-    )
+        "Withheld: After-hours work (fewer than 5 people); "
+        "Review load concentration (fewer than 5 people)"
+    ) in shown
     assert "Withheld: After-hours work (fewer than 5 people)" in render_digest_text(digest)
 
 
@@ -242,3 +246,57 @@ def test_the_same_rows_give_the_same_digest_byte_for_byte(
     for slug, digest in digests.items():
         assert rendered(again[slug]) == rendered(digest), slug
         assert rendered(other[slug]) == rendered(digest), slug
+
+
+def _worked_case() -> str:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "metrics.md").read_text("utf-8")
+    start = page.index("**Digest arithmetic.**")
+    end = page.find("\n\n", start)
+    return " ".join(page[start : end if end > 0 else None].split())
+
+
+def test_the_digest_arithmetic_worked_case_holds() -> None:
+    """docs/metrics.md's "Digest arithmetic" case, number by number, from the code."""
+    from analytics.insights.stall import Risk, trained_ages
+    from analytics.insights.wording import effect_between, waiting_cost
+    from analytics.noise import reading, usual_range
+    from bot.digest.render import week_days
+
+    case = _worked_case()
+    weeks = [26.1, 31.9, 23.2, 29.0, 34.8, 27.55, 30.45, 24.65, 33.35, 29.0, 26.1, 31.9]
+    usual = usual_range(weeks)
+    assert usual is not None
+    assert (usual.median, round(usual.mad, 2)) == (29.0, 4.30)
+    assert f"{usual.low:.1f} h to {usual.high:.1f} h" == "16.1 h to 41.9 h"
+    assert "= 16.1 h to 41.9 h" in case
+    assert reading(40.0, weeks)[0] == "within" and reading(45.0, weeks)[0] == "above"
+    info = MetricInfo("lead-time", "lead-time", "Lead time", "hours", "", False)
+    at = END - timedelta(weeks=1)
+    value = MetricValue("lead-time", "team-a", at, END, 40.0, "hours", 12, "")
+    line = headline_of(MetricView.of(info, value), [], at, 12)
+    line = replace(line, move=reading(40.0, weeks)[0], usual=usual)
+    assert f'"{line.reading_text()} {line.n_text}"' in case
+    assert f"{40 / 29 - 1:.0%} above the baseline" in case
+    cfr = [0.0] * 10 + [0.05, 0.10]
+    flat = usual_range(cfr)
+    assert flat is not None and (flat.mad, flat.low, flat.high) == (0.0, 0.0, 0.10)
+    assert reading(1 / 18, cfr)[0] == "within" and reading(2 / 9, cfr)[0] == "above"
+    assert usual_range([1.0, 2.0, 3.0]) is None and "Fewer than 4 baseline weeks" in case
+    review = effect_between(3.61, 2.53, "working hours")
+    load = effect_between(0.892, 2 / 7, "share")
+    assert review is not None and load is not None
+    assert f"= {review.text}" in case and f"Reviews start {review.text} later" in case
+    assert f"(28.6%) is {load.text}, not +89%" in case
+    cost = waiting_cost(
+        144 * 1.5,
+        day_hours=8,
+        clock="working",
+        what="for a first review beyond the similar teams' median",
+        weeks=12,
+    )
+    assert cost.amount == 27 and f'("{cost.text}")' in case
+    monday, sunday = week_days("2026-W48")
+    assert f'"{monday:%a %d %b} to {sunday:%a %d %b}"' in case
+    assert trained_ages() == (1.0, 3.0) and "trained on PRs open 1 and 3 days" in case
+    nine = Risk((), (), "", tuple(f"acme/x#{i}" for i in range(9)))
+    assert f'"{nine.abandoned_text}"' in case

@@ -1,5 +1,5 @@
 """Delivery bottlenecks: batched deployments (and the failure rate that comes with them),
-oversized pull requests, slow or flaky CI, and work in progress piling up."""
+oversized pull requests, and work in progress piling up. Slow or flaky CI: `ci`."""
 
 from __future__ import annotations
 
@@ -15,14 +15,13 @@ from analytics.insights.detectors.common import (
     method,
     recent,
 )
-from analytics.insights.model import Cost, Insight
+from analytics.insights.model import Insight
 from analytics.insights.registry import DetectorContext, detector
 from analytics.insights.stats import (
     ChangePoint,
     baseline,
     bootstrap_ratio,
     change_point,
-    finite,
 )
 from analytics.insights.wording import effect_between, number
 from analytics.metrics import dora, flow
@@ -242,88 +241,10 @@ def oversized_prs(ctx: DetectorContext) -> list[Insight]:
     ]
 
 
-def _ci_items(ctx: DetectorContext) -> pd.DataFrame:
-    """The team's finished CI runs as items: `at` the start, `value` minutes, `flaky` a
-    re-run (attempt > 1)."""
-    runs = ctx.data.ci_runs()
-    mine = runs[(runs["team"] == ctx.team.slug) & runs["finished_at"].notna()].copy()
-    mine["at"] = mine["started_at"]
-    mine["value"] = (mine["finished_at"] - mine["started_at"]).dt.total_seconds() / 60
-    mine["excluded"] = None
-    mine["flaky"] = (mine["attempt"] > 1).astype("float64")
-    return mine
-
-
-@detector("slow_ci", description="CI runs got slower or flakier than the team's baseline")
-def slow_ci(ctx: DetectorContext) -> list[Insight]:
-    mine = _ci_items(ctx)
-    if len(mine) < 30:
-        return []
-    b = ctx.grid.bucket(mine["at"])
-    now = mine[b >= ctx.grid.recent]
-    before = mine[np.isin(b, ctx.baseline_weeks())]
-    if len(now) < 20 or len(before) < 40:
-        return []
-    ratio = bootstrap_ratio(now["value"], before["value"])
-    flaky_now, flaky_before = float(now["flaky"].mean()), float(before["flaky"].mean())
-    slow = ratio is not None and ratio.value >= 1.5 * ctx.factor("slow_ci") and ratio.low >= 1.2
-    flaky = flaky_now >= 0.1 and flaky_now >= 2 * flaky_before + 0.05
-    if not (slow or flaky):
-        return []
-    med_now = float(np.median(finite(now["value"])))
-    med_before = float(np.median(finite(before["value"])))
-    reruns = int(now["flaky"].sum())
-    waited = max(med_now - med_before, 0) * len(now) + reruns * med_now  # minutes
-    weeks = ctx.grid.n - ctx.grid.recent
-    hours = waited / 60
-    cost = Cost(
-        round(hours, 1),
-        "CI run-hours",
-        f"CI runs took {hours:.0f} run-hours more than at the baseline median, re-runs "
-        f"included, over the last {weeks} weeks",
-    )
-    if slow:
-        value, base, unit = med_now, med_before, "minutes"
-        effect = effect_between(med_now, med_before, unit, ratio)
-        title = f"CI runs take {effect.text if effect else 'much'} longer"
-    else:
-        value, base, unit = flaky_now, flaky_before, "share"
-        effect = effect_between(flaky_now, flaky_before, unit)
-        title = f"{number(flaky_now, unit)} of CI runs needed a re-run"
-    return [
-        Insight(
-            team=ctx.team.slug,
-            kind="slow_ci",
-            week=ctx.week,
-            severity="warning",
-            title=title,
-            summary=(
-                f"Median CI run took {number(med_now, 'minutes')} over {len(now)} runs "
-                f"(baseline {number(med_before, 'minutes')}); {number(flaky_now, 'share')} "
-                f"were re-runs (baseline {number(flaky_before, 'share')}). {cost.text}."
-                + context_suffix(ctx)
-            ),
-            metric=None,
-            value=value,
-            baseline=base,
-            unit=unit,
-            n=len(now),
-            effect=effect,
-            cost=cost,
-            clock="wall",
-            method=method(
-                ctx,
-                "CI runs of the team's repositories, duration start -> finish (wall clock); "
-                "re-runs are attempts after the first. Shown: the median run (or the re-run "
-                "share) against the baseline's; effect = their ratio, 95% bootstrap interval "
-                "for durations. Cost: (median - baseline median) per run plus each re-run's "
-                "median duration.",
-                len(before),
-            ),
-            next_step="Find the slowest or most re-run job and fix or quarantine it.",
-            score=1.2,
-        )
-    ]
+WIP_METHOD = (
+    "Open ready PRs at each week's end and PRs merged per week; flagged when WIP exceeds the "
+    "baseline median by max(3, 50%, 3 MAD) and throughput is below 80% of its baseline median."
+)
 
 
 @detector(
@@ -356,17 +277,16 @@ def wip_rising(ctx: DetectorContext) -> list[Insight]:
     if rise < need or thr_now > 0.8 * tb.median:
         return []
     still_open = mine[mine["merged_at"].isna() & mine["closed_at"].isna()]
-    old = by_value(still_open, "created_at", ascending=True)
     effect = effect_between(wip_now, wb.median, "open PRs")
+    change = f"{effect.text} on the baseline" if effect else "up"
     return [
         Insight(
             team=ctx.team.slug,
             kind="wip_rising",
             week=ctx.week,
             severity="warning",
-            title=f"{number(wip_now, 'open PRs')} ("
-            + (f"{effect.text} on the baseline" if effect else "up")
-            + f") while merges fell to {number(thr_now, 'PRs/week')}",
+            title=f"{number(wip_now, 'open PRs')} ({change}) while merges fell to "
+            f"{number(thr_now, 'PRs/week')}",
             summary=(
                 f"{number(wip_now, 'open PRs')} (ready) at the end of the last two weeks "
                 f"against a baseline of {number(wb.median, 'open PRs')}, while "
@@ -380,14 +300,8 @@ def wip_rising(ctx: DetectorContext) -> list[Insight]:
             unit="open PRs",
             n=int(thr[ctx.grid.recent :].sum()),
             effect=effect,
-            evidence=evidence(ctx, old, "oldest open:"),
-            method=method(
-                ctx,
-                "Open ready PRs at each week's end and PRs merged per week; flagged when WIP "
-                "exceeds the baseline median by max(3, 50%, 3 MAD) and throughput is below 80% "
-                "of its baseline median.",
-                int(wb.n),
-            ),
+            evidence=evidence(ctx, by_value(still_open, "created_at", True), "oldest open:"),
+            method=method(ctx, WIP_METHOD, int(wb.n)),
             next_step="Stop starting, start finishing: agree a WIP limit per person for a sprint.",
             score=1.5,
         )

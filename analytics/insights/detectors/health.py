@@ -84,6 +84,21 @@ def _creep_method(ctx: DetectorContext, trend_test: TrendTest | None, people: in
     )
 
 
+def _creep_summary(ctx: DetectorContext, shares: tuple[float, float, float], gradual: bool) -> str:
+    """The share now (and on non-working days) against the share before, in words."""
+    now, weekend, before = shares
+    return (
+        f"{number(now, 'share')} of the team's commits and reviews in the last "
+        f"{ctx.grid.n - ctx.grid.recent} weeks happened outside working hours "
+        f"({number(weekend, 'share')} on non-working days), against {number(before, 'share')} "
+        + (
+            "in the first weeks of the history (a steady upward trend)."
+            if gradual
+            else "in its baseline."
+        )
+    )
+
+
 @detector(
     "after_hours_creep",
     description="After-hours and weekend work rising against the team's own baseline",
@@ -110,7 +125,6 @@ def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
         return []
     if share_now < CREEP_RATIO * share_before:  # a rise in points, and relative to before
         return []
-    started = _rise_start(ctx, series)
     weekend = float(now["weekend"].mean())
     ratio = bootstrap_ratio(now["value"], before["value"], stat=np.mean)
     effect = effect_between(share_now, share_before, "share", ratio)
@@ -121,20 +135,10 @@ def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
             week=ctx.week,
             severity="critical" if share_now >= 0.3 else "warning",
             title=f"After-hours work up to {number(share_now, 'share')} of the team's activity",
-            summary=(
-                f"{number(share_now, 'share')} of the team's commits and reviews in the last "
-                f"{ctx.grid.n - ctx.grid.recent} weeks happened outside working hours "
-                f"({number(weekend, 'share')} on non-working days), against "
-                f"{number(share_before, 'share')} "
-                + (
-                    "in the first weeks of the history (a steady upward trend)."
-                    if gradual
-                    else "in its baseline."
-                )
-                + f"{started} Sustained after-hours work is associated with burnout "
-                "and slower delivery later; this is a team-level signal, not about anyone."
-                + context_suffix(ctx)
-            ),
+            summary=_creep_summary(ctx, (share_now, weekend, share_before), gradual)
+            + _rise_start(ctx, series)
+            + " Sustained after-hours work is associated with burnout and slower delivery "
+            "later; this is a team-level signal, not about anyone." + context_suffix(ctx),
             metric="after-hours",
             value=share_now,
             baseline=share_before,
@@ -166,6 +170,25 @@ def _top2_interval(reviewers: np.ndarray, n: int = 500) -> Interval:
     return Interval(_top2(reviewers), float(lo), float(hi))
 
 
+LOAD_METHOD = (
+    "Share of the team's reviews of others' PRs given by its two most active reviewers against "
+    "an even spread over the people active in the window; effect = their ratio, 95% bootstrap "
+    "interval over reviews"
+)
+
+
+def _peer_top2(ctx: DetectorContext) -> float | None:
+    """The similar teams' median top-two share (teams with 30 reviews and enough people;
+    None with fewer than two such teams)."""
+    shares = []
+    for peer in ctx.peers.peers:
+        p = recent(ctx, ctx.data.review_load(), peer)
+        pr = p[p["value"] > 0]
+        if len(pr) >= 30 and enough_people(ctx.team, p["person"].nunique()):
+            shares.append(_top2(pr["person"].to_numpy()))
+    return float(np.median(shares)) if len(shares) >= 2 else None
+
+
 @detector(
     "review_load_concentration",
     description="Two people carry most of the team's reviews",
@@ -186,13 +209,7 @@ def review_load_concentration(ctx: DetectorContext) -> list[Insight]:
     need = TOP2_SHARE * ctx.factor("review_load_concentration")
     if share.value < max(need, TOP2_OVER_EVEN * even) or share.low < need - 0.1:
         return []
-    peer_shares = []
-    for peer in ctx.peers.peers:
-        p = recent(ctx, ctx.data.review_load(), peer)
-        pr = p[p["value"] > 0]
-        if len(pr) >= 30 and enough_people(ctx.team, p["person"].nunique()):
-            peer_shares.append(_top2(pr["person"].to_numpy()))
-    peer_value = float(np.median(peer_shares)) if len(peer_shares) >= 2 else None
+    peer_value = _peer_top2(ctx)
     effect = effect_between(share.value, even, "share", scaled_interval(share, even))
     return [
         Insight(
@@ -225,11 +242,7 @@ def review_load_concentration(ctx: DetectorContext) -> list[Insight]:
             peers=ctx.peers.peers if peer_value is not None else (),
             method=method(
                 ctx,
-                "Share of the team's reviews of others' PRs given by its two most active "
-                "reviewers against an even spread over the people active in the window; effect "
-                "= their ratio, 95% bootstrap interval over reviews "
-                f"({active} active people, minimum "
-                f"{ctx.team.min_group_size}).",
+                f"{LOAD_METHOD} ({active} active people, minimum {ctx.team.min_group_size}).",
                 baseline_label="an even spread of reviews over the active people",
             ),
             next_step=NEXT_STEP_REVIEW_LOAD_CONCENTRATION,

@@ -120,6 +120,21 @@ def _bottleneck_summary(
     )
 
 
+def _bottleneck_method(ctx: DetectorContext, ratio: Interval) -> str:
+    """How the slow-review flag and its figures were computed."""
+    return (
+        "Time to first review: ready for review -> first review by someone other than "
+        f"the author, in working hours of the team's zone, over {PEER_WEEKS} weeks. "
+        f"Peers: {ctx.peers.describe()}. Flagged when the team's geometric mean wait "
+        "(hours + 15 min) over the median of the peers' geometric means is at least "
+        f"{PEER_RATIO:g} (here {ratio.value:.2f}, 95% bootstrap interval "
+        f"{ratio.low:.2f}-{ratio.high:.2f}). Shown: the team's median against the "
+        "peers' pooled median; effect = their ratio, 95% bootstrap interval "
+        "resampling the PRs. Cost: (team median - peers' median) per PR times the "
+        "team's PRs, in working days of the team."
+    )
+
+
 @detector(
     "review_bottleneck",
     description="Time to first review against similar teams, with its cost in hours",
@@ -170,25 +185,30 @@ def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
             compared_with="similar teams",
             peers=tuple(used),
             evidence=evidence(ctx, by_value(mine), "slowest first review:"),
-            method=method(
-                ctx,
-                "Time to first review: ready for review -> first review by someone other than "
-                f"the author, in working hours of the team's zone, over {PEER_WEEKS} weeks. "
-                f"Peers: {ctx.peers.describe()}. Flagged when the team's geometric mean wait "
-                "(hours + 15 min) over the median of the peers' geometric means is at least "
-                f"{PEER_RATIO:g} (here {ratio.value:.2f}, 95% bootstrap interval "
-                f"{ratio.low:.2f}-{ratio.high:.2f}). Shown: the team's median against the "
-                "peers' pooled median; effect = their ratio, 95% bootstrap interval "
-                "resampling the PRs. Cost: (team median - peers' median) per PR times the "
-                "team's PRs, in working days of the team.",
-                int(base.size),
-                window_weeks=PEER_WEEKS,
-            ),
+            method=method(ctx, _bottleneck_method(ctx, ratio), int(base.size), None, PEER_WEEKS),
             next_step=NEXT_STEP_REVIEW_BOTTLENECK,
             score=2.0 + min(ratio.value - 1, 2.0),
             extra={"ratio": ratio.value, "peer_ratio_interval": [ratio.low, ratio.high]},
         )
     ]
+
+
+STAGE_METHOD = (
+    "Lead time per PR split into coding, pickup, review, merge and deploy (wall clock); of the "
+    "waiting stages (all but coding, which is work) the one with the largest median, recent "
+    "median against the baseline median; effect = their ratio, 95% bootstrap interval. Cost: "
+    "(recent median - baseline median) per PR times the PRs, in 24-hour days."
+)
+
+
+def _stage_summary(stage: str, medians: dict[str, float], base: float, n: int, cost: Cost) -> str:
+    share = medians[stage] / max(sum(medians.values()), 1e-9)
+    return (
+        f"{stage.capitalize()} is the longest waiting stage of lead time ({share:.0%} "
+        f"of the waiting-stage medians): {number(medians[stage], 'hours')} per PR over "
+        f"{n} PRs, against {number(base, 'hours')} in the team's baseline (wall "
+        f"clock). That is associated with longer lead time: {cost.text}."
+    )
 
 
 @detector(
@@ -224,7 +244,6 @@ def lead_time_stage(ctx: DetectorContext) -> list[Insight]:
         what=f"longer in {stage} than at the baseline median",
         weeks=weeks,
     )
-    share = medians[stage] / max(sum(medians.values()), 1e-9)
     effect = effect_between(medians[stage], base, "hours", ratio)
     grew = effect.text if effect else ""
     return [
@@ -234,13 +253,7 @@ def lead_time_stage(ctx: DetectorContext) -> list[Insight]:
             week=ctx.week,
             severity="warning",
             title=f"The {stage} stage of lead time grew {grew}".rstrip(),
-            summary=(
-                f"{stage.capitalize()} is the longest waiting stage of lead time ({share:.0%} "
-                f"of the waiting-stage medians): {number(medians[stage], 'hours')} per PR over "
-                f"{n} PRs, against {number(base, 'hours')} in the team's baseline (wall "
-                f"clock). That is associated with longer lead time: {cost.text}."
-                + context_suffix(ctx)
-            ),
+            summary=_stage_summary(stage, medians, base, n, cost) + context_suffix(ctx),
             metric="lead-time",
             value=medians[stage],
             baseline=base,
@@ -250,15 +263,7 @@ def lead_time_stage(ctx: DetectorContext) -> list[Insight]:
             cost=cost,
             clock="wall",
             evidence=evidence(ctx, by_value(now, stage), f"longest {stage}:"),
-            method=method(
-                ctx,
-                "Lead time per PR split into coding, pickup, review, merge and deploy (wall "
-                "clock); of the waiting stages (all but coding, which is work) the one with "
-                "the largest median, recent median against the baseline median; effect = "
-                "their ratio, 95% bootstrap interval. Cost: (recent median - baseline median) "
-                "per PR times the PRs, in 24-hour days.",
-                len(before),
-            ),
+            method=method(ctx, STAGE_METHOD, len(before)),
             next_step=f"Look at the slowest {stage} PRs together and pick one cause to remove.",
             score=1.5 + min(ratio.value - 1, 2.0),
             extra={"stage": stage, "stage_medians": medians},

@@ -15,9 +15,9 @@ from analytics.insights.detectors.common import (
     method,
 )
 from analytics.insights.detectors.review import MIN_TEAM_PRS
-from analytics.insights.model import Cost, Insight
+from analytics.insights.model import Cost, Effect, Insight
 from analytics.insights.registry import DetectorContext, detector
-from analytics.insights.stats import bootstrap_stat
+from analytics.insights.stats import Interval, bootstrap_stat
 from analytics.insights.wording import effect_between, number, scaled_interval, waiting_cost
 
 if TYPE_CHECKING:
@@ -135,6 +135,27 @@ def _stall_method(ctx: DetectorContext, days: str, model_note: str) -> str:
     )
 
 
+def _stall_cost(ctx: DetectorContext, stuck: pd.DataFrame, days: str) -> Cost:
+    """The stuck PRs' wait beyond the limit, in working PR-days (abandoned ones left out)."""
+    from analytics.insights.stall import ABANDONED_DAYS
+
+    return waiting_cost(
+        float((stuck["wait"] - stuck["limit"]).sum()),
+        day_hours=ctx.team.calendar.day_hours,
+        clock="working",
+        what=f"for a first review beyond {days} (PRs open over {ABANDONED_DAYS:g} days not "
+        "counted)",
+        weeks=STALL_WEEKS,
+    )
+
+
+def _against_peers(share: Interval, peer_share: float | None) -> Effect | None:
+    """The stall share against the peers' (None when they have none to divide by)."""
+    if not peer_share:
+        return None
+    return effect_between(share.value, peer_share, "share", scaled_interval(share, peer_share))
+
+
 @detector(
     "stalled_prs",
     description="Pull requests waiting days for a first review, and open ones likely to stall",
@@ -156,27 +177,14 @@ def stalled_prs(ctx: DetectorContext) -> list[Insight]:
         return []
     if peer_share is not None and share.value < 2 * peer_share:
         return []
-    from analytics.insights.stall import ABANDONED_DAYS, at_risk
+    from analytics.insights.stall import at_risk
 
     risk = at_risk(ctx)
-    gone = set(risk.abandoned)
-    stuck = w[(w["wait"] > w["limit"]) & ~w["ref"].isin(gone)]
+    stuck = w[(w["wait"] > w["limit"]) & ~w["ref"].isin(set(risk.abandoned))]
     stuck = stuck.sort_values(["wait", "ref"], ascending=[False, True], kind="stable")
     days = f"{ctx.data.org.thresholds.stall_days:g} working days"
-    cost = waiting_cost(
-        float((stuck["wait"] - stuck["limit"]).sum()),
-        day_hours=ctx.team.calendar.day_hours,
-        clock="working",
-        what=f"for a first review beyond {days} (PRs open over {ABANDONED_DAYS:g} days not "
-        "counted)",
-        weeks=STALL_WEEKS,
-    )
+    cost = _stall_cost(ctx, stuck, days)
     refs = list(risk.refs) + [str(r) for r in stuck["ref"]]
-    effect = (
-        effect_between(share.value, peer_share, "share", scaled_interval(share, peer_share))
-        if peer_share
-        else None
-    )
     return [
         Insight(
             team=ctx.team.slug,
@@ -194,7 +202,7 @@ def stalled_prs(ctx: DetectorContext) -> list[Insight]:
             peer_value=peer_share,
             unit="share",
             n=len(w),
-            effect=effect,
+            effect=_against_peers(share, peer_share),
             cost=cost,
             clock="working",
             compared_with="similar teams",
@@ -208,10 +216,7 @@ def stalled_prs(ctx: DetectorContext) -> list[Insight]:
             ),
             next_step=NEXT_STEP_STALLED_PRS,
             score=2.5 + share.value * 2,
-            extra={
-                "at_risk": list(risk.refs),
-                "factors": list(risk.factors),
-                "abandoned": len(risk.abandoned),
-            },
+            extra={"at_risk": list(risk.refs), "factors": list(risk.factors)}
+            | {"abandoned": len(risk.abandoned)},
         )
     ]

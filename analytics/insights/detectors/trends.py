@@ -22,7 +22,7 @@ from analytics.insights.detectors.common import (
 )
 from analytics.insights.model import Insight
 from analytics.insights.registry import DetectorContext, detector
-from analytics.insights.stats import bootstrap_ratio, change_point, finite
+from analytics.insights.stats import ChangePoint, bootstrap_ratio, change_point, finite
 from analytics.insights.wording import effect_between, number
 
 UNIT = "working hours"
@@ -31,6 +31,20 @@ MIN_CHANGE = 0.45
 MAX_P = 0.05
 MIN_INTERVAL_EDGE = 0.2  # the item-level interval must clear +/-20 %, not just 0
 MIN_WEEKLY_N = 3
+
+
+NEXT_STEP_FASTER = "Keep what changed and write it down; run it as an experiment to confirm."
+NEXT_STEP_SLOWER = "Find what changed around that week (people, process, tooling)."
+
+
+def _shift_method(series: np.ndarray, cp: ChangePoint) -> str:
+    return (
+        f"Change point on {int(np.isfinite(series).sum())} weekly medians (weeks with "
+        f"at least {MIN_WEEKLY_N} PRs): the split with the largest robust shift, "
+        f"permutation p={cp.p_value:.3f}, weekly medians {cp.before:.2f} -> "
+        f"{cp.after:.2f}; shown: the PRs' median before and after the change week, "
+        "effect = their ratio with a 95% bootstrap interval."
+    )
 
 
 @detector(
@@ -84,20 +98,8 @@ def process_change(ctx: DetectorContext) -> list[Insight]:
             n=len(after_items),
             effect=effect,
             clock="working",
-            method=method(
-                ctx,
-                f"Change point on {int(np.isfinite(series).sum())} weekly medians (weeks with "
-                f"at least {MIN_WEEKLY_N} PRs): the split with the largest robust shift, "
-                f"permutation p={cp.p_value:.3f}, weekly medians {cp.before:.2f} -> "
-                f"{cp.after:.2f}; shown: the PRs' median before and after the change week, "
-                "effect = their ratio with a 95% bootstrap interval.",
-                len(before_items),
-            ),
-            next_step=(
-                "Keep what changed and write it down; run it as an experiment to confirm."
-                if better
-                else "Find what changed around that week (people, process, tooling)."
-            ),
+            method=method(ctx, _shift_method(series, cp), len(before_items)),
+            next_step=NEXT_STEP_FASTER if better else NEXT_STEP_SLOWER,
             score=1.8 + min(abs(cp.relative_change), 1.5),
             extra={"change_week": since, "p_value": cp.p_value, "weekly_n": ns.tolist()},
         )
