@@ -46,7 +46,9 @@ class Headline:
 
     @property
     def noun(self) -> str:
-        return NOUNS.get(norm(self.view.info.id), "items")
+        """What n counts, singular for one ("n=1 incident")."""
+        noun = NOUNS.get(norm(self.view.info.id), "items")
+        return noun[:-1] if self.view.n == 1 and noun.endswith("s") else noun
 
     @property
     def n_text(self) -> str:
@@ -63,7 +65,8 @@ class Headline:
         assert self.usual is not None
         unit = self.view.unit
         low = max(self.usual.low, 0.0)
-        return f"{format_value(low, unit)}–{format_value(self.usual.high, unit)}"
+        shown = format_value(low, unit).replace("0 min", "0 h")
+        return f"{shown}–{format_value(self.usual.high, unit)}"
 
     def reading_text(self) -> str:
         """What the figure says against its usual range, or why nothing can be said."""
