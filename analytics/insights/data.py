@@ -39,6 +39,35 @@ NEEDS = (
     "annotations",
 )
 
+ORDER: dict[str, tuple[str, ...]] = {
+    "prs": ("repo", "number", "source"),
+    "reviews": ("repo", "pr_number", "submitted_at", "reviewer_key", "state", "source"),
+    "member_reviews": ("repo", "pr_number", "submitted_at", "reviewer_key", "state", "source"),
+    "review_requests": ("repo", "pr_number", "requested_at", "reviewer_key", "source"),
+    "commits": ("repo", "sha", "pr_number", "source"),
+    "deployments": ("source", "external_id"),
+    "pr_deployments": ("source", "external_id"),
+    "incidents": ("source", "external_id"),
+    "pages": ("source", "external_id"),
+    "ci_runs": ("source", "repo", "external_id", "attempt"),
+    "people": ("key",),
+    "annotations": ("starts_at", "ends_at", "team_slug", "note"),
+}
+"""Each frame's rows in one order, whatever order the store returned them in: a seeded
+bootstrap resamples rows by position, and ties in a ranking fall to row order, so without
+this the same rows stored in another order gave other intervals and other stall picks."""
+
+
+def in_order(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """`frames` with each frame's rows sorted by its ORDER columns (those it has)."""
+    out = dict(frames)
+    for name, keys in ORDER.items():
+        df = out.get(name)
+        cols = [k for k in keys if df is not None and k in df.columns]
+        if df is not None and len(df) > 1 and cols:
+            out[name] = df.sort_values(cols, kind="stable").reset_index(drop=True)
+    return out
+
 
 @dataclass(frozen=True)
 class TeamWeeks:
@@ -115,11 +144,16 @@ class OrgData:
     # --- owned frames ---------------------------------------------------------------------
 
     def prs(self) -> pd.DataFrame:
-        """PRs with `team` (author's team) and `ref`; only those created before as_of."""
+        """PRs with `team` (author's team) and `ref`; only those created before as_of. In
+        (repo, number, source) order, not the order the store returned them in: everything
+        built on it (the stall model's rows, rankings, evidence) is the same for the same
+        rows however they were stored."""
 
         def build() -> pd.DataFrame:
             df = ownership.by_member(self.frames["prs"], "author_key", self.teams)
-            df = df[df["created_at"] < self.as_of].reset_index(drop=True)
+            df = df[df["created_at"] < self.as_of]
+            df = df.sort_values(["repo", "number", "source"], kind="stable")
+            df = df.reset_index(drop=True)
             df["ref"] = df["repo"].astype(str) + "#" + df["number"].astype(str)
             return df
 
@@ -278,7 +312,7 @@ def load_org(
     start = min(g.edges[0] for g in grids)
     end = min(max(g.end for g in grids), as_of)
     frames = as_persons(load.load_frames(engine, start, end, tuple(teams), NEEDS), org)
-    return OrgData(org, tuple(teams), start, end, as_of, frames)
+    return OrgData(org, tuple(teams), start, end, as_of, in_order(frames))
 
 
 def weekly(

@@ -25,12 +25,40 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Effect:
-    """The size of what was found, with its uncertainty (e.g. +40 % [28 %, 53 %])."""
+    """The size of what was found, with its uncertainty (e.g. +40 % [28 %, 53 %]): the
+    relative difference of the insight's value from the number it is compared with
+    (`Insight.reference`), as both are shown (`analytics.insights.wording.effect_between`)."""
 
     value: float
     low: float | None = None
     high: float | None = None
     unit: str = "%"
+
+    @property
+    def text(self) -> str:
+        """ "+40%": how titles and the figures line both write it."""
+        return f"{self.value:+.0f}{self._per}"
+
+    @property
+    def interval_text(self) -> str:
+        """ "[+28%, +53%]", or "" without an interval."""
+        if self.low is None or self.high is None:
+            return ""
+        return f"[{self.low:+.0f}{self._per}, {self.high:+.0f}{self._per}]"
+
+    @property
+    def _per(self) -> str:
+        return self.unit if self.unit in ("%", "") else f" {self.unit}"
+
+
+@dataclass(frozen=True)
+class Cost:
+    """What a finding costs, as waiting (never as people's hours): e.g. 41 PR-days of PRs
+    waiting for a first review beyond the comparison, over `weeks` weeks."""
+
+    amount: float
+    unit: str  # "PR-days", "working PR-days", "CI run-hours"
+    text: str  # the sentence shown, e.g. "PRs waited 41 PR-days for a first review ..."
 
 
 @dataclass(frozen=True)
@@ -50,7 +78,9 @@ class Insight:
     unit: str = ""
     n: int = 0
     effect: Effect | None = None
-    cost_hours_per_week: float | None = None
+    cost: Cost | None = None
+    clock: str | None = None  # "working" / "wall": the one clock of every duration shown
+    compared_with: str = "baseline"  # what `reference` is: baseline / similar teams / ...
     peers: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()
     method: str = ""  # how it was computed: window, baseline, test, exclusions
@@ -58,6 +88,11 @@ class Insight:
     score: float = 0.0  # ranking score after feedback
     feedback_note: str | None = None  # e.g. "shown less often: leads marked 3 of 4 unhelpful"
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reference(self) -> float | None:
+        """The number the value is compared with (and the effect measured against)."""
+        return self.peer_value if self.compared_with == "similar teams" else self.baseline
 
     @property
     def id(self) -> str:

@@ -8,6 +8,12 @@ over the 4 weeks before. Label: not merged within the team's p75 creation->merge
 (learned on the training part). The split is by time (the last 30 % of snapshots are the
 test set), so the model is judged on a future it never saw. A logistic regression keeps the
 factors readable: an insight names the ones pushing its PRs' risk up most.
+
+The model is only asked about PRs of the ages it was trained on (AGES_DAYS: open 1 to 3
+days). An older PR is past the question "will it stall?" (a PR open for weeks already has),
+and the logistic curve extrapolated to months says nothing; PRs open over ABANDONED_DAYS are
+counted apart, as abandoned, for the team to close or revive. Rankings break ties by the
+PR's ref, so the same rows give the same list whatever order they were loaded in.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from analytics.insights.data import OrgData, load_org
 from analytics.metrics.pulls import ready_moment, review_milestones
 
 AGES_DAYS = (1.0, 3.0)
+ABANDONED_DAYS = 30.0
 TEST_SHARE = 0.3
 MIN_ROWS = 60
 RISK_AT = 0.5
@@ -180,7 +187,7 @@ def fit(data: OrgData) -> StallModel | None:
     mean = x[train].mean(axis=0)
     scale = x[train].std(axis=0)
     scale[scale == 0] = 1.0
-    clf = LogisticRegression(C=1.0, max_iter=500)
+    clf = LogisticRegression(C=1.0, max_iter=500, random_state=0)
     clf.fit((x[train] - mean) / scale, y[train])
     model = StallModel(clf.coef_[0], float(clf.intercept_[0]), mean, scale, horizon, default)
     report: dict[str, Any] = {
@@ -255,47 +262,77 @@ def model_for(data: OrgData) -> StallModel | None:
 
 @dataclass(frozen=True)
 class Risk:
-    """A team's open PRs most likely to stall, and the factors pushing them."""
+    """A team's open PRs most likely to stall, the factors pushing them, and its abandoned
+    PRs (open over ABANDONED_DAYS), counted apart."""
 
     refs: tuple[str, ...]
     factors: tuple[str, ...]
     model_note: str
+    abandoned: tuple[str, ...] = ()
 
     def describe(self) -> str:
         return ", ".join(self.refs[:3]) + (
             " (main factors: " + ", ".join(self.factors) + ")" if self.factors else ""
         )
 
+    @property
+    def abandoned_text(self) -> str:
+        """ "9 PRs open over 30 days: close or revive?" ("" with none)."""
+        n = len(self.abandoned)
+        if not n:
+            return ""
+        return f"{n} PR{'s' if n != 1 else ''} open over {ABANDONED_DAYS:g} days: close or revive?"
 
-def at_risk(ctx: Any, limit: int = 5) -> Risk:
-    """Open, ready PRs of the detector context's team ranked by predicted stall risk."""
-    data: OrgData = ctx.data
-    model = model_for(data)
-    if model is None:
-        return Risk((), (), "no model: too little history")
-    note = f"logistic regression, time-split AUC {model.report.get('auc')}"
+
+def trained_ages() -> tuple[float, float]:
+    """The youngest and oldest age in days the model was trained on (and is asked about)."""
+    return min(AGES_DAYS), max(AGES_DAYS)
+
+
+def open_prs(data: OrgData, team: str, end: pd.Timestamp) -> pd.DataFrame:
+    """The team's open PRs by humans at `end`, with `age_days`, in ref order."""
     prs = data.prs()
-    end = pd.Timestamp(min(ctx.as_of, ctx.grid.end))
     fin = prs["merged_at"].fillna(prs["closed_at"])
     open_ = prs[
-        (prs["team"] == ctx.team.slug)
+        (prs["team"] == team)
         & ~prs["author_is_bot"]
         & (prs["created_at"] < end)
         & (fin.isna() | (fin > end))
-    ].reset_index(drop=True)
-    if open_.empty:
-        return Risk((), (), note)
-    at = pd.Series([end] * len(open_))
-    x = features(data, open_, at)
+    ]
+    open_ = open_.sort_values("ref", kind="stable").reset_index(drop=True)
+    return open_.assign(age_days=(end - open_["created_at"]).dt.total_seconds() / 86400)
+
+
+def at_risk(ctx: Any, limit: int = 5) -> Risk:
+    """Open, ready PRs of the detector context's team, of the ages the model was trained
+    on, ranked by predicted stall risk (ties by ref); PRs open over ABANDONED_DAYS apart."""
+    data: OrgData = ctx.data
+    end = pd.Timestamp(min(ctx.as_of, ctx.grid.end))
+    open_ = open_prs(data, ctx.team.slug, end)
+    abandoned = tuple(str(r) for r in open_.loc[open_["age_days"] > ABANDONED_DAYS, "ref"])
+    model = model_for(data)
+    if model is None:
+        return Risk((), (), "no model: too little history", abandoned)
+    youngest, oldest = trained_ages()
+    note = (
+        f"logistic regression, time-split AUC {model.report.get('auc')}; asked only about PRs "
+        f"open {youngest:g} to {oldest:g} days, the ages it was trained on"
+    )
+    scored = open_[(open_["age_days"] >= youngest) & (open_["age_days"] <= oldest)]
+    scored = scored.reset_index(drop=True)
+    if scored.empty:
+        return Risk((), (), note, abandoned)
+    x = features(data, scored, pd.Series([end] * len(scored)))
     p = model.proba(x)
     risky = np.flatnonzero(p >= RISK_AT)
     if risky.size == 0:
-        return Risk((), (), note)
-    risky = risky[np.argsort(-p[risky])][:limit]
+        return Risk((), (), note, abandoned)
+    refs = scored["ref"].astype(str).to_numpy()
+    risky = risky[np.lexsort((refs[risky], -p[risky]))][:limit]
     contrib = model.contributions(x[risky]).mean(axis=0)
     names = list(FEATURES.values())
-    top = [names[i] for i in np.argsort(-contrib) if contrib[i] > 0][:3]
-    return Risk(tuple(str(open_["ref"].iloc[i]) for i in risky), tuple(top), note)
+    top = [names[i] for i in np.argsort(-contrib, kind="stable") if contrib[i] > 0][:3]
+    return Risk(tuple(str(refs[i]) for i in risky), tuple(top), note, abandoned)
 
 
 def model_report(engine: Any, org: OrgContext, as_of: datetime, weeks: int = 26) -> dict[str, Any]:

@@ -1,14 +1,16 @@
 """Build a team's weekly Digest value from the analytics engine (no Slack types here).
 
-The digest covers one ISO week in the team's zone: the four DORA metrics with their trend,
-the few highest-ranked insights the detectors flagged, and a short series per chart metric.
+The digest covers one ISO week in the team's zone: the four DORA metrics, each read against
+its usual week-to-week range (analytics.noise), the few highest-ranked insights the detectors
+flagged, the figures withheld for privacy with their reason, and a short series per chart
+metric.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -20,9 +22,10 @@ from bot.core.views import (
     compute_view,
     flagged_insights,
 )
+from bot.digest.headline import Headline, headline_of
 from bot.digest.series import chart_of, value_of
 from bot.digest.weeks import week_bounds
-from bot.slack.catalog import DORA, norm
+from bot.slack.catalog import DORA, MetricInfo, norm
 from bot.slack.charts import ChartSeries
 from bot.slack.deps import BotDeps
 from bot.slack.values import MetricView
@@ -36,6 +39,8 @@ log = logging.getLogger("metrics_bot.digest")
 MAX_INSIGHTS = 3
 CHART_METRICS = ("lead-time", "deploy-frequency")
 CHART_WEEKS = 8
+PEOPLE_FIGURES = ("after-hours", "review-load", "out-of-hours-pages")
+"""Figures behind the people-based insights: when withheld, the digest says so and why."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,10 @@ class Digest:
     """metric id -> the last CHART_WEEKS weekly values, for sparklines; empty without charts."""
     tz: str = "UTC"
     """The team's zone: the week's dates are shown in it."""
+    headlines: tuple[Headline, ...] = ()
+    """The DORA figures read against their usual range, in `dora`'s order."""
+    withheld: tuple[tuple[str, str], ...] = ()
+    """(figure, reason) of every figure the digest would have shown or drawn on but may not."""
 
     @property
     def quiet(self) -> bool:
@@ -70,6 +79,19 @@ def peers_of(insights: Sequence[Insight]) -> tuple[str, ...]:
 def sparkline_values(answers: Sequence[MetricValue]) -> tuple[float | None, ...]:
     """The last CHART_WEEKS weekly values, for the sparkline beside a headline figure."""
     return tuple(value_of(mv) for mv in answers[-CHART_WEEKS:])
+
+
+def withheld_of(
+    shown: Sequence[MetricView], behind: Sequence[MetricView]
+) -> tuple[tuple[str, str], ...]:
+    """(label, reason) of the figures withheld for privacy, in order: every headline figure
+    withheld, and each figure behind an insight that was withheld although it had items (a
+    figure with nothing in it has nothing to withhold)."""
+    out = []
+    for v in [*shown, *(b for b in behind if b.n > 0)]:
+        if v.withheld_reason:
+            out.append((v.info.label, v.withheld_reason))
+    return tuple(out)
 
 
 def build_digest(
@@ -89,24 +111,56 @@ def build_digest(
     dora = tuple(
         compute_view(deps, team.slug, info, start, end, as_of) for info in catalog.group(DORA)
     )
+    people = [
+        compute_view(deps, team.slug, info, start, end, as_of)
+        for info in catalog.group(PEOPLE_FIGURES)
+    ]
     insights = tuple(flagged_insights(deps, team, week, as_of, max_insights))
-    if not charts:
-        return Digest(team.slug, team.name, week, start, end, dora, insights, tz=team.tz)
     bw = baseline_weeks_of(deps)
-    answers = WeeklyAnswers(deps, as_of, CHART_WEEKS + bw)
+    answers = WeeklyAnswers(deps, as_of, (CHART_WEEKS if charts else 1) + bw)
+    headlines = tuple(headline_of(v, answers.get(team.slug, v.info), start, bw) for v in dora)
+    base = Digest(
+        team.slug,
+        team.name,
+        week,
+        start,
+        end,
+        dora,
+        insights,
+        tz=team.tz,
+        headlines=headlines,
+        withheld=withheld_of(dora, people),
+    )
+    if not charts:
+        return base
     trends = {v.info.id: sparkline_values(answers.get(team.slug, v.info)) for v in dora}
+    infos = catalog.group(_chart_ids(insights)) if insights else []
+    series = _charts(infos, answers, team, bw, peers_of(insights))
+    return replace(base, series=series, trends=trends)
+
+
+def _chart_ids(insights: Sequence[Insight]) -> tuple[str, ...]:
+    """The metrics charted in the thread: the flagged ones first, then CHART_METRICS."""
+    flagged = [norm(i.metric) for i in insights if i.metric]
+    return tuple(dict.fromkeys([*flagged, *CHART_METRICS]))[:3]
+
+
+def _charts(
+    infos: Sequence[MetricInfo],
+    answers: WeeklyAnswers,
+    team: TeamConfig,
+    bw: int,
+    peers: Sequence[str],
+) -> dict[str, ChartSeries]:
+    """Each chart metric's series, with the similar teams' weekly median."""
     series: dict[str, ChartSeries] = {}
-    if insights:
-        flagged = [norm(i.metric) for i in insights if i.metric]
-        wanted = tuple(dict.fromkeys([*flagged, *CHART_METRICS]))[:3]
-        peers = peers_of(insights)
-        for info in catalog.group(wanted):
-            series[info.label] = chart_of(
-                info,
-                answers.get(team.slug, info),
-                weeks=CHART_WEEKS,
-                baseline_weeks=bw,
-                tz=team.tz,
-                peer_answers={p: answers.get(p, info) for p in peers},
-            )
-    return Digest(team.slug, team.name, week, start, end, dora, insights, series, trends, team.tz)
+    for info in infos:
+        series[info.label] = chart_of(
+            info,
+            answers.get(team.slug, info),
+            weeks=CHART_WEEKS,
+            baseline_weeks=bw,
+            tz=team.tz,
+            peer_answers={p: answers.get(p, info) for p in peers},
+        )
+    return series

@@ -1,34 +1,44 @@
 """A Digest as a Slack message (Block Kit) or as plain text for the console (pure functions).
 
-Layout: header; one line per DORA figure with its change against the baseline, a sparkline
-of its last weeks, its n and its week; either a one-line quiet-week note or up to a few
-insights, each with one context line of figures and a "How this was computed" button in
-place of the method paragraph; a footer. The trend charts go into the thread separately.
+Layout: header; one line per DORA figure read against its usual range (an arrow only
+beyond it, analytics.noise), a sparkline of its last weeks, its n and its week; the week's
+dates (Monday to Sunday) and the test behind the arrows; the figures withheld for privacy
+with their reason; either a one-line quiet-week note or up to a few insights, each with one
+context line of figures and a "How this was computed" button in place of the method
+paragraph; a footer. The trend charts go into the thread separately.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
+from analytics.noise import TEST_TEXT
 from bot.digest.build import Digest
-from bot.slack.blocks.answers import Rendered, metric_line
+from bot.digest.headline import Headline
+from bot.digest.weeks import parse_week
+from bot.slack.blocks.answers import Rendered
 from bot.slack.blocks.common import Block, context, divider, fit, header, section
 from bot.slack.blocks.insights import figures, insight_blocks
 from bot.slack.blocks.trend import sparkline
 from bot.slack.limits import ensure_blocks
 from bot.slack.text import escape
-from bot.slack.values import MetricView
 
 NO_DORA = "_No DORA metrics yet: the engine has none to serve._"
 
 
+def headlines_of(digest: Digest) -> tuple[Headline, ...]:
+    """The digest's headline figures (a Digest built by hand may carry only its views)."""
+    return digest.headlines or tuple(Headline(v) for v in digest.dora)
+
+
 def dora_line(digest: Digest) -> str:
-    """All DORA figures on one line (the leaders' digest puts one per team)."""
+    """All DORA figures on one line, each with its n (the leaders' digest puts one per team)."""
     if not digest.dora:
         return NO_DORA
-    return "  ·  ".join(metric_line(v) for v in digest.dora)
+    return "  ·  ".join(
+        f"*{escape(h.view.info.label)}* {h.short_text()} ({h.n_text})" for h in headlines_of(digest)
+    )
 
 
 def week_short(week: str) -> str:
@@ -36,24 +46,41 @@ def week_short(week: str) -> str:
     return week.rsplit("-", 1)[-1]
 
 
-def headline(view: MetricView, trend: tuple[float | None, ...], week: str) -> str:
-    """ "*Lead time* 29 h ↑16% vs baseline  ▃▄▄▅▆▆▇█  _n=12 · W47_": the figure, its change,
-    its last weeks at a glance, then how many items and which week it stands for."""
-    line = metric_line(view)
-    if view.change is not None and view.value is not None and not view.withheld_reason:
-        line += " vs baseline"
+def week_days(week: str) -> tuple[date, date]:
+    """The Monday and the Sunday of ISO week `week` (its days, in any zone)."""
+    year, number = parse_week(week)
+    monday = date.fromisocalendar(year, number, 1)
+    return monday, monday + timedelta(days=6)
+
+
+def headline(h: Headline, trend: tuple[float | None, ...], week: str) -> str:
+    """ "*Lead time* 29 h within the usual range (20 h–35 h)  ▃▄▄▅▆▆▇█  _n=12 PRs · W47_":
+    the figure against its usual range, its last weeks at a glance, then how many items and
+    which week it stands for."""
+    line = f"*{escape(h.view.info.label)}* {h.reading_text()}"
     spark = sparkline(trend)
     if spark:
         line += f"  {spark}"
-    return line + f"  _n={view.n} · {week_short(week)}_"
+    return line + f"  _{h.n_text} · {week_short(week)}_"
 
 
 def dora_lines(digest: Digest) -> str:
-    """One DORA figure per line, each with its trend, n and week (the team's digest)."""
+    """One DORA figure per line, each with its reading, trend, n and week (team's digest)."""
     if not digest.dora:
         return NO_DORA
     return "\n".join(
-        headline(v, digest.trends.get(v.info.id, ()), digest.week) for v in digest.dora
+        headline(h, digest.trends.get(h.view.info.id, ()), digest.week)
+        for h in headlines_of(digest)
+    )
+
+
+def withheld_note(digest: Digest) -> str:
+    """ "Withheld: After-hours work (fewer than 5 people); ...": every figure the digest may
+    not show, with the reason the engine gave; "" when nothing was withheld."""
+    if not digest.withheld:
+        return ""
+    return "Withheld: " + "; ".join(
+        f"{escape(label)} ({escape(reason)})" for label, reason in digest.withheld
     )
 
 
@@ -68,7 +95,7 @@ def render_digest(
     blocks: list[Block] = [
         header(f"Weekly digest · {digest.team_name} · {digest.week}"),
         section(dora_lines(digest)),
-        context(window_note(digest)),
+        context(window_note(digest), *([withheld_note(digest)] if digest.withheld else [])),
     ]
     if digest.quiet:
         blocks.append(section("Quiet week: nothing flagged. Keep doing what you are doing."))
@@ -100,21 +127,22 @@ def render_digest(
 
 
 def window_note(digest: Digest) -> str:
-    """The week's dates and what the arrows and sparklines compare."""
+    """The week's dates (Monday to Sunday, in the team's zone), the test behind the arrows
+    and what the sparklines show."""
     weeks = len(next(iter(digest.trends.values()), ()))
-    spark = f"; sparklines: the last {weeks} weeks, lowest ▁ to highest █" if weeks else ""
-    zone = ZoneInfo(digest.tz)
-    first = digest.start.astimezone(zone)
-    last = (digest.end - timedelta(seconds=1)).astimezone(zone)
+    spark = f" Sparklines: the last {weeks} weeks, lowest ▁ to highest █." if weeks else ""
+    monday, sunday = week_days(digest.week)
     return (
-        f"{week_short(digest.week)}: {first:%a %d %b} to {last:%a %d %b} "
-        f"({escape(digest.tz)}); arrows compare with each metric's baseline{spark}."
+        f"{week_short(digest.week)}: {monday:%a %d %b} to {sunday:%a %d %b} "
+        f"({escape(digest.tz)}). n: the items behind each figure; {TEST_TEXT}.{spark}"
     )
 
 
 def render_fallback(digest: Digest) -> str:
     """The notification text: team, week, DORA numbers, how many flags."""
-    dora = ", ".join(f"{v.info.label} {v.shown} {v.change_text}".strip() for v in digest.dora)
+    dora = ", ".join(
+        f"{h.view.info.label} {h.short_text()} ({h.n_text})" for h in headlines_of(digest)
+    )
     flags = "quiet week" if digest.quiet else f"{len(digest.insights)} flagged"
     return escape(f"Weekly digest for {digest.team_name} ({digest.week}): {dora}; {flags}")
 
@@ -126,10 +154,13 @@ def _unescape(text: str) -> str:
 def render_digest_text(digest: Digest) -> str:
     """A plain-text digest for the console and `metrics-bot digest TEAM` without --post."""
     lines = [f"Weekly digest · {digest.team_name} · {digest.week}"]
-    for v in digest.dora:
-        spark = sparkline(digest.trends.get(v.info.id, ()))
-        line = f"  {v.info.label}: {v.shown} {v.change_text}".rstrip()
-        lines.append(f"{line}  {spark}  n={v.n}" if spark else f"{line}  n={v.n}")
+    for h in headlines_of(digest):
+        spark = sparkline(digest.trends.get(h.view.info.id, ()))
+        line = f"  {h.view.info.label}: {_unescape(h.reading_text())}"
+        lines.append(f"{line}  {spark}  {h.n_text}" if spark else f"{line}  {h.n_text}")
+    lines.append(f"  {_unescape(window_note(digest))}")
+    if digest.withheld:
+        lines.append(f"  {_unescape(withheld_note(digest))}")
     if digest.quiet:
         lines.append("Quiet week: nothing flagged.")
     for ins in digest.insights:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from analytics.context import OrgContext
-from analytics.insights.model import Effect, Evidence, Insight
+from analytics.insights.model import Cost, Effect, Evidence, Insight
 from analytics.registry import METRICS, MetricSpec
 from analytics.values import MetricValue, trend_of
 from bot.config import AppConfig, parse_config
@@ -235,7 +235,7 @@ def review_insight(week: str = "2026-W47", *, title: str | None = None) -> Insig
         unit="hours",
         n=12,
         effect=Effect(50.0, 28.0, 73.0),
-        cost_hours_per_week=14.0,
+        cost=Cost(3.5, "working PR-days", "PRs waited 3.5 working PR-days for a first review"),
         evidence=(
             Evidence("acme/payments#101", "https://github.com/acme/payments/pull/101"),
             Evidence("acme/payments#107 <!channel>", "javascript:alert(1)"),

@@ -30,7 +30,9 @@ def test_digest_content_dora_arrows_insights_and_chart(deps: BotDeps, slack: Sla
     text = json.dumps(msg["blocks"], ensure_ascii=False)
     assert msg["blocks"][0]["text"]["text"] == "Weekly digest · Team A · 2026-W47"
     dora = msg["blocks"][1]["text"]["text"]
-    assert "*Lead time* 29 h ↑16%" in dora and "*Deploys* 4.0/wk →" in dora and "↓50%" in dora
+    # the tiny engine's weeks rise steadily, so this week is within each figure's usual range
+    assert "*Lead time* 29 h within the usual range (" in dora and "_n=12 PRs · W47_" in dora
+    assert "*Deploys* 4.0/wk within the usual range" in dora and "↑" not in dora
     assert "Reviews wait 50% longer" in text and "Change failure rate 16.7%" in text
     assert text.index("Reviews wait") < text.index("Change failure rate 16.7%")  # best first
     assert "feedback_up" in text and "javascript:" not in text and "<!channel>" not in text
@@ -196,4 +198,5 @@ def test_preview_and_console_rendering(deps: BotDeps) -> None:
     ]
     assert buttons == ["insight_method", "insight_method"]  # no votes in a preview
     text = render_digest_text(digest)
-    assert "Lead time: 29 h ↑16%" in text and "Try: Try a daily review slot" in text
+    assert "Lead time: 29 h within the usual range (" in text and "n=12 PRs" in text
+    assert "Try: Try a daily review slot" in text

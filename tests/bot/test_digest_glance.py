@@ -38,7 +38,7 @@ from bot.slack.limits import MAX_BUTTON_VALUE, check_blocks
 from sandbox.fakes.server import LocalServer
 from sandbox.fakes.slack import SlackFake
 from sandbox.fakes.slack_signing import SlackRequestSender
-from tests.bot.glance import BASELINE_WEEKS, glance_engine, weekly_values
+from tests.bot.glance import BASELINE_WEEKS, PATTERN, glance_engine, weekly_values
 from tests.bot.helpers import MEMBER, SECRET, make_deps, review_insight
 
 
@@ -144,11 +144,17 @@ def test_headline_figures_carry_a_sparkline_their_n_and_week(glance: BotDeps) ->
     lines = rendered.blocks[1]["text"]["text"].splitlines()
     assert len(lines) == 4
     lead = next(line for line in lines if line.startswith("*Lead time*"))
-    assert lead.startswith("*Lead time* 29 h ↑16% vs baseline  ")
-    assert lead.endswith("  _n=12 · W47_")
-    expected = sparkline(weekly_values("team-a", "lead_time", 8 + BASELINE_WEEKS)[-8:])
+    # the usual range by hand: the 12 weeks before W47 are 29 h x PATTERN (in some order);
+    # their median 29 h, MAD 0.1 x 29 h = 2.9 h, scaled 4.30 h; ± 3 of it: 16.1 h to 41.9 h
+    weeks = weekly_values("team-a", "lead_time", 8 + BASELINE_WEEKS)
+    assert sorted(round(v or 0, 2) for v in weeks[-13:-1]) == sorted(
+        round(29 * p, 2) for p in PATTERN
+    )
+    assert lead.startswith("*Lead time* 29 h within the usual range (16.1 h–41.9 h)  ")
+    assert lead.endswith("  _n=12 PRs · W47_")
+    expected = sparkline(weeks[-8:])
     assert expected in lead and len(expected) == 8 and expected[-1] in BARS
-    assert all("n=12 · W47" in line for line in lines)
+    assert all(" · W47_" in line and "_n=12 " in line for line in lines)
     window = rendered.blocks[2]["elements"][0]["text"]
     assert window.startswith("W47: Mon 16 Nov to Sun 22 Nov (Europe/Berlin)")
     assert check_blocks(rendered.blocks) == []
@@ -169,7 +175,8 @@ def test_method_paragraph_is_one_context_line_and_a_button(glance: BotDeps) -> N
     assert ins.method not in shown and "bots excluded" not in shown
     contexts = [b["elements"][0]["text"] for b in blocks if b["type"] == "context"]
     assert contexts[0] == (
-        "6 h ↑50% vs baseline 4 h · effect +50% [28%, 73%] · ≈14 h/week · n=12 · W47"
+        "6 h vs baseline 4 h · effect +50% [+28%, +73%] · PRs waited 3.5 working PR-days for "
+        "a first review · n=12 · W47"
     )
     [buttons] = [b["elements"] for b in blocks if b["type"] == "actions"]
     assert [b["action_id"] for b in buttons] == ["feedback_up", "feedback_down", SHOW_METHOD]

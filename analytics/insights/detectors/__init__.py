@@ -1,5 +1,5 @@
 """Built-in detectors; importing this package registers them (see analytics.insights.registry)."""
 
-from analytics.insights.detectors import delivery, health, review, stalls, trends
+from analytics.insights.detectors import ci, delivery, health, review, stalls, trends
 
-__all__ = ["delivery", "health", "review", "stalls", "trends"]
+__all__ = ["ci", "delivery", "health", "review", "stalls", "trends"]

@@ -8,9 +8,8 @@ import numpy as np
 import pandas as pd
 
 from analytics.insights.data import between, included
-from analytics.insights.model import Effect, Evidence
+from analytics.insights.model import Evidence
 from analytics.insights.registry import DetectorContext
-from analytics.insights.stats import Interval
 
 MAX_EVIDENCE = 5
 
@@ -41,6 +40,15 @@ def in_weeks(ctx: DetectorContext, items: pd.DataFrame, weeks: Iterable[int]) ->
 def baseline_items(ctx: DetectorContext, items: pd.DataFrame) -> pd.DataFrame:
     """The team's included items in its baseline weeks (annotated weeks left out)."""
     return in_weeks(ctx, items, ctx.baseline_weeks())
+
+
+def by_value(items: pd.DataFrame, column: str = "value", ascending: bool = False) -> list[str]:
+    """The items' refs ordered by `column` (largest first unless `ascending`), ties by ref:
+    one order for the same rows, whatever order they were loaded in."""
+    if items.empty:
+        return []
+    ordered = items.sort_values([column, "ref"], ascending=[ascending, True], kind="stable")
+    return [str(r) for r in ordered["ref"]]
 
 
 def evidence(ctx: DetectorContext, refs: Iterable[str], label: str) -> tuple[Evidence, ...]:
@@ -84,33 +92,6 @@ def context_suffix(ctx: DetectorContext) -> str:
     if not ctx.context_notes:
         return ""
     return " Context: annotated period " + "; ".join(ctx.context_notes) + "."
-
-
-def pct(x: float) -> str:
-    return f"{x * 100:+.0f}%"
-
-
-def hours(x: float) -> str:
-    return f"{x:.1f} h" if abs(x) < 48 else f"{x / 24:.1f} days"
-
-
-def change_effect(ratio: Interval) -> Effect:
-    """A ratio and its interval as a percent change (1.4 [1.28, 1.53] -> +40 % [28, 53])."""
-    return Effect(
-        round((ratio.value - 1) * 100, 1),
-        round((ratio.low - 1) * 100, 1),
-        round((ratio.high - 1) * 100, 1),
-    )
-
-
-def share_effect(share: Interval, unit: str = "%") -> Effect:
-    """A share (or a difference of shares, unit "points") and its interval in percent."""
-    return Effect(
-        round(share.value * 100, 1),
-        round(share.low * 100, 1),
-        round(share.high * 100, 1),
-        unit=unit,
-    )
 
 
 def mask_excluded(ctx: DetectorContext, series: np.ndarray) -> np.ndarray:

@@ -1,5 +1,5 @@
 """Delivery bottlenecks: batched deployments (and the failure rate that comes with them),
-oversized pull requests, slow or flaky CI, and work in progress piling up."""
+oversized pull requests, and work in progress piling up. Slow or flaky CI: `ci`."""
 
 from __future__ import annotations
 
@@ -9,23 +9,21 @@ import pandas as pd
 from analytics.insights.data import included, weekly
 from analytics.insights.detectors.common import (
     baseline_items,
-    change_effect,
+    by_value,
     context_suffix,
     evidence,
     method,
-    pct,
     recent,
 )
-from analytics.insights.model import Effect, Insight
+from analytics.insights.model import Insight
 from analytics.insights.registry import DetectorContext, detector
 from analytics.insights.stats import (
     ChangePoint,
-    Interval,
     baseline,
     bootstrap_ratio,
     change_point,
-    finite,
 )
+from analytics.insights.wording import effect_between, number
 from analytics.metrics import dora, flow
 from analytics.snapshot import snapshot
 
@@ -52,10 +50,12 @@ def _deploy_drop(ctx: DetectorContext, series: np.ndarray) -> ChangePoint | None
     return cp
 
 
+BATCH_UNIT = "PRs/deployment"
+
+
 def _batching_summary(
     since: str,
     cp: ChangePoint,
-    batch: Interval,
     per_deploy: tuple[float, float],
     cfr: tuple[float | None, float | None],
 ) -> str:
@@ -64,10 +64,12 @@ def _batching_summary(
     cfr_now, cfr_base = cfr
     return (
         f"From {since}, production deployments fell to a median of {cp.after:.0f} a "
-        f"week from {cp.before:.0f}, and each one ships {batch.value:.1f}x as many PRs "
-        f"({per_deploy[0]:.1f} vs {per_deploy[1]:.1f}). "
+        f"week from {cp.before:.0f}, and each one ships "
+        f"{number(per_deploy[0], BATCH_UNIT)} against {number(per_deploy[1], BATCH_UNIT)} "
+        "before. "
         + (
-            f"Change failure rate is {cfr_now:.0%} against {cfr_base:.0%} before; "
+            f"Change failure rate is {number(cfr_now, 'share')} against "
+            f"{number(cfr_base, 'share')} before; "
             if cfr_now is not None and cfr_base is not None
             else ""
         )
@@ -101,36 +103,36 @@ def cfr_batching(ctx: DetectorContext) -> list[Insight]:
     cfr_now, cfr_base, n_fail = _cfr(ctx, mine, before_w, after_w)
     worse = cfr_now is not None and cfr_base is not None and cfr_now > cfr_base + 0.05
     since = _label(ctx, cp.index)
-    base = baseline(series[ctx.baseline_weeks()])
-    now = float(np.mean(series[ctx.grid.recent :]))
-    refs = [*_failed_refs(ctx), *mine.sort_values("finished_at", ascending=False)["external_id"]]
+    per_now, per_base = float(per_dep_now.mean()), float(per_dep_base.mean())
+    effect = effect_between(per_now, per_base, BATCH_UNIT, batch)
+    refs = [*_failed_refs(ctx), *by_value(mine.assign(ref=mine["external_id"]), "finished_at")]
     return [
         Insight(
             team=ctx.team.slug,
             kind="cfr_batching",
             week=ctx.week,
             severity="critical" if worse else "warning",
-            title=f"Deployments {pct(ratio - 1)} since {since}, batches {batch.value:.1f}x "
-            + ("bigger, failure rate up" if worse else "bigger"),
-            summary=_batching_summary(
-                since, cp, batch, (per_dep_now.mean(), per_dep_base.mean()), (cfr_now, cfr_base)
-            )
+            title=f"PRs per deployment {effect.text if effect else 'up'} since {since}, "
+            f"as deployments fell to {cp.after:.0f} a week"
+            + (", failure rate up" if worse else ""),
+            summary=_batching_summary(since, cp, (per_now, per_base), (cfr_now, cfr_base))
             + context_suffix(ctx),
             metric="deploy-frequency",
-            value=now,
-            baseline=base.median,
-            unit="deploys/week",
-            n=int(series[cp.index :].sum()),
-            effect=change_effect(batch),
+            value=per_now,
+            baseline=per_base,
+            unit=BATCH_UNIT,
+            n=len(per_dep_now),
+            effect=effect,
             evidence=evidence(ctx, refs, "deployment/incident"),
             method=method(
                 ctx,
                 "Successful production deployments per week of the team's services and "
                 f"repositories; level shift at {since} (Pettitt permutation p="
-                f"{cp.p_value:.3f}); effect = PRs per deployment after/before from the "
-                "PR->deployment link, ratio of means with a 95% bootstrap interval; change "
-                f"failure rate with incidents attributed in the window ({n_fail} failed).",
-                int(base.n),
+                f"{cp.p_value:.3f}); shown: PRs per deployment after/before from the "
+                "PR->deployment link (means; n = deployments after), effect = their ratio "
+                "with a 95% bootstrap interval; change failure rate with incidents "
+                f"attributed in the window ({n_fail} failed).",
+                len(per_dep_base),
             ),
             next_step=NEXT_STEP_CFR_BATCHING,
             score=2.5 + (1.0 if worse else 0.0),
@@ -189,7 +191,7 @@ def _failed_refs(ctx: DetectorContext) -> list[str]:
     mine_inc = inc[
         (inc["team"] == ctx.team.slug) & (inc["started_at"] >= pd.Timestamp(ctx.grid.recent_start))
     ]
-    return [str(x) for x in mine_inc["external_id"]]
+    return by_value(mine_inc.assign(ref=mine_inc["external_id"]), "started_at")
 
 
 @detector("oversized_prs", description="Pull requests grew larger than the team's baseline")
@@ -205,27 +207,28 @@ def oversized_prs(ctx: DetectorContext) -> list[Insight]:
     need = 1.6 * ctx.factor("oversized_prs")
     if ratio is None or ratio.value < need or ratio.low < 1.2 or large < 0.25:
         return []
-    big = now.sort_values("value", ascending=False)["ref"]
+    value, base = float(np.median(now["value"])), float(np.median(before["value"]))
+    effect = effect_between(value, base, "lines", ratio)
     return [
         Insight(
             team=ctx.team.slug,
             kind="oversized_prs",
             week=ctx.week,
             severity="warning",
-            title=f"PRs are {pct(ratio.value - 1)} larger than usual",
+            title=f"PRs are {effect.text if effect else 'much'} larger than usual",
             summary=(
-                f"Median merged PR changed {np.median(now['value']):.0f} lines over {len(now)} "
-                f"PRs, against {np.median(before['value']):.0f} in the baseline; {large:.0%} "
-                f"were over {biggest[1:]} lines (was {large_before:.0%}). Large PRs are "
-                "associated with slower, shallower reviews." + context_suffix(ctx)
+                f"Median merged PR changed {number(value, 'lines')} over {len(now)} PRs, "
+                f"against {number(base, 'lines')} in the baseline; {number(large, 'share')} "
+                f"were over {biggest[1:]} lines (was {number(large_before, 'share')}). Large "
+                "PRs are associated with slower, shallower reviews." + context_suffix(ctx)
             ),
             metric="pr-size",
-            value=float(np.median(now["value"])),
-            baseline=float(np.median(before["value"])),
+            value=value,
+            baseline=base,
             unit="lines",
             n=len(now),
-            effect=change_effect(ratio),
-            evidence=evidence(ctx, big, "largest:"),
+            effect=effect,
+            evidence=evidence(ctx, by_value(now), "largest:"),
             method=method(
                 ctx,
                 "Lines changed (additions + deletions) per merged PR; ratio of medians with a "
@@ -238,73 +241,10 @@ def oversized_prs(ctx: DetectorContext) -> list[Insight]:
     ]
 
 
-def _ci_items(ctx: DetectorContext) -> pd.DataFrame:
-    """The team's finished CI runs as items: `at` the start, `value` minutes, `flaky` a
-    re-run (attempt > 1)."""
-    runs = ctx.data.ci_runs()
-    mine = runs[(runs["team"] == ctx.team.slug) & runs["finished_at"].notna()].copy()
-    mine["at"] = mine["started_at"]
-    mine["value"] = (mine["finished_at"] - mine["started_at"]).dt.total_seconds() / 60
-    mine["excluded"] = None
-    mine["flaky"] = (mine["attempt"] > 1).astype("float64")
-    return mine
-
-
-@detector("slow_ci", description="CI runs got slower or flakier than the team's baseline")
-def slow_ci(ctx: DetectorContext) -> list[Insight]:
-    mine = _ci_items(ctx)
-    if len(mine) < 30:
-        return []
-    b = ctx.grid.bucket(mine["at"])
-    now = mine[b >= ctx.grid.recent]
-    before = mine[np.isin(b, ctx.baseline_weeks())]
-    if len(now) < 20 or len(before) < 40:
-        return []
-    ratio = bootstrap_ratio(now["value"], before["value"])
-    flaky_now, flaky_before = float(now["flaky"].mean()), float(before["flaky"].mean())
-    slow = ratio is not None and ratio.value >= 1.5 * ctx.factor("slow_ci") and ratio.low >= 1.2
-    flaky = flaky_now >= 0.1 and flaky_now >= 2 * flaky_before + 0.05
-    if not (slow or flaky):
-        return []
-    med_now = float(np.median(finite(now["value"])))
-    med_before = float(np.median(finite(before["value"])))
-    reruns = int(now["flaky"].sum())
-    waited = max(med_now - med_before, 0) * len(now) + reruns * med_now  # minutes
-    per_week = waited / 60 / (ctx.grid.n - ctx.grid.recent)
-    return [
-        Insight(
-            team=ctx.team.slug,
-            kind="slow_ci",
-            week=ctx.week,
-            severity="warning",
-            title=(
-                f"CI runs take {pct(med_now / med_before - 1)} longer"
-                if slow
-                else f"{flaky_now:.0%} of CI runs needed a re-run"
-            ),
-            summary=(
-                f"Median CI run took {med_now:.0f} min over {len(now)} runs (baseline "
-                f"{med_before:.0f} min); {flaky_now:.0%} were re-runs (baseline "
-                f"{flaky_before:.0%}). About {per_week:.0f} machine-and-waiting hours a week "
-                "are associated with it." + context_suffix(ctx)
-            ),
-            metric=None,
-            value=med_now,
-            baseline=med_before,
-            unit="minutes",
-            n=len(now),
-            effect=change_effect(ratio) if ratio is not None else None,
-            cost_hours_per_week=round(per_week, 1),
-            method=method(
-                ctx,
-                "CI runs of the team's repositories, duration start -> finish; re-runs are "
-                "attempts after the first. Ratio of medians, 95% bootstrap interval.",
-                len(before),
-            ),
-            next_step="Find the slowest or most re-run job and fix or quarantine it.",
-            score=1.2,
-        )
-    ]
+WIP_METHOD = (
+    "Open ready PRs at each week's end and PRs merged per week; flagged when WIP exceeds the "
+    "baseline median by max(3, 50%, 3 MAD) and throughput is below 80% of its baseline median."
+)
 
 
 @detector(
@@ -336,18 +276,22 @@ def wip_rising(ctx: DetectorContext) -> list[Insight]:
     need = max(3.0, 0.5 * wb.median, 3 * (wb.mad or 0)) * ctx.factor("wip_rising")
     if rise < need or thr_now > 0.8 * tb.median:
         return []
-    old = mine[mine["merged_at"].isna() & mine["closed_at"].isna()].sort_values("created_at")["ref"]
+    still_open = mine[mine["merged_at"].isna() & mine["closed_at"].isna()]
+    effect = effect_between(wip_now, wb.median, "open PRs")
+    change = f"{effect.text} on the baseline" if effect else "up"
     return [
         Insight(
             team=ctx.team.slug,
             kind="wip_rising",
             week=ctx.week,
             severity="warning",
-            title=f"Open PRs up to {wip_now:.0f} while merges fell {pct(thr_now / tb.median - 1)}",
+            title=f"{number(wip_now, 'open PRs')} ({change}) while merges fell to "
+            f"{number(thr_now, 'PRs/week')}",
             summary=(
-                f"{wip_now:.0f} ready PRs were open at the end of the last two weeks against a "
-                f"baseline of {wb.median:.0f}, while {thr_now:.1f} PRs a week were merged "
-                f"(baseline {tb.median:.1f}). More parallel work with less finishing is "
+                f"{number(wip_now, 'open PRs')} (ready) at the end of the last two weeks "
+                f"against a baseline of {number(wb.median, 'open PRs')}, while "
+                f"{number(thr_now, 'PRs/week')} were merged (baseline "
+                f"{number(tb.median, 'PRs/week')}). More parallel work with less finishing is "
                 "associated with longer waits for everyone." + context_suffix(ctx)
             ),
             metric="wip",
@@ -355,15 +299,9 @@ def wip_rising(ctx: DetectorContext) -> list[Insight]:
             baseline=wb.median,
             unit="open PRs",
             n=int(thr[ctx.grid.recent :].sum()),
-            effect=Effect(round(rise / max(wb.median, 1) * 100, 1), None, None),
-            evidence=evidence(ctx, old, "oldest open:"),
-            method=method(
-                ctx,
-                "Open ready PRs at each week's end and PRs merged per week; flagged when WIP "
-                "exceeds the baseline median by max(3, 50%, 3 MAD) and throughput is below 80% "
-                "of its baseline median.",
-                int(wb.n),
-            ),
+            effect=effect,
+            evidence=evidence(ctx, by_value(still_open, "created_at", True), "oldest open:"),
+            method=method(ctx, WIP_METHOD, int(wb.n)),
             next_step="Stop starting, start finishing: agree a WIP limit per person for a sprint.",
             score=1.5,
         )

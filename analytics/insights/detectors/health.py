@@ -13,12 +13,13 @@ import pandas as pd
 from analytics.insights.data import weekly
 from analytics.insights.detectors.common import (
     baseline_items,
+    by_value,
     context_suffix,
+    evidence,
     in_weeks,
     mask_excluded,
     method,
     recent,
-    share_effect,
 )
 from analytics.insights.model import Insight
 from analytics.insights.registry import DetectorContext, detector
@@ -27,9 +28,11 @@ from analytics.insights.stats import (
     Interval,
     TrendTest,
     bootstrap_diff_mean,
+    bootstrap_ratio,
     change_point,
     trend,
 )
+from analytics.insights.wording import effect_between, number, scaled_interval
 from analytics.metrics.stats import gini, top_share
 from analytics.persons import enough_people
 
@@ -69,8 +72,8 @@ def _creep_method(ctx: DetectorContext, trend_test: TrendTest | None, people: in
     baseline to the first weeks of the history."""
     return (
         "Share of the team's commits and reviews outside working days and hours in "
-        "each person's local time; difference to the baseline with a 95% bootstrap "
-        "interval"
+        "each person's local time; flagged on the difference to the baseline (95% bootstrap "
+        "interval); effect = the ratio of the two shares, 95% bootstrap interval"
         + (
             f" (a Mann-Kendall trend, p={trend_test.p_value:.3f}, so the baseline is the "
             "first 8 weeks of the history)"
@@ -78,6 +81,21 @@ def _creep_method(ctx: DetectorContext, trend_test: TrendTest | None, people: in
             else ""
         )
         + f"; {people} people (minimum {ctx.team.min_group_size})."
+    )
+
+
+def _creep_summary(ctx: DetectorContext, shares: tuple[float, float, float], gradual: bool) -> str:
+    """The share now (and on non-working days) against the share before, in words."""
+    now, weekend, before = shares
+    return (
+        f"{number(now, 'share')} of the team's commits and reviews in the last "
+        f"{ctx.grid.n - ctx.grid.recent} weeks happened outside working hours "
+        f"({number(weekend, 'share')} on non-working days), against {number(before, 'share')} "
+        + (
+            "in the first weeks of the history (a steady upward trend)."
+            if gradual
+            else "in its baseline."
+        )
     )
 
 
@@ -107,34 +125,26 @@ def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
         return []
     if share_now < CREEP_RATIO * share_before:  # a rise in points, and relative to before
         return []
-    started = _rise_start(ctx, series)
     weekend = float(now["weekend"].mean())
+    ratio = bootstrap_ratio(now["value"], before["value"], stat=np.mean)
+    effect = effect_between(share_now, share_before, "share", ratio)
     return [
         Insight(
             team=ctx.team.slug,
             kind="after_hours_creep",
             week=ctx.week,
             severity="critical" if share_now >= 0.3 else "warning",
-            title=f"After-hours work up to {share_now:.0%} of the team's activity",
-            summary=(
-                f"{share_now:.0%} of the team's commits and reviews in the last "
-                f"{ctx.grid.n - ctx.grid.recent} weeks happened outside working hours "
-                f"({weekend:.0%} on non-working days), against {share_before:.0%} "
-                + (
-                    "in the first weeks of the history (a steady upward trend)."
-                    if gradual
-                    else "in its baseline."
-                )
-                + f"{started} Sustained after-hours work is associated with burnout "
-                "and slower delivery later; this is a team-level signal, not about anyone."
-                + context_suffix(ctx)
-            ),
+            title=f"After-hours work up to {number(share_now, 'share')} of the team's activity",
+            summary=_creep_summary(ctx, (share_now, weekend, share_before), gradual)
+            + _rise_start(ctx, series)
+            + " Sustained after-hours work is associated with burnout and slower delivery "
+            "later; this is a team-level signal, not about anyone." + context_suffix(ctx),
             metric="after-hours",
             value=share_now,
             baseline=share_before,
             unit="share",
             n=len(now),
-            effect=share_effect(diff, unit="points"),
+            effect=effect,
             method=method(
                 ctx,
                 _creep_method(ctx, rising if gradual else None, int(now["person"].nunique())),
@@ -160,6 +170,25 @@ def _top2_interval(reviewers: np.ndarray, n: int = 500) -> Interval:
     return Interval(_top2(reviewers), float(lo), float(hi))
 
 
+LOAD_METHOD = (
+    "Share of the team's reviews of others' PRs given by its two most active reviewers against "
+    "an even spread over the people active in the window; effect = their ratio, 95% bootstrap "
+    "interval over reviews"
+)
+
+
+def _peer_top2(ctx: DetectorContext) -> float | None:
+    """The similar teams' median top-two share (teams with 30 reviews and enough people;
+    None with fewer than two such teams)."""
+    shares = []
+    for peer in ctx.peers.peers:
+        p = recent(ctx, ctx.data.review_load(), peer)
+        pr = p[p["value"] > 0]
+        if len(pr) >= 30 and enough_people(ctx.team, p["person"].nunique()):
+            shares.append(_top2(pr["person"].to_numpy()))
+    return float(np.median(shares)) if len(shares) >= 2 else None
+
+
 @detector(
     "review_load_concentration",
     description="Two people carry most of the team's reviews",
@@ -180,26 +209,25 @@ def review_load_concentration(ctx: DetectorContext) -> list[Insight]:
     need = TOP2_SHARE * ctx.factor("review_load_concentration")
     if share.value < max(need, TOP2_OVER_EVEN * even) or share.low < need - 0.1:
         return []
-    peer_shares = []
-    for peer in ctx.peers.peers:
-        p = recent(ctx, ctx.data.review_load(), peer)
-        pr = p[p["value"] > 0]
-        if len(pr) >= 30 and enough_people(ctx.team, p["person"].nunique()):
-            peer_shares.append(_top2(pr["person"].to_numpy()))
-    peer_value = float(np.median(peer_shares)) if len(peer_shares) >= 2 else None
+    peer_value = _peer_top2(ctx)
+    effect = effect_between(share.value, even, "share", scaled_interval(share, even))
     return [
         Insight(
             team=ctx.team.slug,
             kind="review_load_concentration",
             week=ctx.week,
             severity="warning",
-            title=f"Two people gave {share.value:.0%} of the team's reviews",
+            title=f"Two people gave {number(share.value, 'share')} of the team's reviews",
             summary=(
                 f"Of {len(reviews)} reviews of others' PRs in the last "
                 f"{ctx.grid.n - ctx.grid.recent} weeks, the two busiest reviewers gave "
-                f"{share.value:.0%} (an even spread over {active} active people would be "
-                f"{even:.0%}; Gini {g:.2f})"
-                + (f"; similar teams: {peer_value:.0%}" if peer_value is not None else "")
+                f"{number(share.value, 'share')} (an even spread over {active} active people "
+                f"would be {number(even, 'share')}; Gini {g:.2f})"
+                + (
+                    f"; similar teams: {number(peer_value, 'share')}"
+                    if peer_value is not None
+                    else ""
+                )
                 + ". Concentrated review load is associated with review queues and a bus "
                 "factor; no one is named." + context_suffix(ctx)
             ),
@@ -209,14 +237,12 @@ def review_load_concentration(ctx: DetectorContext) -> list[Insight]:
             peer_value=peer_value,
             unit="share",
             n=len(reviews),
-            effect=share_effect(share),
+            effect=effect,
+            compared_with="an even spread",
             peers=ctx.peers.peers if peer_value is not None else (),
             method=method(
                 ctx,
-                "Share of the team's reviews of others' PRs given by its two most active "
-                "reviewers, 95% bootstrap interval over reviews, against an even spread over "
-                f"the {active} people active in the window (minimum "
-                f"{ctx.team.min_group_size}).",
+                f"{LOAD_METHOD} ({active} active people, minimum {ctx.team.min_group_size}).",
                 baseline_label="an even spread of reviews over the active people",
             ),
             next_step=NEXT_STEP_REVIEW_LOAD_CONCENTRATION,
@@ -244,8 +270,7 @@ def oncall_load(ctx: DetectorContext) -> list[Insight]:
     if off_now < need or off_now < 2 * off_before + 1:
         return []
     share = float(now["value"].mean())
-    refs = [str(r) for r in now.sort_values("at", ascending=False)["ref"]]
-    from analytics.insights.detectors.common import evidence
+    refs = by_value(now, "at")
 
     return [
         Insight(
@@ -253,10 +278,12 @@ def oncall_load(ctx: DetectorContext) -> list[Insight]:
             kind="oncall_load",
             week=ctx.week,
             severity="critical" if off_now >= 2 * need else "warning",
-            title=f"{off_now:.1f} out-of-hours pages a week (baseline {off_before:.1f})",
+            title=f"{number(off_now, 'pages/week')} out of hours (baseline "
+            f"{number(off_before, 'pages/week')})",
             summary=(
-                f"{share:.0%} of {len(now)} pages in the last {weeks_now} weeks reached someone "
-                f"outside working hours: {off_now:.1f} a week against {off_before:.1f} before. "
+                f"{number(share, 'share')} of {len(now)} pages in the last {weeks_now} weeks "
+                f"reached someone outside working hours: {number(off_now, 'pages/week')} "
+                f"against {number(off_before, 'pages/week')} before. "
                 "Out-of-hours paging is associated with fatigue and slower recovery."
                 + context_suffix(ctx)
             ),
@@ -265,6 +292,7 @@ def oncall_load(ctx: DetectorContext) -> list[Insight]:
             baseline=off_before,
             unit="pages/week",
             n=len(now),
+            effect=effect_between(off_now, off_before, "pages/week"),
             evidence=evidence(ctx, refs, "incident"),
             method=method(
                 ctx,

@@ -8,18 +8,17 @@ import pandas as pd
 
 from analytics.insights.detectors.common import (
     baseline_items,
-    change_effect,
+    by_value,
     context_suffix,
     evidence,
-    hours,
     last_weeks,
     method,
-    pct,
     recent,
 )
-from analytics.insights.model import Insight, Severity
+from analytics.insights.model import Cost, Insight, Severity
 from analytics.insights.registry import DetectorContext, detector
 from analytics.insights.stats import SEED, Interval, bootstrap_ratio, finite
+from analytics.insights.wording import effect_between, number, waiting_cost
 
 MIN_TEAM_PRS = 15
 
@@ -47,6 +46,9 @@ NEXT_STEP_REVIEW_BOTTLENECK = (
 
 def pooled_median(groups: list[np.ndarray]) -> float:
     return float(np.median(np.concatenate(groups))) if groups else float("nan")
+
+
+UNIT = "working hours"
 
 
 LOG_OFFSET = 0.25  # hours added before taking logs, so a review within minutes is finite
@@ -86,35 +88,50 @@ def _peer_waits(ctx: DetectorContext, items: pd.DataFrame) -> tuple[list[str], l
     return used, groups
 
 
-def _excess_wait(ctx: DetectorContext, peers: list[str]) -> tuple[float, float]:
-    """(hours per PR, hours per week): the team's median wall-clock wait beyond its peers'."""
-    wall = ctx.data.review_time("wall")
-    team_wall = finite(last_weeks(ctx, wall, PEER_WEEKS)["value"])
-    peer_wall = pooled_median(
-        [finite(last_weeks(ctx, wall, PEER_WEEKS, p)["value"]) for p in peers]
+def _excess_cost(ctx: DetectorContext, value: float, peer_value: float, n: int) -> Cost:
+    """The team's PRs' wait beyond the peers' median, in working PR-days over PEER_WEEKS:
+    (team median - peers' median) working hours per PR, times its PRs (working clock, as
+    the figures beside it)."""
+    extra = max(value - peer_value, 0.0) * n
+    return waiting_cost(
+        extra,
+        day_hours=ctx.team.calendar.day_hours,
+        clock="working",
+        what="for a first review beyond the similar teams' median",
+        weeks=PEER_WEEKS,
     )
-    extra = max(float(np.median(team_wall)) - peer_wall, 0.0)
-    return extra, extra * team_wall.size / PEER_WEEKS
 
 
-def _own_baseline_text(ctx: DetectorContext, own: float | None, team_vals: np.ndarray) -> str:
+def _own_baseline_text(ctx: DetectorContext, own: float | None, value: float) -> str:
     """Whether the slow reviews are new: the team's own baseline, in words."""
     if own is None:
         return ""
-    new = "not new." if own and float(np.median(team_vals)) < own * 1.2 else "recent."
-    return (
-        f" Its own {ctx.baseline_span}-week baseline is {own:.1f} working hours, so this is " + new
-    )
+    new = "not new." if own and value < own * 1.2 else "recent."
+    return f" Its own {ctx.baseline_span}-week baseline is {number(own, UNIT)}, so this is " + new
 
 
 def _bottleneck_summary(
-    team_vals: np.ndarray, peer_value: float, peers: list[str], extra: float, per_week: float
+    value: float, n: int, peer_value: float, peers: list[str], cost: Cost
 ) -> str:
     return (
-        f"Median time to first review was {np.median(team_vals):.1f} working hours over "
-        f"{team_vals.size} PRs, against {peer_value:.1f} in similar teams "
-        f"({', '.join(peers)}). That is associated with about {hours(extra)} more "
-        f"lead time per PR, roughly {per_week:.0f} hours per week across the team."
+        f"Median time to first review was {number(value, UNIT)} over {n} PRs, against "
+        f"{number(peer_value, UNIT)} in similar teams ({', '.join(peers)}). Slow first "
+        f"reviews are associated with longer lead time: {cost.text}."
+    )
+
+
+def _bottleneck_method(ctx: DetectorContext, ratio: Interval) -> str:
+    """How the slow-review flag and its figures were computed."""
+    return (
+        "Time to first review: ready for review -> first review by someone other than "
+        f"the author, in working hours of the team's zone, over {PEER_WEEKS} weeks. "
+        f"Peers: {ctx.peers.describe()}. Flagged when the team's geometric mean wait "
+        "(hours + 15 min) over the median of the peers' geometric means is at least "
+        f"{PEER_RATIO:g} (here {ratio.value:.2f}, 95% bootstrap interval "
+        f"{ratio.low:.2f}-{ratio.high:.2f}). Shown: the team's median against the "
+        "peers' pooled median; effect = their ratio, 95% bootstrap interval "
+        "resampling the PRs. Cost: (team median - peers' median) per PR times the "
+        "team's PRs, in working days of the team."
     )
 
 
@@ -137,11 +154,12 @@ def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
     need = PEER_RATIO * ctx.factor("review_bottleneck")
     if ratio.value < need or ratio.low < PEER_RATIO_LOW:
         return []
-    extra, per_week = _excess_wait(ctx, used)
     base = finite(baseline_items(ctx, items)["value"])
     own = float(np.median(base)) if base.size else None
-    peer_value = pooled_median(groups)
-    slow = mine.sort_values("value", ascending=False)["ref"]
+    value, peer_value = float(np.median(team_vals)), pooled_median(groups)
+    shown_ratio = bootstrap_ratio(team_vals, np.concatenate(groups))
+    effect = effect_between(value, peer_value, UNIT, shown_ratio)
+    cost = _excess_cost(ctx, value, peer_value, int(team_vals.size))
     severity: Severity = "critical" if ratio.value >= 2.0 else "warning"
     return [
         Insight(
@@ -149,36 +167,48 @@ def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
             kind="review_bottleneck",
             week=ctx.week,
             severity=severity,
-            title=f"Reviews start {pct(ratio.value - 1)} later than in similar teams",
-            summary=_bottleneck_summary(team_vals, peer_value, used, extra, per_week)
-            + _own_baseline_text(ctx, own, team_vals)
+            title="Reviews start "
+            + (f"{effect.text} later" if effect else "later")
+            + " than in similar teams",
+            summary=_bottleneck_summary(value, int(team_vals.size), peer_value, used, cost)
+            + _own_baseline_text(ctx, own, value)
             + context_suffix(ctx),
             metric="review-time",
-            value=float(np.median(team_vals)),
+            value=value,
             baseline=own,
             peer_value=peer_value,
-            unit="working hours",
+            unit=UNIT,
             n=int(team_vals.size),
-            effect=change_effect(ratio),
-            cost_hours_per_week=round(per_week, 1),
+            effect=effect,
+            cost=cost,
+            clock="working",
+            compared_with="similar teams",
             peers=tuple(used),
-            evidence=evidence(ctx, slow, "slowest first review:"),
-            method=method(
-                ctx,
-                "Time to first review: ready for review -> first review by someone other than "
-                f"the author, in working hours of the team's zone, over {PEER_WEEKS} weeks. "
-                f"Peers: {ctx.peers.describe()}. Effect: geometric mean wait (hours + 15 min) "
-                "over the median of the peers' geometric means, 95% bootstrap interval "
-                "resampling every team's PRs; medians shown. Cost: excess median "
-                "wall-clock wait per PR times PRs.",
-                int(base.size),
-                window_weeks=PEER_WEEKS,
-            ),
+            evidence=evidence(ctx, by_value(mine), "slowest first review:"),
+            method=method(ctx, _bottleneck_method(ctx, ratio), int(base.size), None, PEER_WEEKS),
             next_step=NEXT_STEP_REVIEW_BOTTLENECK,
             score=2.0 + min(ratio.value - 1, 2.0),
             extra={"ratio": ratio.value, "peer_ratio_interval": [ratio.low, ratio.high]},
         )
     ]
+
+
+STAGE_METHOD = (
+    "Lead time per PR split into coding, pickup, review, merge and deploy (wall clock); of the "
+    "waiting stages (all but coding, which is work) the one with the largest median, recent "
+    "median against the baseline median; effect = their ratio, 95% bootstrap interval. Cost: "
+    "(recent median - baseline median) per PR times the PRs, in 24-hour days."
+)
+
+
+def _stage_summary(stage: str, medians: dict[str, float], base: float, n: int, cost: Cost) -> str:
+    share = medians[stage] / max(sum(medians.values()), 1e-9)
+    return (
+        f"{stage.capitalize()} is the longest waiting stage of lead time ({share:.0%} "
+        f"of the waiting-stage medians): {number(medians[stage], 'hours')} per PR over "
+        f"{n} PRs, against {number(base, 'hours')} in the team's baseline (wall "
+        f"clock). That is associated with longer lead time: {cost.text}."
+    )
 
 
 @detector(
@@ -206,40 +236,34 @@ def lead_time_stage(ctx: DetectorContext) -> list[Insight]:
     if stage == "pickup" and not _pickup_grew_in_working_hours(ctx):
         return []  # longer only on the wall clock: PRs opened out of hours, not a queue
     n = int(np.isfinite(now[stage]).sum())
-    per_week = extra * n / (ctx.grid.n - ctx.grid.recent)
-    share = medians[stage] / max(sum(medians.values()), 1e-9)
-    slow = now.sort_values(stage, ascending=False)["ref"]
+    weeks = ctx.grid.n - ctx.grid.recent
+    cost = waiting_cost(
+        extra * n,
+        day_hours=24.0,
+        clock="wall",
+        what=f"longer in {stage} than at the baseline median",
+        weeks=weeks,
+    )
+    effect = effect_between(medians[stage], base, "hours", ratio)
+    grew = effect.text if effect else ""
     return [
         Insight(
             team=ctx.team.slug,
             kind="lead_time_stage",
             week=ctx.week,
             severity="warning",
-            title=f"The {stage} stage of lead time grew {pct(ratio.value - 1)}",
-            summary=(
-                f"{stage.capitalize()} is the longest waiting stage of lead time ({share:.0%} "
-                f"of the waiting-stage medians): {hours(medians[stage])} per PR over {n} "
-                "PRs, against "
-                f"{hours(base)} in the team's baseline. That is associated with about "
-                f"{hours(extra)} more lead time per PR, ~{per_week:.0f} hours per week."
-                + context_suffix(ctx)
-            ),
+            title=f"The {stage} stage of lead time grew {grew}".rstrip(),
+            summary=_stage_summary(stage, medians, base, n, cost) + context_suffix(ctx),
             metric="lead-time",
             value=medians[stage],
             baseline=base,
             unit="hours",
             n=n,
-            effect=change_effect(ratio),
-            cost_hours_per_week=round(per_week, 1),
-            evidence=evidence(ctx, slow, f"longest {stage}:"),
-            method=method(
-                ctx,
-                "Lead time per PR split into coding, pickup, review, merge and deploy (wall "
-                "clock); of the waiting stages (all but coding, which is work) the one with "
-                "the largest median, recent median against the baseline median, 95% "
-                "bootstrap interval.",
-                len(before),
-            ),
+            effect=effect,
+            cost=cost,
+            clock="wall",
+            evidence=evidence(ctx, by_value(now, stage), f"longest {stage}:"),
+            method=method(ctx, STAGE_METHOD, len(before)),
             next_step=f"Look at the slowest {stage} PRs together and pick one cause to remove.",
             score=1.5 + min(ratio.value - 1, 2.0),
             extra={"stage": stage, "stage_medians": medians},

@@ -13,12 +13,12 @@ from analytics.insights.detectors.common import (
     context_suffix,
     evidence,
     method,
-    share_effect,
 )
 from analytics.insights.detectors.review import MIN_TEAM_PRS
-from analytics.insights.model import Insight
+from analytics.insights.model import Cost, Effect, Insight
 from analytics.insights.registry import DetectorContext, detector
-from analytics.insights.stats import bootstrap_stat
+from analytics.insights.stats import Interval, bootstrap_stat
+from analytics.insights.wording import effect_between, number, scaled_interval, waiting_cost
 
 if TYPE_CHECKING:
     from analytics.insights.stall import Risk
@@ -96,18 +96,32 @@ def _stall_summary(
     days: str,
     peers: tuple[float | None, list[str]],
     risk: Risk,
+    cost: Cost,
 ) -> str:
-    """How many of the `n` PRs stalled, against which peers, for how long beyond the limit,
-    and the open ones most likely to stall next."""
+    """How many of the `n` PRs stalled, against which peers, how long the ones still in
+    play waited beyond the limit, the open ones most likely to stall next, and how many are
+    abandoned (open over ABANDONED_DAYS: counted apart, not listed)."""
     peer_share, others = peers
-    extra_hours = float((stuck["wait"] - stuck["limit"]).sum())
+    from analytics.insights.stall import trained_ages
+
+    youngest, oldest = trained_ages()
     return (
         f"{len(stuck)} of {n} PRs made ready in the last {STALL_WEEKS} weeks waited "
         f"more than {days} for a first review ({int(stuck['open'].sum())} "
         "still waiting, the others reviewed or closed late)"
-        + (f", against {peer_share:.0%} in {', '.join(others)}" if peer_share is not None else "")
-        + f". Together they waited about {extra_hours:.0f} working hours beyond {days}."
-        + (f" Open PRs most likely to stall: {risk.describe()}." if risk.refs else "")
+        + (
+            f", against {number(peer_share, 'share')} in {', '.join(others)}"
+            if peer_share is not None
+            else ""
+        )
+        + f". {cost.text}."
+        + (
+            f" Open PRs most likely to stall (of those open {youngest:g} to {oldest:g} "
+            f"days): {risk.describe()}."
+            if risk.refs
+            else ""
+        )
+        + (f" {risk.abandoned_text}" if risk.abandoned else "")
     )
 
 
@@ -119,6 +133,27 @@ def _stall_method(ctx: DetectorContext, days: str, model_note: str) -> str:
         "interval; compared with similar teams. Open PRs ranked by the stall model "
         f"({model_note})."
     )
+
+
+def _stall_cost(ctx: DetectorContext, stuck: pd.DataFrame, days: str) -> Cost:
+    """The stuck PRs' wait beyond the limit, in working PR-days (abandoned ones left out)."""
+    from analytics.insights.stall import ABANDONED_DAYS
+
+    return waiting_cost(
+        float((stuck["wait"] - stuck["limit"]).sum()),
+        day_hours=ctx.team.calendar.day_hours,
+        clock="working",
+        what=f"for a first review beyond {days} (PRs open over {ABANDONED_DAYS:g} days not "
+        "counted)",
+        weeks=STALL_WEEKS,
+    )
+
+
+def _against_peers(share: Interval, peer_share: float | None) -> Effect | None:
+    """The stall share against the peers' (None when they have none to divide by)."""
+    if not peer_share:
+        return None
+    return effect_between(share.value, peer_share, "share", scaled_interval(share, peer_share))
 
 
 @detector(
@@ -145,18 +180,21 @@ def stalled_prs(ctx: DetectorContext) -> list[Insight]:
     from analytics.insights.stall import at_risk
 
     risk = at_risk(ctx)
-    stuck = w[w["wait"] > w["limit"]].sort_values("wait", ascending=False)
-    extra_hours = float((stuck["wait"] - stuck["limit"]).sum())
+    stuck = w[(w["wait"] > w["limit"]) & ~w["ref"].isin(set(risk.abandoned))]
+    stuck = stuck.sort_values(["wait", "ref"], ascending=[False, True], kind="stable")
     days = f"{ctx.data.org.thresholds.stall_days:g} working days"
-    refs = list(risk.refs) + list(stuck["ref"])
+    cost = _stall_cost(ctx, stuck, days)
+    refs = list(risk.refs) + [str(r) for r in stuck["ref"]]
     return [
         Insight(
             team=ctx.team.slug,
             kind="stalled_prs",
             week=ctx.week,
             severity="critical" if share.value >= 0.4 else "warning",
-            title=f"{share.value:.0%} of PRs waited over {days} for a first review",
-            summary=_stall_summary(len(w), stuck, days, (peer_share, others), risk)
+            title=f"{number(share.value, 'share')} of PRs waited over {days} for a first review",
+            summary=_stall_summary(
+                len(w), w[w["wait"] > w["limit"]], days, (peer_share, others), risk, cost
+            )
             + context_suffix(ctx),
             metric="review-time",
             value=share.value,
@@ -164,8 +202,10 @@ def stalled_prs(ctx: DetectorContext) -> list[Insight]:
             peer_value=peer_share,
             unit="share",
             n=len(w),
-            effect=share_effect(share),
-            cost_hours_per_week=round(extra_hours / STALL_WEEKS, 1),
+            effect=_against_peers(share, peer_share),
+            cost=cost,
+            clock="working",
+            compared_with="similar teams",
             peers=tuple(others) if peer_share is not None else (),
             evidence=evidence(ctx, refs, "PR"),
             method=method(
@@ -176,6 +216,7 @@ def stalled_prs(ctx: DetectorContext) -> list[Insight]:
             ),
             next_step=NEXT_STEP_STALLED_PRS,
             score=2.5 + share.value * 2,
-            extra={"at_risk": list(risk.refs), "factors": list(risk.factors)},
+            extra={"at_risk": list(risk.refs), "factors": list(risk.factors)}
+            | {"abandoned": len(risk.abandoned)},
         )
     ]

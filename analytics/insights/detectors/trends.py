@@ -15,21 +15,36 @@ import numpy as np
 from analytics.calendar import week_label
 from analytics.insights.data import weekly
 from analytics.insights.detectors.common import (
-    change_effect,
     context_suffix,
     in_weeks,
     mask_excluded,
     method,
-    pct,
 )
 from analytics.insights.model import Insight
 from analytics.insights.registry import DetectorContext, detector
-from analytics.insights.stats import bootstrap_ratio, change_point
+from analytics.insights.stats import ChangePoint, bootstrap_ratio, change_point, finite
+from analytics.insights.wording import effect_between, number
+
+UNIT = "working hours"
 
 MIN_CHANGE = 0.45
 MAX_P = 0.05
 MIN_INTERVAL_EDGE = 0.2  # the item-level interval must clear +/-20 %, not just 0
 MIN_WEEKLY_N = 3
+
+
+NEXT_STEP_FASTER = "Keep what changed and write it down; run it as an experiment to confirm."
+NEXT_STEP_SLOWER = "Find what changed around that week (people, process, tooling)."
+
+
+def _shift_method(series: np.ndarray, cp: ChangePoint) -> str:
+    return (
+        f"Change point on {int(np.isfinite(series).sum())} weekly medians (weeks with "
+        f"at least {MIN_WEEKLY_N} PRs): the split with the largest robust shift, "
+        f"permutation p={cp.p_value:.3f}, weekly medians {cp.before:.2f} -> "
+        f"{cp.after:.2f}; shown: the PRs' median before and after the change week, "
+        "effect = their ratio with a 95% bootstrap interval."
+    )
 
 
 @detector(
@@ -59,39 +74,32 @@ def process_change(ctx: DetectorContext) -> list[Insight]:
     since = week_label(ctx.grid.edges[cp.index], ctx.team.tz)
     better = cp.relative_change < 0
     word = "fell" if better else "rose"
+    after = float(np.median(finite(after_items["value"])))
+    before = float(np.median(finite(before_items["value"])))
+    effect = effect_between(after, before, UNIT, ratio)
     return [
         Insight(
             team=ctx.team.slug,
             kind="process_change",
             week=ctx.week,
             severity="info" if better else "warning",
-            title=f"Time to first review {word} {pct(cp.relative_change)} from {since}",
+            title=f"Time to first review {effect.text if effect else word} from {since}",
             summary=(
-                f"From {since} the weekly median time to first review moved from "
-                f"{cp.before:.1f} to {cp.after:.1f} working hours and stayed there "
+                f"From {since} the median time to first review moved from "
+                f"{number(before, UNIT)} to {number(after, UNIT)} and stayed there "
                 f"({len(after_w)} weeks, {len(after_items)} PRs). If the team changed how it "
                 "reviews around then, the change is associated with this shift."
                 + context_suffix(ctx)
             ),
             metric="review-time",
-            value=cp.after,
-            baseline=cp.before,
-            unit="working hours",
+            value=after,
+            baseline=before,
+            unit=UNIT,
             n=len(after_items),
-            effect=change_effect(ratio),
-            method=method(
-                ctx,
-                f"Change point on {int(np.isfinite(series).sum())} weekly medians (weeks with "
-                f"at least {MIN_WEEKLY_N} PRs): the split with the largest robust shift, "
-                f"permutation p={cp.p_value:.3f}; effect = ratio of medians after/before with a "
-                "95% bootstrap interval.",
-                len(before_items),
-            ),
-            next_step=(
-                "Keep what changed and write it down; run it as an experiment to confirm."
-                if better
-                else "Find what changed around that week (people, process, tooling)."
-            ),
+            effect=effect,
+            clock="working",
+            method=method(ctx, _shift_method(series, cp), len(before_items)),
+            next_step=NEXT_STEP_FASTER if better else NEXT_STEP_SLOWER,
             score=1.8 + min(abs(cp.relative_change), 1.5),
             extra={"change_week": since, "p_value": cp.p_value, "weekly_n": ns.tolist()},
         )

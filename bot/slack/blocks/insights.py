@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from analytics.insights.wording import number
 from bot.slack import limits
 from bot.slack.blocks.common import Block, actions, button, context, section
 from bot.slack.text import escape, link
-from bot.slack.values import format_change, format_value
 
 if TYPE_CHECKING:
     from analytics.insights.model import Insight
@@ -117,33 +117,32 @@ def with_tally(blocks: Sequence[Block], insight_id: str, up: int, down: int) -> 
     return out
 
 
-def _headline(ins: Insight, unit: str) -> str:
-    """ "6 h ↑50% vs baseline 4 h": the figure with its change against the baseline."""
-    value, baseline = ins.value, ins.baseline
-    if value is None:
-        return f"baseline {format_value(baseline, unit)}" if baseline is not None else ""
-    shown = format_value(value, unit)
-    if baseline is None:
+def _comparison(ins: Insight, unit: str) -> str:
+    """ "3.61 working hours vs similar teams 2.53 working hours": the figure and the one
+    number it is compared with (the effect is their ratio)."""
+    if ins.value is None:
+        return ""
+    shown = number(ins.value, unit)
+    reference = ins.reference
+    if reference is None:
         return shown
-    change = format_change((value - baseline) / abs(baseline)) if baseline else ""
-    return f"{shown} {change} vs baseline {format_value(baseline, unit)}".replace("  ", " ")
+    return f"{shown} vs {ins.compared_with} {number(reference, unit)}"
+
+
+CLOCKS = {"working": "working hours", "wall": "wall clock"}
 
 
 def figures(ins: Insight) -> str:
-    """The insight's figures on one line: value vs baseline, peers, effect, cost, n, week."""
-    unit = ins.unit or ""
-    parts = [_headline(ins, unit)]
-    if ins.peer_value is not None:
-        parts.append(f"similar teams {format_value(ins.peer_value, unit)}")
+    """The insight's figures on one line: value vs what it is compared with, the effect (the
+    ratio of those two, as titles write it), the waiting it cost, the clock, n and week."""
+    parts = [_comparison(ins, ins.unit or "")]
     effect = ins.effect
     if effect is not None:
-        per = effect.unit if effect.unit in ("%", "") else f" {effect.unit}"
-        shown = f"effect {effect.value:+.0f}{per}"
-        if effect.low is not None and effect.high is not None:
-            shown += f" [{effect.low:.0f}{per}, {effect.high:.0f}{per}]"
-        parts.append(shown)
-    if ins.cost_hours_per_week:
-        parts.append(f"≈{ins.cost_hours_per_week:.0f} h/week")
+        parts.append(f"effect {effect.text} {effect.interval_text}".strip())
+    if ins.cost is not None:
+        parts.append(ins.cost.text)
+    if ins.clock and CLOCKS.get(ins.clock, ins.clock) not in (ins.unit or ""):
+        parts.append(CLOCKS.get(ins.clock, ins.clock))
     if ins.n:
         parts.append(f"n={ins.n}")
     if ins.week:

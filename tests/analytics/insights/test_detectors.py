@@ -3,6 +3,8 @@ sized and explained; a quiet org gets no flag; the privacy guard and peer rules 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from analytics.insights.engine import detect_on
@@ -32,7 +34,11 @@ def test_slow_reviews_flagged_against_named_peers_with_cost() -> None:
     # planted: twice the wait; the interval must contain it and exclude "no difference"
     assert ins.effect.low > 0 and ins.effect.low <= 100 <= ins.effect.high
     assert ins.value is not None and ins.peer_value is not None and ins.value > ins.peer_value
-    assert ins.cost_hours_per_week is not None and ins.cost_hours_per_week > 0
+    # the cost is the PRs' waiting beyond the peers' median, in working days (8 h), on the
+    # same clock as the figures beside it: never people's hours per week
+    assert ins.cost is not None and ins.clock == "working" and ins.compared_with == "similar teams"
+    assert ins.cost.unit == "working PR-days" and "PR-days" in ins.cost.text
+    assert ins.cost.amount == pytest.approx((ins.value - ins.peer_value) * ins.n / 8, abs=0.06)
     assert ins.n >= 100
     assert ins.evidence and all(e.url and "/pull/" in e.url for e in ins.evidence)
     assert "associated with" in ins.summary and "team-a" in ins.summary
@@ -88,3 +94,34 @@ def test_stalled_prs_named_with_open_prs_and_supersede_review_wait() -> None:
     assert ins.value is not None and 0.25 < ins.value < 0.55
     assert ins.evidence and ins.evidence[0].url
     assert "stall model" in ins.method
+
+
+@pytest.mark.parametrize(
+    "knobs",
+    [
+        Knobs(wait={"team-b": 3.0}),
+        Knobs(shift_team="team-c"),
+        Knobs(night_team="team-d"),
+        Knobs(concentrate_team="team-b"),
+        Knobs(stall_team="team-a"),
+    ],
+)
+def test_every_effect_is_the_ratio_of_the_two_numbers_shown(knobs: Knobs) -> None:
+    """value / reference - 1 as the figures line writes them (three significant digits),
+    the same number in the title; e.g. two reviewers giving 89.2 % of the reviews against an
+    even spread of 16.7 % is +434 %, not "+89 %"."""
+    from analytics.insights.wording import as_shown, number
+
+    found = run(knobs)
+    assert found
+    for ins in found:
+        if ins.effect is None:
+            continue
+        assert ins.value is not None and ins.reference is not None
+        ratio = as_shown(ins.value, ins.unit) / as_shown(ins.reference, ins.unit)
+        assert ins.effect.value == pytest.approx(round((ratio - 1) * 100, 1)), ins.kind
+        changes = re.findall(r"[+-][0-9.]+%", ins.title)  # a signed change is the effect
+        assert changes in ([], [ins.effect.text]), (ins.title, ins.effect.text)
+        assert number(ins.value, ins.unit) in ins.summary or number(ins.value, ins.unit) in (
+            ins.title
+        )
