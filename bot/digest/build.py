@@ -18,8 +18,9 @@ from bot.core.views import (
     baseline_weeks_of,
     catalog_of,
     compute_view,
-    flagged_insights,
+    team_findings,
 )
+from bot.digest.hidden import kept_out_of
 from bot.digest.series import chart_of, value_of
 from bot.digest.weeks import week_bounds
 from bot.slack.catalog import DORA, norm
@@ -28,6 +29,7 @@ from bot.slack.deps import BotDeps
 from bot.slack.values import MetricView
 
 if TYPE_CHECKING:
+    from analytics.insights.hiding import Hidden, Snooze
     from analytics.insights.model import Insight
     from analytics.values import MetricValue
 
@@ -55,6 +57,10 @@ class Digest:
     """metric id -> the last CHART_WEEKS weekly values, for sparklines; empty without charts."""
     tz: str = "UTC"
     """The team's zone: the week's dates are shown in it."""
+    hidden: tuple[Hidden, ...] = ()
+    """Findings feedback kept out (a lead's snooze, a threshold votes raised): named, not
+    dropped (bot/digest/hidden.py)."""
+    snoozes: tuple[Snooze, ...] = ()
 
     @property
     def quiet(self) -> bool:
@@ -89,9 +95,12 @@ def build_digest(
     dora = tuple(
         compute_view(deps, team.slug, info, start, end, as_of) for info in catalog.group(DORA)
     )
-    insights = tuple(flagged_insights(deps, team, week, as_of, max_insights))
+    found = team_findings(deps, team, week, as_of, max_insights)
+    insights, kept_out = found.shown, kept_out_of(found)
     if not charts:
-        return Digest(team.slug, team.name, week, start, end, dora, insights, tz=team.tz)
+        return Digest(
+            team.slug, team.name, week, start, end, dora, insights, tz=team.tz, **kept_out
+        )
     bw = baseline_weeks_of(deps)
     answers = WeeklyAnswers(deps, as_of, CHART_WEEKS + bw)
     trends = {v.info.id: sparkline_values(answers.get(team.slug, v.info)) for v in dora}
@@ -109,4 +118,6 @@ def build_digest(
                 tz=team.tz,
                 peer_answers={p: answers.get(p, info) for p in peers},
             )
-    return Digest(team.slug, team.name, week, start, end, dora, insights, series, trends, team.tz)
+    return Digest(
+        team.slug, team.name, week, start, end, dora, insights, series, trends, team.tz, **kept_out
+    )

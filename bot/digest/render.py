@@ -13,6 +13,7 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.digest.build import Digest
+from bot.digest.hidden import hidden_blocks, hidden_text, quiet_text
 from bot.slack.blocks.answers import Rendered, metric_line
 from bot.slack.blocks.common import Block, context, divider, fit, header, section
 from bot.slack.blocks.insights import figures, insight_blocks
@@ -71,7 +72,7 @@ def render_digest(
         context(window_note(digest)),
     ]
     if digest.quiet:
-        blocks.append(section("Quiet week: nothing flagged. Keep doing what you are doing."))
+        blocks.append(section(quiet_text(digest.hidden)))
     else:
         blocks.append(divider())
         for ins in digest.insights:
@@ -90,6 +91,7 @@ def render_digest(
                     )
                 )
             )
+    blocks.extend(hidden_blocks(digest.hidden, digest.snoozes, digest.tz, interactive=interactive))
     blocks.append(
         context("Team-level figures only; insights are hypotheses, not verdicts. `/metrics help`")
     )
@@ -142,4 +144,5 @@ def render_digest_text(digest: Digest) -> str:
             lines.append(f"  Evidence: {ev.label}" + (f" {ev.url}" if ev.url else ""))
         if ins.next_step:
             lines.append(f"  Try: {ins.next_step}")
+    lines.extend(hidden_text(digest.hidden, digest.snoozes, digest.tz))
     return "\n".join(lines)
