@@ -51,6 +51,9 @@ class TeamContext:
     linear_teams: tuple[str, ...] = ()
     min_group_size: int = MIN_GROUP_SIZE
     persons: tuple[frozenset[str], ...] = ()
+    pool_feedback: bool = False
+    """Learn this team's feedback tuning from every team's votes too (opt-in; default: the
+    team's own votes only)."""
 
     def __post_init__(self) -> None:
         stray = frozenset().union(*self.persons) - self.member_keys if self.persons else None

@@ -39,6 +39,7 @@ from store.models import (
     Commit,
     Deployment,
     FeedbackVote,
+    FindingSnooze,
     Incident,
     Page,
     Person,
@@ -285,15 +286,41 @@ class Loader(Protocol):
 
 def feedback_votes(bind: Bind, before: datetime) -> pd.DataFrame:
     """Every lead's vote on a flagged insight cast before `before`: team, kind, value
-    (+1 helpful / -1 not), voted_at. Read by the insight engine to tune what it flags."""
+    (+1 helpful / -1 not), voted_at, voter, reason (None unless given). Read by the insight
+    engine to tune what it flags."""
     stmt = sa_select(
-        FeedbackVote.team_slug, FeedbackVote.kind, FeedbackVote.value, FeedbackVote.voted_at
+        FeedbackVote.team_slug,
+        FeedbackVote.kind,
+        FeedbackVote.value,
+        FeedbackVote.voted_at,
+        FeedbackVote.voter,
+        FeedbackVote.reason,
     ).where(FeedbackVote.voted_at < before)
     with _connection(bind) as conn:
         rows = conn.execute(stmt).fetchall()
-    df = pd.DataFrame(rows, columns=["team", "kind", "value", "voted_at"])
+    df = pd.DataFrame(rows, columns=["team", "kind", "value", "voted_at", "voter", "reason"])
     df["voted_at"] = to_utc(df["voted_at"])
     df["value"] = pd.to_numeric(df["value"]).astype("int64")
+    return df
+
+
+def finding_snoozes(bind: Bind) -> pd.DataFrame:
+    """Every lead's snooze of one finding: team, kind, subject, first_week, last_week (ISO
+    week labels), ends_at, insight_id. The engine keeps covered findings out, and says so."""
+    cols = ["team", "kind", "subject", "first_week", "last_week", "ends_at", "insight_id"]
+    stmt = sa_select(
+        FindingSnooze.team_slug,
+        FindingSnooze.kind,
+        FindingSnooze.subject,
+        FindingSnooze.first_week,
+        FindingSnooze.last_week,
+        FindingSnooze.ends_at,
+        FindingSnooze.insight_id,
+    )
+    with _connection(bind) as conn:
+        rows = conn.execute(stmt).fetchall()
+    df = pd.DataFrame(rows, columns=cols)
+    df["ends_at"] = to_utc(df["ends_at"])
     return df
 
 

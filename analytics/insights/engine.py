@@ -1,9 +1,12 @@
 """Run the detectors for teams and a week, then rank: few flags, the most useful first.
 
 Ranking: each insight's own score (severity and size) times the team's feedback weight for
-its kind; a kind that superseded another for the team hides it (one finding, one flag);
-quiet kinds (rejected again and again) are left out unless critical; at most MAX_INSIGHTS
-per team and week (a digest holds a handful).
+its kind; a kind that superseded another for the team hides it (one finding, one flag); at
+most MAX_INSIGHTS per team and week (a digest holds a handful).
+
+Feedback never hides a finding silently (`sift`): a finding a lead snoozed, and one that only
+the unmoved threshold flags where votes raised it, are returned as `Findings.hidden` with
+the reason, for the digest and App Home to name and show on request.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
+import pandas as pd
 from sqlalchemy import Engine
 
 import analytics.insights.detectors  # noqa: F401  (registers the built-in detectors)
@@ -21,9 +25,16 @@ from analytics.context import OrgContext, TeamContext
 from analytics.insights import annotations as notes
 from analytics.insights import feedback
 from analytics.insights.data import OrgData, load_org, team_weeks
+from analytics.insights.hiding import Findings, Hidden, Snooze, snooze_of
 from analytics.insights.model import Insight
 from analytics.insights.peers import PeerSet, choose_peers, work_mix
-from analytics.insights.registry import DETECTORS, DetectorContext, Tuning, enabled
+from analytics.insights.registry import (
+    DETECTORS,
+    DetectorContext,
+    DetectorSpec,
+    Tuning,
+    enabled,
+)
 
 MAX_INSIGHTS = 5
 SEVERITY_WEIGHT = {"info": 0.8, "warning": 1.0, "critical": 1.3}
@@ -61,7 +72,7 @@ def _context(
 def rank(
     found: Sequence[Insight], tuning: Mapping[str, Tuning], limit: int = MAX_INSIGHTS
 ) -> list[Insight]:
-    """Supersede, apply feedback (weight, quiet, note), sort by score, keep `limit`."""
+    """Supersede, apply feedback (weight, note), sort by score, keep `limit`."""
     kinds = {i.kind for i in found}
     hidden = {s for k in kinds if k in DETECTORS for s in DETECTORS[k].supersedes}
     found = _absorb(found)
@@ -70,8 +81,6 @@ def rank(
         if ins.kind in hidden:
             continue
         t = tuning.get(ins.kind, Tuning())
-        if t.quiet and ins.severity != "critical":
-            continue
         score = ins.score * SEVERITY_WEIGHT.get(ins.severity, 1.0) * t.weight
         out.append(dataclasses.replace(ins, score=round(score, 3), feedback_note=t.note))
     out.sort(key=lambda i: (-i.score, i.kind))
@@ -107,6 +116,46 @@ def _absorb(found: Sequence[Insight]) -> list[Insight]:
     return [ins for k, ins in enumerate(out) if k not in gone]
 
 
+def sift(
+    found: Sequence[Insight],
+    unmoved: Sequence[Insight],
+    tuning: Mapping[str, Tuning],
+    snoozes: Sequence[Snooze] = (),
+    *,
+    team: str = "",
+    week: str = "",
+) -> Findings:
+    """Rank what is shown; keep out, and record, what a snooze covers and what only the
+    unmoved threshold flags (`unmoved`: the findings at factor 1 of kinds votes raised)."""
+    hidden: list[Hidden] = []
+    kept: list[Insight] = []
+    seen = {i.id for i in found}
+    extra = [i for i in unmoved if i.id not in seen]
+    for ins in [*found, *extra]:
+        snooze = snooze_of(tuple(snoozes), ins)
+        if snooze is not None:
+            hidden.append(Hidden(ins, "snooze", "snoozed by a lead", snooze.ends_at))
+        elif ins.id not in seen:
+            note = tuning.get(ins.kind, Tuning()).note or "votes raised this kind's threshold"
+            why = f"under the threshold votes raised: {note}"
+            hidden.append(Hidden(dataclasses.replace(ins, feedback_note=why), "threshold", why))
+        else:
+            kept.append(ins)
+    active = tuple(s for s in snoozes if s.active_in(team, week))
+    return Findings(tuple(rank(kept, tuning)), tuple(hidden), active)
+
+
+def _unmoved(ctx: DetectorContext, specs: Sequence[DetectorSpec]) -> list[Insight]:
+    """What the kinds whose threshold votes raised flag at the unmoved threshold."""
+    raised = {s.kind for s in specs if ctx.factor(s.kind) > 1.0}
+    if not raised:
+        return []
+    plain = dataclasses.replace(
+        ctx, tuning={k: t for k, t in ctx.tuning.items() if k not in raised}
+    )
+    return [ins for s in specs if s.kind in raised for ins in s.fn(plain)]
+
+
 def run_team(
     data: OrgData,
     team: TeamContext,
@@ -115,13 +164,35 @@ def run_team(
     peers: PeerSet,
     tuning: dict[str, Tuning],
     switches: Mapping[str, bool] | None = None,
-) -> list[Insight]:
-    """Every enabled detector for one team, ranked."""
+    snoozes: Sequence[Snooze] = (),
+) -> Findings:
+    """Every enabled detector for one team: ranked, with what feedback kept out."""
     ctx = _context(data, team, week, as_of, peers, tuning)
-    found: list[Insight] = []
-    for spec in enabled(team, dict(switches) if switches is not None else None):
-        found.extend(spec.fn(ctx))
-    return rank(found, tuning)
+    specs = enabled(team, dict(switches) if switches is not None else None)
+    found = [ins for spec in specs for ins in spec.fn(ctx)]
+    return sift(found, _unmoved(ctx, specs), tuning, snoozes, team=team.slug, week=week)
+
+
+def findings_on(
+    data: OrgData,
+    teams: Sequence[TeamContext],
+    week: str | None,
+    as_of: datetime,
+    learned: Mapping[tuple[str, str], feedback.KindFeedback] | None = None,
+    switches: Mapping[str, Mapping[str, bool]] | None = None,
+    snoozes: Sequence[Snooze] = (),
+) -> dict[str, Findings]:
+    """The detectors on already-loaded data, per team: shown, hidden, snoozes in force."""
+    mix = work_mix(data.prs())
+    sizes = {t.slug: data.active_people(t.slug) for t in data.org.teams}
+    out: dict[str, Findings] = {}
+    for team in teams:
+        label = week or last_full_week(as_of, team.tz)
+        peers = choose_peers(team, data.org.teams, mix, sizes)
+        tuning = feedback.tuning_for(dict(learned or {}), team.slug)
+        team_switches = (switches or {}).get(team.slug)
+        out[team.slug] = run_team(data, team, label, as_of, peers, tuning, team_switches, snoozes)
+    return out
 
 
 def detect_on(
@@ -133,16 +204,47 @@ def detect_on(
     switches: Mapping[str, Mapping[str, bool]] | None = None,
 ) -> list[Insight]:
     """The detectors on already-loaded data: what `detect_all` runs after loading."""
-    mix = work_mix(data.prs())
-    sizes = {t.slug: data.active_people(t.slug) for t in data.org.teams}
-    out: list[Insight] = []
-    for team in teams:
-        label = week or last_full_week(as_of, team.tz)
-        peers = choose_peers(team, data.org.teams, mix, sizes)
-        tuning = feedback.tuning_for(dict(learned or {}), team.slug)
-        team_switches = (switches or {}).get(team.slug)
-        out.extend(run_team(data, team, label, as_of, peers, tuning, team_switches))
-    return out
+    found = findings_on(data, teams, week, as_of, learned, switches)
+    return [ins for f in found.values() for ins in f.shown]
+
+
+def _snoozes(frame: pd.DataFrame) -> tuple[Snooze, ...]:
+    return tuple(
+        Snooze(
+            str(r.team),
+            str(r.kind),
+            str(r.subject or ""),
+            str(r.first_week),
+            str(r.last_week),
+            r.ends_at.to_pydatetime(),
+            None if pd.isna(r.insight_id) else str(r.insight_id),
+        )
+        for r in frame.itertuples(index=False)
+    )
+
+
+def findings_all(
+    engine: Engine,
+    org: OrgContext,
+    *,
+    teams: list[str],
+    week: str | None,
+    as_of: datetime,
+    switches: Mapping[str, Mapping[str, bool]] | None = None,
+) -> dict[str, Findings]:
+    """Per team in `teams`: the ranked insights for `week` (None: the last full ISO week
+    before `as_of` in each team's zone), computed on data known at `as_of`, and what feedback
+    (votes known at `as_of`, leads' snoozes) kept out. Loads the whole org once: peers are
+    other teams. `switches` maps team -> {kind: on/off}."""
+    if not teams:
+        return {}
+    wanted = [org.team(t) for t in teams]
+    label = week or max(last_full_week(as_of, t.tz) for t in wanted)
+    data = load_org(engine, org, org.teams, label, as_of)
+    pool = frozenset(t.slug for t in org.teams if t.pool_feedback)
+    learned = feedback.learn(loaders.feedback_votes(engine, as_of), as_of, pool=pool)
+    snoozes = _snoozes(loaders.finding_snoozes(engine))
+    return findings_on(data, wanted, week, as_of, learned, switches, snoozes)
 
 
 def detect_all(
@@ -154,18 +256,18 @@ def detect_all(
     as_of: datetime,
     switches: Mapping[str, Mapping[str, bool]] | None = None,
 ) -> list[Insight]:
-    """Ranked insights of each team in `teams` for `week` (None: the last full ISO week
-    before `as_of` in each team's zone), computed on data known at `as_of`. Loads the whole
-    org once: peers are other teams. `switches` maps team -> {kind: on/off}."""
-    if not teams:
-        return []
-    wanted = [org.team(t) for t in teams]
-    label = week or max(last_full_week(as_of, t.tz) for t in wanted)
-    data = load_org(engine, org, org.teams, label, as_of)
-    learned = feedback.learn(loaders.feedback_votes(engine, as_of), as_of)
-    return detect_on(data, wanted, week, as_of, learned, switches)
+    """The shown insights of `findings_all`, team after team."""
+    found = findings_all(engine, org, teams=teams, week=week, as_of=as_of, switches=switches)
+    return [ins for f in found.values() for ins in f.shown]
 
 
 def detect(engine: Engine, org: OrgContext, team: str, week: str, as_of: datetime) -> list[Insight]:
     """Ranked insights of one team for one ISO week (at most MAX_INSIGHTS)."""
     return detect_all(engine, org, teams=[team], week=week, as_of=as_of)
+
+
+def detect_findings(
+    engine: Engine, org: OrgContext, team: str, week: str, as_of: datetime
+) -> Findings:
+    """One team's week with what feedback kept out (the digest's and App Home's view)."""
+    return findings_all(engine, org, teams=[team], week=week, as_of=as_of)[team]

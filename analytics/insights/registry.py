@@ -27,12 +27,12 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Tuning:
-    """How feedback moved one kind for one team: a threshold factor (>1: harder to flag),
-    a ranking weight, whether it is quiet, and the sentence that says so."""
+    """How feedback moved one kind for one team: a threshold factor (>1: harder to flag,
+    capped), a ranking weight, and the sentence that says so. Votes never hide a kind
+    outright (analytics/insights/feedback.py)."""
 
     threshold: float = 1.0
     weight: float = 1.0
-    quiet: bool = False
     note: str | None = None
 
 

@@ -52,6 +52,14 @@ class RepoConfig(Strict):
         return value
 
 
+class FeedbackConfig(Strict):
+    """How leads' votes tune a team's detectors."""
+
+    pool_across_teams: bool = False
+    """Off: only this team's leads' votes move its thresholds. On: other teams' votes on the
+    same kind of finding inform them too."""
+
+
 class TeamConfig(Strict):
     """A team: where it talks, when it works, what it owns, who leads it."""
 
@@ -69,6 +77,7 @@ class TeamConfig(Strict):
     gitlab_projects: tuple[str, ...] = ()
     pagerduty_services: tuple[str, ...] = ()
     detectors: dict[str, bool] = Field(default_factory=dict)
+    feedback: FeedbackConfig = Field(default_factory=FeedbackConfig)
 
     @field_validator("slug")
     @classmethod

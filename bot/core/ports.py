@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 if TYPE_CHECKING:
     from analytics.context import OrgContext
+    from analytics.insights.hiding import Findings
     from analytics.insights.model import Insight
     from analytics.registry import MetricSpec
     from analytics.values import MetricValue
@@ -61,6 +62,12 @@ class AnalyticsPort(Protocol):
         self, *, engine: Engine, org: OrgContext, team: str, week: str, as_of: datetime
     ) -> list[Insight]:
         """The detectors' ranked findings for one team and ISO week."""
+        ...
+
+    def findings(
+        self, *, engine: Engine, org: OrgContext, team: str, week: str, as_of: datetime
+    ) -> Findings:
+        """`detect`, and what feedback (a lead's snooze, a threshold votes raised) kept out."""
         ...
 
     def suggest(self, *, word: str, candidates: Iterable[str]) -> list[str]:
@@ -125,6 +132,13 @@ class EngineAnalytics:
         from analytics.insights import detect
 
         return list(detect(engine, org, team, week, as_of))
+
+    def findings(
+        self, *, engine: Engine, org: OrgContext, team: str, week: str, as_of: datetime
+    ) -> Findings:
+        from analytics.insights import detect_findings
+
+        return detect_findings(engine, org, team, week, as_of)
 
     def suggest(self, *, word: str, candidates: Iterable[str]) -> list[str]:
         from analytics.names import suggest

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Engine
 
+from analytics.insights.hiding import Findings
 from bot.config import AppConfig, TeamConfig
 from bot.core.ports import AnalyticsPort
 from bot.slack.catalog import Catalog, MetricInfo
@@ -93,9 +94,24 @@ def flagged_insights(
     found = deps.analytics.detect(
         engine=deps.engine, org=deps.org, team=team.slug, week=week, as_of=as_of
     )
-    found = [i for i in found if team.detectors.get(i.kind, True)]
-    found.sort(key=lambda i: (-float(i.score or 0.0), i.title))
-    return found[:limit]
+    return _best(found, team, limit)
+
+
+def _best(found: Iterable[Insight], team: TeamConfig, limit: int) -> list[Insight]:
+    kept = [i for i in found if team.detectors.get(i.kind, True)]
+    kept.sort(key=lambda i: (-float(i.score or 0.0), i.title))
+    return kept[:limit]
+
+
+def team_findings(
+    deps: AnswerDeps, team: TeamConfig, week: str, as_of: datetime, limit: int
+) -> Findings:
+    """`flagged_insights`, and what feedback kept out of them: the digest names those."""
+    found = deps.analytics.findings(
+        engine=deps.engine, org=deps.org, team=team.slug, week=week, as_of=as_of
+    )
+    hidden = tuple(h for h in found.hidden if team.detectors.get(h.insight.kind, True))
+    return Findings(tuple(_best(found.shown, team, limit)), hidden, found.snoozes)
 
 
 def baseline_weeks_of(deps: AnswerDeps) -> int:

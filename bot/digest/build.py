@@ -20,9 +20,10 @@ from bot.core.views import (
     baseline_weeks_of,
     catalog_of,
     compute_view,
-    flagged_insights,
+    team_findings,
 )
 from bot.digest.headline import Headline, headline_of
+from bot.digest.hidden import kept_out_of
 from bot.digest.series import chart_of, value_of
 from bot.digest.weeks import week_bounds
 from bot.slack.catalog import DORA, MetricInfo, norm
@@ -31,6 +32,7 @@ from bot.slack.deps import BotDeps
 from bot.slack.values import MetricView
 
 if TYPE_CHECKING:
+    from analytics.insights.hiding import Hidden, Snooze
     from analytics.insights.model import Insight
     from analytics.values import MetricValue
 
@@ -64,6 +66,10 @@ class Digest:
     """The DORA figures read against their usual range, in `dora`'s order."""
     withheld: tuple[tuple[str, str], ...] = ()
     """(figure, reason) of every figure the digest would have shown or drawn on but may not."""
+    hidden: tuple[Hidden, ...] = ()
+    """Findings feedback kept out (a lead's snooze, a threshold votes raised): named, not
+    dropped (bot/digest/hidden.py)."""
+    snoozes: tuple[Snooze, ...] = ()
 
     @property
     def quiet(self) -> bool:
@@ -115,7 +121,8 @@ def build_digest(
         compute_view(deps, team.slug, info, start, end, as_of)
         for info in catalog.group(PEOPLE_FIGURES)
     ]
-    insights = tuple(flagged_insights(deps, team, week, as_of, max_insights))
+    found = team_findings(deps, team, week, as_of, max_insights)
+    insights, kept_out = found.shown, kept_out_of(found)
     bw = baseline_weeks_of(deps)
     answers = WeeklyAnswers(deps, as_of, (CHART_WEEKS if charts else 1) + bw)
     headlines = tuple(headline_of(v, answers.get(team.slug, v.info), start, bw) for v in dora)
@@ -130,6 +137,7 @@ def build_digest(
         tz=team.tz,
         headlines=headlines,
         withheld=withheld_of(dora, people),
+        **kept_out,
     )
     if not charts:
         return base

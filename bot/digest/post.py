@@ -35,7 +35,7 @@ from bot.slack.charts import trend_chart_png
 from bot.slack.client import MAX_RETRY_AFTER, never_sent
 from bot.slack.deps import BotDeps
 from bot.slack.errors import UserError, redact
-from bot.slack.feedback import save_insights
+from bot.slack.feedback import save_hidden, save_insights
 
 log = logging.getLogger("metrics_bot.digest")
 
@@ -153,6 +153,7 @@ def _store_insights(
     try:
         if digest is not None:
             save_insights(deps.sessions, digest.insights, deps.now())
+            save_hidden(deps.sessions, digest.hidden, deps.now())
     except Exception as exc:
         error = f"database error before the post: {_describe(exc)}"
         _mark_quietly(claims.mark_failed, deps, claim, error)

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from analytics.noise import TEST_TEXT
 from bot.digest.build import Digest
 from bot.digest.headline import Headline
+from bot.digest.hidden import hidden_blocks, hidden_text, quiet_text
 from bot.digest.weeks import parse_week
 from bot.slack.blocks.answers import Rendered
 from bot.slack.blocks.common import Block, context, divider, fit, header, section
@@ -98,7 +99,7 @@ def render_digest(
         context(window_note(digest), *([withheld_note(digest)] if digest.withheld else [])),
     ]
     if digest.quiet:
-        blocks.append(section("Quiet week: nothing flagged. Keep doing what you are doing."))
+        blocks.append(section(quiet_text(digest.hidden)))
     else:
         blocks.append(divider())
         for ins in digest.insights:
@@ -117,6 +118,7 @@ def render_digest(
                     )
                 )
             )
+    blocks.extend(hidden_blocks(digest.hidden, digest.snoozes, digest.tz, interactive=interactive))
     blocks.append(
         context("Team-level figures only; insights are hypotheses, not verdicts. `/metrics help`")
     )
@@ -173,4 +175,5 @@ def render_digest_text(digest: Digest) -> str:
             lines.append(f"  Evidence: {ev.label}" + (f" {ev.url}" if ev.url else ""))
         if ins.next_step:
             lines.append(f"  Try: {ins.next_step}")
+    lines.extend(hidden_text(digest.hidden, digest.snoozes, digest.tz))
     return "\n".join(lines)

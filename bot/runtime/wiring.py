@@ -61,6 +61,7 @@ def team_context(team: TeamConfig, config: AppConfig, secret: bytes) -> TeamCont
         jira_projects=team.jira_projects,
         linear_teams=team.linear_teams,
         min_group_size=config.thresholds.min_group_size,
+        pool_feedback=team.feedback.pool_across_teams,
     )
 
 

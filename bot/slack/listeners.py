@@ -6,6 +6,8 @@ from slack_bolt import App
 
 from bot.slack.actions import feedback as feedback_actions
 from bot.slack.actions import method as method_actions
+from bot.slack.actions import reasons as reason_actions
+from bot.slack.actions import snooze as snooze_actions
 from bot.slack.commands import metrics as metrics_command
 from bot.slack.deps import BotDeps
 from bot.slack.events import app_home
@@ -17,4 +19,6 @@ def register_listeners(app: App, deps: BotDeps, answers: AnswerPool) -> None:
     metrics_command.register(app, deps, answers)
     feedback_actions.register(app, deps, answers)
     method_actions.register(app, deps, answers)
+    reason_actions.register(app, deps, answers)
+    snooze_actions.register(app, deps, answers)
     app_home.register(app, deps, answers)

@@ -217,6 +217,99 @@ def _check_element(el: Any, pointer: str, out: list[str]) -> None:
         _check_len(el.get("url"), 3000, f"{pointer}/url", out)
 
 
+# Input blocks and their elements (https://docs.slack.dev/reference/block-kit/blocks/input-block,
+# .../block-elements/radio-button-group-element, .../plain-text-input-element,
+# .../composition-objects/option-object): the limits Slack enforces on what the bot sends.
+_INPUT_ELEMENTS = {
+    "plain_text_input",
+    "radio_buttons",
+    "checkboxes",
+    "static_select",
+    "multi_static_select",
+    "datepicker",
+    "timepicker",
+    "number_input",
+    "email_text_input",
+    "url_text_input",
+    "users_select",
+    "conversations_select",
+    "channels_select",
+}
+
+
+def _check_option(opt: Any, pointer: str, out: list[str], *, plain: bool) -> None:
+    if not isinstance(opt, dict):
+        out.append(f"[ERROR] must be an object [json-pointer:{pointer}]")
+        return
+    _check_text_obj(opt.get("text"), 75, f"{pointer}/text", out, plain=plain)
+    if not isinstance(opt.get("value"), str):
+        out.append(f"[ERROR] missing required field: value [json-pointer:{pointer}]")
+    _check_len(opt.get("value"), 150, f"{pointer}/value", out, min_len=1)
+
+
+def _check_options(el: dict[str, Any], pointer: str, out: list[str], *, most: int) -> None:
+    options = el.get("options")
+    if not isinstance(options, list) or not 1 <= len(options) <= most:
+        out.append(f"[ERROR] must hold 1 to {most} options [json-pointer:{pointer}/options]")
+        return
+    plain = el.get("type") not in ("radio_buttons", "checkboxes")
+    for j, opt in enumerate(options):
+        _check_option(opt, f"{pointer}/options/{j}", out, plain=plain)
+    initial = el.get("initial_option")
+    if initial is not None and initial not in options:
+        out.append(f"[ERROR] must match one of the options [json-pointer:{pointer}/initial_option]")
+
+
+def _check_input_element(el: Any, pointer: str, out: list[str]) -> None:
+    if not isinstance(el, dict) or el.get("type") not in _INPUT_ELEMENTS:
+        out.append(f"[ERROR] failed to match all allowed schemas [json-pointer:{pointer}]")
+        return
+    _check_len(el.get("action_id"), 255, f"{pointer}/action_id", out)
+    kind = el["type"]
+    if kind == "plain_text_input":
+        for name in ("min_length", "max_length"):
+            value = el.get(name)
+            if value is not None and (not isinstance(value, int) or not 0 <= value <= 3000):
+                out.append(f"[ERROR] must be 0 to 3000 [json-pointer:{pointer}/{name}]")
+        if "placeholder" in el:
+            _check_text_obj(el["placeholder"], 150, f"{pointer}/placeholder", out, plain=True)
+    elif kind in ("radio_buttons", "checkboxes"):
+        _check_options(el, pointer, out, most=10)
+    elif kind in ("static_select", "multi_static_select"):
+        _check_options(el, pointer, out, most=100)
+
+
+def _check_input(block: dict[str, Any], pointer: str, out: list[str]) -> None:
+    _check_text_obj(block.get("label"), 2000, f"{pointer}/label", out, plain=True)
+    if "hint" in block:
+        _check_text_obj(block["hint"], 2000, f"{pointer}/hint", out, plain=True)
+    if "element" not in block:
+        out.append(f"[ERROR] missing required field: element [json-pointer:{pointer}]")
+        return
+    _check_input_element(block["element"], f"{pointer}/element", out)
+
+
+def validate_modal(view: dict[str, Any]) -> list[str]:
+    """Slack-style errors for a modal's own fields (https://docs.slack.dev/reference/views/
+    modal-views): a plain-text title, close and submit of at most 24 characters, a submit
+    whenever an input block is present, private_metadata up to 3000, callback_id up to 255."""
+    out: list[str] = []
+    if "title" not in view:
+        out.append("[ERROR] missing required field: title [json-pointer:/view]")
+    else:
+        _check_text_obj(view["title"], 24, "/view/title", out, plain=True)
+    for name in ("close", "submit"):
+        if name in view:
+            _check_text_obj(view[name], 24, f"/view/{name}", out, plain=True)
+    blocks = view.get("blocks") or []
+    has_input = any(isinstance(b, dict) and b.get("type") == "input" for b in blocks)
+    if has_input and "submit" not in view:
+        out.append("[ERROR] submit is required when an input block is present [json-pointer:/view]")
+    _check_len(view.get("private_metadata"), 3000, "/view/private_metadata", out)
+    _check_len(view.get("callback_id"), 255, "/view/callback_id", out)
+    return out
+
+
 def validate_blocks(blocks: Any, *, max_blocks: int = MAX_MESSAGE_BLOCKS) -> list[str]:
     """Slack-style error messages for `blocks` (a list or its JSON string); [] when valid."""
     if isinstance(blocks, str):
@@ -269,6 +362,8 @@ def validate_blocks(blocks: Any, *, max_blocks: int = MAX_MESSAGE_BLOCKS) -> lis
             for j, el in enumerate(elements):
                 if kind == "actions":
                     _check_element(el, f"{ptr}/elements/{j}", out)
+        elif kind == "input":
+            _check_input(block, ptr, out)
         elif kind == "image":
             _check_len(block.get("image_url"), 3000, f"{ptr}/image_url", out)
             _check_len(block.get("alt_text"), 2000, f"{ptr}/alt_text", out)
@@ -1127,10 +1222,11 @@ def _parse_view(args: dict[str, Any], kind: str) -> dict[str, Any]:
         raise SlackError("invalid_arguments", messages=[f"[ERROR] view type must be {kind}"])
     problems = validate_blocks(view.get("blocks", []), max_blocks=MAX_VIEW_BLOCKS)
     if problems:
-        raise SlackError(
-            "invalid_arguments",
-            messages=[p.replace("json-pointer:/", "json-pointer:/view/") for p in problems],
-        )
+        problems = [p.replace("json-pointer:/", "json-pointer:/view/") for p in problems]
+    if kind == "modal":
+        problems += validate_modal(view)
+    if problems:
+        raise SlackError("invalid_arguments", messages=problems)
     return view
 
 

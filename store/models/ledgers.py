@@ -67,6 +67,10 @@ class InsightRow(Base):
     score: Mapped[float] = mapped_column(Float, default=0.0)
     payload: Mapped[Any] = mapped_column(JSONText)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    hidden_by: Mapped[str | None] = mapped_column(String(16))
+    """None: shown. "snooze" or "threshold": found but kept out of the message by feedback,
+    kept so the digest and App Home can say so and show it on request."""
+    hidden_note: Mapped[str | None] = mapped_column(Text)
 
 
 class FeedbackVote(Base):
@@ -83,6 +87,27 @@ class FeedbackVote(Base):
     voter: Mapped[str] = mapped_column(String(64))  # Slack user id of a lead
     value: Mapped[int] = mapped_column(Integer)
     voted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    """Optional, asked after a thumbs-down: not_actionable, wrong, already_known, other."""
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class FindingSnooze(Base):
+    """A lead's snooze of one finding (team, kind, subject) for weeks first..last (ISO week
+    labels, inclusive); `ends_at`: when the finding is back (the digest after last_week)."""
+
+    __tablename__ = "finding_snoozes"
+    __table_args__ = (Index("ix_finding_snoozes_team_kind", "team_slug", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_slug: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(200), default="")
+    insight_id: Mapped[str | None] = mapped_column(String(64))
+    first_week: Mapped[str] = mapped_column(String(10))
+    last_week: Mapped[str] = mapped_column(String(10))
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class DigestSent(Base):

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from analytics.context import OrgContext
+from analytics.insights.hiding import Findings, Hidden
 from analytics.insights.model import Cost, Effect, Evidence, Insight
 from analytics.registry import METRICS, MetricSpec
 from analytics.values import MetricValue, trend_of
@@ -141,6 +142,7 @@ class TinyEngine:
     `analytics()` returns it as the port)."""
 
     insights_for: dict[str, list[Insight]] = field(default_factory=dict)
+    hidden_for: dict[str, list[Hidden]] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
     fail_with: Exception | None = None
 
@@ -213,6 +215,12 @@ class TinyEngine:
         self, *, engine: Engine, org: OrgContext, team: str, week: str, as_of: datetime
     ) -> list[Insight]:
         return [i for i in self.insights_for.get(team, []) if i.week == week]
+
+    def findings(
+        self, *, engine: Engine, org: OrgContext, team: str, week: str, as_of: datetime
+    ) -> Findings:
+        found = self.detect(engine=engine, org=org, team=team, week=week, as_of=as_of)
+        return Findings(tuple(found), tuple(self.hidden_for.get(team, ())))
 
     def suggest(self, *, word: str, candidates: Iterable[str]) -> list[str]:
         return []  # the catalog's own difflib suggestions

@@ -179,7 +179,12 @@ def test_method_paragraph_is_one_context_line_and_a_button(glance: BotDeps) -> N
         "a first review · n=12 · W47"
     )
     [buttons] = [b["elements"] for b in blocks if b["type"] == "actions"]
-    assert [b["action_id"] for b in buttons] == ["feedback_up", "feedback_down", SHOW_METHOD]
+    assert [b["action_id"] for b in buttons] == [
+        "feedback_up",
+        "feedback_down",
+        SHOW_METHOD,
+        "insight_snooze",
+    ]
     note = MethodNote.decode(buttons[2]["value"])
     assert note.method == ins.method and note.insight_id == ins.id
     long = replace(ins, method="Window: the 12 weeks to W47. " * 150)  # 4350 characters

@@ -192,9 +192,11 @@ def test_vote_from_the_posted_digest_updates_the_tally_and_only_leads_vote(
     with deps.sessions() as s:
         votes = {(v.voter, v.value, v.kind) for v in s.scalars(select(FeedbackVote))}
     assert votes == {(LEAD, -1, "review_bottleneck"), (OTHER_LEAD, 1, "review_bottleneck")}
+    [why] = slack.ephemeral_messages("C0TEAMA001")  # the lead's thumbs-down asks why
+    assert why["user"] == LEAD and "not useful" in why["text"]
     _click(slack, sender, bot_url, MEMBER, "feedback_up")
-    assert slack.wait_for(lambda: bool(slack.ephemeral_messages("C0TEAMA001")))
-    [note] = slack.ephemeral_messages("C0TEAMA001")
+    assert slack.wait_for(lambda: len(slack.ephemeral_messages("C0TEAMA001")) == 2)
+    note = slack.ephemeral_messages("C0TEAMA001")[1]
     assert note["user"] == MEMBER and "Only Team A's leads vote" in note["text"]
     with deps.sessions() as s:
         assert len(s.scalars(select(FeedbackVote)).all()) == 2

@@ -162,6 +162,76 @@ def test_views_publish_and_open(served: Served) -> None:
     assert api_error(exc) == "invalid_arguments"
 
 
+def _radio(initial: str = "b") -> dict[str, object]:
+    options = [{"text": {"type": "plain_text", "text": t.upper()}, "value": t} for t in ("a", "b")]
+    return {
+        "type": "radio_buttons",
+        "action_id": "pick",
+        "options": options,
+        "initial_option": {
+            "text": {"type": "plain_text", "text": initial.upper()},
+            "value": initial,
+        },
+    }
+
+
+def test_a_modal_with_inputs_is_checked_as_slack_checks_it(served: Served) -> None:
+    fake, url = served
+    web = client(url)
+    good = {
+        "type": "modal",
+        "callback_id": "why",
+        "title": {"type": "plain_text", "text": "Why not useful?"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "private_metadata": "x" * 3000,
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "reason",
+                "label": {"type": "plain_text", "text": "Reason"},
+                "element": _radio(),
+            },
+            {
+                "type": "input",
+                "block_id": "note",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Note"},
+                "element": {"type": "plain_text_input", "action_id": "t", "max_length": 500},
+            },
+        ],
+    }
+    web.views_open(trigger_id="1.2.x", view=good)
+    assert fake.opened_views[-1]["callback_id"] == "why"
+    inputs = good["blocks"]
+    bad_cases = {
+        "/view/title/text": {**good, "title": {"type": "plain_text", "text": "x" * 25}},
+        "submit is required": {k: v for k, v in good.items() if k != "submit"},
+        "/view/private_metadata": {**good, "private_metadata": "x" * 3001},
+        "/view/blocks/0/element/initial_option": {
+            **good,
+            "blocks": [{**inputs[0], "element": _radio("z")}, inputs[1]],  # type: ignore[index]
+        },
+        "/view/blocks/1/element/max_length": {
+            **good,
+            "blocks": [
+                inputs[0],  # type: ignore[index]
+                {**inputs[1], "element": {"type": "plain_text_input", "max_length": 3001}},  # type: ignore[index]
+            ],
+        },
+        "/view/blocks/0/label": {
+            **good,
+            "blocks": [{k: v for k, v in inputs[0].items() if k != "label"}],  # type: ignore[index,union-attr]
+        },
+    }
+    for where, view in bad_cases.items():
+        with pytest.raises(SlackApiError) as exc:
+            web.views_open(trigger_id="1.2.x", view=view)
+        assert api_error(exc) == "invalid_arguments", where
+        messages = exc.value.response["response_metadata"]["messages"]
+        assert any(where in m for m in messages), (where, messages)
+    assert len(fake.opened_views) == 1
+
+
 # ------------------------------------------------------------------ files
 
 

@@ -1,8 +1,10 @@
 """👍/👎 on a flagged insight: only the team's leads vote; the message shows the new tally.
 
 The button's value says which insight, which team and which way. A lead's vote is stored
-(or changed) and the posted message is updated in place with `chat.update`; anyone else gets
-an ephemeral line explaining who votes and why.
+(or changed) and the posted message is updated in place with `chat.update` (an ephemeral
+"Show" answer through its response_url); anyone else gets an ephemeral line explaining who
+votes and why. After a thumbs-down the lead is asked, ephemerally, for an optional reason
+(bot/slack/actions/reasons.py).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from bot.slack import feedback
+from bot.slack.blocks.feedback import Pick, reason_prompt
 from bot.slack.blocks.insights import VOTE_DOWN, VOTE_UP, Vote, with_tally
 from bot.slack.deps import BotDeps
 from bot.slack.errors import UserError, guarded, tell
@@ -58,10 +61,11 @@ def register(app: App, deps: BotDeps, answers: AnswerPool) -> None:
 
     def ack_vote(ack: Ack, body: dict[str, Any], respond: Any, client: Any) -> None:
         ack()
-        if not answers.offer(guarded(lambda: record(body, client), body, respond, client)):
+        work = guarded(lambda: record(body, client, respond), body, respond, client)
+        if not answers.offer(work):
             tell(f"Your vote was not counted. {BUSY}", body, respond, client)
 
-    def record(body: dict[str, Any], client: Any) -> None:
+    def record(body: dict[str, Any], client: Any, respond: Any) -> None:
         vote, user, channel = read_click(body)
         team = deps.team(vote.team)
         if team is None:
@@ -75,17 +79,35 @@ def register(app: App, deps: BotDeps, answers: AnswerPool) -> None:
         feedback.record_vote(
             deps.sessions, insight=insight, voter=user, value=vote.value, now=deps.now()
         )
-        up, down = feedback.tally(deps.sessions, insight.id)
+        show_tally(body, client, respond, channel, insight.id)
+        if vote.value < 0:
+            pick = Pick(insight.id, team.slug)
+            text = f"Why was “{escape(insight.title)}” not useful? (optional)"
+            blocks = reason_prompt(pick, insight.title)
+            ensure_blocks(blocks)
+            client.chat_postEphemeral(channel=channel, user=user, text=text, blocks=blocks)
+
+    def show_tally(
+        body: dict[str, Any], client: Any, respond: Any, channel: str, insight_id: str
+    ) -> None:
+        """The message with this insight's new tally: updated in place, or (an ephemeral
+        "Show" answer, which chat.update cannot reach) replaced through its response_url."""
+        up, down = feedback.tally(deps.sessions, insight_id)
         raw_message = body.get("message")
         message: dict[str, Any] = raw_message if isinstance(raw_message, dict) else {}
-        blocks = with_tally(message.get("blocks") or [], insight.id, up, down)
+        blocks = with_tally(message.get("blocks") or [], insight_id, up, down)
         if not blocks:
             return
         ensure_blocks(blocks)
+        text = message.get("text") or "Weekly digest"
+        if _field(body, "container", "is_ephemeral"):
+            if body.get("response_url"):
+                respond(text=text, blocks=blocks, replace_original=True)
+            return
         client.chat_update(
             channel=channel,
             ts=message.get("ts") or _field(body, "container", "message_ts"),
-            text=message.get("text") or "Weekly digest",
+            text=text,
             blocks=blocks,
         )
 

@@ -1,4 +1,5 @@
-"""The App Home tab: the viewer's teams, their latest flags, votes waiting, and help (pure)."""
+"""The App Home tab: the viewer's teams, their latest flags, votes waiting, what feedback
+kept out (`kept_out`, from bot/slack/blocks/home_feedback.py), and help (pure)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ def home_view(
     latest: Mapping[str, Sequence[Any]],
     awaiting: Sequence[Any],
     all_teams: Sequence[str],
+    kept_out: Sequence[Block] = (),
 ) -> dict[str, Any]:
     """A `views.publish` home view; `latest` maps team slug -> InsightRow-like rows."""
     blocks: list[Block] = [header("metrics-bot")]
@@ -59,6 +61,9 @@ def home_view(
                     " – vote under it in the digest"
                 )
             )
+    if kept_out:
+        blocks.append(divider())
+        blocks.extend(kept_out)
     blocks.append(divider())
     blocks.append(
         section(

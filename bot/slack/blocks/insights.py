@@ -1,5 +1,6 @@
 """One flagged insight as blocks: the finding, one line of figures, evidence, next step, a
-"How this was computed" button and (in the team's digest) a 👍/👎 pair with the tally.
+"How this was computed" button and (in the team's digest) a 👍/👎 pair with the tally and,
+except on health warnings, a lead's "Snooze…".
 
 The method paragraph is not printed in every insight: the button carries it and answers the
 person who asks, ephemerally (bot/slack/actions/method.py). Buttons carry their whole state
@@ -14,9 +15,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from analytics.insights.hiding import HEALTH_KINDS
 from analytics.insights.wording import number
 from bot.slack import limits
 from bot.slack.blocks.common import Block, actions, button, context, section
+from bot.slack.blocks.feedback import snooze_button
 from bot.slack.text import escape, link
 
 if TYPE_CHECKING:
@@ -184,6 +187,7 @@ def insight_blocks(ins: Insight, *, interactive: bool, up: int = 0, down: int = 
                     button("👍 Useful", VOTE_UP, up_vote),
                     button("👎 Not useful", VOTE_DOWN, down_vote),
                     *how,
+                    *([] if ins.kind in HEALTH_KINDS else [snooze_button(ins.id, ins.team)]),
                 ],
                 block_id=f"vote:{ins.id}",
             )

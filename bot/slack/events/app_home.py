@@ -1,4 +1,5 @@
-"""`app_home_opened`: publish the viewer's Home tab (their teams, flags, votes waiting)."""
+"""`app_home_opened`: publish the viewer's Home tab (their teams, flags, votes waiting, what
+feedback kept out of their teams' digests)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.slack import feedback
+from bot.slack import feedback, snoozes
 from bot.slack.blocks.home import HomeTeam, home_view
+from bot.slack.blocks.home_feedback import feedback_section
 from bot.slack.deps import BotDeps
 from bot.slack.errors import message_for
 from bot.slack.limits import MAX_HOME_BLOCKS, ensure_blocks
@@ -23,7 +25,12 @@ def build_home(deps: BotDeps, user_id: str) -> dict[str, Any]:
     teams = [HomeTeam(t.slug, t.name, t.slack_channel, True) for t in led]
     latest = {t.slug: feedback.latest_insights(deps.sessions, t.slug, 3) for t in led}
     awaiting = feedback.awaiting_vote(deps.sessions, teams=[t.slug for t in led], voter=user_id)
-    view = home_view(teams, latest, awaiting, [t.slug for t in deps.config.teams])
+    slugs = [t.slug for t in led]
+    hidden = [row for slug in slugs for row in feedback.hidden_lately(deps.sessions, slug)]
+    kept_out = feedback_section(
+        hidden, snoozes.active(deps.sessions, slugs, deps.now()), {t.slug: t.tz for t in led}
+    )
+    view = home_view(teams, latest, awaiting, [t.slug for t in deps.config.teams], kept_out)
     ensure_blocks(view["blocks"], max_blocks=MAX_HOME_BLOCKS)
     return view
 

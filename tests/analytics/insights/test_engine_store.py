@@ -1,6 +1,6 @@
 """The public entry points on a real store: detect_all / detect, insights kept (the bot's
-`save_insights`, upsert by id), votes read back and shaping the next run, annotations kept out
-of baselines, switches, registry."""
+`save_insights`, upsert by id), annotations kept out of baselines, switches, registry. Votes
+and snoozes on a real store: test_feedback_store.py."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from analytics.insights.engine import last_full_week
 from analytics.insights.registry import enabled
 from bot.slack.feedback import save_insights
 from store.db import make_engine, session_factory, upgrade
-from store.models import Annotation, FeedbackVote, InsightRow
+from store.models import Annotation, InsightRow
 from tests.analytics.insights.synth import END, WEEK, Knobs, fill_store, org
 
 KNOBS = Knobs(wait={"team-b": 3.0}, night_team="team-d")
@@ -86,34 +86,6 @@ def test_switches_turn_a_detector_off(engine: Engine) -> None:
         switches={"team-b": {"review_bottleneck": False}},
     )
     assert found == []
-
-
-def test_votes_quiet_a_kind_for_that_team_only(engine: Engine) -> None:
-    o = org(KNOBS)
-    first = {i.team: i for i in detect_all(engine, o, teams=list(o.slugs), week=None, as_of=END)}
-    target = first["team-b"]
-    rows = [
-        {
-            "insight_id": target.id,
-            "team_slug": "team-b",
-            "kind": target.kind,
-            "voter": f"U{n}",
-            "value": -1,
-            "voted_at": END - timedelta(hours=1),
-        }
-        for n in range(6)
-    ]
-    with engine.begin() as conn:
-        conn.execute(insert(FeedbackVote), rows)
-    try:
-        again = detect_all(engine, o, teams=list(o.slugs), week=None, as_of=END)
-        assert {(i.team, i.kind) for i in again} == {("team-d", "after_hours_creep")}
-        # votes cast after as_of are not known at as_of: the past is reproducible
-        before = detect_all(engine, o, teams=["team-b"], week=None, as_of=END - timedelta(hours=2))
-        assert [i.kind for i in before] == ["review_bottleneck"]
-    finally:
-        with engine.begin() as conn:
-            conn.execute(delete(FeedbackVote))
 
 
 def test_annotated_weeks_leave_the_baseline_and_show_as_context(engine: Engine) -> None:
