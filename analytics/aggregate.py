@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from analytics.groups import Groups, floats
+from analytics.groups import Groups, codes_of, floats
 
 if TYPE_CHECKING:
     from analytics.registry import MetricSpec
@@ -192,6 +192,8 @@ def aggregate(
     n = groups.count()
     view = Bucketed(groups, items, None if len(kept) == len(items) else kept, n, size_labels)
     figs = how.figures(view)
+    if "people" not in figs.table and view.has("person"):  # the authors behind work figures
+        figs.table["people"] = groups.distinct(codes_of(view.col("person")))
     for extra in how.extras:
         figs.extra.update(extra(view))
     ownership = groups.tally(view.col("ownership"))

@@ -79,6 +79,7 @@ def _batching_summary(
 @detector(
     "cfr_batching",
     description="Deployments became rarer and bigger; change failure rate alongside",
+    privacy="service",
     supersedes=("lead_time_stage",),
     absorbs=("process_change",),
 )
@@ -192,7 +193,11 @@ def _failed_refs(ctx: DetectorContext) -> list[str]:
     return [str(x) for x in mine_inc["external_id"]]
 
 
-@detector("oversized_prs", description="Pull requests grew larger than the team's baseline")
+@detector(
+    "oversized_prs",
+    description="Pull requests grew larger than the team's baseline",
+    privacy="work",
+)
 def oversized_prs(ctx: DetectorContext) -> list[Insight]:
     items = ctx.data.pr_size()
     now, before = recent(ctx, items), baseline_items(ctx, items)
@@ -250,7 +255,11 @@ def _ci_items(ctx: DetectorContext) -> pd.DataFrame:
     return mine
 
 
-@detector("slow_ci", description="CI runs got slower or flakier than the team's baseline")
+@detector(
+    "slow_ci",
+    description="CI runs got slower or flakier than the team's baseline",
+    privacy="service",
+)
 def slow_ci(ctx: DetectorContext) -> list[Insight]:
     mine = _ci_items(ctx)
     if len(mine) < 30:
@@ -310,6 +319,7 @@ def slow_ci(ctx: DetectorContext) -> list[Insight]:
 @detector(
     "wip_rising",
     description="Work in progress rising while throughput falls",
+    privacy="work",
 )
 def wip_rising(ctx: DetectorContext) -> list[Insight]:
     prs = ctx.data.prs()

@@ -121,6 +121,7 @@ def _bottleneck_summary(
 @detector(
     "review_bottleneck",
     description="Time to first review against similar teams, with its cost in hours",
+    privacy="work",
 )
 def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
     items = ctx.data.review_time("working")
@@ -184,6 +185,7 @@ def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
 @detector(
     "lead_time_stage",
     description="The lead-time stage that dominates, when it grew against the own baseline",
+    privacy="work",
 )
 def lead_time_stage(ctx: DetectorContext) -> list[Insight]:
     items = ctx.data.lead_time()

@@ -124,6 +124,7 @@ def _stall_method(ctx: DetectorContext, days: str, model_note: str) -> str:
 @detector(
     "stalled_prs",
     description="Pull requests waiting days for a first review, and open ones likely to stall",
+    privacy="work",
     supersedes=("review_bottleneck", "wip_rising", "lead_time_stage"),
 )
 def stalled_prs(ctx: DetectorContext) -> list[Insight]:

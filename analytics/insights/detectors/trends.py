@@ -35,6 +35,7 @@ MIN_WEEKLY_N = 3
 @detector(
     "process_change",
     description="A lasting shift in how fast reviews start (change point on weekly medians)",
+    privacy="work",
 )
 def process_change(ctx: DetectorContext) -> list[Insight]:
     items = ctx.data.review_time("working")
