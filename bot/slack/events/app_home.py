@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import App
 
+from bot.core.views import withheld_for_team
 from bot.slack import feedback
 from bot.slack.blocks.home import HomeTeam, home_view
 from bot.slack.deps import BotDeps
@@ -20,7 +21,10 @@ log = logging.getLogger("metrics_bot.slack")
 def build_home(deps: BotDeps, user_id: str) -> dict[str, Any]:
     """The Home view for `user_id` (reads the store; the layout is the pure `home_view`)."""
     led = deps.teams_led_by(user_id)
-    teams = [HomeTeam(t.slug, t.name, t.slack_channel, True) for t in led]
+    teams = [
+        HomeTeam(t.slug, t.name, t.slack_channel, True, tuple(withheld_for_team(deps, t.slug)))
+        for t in led
+    ]
     latest = {t.slug: feedback.latest_insights(deps.sessions, t.slug, 3) for t in led}
     awaiting = feedback.awaiting_vote(deps.sessions, teams=[t.slug for t in led], voter=user_id)
     view = home_view(teams, latest, awaiting, [t.slug for t in deps.config.teams])
