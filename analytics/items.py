@@ -73,7 +73,9 @@ def bots_of(frames: Mapping[str, pd.DataFrame]) -> frozenset[str]:
 
 def review_time(i: ItemInputs) -> Prepared:
     f = i.frames
-    items = flow.review_time_items(f["prs"], f["reviews"], i.calendars, i.clock, i.bots, i.milestones)
+    items = flow.review_time_items(
+        f["prs"], f["reviews"], i.calendars, i.clock, i.bots, i.milestones
+    )
     return Prepared(with_authors(items, f["prs"]))
 
 

@@ -90,7 +90,10 @@ def with_authors(items: pd.DataFrame, prs: pd.DataFrame) -> pd.DataFrame:
         return items
     refs = pr_refs(prs).to_numpy(dtype=object)
     teams = prs["team"].to_numpy(dtype=object)
-    item_refs, item_teams = items["ref"].to_numpy(dtype=object), items["team"].to_numpy(dtype=object)
+    item_refs, item_teams = (
+        items["ref"].to_numpy(dtype=object),
+        items["team"].to_numpy(dtype=object),
+    )
     if len(items) == len(prs) and (item_refs == refs).all() and (item_teams == teams).all():
         items["person"] = authors
         return items

@@ -242,7 +242,9 @@ def _mix_items(n_per_type: int, gaps: int):
         for i in range(n_per_type):
             k += 1
             title = f"{prefix[t]}: {w} {i}"
-            rows.append(pr(k, merged_at=utc(2026, 11, 24, 10), title=title, author_key=THREE[k % 3]))
+            rows.append(
+                pr(k, merged_at=utc(2026, 11, 24, 10), title=title, author_key=THREE[k % 3])
+            )
     for i in range(gaps):
         k += 1
         title = f"crash when saving order {i}"
