@@ -121,18 +121,20 @@ OTHER_AUTHORS = ("carol", "dave")
 """Who else does each pull request in `by_three`: members of `team()`, never its reviewer bob."""
 
 
-def by_three(f: Mapping[str, pd.DataFrame], offset: int = 100) -> dict[str, pd.DataFrame]:
-    """`f` with every pull request done three times: as it is, and by carol and by dave
-    (numbers +`offset`, +2 `offset`), each copy with its reviews, commits and the production
-    deployments of its merge commit. Every median, share and stage stays what one PR gives,
-    counts triple, and three people are behind the figure: what the work floor needs before
-    it shows a figure built from people's work (a one-PR case is one person's number).
-    A review or commit by the PR's own author moves to the copy's author (a self-review
-    stays one)."""
+def by_three(
+    f: Mapping[str, pd.DataFrame], offset: int = 100, authors: tuple[str, str] = OTHER_AUTHORS
+) -> dict[str, pd.DataFrame]:
+    """`f` with every pull request done three times: as it is, and by each of `authors`
+    (carol and dave unless they review in the case), numbers +`offset` and +2 `offset`, each
+    copy with its reviews, commits and the production deployments of its merge commit.
+    Every median, share and stage stays what one PR gives, counts triple, and three people
+    are behind the figure: what the work floor needs before it shows a figure built from
+    people's work (a one-PR case is one person's number). A review or commit by the PR's
+    own author moves to the copy's author (a self-review stays one)."""
     out = dict(f)
     prs = f["prs"]
     copies = []
-    for k, who in enumerate(OTHER_AUTHORS, start=1):
+    for k, who in enumerate(authors, start=1):
         own = dict(zip(prs["number"], prs["author_key"], strict=True))
         suffix = f"~{k}"
         p = prs.assign(number=prs["number"] + k * offset, author_key=who)
