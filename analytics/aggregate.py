@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from analytics.groups import Groups, floats
+from analytics.groups import Groups, codes_of, floats
 
 if TYPE_CHECKING:
     from analytics.registry import MetricSpec
@@ -191,7 +191,7 @@ def aggregate(
     groups = Groups(gid[inc], size)
     n = groups.count()
     view = Bucketed(groups, items, None if len(kept) == len(items) else kept, n, size_labels)
-    figs = how.figures(view)
+    figs = _count_people(how.figures(view), view)
     for extra in how.extras:
         figs.extra.update(extra(view))
     ownership = groups.tally(view.col("ownership"))
@@ -211,6 +211,14 @@ def aggregate(
             agg.exclusions = exclusions[g]
     _fill(result, lists, shown.tolist(), _keys(slugs, edges, nb), weeks if how.per_week else None)
     return result
+
+
+def _count_people(figs: Figures, view: Bucketed) -> Figures:
+    """`figs` with the persons behind each group (the work floor's count), when its kind did
+    not count them itself and its rows name a person (the authors of PRs)."""
+    if "people" not in figs.table and view.has("person"):
+        figs.table["people"] = view.groups.distinct(codes_of(view.col("person")))
+    return figs
 
 
 def _keys(slugs: list[str], edges: Mapping[str, np.ndarray], nb: int) -> list[GroupKey | None]:

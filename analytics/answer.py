@@ -1,5 +1,6 @@
 """One bucket's figures turned into the answer the bot shows: a `MetricValue` with its
-baseline, trend, window, clock, exclusions and ownership, withheld for small groups."""
+baseline, trend, window, clock, exclusions and ownership, withheld (with the reason) when
+too few people are behind it (`analytics.persons.withheld_reason`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from analytics.calendar import week_label
 from analytics.context import TeamContext, Thresholds
 from analytics.metrics import dora
 from analytics.ownership import describe
-from analytics.persons import enough_people, withheld_reason
+from analytics.persons import withheld_reason
 from analytics.registry import MetricSpec
 from analytics.values import MetricValue, trend_of
 
@@ -38,31 +39,33 @@ class AnswerInputs:
     thresholds: Thresholds
 
 
+def withheld(spec: MetricSpec, team: TeamContext, agg: Agg) -> str | None:
+    """Why this bucket's figure of `team` may not be shown (None: it may be)."""
+    return withheld_reason(spec.privacy, team, agg.people)
+
+
 def visible(spec: MetricSpec, team: TeamContext, agg: Agg) -> float | None:
-    """A weekly value as it may be shown (None when privacy withholds it)."""
-    if spec.people_based and not enough_people(team, agg.people):
-        return None
-    return agg.value
+    """A weekly value as it may be shown (None when privacy withholds it): baselines are
+    built from these, so a withheld week never enters one."""
+    return None if withheld(spec, team, agg) else agg.value
 
 
 def metric_value(a: AnswerInputs) -> MetricValue:
     spec, team, agg = a.spec, a.team, a.agg
-    notes = list(a.notes)
-    withheld = None
+    reason = withheld(spec, team, agg)
+    if reason is not None:  # no figure, spread, n, tally or item note that could rebuild it
+        agg = Agg()  # (a throughput's n is its value; ownership and link counts sum to n)
+    notes = list(a.notes) if reason is None else []
     # the Agg is this answer's own (one per team and bucket): its dicts are taken, not copied
     value, p75, p90, breakdown = agg.value, agg.p75, agg.p90, agg.breakdown
-    if spec.people_based and not enough_people(team, agg.people):
-        withheld = withheld_reason(team)
-        value = p75 = p90 = None
-        breakdown = {}
-    baseline, baseline_n = (None, 0) if withheld else a.baseline
-    if agg.n == 0 and withheld is None and spec.empty_note is not None:
+    baseline, baseline_n = (None, 0) if reason else a.baseline
+    if agg.n == 0 and reason is None and spec.empty_note is not None:
         notes.append(spec.empty_note)
     weeks = a.thresholds.baseline_weeks
-    if baseline is None and not withheld:
+    if baseline is None and not reason:
         notes.append(_no_baseline_note(weeks))
     exclusions = agg.exclusions
-    if a.skipped_annotated:
+    if a.skipped_annotated and not reason:
         exclusions = {**exclusions, "annotated weeks left out of the baseline": a.skipped_annotated}
     rule_counts = agg.ownership
     ownership = _describe(tuple(rule_counts.items())) if rule_counts else spec.default_rule
@@ -92,7 +95,7 @@ def metric_value(a: AnswerInputs) -> MetricValue:
         link_methods=agg.link_methods,
         breakdown=breakdown,
         notes=tuple(notes),
-        withheld_reason=withheld,
+        withheld_reason=reason,
         tier=spec.tier(value) if spec.tier and value is not None else None,
         tier_source=dora.TIER_SOURCE if spec.tier else None,
         as_of=a.as_of,

@@ -16,6 +16,7 @@ from analytics.calendar import DAY_NS, WorkCalendar, by_calendar, local_ns
 from analytics.context import TeamContext, Thresholds
 from analytics.frames import empty
 from analytics.metrics import dora, flow, health, worktype
+from analytics.persons import with_authors
 
 MILESTONES = "pr_milestones"  # review milestones of `prs`, computed once in bulk runs
 MERGED = "merged_prs"  # the merged rows of `prs` (same index)
@@ -72,9 +73,10 @@ def bots_of(frames: Mapping[str, pd.DataFrame]) -> frozenset[str]:
 
 def review_time(i: ItemInputs) -> Prepared:
     f = i.frames
-    return Prepared(
-        flow.review_time_items(f["prs"], f["reviews"], i.calendars, i.clock, i.bots, i.milestones)
+    items = flow.review_time_items(
+        f["prs"], f["reviews"], i.calendars, i.clock, i.bots, i.milestones
     )
+    return Prepared(with_authors(items, f["prs"]))
 
 
 def lead_time(i: ItemInputs) -> Prepared:
@@ -83,7 +85,7 @@ def lead_time(i: ItemInputs) -> Prepared:
     items = dora.lead_time_items(
         i.merged, i.frames["reviews"], i.frame("commits"), links, i.bots, i.milestones
     )
-    return Prepared(items)
+    return Prepared(with_authors(items, i.merged))
 
 
 def deploy_frequency(i: ItemInputs) -> Prepared:
@@ -111,23 +113,27 @@ def cycle_time(i: ItemInputs) -> Prepared:
 
 
 def throughput(i: ItemInputs) -> Prepared:
-    return Prepared(flow.throughput_items(i.merged))
+    return Prepared(with_authors(flow.throughput_items(i.merged), i.merged))
 
 
 def pr_size(i: ItemInputs) -> Prepared:
-    return Prepared(flow.pr_size_items(i.merged, i.thresholds.pr_size_buckets))
+    items = flow.pr_size_items(i.merged, i.thresholds.pr_size_buckets)
+    return Prepared(with_authors(items, i.merged))
 
 
 def review_rounds(i: ItemInputs) -> Prepared:
     items = flow.review_rounds_items(
         i.merged, i.frames["reviews"], i.frame("commits"), i.bots, i.milestones
     )
-    return Prepared(items)
+    return Prepared(with_authors(items, i.merged))
 
 
 def work_in_progress(i: ItemInputs) -> Prepared:
     issues = flow.in_progress_intervals(i.frames["work_items"], i.frames["transitions"])
-    return Prepared(flow.pr_intervals(i.frames["prs"]), issues=issues)
+    prs = i.frames["prs"]
+    intervals = flow.pr_intervals(prs)  # one row per PR, in order: the authors as they stand
+    intervals["person"] = prs["author_key"].to_numpy(dtype=object)
+    return Prepared(intervals, issues=issues)
 
 
 def activity(i: ItemInputs) -> pd.DataFrame:
@@ -158,7 +164,8 @@ def work_mix(i: ItemInputs) -> Prepared:
     items, reports = worktype.work_mix_items(
         i.merged, i.frames["work_items"], cross_validate=i.cross_validate, max_train=max_train
     )
-    return Prepared(items, notes={s: _model_note(r) for s, r in reports.items()}, model=reports)
+    notes = {s: _model_note(r) for s, r in reports.items()}
+    return Prepared(with_authors(items, i.merged), notes=notes, model=reports)
 
 
 def _model_note(r: worktype.ModelReport) -> list[str]:

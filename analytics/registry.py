@@ -20,6 +20,7 @@ from analytics.items import ItemsFn
 from analytics.metrics import dora
 from analytics.names import suggest
 from analytics.ownership import RULES
+from analytics.persons import Privacy
 
 Kind = str  # distribution | rate | ratio | people-share | review-load | mix | snapshot
 
@@ -30,8 +31,11 @@ class MetricSpec:
 
     `needs`: the frames `analytics.load` must provide. `items`: builds one row per
     observation from them. `aggregation`: how those rows become per-bucket figures.
-    `people_based`: built from individual people's activity, so withheld for groups under
-    the team's min_group_size. `up_is_good`: which direction of the trend is an
+    `privacy`: what the figure is built from, so which floor withholds it
+    (`analytics.persons.withheld_reason`): "people" (individual people's activity: groups
+    under the team's min_group_size), "work" (the work people did: teams, and periods, with
+    fewer than 3 persons behind it) or "service" (deployments and incidents: never).
+    Stated on every spec, never inferred. `up_is_good`: which direction of the trend is an
     improvement (None: neither). `empty_note`: what an answer without items says (None:
     nothing, a rate of 0 says it). `window_note`: words added to the answer's window.
     `shares`: intermediate tables it shares with other metrics (computed once in bulk).
@@ -46,7 +50,7 @@ class MetricSpec:
     kind: Kind
     items: ItemsFn
     aggregation: Grouped | Snapshot
-    people_based: bool = False
+    privacy: Privacy
     up_is_good: bool | None = None
     aliases: tuple[str, ...] = ()
     tier: Callable[[float | None], str | None] | None = None
@@ -55,6 +59,11 @@ class MetricSpec:
     empty_note: str | None = "no data in the period"
     window_note: Callable[[Thresholds], str] | None = None
     shares: frozenset[str] = frozenset()
+
+    @property
+    def people_based(self) -> bool:
+        """Built from individual people's activity (the min_group_size floor)."""
+        return self.privacy == "people"
 
     @property
     def default_rule(self) -> str:
@@ -89,6 +98,7 @@ _SPECS = (
         kind="distribution",
         items=items.review_time,
         aggregation=Grouped(figures.distribution),
+        privacy="work",
         up_is_good=False,
         aliases=("review time", "time to first review", "pickup", "first review", "ttfr"),
         uses_clock=True,
@@ -103,6 +113,7 @@ _SPECS = (
         kind="distribution",
         items=items.lead_time,
         aggregation=Grouped(figures.distribution, (figures.stage_medians,)),
+        privacy="work",
         up_is_good=False,
         aliases=("lead time", "lead time for changes", "ltc", "cycle-time-pr"),
         tier=dora.tier_lead_time,
@@ -117,6 +128,7 @@ _SPECS = (
         kind="rate",
         items=items.deploy_frequency,
         aggregation=Grouped(figures.rate, per_week=True),
+        privacy="service",
         empty_note=None,
         up_is_good=True,
         aliases=("deployment frequency", "deploys", "deployments", "df"),
@@ -132,6 +144,7 @@ _SPECS = (
         kind="ratio",
         items=items.change_failures,
         aggregation=Grouped(figures.ratio, (figures.failures,)),
+        privacy="service",
         window_note=_incident_window,
         up_is_good=False,
         aliases=("change failure rate", "failure rate", "change-failure-rate"),
@@ -147,6 +160,7 @@ _SPECS = (
         kind="distribution",
         items=items.recovery_time,
         aggregation=Grouped(figures.distribution),
+        privacy="service",
         empty_note="no resolved incidents in the window: no recovery time (not 0)",
         up_is_good=False,
         aliases=("recovery time", "mttr", "time to restore", "time to recovery", "fdrt"),
@@ -162,6 +176,7 @@ _SPECS = (
         kind="distribution",
         items=items.cycle_time,
         aggregation=Grouped(figures.distribution),
+        privacy="work",
         up_is_good=False,
         aliases=("cycle time", "issue cycle time"),
     ),
@@ -175,6 +190,7 @@ _SPECS = (
         kind="rate",
         items=items.throughput,
         aggregation=Grouped(figures.rate, per_week=True),
+        privacy="work",
         empty_note=None,
         up_is_good=True,
         aliases=("merged prs", "prs merged", "velocity"),
@@ -189,6 +205,7 @@ _SPECS = (
         kind="distribution",
         items=items.pr_size,
         aggregation=Grouped(figures.distribution, (figures.size_shares,)),
+        privacy="work",
         up_is_good=False,
         aliases=("pr size", "size", "batch size"),
     ),
@@ -202,6 +219,7 @@ _SPECS = (
         kind="snapshot",
         items=items.work_in_progress,
         aggregation=Snapshot(),
+        privacy="work",
         up_is_good=False,
         aliases=("work in progress", "open prs", "ageing", "aging"),
     ),
@@ -215,6 +233,7 @@ _SPECS = (
         kind="ratio",
         items=items.review_rounds,
         aggregation=Grouped(figures.ratio, (figures.rounds,)),
+        privacy="work",
         up_is_good=False,
         aliases=("review rounds", "rework", "changes requested"),
     ),
@@ -236,8 +255,8 @@ _SPECS = (
         kind="people-share",
         items=items.after_hours,
         aggregation=Grouped(figures.people_share),
+        privacy="people",
         shares=frozenset({items.ACTIVITY}),
-        people_based=True,
         up_is_good=False,
         aliases=("after hours", "out of hours", "overtime", "weekend work"),
     ),
@@ -251,8 +270,8 @@ _SPECS = (
         kind="review-load",
         items=items.review_load,
         aggregation=Grouped(figures.review_load),
+        privacy="people",
         shares=frozenset({items.ACTIVITY}),
-        people_based=True,
         up_is_good=False,
         aliases=("review load", "review concentration", "reviewer load"),
     ),
@@ -272,7 +291,7 @@ _SPECS = (
         kind="people-share",
         items=items.pages,
         aggregation=Grouped(figures.people_share),
-        people_based=True,
+        privacy="people",
         up_is_good=False,
         aliases=("pages", "paging", "on-call", "oncall"),
     ),
@@ -286,6 +305,7 @@ _SPECS = (
         kind="mix",
         items=items.work_mix,
         aggregation=Grouped(figures.mix),
+        privacy="work",
         up_is_good=None,
         aliases=("work mix", "work type", "investment", "mix"),
     ),

@@ -11,7 +11,7 @@ import pandas as pd
 
 from analytics.aggregate import Agg, GroupKey, _team_codes
 from analytics.arrays import expand_ranges, rows_by_code
-from analytics.groups import lerp_quantile, range_counts, run_median
+from analytics.groups import Groups, codes_of, lerp_quantile, range_counts, run_median
 
 
 def _ns(values: pd.Series, big: int) -> np.ndarray:
@@ -99,13 +99,28 @@ def _owners(codes: np.ndarray, names: pd.Index, ages: _Ages) -> dict[int, dict[s
     return owners
 
 
+def _authors(codes: np.ndarray | None, ages: _Ages, nb: int) -> np.ndarray | None:
+    """Per bucket: how many persons authored the open ready PRs, from the PRs' person
+    `codes` (None: the rows name nobody)."""
+    if codes is None:
+        return None
+    return Groups(ages.bucket, nb).distinct(codes[ages.item])
+
+
 def _team_aggs(
-    team: str, open_n: np.ndarray, prs: _Ages, issues: _Ages, owners: dict[int, dict[str, int]]
+    team: str,
+    open_n: np.ndarray,
+    prs: _Ages,
+    issues: _Ages,
+    owners: dict[int, dict[str, int]],
+    authors: np.ndarray | None = None,
 ) -> dict[GroupKey, Agg]:
     out: dict[GroupKey, Agg] = {}
     for b in range(len(open_n)):
         n = int(prs.count[b])
         agg = Agg(value=float(n), n=n)
+        if n and authors is not None:
+            agg.people = int(authors[b])
         agg.breakdown = {
             "draft_prs": float(open_n[b] - n),
             "issues_in_progress": float(issues.count[b]),
@@ -142,6 +157,7 @@ def snapshot(
     humans = intervals[~intervals["bot"].to_numpy(dtype=bool)] if len(intervals) else intervals
     pr_rows, is_rows = _rows_by_team(humans, slugs), _rows_by_team(issues, slugs)
     p, i = _Intervals.of(humans), _Intervals.of(issues)
+    person = codes_of(humans["person"].to_numpy()) if "person" in humans.columns else None
     for ti, (team, e) in enumerate(edges.items()):
         if len(e) - 1 <= 0:
             continue
@@ -156,5 +172,7 @@ def snapshot(
         i_hi = np.searchsorted(m, i.finished[irows], "left")
         in_progress = _ages(m, i_opened, np.searchsorted(m, i_opened, "left"), i_hi, False)
         owners = _owners(p.owner[rows], p.owner_names, prs)
-        out.update(_team_aggs(team, range_counts(open_lo, hi, len(m)), prs, in_progress, owners))
+        authors = _authors(None if person is None else person[rows], prs, len(m))
+        open_n = range_counts(open_lo, hi, len(m))
+        out.update(_team_aggs(team, open_n, prs, in_progress, owners, authors))
     return out

@@ -7,6 +7,8 @@ import re
 import subprocess
 from pathlib import Path
 
+from analytics.context import MIN_GROUP_SIZE
+from analytics.persons import MIN_WORK_PEOPLE
 from analytics.registry import _SPECS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +54,32 @@ def test_metric_definitions_page_matches_the_registry() -> None:
     for spec in _SPECS:
         assert f"## {spec.name} (`{spec.id}`)" in page, spec.id
         assert spec.definition in page, f"docs/metrics.md: definition of {spec.id} is stale"
+
+
+_PRIVACY_WORDS = {
+    "people": f"people: needs ≥ {MIN_GROUP_SIZE} people",
+    "work": f"work: needs ≥ {MIN_WORK_PEOPLE} people",
+    "service": "service: any team size",
+}
+
+
+def metrics_table() -> str:
+    """The table at the top of docs/metrics.md, as the registry says it (regenerate the page's
+    table from this when a metric, alias or privacy class changes)."""
+    rows = [
+        "| id | name | unit | privacy | also accepted as |",
+        "|---|---|---|---|---|",
+    ]
+    for spec in _SPECS:
+        aliases = ", ".join(spec.aliases)
+        words = _PRIVACY_WORDS[spec.privacy]
+        rows.append(f"| `{spec.id}` | {spec.name} | {spec.unit} | {words} | {aliases} |")
+    return "\n".join(rows) + "\n"
+
+
+def test_metrics_table_states_each_metrics_privacy_class_as_the_registry_does() -> None:
+    page = (ROOT / "docs" / "metrics.md").read_text(encoding="utf-8")
+    assert metrics_table() in page, "docs/metrics.md: regenerate the table:\n" + metrics_table()
 
 
 def test_readme_links_resolve_inside_the_repository() -> None:

@@ -4,6 +4,7 @@
 the distance adds the log-ratio of sizes, the difference of repository kinds and the L1
 distance of feature/bug/debt/ops shares of merged PRs; peers are the closest teams within
 MAX_DISTANCE, at most MAX_PEERS of them, and no comparison is made with fewer than MIN_PEERS.
+A team of one or two persons is no one's peer: its figures would be their numbers.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 
 from analytics.context import TeamContext
 from analytics.metrics.worktype import TYPES, rule_types
+from analytics.persons import enough_for_work
 
 MIN_PEERS = 2
 MAX_PEERS = 4
@@ -88,7 +90,7 @@ def choose_peers(
     scored = sorted(
         (distance(team, other, mix, sizes), other.slug)
         for other in teams
-        if other.slug != team.slug
+        if other.slug != team.slug and enough_for_work(other)
     )
     close = [(d, s) for d, s in scored if d <= MAX_DISTANCE][:MAX_PEERS]
     return PeerSet(team.slug, tuple(s for _, s in close), tuple(round(d, 2) for d, _ in close))

@@ -1,8 +1,10 @@
 """The detector registry: detectors register themselves with a decorator.
 
-A detector is a pure function `DetectorContext -> list[Insight]`. Its spec says whether it
-is built from people's activity (then it runs only for teams of at least min_group_size
-people: the privacy guard), which other kinds it supersedes (when both fire for a team, only
+A detector is a pure function `DetectorContext -> list[Insight]`. Its spec says what it is
+built from (`privacy`, as a metric's: "people", individual people's activity, runs only for
+teams of at least min_group_size persons; "work", the work people did, only for teams of at
+least 3 persons; "service", deployments, incidents and CI, for any team: the privacy
+guard), which other kinds it supersedes (when both fire for a team, only
 the superseding one is shown: one finding, one flag) and which it absorbs when both report a
 change starting within two weeks of each other (the absorbed one becomes a sentence of
 context in the absorbing one's summary). A team's config turns detectors
@@ -17,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from analytics.context import TeamContext
-from analytics.persons import enough_people
+from analytics.persons import Privacy, team_withheld
 
 if TYPE_CHECKING:
     from analytics.insights.data import OrgData, TeamWeeks
@@ -78,9 +80,13 @@ class DetectorSpec:
     kind: str
     fn: Detect
     description: str
-    people_based: bool = False
+    privacy: Privacy
     supersedes: tuple[str, ...] = ()
     absorbs: tuple[str, ...] = ()  # folded in when their change weeks coincide (±2 weeks)
+
+    @property
+    def people_based(self) -> bool:
+        return self.privacy == "people"
 
 
 DETECTORS: dict[str, DetectorSpec] = {}
@@ -90,31 +96,41 @@ def detector(
     kind: str,
     *,
     description: str,
-    people_based: bool = False,
+    privacy: Privacy,
     supersedes: tuple[str, ...] = (),
     absorbs: tuple[str, ...] = (),
 ) -> Callable[[Detect], Detect]:
-    """Register `fn` as the detector of insight kind `kind`."""
+    """Register `fn` as the detector of insight kind `kind`; `privacy` is stated by every
+    detector, never inferred."""
 
     def register(fn: Detect) -> Detect:
         if kind in DETECTORS and DETECTORS[kind].fn is not fn:
             raise ValueError(f"detector {kind!r} registered twice")
-        DETECTORS[kind] = DetectorSpec(kind, fn, description, people_based, supersedes, absorbs)
+        DETECTORS[kind] = DetectorSpec(kind, fn, description, privacy, supersedes, absorbs)
         return fn
 
     return register
 
 
 def enabled(team: TeamContext, switches: dict[str, bool] | None = None) -> list[DetectorSpec]:
-    """The detectors that run for `team`: on in its config, and people-based ones only when
-    the team could be a group of the minimum size (never below 5), counted as persons.
-    People-based detectors also count the people active behind their figure
+    """The detectors that run for `team`: on in its config and not held back by its size
+    (`held_back`). People-based detectors also count the people active behind their figure
     (`OrgData.active_people`)."""
-    out = []
+    held = held_back(team)
+    return [
+        spec
+        for spec in DETECTORS.values()
+        if (switches is None or switches.get(spec.kind, True)) and spec.kind not in held
+    ]
+
+
+def held_back(team: TeamContext) -> dict[str, str]:
+    """Detector kind -> why it does not run for `team`: people-based ones for teams under
+    min_group_size persons (never below 5), ones reading people's work for teams under 3
+    persons (`analytics.persons.team_withheld`). What a digest can name as not looked at."""
+    out = {}
     for spec in DETECTORS.values():
-        if switches is not None and not switches.get(spec.kind, True):
-            continue
-        if spec.people_based and not enough_people(team, team.person_count):
-            continue
-        out.append(spec)
+        reason = team_withheld(spec.privacy, team)
+        if reason is not None:
+            out[spec.kind] = reason
     return out

@@ -114,6 +114,22 @@ def team_findings(
     return Findings(tuple(_best(found.shown, team, limit)), hidden, found.snoozes)
 
 
+def withheld_for_team(deps: AnswerDeps, team: str) -> list[str]:
+    """What `team` never gets, and why, known from its size alone (no computing): one line
+    per reason, naming the metrics it holds back ("After-hours work, Review load
+    concentration – fewer than 5 people: ..."). Figures withheld only for a period (a week
+    whose PRs were one or two people's) say so in their own answer."""
+    from analytics.persons import team_withheld
+
+    context = deps.org.team(team)
+    held: dict[str, list[str]] = {}
+    for spec in deps.analytics.metrics.values():
+        reason = team_withheld(spec.privacy, context)
+        if reason is not None:
+            held.setdefault(reason, []).append(spec.name)
+    return [f"{', '.join(names)} – {reason}" for reason, names in held.items()]
+
+
 def baseline_weeks_of(deps: AnswerDeps) -> int:
     """The org's baseline length in weeks (the engine's own setting)."""
     return deps.org.thresholds.baseline_weeks

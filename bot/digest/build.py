@@ -94,7 +94,7 @@ def withheld_of(
     withheld, and each figure behind an insight that was withheld although it had items (a
     figure with nothing in it has nothing to withhold)."""
     out = []
-    for v in [*shown, *(b for b in behind if b.n > 0)]:
+    for v in [*shown, *behind]:
         if v.withheld_reason:
             out.append((v.info.label, v.withheld_reason))
     return tuple(out)

@@ -104,7 +104,8 @@ class MetricView:
         out = [("window", self.window)] if self.window else []
         if self.clock:
             out.append(("clock", self.clock))
-        out.append(("n", str(self.n)))
+        if not self.withheld_reason:  # a withheld figure's n is part of it (throughput's is)
+            out.append(("n", str(self.n)))
         if self.baseline_window and self.baseline is not None:
             out.append(("baseline", self.baseline_window))
         if self.exclusions:

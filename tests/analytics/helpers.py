@@ -115,3 +115,51 @@ def incident(
         "resolved_at": resolved,
         **kw,
     }
+
+
+OTHER_AUTHORS = ("carol", "dave")
+"""Who else does each pull request in `by_three`: members of `team()`, never its reviewer bob."""
+
+
+def by_three(
+    f: Mapping[str, pd.DataFrame], offset: int = 100, authors: tuple[str, str] = OTHER_AUTHORS
+) -> dict[str, pd.DataFrame]:
+    """`f` with every pull request done three times: as it is, and by each of `authors`
+    (carol and dave unless they review in the case), numbers +`offset` and +2 `offset`, each
+    copy with its reviews, commits and the production deployments of its merge commit.
+    Every median, share and stage stays what one PR gives, counts triple, and three people
+    are behind the figure: what the work floor needs before it shows a figure built from
+    people's work (a one-PR case is one person's number). A review or commit by the PR's
+    own author moves to the copy's author (a self-review stays one)."""
+    out = dict(f)
+    prs = f["prs"]
+    copies = []
+    for k, who in enumerate(authors, start=1):
+        own = dict(zip(prs["number"], prs["author_key"], strict=True))
+        suffix = f"~{k}"
+        p = prs.assign(number=prs["number"] + k * offset, author_key=who)
+        p["merge_commit_sha"] = prs["merge_commit_sha"].map(
+            lambda s, x=suffix: None if s is None or pd.isna(s) else f"{s}{x}"
+        )
+        copies.append(("prs", p))
+        for name, person in (("reviews", "reviewer_key"), ("commits", "author_key")):
+            if name not in f:
+                continue
+            rows = f[name][f[name]["pr_number"].isin(own)].copy()
+            mine = rows[person].to_numpy() == rows["pr_number"].map(own).to_numpy()
+            rows.loc[mine, person] = who
+            if "pr_author_key" in rows:
+                rows["pr_author_key"] = who
+            rows["pr_number"] = rows["pr_number"] + k * offset
+            if "sha" in rows:
+                rows["sha"] = rows["sha"].astype(str) + suffix
+            copies.append((name, rows))
+        if "pr_deployments" in f:
+            shas = set(prs["merge_commit_sha"].dropna())
+            d = f["pr_deployments"][f["pr_deployments"]["sha"].isin(shas)].copy()
+            d["sha"] = d["sha"] + suffix
+            d["external_id"] = d["external_id"] + suffix
+            copies.append(("pr_deployments", d))
+    for name, rows in copies:
+        out[name] = pd.concat([out[name], rows], ignore_index=True)
+    return out

@@ -176,6 +176,8 @@ def aggregate(
         if "method" in inc.columns:
             model = inc["method"].eq("model").groupby([inc["team"], inc["bucket"]]).mean()
             extra["model_filled_share"] = model
+    if "people" not in table.columns and "person" in inc.columns:  # authors behind work figures
+        table["people"] = g["person"].nunique()
     for name, series in extra.items():
         table[name] = series
     cols = [c for c in table.columns if c not in ("n", "value", "p75", "p90", "people")]

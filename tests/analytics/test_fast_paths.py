@@ -216,7 +216,7 @@ def test_compute_all_equals_per_team_series(small_store: Engine) -> None:
             bulk = everything[t.slug][metric]
             assert [v.to_json() for v in bulk] == [v.to_json() for v in alone], metric
             compared += sum(v.n for v in alone)
-    assert compared > 1000
+    assert compared > 900  # weeks withheld for fewer than 3 authors answer n = 0
 
 
 def test_work_type_model_cache_returns_the_fitted_answer() -> None:

@@ -9,9 +9,10 @@ import pytest
 from analytics.engine import evaluate
 from analytics.frames import frame
 from analytics.metrics.worktype import MIN_LABELLED, fill_with_model, rule_types, work_mix_items
-from tests.analytics.helpers import frames, org, pr, review, team, utc
+from tests.analytics.helpers import by_three, frames, org, pr, review, team, utc
 
 H = timedelta(hours=1)
+THREE = ("alice", "carol", "dave")  # the work floor: figures of people's work need 3 authors
 WEEK = (utc(2026, 11, 23), utc(2026, 11, 30))
 AS_OF = utc(2026, 12, 1)
 
@@ -29,22 +30,28 @@ def test_throughput_counts_merged_prs_per_week_without_bots():
     f = frames(
         prs=[
             pr(1, merged_at=at),
-            pr(2, merged_at=at + H),
+            pr(2, merged_at=at + H, author_key="carol"),
+            pr(6, merged_at=at + H, author_key="dave"),
             pr(3, merged_at=at, author_is_bot=True),
             pr(4, merged_at=at, author_key="stranger"),  # another team's author
             pr(5),  # still open
         ]
     )
     v = _eval("throughput", f)
-    assert (v.value, v.n) == (2.0, 2)
+    assert (v.value, v.n) == (3.0, 3)
     assert v.exclusions == {"bot author": 1}
-    assert v.ownership_counts == {"pr-author": 2}
+    assert v.ownership_counts == {"pr-author": 3}
 
 
 def test_pr_size_distribution_over_configured_buckets():
     at = utc(2026, 11, 24, 10)
     sizes = [10, 40, 100, 300, 1000]
-    f = frames(prs=[pr(i, merged_at=at, additions=s, deletions=0) for i, s in enumerate(sizes)])
+    f = frames(
+        prs=[
+            pr(i, merged_at=at, additions=s, deletions=0, author_key=THREE[i % 3])
+            for i, s in enumerate(sizes)
+        ]
+    )
     v = _eval("pr-size", f)
     assert v.value == 100 and v.n == 5
     assert v.breakdown["share <=50"] == pytest.approx(0.4)
@@ -77,8 +84,8 @@ def test_review_rounds_and_rework():
             },
         ],
     )
-    v = _eval("review-rounds", f)
-    assert v.value == pytest.approx(0.5) and v.n == 2
+    v = _eval("review-rounds", by_three(f))
+    assert v.value == pytest.approx(0.5) and v.n == 6
     assert v.breakdown["rounds_median"] == pytest.approx(1)
     assert v.breakdown["rework_share"] == pytest.approx(0.5)
 
@@ -113,12 +120,12 @@ def test_wip_and_ageing_at_period_end():
             }
         ],
     )
-    v = _eval("wip", f)
-    assert v.value == 2
-    assert v.breakdown["draft_prs"] == 1
+    v = _eval("wip", by_three(f))
+    assert v.value == 6
+    assert v.breakdown["draft_prs"] == 3
     assert v.breakdown["issues_in_progress"] == 1
     assert v.breakdown["age_median_days"] == pytest.approx(6)
-    assert v.breakdown["older_than_7_days"] == 1
+    assert v.breakdown["older_than_7_days"] == 3
     assert v.breakdown["issue_age_median_days"] == pytest.approx(3)  # in progress 3 days
     assert v.breakdown["issues_older_than_7_days"] == 0
 
@@ -234,10 +241,14 @@ def _mix_items(n_per_type: int, gaps: int):
     for t, w in words.items():
         for i in range(n_per_type):
             k += 1
-            rows.append(pr(k, merged_at=utc(2026, 11, 24, 10), title=f"{prefix[t]}: {w} {i}"))
+            title = f"{prefix[t]}: {w} {i}"
+            rows.append(
+                pr(k, merged_at=utc(2026, 11, 24, 10), title=title, author_key=THREE[k % 3])
+            )
     for i in range(gaps):
         k += 1
-        rows.append(pr(k, merged_at=utc(2026, 11, 24, 10), title=f"crash when saving order {i}"))
+        title = f"crash when saving order {i}"
+        rows.append(pr(k, merged_at=utc(2026, 11, 24, 10), title=title, author_key=THREE[k % 3]))
     return rows
 
 

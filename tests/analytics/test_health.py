@@ -78,9 +78,9 @@ def test_after_hours_share_for_five_people_and_withheld_for_four():
         end=end,
         as_of=as_of,
     )
-    assert w.value is None and w.withheld_reason == "fewer than 5 people"
+    assert w.value is None and w.withheld_reason.startswith("fewer than 5 people: ")
     assert w.breakdown == {} and w.baseline is None and w.trend is None
-    assert w.to_json()["withheld_reason"] == "fewer than 5 people"
+    assert w.to_json()["withheld_reason"].startswith("fewer than 5 people: ")
 
 
 def test_min_group_size_cannot_go_below_five():
@@ -96,7 +96,7 @@ def test_min_group_size_cannot_go_below_five():
         end=utc(2026, 11, 30),
         as_of=utc(2026, 11, 30),
     )
-    assert v.withheld_reason == "fewer than 6 people"
+    assert v.withheld_reason.startswith("fewer than 6 people: ")
 
 
 def test_review_load_concentration_and_gini():
@@ -162,7 +162,7 @@ def test_out_of_hours_pages_in_the_responders_zone():
         end=utc(2026, 11, 30),
         as_of=utc(2026, 11, 30),
     )
-    assert small.withheld_reason == "fewer than 5 people"
+    assert small.withheld_reason.startswith("fewer than 5 people: ")
 
 
 def test_no_public_function_returns_per_person_values():

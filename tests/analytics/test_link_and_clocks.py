@@ -13,7 +13,7 @@ from analytics.context import Thresholds, WorkCalendar
 from analytics.engine import evaluate
 from analytics.frames import frame
 from analytics.metrics import dora
-from tests.analytics.helpers import deploy, frames, org, pr, review, team, utc
+from tests.analytics.helpers import by_three, deploy, frames, org, pr, review, team, utc
 
 H = timedelta(hours=1)
 
@@ -129,6 +129,7 @@ def test_review_time_uses_working_hours_by_default_and_wall_on_request():
             review(1, utc(2026, 11, 23, 9), reviewer="bob"),
         ],
     )
+    f = by_three(f)  # three authors, the same waits: the work floor shows the figure
     o = org(t)
     working = evaluate(
         metric="review-time",

@@ -77,7 +77,7 @@ def test_metric_columns_are_enough_for_every_metric(loaded) -> None:
         for team, series in a.items():
             assert [v.to_json() for v in b[team]] == [v.to_json() for v in series], metric
             counted += sum(v.n for v in series)
-    assert counted > 1000
+    assert counted > 900  # weeks withheld for fewer than 3 authors answer n = 0
 
 
 def _sorted(df: pd.DataFrame) -> pd.DataFrame:

@@ -1,4 +1,8 @@
-"""REFERENCE_CASES §1 (change failure rate), §2 (recovery time), §3 (lead-time stages)."""
+"""REFERENCE_CASES §1 (change failure rate), §2 (recovery time), §3 (lead-time stages).
+
+The lead-time cases are one pull request each; they are evaluated with that PR done three
+times by three people (`by_three`: same times, so the same medians), since a figure of one
+person's PR is withheld by the work floor (docs/metrics.md, privacy guard)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,18 @@ import pytest
 
 from analytics.engine import evaluate
 from analytics.metrics import dora
-from tests.analytics.helpers import T, deploy, frames, incident, org, pr, review, utc
+from tests.analytics.helpers import (
+    T,
+    by_three,
+    deploy,
+    frames,
+    incident,
+    org,
+    pr,
+    review,
+    team,
+    utc,
+)
 
 H = timedelta(hours=1)
 D = timedelta(days=1)
@@ -124,6 +139,20 @@ def _lead_case(**pr_kw) -> dict:
     )
 
 
+def test_one_pull_request_alone_is_withheld_as_one_persons_number():
+    v = evaluate(
+        metric="lead-time",
+        frames=_lead_case(),
+        org=org(),
+        team="team-a",
+        start=T0,
+        end=T0 + D,
+        as_of=T0 + D,
+    )
+    assert v.value is None and v.n == 0 and v.breakdown == {}
+    assert v.withheld_reason is not None and v.withheld_reason.startswith("fewer than 3 people")
+
+
 @pytest.mark.parametrize(
     "pr_kw",
     [{}, {"created_at": T0 - 2 * H, "ready_at": T0}],
@@ -132,14 +161,14 @@ def _lead_case(**pr_kw) -> dict:
 def test_lead_time_stages_reference(pr_kw):
     v = evaluate(
         metric="lead-time",
-        frames=_lead_case(**pr_kw),
+        frames=by_three(_lead_case(**pr_kw)),
         org=org(),
         team="team-a",
         start=T0,
         end=T0 + D,
         as_of=T0 + D,
     )
-    assert v.n == 1
+    assert v.n == 3 and v.withheld_reason is None
     assert v.value == pytest.approx(29)
     b = v.breakdown
     assert b["coding_median"] == pytest.approx(24)
@@ -147,7 +176,7 @@ def test_lead_time_stages_reference(pr_kw):
     assert b["review_median"] == pytest.approx(2)
     assert b["merge_median"] == pytest.approx(0)
     assert b["deploy_median"] == pytest.approx(2)
-    assert v.link_methods == {"exact": 1}
+    assert v.link_methods == {"exact": 3}
     assert v.tier == "high"
     assert v.clock == "wall"
 
@@ -170,6 +199,7 @@ def test_reviews_before_ready_are_not_pickup():
         ],
         pr_deployments=[deploy("d7", utc(2023, 1, 6), sha="m7")],
     )
+    f = by_three(f)
     v = evaluate(
         metric="lead-time",
         frames=f,
@@ -199,6 +229,7 @@ def test_merged_before_any_review_has_lead_time_without_review_stages():
         reviews=[review(2, T0 + 2 * H)],  # a review after the merge did not gate it
         pr_deployments=[deploy("d2", T0 + 3 * H, sha="m2")],
     )
+    f = by_three(f)
     v = evaluate(
         metric="lead-time", frames=f, org=org(), team="team-a", start=T0, end=T0 + D, as_of=T0 + D
     )
@@ -214,7 +245,7 @@ def test_merged_before_any_review_has_lead_time_without_review_stages():
         end=T0 + D,
         as_of=T0 + D,
     )
-    assert rt.value is None and rt.exclusions == {"merged without review": 1}
+    assert rt.value is None and rt.exclusions == {"merged without review": 3}
 
 
 def _lead(f: dict, start=T0 - D, end=T0 + 2 * D):
@@ -246,8 +277,8 @@ def test_stages_sum_when_the_commits_are_dated_after_the_merge():
         commits=commits,
         pr_deployments=[deploy("d3", T0 + 6 * H, sha="m3")],
     )
-    v = _lead(f)
-    assert v.n == 1 and v.value == pytest.approx(6)
+    v = _lead(by_three(f))
+    assert v.n == 3 and v.value == pytest.approx(6)
     assert _stages(v) == pytest.approx(
         {"coding": 0, "pickup": 1, "review": 2, "merge": 1, "deploy": 2}
     )
@@ -282,7 +313,17 @@ def test_review_stage_ends_at_the_last_approval_and_post_merge_reviews_are_ignor
         reviews=reviews,
         pr_deployments=[deploy("d4", T0 + 8 * H, sha="m4")],
     )
-    v = _lead(f)
+    f = by_three(f, authors=("frank", "gina"))  # carol and dave review here
+    six = team(members=("alice", "bob", "carol", "dave", "erin", "frank", "gina"))
+    v = evaluate(
+        metric="lead-time",
+        frames=f,
+        org=org(six),
+        team="team-a",
+        start=T0 - D,
+        end=T0 + 2 * D,
+        as_of=T0 + 2 * D,
+    )
     assert v.value == pytest.approx(12)
     assert _stages(v) == pytest.approx(
         {"coding": 4, "pickup": 1, "review": 4, "merge": 2, "deploy": 1}
@@ -290,7 +331,7 @@ def test_review_stage_ends_at_the_last_approval_and_post_merge_reviews_are_ignor
     rounds = evaluate(
         metric="review-rounds",
         frames=f,
-        org=org(),
+        org=org(six),
         team="team-a",
         start=T0 - D,
         end=T0 + 2 * D,

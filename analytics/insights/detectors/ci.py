@@ -60,7 +60,11 @@ def _text(effect: Effect | None) -> str:
     return effect.text if effect else "much"
 
 
-@detector("slow_ci", description="CI runs got slower or flakier than the team's baseline")
+@detector(
+    "slow_ci",
+    description="CI runs got slower or flakier than the team's baseline",
+    privacy="service",
+)
 def slow_ci(ctx: DetectorContext) -> list[Insight]:
     mine = _ci_items(ctx)
     if len(mine) < 30:

@@ -81,6 +81,7 @@ def _batching_summary(
 @detector(
     "cfr_batching",
     description="Deployments became rarer and bigger; change failure rate alongside",
+    privacy="service",
     supersedes=("lead_time_stage",),
     absorbs=("process_change",),
 )
@@ -194,7 +195,11 @@ def _failed_refs(ctx: DetectorContext) -> list[str]:
     return by_value(mine_inc.assign(ref=mine_inc["external_id"]), "started_at")
 
 
-@detector("oversized_prs", description="Pull requests grew larger than the team's baseline")
+@detector(
+    "oversized_prs",
+    description="Pull requests grew larger than the team's baseline",
+    privacy="work",
+)
 def oversized_prs(ctx: DetectorContext) -> list[Insight]:
     items = ctx.data.pr_size()
     now, before = recent(ctx, items), baseline_items(ctx, items)
@@ -250,6 +255,7 @@ WIP_METHOD = (
 @detector(
     "wip_rising",
     description="Work in progress rising while throughput falls",
+    privacy="work",
 )
 def wip_rising(ctx: DetectorContext) -> list[Insight]:
     prs = ctx.data.prs()

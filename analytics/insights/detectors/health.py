@@ -1,6 +1,6 @@
 """Team-health early warnings: after-hours creep, concentrated review load, on-call load.
 
-All three are built from people's activity, so they are registered `people_based`: they run
+All three are built from people's activity, so they are registered `privacy="people"`: they run
 only for teams of at least min_group_size people (never below 5), also need that many
 active people in the window, and never show or link anything per person.
 """
@@ -102,7 +102,7 @@ def _creep_summary(ctx: DetectorContext, shares: tuple[float, float, float], gra
 @detector(
     "after_hours_creep",
     description="After-hours and weekend work rising against the team's own baseline",
-    people_based=True,
+    privacy="people",
 )
 def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
     items = ctx.data.activity()
@@ -192,7 +192,7 @@ def _peer_top2(ctx: DetectorContext) -> float | None:
 @detector(
     "review_load_concentration",
     description="Two people carry most of the team's reviews",
-    people_based=True,
+    privacy="people",
 )
 def review_load_concentration(ctx: DetectorContext) -> list[Insight]:
     items = recent(ctx, ctx.data.review_load())
@@ -255,7 +255,7 @@ def review_load_concentration(ctx: DetectorContext) -> list[Insight]:
 @detector(
     "oncall_load",
     description="More out-of-hours pages than the team's baseline",
-    people_based=True,
+    privacy="people",
 )
 def oncall_load(ctx: DetectorContext) -> list[Insight]:
     items = ctx.data.page_items()

@@ -138,6 +138,7 @@ def _bottleneck_method(ctx: DetectorContext, ratio: Interval) -> str:
 @detector(
     "review_bottleneck",
     description="Time to first review against similar teams, with its cost in hours",
+    privacy="work",
 )
 def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
     items = ctx.data.review_time("working")
@@ -214,6 +215,7 @@ def _stage_summary(stage: str, medians: dict[str, float], base: float, n: int, c
 @detector(
     "lead_time_stage",
     description="The lead-time stage that dominates, when it grew against the own baseline",
+    privacy="work",
 )
 def lead_time_stage(ctx: DetectorContext) -> list[Insight]:
     items = ctx.data.lead_time()

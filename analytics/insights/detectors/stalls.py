@@ -159,6 +159,7 @@ def _against_peers(share: Interval, peer_share: float | None) -> Effect | None:
 @detector(
     "stalled_prs",
     description="Pull requests waiting days for a first review, and open ones likely to stall",
+    privacy="work",
     supersedes=("review_bottleneck", "wip_rising", "lead_time_stage"),
 )
 def stalled_prs(ctx: DetectorContext) -> list[Insight]:

@@ -50,6 +50,7 @@ def _shift_method(series: np.ndarray, cp: ChangePoint) -> str:
 @detector(
     "process_change",
     description="A lasting shift in how fast reviews start (change point on weekly medians)",
+    privacy="work",
 )
 def process_change(ctx: DetectorContext) -> list[Insight]:
     items = ctx.data.review_time("working")

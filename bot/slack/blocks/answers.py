@@ -76,6 +76,8 @@ def metric_answer(
     blocks.append(context(how))
     blocks.append(context(provenance_text(view)))
     text = f"{view.info.label} for {team_name}: {view.shown} ({period_label})"
+    if view.withheld_reason:
+        text += f": {view.withheld_reason}"
     return Rendered(escape(text), blocks)
 
 
@@ -93,10 +95,10 @@ def group_answer(
         blocks.append(section("The metrics engine serves none of these metrics yet."))
     lines = []
     for v in views:
-        line = metric_line(v) + f"  _n={v.n}_"
-        if v.withheld_reason:
-            line += f" – {escape(v.withheld_reason)}"
-        lines.append(line)
+        if v.withheld_reason:  # no n either: it is part of the figure
+            lines.append(metric_line(v) + f" – {escape(v.withheld_reason)}")
+        else:
+            lines.append(metric_line(v) + f"  _n={v.n}_")
     if lines:
         blocks.append(section("\n".join(lines)))
     blocks.append(
@@ -106,6 +108,8 @@ def group_answer(
         )
     )
     text = f"{title} for {team_name}: " + ", ".join(f"{v.info.label} {v.shown}" for v in views)
+    if any(v.withheld_reason for v in views):
+        text += " (withheld: too few people behind some figures)"
     return Rendered(escape(text), blocks)
 
 
@@ -117,7 +121,10 @@ def compare_answer(
     lines = []
     for slug, view in rows:
         name = f"*{escape(slug)}*" if slug == focus else escape(slug)
-        lines.append(f"{name}: {view.shown} _n={view.n}_")
+        if view.withheld_reason:
+            lines.append(f"{name}: {view.shown} – {escape(view.withheld_reason)}")
+        else:
+            lines.append(f"{name}: {view.shown} _n={view.n}_")
     blocks.append(section("\n".join(lines) or "No teams to compare."))
     blocks.append(context(f"{escape(period_label)}; each team measured the same way."))
     return Rendered(escape(f"{metric_label}: {focus} compared with {len(rows) - 1} teams"), blocks)

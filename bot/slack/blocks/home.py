@@ -18,6 +18,8 @@ class HomeTeam:
     name: str
     channel: str
     is_lead: bool
+    withheld: tuple[str, ...] = ()
+    """What the team never gets, and why ("<metrics>: <reason>"): too few people."""
 
 
 def home_view(
@@ -43,6 +45,10 @@ def home_view(
             else:
                 lines.append("_Nothing flagged lately._")
             blocks.append(section("\n".join(lines)))
+            if t.withheld:
+                blocks.append(
+                    context("\n".join(f"Not shown: {escape(line)}" for line in t.withheld))
+                )
     else:
         blocks.append(
             section(

@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt import App
 
+from bot.core.views import withheld_for_team
 from bot.slack import feedback, snoozes
 from bot.slack.blocks.home import HomeTeam, home_view
 from bot.slack.blocks.home_feedback import feedback_section
@@ -22,7 +23,10 @@ log = logging.getLogger("metrics_bot.slack")
 def build_home(deps: BotDeps, user_id: str) -> dict[str, Any]:
     """The Home view for `user_id` (reads the store; the layout is the pure `home_view`)."""
     led = deps.teams_led_by(user_id)
-    teams = [HomeTeam(t.slug, t.name, t.slack_channel, True) for t in led]
+    teams = [
+        HomeTeam(t.slug, t.name, t.slack_channel, True, tuple(withheld_for_team(deps, t.slug)))
+        for t in led
+    ]
     latest = {t.slug: feedback.latest_insights(deps.sessions, t.slug, 3) for t in led}
     awaiting = feedback.awaiting_vote(deps.sessions, teams=[t.slug for t in led], voter=user_id)
     slugs = [t.slug for t in led]
