@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from analytics.persons import MIN_WORK_PEOPLE
 from bot.config import AppConfig, SecretRef
 from bot.runtime import Runtime
 
@@ -19,9 +20,9 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
 
 
-FEW_PEOPLE = 3
-"""Below this many people a team's review time, lead time and throughput are one or two
-persons' numbers: check-config says so, since the bot measures systems, never people."""
+FEW_PEOPLE = MIN_WORK_PEOPLE
+"""Below this many people a team's work figures are withheld (analytics.persons, the one
+rule): check-config says so before the first digest does."""
 
 
 def small_team_warnings(config: AppConfig) -> list[str]:
@@ -39,8 +40,9 @@ def small_team_warnings(config: AppConfig) -> list[str]:
         elif people < FEW_PEOPLE:
             warnings.append(
                 f"{team.slug} has {people} {'person' if people == 1 else 'people'}: its review "
-                "time, lead time and throughput would describe one or two people, not a system; "
-                "add its members or merge it into a larger team."
+                "time, lead time, throughput and other work figures are withheld (they would "
+                "describe one or two people, not a system); only deployments, change failures "
+                "and recovery are shown. Add its members or merge it into a larger team."
             )
         elif people < floor:
             warnings.append(
