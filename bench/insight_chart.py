@@ -33,9 +33,11 @@ def _panel(ks: KindScore | None, kind: str, x0: float, y0: float) -> list[str]:
         out.append(
             f'<line x1="{PAD_L}" x2="{PAD_L + pw}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"{dash}/>'
         )
-        out.append(
-            f'<text x="{PAD_L - 4}" y="{y + 3:.1f}" font-size="9" text-anchor="end">{frac:g}</text>'
-        )
+        if frac != 0.9:
+            out.append(
+                f'<text x="{PAD_L - 4}" y="{y + 3:.1f}" font-size="9" '
+                f'text-anchor="end">{frac:g}</text>'
+            )
     xs = [PAD_L + pw * (i + 0.5) / len(SINCE_BINS) for i in range(len(SINCE_BINS))]
     for x, label in zip(xs, SINCE_BINS, strict=True):
         out.append(

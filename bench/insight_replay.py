@@ -19,7 +19,6 @@ scoring again is instant and a changed detector is replayed again.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from insight_worlds import World, org_at
+from insight_worlds import code_fingerprint as fingerprint
 from store_asof import clip, copy_store, late_values
 
 REPLAY_WEEKS = 20
@@ -73,11 +73,11 @@ def raw_insights() -> Iterator[list[Any]]:
         seen.extend(found)
         return original(found, *args, **kwargs)
 
-    engine.rank = recording  # type: ignore[assignment]
+    engine.rank = recording
     try:
         yield seen
     finally:
-        engine.rank = original  # type: ignore[assignment]
+        engine.rank = original
 
 
 def detect_week(engine: Any, org: Any, label: str, at: datetime, week: int) -> list[dict[str, Any]]:
@@ -109,12 +109,7 @@ def detect_week(engine: Any, org: Any, label: str, at: datetime, week: int) -> l
 
 def code_fingerprint() -> str:
     """A hash of analytics/ (detectors, engine, loaders): cached flags of other code are stale."""
-    root = Path(__file__).resolve().parents[1] / "analytics"
-    h = hashlib.sha256()
-    for p in sorted(root.rglob("*.py")):
-        h.update(p.relative_to(root).as_posix().encode())
-        h.update(p.read_bytes())
-    return h.hexdigest()[:16]
+    return fingerprint(Path(__file__).resolve().parents[1] / "analytics")
 
 
 def replay(

@@ -93,12 +93,34 @@ def build(
 
 def sim_fingerprint() -> str:
     """A hash of the simulator's code: a cached world of another version is built again."""
-    root = Path(__file__).resolve().parents[1] / "sandbox" / "sim"
+    return code_fingerprint(Path(__file__).resolve().parents[1] / "sandbox" / "sim")
+
+
+def code_fingerprint(root: Path) -> str:
+    """A hash of the Python code under `root`, docstrings and comments left out (they do
+    not change what it computes)."""
+    import ast
+
     h = hashlib.sha256()
-    for p in sorted(root.glob("*.py")):
-        h.update(p.name.encode())
-        h.update(p.read_bytes())
+    for p in sorted(root.rglob("*.py")):
+        tree = ast.parse(p.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            body = getattr(node, "body", None)
+            if isinstance(body, list) and body and _is_docstring(body[0]):
+                node.body = body[1:] or [ast.Pass()]  # type: ignore[attr-defined]
+        h.update(p.relative_to(root).as_posix().encode())
+        h.update(ast.dump(tree).encode())
     return h.hexdigest()[:16]
+
+
+def _is_docstring(node: object) -> bool:
+    import ast
+
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    )
 
 
 def _ingest(config_path: Path, *, quiet: bool) -> None:

@@ -13,29 +13,36 @@ oriented so that >1 is what the detector should report) and a `status`:
 - "n/a": the detector may not run (people-based kinds below 5 people, too few peers).
 
 Kinds about a change against the team's own past compare the level with the median of the
-weeks w-12..w-5 (`REF_WEEKS`): a change stays "fresh" for about eight weeks. Kinds about a
-comparison (peers, an org-typical spread) compare with that at the same week, so a team
-whose drawn parameters are genuinely slow counts as an effect by chance. The rules per kind
-(`LEVELS`):
+weeks w-12..w-5 (`REF_WEEKS`; the first WARMUP weeks never count): a change stays "fresh"
+for about eight weeks. Kinds about a comparison (peers, an org-typical spread) compare with
+that at the same week, so a team whose drawn parameters are genuinely slow counts as an
+effect by chance. Review levels average the causes of the moment (queues, recent load,
+time-zone gaps of the PRs made ready in weeks w-3..w) under the team's settings of week w
+and a size drawn from its distribution (`evalstall.structural`): a planted change shows
+from its first week, a week of unusually large PRs is not a change of process, and hires,
+the reorganisation or a concentration act through the queues they cause. The rules
+(`RULES`: family and direction):
 
-- review_bottleneck: mean over PRs made ready in weeks w-1..w of E[log(team working hours to
-  first review + 0.25 h)] (the geometric mean the detector describes, stalls included), as
-  exp(team - median of the other teams of the same repository kind).
-- stalled_prs: mean stall probability (first review later than 3 team working days) of the
-  same PRs, over the median of the same-kind teams.
+- review_bottleneck: E[log(team working hours to first review + 0.25 h)] (the geometric
+  mean the detector describes, stalls included), as exp(team - median of the other teams of
+  the same repository kind).
+- stalled_prs: the probability of a stall (first review later than 3 team working days),
+  over the median of the same-kind teams.
 - review_load_concentration: the two busiest reviewers' expected share of first reviews
   (from weights, planted factor and who is present) over the share the org's typical
   spread of weights gives a team of that size.
-- process_change: the team's median pickup (per-PR medians of the not-stalled wait: the
-  pickup setting, size, queue, load, time-zone overlap; weeks w-1..w), both directions.
+- process_change: the median pickup of the not-stalled wait, both directions.
 - lead_time_stage: the largest growth among the waiting stages: pickup (as above), review
   rounds (pickup x rounds setting), merge (merge setting, a freeze's wait), deploy (the
   expected interval between deployments).
 - after_hours_creep: the team's after-hours propensity x its present members' habits.
 - oversized_prs: the median size setting. slow_ci: the larger of the CI minutes and the
-  re-run share growth. oncall_load: expected incidents a week (alerts + failed changes).
+  failing share growth. oncall_load: expected incidents a week (alerts + failed changes).
 - cfr_batching: expected deployments a week (slots used, merges to ship), falling.
 - wip_rising: the share of approved PRs merged without waiting for a freeze, falling.
+
+`planted` says whether a planted mechanism that moves this kind (evalspec.AFFECTS) is active
+that week; `mechanisms` names every active one of the team.
 """
 
 from __future__ import annotations

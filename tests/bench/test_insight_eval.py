@@ -63,9 +63,7 @@ def test_a_clipped_store_holds_nothing_later_and_undoes_later_merges(
     at = world.end - timedelta(days=30)
     assert late_values(engine, at)  # the full store does hold later data
     with original.connect() as conn:
-        before = conn.execute(
-            select(func.count()).where(PullRequest.created_at < at)
-        ).scalar_one()
+        before = conn.execute(select(func.count()).where(PullRequest.created_at < at)).scalar_one()
         merged_later = conn.execute(
             select(PullRequest.repo, PullRequest.number).where(
                 PullRequest.created_at < at, PullRequest.merged_at >= at
@@ -130,6 +128,39 @@ def test_the_replay_shows_what_detect_all_shows(world: Any, flags: list[dict[str
     replayed = {(f["team"], f["kind"]) for f in flags if f["week"] == 12}
     assert replayed == {(r["team"], r["kind"]) for r in rows}
     engine.dispose()
+
+
+def test_the_truth_matches_what_the_pipeline_measures(world: Any) -> None:
+    """The simulator's expected log wait of each PR (what review_bottleneck's truth
+    averages) against the wait analytics measures for the same PR from the store, and its
+    stall label against the store's view (the stalled_prs detector's definition)."""
+    import numpy as np
+    import pandas as pd
+    from insight_stall import label_agreement, read_prs
+
+    from analytics.insights.data import load_org
+    from analytics.insights.engine import last_full_week
+
+    org = world.org
+    label = last_full_week(world.end, org.teams[0].tz)
+    data = load_org(world.engine, org, org.teams, label, world.end, history_weeks=14)
+    items = data.review_time("working")
+    measured = {
+        ref: float(np.log(v + 0.25))
+        for ref, v, ex in zip(items["ref"], items["value"], items["excluded"], strict=True)
+        if pd.isna(ex)  # reviewed PRs: nothing excluded them
+    }
+    prs = read_prs(world)
+    pairs = [
+        (measured[f"{p['repo']}#{p['number']}"], float(p["elog"]))
+        for p in prs
+        if f"{p['repo']}#{p['number']}" in measured
+    ]
+    assert len(pairs) > 800
+    got, expected = np.array(pairs).T
+    assert abs(got.mean() - expected.mean()) < 0.1
+    agreement = label_agreement(world, prs, data, org)
+    assert agreement["n"] > 500 and agreement["agreement"] > 0.99
 
 
 def test_scores_follow_their_definitions() -> None:

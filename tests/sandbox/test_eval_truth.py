@@ -20,7 +20,14 @@ from sandbox.sim.evalspec import (
     top2_share,
 )
 from sandbox.sim.evalstall import PrCauses
-from sandbox.sim.evaltruth import _finish, derive_truth, own_status, peer_status, typical_top2
+from sandbox.sim.evaltruth import (
+    RULES,
+    _finish,
+    derive_truth,
+    own_status,
+    peer_status,
+    typical_top2,
+)
 from sandbox.sim.model import SimPull
 
 
@@ -162,7 +169,7 @@ def test_every_detector_kind_has_a_mechanism_and_the_registry_agrees() -> None:
     from analytics.insights import DETECTORS
 
     assert set(DETECTOR_KINDS) == set(DETECTORS)
-    assert set(MECHANISMS.values()) == set(DETECTOR_KINDS)
+    assert set(MECHANISMS.values()) == set(DETECTOR_KINDS) == set(RULES)
     assert all(MECHANISMS[m] == kinds[0] for m, kinds in AFFECTS.items())
 
 
@@ -177,5 +184,6 @@ def test_a_drawn_world_plants_every_mechanism_on_teams_that_are_not_copies() -> 
     assert max(len(t.ev.mechanisms) for t in teams) <= 3  # type: ignore[union-attr]
     moved = [r for r in ew.membership if r["until_week"] is not None]
     assert ew.reorg_week is not None and len(moved) >= 2
-    assert [r for r in ew.membership if r["from_week"] and r["login"] not in {m["login"] for m in moved}]
+    movers = {m["login"] for m in moved}
+    assert [r for r in ew.membership if r["from_week"] and r["login"] not in movers]  # hires
     assert math.isfinite(typical_top2(len(teams[0].members)))

@@ -7,6 +7,7 @@ import hashlib
 import json
 import statistics
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return d
 
 
-def _prs(d: Path) -> list[dict[str, object]]:
+def _prs(d: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in (d / "eval" / "prs.jsonl").read_text().splitlines()]
 
 
@@ -52,7 +53,7 @@ def test_stall_probabilities_are_calibrated(world: Path) -> None:
     """The exposed P(stall) matches what happened: overall and by fifths of the score."""
     rows = sorted((p for p in _prs(world) if p["stall"] is not None), key=lambda p: p["p_stall"])
     assert len(rows) > 1500
-    mean_p = statistics.fmean(float(p["p_stall"]) for p in rows)  # type: ignore[arg-type]
+    mean_p = statistics.fmean(float(p["p_stall"]) for p in rows)
     rate = statistics.fmean(bool(p["stall"]) for p in rows)
     se = (mean_p * (1 - mean_p) / len(rows)) ** 0.5
     assert abs(rate - mean_p) < 3 * se + 0.005
@@ -66,14 +67,13 @@ def test_the_oracle_reproduces_the_recorded_probabilities(world: Path) -> None:
     oracle = StallOracle(world)
     rows = [p for p in _prs(world) if p["first_review"] is not None][:300]
     for p in rows:
-        assert oracle.p_at(p, float(p["ready"])) == pytest.approx(p["p_stall"], abs=2e-3)  # type: ignore[arg-type]
-        assert oracle.p_at(p, float(p["first_review"]) + 1) is None  # type: ignore[arg-type]
+        assert oracle.p_at(p, float(p["ready"])) == pytest.approx(p["p_stall"], abs=2e-3)
+        assert oracle.p_at(p, float(p["first_review"]) + 1) is None
     waiting = [p for p in rows if p["p_stall_1d"] is not None and p["p_stall_1d"] < 1]
     assert waiting
     # still waiting a day later: a stall has become likelier than it was at the ready moment
-    assert statistics.fmean(float(p["p_stall_1d"]) for p in waiting) > statistics.fmean(  # type: ignore[arg-type]
-        float(p["p_stall"]) for p in waiting  # type: ignore[arg-type]
-    )
+    later = statistics.fmean(float(p["p_stall_1d"]) for p in waiting)
+    assert later > statistics.fmean(float(p["p_stall"]) for p in waiting)
 
 
 def test_a_plan_fixes_the_mechanisms(tmp_path: Path) -> None:
