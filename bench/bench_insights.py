@@ -1,22 +1,22 @@
-"""Quality of the insight engine against the simulator's ground truth, and its speed.
+"""Quality of the insight engine on simulated worlds that can fail it (issue 16).
 
-    python bench/bench_insights.py                 # held-out seeds 10-13
-    python bench/bench_insights.py --seeds 1 2 3 --json
+    python bench/bench_insights.py                     # the tuning seeds
+    python bench/bench_insights.py --held-out          # the held-out seeds: once, at the end
+    python bench/bench_insights.py --seeds 5 6 --json --chart curves.svg
 
-Seeds 1-9 were used while developing the detectors (1-4 first, then 5-9 after a first
-held-out run showed recall 0.83); 10-13 were looked at once, at the end. Figures then
-(20-week small worlds, 7 teams, world's last full week):
-  seeds 10-13 (held out): recall 24/24 = 1.00, precision 24/25 = 0.96 (one wip_rising on the
-  batching team), healthy team 0 flags, stall model AUC 0.69-0.72, detect_all ~2.6 s;
-  seeds 1-9 (development): recall 53/54 = 0.98, precision 1.00, healthy team 0 flags.
+Seeds: TUNING_SEEDS may be looked at while changing detectors; HELD_OUT_SEEDS are run once
+at the end of a round of changes and their figures recorded in bench/README as they come.
 
-For each seed a world of 20 weeks (small scale, 7 teams) is simulated and ingested through the
-real pipeline once (cached, see bench/insight_worlds.py); `detect_all` then runs for every team
-for the world's last full week. Every returned insight counts as a flag (info included):
-- recall: planted phenomena (not `healthy`) flagged with exactly their kind for their team;
-- precision: flags whose (team, kind) is a planted phenomenon;
-- healthy: flags on the team planted as `healthy` (must be 0).
-The stall model's time-split AUC and calibration are reported per seed.
+Each seed is an evaluation world (`simulate(profile="eval")`: 18 independently drawn teams,
+34 weeks, mechanisms planted at random with sizes 1.1x-2x and random onsets, growth and a
+reorganisation; truth derived from the hidden settings, see sandbox/sim/evaltruth.py),
+served by the local fakes and ingested once (cached, bench/insight_worlds.py). Its last 20
+weeks are replayed, each as of its own end on a store cut back to that moment
+(bench/insight_replay.py, bench/store_asof.py), and scored (bench/insight_score.py):
+recall by effect size and weeks since onset, detection within 3 weeks of onset for effects
+>= 1.4x (target 0.9), false flags per 100 healthy team-weeks (target <= 2), per detector
+and overall. The stall model is compared with the simulator's own probabilities
+(bench/insight_stall.py). Exits 1 when a target is missed.
 """
 
 from __future__ import annotations
@@ -31,85 +31,196 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from insight_worlds import WEEKS, open_world
+from insight_score import (
+    EFFECT_BINS,
+    SINCE_BINS,
+    TARGET_EFFECT,
+    TARGET_FALSE,
+    TARGET_RECALL,
+    KindScore,
+    Overall,
+    bin_label,
+    merge,
+    score,
+)
+from insight_worlds import EVAL_WEEKS, build, open_dir
 
-TUNING_SEEDS = tuple(range(1, 10))
-EVAL_SEEDS = (10, 11, 12, 13)
+TUNING_SEEDS = (1, 2, 3, 4)
+HELD_OUT_SEEDS = (101, 102, 103, 104)
 
 
-def evaluate(seed: int, weeks: int = WEEKS) -> dict[str, Any]:
-    from analytics.insights import detect_all, model_report
+def read_truth(directory: Path) -> list[dict[str, Any]]:
+    with (directory / "eval" / "truth.jsonl").open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
 
-    world = open_world(seed, weeks)
-    started = time.perf_counter()
-    found = detect_all(
-        world.engine, world.org, teams=list(world.org.slugs), week=None, as_of=world.end
-    )
-    seconds = time.perf_counter() - started
-    planted = {(p["team"], p["kind"]) for p in world.truth if p["kind"] != "healthy"}
-    healthy = {p["team"] for p in world.truth if p["kind"] == "healthy"}
-    flags = {(i.team, i.kind) for i in found}
-    hits = planted & flags
-    report = model_report(world.engine, world.org, world.end)
-    return {
+
+def run_seed(seed: int, *, stall: bool, quiet: bool) -> dict[str, Any]:
+    from insight_replay import replay, replay_weeks
+    from insight_stall import stall_report
+
+    log = (lambda s: None) if quiet else (lambda s: print(s, file=sys.stderr, flush=True))
+    t0 = time.perf_counter()
+    d = build(seed, EVAL_WEEKS, profile="eval")
+    world = open_dir(d, seed)
+    built = time.perf_counter() - t0
+    weeks = replay_weeks(world)
+    t1 = time.perf_counter()
+    flags = replay(world, weeks, progress=log)
+    replayed = time.perf_counter() - t1
+    truth = read_truth(d)
+    per_kind, overall = score(truth, flags, weeks)
+    out: dict[str, Any] = {
         "seed": seed,
-        "planted": sorted(planted),
-        "flags": [(i.team, i.kind, i.severity, i.title) for i in found],
-        "recalled": len(hits),
-        "planted_n": len(planted),
-        "true_flags": sum(1 for i in found if (i.team, i.kind) in planted),
-        "flags_n": len(found),
-        "healthy_flags": sum(1 for i in found if i.team in healthy),
-        "missed": sorted(planted - flags),
-        "false": sorted(flags - planted),
-        "detect_seconds": round(seconds, 2),
-        "stall_auc": report.get("auc"),
-        "stall_brier": report.get("brier"),
-        "stall_calibration": report.get("calibration"),
+        "weeks": weeks,
+        "build_seconds": round(built, 1),
+        "replay_seconds": round(replayed, 1),
+        "score": (per_kind, overall),
+        "flags": flags,
     }
+    if stall:
+        out["stall"] = stall_report(world)
+    return out
+
+
+def kind_block(ks: KindScore) -> list[str]:
+    fp = ks.false_per_100
+    lines = [
+        f"{ks.kind}: detected by week 3 (>= {TARGET_EFFECT}x) {ks.within.text()}, "
+        f"all sizes {ks.within_all.text()}; false flags {ks.false_flags}/"
+        f"{ks.healthy_weeks} healthy = {fp:.2f}/100"
+        if fp is not None
+        else f"{ks.kind}: no healthy team-weeks",
+        "  effect      " + "  ".join(f"wk {s:>3}" for s in SINCE_BINS) + "   (raw: before ranking)",
+    ]
+    for b in range(len(EFFECT_BINS)):
+        cells = [ks.curve.get((b, s)) for s in SINCE_BINS]
+        raw = ks.recall([b], SINCE_BINS, raw=True)
+        lines.append(
+            f"  {bin_label(b):10s}  "
+            + "  ".join(f"{c.text() if c else '-':>6}" for c in cells)
+            + f"   raw {raw.text()}"
+        )
+    return lines
+
+
+def summary_table(kinds: dict[str, KindScore], order: list[str]) -> list[str]:
+    """The markdown table bench/README records."""
+    big = [i for i, (lo, _) in enumerate(EFFECT_BINS) if lo >= TARGET_EFFECT]
+    lines = [
+        "| detector | by week 3, >= 1.4x (episodes) | recall >= 1.4x, wk 1 / 2 / 3 / 4+ "
+        "| recall < 1.4x, all weeks | false flags / 100 healthy (n) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    small = [i for i in range(len(EFFECT_BINS)) if i not in big]
+    for kind in order:
+        ks = kinds.get(kind)
+        if ks is None:
+            lines.append(f"| {kind} | - | - | - | - |")
+            continue
+        weekly = " / ".join(_pct(ks.recall(big, [s])) for s in SINCE_BINS)
+        fp = ks.false_per_100
+        lines.append(
+            f"| {kind} | {ks.within.text()} | {weekly} | {_pct(ks.recall(small, SINCE_BINS))} "
+            f"| {'-' if fp is None else f'{fp:.1f}'} ({ks.healthy_weeks}) |"
+        )
+    return lines
+
+
+def _pct(r: Any) -> str:
+    return "-" if r.value is None else f"{r.value:.2f} ({r.n})"
+
+
+def targets_met(kinds: dict[str, KindScore], overall: Overall) -> bool:
+    recall_ok = all(
+        k.within.value is None or k.within.value >= TARGET_RECALL for k in kinds.values()
+    )
+    false_ok = all(
+        k.false_per_100 is None or k.false_per_100 <= TARGET_FALSE for k in kinds.values()
+    )
+    overall_ok = overall.all_healthy_per_100 is None or overall.all_healthy_per_100 <= TARGET_FALSE
+    return recall_ok and false_ok and overall_ok
+
+
+def report(results: list[dict[str, Any]], order: list[str]) -> tuple[list[str], Any]:
+    kinds, overall = merge([r["score"] for r in results])
+    within = [k.within for k in kinds.values()]
+    lines = [f"seeds {[r['seed'] for r in results]}", ""]
+    for kind in order:
+        if kind in kinds:
+            lines += [*kind_block(kinds[kind]), ""]
+    lines += [*summary_table(kinds, order), ""]
+    hits, n = sum(w.hits for w in within), sum(w.n for w in within)
+    lines.append(
+        f"overall: detected by week 3 (>= {TARGET_EFFECT}x) {hits}/{n}; false flags "
+        f"{overall.false_flags} over {overall.team_weeks} team-weeks "
+        f"({_f(overall.false_per_100)}/100); flags on team-weeks healthy in every kind "
+        f"{overall.flags_on_all_healthy}/{overall.all_healthy_weeks} "
+        f"({_f(overall.all_healthy_per_100)}/100); {overall.flags} flags shown"
+    )
+    return lines, (kinds, overall)
+
+
+def _f(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def stall_lines(results: list[dict[str, Any]]) -> list[str]:
+    lines = ["stall model vs the simulator's own probabilities (AUC):"]
+    for r in results:
+        s = r.get("stall")
+        if not s:
+            continue
+        b, same = s["bayes"], s["same_rows"]
+        lines.append(
+            f"  seed {r['seed']}: model {s['model']['auc']} (its own label); Bayes-optimal "
+            f"at ready {b['ready']['auc']} (expected {b['ready']['expected_auc']}), "
+            f"1 day {b['1d']['auc']}, 2 days {b['2d']['auc']}; same rows (1 day after "
+            f"creation, sim label, n={same.get('n')}): model {same.get('model_auc')} vs "
+            f"Bayes {same.get('bayes_auc')}; store/sim label agreement "
+            f"{s['label_agreement']['agreement']}"
+        )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sandbox.sim.evalspec import DETECTOR_KINDS
+
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seeds", type=int, nargs="+", default=list(EVAL_SEEDS))
-    ap.add_argument("--weeks", type=int, default=WEEKS)
-    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--seeds", type=int, nargs="+", default=None)
+    ap.add_argument("--held-out", action="store_true", help="run HELD_OUT_SEEDS (once, at the end)")
+    ap.add_argument("--no-stall", action="store_true", help="skip the stall model report")
+    ap.add_argument("--chart", type=Path, default=None, help="write the curves as SVG here")
+    ap.add_argument("--json", type=Path, default=None, help="write every figure as JSON here")
+    ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args(argv)
-    results = [evaluate(s, args.weeks) for s in args.seeds]
-    planted = sum(r["planted_n"] for r in results)
-    recalled = sum(r["recalled"] for r in results)
-    flags = sum(r["flags_n"] for r in results)
-    true = sum(r["true_flags"] for r in results)
-    summary = {
-        "seeds": args.seeds,
-        "tuning_seeds": [s for s in args.seeds if s in TUNING_SEEDS],
-        "recall": round(recalled / planted, 3) if planted else None,
-        "precision": round(true / flags, 3) if flags else None,
-        "healthy_flags": sum(r["healthy_flags"] for r in results),
-        "mean_detect_seconds": round(sum(r["detect_seconds"] for r in results) / len(results), 2),
-        "stall_auc": [r["stall_auc"] for r in results],
-    }
-    if args.json:
-        print(json.dumps({"summary": summary, "runs": results}, indent=1, default=str))
-    else:
-        for r in results:
-            print(
-                f"seed {r['seed']}: recall {r['recalled']}/{r['planted_n']}, "
-                f"precision {r['true_flags']}/{r['flags_n']}, healthy flags "
-                f"{r['healthy_flags']}, stall AUC {r['stall_auc']}, {r['detect_seconds']} s"
-            )
-            for miss in r["missed"]:
-                print(f"  missed {miss}")
-            for extra in r["false"]:
-                print(f"  false flag {extra}")
-        print(json.dumps(summary))
-    ok = (
-        summary["recall"] is not None
-        and summary["recall"] >= 0.9
-        and (summary["precision"] or 0) >= 0.8
-        and summary["healthy_flags"] == 0
-    )
-    return 0 if ok else 1
+    seeds = args.seeds or list(HELD_OUT_SEEDS if args.held_out else TUNING_SEEDS)
+    order = list(DETECTOR_KINDS)
+    results = []
+    for seed in seeds:
+        r = run_seed(seed, stall=not args.no_stall, quiet=args.quiet)
+        results.append(r)
+        print(
+            f"seed {seed}: {len(r['weeks'])} weeks replayed in {r['replay_seconds']} s "
+            f"(world {r['build_seconds']} s), {sum(f['shown'] for f in r['flags'])} flags shown",
+            flush=True,
+        )
+    lines, (kinds, overall) = report(results, order)
+    print("\n".join([*lines, "", *stall_lines(results)]))
+    if args.chart is not None:
+        from insight_chart import write_svg
+
+        title = f"Detection curves, seeds {seeds}"
+        print(f"chart: {write_svg(args.chart, kinds, order, title)}")
+    if args.json is not None:
+        dump = {
+            "seeds": seeds,
+            "held_out": [s for s in seeds if s in HELD_OUT_SEEDS],
+            "kinds": {k: v.as_dict() for k, v in kinds.items()},
+            "overall": vars(overall),
+            "stall": {r["seed"]: r.get("stall") for r in results},
+        }
+        args.json.write_text(json.dumps(dump, indent=1, default=str))
+    return 0 if targets_met(kinds, overall) else 1
 
 
 if __name__ == "__main__":

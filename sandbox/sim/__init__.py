@@ -5,5 +5,16 @@ summary = simulate(Path("world"), seed=7, scale="small")
 """
 
 from sandbox.sim.api import DEFAULT_END, SCALE_TEAMS, SimSummary, simulate
+from sandbox.sim.evalroster import EVAL_TEAMS, EVAL_WEEKS, EvalPlan
+from sandbox.sim.evalspec import Mechanism
 
-__all__ = ["DEFAULT_END", "SCALE_TEAMS", "SimSummary", "simulate"]
+__all__ = [
+    "DEFAULT_END",
+    "EVAL_TEAMS",
+    "EVAL_WEEKS",
+    "SCALE_TEAMS",
+    "EvalPlan",
+    "Mechanism",
+    "SimSummary",
+    "simulate",
+]

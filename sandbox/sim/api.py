@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Literal
 
 from sandbox.sim.clock import make_span
+from sandbox.sim.evalapi import simulate_eval
+from sandbox.sim.evalroster import EVAL_TEAMS, EvalPlan
 from sandbox.sim.output import Sink, dumps
 from sandbox.sim.repo import simulate_repo
 from sandbox.sim.roster import build_world
 from sandbox.sim.workitems import work_items
 
 Scale = Literal["small", "medium", "large"]
+Profile = Literal["demo", "eval"]
 SCALE_TEAMS: dict[str, int] = {"small": 7, "medium": 100, "large": 1000}
 DEFAULT_END = datetime(2026, 11, 23, tzinfo=UTC)
 
@@ -43,6 +46,8 @@ def simulate(
     scale: Scale = "small",
     end: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
+    profile: Profile = "demo",
+    plan: EvalPlan | None = None,
 ) -> SimSummary:
     """Write a simulated org's history to `out` in the layout of sandbox.world.
 
@@ -50,6 +55,11 @@ def simulate(
     `end` (the world's "now") defaults to 2026-11-23T00:00:00Z; the history covers `weeks`
     weeks before it, starting on a Monday. `progress(done, total)` is called after each
     repository and each tracker project.
+
+    `profile="eval"` writes an evaluation world instead (sandbox.sim.evalapi): EVAL_TEAMS
+    independently drawn teams (unless `teams` is given; `scale` is ignored), mechanisms
+    planted at random with sizes and onsets drawn, and the hidden truth under DIR/eval/;
+    `plan` overrides its random draws (tests).
     """
     started = time.perf_counter()
     if scale not in SCALE_TEAMS:
@@ -61,6 +71,18 @@ def simulate(
     if end_at.tzinfo is None:
         raise ValueError("end must be timezone-aware")
     span = make_span(end_at, weeks)
+    if profile == "eval":
+        counts, n, people, n_repos, planted_n = simulate_eval(
+            out,
+            seed,
+            teams if teams is not None else EVAL_TEAMS,
+            span,
+            plan or EvalPlan(),
+            progress,
+        )
+        return SimSummary(out, counts, n, people, n_repos, planted_n, time.perf_counter() - started)
+    if profile != "demo":
+        raise ValueError(f"unknown profile {profile!r}; use demo or eval")
     world = build_world(seed, n_teams, span)
     out.mkdir(parents=True, exist_ok=True)
     (out / "org.json").write_text(

@@ -143,6 +143,26 @@ class Calendar:
             t = t0 + (day + 1) * DAY - off
         return t + remaining
 
+    def work_between(self, a: float, b: float) -> float:
+        """Seconds of this person's working time between instants `a` and `b` (0 if b <= a):
+        the inverse of `add_work`, so `work_between(t, add_work(t, s)) == s`."""
+        total = 0.0
+        t0 = self.offsets.t0
+        t = a
+        for _ in range(4000):
+            if t >= b:
+                return total
+            off = self.offsets.at(t)
+            lt = t + off - t0
+            day = int(lt // DAY)
+            day_end = t0 + (day + 1) * DAY - off
+            if self.is_workday(day):
+                lo = t0 + day * DAY + self.work_start - off
+                hi = t0 + day * DAY + self.work_end - off
+                total += max(0.0, min(hi, b) - max(lo, t))
+            t = day_end
+        return total
+
     def work_time_on(self, day: int, rng: random.Random) -> float:
         """A random moment within working hours of `day` (busier mid-morning and afternoon)."""
         span = self.work_end - self.work_start

@@ -13,6 +13,7 @@ import heapq
 
 from sandbox.sim import names
 from sandbox.sim.clock import DAY, HOUR, WEEK
+from sandbox.sim.evaldeploy import eval_slot
 from sandbox.sim.model import SimDeployment, SimIncident, SimIssue, SimPull
 from sandbox.sim.pulls import RepoCtx, revert_pull
 from sandbox.sim.rand import lognormal, poisson, weighted
@@ -29,6 +30,8 @@ _SLOT_DAYS = {
 def _next_slot(ctx: RepoCtx, m: float) -> float:
     """When the team next deploys something merged at `m`, by its cadence that week."""
     team = ctx.team
+    if team.ev is not None:
+        return eval_slot(ctx, m)
     cadence = team.cadence_at(ctx.span.week_of(m))
     if cadence == "continuous":
         return m + lognormal(ctx.rng, 20, 0.5) * _MIN
@@ -45,7 +48,7 @@ def _next_slot(ctx: RepoCtx, m: float) -> float:
 
 
 def on_call(ctx: RepoCtx, t: float) -> Member:
-    members = ctx.team.members
+    members = ctx.team.present(ctx.span.week_of(t))
     return members[(ctx.span.week_of(t) + ctx.team.index) % len(members)]
 
 
@@ -104,7 +107,9 @@ def deploy_all(ctx: RepoCtx, pulls: list[SimPull]) -> tuple[list[SimDeployment],
         reverts = [r for r in reverts if r > cand]
         newest = batch[-1]
         assert newest.merge_sha is not None
-        creator = "github-actions[bot]" if auto else rng.choice(team.members).login
+        creator = (
+            "github-actions[bot]" if auto else rng.choice(team.present(span.week_of(cand))).login
+        )
         event = "push" if auto else "workflow_dispatch"
         if ctx.repo.staging and not hotfix:
             ts = max(newest.merged_at or m, cand - lognormal(rng, 30, 0.5) * _MIN) + 30
@@ -148,7 +153,7 @@ def deploy_all(ctx: RepoCtx, pulls: list[SimPull]) -> tuple[list[SimDeployment],
             else:
                 inc.resolved = inc.ack + lognormal(rng, 70, 0.9) * _MIN
     for w in range(span.weeks + 1):  # incidents no deployment explains
-        for _ in range(poisson(rng, 0.15)):
+        for _ in range(poisson(rng, team.alerts_per_repo(w))):
             t = span.t0 + w * WEEK + rng.uniform(0, WEEK)
             inc = _incident(ctx, t, "high" if rng.random() < 0.6 else "low", None)
             inc.resolved = inc.ack + lognormal(rng, 60, 1.0) * _MIN

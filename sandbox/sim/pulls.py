@@ -41,8 +41,9 @@ class RepoCtx:
     span: Span
     rng: random.Random
 
-    def others(self, login: str) -> tuple[list[Member], list[float]]:
-        people = [m for m in self.team.members if m.login != login]
+    def others(self, login: str, week: int | None = None) -> tuple[list[Member], list[float]]:
+        pool = self.team.members if week is None else self.team.present(week)
+        people = [m for m in pool if m.login != login]
         return people, [m.review_weight for m in people]
 
     def pick_reviewers(self, author: str, n: int, t: float) -> list[Member]:
@@ -68,6 +69,47 @@ def _commit(ctx: RepoCtx, t: float, author: str, tz: ZoneInfo, msg: str, adds: i
 
 def human_pull(ctx: RepoCtx, author: Member, t_first: float) -> SimPull:
     """One pull request by a team member whose first commit is at `t_first`."""
+    d = draft_pull(ctx, author, t_first)
+    _review_and_finish(ctx, d.pull, author, d.ready, d.week)
+    d.spread_size()
+    return d.pull
+
+
+@dataclass(slots=True)
+class Draft:
+    """A pull request up to the moment it is ready for review: what review needs next."""
+
+    pull: SimPull
+    author: Member
+    ctx: RepoCtx
+    ready: float
+    week: int
+    share: int  # lines per commit before the last one
+    adds: int  # the PR's size in added lines
+
+    def spread_size(self) -> None:
+        """Spread the size over the commits exactly (fix-up commits included)."""
+        p = self.pull
+        for k, c in enumerate(p.commits):
+            c.additions = (
+                self.share if k < len(p.commits) - 1 else max(1, self.adds - self.share * k)
+            )
+        p.commits.sort(key=lambda c: c.t)
+        p.additions = sum(c.additions for c in p.commits)
+        p.deletions = sum(c.deletions for c in p.commits)
+
+
+def draft_pull(
+    ctx: RepoCtx,
+    author: Member,
+    t_first: float,
+    p_after: float | None = None,
+    size_median: float = 60.0,
+    peer_comment: bool = True,
+) -> Draft:
+    """Coding, commits, opening, draft period and CI of one pull request. `p_after`: the
+    chance each commit (and the opening) is pushed after hours (default: the team's that
+    week); `peer_comment`: a peer may comment on a draft (demo worlds)."""
     rng, team, cal = ctx.rng, ctx.team, author.cal
     week = ctx.span.week_of(t_first)
     kind = weighted(rng, PR_KINDS, _MIX[ctx.repo.kind])
@@ -87,7 +129,7 @@ def human_pull(ctx: RepoCtx, author: Member, t_first: float) -> SimPull:
         if ctx.repo.kind == "infrastructure" and kind == "chore":
             label = "ops"
         labels.append(label)
-    adds = int(lognormal(rng, 60, 1.2)) + 1
+    adds = int(lognormal(rng, size_median, 1.2)) + 1
     p = SimPull(
         created=0.0,
         author=author.login,
@@ -103,7 +145,8 @@ def human_pull(ctx: RepoCtx, author: Member, t_first: float) -> SimPull:
     coding = min(lognormal(rng, 5.0, 1.0), 60.0) * HOUR
     n_commits = 1 + poisson(rng, 0.8 + min(3.0, adds / 150))
     times = [t_first] + [cal.add_work(t_first, coding * rng.random()) for _ in range(n_commits - 1)]
-    p_after = team.after_hours(week)
+    if p_after is None:
+        p_after = team.after_hours(week)
     times = sorted(cal.after_hours_near(t, rng) if rng.random() < p_after else t for t in times)
     t_open = cal.add_work(t_first, coding)
     if rng.random() < p_after:
@@ -138,18 +181,12 @@ def human_pull(ctx: RepoCtx, author: Member, t_first: float) -> SimPull:
         )
     )
     _bot_review(ctx, p, t_open)
-    if p.draft and rng.random() < 0.12 and ready - t_open > 2 * HOUR:
+    if peer_comment and p.draft and rng.random() < 0.12 and ready - t_open > 2 * HOUR:
         peer = ctx.pick_reviewers(author.login, 1, t_open)[0]
         p.reviews.append(
             SimReview(rng.uniform(t_open + HOUR, ready - HOUR), peer.login, "COMMENTED")
         )
-    _review_and_finish(ctx, p, author, ready, week)
-    for k, c in enumerate(p.commits):  # spread the size over commits exactly
-        c.additions = share if k < len(p.commits) - 1 else max(1, adds - share * k)
-    p.commits.sort(key=lambda c: c.t)
-    p.additions = sum(c.additions for c in p.commits)
-    p.deletions = sum(c.deletions for c in p.commits)
-    return p
+    return Draft(p, author, ctx, ready, week, share, adds)
 
 
 def _bot_review(ctx: RepoCtx, p: SimPull, t_open: float) -> None:
@@ -259,7 +296,7 @@ def bot_pull(ctx: RepoCtx, bot: str, t: float) -> SimPull:
     p.additions = p.commits[0].additions
     p.deletions = p.commits[0].deletions
     p.changed_files = rng.randint(1, 2)
-    people, weights = ctx.others(bot)
+    people, weights = ctx.others(bot, ctx.span.week_of(t))
     if rng.random() < 0.18:
         _close_bot(p, bot, t + lognormal(rng, 7, 0.6) * DAY)
         return p

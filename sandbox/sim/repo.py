@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sandbox.sim.clock import HOUR, WEEK, Span
 from sandbox.sim.delivery import deploy_all, issues_for
-from sandbox.sim.model import SimIssue, SimPull, SimRun
+from sandbox.sim.model import SimDeployment, SimIncident, SimIssue, SimPull, SimRun
 from sandbox.sim.output import Sink
 from sandbox.sim.pulls import RepoCtx, bot_pull, human_pull
 from sandbox.sim.rand import poisson, rng_for
@@ -20,15 +22,38 @@ from sandbox.sim.serialize import (
 )
 
 
+@dataclass(slots=True)
+class RepoBuild:
+    """One repository's simulated records, numbered, before they are written."""
+
+    ctx: RepoCtx
+    pulls: list[SimPull]
+    deployments: list[SimDeployment]
+    incidents: list[SimIncident]
+    issues: list[SimIssue]
+
+
 def simulate_repo(
     seed: int, team: TeamSpec, repo: RepoSpec, repo_index: int, span: Span, sink: Sink
 ) -> None:
     rng = rng_for(seed, "repo", repo.full_name)
     ctx = RepoCtx(team=team, repo=repo, span=span, rng=rng)
-    pulls = _pulls(ctx)
+    write_repo(finish_repo(ctx, _pulls(ctx)), repo_index, sink)
+
+
+def finish_repo(ctx: RepoCtx, pulls: list[SimPull]) -> RepoBuild:
+    """Deploy, break, revert and number a repository whose pull requests are simulated."""
     deployments, incidents = deploy_all(ctx, pulls)
     issues = issues_for(ctx, incidents)
     _number(ctx, pulls, issues)
+    return RepoBuild(ctx, pulls, deployments, incidents, issues)
+
+
+def write_repo(build: RepoBuild, repo_index: int, sink: Sink) -> None:
+    """Write one repository's records as seen at the world's end (CI outcomes drawn here)."""
+    ctx, pulls, deployments = build.ctx, build.pulls, build.deployments
+    incidents, issues = build.incidents, build.issues
+    rng, span, repo, team = ctx.rng, ctx.span, ctx.repo, ctx.team
     ids = Ids(repo_index)
     deployments.sort(key=lambda d: d.t)
     for d in deployments:
@@ -57,7 +82,8 @@ def simulate_repo(
             runs.append(SimRun(d.t - 20, d.sha, "main", d.event, "Deploy", last_t, conclusion))
     runs.sort(key=lambda r: (r.t, r.sha, r.name))
     for r in runs:
-        sink.write("workflow_runs", run_json(name, r, ids.next("run", 5_000_000_000), end, rng))
+        ci = team.ev.ci_at(span.week_of(r.t)) if team.ev is not None else None
+        sink.write("workflow_runs", run_json(name, r, ids.next("run", 5_000_000_000), end, rng, ci))
     minor = rng.randint(0, 40)
     last_week = -1
     for d in deployments:

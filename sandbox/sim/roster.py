@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sandbox.sim import names
 from sandbox.sim.clock import DAY, HOUR, Calendar, OffsetTable, Span, public_holidays, utc
+from sandbox.sim.evalspec import EvalProfile
 from sandbox.sim.rand import base36, hex_id, lognormal, rng_for, uuid_from, weighted
 from sandbox.world import Org, Person, Planted, Repo, Team
 
@@ -66,6 +67,12 @@ class Member:
     jira_id: str
     linear_id: str
     pd_id: str
+    after_hours: float = 1.0  # personal factor on the team's after-hours propensity (eval)
+    joined: int = 0  # first week in this team (eval worlds: growth and a reorganisation)
+    left: int | None = None  # first week no longer in it
+
+    def present(self, week: int) -> bool:
+        return self.joined <= week and (self.left is None or week < self.left)
 
 
 @dataclass(slots=True)
@@ -103,8 +110,23 @@ class TeamSpec:
     planted: list[Planted] = field(default_factory=list)
     cal: Calendar | None = None  # the team's own calendar (deploy slots)
     weeks: int = 26  # length of the simulated span
+    ev: EvalProfile | None = None  # hidden settings of an evaluation world's team
+
+    def present(self, week: int) -> list[Member]:
+        """The members in the team that week (all of them outside evaluation worlds)."""
+        if self.ev is None:
+            return self.members
+        return [m for m in self.members if m.present(week)] or self.members
+
+    def alerts_per_repo(self, week: int) -> float:
+        """Incidents a week that no deployment explains, per repository."""
+        if self.ev is None:
+            return 0.15
+        return self.ev.alerts_at(week) / max(1, len(self.repos))
 
     def pickup_median(self, week: int) -> float:
+        if self.ev is not None:
+            return self.ev.pickup_at(week)
         factor = 1.0
         if self.change_week is not None:
             factor = self.change_before if week < self.change_week else self.change_after

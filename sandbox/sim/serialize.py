@@ -140,18 +140,29 @@ def deployment_json(repo: str, d: SimDeployment, end: float, ids: Ids) -> Deploy
     )
 
 
-def run_json(repo: str, r: SimRun, run_id: int, end: float, rng: random.Random) -> WorkflowRun:
-    """A workflow run; CI outcomes are drawn here (some fail, some are re-run and pass)."""
+def run_json(
+    repo: str,
+    r: SimRun,
+    run_id: int,
+    end: float,
+    rng: random.Random,
+    ci: tuple[float, float] | None = None,
+) -> WorkflowRun:
+    """A workflow run; CI outcomes are drawn here (some fail, some are re-run and pass).
+    `ci` (evaluation worlds): the team's (median minutes, failing share) that week."""
     attempt, started = 1, r.t + rng.uniform(3, 40)
+    minutes, weights = 6.0, (88.0, 9.0, 3.0)
+    if ci is not None:
+        minutes, weights = ci[0], (97.0 - 100 * ci[1], 100 * ci[1], 3.0)
     if r.done is not None:
         done, conclusion = r.done, r.conclusion
     else:
-        done = started + lognormal(rng, 6, 0.4) * 60
-        conclusion = rng.choices(("success", "failure", "cancelled"), (88, 9, 3))[0]
+        done = started + lognormal(rng, minutes, 0.4) * 60
+        conclusion = rng.choices(("success", "failure", "cancelled"), weights)[0]
         if conclusion == "failure" and rng.random() < 0.4:
             attempt, conclusion = 2, "success"
             started = done + lognormal(rng, 10, 0.8) * 60
-            done = started + lognormal(rng, 6, 0.4) * 60
+            done = started + lognormal(rng, minutes, 0.4) * 60
     status = "completed"
     if done > end:
         status, conclusion, done = "in_progress", None, max(r.t, min(started, end))
