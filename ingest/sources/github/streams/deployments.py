@@ -58,7 +58,9 @@ class DeploymentsStream(GitHubStream):
     def settled(self, ctx: StreamContext, cursor: datetime | None) -> Page | None:
         """No page when the probe saw no deployment created since the last walk and none
         is still in progress (those are looked up by the walk's end, streams.probe)."""
-        activity = self.probe.activity(ctx, self.partitions()) if self.probe else None
+        if self.probe is None or "walked_at" not in ctx.extra:
+            return None  # never walked to the end: nothing to compare (no probe)
+        activity = self.probe.activity(ctx, self.partitions())
         if activity is None or Pending(ctx.extra, "pending_nodes").entries():
             return None
         if not settled(activity.newest_deployment, cursor, ctx.extra, self.config.lookback):

@@ -76,7 +76,9 @@ class PullRequestsStream(GitHubStream):
     def settled(self, ctx: StreamContext, cursor: datetime | None) -> Page | None:
         """No page when the probe saw no pull request updated since the last walk
         (streams.probe); the PRs whose CI was still running are read again all the same."""
-        activity = self.probe.activity(ctx, self.partitions()) if self.probe else None
+        if self.probe is None or "walked_at" not in ctx.extra:
+            return None  # never walked to the end: nothing to compare (no probe)
+        activity = self.probe.activity(ctx, self.partitions())
         if activity is None:
             return None
         if not settled(activity.newest_pull, cursor, ctx.extra, self.config.lookback):
