@@ -205,7 +205,8 @@ def complexity(
 def _field_score(
     key: tuple[str, str], node: FieldNode, child: float, variables: Mapping[str, Any]
 ) -> float:
-    args = {a.name.value: value_from_ast_untyped(a.value, variables) for a in node.arguments}
+    values = dict(variables)
+    args = {a.name.value: value_from_ast_untyped(a.value, values) for a in node.arguments}
     gitaly = 1 if key in CALLS_GITALY else 0
     if key not in RESOLVERS:
         return 1 + gitaly + child
