@@ -186,8 +186,7 @@ def _sync_partition(
     counter: StreamCounter,
     started: datetime,
 ) -> None:
-    """Walk one partition page by page, committing each page with the state after it; a
-    partition the stream knows settled is not walked at all (`Stream.settled`)."""
+    """Walk a partition page by page, each page with its state; a settled one is not."""
     cursor, extra = load_state(sessions, source.name, stream.name, partition)
     store = _PartitionStore(sessions, source.name, stream, partition, started, part)
     store.saved = _state_of(cursor, extra)
