@@ -146,7 +146,44 @@ def run(root: Path, scale: str, weeks: int) -> dict[str, Any]:
     }
     rest_db, graphql_db = root / "gitlab-rest.db", root / "gitlab-graphql.db"
     result["gitlab_same_rows"] = _same_rows(rest_db, graphql_db)
+    result["figures"] = figures(result)
     return result
+
+
+def figures(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The figures in the form issue 20 asks of `metrics-bot bench` (name, value, unit,
+    target, scale, store, machine), each with the baseline measured in the same run."""
+    import os
+    import platform
+
+    idle = result["github"]["idle_1"]
+    rest, graphql = result["gitlab"]
+    machine = f"{platform.machine()} {os.cpu_count()} cores"
+    common = {"scale": result["scale"], "store": "sqlite", "machine": machine}
+    return [
+        {
+            "name": "ingest.idle_cycle_points_per_repo",
+            "value": idle["points_per_repo"],
+            "unit": "points",
+            "target": 2,
+            **common,
+        },
+        {
+            "name": "ingest.idle_cycle_rows_written",
+            "value": idle["rows_written"],
+            "unit": "rows",
+            "target": 0,
+            **common,
+        },
+        {
+            "name": "ingest.requests_per_mr.gitlab",
+            "value": graphql["requests_per_mr"],
+            "unit": "requests",
+            "target": 0.1,
+            "baseline": rest["requests_per_mr"],
+            **common,
+        },
+    ]
 
 
 def _same_rows(a: Path, b: Path) -> bool:
