@@ -2,6 +2,10 @@
 
     python bench/bench_ingest.py [--scale medium] [--teams 10] [--weeks 13,26]
                                  [--replays 5] [--repeats 3] [--no-rss]
+    python bench/bench_ingest.py --costs [--scale small] [--weeks 26] [--json PATH]
+
+`--costs` measures what syncs cost the APIs instead (bench/ingest_costs.py): GitHub idle
+cycles (points per repository, rows written) and GitLab requests per merge request.
 
 1. Backfill against the local GitHub fake (sandbox.fakes.github) serving a world made by
    sandbox.sim.simulate (a slice of the medium org: `--teams` of its teams): requests per PR,
@@ -154,9 +158,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-rss", action="store_true")
     parser.add_argument("--child", nargs=3, metavar=("URL", "WORLD", "DB"))
+    parser.add_argument("--costs", action="store_true", help="idle and per-MR API costs")
+    parser.add_argument("--json", type=Path, help="with --costs: write the figures here")
     args = parser.parse_args()
     if args.child:
         child(*args.child)
+        return
+    if args.costs:
+        costs(args.scale, int(args.weeks.split(",")[-1]), args.json)
         return
     weeks = [int(w) for w in args.weeks.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
@@ -204,6 +213,16 @@ def main() -> None:
                 f"  {w:>3} weeks, {n_w:>6} PRs: peak RSS {figures['peak_rss_mib']:.0f} MiB "
                 f"({figures['status']})"
             )
+
+
+def costs(scale: str, weeks: int, out: Path | None) -> None:
+    import ingest_costs
+
+    with tempfile.TemporaryDirectory() as tmp:
+        result = ingest_costs.run(Path(tmp), scale, weeks)
+    print(ingest_costs.report(result))
+    if out is not None:
+        out.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":

@@ -107,6 +107,8 @@ class Stream(ABC):
     keys: ClassVar[Mapping[Model, Sequence[str]]]
     # Columns never overwritten on conflict (per table), e.g. fields another stream owns.
     keep: ClassVar[Mapping[Model, Sequence[str]]] = {}
+    # Keep when the last complete walk started (`extra["walked_at"]`), for `settled`.
+    remembers_walks: ClassVar[bool] = False
 
     @abstractmethod
     def partitions(self) -> list[str]:
@@ -116,6 +118,14 @@ class Stream(ABC):
         """Ask the API what the partition's requests need before the first one is built
         (GitHub's workflow runs: the repository's default branch); nothing by default.
         Called once per partition and sync; it fails the partition as a page would."""
+        return None
+
+    def settled(self, ctx: StreamContext, cursor: datetime | None) -> Page | None:
+        """When the stream can tell cheaply that nothing in the partition changed since its
+        last complete walk (GitHub's activity probe: GraphQL has no 304), the page to store
+        instead of walking (usually empty); None walks as usual. Asked after `prepare`,
+        never while a walk is in progress. `ctx.extra["walked_at"]` is when the last
+        complete walk started, kept for streams with `remembers_walks`."""
         return None
 
     @abstractmethod

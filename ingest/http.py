@@ -393,6 +393,8 @@ def _error_message(resp: httpx.Response) -> str:
         body = resp.json()
     except (json.JSONDecodeError, UnicodeDecodeError):
         return resp.text[:200]
+    if isinstance(body, dict) and isinstance(body.get("errors"), list) and body["errors"]:
+        body = body["errors"][0]  # GraphQL's form: the first error says it
     if isinstance(body, dict) and isinstance(body.get("message"), str):
         return str(body["message"])
     return resp.text[:200]

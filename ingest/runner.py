@@ -10,10 +10,13 @@ a `SyncReport` (ingest.report), also stored as a `SyncRun` row.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import httpx
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,7 +35,7 @@ from ingest.http import (
 from ingest.progress import ProgressCallback, ProgressEvent, StreamCounter, no_progress
 from ingest.report import PartitionReport, SyncReport
 from ingest.rows import static_keys, write_rows
-from ingest.state import Walk, load_state, rewind, save_state, stored_etag
+from ingest.state import Walk, iso, load_state, rewind, save_state, stored_etag
 from store.db import transaction
 from store.models import SyncRun
 
@@ -183,8 +186,10 @@ def _sync_partition(
     counter: StreamCounter,
     started: datetime,
 ) -> None:
-    """Walk one partition page by page, committing each page with the state after it."""
+    """Walk a partition page by page, each page with its state; a settled one is not."""
     cursor, extra = load_state(sessions, source.name, stream.name, partition)
+    store = _PartitionStore(sessions, source.name, stream, partition, started, part)
+    store.saved = _state_of(cursor, extra)
     walk = Walk.resume_or_start(
         extra.get("walk"),
         cursor=cursor,
@@ -192,11 +197,17 @@ def _sync_partition(
         first_since=source.initial_since,
         now=started,
     )
-    stream.prepare(
-        StreamContext(
-            http=http, partition=partition, since=walk.since, started_at=started, extra=extra
-        )
+    first_ctx = StreamContext(
+        http=http, partition=partition, since=walk.since, started_at=started, extra=extra
     )
+    stream.prepare(first_ctx)
+    settled = None if "walk" in extra else stream.settled(first_ctx, cursor)
+    if settled is not None:
+        part.status = "not_modified"
+        store.commit(settled, cursor, extra)
+        part.items += settled.items
+        counter.add(settled.items, partition)
+        return
     while True:
         req = stream.request(partition, walk.since, walk.token)
         first = walk.token is None
@@ -214,17 +225,55 @@ def _sync_partition(
         if done:
             extra.pop("walk", None)
             cursor = walk.finished(cursor)
+            if stream.remembers_walks:
+                extra["walked_at"] = iso(walk.started_at)
         else:
             walk.token = page.next_token
             extra["walk"] = walk.to_json()
-        with transaction(sessions) as session:
-            part.rows += write_rows(session, page.rows, stream.keys, stream.keep)
-            save_state(session, source.name, stream.name, partition, cursor, extra, started)
+        store.commit(page, cursor, extra)
         part.pages += 1
         part.items += page.items
         counter.add(page.items, partition)
         if done:
             return
+
+
+def _state_of(cursor: datetime | None, extra: dict[str, Any]) -> str:
+    """The partition's state as text, to tell whether a page changed it."""
+    return json.dumps([iso(cursor), extra], sort_keys=True, default=str)
+
+
+@dataclass
+class _PartitionStore:
+    """Commits a partition's pages: rows and the state after them in one transaction, and
+    no transaction at all for a page that brings no rows and leaves the state as it was
+    (an idle sync writes nothing)."""
+
+    sessions: sessionmaker[Session]
+    source: str
+    stream: Stream
+    partition: str
+    started: datetime
+    part: PartitionReport
+    saved: str = ""
+
+    def commit(self, page: Page, cursor: datetime | None, extra: dict[str, Any]) -> None:
+        state = _state_of(cursor, extra)
+        if not page.rows and state == self.saved:
+            return
+        with transaction(self.sessions) as session:
+            self.part.rows += write_rows(session, page.rows, self.stream.keys, self.stream.keep)
+            if state != self.saved:
+                save_state(
+                    session,
+                    self.source,
+                    self.stream.name,
+                    self.partition,
+                    cursor,
+                    extra,
+                    self.started,
+                )
+        self.saved = state
 
 
 def _fetch_page(

@@ -6,6 +6,8 @@ Per (source, stream, partition) the state row holds:
   newest value seen, when it started), so a crash or a rate-limit stop resumes at the first
   uncommitted page;
 - `extra["etag"]`: the ETag of the last first page, for a conditional request next time;
+- `extra["walked_at"]`: when the last complete walk started (streams that probe, see
+  `Stream.settled`);
 - anything else a stream keeps (e.g. deployments still in progress).
 """
 
@@ -92,8 +94,9 @@ def rewind(sessions: sessionmaker[Session], source: Source, since: datetime) -> 
     """Make the next sync of `source` re-read everything changed since `since`.
 
     Each saved cursor newer than that moves back so the next walk starts at `since`
-    (cursor - lookback), and its ETag and any unfinished walk are dropped so no page is
-    skipped as unchanged. Rows re-read are upserted, so nothing is duplicated. Partitions
+    (cursor - lookback), and its ETag, any unfinished walk and the time of the last walk
+    (`walked_at`, which lets a probe skip a partition) are dropped so no page is skipped as
+    unchanged. Rows re-read are upserted, so nothing is duplicated. Partitions
     never synced start at `source.initial_since()` as usual. Returns how many moved.
     """
     target = since + source.lookback
@@ -103,7 +106,8 @@ def rewind(sessions: sessionmaker[Session], source: Source, since: datetime) -> 
             cursor = instant(row.cursor)
             if cursor is not None and cursor <= target:
                 continue
-            extra = {k: v for k, v in dict(row.extra or {}).items() if k not in ("etag", "walk")}
+            dropped = ("etag", "walk", "walked_at")
+            extra = {k: v for k, v in dict(row.extra or {}).items() if k not in dropped}
             row.cursor = iso(target)
             row.extra = extra
             moved += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -24,10 +24,12 @@ def upsert(
 
     `update` names the columns to overwrite on conflict (default: every column given except
     the keys). Rows must all carry the same columns; of rows sharing a key the last wins
-    (PostgreSQL refuses to touch one row twice in a statement). Returns how many rows were
-    written. Runs inside the caller's transaction, so rows and the sync cursor commit
-    together. The time zones of `people` are the exception: they merge by the rule of
-    store.zones, between rows of one call and with the stored row.
+    (PostgreSQL refuses to touch one row twice in a statement). A stored row whose columns
+    already hold the given values is left alone: re-reading an unchanged window writes
+    nothing. Returns how many rows were written (inserted, or changed by the update).
+    Runs inside the caller's transaction, so rows and the sync cursor commit together.
+    The time zones of `people` are the exception: they merge by the rule of store.zones,
+    between rows of one call and with the stored row.
 
     One statement is compiled and executed over all parameter sets (SQLAlchemy batches
     them as "insertmanyvalues"); compiling a multi-VALUES statement per call instead held
@@ -61,8 +63,12 @@ def upsert(
         set_: dict[str, Any] = {c: stmt.excluded[c] for c in to_update}
         if zoned and set(zones.ZONE_COLUMNS) <= set(to_update):
             set_.update(zones.merge_set(table, stmt.excluded))
-        stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=set_)
+        # Only a row whose stored values would change is rewritten (NULL-safe comparison).
+        changed = or_(*(table.c[c].is_distinct_from(value) for c, value in set_.items()))
+        stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=set_, where=changed)
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
-    session.execute(stmt, list(by_key.values()))
-    return len(by_key)
+    # RETURNING lists the rows inserted or changed: the count both databases give alike.
+    key_columns = [table.c[k] for k in keys]
+    result = session.execute(stmt.returning(*key_columns), list(by_key.values()))
+    return len(result.all())

@@ -196,7 +196,9 @@ class QueryCost:
 
     @property
     def cost(self) -> int:
-        return max(1, round(self.requests / 100))
+        """GitHub's rule: the connection requests / 100, rounded to the nearest whole
+        number (halves up, not Python's round-half-even), at least 1."""
+        return max(1, int(self.requests / 100 + 0.5))
 
 
 def analyze(

@@ -12,6 +12,8 @@ gitlab/deployments.jsonl) under `{prefix}/api/v4` with GitLab's wire behaviour:
     GET /projects/:id/pipelines                        order_by, sort, updated_after/before,
                                                        status, ref, source
     GET /users/:id                                     a user's long form, with `bot`
+    POST /api/graphql                                  merge requests' notes, approvals and
+                                                       commits (sandbox.fakes.gitlab_graphql)
 
 Offset pagination exactly as GitLab: `page`/`per_page` (default 20, max 100), headers
 x-page, x-per-page, x-next-page, x-prev-page, x-total, x-total-pages and Link; beyond 10,000
@@ -33,6 +35,7 @@ Documented choices:
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -41,12 +44,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
+from graphql import GraphQLError, execute, parse, validate
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox.fakes import _gitlab_payloads as gl
+from sandbox.fakes import gitlab_graphql as glq
 from sandbox.fakes._base import (
     JSON,
     RateLimitedFake,
@@ -93,6 +98,7 @@ class GitLabFake(RateLimitedFake):
     ) -> None:
         self._setup(world_dir, faults, token, rate_limit, rate_window, seed)
         self.prefix = prefix.rstrip("/")
+        self.graphql_forbidden = False
         self.site = gl.Site(html=html_url.rstrip("/"), people=self.people_by("login"))
         self._load()
         base = f"{self.prefix}/api/v4"
@@ -100,6 +106,7 @@ class GitLabFake(RateLimitedFake):
             routes=[
                 Route(f"{base}/projects/{{rest:path}}", self._endpoint, methods=["GET"]),
                 Route(f"{base}/users/{{uid:int}}", self._user_endpoint, methods=["GET"]),
+                Route(f"{self.prefix}/api/graphql", self._graphql_endpoint, methods=["POST"]),
                 Route("/{path:path}", self._no_route, methods=["GET", "POST", "PUT", "DELETE"]),
             ]
         )
@@ -167,6 +174,8 @@ class GitLabFake(RateLimitedFake):
             users = f"{self.prefix}/api/v4/users/"
             if str(scope.get("path", "")).startswith(users):
                 return f"{method} /api/v4/users/:id"
+            if scope.get("path") == f"{self.prefix}/api/graphql":
+                return f"{method} /api/graphql"
             return f"{method} <unmatched>"
         _, rest = parts
         template = "/".join(":iid" if s.isdigit() else s for s in rest)
@@ -229,6 +238,102 @@ class GitLabFake(RateLimitedFake):
         if login is None:
             return json_response(404, {"message": "404 User Not Found"}, headers)
         return json_response(200, self.site.full_user(login), headers)
+
+    async def _graphql_endpoint(self, request: Request) -> Response:
+        """POST /api/graphql (sandbox.fakes.gitlab_graphql), charged like any request."""
+        if not self._auth_ok(request):
+            return json_response(401, {"errors": [{"message": "Invalid token"}]})
+        if self.graphql_forbidden:  # a user without API access (GitLab's words)
+            return json_response(403, {"errors": [{"message": "API not accessible for user"}]})
+        refused, headers = self._refused(request)
+        if refused is not None:
+            return refused
+        try:
+            payload = json.loads(await request.body())
+        except ValueError:
+            return json_response(400, {"errors": [{"message": "Invalid JSON body"}]}, headers)
+        query = payload.get("query") if isinstance(payload, dict) else None
+        if not isinstance(query, str) or not query.strip():
+            return json_response(422, {"errors": [{"message": "No query string was present"}]})
+        if len(query) > glq.MAX_QUERY_SIZE:
+            return json_response(422, {"errors": [{"message": "Query too large"}]}, headers)
+        status, body = self._graphql(query, payload.get("variables") or {})
+        return json_response(status, body, headers)
+
+    def _graphql(self, query: str, variables: JSON) -> tuple[int, JSON]:
+        schema = glq.gitlab_schema()
+        try:
+            document = parse(query)
+        except GraphQLError as err:
+            return 200, {"errors": [err.formatted]}
+        problems = validate(schema, document)
+        if problems:
+            return 200, {"errors": [e.formatted for e in problems]}
+        score = glq.complexity(schema, document, variables)
+        if score > glq.MAX_COMPLEXITY:
+            message = (
+                f"Query has complexity of {score}, which exceeds max complexity of "
+                f"{glq.MAX_COMPLEXITY}"
+            )
+            return 200, {"errors": [{"message": message}]}
+        root = {
+            "queryComplexity": {"score": score, "limit": glq.MAX_COMPLEXITY},
+            "project": lambda info, fullPath: self._project_node(str(fullPath)),
+        }
+        result = execute(schema, document, root_value=root, variable_values=variables)
+        out: JSON = {"data": result.data}  # type: ignore[union-attr]
+        if result.errors:  # type: ignore[union-attr]
+            out["errors"] = [e.formatted for e in result.errors]  # type: ignore[union-attr]
+        return 200, out
+
+    def _project_node(self, path: str) -> JSON | None:
+        """GitLab answers null for a project it does not have or the token cannot see."""
+        if path not in self.projects:
+            return None
+        project = self.projects[path]
+
+        def merge_requests(info: Any, **args: Any) -> JSON:
+            rows = sorted(self.mrs[path].values(), key=lambda m: m["created_at"], reverse=True)
+            if args.get("iids") is not None:
+                wanted = {str(i) for i in args["iids"]}
+                rows = [m for m in rows if str(m["number"]) in wanted]
+            return glq.connection([self._mr_node(path, m) for m in rows], args)
+
+        return {
+            "id": glq.gid("Project", project["id"]),
+            "fullPath": path,
+            "name": project["name"],
+            "mergeRequests": merge_requests,
+        }
+
+    def _full_user(self, user: JSON | None) -> JSON | None:
+        login = self.site.login_of(int(user["id"])) if user else None
+        return self.site.full_user(login) if login else None
+
+    def _mr_node(self, path: str, mr: JSON) -> JSON:
+        """A merge request as GraphQL shows it, from the objects the REST endpoints serve."""
+        rest = self._mr_json(path, mr)
+        notes = gl.notes_of(mr, self.site)
+        approved = [a["user"] for a in gl.approvals(mr, self.site)["approved_by"]]
+        commits = gl.mr_commits(mr, self.site)
+
+        return {
+            "id": glq.gid("MergeRequest", rest["id"]),
+            "iid": str(rest["iid"]),
+            "title": rest["title"],
+            "state": rest["state"],
+            "createdAt": glq.iso_seconds(rest["created_at"]),
+            "updatedAt": glq.iso_seconds(rest["updated_at"]),
+            "webUrl": rest["web_url"],
+            "author": glq.user_node(self._full_user(rest["author"])),
+            "approvedBy": lambda info, **a: glq.connection(
+                [glq.user_node(self._full_user(u)) for u in approved], a
+            ),
+            "notes": lambda info, **a: glq.connection(
+                [glq.note_node(n, self._full_user) for n in notes], a
+            ),
+            "commits": lambda info, **a: glq.connection([glq.commit_node(c) for c in commits], a),
+        }
 
     async def _endpoint(self, request: Request) -> Response:
         refused, headers = self._refused(request)

@@ -14,6 +14,7 @@ from ingest.sources.github.queries import (
     DEPLOYMENT_NODES_QUERY,
     DEPLOYMENTS_QUERY,
     PULL_REQUESTS_QUERY,
+    activity_probe_query,
     default_branches_query,
 )
 from sandbox.schemas import schema_path
@@ -230,6 +231,7 @@ def test_query_is_valid_against_githubs_schema() -> None:
     schema = build_schema(text, assume_valid_sdl=True)
     schema._validation_errors = []  # GitHub's SDL has known quirks; see schemas/PROVENANCE.md
     lookups = (default_branches_query(1), default_branches_query(50))
+    lookups += (activity_probe_query(1), activity_probe_query(50))
     for query in (PULL_REQUESTS_QUERY, DEPLOYMENTS_QUERY, DEPLOYMENT_NODES_QUERY, *lookups):
         assert validate(schema, parse(query)) == []
     assert "defaultBranchRef { name }" in PULL_REQUESTS_QUERY  # each page says the branch

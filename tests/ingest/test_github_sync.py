@@ -92,20 +92,25 @@ def test_backfill_reads_the_whole_world(
     assert events[-1].kind == "sync_done" and events[-1].status == "ok"
 
 
-def test_second_run_costs_one_request_per_repo_and_stream_and_changes_nothing(
+def test_an_idle_sync_costs_one_probe_and_304s_and_writes_nothing(
     fake: GitHubFake, sessions: sessionmaker[Session]
 ) -> None:
+    """GraphQL has no 304 (issue 20): one probe for all repositories says nothing changed,
+    so no page of pull requests or deployments is read, and no row is written."""
     source = github_source(fake.base_url)
     run_sync(source, sessions)
     run_sync(source, sessions)  # settles the `since` in incident URLs
     before = dump(sessions)
     fake.stats.reset()
+    points = fake.budgets["graphql"].used
     report = run_sync(source, sessions)
     assert report.status == "ok"
     stats = fake.stats.snapshot()
-    assert stats["total"] <= len(REPOS) * STREAMS
-    assert stats["by_endpoint"].get("POST /graphql") == len(REPOS) * GRAPHQL_STREAMS
+    assert stats["by_endpoint"].get("POST /graphql") == 1
+    assert fake.budgets["graphql"].used - points == 1  # 1 point for up to 50 repositories
     assert stats["not_modified"] == len(REPOS) * (STREAMS - GRAPHQL_STREAMS)  # REST: 304
+    assert stats["total"] == 1 + len(REPOS) * (STREAMS - GRAPHQL_STREAMS)
+    assert report.rows == 0
     assert dump(sessions) == before
 
 
@@ -118,7 +123,8 @@ def test_a_changed_pull_request_is_reread_and_updated_in_place(
     fake.touch_pull(REPOS[0], 3, title="Renamed", labels=["bug", "urgent"])
     fake.stats.reset()
     run_sync(source, sessions)
-    assert fake.stats.snapshot()["by_endpoint"]["POST /graphql"] == len(REPOS) * GRAPHQL_STREAMS
+    # the probe, then the pull requests of the one repository that changed
+    assert fake.stats.snapshot()["by_endpoint"]["POST /graphql"] == 2
     assert count(sessions, PullRequest) == total
     with sessions() as session:
         pr = session.scalars(

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from graphql import GraphQLSchema, parse
 
+from ingest.sources.github.queries import PULL_REQUESTS_QUERY, activity_probe_query
 from sandbox.fakes.github import GitHubFake
 from sandbox.fakes.github_graphql import Context, analyze, github_schema, run
 from tests.sandbox.world_factory import make_world
@@ -245,3 +246,16 @@ def test_a_page_of_100_pulls_executes_with_cold_node_caches(
     cold = run(schema, doc, Context(world=fake.world, rate_limit={"cost": 1}), variables, None)
     nodes = cold["data"]["repository"]["pullRequests"]["nodes"]
     assert len(nodes) == 100 and cold == warm
+
+
+def test_the_ingest_queries_cost_what_githubs_rule_says(fake: GitHubFake) -> None:
+    """The activity probe (issue 20): two `first: 1` connections per repository, so 50
+    repositories are 100 requests = 1 point; a page of 100 PRs with the CI of their 3 newest
+    commits is 1 + 100 * (5 + 3 + 15) = 2,301 requests = 23 points."""
+    schema = github_schema()
+    probe = analyze(schema, parse(activity_probe_query(50)), None, {"environments": None})
+    assert (probe.requests, probe.cost) == (100, 1)
+    assert analyze(schema, parse(activity_probe_query(75)), None, {}).cost == 2  # 1.5 -> 2
+    variables = {"first": 100, "ciCommits": 3, "withCi": True}
+    page = analyze(schema, parse(PULL_REQUESTS_QUERY), None, variables)
+    assert (page.requests, page.cost) == (2301, 23)

@@ -165,3 +165,28 @@ def test_rows_sharing_a_key_in_one_call_keep_the_last(factory) -> None:  # type:
     assert written == 1
     with factory() as s:
         assert s.scalars(select(PullRequest.title)).all() == ["new"]
+
+
+def test_an_upsert_that_changes_nothing_writes_nothing(factory) -> None:  # type: ignore[no-untyped-def]
+    """Idle syncs re-read rows they already hold (issue 20): the same values again are not
+    rewritten, and the count says only what changed (a NULL to a value, a list, a time)."""
+    keys = ["source", "repo", "number"]
+    rows = [_pr(n) for n in range(1, 301)]
+    with transaction(factory) as s:
+        assert upsert(s, PullRequest, rows, keys) == 300
+    with transaction(factory) as s:
+        assert upsert(s, PullRequest, rows, keys) == 0
+    later = T0 + timedelta(minutes=1)
+    rows[0] = _pr(1, merged_at=later)  # NULL -> a time
+    rows[1] = _pr(2, labels=["feature", "bug"])  # JSON text
+    rows[2] = _pr(3, updated_at=later)
+    with transaction(factory) as s:
+        assert upsert(s, PullRequest, rows, keys) == 3
+    rows[0] = _pr(1, merged_at=None)  # a time -> NULL
+    with transaction(factory) as s:
+        assert upsert(s, PullRequest, [*rows, _pr(301)], keys) == 2
+    with factory() as s:
+        pr1 = s.scalars(select(PullRequest).where(PullRequest.number == 1)).one()
+        pr2 = s.scalars(select(PullRequest).where(PullRequest.number == 2)).one()
+        assert pr1.merged_at is None and pr2.labels == ["feature", "bug"]
+        assert s.scalar(select(func.count()).select_from(PullRequest)) == 301

@@ -193,3 +193,35 @@ def default_branches_query(count: int) -> str:
         f"query DefaultBranches({variables}) {{\n"
         f"  rateLimit {{ cost remaining resetAt }}\n{fields}\n}}\n"
     )
+
+
+def activity_probe_query(count: int) -> str:
+    """What changed in each of `count` repositories, in one request: the newest pull-request
+    update and the newest deployment creation (each `first: 1`), and the default branch.
+    `repository` is aliased `r0`...; variables `$o{i}` (owner), `$n{i}` (name) and
+    `$environments`. Cost by GitHub's rule: two connections per repository, each one request,
+    so 50 repositories are 100 requests = 1 point (0.02 per repository)."""
+    variables = ", ".join(f"$o{i}: String!, $n{i}: String!" for i in range(count))
+    fields = "\n".join(
+        f"  r{i}: repository(owner: $o{i}, name: $n{i}) {{ ...Activity }}" for i in range(count)
+    )
+    return (
+        f"query ActivityProbe({variables}, $environments: [String!]) {{\n"
+        f"  rateLimit {{ cost remaining resetAt }}\n{fields}\n}}\n" + _ACTIVITY_FIELDS
+    )
+
+
+_ACTIVITY_FIELDS = """
+fragment Activity on Repository {
+  nameWithOwner
+  defaultBranchRef { name }
+  pullRequests(first: 1, orderBy: {field: UPDATED_AT, direction: DESC}) {
+    nodes { updatedAt }
+  }
+  deployments(
+    first: 1, environments: $environments, orderBy: {field: CREATED_AT, direction: DESC}
+  ) {
+    nodes { createdAt }
+  }
+}
+"""

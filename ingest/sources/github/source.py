@@ -10,6 +10,7 @@ from ingest.configured import ConfiguredSource
 from ingest.sources.github import normalise as nm
 from ingest.sources.github.config import GitHubSourceConfig, RepoRef
 from ingest.sources.github.streams import (
+    ActivityProbe,
     DefaultBranches,
     DeploymentsStream,
     IncidentIssuesStream,
@@ -71,9 +72,10 @@ class GitHubSource(ConfiguredSource):
         """The streams of one sync; they share what it learns of the default branches."""
         args = (self.config, self.people)
         branches = DefaultBranches(self.config)
+        probe = ActivityProbe(self.config, branches)  # GraphQL streams walk what changed
         return [
-            PullRequestsStream(*args, branches),
-            DeploymentsStream(*args)
+            PullRequestsStream(*args, branches, probe),
+            DeploymentsStream(*args, probe)
             if self.config.deployments_api == "graphql"
             else RestDeploymentsStream(*args),
             WorkflowRunsStream(*args, branches),

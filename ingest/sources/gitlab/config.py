@@ -10,6 +10,7 @@ example `https://git.example.com` or `https://example.com/gitlab`); the REST roo
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
@@ -64,6 +65,11 @@ class GitLabSourceConfig(HttpSettings):
     humans: list[str] = Field(default_factory=list)
     bots: list[str] = Field(default_factory=list)
     page_size: int = Field(default=100, ge=1, le=100)
+    # How a merge request's notes, approvals and commits are read: "graphql" asks for those
+    # of `graphql_batch` merge requests of a page in one GraphQL request (GitLab 14.7+, for
+    # `MergeRequest.commits`); "rest" asks three REST endpoints per merge request.
+    merge_requests_api: Literal["graphql", "rest"] = "graphql"
+    graphql_batch: int = Field(default=50, ge=1, le=100)
     lookback: timedelta = timedelta(hours=1)
     since: datetime | None = None  # first sync starts here; None reads the whole history
     sync_every: timedelta | None = None  # read by the scheduler, not by the source
@@ -76,3 +82,8 @@ class GitLabSourceConfig(HttpSettings):
     @property
     def api_url(self) -> str:
         return api_url_for(self.url)
+
+    @property
+    def graphql_url(self) -> str:
+        """GitLab's GraphQL endpoint beside its REST root: `{base}/api/graphql`."""
+        return self.api_url.removesuffix("/v4") + "/graphql"

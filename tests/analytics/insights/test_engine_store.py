@@ -66,7 +66,7 @@ def test_detect_all_end_to_end_and_persist(engine: Engine) -> None:
     one = detect(engine, o, "team-b", WEEK, END)
     assert [i.id for i in one] == [i.id for i in found if i.team == "team-b"]
     assert save_insights(session_factory(engine), found, END) == 2
-    assert save_insights(session_factory(engine), found, END) == 2  # upsert by id: still two
+    assert save_insights(session_factory(engine), found, END) == 0  # by id: none rewritten
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(InsightRow)).scalar() == 2
         payload = conn.execute(select(InsightRow.payload)).scalars().first()

@@ -4,7 +4,9 @@ REST. Each is partitioned by repository, so each repository has its own bookmark
 
 Paging is newest first everywhere: a walk stops at the first item older than `since`
 (bookmark minus lookback), so an incremental sync reads one page per repository and stream,
-and REST first pages are conditional (ETag), so an unchanged repository costs a 304.
+and REST first pages are conditional (ETag), so an unchanged repository costs a 304. GraphQL
+has no 304: one probe per 50 repositories (streams.probe) tells which repositories' pull
+requests and deployments changed, and only those are walked.
 
 Where CI runs come from: runs on a PR's commits arrive with the PR (its newest commits'
 check suites, no extra request); runs on the default branch (CI after merge, deploy
@@ -18,6 +20,7 @@ from __future__ import annotations
 from ingest.sources.github.streams.branches import DefaultBranches
 from ingest.sources.github.streams.common import GitHubStream, graphql_data, nodes_of
 from ingest.sources.github.streams.deployments import DeploymentsStream, RestDeploymentsStream
+from ingest.sources.github.streams.probe import ActivityProbe
 from ingest.sources.github.streams.pulls import PullRequestsStream
 from ingest.sources.github.streams.rest import (
     IncidentIssuesStream,
@@ -27,6 +30,7 @@ from ingest.sources.github.streams.rest import (
 )
 
 __all__ = [
+    "ActivityProbe",
     "DefaultBranches",
     "DeploymentsStream",
     "GitHubStream",

@@ -11,6 +11,7 @@ from ingest.http import ApiResponse, IngestHTTPError
 from ingest.paging import RelayPaging
 from ingest.pending import Pending
 from ingest.sources.github import normalise as nm
+from ingest.sources.github.config import GitHubSourceConfig
 from ingest.sources.github.queries import (
     DEPLOYMENT_NODES_QUERY,
     DEPLOYMENTS_QUERY,
@@ -22,6 +23,7 @@ from ingest.sources.github.streams.common import (
     graphql_data,
     nodes_of,
 )
+from ingest.sources.github.streams.probe import ActivityProbe, settled
 from ingest.sources.github.streams.rest import RestListStream
 from store.models import (
     Deployment,
@@ -45,6 +47,25 @@ class DeploymentsStream(GitHubStream):
         **PERSON_KEYS,
         Deployment: ("source", "external_id"),
     }
+    remembers_walks = True
+
+    def __init__(
+        self, config: GitHubSourceConfig, people: nm.People, probe: ActivityProbe | None = None
+    ) -> None:
+        super().__init__(config, people)
+        self.probe = probe
+
+    def settled(self, ctx: StreamContext, cursor: datetime | None) -> Page | None:
+        """No page when the probe saw no deployment created since the last walk and none
+        is still in progress (those are looked up by the walk's end, streams.probe)."""
+        if self.probe is None or "walked_at" not in ctx.extra:
+            return None  # never walked to the end: nothing to compare (no probe)
+        activity = self.probe.activity(ctx, self.partitions())
+        if activity is None or Pending(ctx.extra, "pending_nodes").entries():
+            return None
+        if not settled(activity.newest_deployment, cursor, ctx.extra, self.config.lookback):
+            return None
+        return Page()
 
     def request(self, partition: str, since: datetime | None, token: Any) -> Request:
         repo = self.repos[partition]

@@ -24,6 +24,7 @@ from ingest.sources.github.streams.common import (
     graphql_data,
     nodes_of,
 )
+from ingest.sources.github.streams.probe import ActivityProbe, settled
 from store.models import (
     CiRun,
     Commit,
@@ -59,14 +60,32 @@ class PullRequestsStream(GitHubStream):
         Repository: ("source", "full_name"),
     }
 
+    remembers_walks = True
+
     def __init__(
         self,
         config: GitHubSourceConfig,
         people: nm.People,
         branches: DefaultBranches | None = None,
+        probe: ActivityProbe | None = None,
     ) -> None:
         super().__init__(config, people)
         self.branches = branches or DefaultBranches(config)
+        self.probe = probe
+
+    def settled(self, ctx: StreamContext, cursor: datetime | None) -> Page | None:
+        """No page when the probe saw no pull request updated since the last walk
+        (streams.probe); the PRs whose CI was still running are read again all the same."""
+        if self.probe is None or "walked_at" not in ctx.extra:
+            return None  # never walked to the end: nothing to compare (no probe)
+        activity = self.probe.activity(ctx, self.partitions())
+        if activity is None:
+            return None
+        if not settled(activity.newest_pull, cursor, ctx.extra, self.config.lookback):
+            return None
+        page = Page()
+        self._recheck_ci(page, ctx, ctx.started_at)
+        return page
 
     def _ci_variables(self) -> dict[str, Any]:
         return {"ciCommits": max(1, self.config.ci_commits), "withCi": self.config.ci_commits > 0}
@@ -110,8 +129,8 @@ class PullRequestsStream(GitHubStream):
         cursor = RelayPaging.cursor(connection)
         page.done = reached or cursor is None
         page.next_token = None if page.done else cursor
-        if page.done:
-            self._recheck_ci(page, ctx)
+        if page.done and ctx.since is not None:
+            self._recheck_ci(page, ctx, ctx.since)
         return page
 
     def _one(self, page: Page, node: Mapping[str, Any], ctx: StreamContext) -> datetime:
@@ -133,11 +152,12 @@ class PullRequestsStream(GitHubStream):
             pending.drop(number)
         return updated
 
-    def _recheck_ci(self, page: Page, ctx: StreamContext) -> None:
-        """Read again the PRs with running CI that this walk did not reach."""
+    def _recheck_ci(self, page: Page, ctx: StreamContext, reached: datetime) -> None:
+        """Read again the PRs with running CI last updated before `reached` (those this
+        walk did not reach; every one when the partition was not walked)."""
         stored = Pending(ctx.extra, "pending_ci")
         pending = stored.entries()
-        if ctx.since is None or not pending:
+        if not pending:
             return
         horizon = ctx.started_at - self.config.ci_recheck
         ids = []
@@ -145,7 +165,7 @@ class PullRequestsStream(GitHubStream):
             updated = nm.parse_instant(entry.get("updated_at"))
             if updated is None or updated < horizon or not entry.get("id"):
                 del pending[number]  # too old to be still running: stop asking
-            elif updated < ctx.since:
+            elif updated < reached:
                 ids.append(entry["id"])
         stored.replace(pending)
         if not ids:
