@@ -65,7 +65,8 @@ def power_note(power: Power, scale: Scale, unit: str, weeks: int) -> str:
     fix = (
         f"about {power.weeks_for_plausible} weeks would"
         if power.weeks_for_plausible is not None
-        else "no length up to 26 weeks would, with this much week-to-week noise"
+        else f"no length up to 26 weeks would, with {power.pre_weeks} weeks before the start "
+        "this noisy to compare with"
     )
     return (
         f"{text} ⚠ {weeks} weeks cannot detect a plausible effect (a {PLAUSIBLE:.0%} "

@@ -6,10 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from analytics.calendar import shift_weeks
 from analytics.experiments.did import DRAWS
 from analytics.experiments.wording import checks_text, power_note, verdict_text
+from bot.core import annotations as notes
 from bot.core.experiment_records import RUNNING, ExperimentRecord
 from bot.core.experiments import Outcome
+from bot.core.manage import ManageDeps
 
 METHOD = (
     "Difference in differences: each week, the team's value minus the mean of its control "
@@ -79,8 +82,9 @@ def report_lines(out: Outcome, now: datetime, notes: Sequence[str] = ()) -> list
         verdict_text(rep, info.label, info.unit),
         *checks_text(rep, info.unit),
     ]
-    if rep.power is not None:
-        lines.append(power_note(rep.power, rep.panel.scale, info.unit, rec.weeks))
+    announced = rec.plan.get("mde_text")
+    if announced:
+        lines.append(f"At the start it could detect {announced} in {rec.weeks} weeks.")
     lines.append(controls_line(rec))
     before = rep.panel.weeks[max(0, rep.panel.start - rep.pre_weeks) : rep.panel.start]
     span = f"{before[0]}–{before[-1]}" if before else "none"
@@ -108,3 +112,10 @@ def list_lines(records: Sequence[ExperimentRecord], now: datetime) -> list[str]:
     if not records:
         return ['No experiments yet: `experiment start TEAM "NAME" --metric M` starts one.']
     return [list_line(r, now) for r in records]
+
+
+def report_notes(deps: ManageDeps, out: Outcome) -> list[str]:
+    """The annotations over the experiment's weeks (its pre-period and after the start)."""
+    rec = out.record
+    start = shift_weeks(rec.change_at, -rec.pre_weeks, out.team.tz)
+    return notes.texts(notes.overlapping(deps, out.team, start, rec.until))

@@ -8,10 +8,9 @@ sentence back to them, ephemeral.
 
 from __future__ import annotations
 
-from analytics.calendar import shift_weeks
 from bot.core import annotations as notes
 from bot.core import experiments
-from bot.core.experiment_text import list_lines, plan_lines, report_lines
+from bot.core.experiment_text import list_lines, plan_lines, report_lines, report_notes
 from bot.slack.blocks.answers import Rendered
 from bot.slack.blocks.manage import lines_answer, list_answer
 from bot.slack.deps import BotDeps
@@ -54,13 +53,6 @@ def _experiment(deps: BotDeps, cmd: ManageCommand, user: str) -> Rendered:
         )
     out = experiments.report(deps, cmd.team, cmd.text)
     return lines_answer(report_lines(out, now, report_notes(deps, out)))
-
-
-def report_notes(deps: BotDeps, out: experiments.Outcome) -> list[str]:
-    """The annotations over the experiment's weeks (before and after the start)."""
-    rec = out.record
-    start = shift_weeks(rec.change_at, -rec.pre_weeks, out.team.tz)
-    return notes.texts(notes.overlapping(deps, out.team, start, rec.until))
 
 
 def _annotate(deps: BotDeps, cmd: ManageCommand, user: str) -> Rendered:
