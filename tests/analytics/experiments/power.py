@@ -9,6 +9,8 @@ the simulated MDE is the effect at which that share reaches 80% (interpolated).
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from analytics.experiments.did import did
@@ -48,7 +50,7 @@ def simulated_mde(
         (e, power_at(gaps, e, pre=pre, post=post, reps=reps, seed=seed + i, draws=draws))
         for i, e in enumerate(grid)
     ]
-    for (e0, p0), (e1, p1) in zip(curve, curve[1:], strict=False):
+    for (e0, p0), (e1, p1) in itertools.pairwise(curve):
         if p0 < POWER <= p1:
             return e0 + (POWER - p0) * (e1 - e0) / (p1 - p0), curve
     return (grid[0] if curve[0][1] >= POWER else grid[-1]), curve
