@@ -149,3 +149,18 @@ def test_no_stored_answer_is_linkable_to_a_person_once_the_week_closes(tmp_path:
         for table in (PulseAnswer, PulseSalt, PulseVoter):
             assert s.scalars(select(table)).all() == []
     engine.dispose()
+
+
+def test_the_scheduler_closes_pulse_weeks_only_where_a_team_has_a_pulse(world: World) -> None:
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from bot.scheduler import Leader, schedule_jobs
+
+    def jobs(deps: Any) -> set[str]:
+        scheduler = BackgroundScheduler(timezone="UTC")
+        schedule_jobs(scheduler, deps, Leader(deps))
+        return {job.id for job in scheduler.get_jobs()}
+
+    assert "pulse-close" in jobs(world.deps)
+    quiet = make_config(CONFIG.replace("pulse: true", "pulse: false"))
+    assert "pulse-close" not in jobs(replace(world.deps, config=quiet))

@@ -76,6 +76,47 @@ def _input(block_id: str, label: str, element: dict[str, Any], *, optional: bool
     return block
 
 
+def _text(initial: str, limit: int, *, multiline: bool = False) -> dict[str, Any]:
+    el: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "text",
+        "max_length": limit,
+        "initial_value": initial[:limit],
+    }
+    if multiline:
+        el["multiline"] = True
+    return el
+
+
+def _select(options: list[dict[str, Any]], chosen: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "static_select",
+        "action_id": "choice",
+        "options": options,
+        "initial_option": chosen,
+    }
+
+
+def _fields(proposal: Proposal, metrics: Sequence[tuple[str, str]], today: date) -> list[Block]:
+    """The modal's inputs, prefilled: the step, its metric, 6 weeks, today, the finding."""
+    options = [_option(name, label) for name, label in metrics][:100]
+    chosen = next((o for o in options if o["value"] == proposal.metric), options[0])
+    weeks = [_option(str(w), f"{w} weeks") for w in WEEK_CHOICES]
+    day = {"type": "datepicker", "action_id": "day", "initial_date": today.isoformat()}
+    return [
+        _input("name", "What will the team try?", _text(proposal.name, 200)),
+        _input("metric", "Which metric should move?", _select(options, chosen)),
+        _input("weeks", "For how long?", _select(weeks, weeks[WEEK_CHOICES.index(6)])),
+        _input("start", "Starting on", day),
+        _input(
+            "hypothesis",
+            "Why should it help? (optional)",
+            _text(proposal.hypothesis, 2000, multiline=True),
+            optional=True,
+        ),
+    ]
+
+
 def start_modal(
     proposal: Proposal,
     metrics: Sequence[tuple[str, str]],
@@ -86,10 +127,11 @@ def start_modal(
 ) -> dict[str, Any]:
     """The modal behind the button: name, metric, weeks, start day, hypothesis, prefilled
     from the insight (`metrics`: (name, label) of every testable metric)."""
-    options = [_option(name, label) for name, label in metrics][:100]
-    chosen = next((o for o in options if o["value"] == proposal.metric), options[0])
-    weeks = [_option(str(w), f"{w} weeks") for w in WEEK_CHOICES]
     meta = {"t": proposal.team, "i": proposal.insight_id, "c": channel}
+    intro = section(
+        f"For *{escape(team_name)}*. Before it starts you'll see the smallest change it can "
+        "detect; at the end, its effect against similar teams."
+    )
     return {
         "type": "modal",
         "callback_id": START_VIEW,
@@ -97,63 +139,7 @@ def start_modal(
         "submit": _plain("Start"),
         "close": _plain("Cancel"),
         "private_metadata": json.dumps(meta, separators=(",", ":")),
-        "blocks": [
-            section(
-                f"For *{escape(team_name)}*. Before it starts you'll see the smallest change "
-                "it can detect; at the end, its effect against similar teams."
-            ),
-            _input(
-                "name",
-                "What will the team try?",
-                {
-                    "type": "plain_text_input",
-                    "action_id": "text",
-                    "max_length": 200,
-                    "initial_value": proposal.name[:200],
-                },
-            ),
-            _input(
-                "metric",
-                "Which metric should move?",
-                {
-                    "type": "static_select",
-                    "action_id": "choice",
-                    "options": options,
-                    "initial_option": chosen,
-                },
-            ),
-            _input(
-                "weeks",
-                "For how long?",
-                {
-                    "type": "static_select",
-                    "action_id": "choice",
-                    "options": weeks,
-                    "initial_option": weeks[WEEK_CHOICES.index(6)],
-                },
-            ),
-            _input(
-                "start",
-                "Starting on",
-                {
-                    "type": "datepicker",
-                    "action_id": "day",
-                    "initial_date": today.isoformat(),
-                },
-            ),
-            _input(
-                "hypothesis",
-                "Why should it help? (optional)",
-                {
-                    "type": "plain_text_input",
-                    "action_id": "text",
-                    "multiline": True,
-                    "max_length": 2000,
-                    "initial_value": proposal.hypothesis[:2000],
-                },
-                optional=True,
-            ),
-        ],
+        "blocks": [intro, *_fields(proposal, metrics, today)],
     }
 
 
