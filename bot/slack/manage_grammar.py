@@ -145,6 +145,8 @@ def _need_team(team: str | None, usage: str, teams: Sequence[str]) -> str:
 def parse_manage(text: str, *, teams: Sequence[str], channel_team: str | None) -> ManageCommand:
     """Parse an experiment or annotation request; UserError saying what is wrong."""
     words = tokens(text)
+    if not words or norm(words[0]) not in AREAS:
+        raise UserError(f"{EXPERIMENT_USAGE} {ANNOTATE_USAGE}")
     area = AREAS[norm(words[0])]
     rest = words[1:]
     action = norm(rest[0]) if rest and norm(rest[0]) in ACTIONS[area] else None

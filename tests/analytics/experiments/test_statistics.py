@@ -71,10 +71,12 @@ def test_no_effect_is_no_detectable_change_and_says_what_it_could_have_seen() ->
 def test_a_drift_before_the_start_fails_the_pre_trend_and_the_verdict_is_not_trusted() -> None:
     p = panel(effect=0.0, drift=-0.08, noise=0.05, seed=2)  # sliding all along, no change
     report = analyse(p, weeks_planned=POST, pre_weeks=PRE, seed=3, up_is_good=False)
-    assert report.trend is not None and not report.trend.parallel
-    assert report.trend.high < 0
-    if report.estimate is not None and report.estimate.detected:
-        assert report.verdict == "untrusted"
+    assert report.trend is not None and not report.trend.parallel and report.trend.high < 0
+    assert report.estimate is not None and report.estimate.detected  # the drift looks like one
+    assert report.placebo is not None and report.placebo.detected  # and the placebo says so
+    assert report.verdict == "untrusted"
+    text = verdict_text(report, "Time to first review", "hours")
+    assert "not a trustworthy estimate" in text
 
 
 def test_the_placebo_runs_on_weeks_before_the_change_only() -> None:
