@@ -2,11 +2,15 @@
 
 The estimate is the mean weekly gap (team minus controls, `panel.gaps`) after the change
 minus the mean gap before it: whatever moved every team alike drops out, and so does the
-team's own standing level. Its interval is a cluster bootstrap over weeks: a week is
+team's own standing level. Its interval comes from a cluster bootstrap over weeks: a week is
 resampled whole (the team's and the controls' values together, which the gap already binds),
-with replacement, separately within the pre- and the post-period, DRAWS times with a seed
-fixed by the caller; the interval is the 2.5th to 97.5th percentile of the resampled
-estimates. A change is detected when that interval leaves out zero.
+with replacement, separately within the pre- and the after-period, DRAWS times with a seed
+fixed by the caller. The spread of the resampled means gives each period's standard error
+(times n/(n-1): resampling n weeks understates their variance by that much), and the
+interval is the estimate ± a Student t quantile times their combined error, on Welch's
+degrees of freedom: with 6 weeks after a change a normal quantile (or the bootstrap's own
+percentiles) would call a change at noise level too often (8.5% instead of 5% on
+simulated noise). A change is detected when the interval leaves out zero.
 
 The placebo runs the same test on a fake start before the real one, on weeks before the
 change only: it should find nothing, and when it does the real estimate is not trusted.
@@ -17,9 +21,11 @@ team would have moved like its controls without the change.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import t as student_t
 
 DRAWS = 2000
 LEVEL = 0.95
@@ -69,6 +75,19 @@ def _resampled_means(values: np.ndarray, rng: np.random.Generator, draws: int) -
     return means
 
 
+def welch_df(var_a: float, n_a: int, var_b: float, n_b: int) -> float:
+    """Welch-Satterthwaite degrees of freedom of a difference of two means whose squared
+    standard errors are `var_a` and `var_b`."""
+    den = var_a**2 / max(1, n_a - 1) + var_b**2 / max(1, n_b - 1)
+    if den <= 0:
+        return float(n_a + n_b - 2)
+    return float((var_a + var_b) ** 2 / den)
+
+
+def t_quantile(q: float, df: float) -> float:
+    return float(student_t.ppf(q, df))
+
+
 def did(
     pre: np.ndarray, post: np.ndarray, *, seed: int, draws: int = DRAWS, level: float = LEVEL
 ) -> Estimate | None:
@@ -78,10 +97,12 @@ def did(
     if a.size < MIN_PRE or b.size < MIN_POST:
         return None
     rng = np.random.default_rng(seed)
-    diffs = _resampled_means(b, rng, draws) - _resampled_means(a, rng, draws)
-    tail = (1 - level) / 2
-    low, high = np.quantile(diffs, [tail, 1 - tail])
-    return Estimate(float(b.mean() - a.mean()), float(low), float(high), int(a.size), int(b.size))
+    var_a = float(_resampled_means(a, rng, draws).var()) * a.size / (a.size - 1)
+    var_b = float(_resampled_means(b, rng, draws).var()) * b.size / (b.size - 1)
+    half = t_quantile(1 - (1 - level) / 2, welch_df(var_a, a.size, var_b, b.size))
+    half *= math.sqrt(var_a + var_b)
+    effect = float(b.mean() - a.mean())
+    return Estimate(effect, effect - half, effect + half, int(a.size), int(b.size))
 
 
 def split(gaps: np.ndarray, start: int, pre_weeks: int) -> tuple[np.ndarray, np.ndarray]:

@@ -6,8 +6,10 @@ team's volume: a median of few items a week swings more), n0 pre-period weeks wi
 and n1 expected post-period weeks with a value, the estimate's standard error is
 s * sqrt(1/n0 + 1/n1), and a change is caught with 80% power at the 5% level once it exceeds
 
-    MDE = (z(0.975) + z(0.80)) * s * sqrt(1/n0 + 1/n1)
+    MDE = (t(0.975, df) + t(0.80, df)) * s * sqrt(1/n0 + 1/n1)
 
+with the test's own Student t quantiles on Welch's degrees of freedom for equal noise in
+both periods (z(0.975) + z(0.80) = 2.80 for many weeks; about 3.1 for 12 and 6 weeks).
 The team's volume enters a second time through n1: a week without items has no value, so
 the planned weeks are scaled by the share of pre-period weeks that had one. A plausible
 effect of a process change is taken as a 20% change; when the MDE is larger, the plan warns
@@ -18,11 +20,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from statistics import NormalDist
 
 import numpy as np
 
-from analytics.experiments.did import MIN_POST, MIN_PRE
+from analytics.experiments.did import MIN_POST, MIN_PRE, t_quantile, welch_df
 from analytics.experiments.panel import Scale
 
 ALPHA = 0.05
@@ -32,17 +33,17 @@ PLAUSIBLE = 0.20
 MAX_WEEKS = 26
 
 
-def multiplier(alpha: float = ALPHA, power: float = POWER) -> float:
-    """z(1 - alpha/2) + z(power): 2.80 for the 5% level and 80% power."""
-    z = NormalDist().inv_cdf
-    return z(1 - alpha / 2) + z(power)
+def multiplier(pre_weeks: int, post_weeks: int) -> float:
+    """t(1 - ALPHA/2, df) + t(POWER, df) on the test's degrees of freedom (equal noise)."""
+    df = welch_df(1 / pre_weeks, pre_weeks, 1 / post_weeks, post_weeks)
+    return t_quantile(1 - ALPHA / 2, df) + t_quantile(POWER, df)
 
 
 def mde(noise: float, pre_weeks: int, post_weeks: int) -> float:
     """The minimum detectable effect on the analysis scale (see the module doc)."""
-    if pre_weeks < 1 or post_weeks < 1:
+    if pre_weeks < 2 or post_weeks < 2:
         return math.inf
-    return multiplier() * noise * math.sqrt(1 / pre_weeks + 1 / post_weeks)
+    return multiplier(pre_weeks, post_weeks) * noise * math.sqrt(1 / pre_weeks + 1 / post_weeks)
 
 
 def plausible_effect(scale: Scale, level: float | None) -> float | None:

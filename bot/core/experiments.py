@@ -167,7 +167,8 @@ def _analyse(
 
 
 def find(deps: ManageDeps, team_word: str, name: str | None) -> tuple[TeamConfig, ExperimentRecord]:
-    """The team's experiment called `name` (any case); without a name, its only running one."""
+    """The team's experiment called `name` (any case); without a name, its only running one
+    (or its only one)."""
     team = resolve_team(deps.config, team_word)
     rows = _rows(deps, team.slug)
     if name:
@@ -178,8 +179,9 @@ def find(deps: ManageDeps, team_word: str, name: str | None) -> tuple[TeamConfig
             f"{echo(team.name)} has no experiment called “{echo(name)}”. " + checks.names_hint(rows)
         )
     running = [r for r in rows if r.status == RUNNING]
-    if len(running) == 1:
-        return team, running[0]
+    for only in (running, rows):
+        if len(only) == 1:
+            return team, only[0]
     raise UserError(f"Which experiment of {echo(team.name)}? " + checks.names_hint(rows))
 
 
