@@ -17,8 +17,10 @@ from bot.core.manage import ManageDeps
 METHOD = (
     "Difference in differences: each week, the team's value minus the mean of its control "
     "teams' (on a log scale for durations and sizes, so an effect is a ratio), averaged after "
-    "the start minus averaged over the weeks before it. The 95% interval is a cluster "
-    f"bootstrap over weeks ({DRAWS:,} resamples of whole weeks within each period, seeded). "
+    "the start minus averaged over the weeks before it. The 95% interval: a cluster "
+    f"bootstrap over weeks ({DRAWS:,} resamples of whole weeks within each period, seeded) "
+    "gives each period's standard error, and the interval is the estimate ± a Student t "
+    "quantile (Welch's degrees of freedom) times their combined error. "
     "A change counts only when that interval leaves out zero, a placebo start before the real "
     "one finds nothing and the weeks before did not drift; annotated weeks the team keeps out "
     "of baselines are left out here too."
