@@ -60,6 +60,21 @@ def test_four_answers_show_nothing_but_the_count_needed(world: World) -> None:
         assert "Counted for 2026-W47" in answer(world, w47, user, score)
     again = answer(world, w47, MEMBER, 3)
     assert "You already answered the pulse of 2026-W47" in again
+    thanks = next(m for m in world.ephemerals(PEOPLE[0]) if "pulse_word" in json.dumps(m))
+    world.click(thanks, "pulse_word", PEOPLE[0])
+    assert world.slack.wait_for(lambda: len(world.slack.opened_views) == 1)
+    view = world.slack.opened_views[0]  # the fake checked it against Slack's modal limits
+    assert view["callback_id"] == "pulse_word_view" and PEOPLE[0] not in view["private_metadata"]
+
+    def word(text: str) -> dict[str, Any]:
+        values = {"word": {"text": {"type": "plain_text_input", "value": text}}}
+        resp = world.sender.view_submission(
+            f"{world.url}/slack/events", view, values, user_id=PEOPLE[0]
+        )
+        return resp.json() if resp.content else {}
+
+    assert word("  Meetings ") == {}
+    assert "already added a word" in word("again")["errors"]["word"]
     world.clock.now = W48_DIGEST
     text = json.dumps(digest(world)["blocks"], ensure_ascii=False)
     assert "*Team pulse* not shown for W47: it is shown from 5 answers, and fewer came in." in text
