@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from analytics.calendar import last_full_week, shift_weeks, week_bounds, week_label
 from analytics.experiments.report import Report, analyse
@@ -113,6 +114,26 @@ def start(deps: ManageDeps, req: StartRequest, *, by: str | None) -> Outcome:
     plan["last_day"] = (
         (ends_at.astimezone(ZoneInfo(team.tz)) - timedelta(days=1)).date().isoformat()
     )
+    try:
+        record = _insert(deps, team, name, info, req, by, plan, (change_at, ends_at, now))
+    except IntegrityError:  # the same name at the same moment: the other start won
+        raise UserError(
+            f"{echo(team.slug)} already has an experiment called “{echo(name)}”."
+        ) from None
+    return Outcome(record, report, info, team)
+
+
+def _insert(
+    deps: ManageDeps,
+    team: TeamConfig,
+    name: str,
+    info: MetricInfo,
+    req: StartRequest,
+    by: str | None,
+    plan: dict[str, object],
+    times: tuple[datetime, datetime, datetime],
+) -> ExperimentRecord:
+    change_at, ends_at, now = times
     with transaction(deps.sessions) as s:
         row = Experiment(
             team_slug=team.slug,
@@ -130,8 +151,7 @@ def start(deps: ManageDeps, req: StartRequest, *, by: str | None) -> Outcome:
         )
         s.add(row)
         s.flush()
-        record = record_of(row)
-    return Outcome(record, report, info, team)
+        return record_of(row)
 
 
 def _week_before(label: str) -> str:

@@ -77,6 +77,8 @@ def test_four_answers_show_nothing_but_the_count_needed(world: World) -> None:
     assert "already added a word" in word("again")["errors"]["word"]
     world.clock.now = W48_DIGEST
     text = json.dumps(digest(world)["blocks"], ensure_ascii=False)
+    late = answer(world, w47, PEOPLE[4], 4)  # last week's buttons, after it closed
+    assert "The pulse of 2026-W47 has closed" in late
     assert "*Team pulse* not shown for W47: it is shown from 5 answers, and fewer came in." in text
     for leak in (" / 5 from", "4 people", "4 answer", "Words"):
         assert leak not in text
