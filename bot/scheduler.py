@@ -6,7 +6,8 @@ job writes with the leader's fencing token; even so, each digest is guarded by i
 DigestSent row, so a second leader (or a job firing twice) still posts nothing twice. Every
 job carries its own name (`digest:team-b`, `sync:github`) into APScheduler's log lines.
 A digest whose run was missed (the process was down at its time, or a post failed) is
-caught up by `digest-catch-up` within `CATCH_UP` of its time.
+caught up by `digest-catch-up` within `CATCH_UP` of its time. Teams with a pulse get
+`pulse-close`: every CATCH_UP_EVERY, the weeks whose time is up drop their dedup link.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import DigestSchedule, TeamConfig
+from bot.core.pulse import close_due
 from bot.digest.claims import Fence
 from bot.digest.leaders import post_leaders_digest, post_leads_digest
 from bot.digest.post import post_digest
@@ -114,6 +116,12 @@ def schedule_jobs(scheduler: BackgroundScheduler, deps: BotDeps, leader: Leader)
         IntervalTrigger(seconds=int(CATCH_UP_EVERY.total_seconds())),
         next_run_time=deps.now() + timedelta(seconds=30),
     )
+    if any(team.pulse for team in deps.config.teams):
+        add(
+            "pulse-close",
+            lambda fence: close_due(deps),
+            IntervalTrigger(seconds=int(CATCH_UP_EVERY.total_seconds())),
+        )
     for job in deps.ingest_jobs:
         add(
             f"sync:{job.name}",

@@ -4,16 +4,16 @@ Commands keep their imports inside the function so `metrics-bot --help` is insta
 command never pays for another's dependencies (the sandbox, scikit-learn, Bolt...).
 
 One module per command group: `admin` (check-config, db, purge), `world` (simulate, sandbox,
-demo), `data` (ingest), `analysis` (query, insights, annotate, model), `slack` (digest,
-serve); the work behind a command lives beside it (`purge`, `sandbox`, `demo`, `ingest`,
-`digest`, `serve`), and `common` holds what they share.
+demo), `data` (ingest), `analysis` (query, insights, annotate, model), `manage` (experiment,
+annotations), `slack` (digest, serve); the work behind a command lives beside it (`purge`,
+`sandbox`, `demo`, `ingest`, `digest`, `serve`), and `common` holds what they share.
 """
 
 from __future__ import annotations
 
 import click
 
-from bot.cli import admin, analysis, data, slack, world
+from bot.cli import admin, analysis, data, manage, slack, world
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,6 +42,8 @@ for command in (
     analysis.query,
     analysis.insights,
     analysis.annotate,
+    manage.annotations_group,
+    manage.experiment,
     analysis.model,
     slack.digest,
     slack.serve,

@@ -92,21 +92,23 @@ def insights(ctx: click.Context, team: str | None, week: str | None, as_json: bo
 
 @click.command()
 @click.argument("team")
+@click.argument("period", required=False)
+@click.argument("note_words", metavar="[NOTE]", required=False)
 @click.option(
     "--from",
     "start",
     type=click.DateTime(formats=["%Y-%m-%d"]),
-    required=True,
-    help="First day of the period (YYYY-MM-DD, UTC).",
+    default=None,
+    help="First day of the period (YYYY-MM-DD, in the team's zone).",
 )
 @click.option(
     "--to",
     "end",
     type=click.DateTime(formats=["%Y-%m-%d"]),
-    required=True,
+    default=None,
     help="Last day of the period (inclusive).",
 )
-@click.option("--note", required=True, help='What happened, e.g. "security training week".')
+@click.option("--note", default=None, help='What happened, e.g. "security training week".')
 @click.option(
     "--keep-in-baseline",
     is_flag=True,
@@ -115,40 +117,39 @@ def insights(ctx: click.Context, team: str | None, week: str | None, as_json: bo
 @click.pass_context
 @handles_expected_errors
 def annotate(
-    ctx: click.Context, team: str, start: datetime, end: datetime, note: str, keep_in_baseline: bool
+    ctx: click.Context,
+    team: str,
+    period: str | None,
+    note_words: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    note: str | None,
+    keep_in_baseline: bool,
 ) -> None:
-    """Annotate a period that needs context; it is left out of baselines by default."""
-    from datetime import timedelta
+    """Annotate a period that needs context; it is left out of baselines by default.
 
-    from bot.answers import resolve_team
-    from store.db import transaction
-    from store.models import Annotation
+    As in Slack: `annotate team-b 2026-11-02..2026-11-06 "security training"`; or with
+    --from, --to and --note. TEAM `all` annotates the whole org (UTC days).
+    """
+    from bot.cli.manage import add_annotation
+    from bot.core.annotations import parse_days
+    from bot.slack.errors import UserError
 
-    runtime = load_runtime(ctx)
-    slug = None if team == "all" else resolve_team(runtime, team)
-    first, last = start.replace(tzinfo=UTC), end.replace(tzinfo=UTC) + timedelta(days=1)
-    if last <= first:
-        fail("The --to date must be on or after the --from date.")
-    if not note.strip():
+    text = note if note is not None else (note_words or "")
+    if period is not None:
+        try:
+            first, last = parse_days(period)
+        except UserError as exc:
+            fail(str(exc).replace("`", "'"))
+    elif start is not None and end is not None:
+        first, last = start.date(), end.date()
+        if last < first:
+            fail("The --to date must be on or after the --from date.")
+    else:
+        fail("Give the days: annotate TEAM 2026-11-02..2026-11-06 NOTE (or --from and --to).")
+    if not text.strip():
         fail("The --note must say what happened, e.g. --note 'security training week'.")
-    with transaction(runtime.sessions) as session:
-        session.add(
-            Annotation(
-                team_slug=slug,
-                starts_at=first,
-                ends_at=last,
-                note=note.strip()[:2000],
-                exclude_from_baseline=not keep_in_baseline,
-                created_by="cli",
-                created_at=datetime.now(UTC),
-            )
-        )
-    scope = slug or "the whole org"
-    kept = "kept in" if keep_in_baseline else "left out of"
-    click.echo(
-        f"Annotated {scope} from {first:%Y-%m-%d} to {end:%Y-%m-%d}: {note.strip()} "
-        f"({kept} baselines)."
-    )
+    add_annotation(ctx, team, first, last, text, keep_in_baseline)
 
 
 @click.group("model")

@@ -50,12 +50,19 @@ def report_problems(problems: list[str], where: str) -> None:
     sys.exit(EXIT_USAGE)
 
 
+def terminal_text(mrkdwn: str) -> str:
+    """A Slack sentence for the terminal: quotes for code marks, entities undone."""
+    text = mrkdwn.replace("`", "'").replace("*", "")
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def handles_expected_errors(func: F) -> F:
     """Turn the errors a user can fix into one clear line and exit 2, never a traceback."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from bot.answers import QueryError
+        from bot.slack.errors import UserError
 
         try:
             return func(*args, **kwargs)
@@ -63,6 +70,8 @@ def handles_expected_errors(func: F) -> F:
             fail(str(exc))
         except QueryError as exc:
             fail(str(exc))
+        except UserError as exc:  # the answer core's refusals, as Slack words them
+            fail(terminal_text(str(exc)))
         except OperationalError as exc:  # the database went away after the command opened it
             from bot.runtime.database import reason
 

@@ -15,6 +15,17 @@ from bot.config.secrets import SecretRef, secret_field
 from bot.config.urls import url_field
 
 
+def slack_user_id(value: str) -> str:
+    """`value` if it looks like a Slack member id (U0123ABCD); ValueError saying how to find
+    one otherwise."""
+    if not re.fullmatch(r"[UW][A-Z0-9]{2,}", value):
+        raise ValueError(
+            f"{value!r} is not a Slack user id: use the member id from the profile "
+            "(it starts with U, e.g. U0123ABCD)"
+        )
+    return value
+
+
 class Identity(Strict):
     """One person as the sources know them; only hashed before storage."""
 
@@ -24,11 +35,19 @@ class Identity(Strict):
     linear: str | None = None
     pagerduty: str | None = None
     tz: str | None = None
+    slack: str | None = None
+    """Their Slack member id: lets them annotate their team's weeks, start experiments and
+    answer the team pulse from Slack. Never hashed into delivery rows, never shown."""
 
     @field_validator("tz")
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
         return None if value is None else check_tz(value)
+
+    @field_validator("slack")
+    @classmethod
+    def _slack(cls, value: str | None) -> str | None:
+        return None if value is None else slack_user_id(value)
 
     def identities(self) -> list[tuple[str, str]]:
         """(source, identity) pairs this person is known by."""
@@ -78,6 +97,9 @@ class TeamConfig(Strict):
     pagerduty_services: tuple[str, ...] = ()
     detectors: dict[str, bool] = Field(default_factory=dict)
     feedback: FeedbackConfig = Field(default_factory=FeedbackConfig)
+    pulse: bool = False
+    """A one-question check-in (1–5, an optional word) in the weekly digest, shown only as a
+    team aggregate of at least 5 answers."""
 
     @field_validator("slug")
     @classmethod
@@ -100,12 +122,23 @@ class TeamConfig(Strict):
     @classmethod
     def _leads(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for lead in value:
-            if not re.fullmatch(r"[UW][A-Z0-9]{2,}", lead):
-                raise ValueError(
-                    f"{lead!r} is not a Slack user id: use the member id from the profile "
-                    "(it starts with U, e.g. U0123ABCD)"
-                )
+            slack_user_id(lead)
         return value
+
+    @model_validator(mode="after")
+    def _pulse_needs_people(self) -> TeamConfig:
+        if self.pulse and len(self.slack_people) < MIN_GROUP_SIZE:
+            raise ValueError(
+                f"pulse: true needs at least {MIN_GROUP_SIZE} people with a Slack id (members' "
+                f"`slack:` and leads), {len(self.slack_people)} given: below that no answer "
+                "could ever be shown"
+            )
+        return self
+
+    @property
+    def slack_people(self) -> frozenset[str]:
+        """Slack member ids of everyone on the team: members with a `slack:` id, and leads."""
+        return frozenset(m.slack for m in self.members if m.slack) | frozenset(self.leads)
 
     @field_validator("tz")
     @classmethod

@@ -7,7 +7,7 @@ that implements the same Protocol.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -16,6 +16,8 @@ from sqlalchemy import Engine
 
 if TYPE_CHECKING:
     from analytics.context import OrgContext
+    from analytics.experiments.controls import Controls
+    from analytics.experiments.panel import Panel
     from analytics.insights.hiding import Findings
     from analytics.insights.model import Insight
     from analytics.registry import MetricSpec
@@ -68,6 +70,35 @@ class AnalyticsPort(Protocol):
         self, *, engine: Engine, org: OrgContext, team: str, week: str, as_of: datetime
     ) -> Findings:
         """`detect`, and what feedback (a lead's snooze, a threshold votes raised) kept out."""
+        ...
+
+    def experiment_controls(
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        team: str,
+        as_of: datetime,
+        exclude: Collection[str],
+    ) -> Controls:
+        """An experiment's control teams, chosen like the peer comparison's similar teams."""
+        ...
+
+    def experiment_panel(
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        team: str,
+        metric: str,
+        controls: Sequence[str],
+        first_week: str,
+        weeks_before: int,
+        last_week: str,
+        as_of: datetime,
+    ) -> Panel:
+        """Weekly values of `team` and `controls`: `weeks_before` weeks before `first_week`
+        (the first under the change) and every week through `last_week`."""
         ...
 
     def suggest(self, *, word: str, candidates: Iterable[str]) -> list[str]:
@@ -139,6 +170,46 @@ class EngineAnalytics:
         from analytics.insights import detect_findings
 
         return detect_findings(engine, org, team, week, as_of)
+
+    def experiment_controls(
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        team: str,
+        as_of: datetime,
+        exclude: Collection[str],
+    ) -> Controls:
+        from analytics.experiments.data import find_controls
+
+        return find_controls(engine, org, team=team, as_of=as_of, exclude=exclude)
+
+    def experiment_panel(
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        team: str,
+        metric: str,
+        controls: Sequence[str],
+        first_week: str,
+        weeks_before: int,
+        last_week: str,
+        as_of: datetime,
+    ) -> Panel:
+        from analytics.experiments.data import load_panel
+
+        return load_panel(
+            engine,
+            org,
+            team=team,
+            metric=metric,
+            controls=controls,
+            first_week=first_week,
+            weeks_before=weeks_before,
+            last_week=last_week,
+            as_of=as_of,
+        )
 
     def suggest(self, *, word: str, candidates: Iterable[str]) -> list[str]:
         from analytics.names import suggest

@@ -22,6 +22,8 @@ from bot.core.views import (
     compute_view,
     team_findings,
 )
+from bot.digest.annotations import mark_annotated
+from bot.digest.extras import extras_of
 from bot.digest.headline import Headline, headline_of
 from bot.digest.hidden import kept_out_of
 from bot.digest.series import chart_of, value_of
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
     from analytics.insights.hiding import Hidden, Snooze
     from analytics.insights.model import Insight
     from analytics.values import MetricValue
+    from bot.core.annotations import AnnotationRecord
+    from bot.digest.pulse import PulseSection
 
 log = logging.getLogger("metrics_bot.digest")
 
@@ -70,6 +74,12 @@ class Digest:
     """Findings feedback kept out (a lead's snooze, a threshold votes raised): named, not
     dropped (bot/digest/hidden.py)."""
     snoozes: tuple[Snooze, ...] = ()
+    experiments: tuple[str, ...] = ()
+    """Running experiments and the verdicts of those just ended (bot/digest/experiments.py)."""
+    pulse: PulseSection | None = None
+    """The team pulse: the question, the last closed week (bot/digest/pulse.py)."""
+    notes: tuple[AnnotationRecord, ...] = ()
+    """Annotations over the charts' weeks and this one (bot/digest/annotations.py)."""
 
     @property
     def quiet(self) -> bool:
@@ -138,12 +148,15 @@ def build_digest(
         headlines=headlines,
         withheld=withheld_of(dora, people),
         **kept_out,
+        **extras_of(deps, team, week, start, end),
     )
     if not charts:
         return base
     trends = {v.info.id: sparkline_values(answers.get(team.slug, v.info)) for v in dora}
     infos = catalog.group(_chart_ids(insights)) if insights else []
-    series = _charts(infos, answers, team, bw, peers_of(insights))
+    series = mark_annotated(
+        _charts(infos, answers, team, bw, peers_of(insights)), base.notes, team.tz
+    )
     return replace(base, series=series, trends=trends)
 
 

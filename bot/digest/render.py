@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from analytics.noise import TEST_TEXT
 from bot.digest.build import Digest
+from bot.digest.extras import dora_extra, extra_blocks, extra_text
 from bot.digest.headline import Headline
 from bot.digest.hidden import hidden_blocks, hidden_text, quiet_text
 from bot.digest.weeks import parse_week
@@ -95,7 +96,7 @@ def render_digest(
     tallies = tallies or {}
     blocks: list[Block] = [
         header(f"Weekly digest · {digest.team_name} · {digest.week}"),
-        section(dora_lines(digest)),
+        section(dora_lines(digest) + dora_extra(digest)),
         context(window_note(digest), *([withheld_note(digest)] if digest.withheld else [])),
     ]
     if digest.quiet:
@@ -119,6 +120,7 @@ def render_digest(
                 )
             )
     blocks.extend(hidden_blocks(digest.hidden, digest.snoozes, digest.tz, interactive=interactive))
+    blocks.extend(extra_blocks(digest, interactive=interactive))
     blocks.append(
         context("Team-level figures only; insights are hypotheses, not verdicts. `/metrics help`")
     )
@@ -176,4 +178,5 @@ def render_digest_text(digest: Digest) -> str:
         if ins.next_step:
             lines.append(f"  Try: {ins.next_step}")
     lines.extend(hidden_text(digest.hidden, digest.snoozes, digest.tz))
+    lines.extend(extra_text(digest))
     return "\n".join(lines)

@@ -43,6 +43,7 @@ PEER_COLOUR = "#8a6d3b"
 BAND_GID = "baseline-band"
 PEER_GID = "peer-median"
 TEAM_GID = "team-values"
+ANNOTATED_GID = "annotated-weeks"
 
 Point = tuple[str, float | None]
 
@@ -74,6 +75,8 @@ class ChartSeries(Sequence[Point]):
     peers: tuple[str, ...] = ()
     clock: str = ""
     """The x-axis label's clock: "working hours, Europe/Berlin" or "wall clock" ("" if none)."""
+    annotated: tuple[str, ...] = ()
+    """Weeks (of `weeks`) a team annotation touches: hatched, so a dip reads as what it is."""
 
     def __len__(self) -> int:
         return len(self.weeks)
@@ -113,6 +116,7 @@ def _draw(ax: object, chart: ChartSeries) -> None:
     assert isinstance(ax, Axes)
     xs = list(range(len(chart.weeks)))
     _draw_band(ax, chart)
+    _draw_annotated(ax, chart)
     _draw_peers(ax, chart, xs)
     team = _draw_team(ax, chart, xs)
     _label(ax, chart, xs)
@@ -133,6 +137,23 @@ def _draw_band(ax: Axes, chart: ChartSeries) -> None:
         gid=BAND_GID,
         label="baseline p25–p75",
     )
+
+
+def _draw_annotated(ax: Axes, chart: ChartSeries) -> None:
+    """A hatched column behind each annotated week."""
+    for i, week in enumerate(chart.weeks):
+        if week in chart.annotated:
+            ax.axvspan(
+                i - 0.45,
+                i + 0.45,
+                facecolor="none",
+                edgecolor=PEER_COLOUR,
+                hatch="//",
+                alpha=0.5,
+                linewidth=0,
+                gid=ANNOTATED_GID,
+                label="annotated" if week == chart.annotated[0] else None,
+            )
 
 
 def _draw_peers(ax: Axes, chart: ChartSeries, xs: list[int]) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.slack.actions import experiments as experiment_actions
 from bot.slack.actions import feedback as feedback_actions
 from bot.slack.actions import method as method_actions
+from bot.slack.actions import pulse as pulse_actions
 from bot.slack.actions import reasons as reason_actions
 from bot.slack.actions import snooze as snooze_actions
 from bot.slack.commands import metrics as metrics_command
@@ -21,4 +23,6 @@ def register_listeners(app: App, deps: BotDeps, answers: AnswerPool) -> None:
     method_actions.register(app, deps, answers)
     reason_actions.register(app, deps, answers)
     snooze_actions.register(app, deps, answers)
+    experiment_actions.register(app, deps, answers)
+    pulse_actions.register(app, deps, answers)
     app_home.register(app, deps, answers)

@@ -1,5 +1,5 @@
 """Sync bookkeeping and what the bot said and heard: cursors, runs, insights, votes,
-digests, annotations, experiments, the leader lock."""
+digests, annotations, experiments, the team pulse, the leader lock."""
 
 from __future__ import annotations
 
@@ -142,11 +142,15 @@ class Annotation(Base):
     note: Mapped[str] = mapped_column(Text)
     exclude_from_baseline: Mapped[bool] = mapped_column(Boolean, default=True)
     created_by: Mapped[str | None] = mapped_column(String(64))
+    """A Slack user id (from `/metrics annotate`), or "cli"."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Experiment(Base):
-    """A process change run as an experiment: a metric compared before and after a date."""
+    """A process change run as an experiment: a metric compared before and after a date,
+    against control teams fixed when it starts (`plan`), reported at the end (`result`)."""
 
     __tablename__ = "experiments"
     __table_args__ = (UniqueConstraint("team_slug", "name"),)
@@ -156,8 +160,81 @@ class Experiment(Base):
     metric: Mapped[str] = mapped_column(String(64))
     hypothesis: Mapped[str] = mapped_column(Text, default="")
     change_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    """The Monday (team's zone) of the first week under the change."""
     ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """The planned end: change_at + weeks."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    weeks: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="running", server_default="running")
+    """running, stopped (ended early by a person) or reported (the final report is kept)."""
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    stopped_by: Mapped[str | None] = mapped_column(String(64))
+    insight_id: Mapped[str | None] = mapped_column(String(64))
+    """The insight it was started from (its button), if any."""
+    plan: Mapped[Any] = mapped_column(JSONText, nullable=True)
+    """What was fixed at the start: controls, pre-period, noise, minimum detectable effect."""
+    result: Mapped[Any] = mapped_column(JSONText, nullable=True)
+    """The last report (estimate, interval, placebo, pre-trend, verdict)."""
+
+
+class PulseSalt(Base):
+    """The per-team, per-week random salt of the pulse's dedup hashes; deleted (with the
+    hashes) when the week closes, so no answer can be tied to a person afterwards."""
+
+    __tablename__ = "pulse_salts"
+    team_slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    week: Mapped[str] = mapped_column(String(10), primary_key=True)
+    salt: Mapped[str] = mapped_column(String(64))
+
+
+class PulseVoter(Base):
+    """One person answered this team's pulse this week: HMAC(salt, Slack user id) only, to
+    refuse a second answer; no link to the answer itself. Deleted when the week closes."""
+
+    __tablename__ = "pulse_voters"
+    team_slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    week: Mapped[str] = mapped_column(String(10), primary_key=True)
+    voter: Mapped[str] = mapped_column(String(64), primary_key=True)
+    worded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PulseAnswer(Base):
+    """One 1–5 answer of an open week: a random id, no person, no time. Folded into
+    `pulse_weeks` and deleted when the week closes."""
+
+    __tablename__ = "pulse_answers"
+    __table_args__ = (Index("ix_pulse_answers_team_week", "team_slug", "week"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_slug: Mapped[str] = mapped_column(String(64))
+    week: Mapped[str] = mapped_column(String(10))
+    score: Mapped[int] = mapped_column(Integer)
+
+
+class PulseWord(Base):
+    """One optional word of an open week, kept apart from the scores (not linked to one)."""
+
+    __tablename__ = "pulse_words"
+    __table_args__ = (Index("ix_pulse_words_team_week", "team_slug", "week"),)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_slug: Mapped[str] = mapped_column(String(64))
+    week: Mapped[str] = mapped_column(String(10))
+    word: Mapped[str] = mapped_column(String(40))
+
+
+class PulseWeek(Base):
+    """A closed week of a team's pulse: how many answered and, only when enough people did,
+    the count per score and the words (with their counts); nothing per person or answer."""
+
+    __tablename__ = "pulse_weeks"
+    team_slug: Mapped[str] = mapped_column(String(64), primary_key=True)
+    week: Mapped[str] = mapped_column(String(10), primary_key=True)
+    answers: Mapped[int] = mapped_column(Integer)
+    scores: Mapped[Any] = mapped_column(JSONText, nullable=True)
+    """{"1": n1, ..., "5": n5}; None when fewer than the minimum group answered."""
+    words: Mapped[Any] = mapped_column(JSONText, nullable=True)
+    """{word: count}; None when fewer than the minimum group answered."""
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class LeaderLock(Base):

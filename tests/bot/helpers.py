@@ -6,13 +6,16 @@ the shapes the real engine returns; the numbers are fixed per team and metric.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
+from analytics.calendar import previous_weeks
 from analytics.context import OrgContext
+from analytics.experiments.controls import Controls
+from analytics.experiments.panel import Panel
 from analytics.insights.hiding import Findings, Hidden
 from analytics.insights.model import Cost, Effect, Evidence, Insight
 from analytics.registry import METRICS, MetricSpec
@@ -221,6 +224,49 @@ class TinyEngine:
     ) -> Findings:
         found = self.detect(engine=engine, org=org, team=team, week=week, as_of=as_of)
         return Findings(tuple(found), tuple(self.hidden_for.get(team, ())))
+
+    def experiment_controls(
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        team: str,
+        as_of: datetime,
+        exclude: Collection[str],
+    ) -> Controls:
+        others = tuple(t for t in org.slugs if t != team and t not in exclude)
+        return Controls(team, others, tuple(0.1 for _ in others), "peers")
+
+    def experiment_panel(
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        team: str,
+        metric: str,
+        controls: Sequence[str],
+        first_week: str,
+        weeks_before: int,
+        last_week: str,
+        as_of: datetime,
+    ) -> Panel:
+        """Steady weeks at the team's fixed number, a little noise, nothing changing."""
+        labels = previous_weeks(first_week, weeks_before + 1)[:-1]
+        after = previous_weeks(last_week, 60) if last_week >= first_week else []
+        labels += [w for w in after if w >= first_week]
+        wiggle = [1.0 + 0.05 * ((i * 7) % 5 - 2) for i in range(len(labels))]
+        base = {t: NUMBERS.get((t, metric), (1.0, None))[0] or 1.0 for t in (team, *controls)}
+        return Panel(
+            team=team,
+            metric=metric,
+            scale="log",
+            weeks=tuple(labels),
+            treated=tuple(base[team] * w for w in wiggle),
+            controls=tuple(controls),
+            control_values=tuple(tuple(base[c] * w for w in wiggle) for c in controls),
+            counts=tuple(12 for _ in labels),
+            start=weeks_before,
+        )
 
     def suggest(self, *, word: str, candidates: Iterable[str]) -> list[str]:
         return []  # the catalog's own difflib suggestions

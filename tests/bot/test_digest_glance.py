@@ -184,6 +184,7 @@ def test_method_paragraph_is_one_context_line_and_a_button(glance: BotDeps) -> N
         "feedback_down",
         SHOW_METHOD,
         "insight_snooze",
+        "experiment_try",
     ]
     note = MethodNote.decode(buttons[2]["value"])
     assert note.method == ins.method and note.insight_id == ins.id

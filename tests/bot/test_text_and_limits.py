@@ -136,7 +136,8 @@ def test_insight_blocks_carry_escaped_evidence_and_vote_buttons() -> None:
     assert "javascript:" not in dumped and "<!channel>" not in dumped
     buttons = next(b for b in blocks if b["type"] == "actions")["elements"]
     votes = [Vote.decode(b["value"]) for b in buttons if b["action_id"].startswith("feedback_")]
-    assert [b["action_id"] for b in buttons][-1] == "insight_snooze"  # a lead's snooze
+    # a lead's snooze, then anyone's "Try as an experiment" (the insight has a next step)
+    assert [b["action_id"] for b in buttons][-2:] == ["insight_snooze", "experiment_try"]
     assert [(v.insight_id, v.team, v.value) for v in votes] == [
         (ins.id, "team-a", 1),
         (ins.id, "team-a", -1),

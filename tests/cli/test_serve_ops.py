@@ -300,10 +300,11 @@ def test_console_script_with_the_database_down(world: tuple[Path, int], args: tu
         ("ingest",),
         ("digest", "team-a"),
         ("annotate", "team-a", "--from", "2026-11-09", "--to", "2026-11-10", "--note", "x"),
+        ("experiment", "list"),
         ("db", "upgrade"),
         ("model", "report"),
     ],
-    ids=lambda a: a[0] if a[0] != "db" else "db-upgrade",
+    ids=lambda a: a[0] if a[0] not in ("db", "experiment") else "-".join(a[:2]),
 )
 def test_every_command_with_the_database_down(
     world: tuple[Path, int], args: tuple[str, ...]

@@ -19,7 +19,9 @@ from analytics.insights.hiding import HEALTH_KINDS
 from analytics.insights.wording import number
 from bot.slack import limits
 from bot.slack.blocks.common import Block, actions, button, context, section
+from bot.slack.blocks.experiment_modal import Proposal, try_button
 from bot.slack.blocks.feedback import snooze_button
+from bot.slack.catalog import norm
 from bot.slack.text import escape, link
 
 if TYPE_CHECKING:
@@ -153,6 +155,15 @@ def figures(ins: Insight) -> str:
     return " · ".join(escape(p) for p in parts if p)
 
 
+def _try(ins: Insight) -> list[Block]:
+    """ "Try as an experiment" when the insight suggests a step on a metric."""
+    if not ins.next_step or not ins.metric:
+        return []
+    step = str(ins.next_step)
+    proposal = Proposal(ins.id, ins.team, norm(str(ins.metric)), step, str(ins.title))
+    return [try_button(proposal)]
+
+
 def insight_blocks(ins: Insight, *, interactive: bool, up: int = 0, down: int = 0) -> list[Block]:
     """Blocks for one `analytics.insights.model.Insight` (all its text escaped)."""
     icon = _SEVERITY.get(ins.severity, ":large_blue_circle:")
@@ -188,6 +199,7 @@ def insight_blocks(ins: Insight, *, interactive: bool, up: int = 0, down: int = 
                     button("👎 Not useful", VOTE_DOWN, down_vote),
                     *how,
                     *([] if ins.kind in HEALTH_KINDS else [snooze_button(ins.id, ins.team)]),
+                    *_try(ins),
                 ],
                 block_id=f"vote:{ins.id}",
             )
