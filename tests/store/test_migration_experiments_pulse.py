@@ -31,7 +31,7 @@ def test_0006_adds_experiment_plans_and_the_pulse_and_goes_back(database_url: st
         conn.exec_driver_sql(
             "INSERT INTO annotations (team_slug, starts_at, ends_at, note,"
             f" exclude_from_baseline, created_by, created_at) VALUES ('team-b', '{T0}', '{T0}',"
-            f" 'training', 1, 'cli', '{T0}')"
+            f" 'training', TRUE, 'cli', '{T0}')"
         )
     assert not PULSE & set(inspect(engine).get_table_names())
     upgrade(engine, "0006")
