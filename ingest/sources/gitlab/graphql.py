@@ -12,7 +12,7 @@ The answer is turned into the REST shapes `merge_request_rows` reads, so both pa
 the same rows; users carry GitLab's own `bot` flag, so no `GET /users/:id` is needed. A
 connection longer than one page (over 100 notes, commits or approvers) is read over REST for
 that merge request. GitLab's `Time` has whole seconds (REST has milliseconds): times read
-from notes are to the second on this path.
+from notes and commits are cut to the second on both paths (ingest.sources.gitlab.seconds).
 
 Complexity: GitLab refuses a query over 250 (authenticated). Per its field rules (each field
 1, a resolver field +1, a connection resolver x(1 + 1 % per item), none when asked by

@@ -1,7 +1,8 @@
 """A GitLab merge request with its notes, approvals and commits to store rows.
 
 What counts as a review, a review request, an event and whose a commit is: see the
-definitions in ingest.sources.gitlab.normalise.
+definitions in ingest.sources.gitlab.normalise. Times of notes and commits are cut to the
+second, as GraphQL gives them (ingest.sources.gitlab.seconds): both paths key rows alike.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from ingest.sources.gitlab.normalise import (
     People,
     utc_offset_minutes,
 )
+from ingest.sources.gitlab.seconds import whole_second
 from store.models import (
     Commit,
     PrEvent,
@@ -147,9 +149,9 @@ def _add_notes(
     timeline events and the usernames whose approval a note recorded."""
     events: list[tuple[datetime, str]] = []
     approved_by: set[str] = set()
-    ordered = sorted(notes, key=lambda n: (parse_instant(n.get("created_at")) or _EPOCH, n["id"]))
+    ordered = sorted(notes, key=lambda n: (_second(n.get("created_at")), n["id"]))
     for note in ordered:
-        at = require_instant(note.get("created_at"), f"{it.where} note {note.get('id')}")
+        at = whole_second(require_instant(note.get("created_at"), f"{it.where} note {note['id']}"))
         who = note.get("author") or {}
         if note.get("system"):
             _system_note(it, note, at, events, approved_by)
@@ -211,7 +213,7 @@ def _add_commits(
     author_name = str(it.author_user.get("name") or "")
     for commit in commits:
         dated = commit.get("authored_date") or commit.get("created_at")
-        at = require_instant(dated, f"{it.where} commit {commit.get('id')}")
+        at = whole_second(require_instant(dated, f"{it.where} commit {commit.get('id')}"))
         authored.append(at)
         who_committed: Identity | None
         if author and author_name and commit.get("author_name") == author_name:
@@ -265,6 +267,12 @@ def ready_at(
     if drafts and drafts[0][1] == "ready_for_review":
         return drafts[0][0]
     return created_at
+
+
+def _second(value: Any) -> datetime:
+    """A note's time for ordering, to the second on both paths (unparseable: first)."""
+    at = parse_instant(value)
+    return _EPOCH if at is None else whole_second(at)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

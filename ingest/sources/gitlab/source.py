@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from ingest.base import Page, Stream
 from ingest.configured import ConfiguredSource
 from ingest.ratelimit import GITLAB
 from ingest.sources.gitlab import normalise as nm
 from ingest.sources.gitlab.config import GitLabSourceConfig
+from ingest.sources.gitlab.seconds import normalise_stored
 from ingest.sources.gitlab.streams import DeploymentsStream, MergeRequestsStream, PipelinesStream
 from ingest.wiring import TeamSpec, api_options, people_options
 from store.models import Repository
@@ -58,6 +62,11 @@ class GitLabSource(ConfiguredSource):
             )
         self.add_members(page)
         return page
+
+    def reconcile(self, session: Session, at: datetime) -> int:
+        """The bot overrides, and key times stored with milliseconds cut to the second
+        (ingest.sources.gitlab.seconds)."""
+        return super().reconcile(session, at) + normalise_stored(session)
 
     def auth_headers(self, token: str | None) -> dict[str, str]:
         return {"PRIVATE-TOKEN": token} if token else {}
