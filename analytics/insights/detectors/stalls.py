@@ -50,8 +50,9 @@ def waits(ctx: DetectorContext, team: str, weeks: int = STALL_WEEKS) -> pd.DataF
     """PRs made ready in the last `weeks` weeks with their wait for a first review in
     working hours: reviewed ones their wait; ones closed without review the time until
     closing; open ones awaiting review the wait so far (`open` True), up to the digest's
-    end or where the data stops (the PR sources' last successful sync), the earlier. Open PRs that have
-    waited less than the stall threshold are left out: their outcome is not known yet.
+    end or where the data stops (the PR sources' last successful sync), the earlier. Open
+    PRs that have waited less than the stall threshold are left out: their outcome is not
+    known yet.
     `limit` is the team's stall threshold in working hours (`stall_hours`)."""
     items = ctx.data.review_time("working")
     start = pd.Timestamp(ctx.grid.edges[max(0, ctx.grid.n - weeks)])

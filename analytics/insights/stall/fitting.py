@@ -63,6 +63,7 @@ class StallModel:
     reference: np.ndarray  # per feature, the training median (for contributions)
     used: np.ndarray  # per feature, whether training rows had any value of it
     report: dict[str, Any] = field(default_factory=dict)
+    judged: StallModel | None = None  # the model the report judged (trained before the split)
 
     def proba(self, x: np.ndarray) -> np.ndarray:
         return np.asarray(self.clf.predict_proba(x[:, self.used])[:, 1], dtype="float64")
@@ -146,28 +147,37 @@ def fit(data: OrgData) -> StallModel | None:
     labelled = np.isfinite(r.y)
     if labelled.sum() < MIN_ROWS or len(set(r.y[labelled])) < 2:
         return None
-    report = evaluate(r, ages, data)
+    report, judged = evaluate(r, ages, data)
     model = _fit(r.x[labelled], r.y[labelled], ages)
     report["final_rows"] = int(labelled.sum())
     report["unlabelled_rows"] = int((~labelled).sum())
     model.report = report
+    model.judged = judged
     return model
 
 
-def evaluate(r: Rows, ages: tuple[float, ...], data: OrgData) -> dict[str, Any]:
-    """Train on rows before a split instant whose outcome was known by then; test on the
-    rows after it that are labelled by the data's horizon."""
+def split(r: Rows) -> tuple[np.ndarray, np.ndarray, int]:
+    """(train, test, split instant in ns): the split instant leaves TEST_SHARE of the
+    labelled rows after it; training rows come before it with their outcome known by then,
+    test rows after it with their outcome known by the data's horizon."""
     at = r.rows["at"].to_numpy()
     known = r.rows["known_ns"].to_numpy()
     labelled = np.isfinite(r.y)
-    split = int(np.quantile(at[labelled], 1 - TEST_SHARE, method="lower"))
-    train = labelled & (at < split) & (known <= split)
-    test = labelled & (at >= split)
+    instant = int(np.quantile(at[labelled], 1 - TEST_SHARE, method="lower"))
+    train = labelled & (at < instant) & (known <= instant)
+    return train, labelled & (at >= instant), instant
+
+
+def evaluate(
+    r: Rows, ages: tuple[float, ...], data: OrgData
+) -> tuple[dict[str, Any], StallModel | None]:
+    """The time split's report, and the model it judged (None if too few rows)."""
+    train, test, instant = split(r)
     report: dict[str, Any] = {
         "definition": definition(data.org.thresholds.stall_days),
         "model": KIND,
         "ages": list(ages),
-        "split_at": pd.Timestamp(split, tz="UTC").isoformat(),
+        "split_at": pd.Timestamp(instant, tz="UTC").isoformat(),
         "data_until": {k: pd.Timestamp(v).isoformat() for k, v in sorted(data.synced.items())}
         or "latest loaded event (no sync log)",
         "train_rows": int(train.sum()),
@@ -175,9 +185,10 @@ def evaluate(r: Rows, ages: tuple[float, ...], data: OrgData) -> dict[str, Any]:
         "stall_rate_train": round(float(r.y[train].mean()), 3) if train.any() else None,
     }
     if train.sum() < MIN_ROWS // 2 or len(set(r.y[train])) < 2:
-        return report | {"auc": None, "note": "too few labelled PRs before the split"}
+        return report | {"auc": None, "note": "too few labelled PRs before the split"}, None
     model = _fit(r.x[train], r.y[train], ages)
-    return report | test_report(r.y[test], model.proba(r.x[test]), r.rows["age"].to_numpy()[test])
+    ages_test = r.rows["age"].to_numpy()[test]
+    return report | test_report(r.y[test], model.proba(r.x[test]), ages_test), model
 
 
 def test_report(y: np.ndarray, p: np.ndarray, age: np.ndarray) -> dict[str, Any]:

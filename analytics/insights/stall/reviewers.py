@@ -138,7 +138,7 @@ def reviewer_features(
     asked = _requested(src, rows)
     count = np.bincount(asked["row"].to_numpy(dtype=np.int64), minlength=n).astype(float)
     usual = _usual(src, rows[count == 0])
-    pairs = pd.concat([asked, usual], ignore_index=True)
+    pairs = pd.concat([p for p in (asked, usual) if len(p)] or [asked], ignore_index=True)
     out = {"no_reviewer": (count == 0).astype(float), "reviewers": count}
     for name in COLUMNS:
         out[name] = np.full(n, np.nan)
