@@ -49,14 +49,14 @@ FEATURES: dict[str, str] = {
 
 
 @dataclass(frozen=True)
-class _Times:
+class Times:
     """Sorted event instants per key (person or team), with optional values."""
 
     at: dict[str, np.ndarray]
     value: dict[str, np.ndarray]
 
     @staticmethod
-    def of(keys: np.ndarray, at: np.ndarray, value: np.ndarray | None = None) -> _Times:
+    def of(keys: np.ndarray, at: np.ndarray, value: np.ndarray | None = None) -> Times:
         ok = at != NAT
         keys, at = keys[ok], at[ok]
         val = np.zeros(len(at)) if value is None else np.asarray(value, dtype=float)[ok]
@@ -68,7 +68,7 @@ class _Times:
             sel = keys == k
             out_at[str(k)] = at[sel]
             out_v[str(k)] = np.concatenate([[0.0], np.cumsum(val[sel])])
-        return _Times(out_at, out_v)
+        return Times(out_at, out_v)
 
     def count(self, key: str, t: np.ndarray) -> np.ndarray:
         """How many events of `key` at or before each t."""
@@ -91,7 +91,7 @@ class _Times:
         return np.where(pos >= 0, a[np.maximum(pos, 0)], NAT)
 
 
-def rate(times: _Times, key: str, t: np.ndarray, prior: np.ndarray, span: int) -> np.ndarray:
+def rate(times: Times, key: str, t: np.ndarray, prior: np.ndarray, span: int) -> np.ndarray:
     """Share stalled among `key`'s outcomes known in (t - span, t], pulled towards `prior`
     by SHRINK pseudo-outcomes (the plain share where prior is NaN; NaN with neither)."""
     n = times.count(key, t) - times.count(key, t - span)
@@ -115,15 +115,16 @@ class Source:
 
     waits: Waits
     requests: pd.DataFrame  # pr (row of waits.prs), reviewer, at (ns)
-    queues: tuple[_Times, _Times]  # per reviewer: requests made, requests done
-    reviews: _Times  # per reviewer: reviews submitted
-    activity: _Times  # per person: reviews, commits, PRs opened
+    queues: tuple[Times, Times]  # per reviewer: requests made, requests done
+    reviews: Times  # per reviewer: reviews submitted
+    activity: Times  # per person: reviews, commits, PRs opened
     lines: pd.DataFrame  # commits of waiting PRs: pr, at, cumulative lines and count
-    team_waits: dict[str, tuple[_Times, _Times]]  # per team: ready, wait ended
-    outcomes: tuple[_Times, _Times, _Times]  # per team (and "*"): known, stalled; log waits
-    by_age: _Times  # per "team|age" (and "*|age"): outcomes of PRs still waiting at that age
-    by_reviewer: _Times  # per reviewer (and "*"): outcomes of PRs they were asked to review
-    first_by: _Times  # per "team|reviewer": first reviews of the team's PRs
+    team_waits: dict[str, tuple[Times, Times]]  # per team: ready, wait ended
+    outcomes: Times  # per team (and "*"): outcomes as they became known (value: stalled)
+    pickups: Times  # per team (and "*"): first reviews (value: log wait)
+    by_age: Times  # per "team|age" (and "*|age"): outcomes of PRs still waiting at that age
+    by_reviewer: Times  # per reviewer (and "*"): outcomes of PRs they were asked to review
+    first_by: Times  # per "team|reviewer": first reviews of the team's PRs
     first_reviewers: dict[str, tuple[str, ...]]  # per team: who has first-reviewed its PRs
     ages: tuple[float, ...]
     zones: dict[str, str]
@@ -139,7 +140,11 @@ def source(data: OrgData, w: Waits) -> Source:
     return src
 
 
-def _requests(data: OrgData, w: Waits, reviews: pd.DataFrame) -> tuple[pd.DataFrame, tuple]:
+def _requests(
+    data: OrgData, w: Waits, reviews: pd.DataFrame
+) -> tuple[pd.DataFrame, tuple[Times, Times]]:
+    """The requests on waiting PRs (pr, reviewer, at), and every reviewer's requests made and
+    done (answered by their review, or the PR merged or closed, or given up after STALE)."""
     rr = data.frames["review_requests"]
     rr = rr[rr["reviewer_key"].notna() & ~rr["reviewer_key"].isin(data.bots)]
     rr = rr[["repo", "pr_number", "reviewer_key", "requested_at"]].drop_duplicates()
@@ -160,7 +165,7 @@ def _requests(data: OrgData, w: Waits, reviews: pd.DataFrame) -> tuple[pd.DataFr
     # a request nobody answered in STALE days has been given up on, not queued
     done = np.maximum(np.minimum(np.minimum(first, finish), req_ns + STALE), req_ns)
     who = rr["reviewer_key"].astype(str).to_numpy()
-    queues = (_Times.of(who, req_ns), _Times.of(who, np.where(done == NEVER, NAT, done)))
+    queues = (Times.of(who, req_ns), Times.of(who, np.where(done == NEVER, NAT, done)))
     row = pd.Series(np.arange(len(w.prs)), index=w.prs["ref"].to_numpy())
     ref = rr["repo"].astype(str) + "#" + rr["pr_number"].astype(str)
     pr = row.reindex(ref.to_numpy()).to_numpy()
@@ -169,7 +174,7 @@ def _requests(data: OrgData, w: Waits, reviews: pd.DataFrame) -> tuple[pd.DataFr
     return mine, queues
 
 
-def _activity(data: OrgData, reviews: pd.DataFrame) -> _Times:
+def _activity(data: OrgData, reviews: pd.DataFrame) -> Times:
     c = data.frames["commits"]
     p = data.frames["prs"]
     keys = np.concatenate(
@@ -182,7 +187,7 @@ def _activity(data: OrgData, reviews: pd.DataFrame) -> _Times:
     at = np.concatenate(
         [time_ns(reviews["submitted_at"]), time_ns(c["authored_at"]), time_ns(p["created_at"])]
     )
-    return _Times.of(keys, at)
+    return Times.of(keys, at)
 
 
 def _lines(data: OrgData, w: Waits) -> pd.DataFrame:
@@ -200,64 +205,55 @@ def _lines(data: OrgData, w: Waits) -> pd.DataFrame:
     return df.sort_values(["at", "pr", "lines"], kind="stable").reset_index(drop=True)
 
 
-def _team_outcomes(data: OrgData, w: Waits) -> tuple[_Times, _Times, _Times]:
-    team = w.prs["team"].astype(str).to_numpy()
-    known = np.where(w.known_ns == NEVER, NAT, w.known_ns)
-    stalled = np.nan_to_num(w.stalled)
+def _outcome_times(keys: np.ndarray, star: np.ndarray, w: Waits, pr: np.ndarray) -> Times:
+    """Outcomes of PRs `pr` under `keys` and again under `star` (the org's keys), at the
+    instant each became known: `count` counts them, `total` counts the stalled ones."""
+    known = np.where(w.known_ns[pr] == NEVER, NAT, w.known_ns[pr])
+    stalled = np.nan_to_num(w.stalled[pr])
+    return Times.of(
+        np.concatenate([keys.astype(object), star.astype(object)]),
+        np.concatenate([known, known]),
+        np.concatenate([stalled, stalled]),
+    )
+
+
+def _team_outcomes(w: Waits) -> Times:
+    team = w.prs["team"].astype(str).to_numpy(dtype=object)
+    everyone = np.full(len(team), "*", dtype=object)
+    return _outcome_times(team, everyone, w, np.arange(len(team)))
+
+
+def _pickups(data: OrgData, w: Waits) -> Times:
+    """Per team (and "*"), each first review's log wait (working hours), when it came."""
+    team = w.prs["team"].astype(str).to_numpy(dtype=object)
     first = time_ns(w.prs["first_review_at"])
     reviewed = (first != NAT) & (first <= w.horizon_ns)
     logw = np.zeros(len(w.prs))
     for t, idx in w.prs.groupby("team").indices.items():
         cal = data.org.team(str(t)).calendar
-        hours = working_hours_between(
-            w.prs["ready"].iloc[idx], w.prs["first_review_at"].iloc[idx], cal
-        )
-        logw[idx] = np.log(np.nan_to_num(hours) + 0.25)
-    keys = np.concatenate([team, np.full(len(team), "*")])
-    return (
-        _Times.of(keys, np.concatenate([known, known])),
-        _Times.of(keys, np.concatenate([known, known]), np.concatenate([stalled, stalled])),
-        _Times.of(
-            keys,
-            np.concatenate([np.where(reviewed, first, NAT)] * 2),
-            np.concatenate([logw, logw]),
-        ),
-    )
+        ready, review = w.prs["ready"].iloc[idx], w.prs["first_review_at"].iloc[idx]
+        logw[idx] = np.log(np.nan_to_num(working_hours_between(ready, review, cal)) + 0.25)
+    at = np.where(reviewed, first, NAT)
+    keys = np.concatenate([team, np.full(len(team), "*", dtype=object)])
+    return Times.of(keys, np.concatenate([at, at]), np.concatenate([logw, logw]))
 
 
-def _outcome_times(keys: np.ndarray, w: Waits, pr: np.ndarray) -> _Times:
-    """Outcomes of PRs `pr` under `keys` and under "*", at the instant each became known,
-    valued 1 when stalled."""
-    known = np.where(w.known_ns[pr] == NEVER, NAT, w.known_ns[pr])
-    stalled = np.nan_to_num(w.stalled[pr])
-    return _Times.of(
-        np.concatenate([keys.astype(object), np.full(len(keys), "*", dtype=object)]),
-        np.concatenate([known, known]),
-        np.concatenate([stalled, stalled]),
-    )
-
-
-def _by_age(data: OrgData, w: Waits, ages: tuple[float, ...]) -> _Times:
+def _by_age(data: OrgData, w: Waits, ages: tuple[float, ...]) -> Times:
     rows = landmarks(w, ages, data)
     pr = rows["pr"].to_numpy(dtype=np.int64)
     team = w.prs["team"].astype(str).to_numpy()[pr]
     keys = np.array([f"{t}|{a:g}" for t, a in zip(team, rows["age"], strict=True)], dtype=object)
     star = np.array([f"*|{a:g}" for a in rows["age"]], dtype=object)
-    known = np.where(w.known_ns[pr] == NEVER, NAT, w.known_ns[pr])
-    stalled = np.nan_to_num(w.stalled[pr])
-    return _Times.of(
-        np.concatenate([keys, star]),
-        np.concatenate([known, known]),
-        np.concatenate([stalled, stalled]),
-    )
+    return _outcome_times(keys, star, w, pr)
 
 
-def _by_reviewer(w: Waits, requests: pd.DataFrame) -> _Times:
+def _by_reviewer(w: Waits, requests: pd.DataFrame) -> Times:
     once = requests.drop_duplicates(["pr", "reviewer"])
-    return _outcome_times(once["reviewer"].to_numpy(dtype=object), w, once["pr"].to_numpy())
+    star = np.full(len(once), "*", dtype=object)
+    return _outcome_times(once["reviewer"].to_numpy(dtype=object), star, w, once["pr"].to_numpy())
 
 
-def _first_reviews(w: Waits, reviews: pd.DataFrame) -> tuple[_Times, dict[str, tuple[str, ...]]]:
+def _first_reviews(w: Waits, reviews: pd.DataFrame) -> tuple[Times, dict[str, tuple[str, ...]]]:
     """Who gave each PR its first review (by team), and when."""
     prs = w.prs[["repo", "number", "team", "author_key", "first_review_at"]]
     prs = prs[prs["first_review_at"].notna()]
@@ -273,7 +269,7 @@ def _first_reviews(w: Waits, reviews: pd.DataFrame) -> tuple[_Times, dict[str, t
     who = {
         str(t): tuple(sorted(g["reviewer_key"].astype(str).unique())) for t, g in m.groupby("team")
     }
-    return _Times.of(keys, time_ns(m["first_review_at"])), who
+    return Times.of(keys, time_ns(m["first_review_at"])), who
 
 
 def _source(data: OrgData, w: Waits) -> Source:
@@ -282,7 +278,7 @@ def _source(data: OrgData, w: Waits) -> Source:
     team = w.prs["team"].astype(str).to_numpy()
     ended = np.where(w.end_ns == NEVER, NAT, np.maximum(w.end_ns, w.ready_ns))
     team_waits = {
-        t: (_Times.of(team[idx], w.ready_ns[idx]), _Times.of(team[idx], ended[idx]))
+        t: (Times.of(team[idx], w.ready_ns[idx]), Times.of(team[idx], ended[idx]))
         for t, idx in w.prs.groupby("team").indices.items()
     }
     people = data.frames["people"]
@@ -297,11 +293,12 @@ def _source(data: OrgData, w: Waits) -> Source:
         w,
         requests,
         queues,
-        _Times.of(reviews["reviewer_key"].astype(str).to_numpy(), time_ns(reviews["submitted_at"])),
+        Times.of(reviews["reviewer_key"].astype(str).to_numpy(), time_ns(reviews["submitted_at"])),
         _activity(data, reviews),
         _lines(data, w),
         {str(k): v for k, v in team_waits.items()},
-        _team_outcomes(data, w),
+        _team_outcomes(w),
+        _pickups(data, w),
         _by_age(data, w, ages),
         _by_reviewer(w, requests),
         *_first_reviews(w, reviews),

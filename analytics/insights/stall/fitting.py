@@ -158,13 +158,13 @@ def fit(data: OrgData) -> StallModel | None:
 
 def split(r: Rows) -> tuple[np.ndarray, np.ndarray, int]:
     """(train, test, split instant in ns): the split instant leaves TEST_SHARE of the
-    labelled rows after it; training rows come before it with their outcome known by then,
-    test rows after it with their outcome known by the data's horizon."""
+    labelled rows after it; training rows are those whose stall limit passed before it (so
+    their label was known then, stalled or not), test rows those scored after it."""
     at = r.rows["at"].to_numpy()
-    known = r.rows["known_ns"].to_numpy()
+    limit = r.rows["limit_ns"].to_numpy()
     labelled = np.isfinite(r.y)
     instant = int(np.quantile(at[labelled], 1 - TEST_SHARE, method="lower"))
-    train = labelled & (at < instant) & (known <= instant)
+    train = labelled & (limit < instant)  # labels known by then, whichever way they went
     return train, labelled & (at >= instant), instant
 
 

@@ -12,9 +12,9 @@ from analytics.insights.stall.features import (
     DAY,
     FEATURES,
     HISTORY,
-    SHRINK,
     WINDOW,
     Source,
+    Times,
     rate,
     source,
 )
@@ -92,28 +92,26 @@ def _at_age(src: Source, pr: np.ndarray, at: np.ndarray, age: np.ndarray) -> np.
 def _team(src: Source, pr: np.ndarray, at: np.ndarray) -> dict[str, np.ndarray]:
     """Per row: the team's PRs waiting for a first review then, its share of stalled PRs
     among outcomes known in the 28 days before (pulled towards the org's by SHRINK PRs) and
-    its mean log first-review wait (working hours) over the same days."""
+    its mean log first-review wait (working hours) over the same days (else the org's)."""
     n = len(pr)
     queue = np.zeros(n)
-    rate = np.full(n, np.nan)
+    share = np.full(n, np.nan)
     pickup = np.full(n, np.nan)
     teams = src.team_of[pr]
-    known, stalled, logw = src.outcomes
-    org_n = known.count("*", at) - known.count("*", at - WINDOW)
-    org_s = stalled.total("*", at) - stalled.total("*", at - WINDOW)
-    org_rate = np.where(org_n > 0, org_s / np.maximum(org_n, 1), np.nan)
-    org_k = logw.count("*", at) - logw.count("*", at - WINDOW)
-    org_w = logw.total("*", at) - logw.total("*", at - WINDOW)
-    org_pick = np.where(org_k > 0, org_w / np.maximum(org_k, 1), np.nan)
+    org_rate = rate(src.outcomes, "*", at, np.full(n, np.nan), WINDOW)
+    org_pick = _mean(src.pickups, "*", at, np.full(n, np.nan))
     for team in pd.unique(teams):
         sel = teams == team
         t = at[sel]
         opened, ended = src.team_waits[team]
         queue[sel] = opened.count(team, t) - ended.count(team, t)
-        k = known.count(team, t) - known.count(team, t - WINDOW)
-        s = stalled.total(team, t) - stalled.total(team, t - WINDOW)
-        rate[sel] = (s + SHRINK * org_rate[sel]) / (k + SHRINK)
-        kk = logw.count(team, t) - logw.count(team, t - WINDOW)
-        ww = logw.total(team, t) - logw.total(team, t - WINDOW)
-        pickup[sel] = np.where(kk > 0, ww / np.maximum(kk, 1), org_pick[sel])
-    return {"team_queue": queue, "team_stall_rate": rate, "team_pickup": pickup}
+        share[sel] = rate(src.outcomes, team, t, org_rate[sel], WINDOW)
+        pickup[sel] = _mean(src.pickups, team, t, org_pick[sel])
+    return {"team_queue": queue, "team_stall_rate": share, "team_pickup": pickup}
+
+
+def _mean(times: Times, key: str, t: np.ndarray, otherwise: np.ndarray) -> np.ndarray:
+    """The mean value of `key`'s events in the 28 days before each t (else `otherwise`)."""
+    k = times.count(key, t) - times.count(key, t - WINDOW)
+    v = times.total(key, t) - times.total(key, t - WINDOW)
+    return np.where(k > 0, v / np.maximum(k, 1), otherwise)

@@ -4,8 +4,13 @@ A PR stalls when its wait for a first review by someone else (not its author, no
 passes the stall limit: `thresholds.stall_days` working days of its team's calendar after
 it became ready; the stalled_prs detector counts the same event. A wait ends at the first
 review, or when the PR is merged or closed without one. Nothing after a PR's horizon (the
-start of its source's last successful sync, capped at as_of) is read: a wait still running
-then is stalled if the limit had passed by then, else its outcome is unknown, not "stalled".
+start of its source's last successful sync, capped at as_of) is read.
+
+Two views of that outcome: `stalled` is what was known by the horizon, including PRs
+reviewed early whose limit is still to come (the features read it, each outcome from the
+instant it became known); `label` is set only where the limit itself lies before the
+horizon, so that every PR asked about at an age is labelled whichever way it went (labelling
+the early-reviewed ones alone would bias the labels towards "not stalled" near the end).
 
 Scoring rows are landmarks: a PR still waiting `a` working days after it became ready, for
 each age `a` in `ages`, scored with what was known at that instant (`at`).
@@ -40,7 +45,8 @@ class Waits:
     """Per ready human PR (rows of `prs`): when it became ready, when its wait ended (NEVER:
     not by its horizon), the instant after which it counts as stalled (`limit_ns`), its
     `stalled` outcome (NaN: unknown by its horizon) and when that became known
-    (`known_ns`, NEVER when unknown). Times are int64 UTC nanoseconds."""
+    (`known_ns`, NEVER when unknown), and its `label` (NaN unless the limit lies before
+    the horizon). Times are int64 UTC nanoseconds."""
 
     prs: pd.DataFrame
     ready_ns: np.ndarray
@@ -52,8 +58,8 @@ class Waits:
     limit_hours: np.ndarray
 
     @property
-    def labelled(self) -> np.ndarray:
-        return np.isfinite(self.stalled)
+    def label(self) -> np.ndarray:
+        return np.where(self.limit_ns < self.horizon_ns, self.stalled, np.nan)
 
 
 def _last_event(data: OrgData) -> pd.Timestamp:
@@ -157,7 +163,9 @@ def landmarks(w: Waits, ages: tuple[float, ...], data: OrgData) -> pd.DataFrame:
 def _landmarks(w: Waits, ages: tuple[float, ...], data: OrgData) -> pd.DataFrame:
     """One row per (PR, age) for PRs still waiting `age` working days after becoming ready,
     that instant being observed (not after the PR's horizon): `pr` (row of w.prs), `age`,
-    `at` (ns), `stalled` (NaN: unknown by the horizon), `known_ns`."""
+    `at` (ns), `stalled` (the label: NaN unless the limit lies before the horizon),
+    `limit_ns` (when the label is known at the latest)."""
+    label = w.label
     out = []
     for team, idx in w.prs.groupby("team").indices.items():
         cal = data.org.team(str(team)).calendar
@@ -172,13 +180,13 @@ def _landmarks(w: Waits, ages: tuple[float, ...], data: OrgData) -> pd.DataFrame
                         "pr": sel,
                         "age": age,
                         "at": at[keep],
-                        "stalled": w.stalled[sel],
-                        "known_ns": w.known_ns[sel],
+                        "stalled": label[sel],
+                        "limit_ns": w.limit_ns[sel],
                     }
                 )
             )
     if not out:
-        return pd.DataFrame({"pr": [], "age": [], "at": [], "stalled": [], "known_ns": []})
+        return pd.DataFrame({"pr": [], "age": [], "at": [], "stalled": [], "limit_ns": []})
     rows = pd.concat(out, ignore_index=True)
     return rows.sort_values(["at", "pr", "age"], kind="stable").reset_index(drop=True)
 

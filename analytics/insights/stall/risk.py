@@ -109,10 +109,9 @@ def model_note(model: StallModel) -> str:
     r = model.report
     lo, hi = model.window
     note = (
-        f"{r['model']}, {r['definition']}; asked only about PRs waiting {lo:g} to {hi:g} "
-        f"working days, the ages it was trained on; outcomes censored at the last sync; "
-        f"on later PRs (time split) AUC {r.get('auc')}, Brier {r.get('brier')} "
-        f"(base rate {r.get('brier_base_rate')})"
+        f"{r['model']}; {r['definition']}, so asked only about PRs waiting {lo:g} to {hi:g} "
+        "working days; outcomes censored at the last sync; on later PRs (time split) AUC "
+        f"{r.get('auc')}, Brier {r.get('brier')} (base rate alone {r.get('brier_base_rate')})"
     )
     table = r.get("calibration")
     return note + (f"; calibration: {coarse(table)}" if table else "")

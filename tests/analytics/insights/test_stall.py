@@ -13,7 +13,7 @@ from analytics.arrays import time_ns
 from analytics.insights.data import OrgData, in_order
 from analytics.insights.stall import FEATURES, fit, report_text
 from analytics.insights.stall.calibration import coarse, reliability, summary
-from analytics.insights.stall.fitting import training_rows
+from analytics.insights.stall.fitting import split, training_rows
 from analytics.insights.stall.matrix import matrix
 from analytics.insights.stall.outcomes import waits, working_age
 from tests.analytics.insights.synth import END, WEEKS, Knobs, org_data
@@ -86,19 +86,23 @@ def test_a_time_split_trains_on_outcomes_known_before_it() -> None:
     model = fit(data)
     assert model is not None
     r = model.report
-    split = pd.Timestamp(r["split_at"])
-    assert pd.Timestamp(END) - timedelta(weeks=WEEKS) < split < pd.Timestamp(END)
+    split_at = pd.Timestamp(r["split_at"])
+    assert pd.Timestamp(END) - timedelta(weeks=WEEKS) < split_at < pd.Timestamp(END)
     assert r["auc"] is not None and r["auc"] >= 0.9  # team-a leaves 40 % unreviewed
     assert r["train_rows"] > 100 and r["test_rows"] > 40
     rows = training_rows(data)
     labelled = np.isfinite(rows.y)
-    at, known = rows.rows["at"].to_numpy(), rows.rows["known_ns"].to_numpy()
-    assert (known[labelled] > at[labelled]).all()  # an outcome is known after its instant
+    at, limit = rows.rows["at"].to_numpy(), rows.rows["limit_ns"].to_numpy()
+    assert (limit > at).all()  # every row is asked before its limit
+    train, test, instant = split(rows)
+    assert instant == split_at.value
+    assert (limit[train] < instant).all() and (at[test] >= instant).all()
+    assert not (train & test).any() and (train | test).sum() <= labelled.sum()
     assert r["final_rows"] == labelled.sum() and r["unlabelled_rows"] == (~labelled).sum()
     bins = r["calibration"]
     assert sum(b["n"] for b in bins) == r["test_rows"]
     text = report_text(r)
-    assert "AUC" in text and "Brier" in text and "reliability" in text and "censored" not in text
+    assert "AUC" in text and "Brier" in text and "reliability" in text and "data until" in text
 
 
 def test_the_reliability_table_adds_up() -> None:
@@ -172,6 +176,7 @@ def test_at_risk_names_only_waiting_prs_of_the_trained_ages() -> None:
     old = sorted(r for r in still_open.index if days[r] > ABANDONED_DAYS)
     assert len(old) > 40 and sorted(risk.abandoned) == old
     assert "asked only about PRs waiting 0.25 to 2.75 working days" in risk.model_note
+    assert "censored at the last sync" in risk.model_note
     assert "calibration: predicted" in risk.model_note
     shuffled = org_data(KNOBS, as_of=as_of)
     shuffled.frames = in_order(

@@ -49,6 +49,7 @@ CASES: dict[int, tuple[datetime, datetime | None, datetime | None]] = {
     5: (at(10, 9), at(11, 15), None),  # reviewed after the sync started: unknown
     6: (at(7, 9), None, at(8, 12)),  # closed without a review in time: not stalled
     7: (at(0, 9), at(4, 10), None),  # the author's own review Monday does not count: stalled
+    10: (at(10, 9), at(10, 11), None),  # reviewed before the sync, limit after it
 }
 
 
@@ -131,13 +132,19 @@ def _outcomes(engine: Engine) -> tuple[Any, dict[int, float]]:
 def test_the_label_is_censored_at_the_last_successful_sync_not_at_now(engine: Engine) -> None:
     data, label = _outcomes(engine)
     assert data.synced == {"github": SYNC}
-    assert sorted(label) == [1, 2, 3, 4, 5, 6, 7]  # no draft, no bot
+    assert sorted(label) == [1, 2, 3, 4, 5, 6, 7, 10]  # no draft, no bot
     assert label[1] == 0.0 and label[6] == 0.0
     assert label[2] == 1.0 and label[3] == 1.0 and label[7] == 1.0
     # open at the last sync with the limit past it: not labelled, though "now" is past it
     assert np.isnan(label[4])
     # its review came after the sync started: the data does not know it yet
     assert np.isnan(label[5])
+    # reviewed in two hours: its outcome is known, but its limit (Tuesday) is not observed,
+    # so it trains nothing: labelling only the early-reviewed would bias labels to "fine"
+    w = waits(data)
+    labels = dict(zip(w.prs["number"].astype(int), w.label, strict=True))
+    assert label[10] == 0.0 and np.isnan(labels[10])
+    assert {n for n, v in labels.items() if np.isfinite(v)} == {1, 2, 3, 6, 7}
 
 
 def test_outcomes_become_known_at_the_limit_or_the_review(engine: Engine) -> None:
