@@ -208,8 +208,8 @@ def _lines(data: OrgData, w: Waits) -> pd.DataFrame:
 def _outcome_times(keys: np.ndarray, star: np.ndarray, w: Waits, pr: np.ndarray) -> Times:
     """Outcomes of PRs `pr` under `keys` and again under `star` (the org's keys), at the
     instant each became known: `count` counts them, `total` counts the stalled ones."""
-    known = np.where(w.known_ns[pr] == NEVER, NAT, w.known_ns[pr])
-    stalled = np.nan_to_num(w.stalled[pr])
+    known = w.known_ns[pr]
+    stalled = w.over[pr].astype(float)
     return Times.of(
         np.concatenate([keys.astype(object), star.astype(object)]),
         np.concatenate([known, known]),

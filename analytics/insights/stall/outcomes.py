@@ -44,9 +44,10 @@ def ages_for(stall_days: float) -> tuple[float, ...]:
 class Waits:
     """Per ready human PR (rows of `prs`): when it became ready, when its wait ended (NEVER:
     not by its horizon), the instant after which it counts as stalled (`limit_ns`), its
-    `stalled` outcome (NaN: unknown by its horizon) and when that became known
-    (`known_ns`, NEVER when unknown), and its `label` (NaN unless the limit lies before
-    the horizon). Times are int64 UTC nanoseconds."""
+    `stalled` outcome (NaN: unknown by its horizon), its `label` (NaN unless the limit
+    lies before the horizon), and for the features, which read an outcome only from the
+    instant it was settled (`known_ns`: the wait's end, or just after the limit), whether
+    the wait went `over` the limit. Times are int64 UTC nanoseconds."""
 
     prs: pd.DataFrame
     ready_ns: np.ndarray
@@ -55,6 +56,7 @@ class Waits:
     horizon_ns: np.ndarray
     stalled: np.ndarray
     known_ns: np.ndarray
+    over: np.ndarray
     limit_hours: np.ndarray
 
     @property
@@ -62,20 +64,20 @@ class Waits:
         return np.where(self.limit_ns < self.horizon_ns, self.stalled, np.nan)
 
 
-def _last_event(data: OrgData) -> pd.Timestamp:
-    """The latest instant any loaded row records (where the data stops, without a sync log)."""
-    cands = [pd.Timestamp(data.as_of)]
+def _last_event(data: OrgData, source: str) -> pd.Timestamp | None:
+    """The latest instant any loaded row of `source` records (None without rows)."""
+    latest: list[pd.Timestamp] = []
     for name, cols in (
         ("prs", ("created_at", "merged_at", "closed_at", "ready_at")),
         ("reviews", ("submitted_at",)),
         ("commits", ("authored_at",)),
     ):
         df = data.frames.get(name)
-        for c in cols:
-            if df is not None and c in df.columns and df[c].notna().any():
-                cands.append(df[c].max())
-    latest = max(cands[1:], default=cands[0])
-    return min(pd.Timestamp(latest), cands[0])
+        if df is None or not len(df):
+            continue
+        mine = df[df["source"].astype(str) == source]
+        latest += [mine[c].max() for c in cols if c in mine.columns and mine[c].notna().any()]
+    return max(latest) if latest else None
 
 
 def synced_until(data: OrgData) -> pd.Timestamp | None:
@@ -88,16 +90,19 @@ def synced_until(data: OrgData) -> pd.Timestamp | None:
 
 def horizons(data: OrgData, sources: pd.Series) -> np.ndarray:
     """Per row of `sources`, where its data stops (ns): the start of the source's last
-    successful sync (`data.synced`), capped at as_of; without a sync log for it, the latest
-    loaded event."""
-    as_of = pd.Timestamp(data.as_of)
-    fallback = int(time_ns(pd.Series([_last_event(data)]))[0])
-    cap = int(time_ns(pd.Series([as_of]))[0])
-    per: dict[str, int] = {
-        str(s): min(int(time_ns(pd.Series([pd.Timestamp(t)]))[0]), cap)
-        for s, t in data.synced.items()
-    }
-    return np.array([per.get(str(s), fallback) for s in sources], dtype=np.int64)
+    successful sync (`data.synced`), the latest event its rows record, or as_of, whichever
+    is earliest. The event cap matters where a sync ran long after the world it read stopped
+    (a frozen sandbox) and costs nothing real: quiet hours hold no working time."""
+    out = {}
+    for s in pd.unique(sources.astype(str)):
+        cands = [pd.Timestamp(data.as_of)]
+        if s in data.synced:
+            cands.append(pd.Timestamp(data.synced[s]))
+        last = _last_event(data, s)
+        if last is not None:
+            cands.append(pd.Timestamp(last))
+        out[s] = int(time_ns(pd.Series([min(cands)]))[0])
+    return np.array([out[str(s)] for s in sources], dtype=np.int64)
 
 
 def human_ready_prs(data: OrgData) -> pd.DataFrame:
@@ -140,15 +145,10 @@ def _waits(data: OrgData) -> Waits:
         second = 1 / 3600
         after = add_working_hours(prs["ready"].iloc[idx], limit_h[idx] + second, cal)
         limit_ns[idx] = time_ns(after) - 1_000_000_000
-    ended = ends != NEVER
-    stalled = np.full(n, np.nan)
-    stalled[ended] = (ends[ended] > limit_ns[ended]).astype(float)
-    past = ~ended & (horizon > limit_ns)
-    stalled[past] = 1.0
-    known = np.full(n, NEVER, dtype=np.int64)
-    known[ended] = np.where(stalled[ended] == 1.0, limit_ns[ended] + 1, ends[ended])
-    known[past] = limit_ns[past] + 1
-    return Waits(prs, ready, ends, limit_ns, horizon, stalled, known, limit_h)
+    over = ends > limit_ns  # no review or close by the limit (NEVER: none by the horizon)
+    known = np.where(over, limit_ns + 1, ends)
+    stalled = np.where(known <= horizon, over.astype(float), np.nan)
+    return Waits(prs, ready, ends, limit_ns, horizon, stalled, known, over, limit_h)
 
 
 def landmarks(w: Waits, ages: tuple[float, ...], data: OrgData) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, delete, insert
 
 from analytics.context import OrgContext, RepoInfo, TeamContext, WorkCalendar
 from analytics.insights.data import load_org
@@ -202,14 +202,22 @@ def test_the_model_report_stops_at_the_last_sync_not_at_the_clock(tmp_path: Path
     eng = make_engine(f"sqlite:///{tmp_path / 'synth.db'}")
     upgrade(eng)
     fill_store(eng, knobs)
-    now = END + timedelta(days=3)
-    before = model_report(eng, org(knobs), now, weeks=20)
+    now = END + timedelta(days=30)
+    before = model_report(eng, org(knobs), now, weeks=24)
+    with eng.begin() as conn:  # a sync long after the rows stop (a frozen sandbox)
+        conn.execute(insert(SyncRun), [_sync("ok", END + timedelta(days=20))])
+    late = model_report(eng, org(knobs), now, weeks=24)
     synced = END - timedelta(days=14)
     with eng.begin() as conn:
+        conn.execute(insert(SyncRun), [_sync("failed", END + timedelta(days=21))])
+        conn.execute(delete(SyncRun).where(SyncRun.status == "ok"))
         conn.execute(insert(SyncRun), [_sync("ok", synced)])
-    after = model_report(eng, org(knobs), now, weeks=20)
+    after = model_report(eng, org(knobs), now, weeks=24)
     eng.dispose()
     assert before["data_until"] == "latest loaded event (no sync log)"
+    # the rows stop before that sync: nothing is labelled beyond the last event either way
+    assert late["final_rows"] == before["final_rows"] > 0
+    assert late["auc"] == before["auc"]
     assert after["data_until"] == {"github": synced.isoformat()}
     assert pd.Timestamp(after["split_at"]) < pd.Timestamp(synced)
     assert after["final_rows"] < before["final_rows"]
