@@ -83,7 +83,7 @@ def bayes(world: Any, data: Any, model: Any) -> dict[str, Any] | None:
     world has none)."""
     path = world.directory / "eval" / "prs.jsonl"
     try:
-        from sandbox.sim.evaloracle import StallOracle  # type: ignore[import-not-found]
+        from sandbox.sim.evaloracle import StallOracle
     except ImportError:
         return None
     if not path.exists():
