@@ -11,6 +11,7 @@ import pandas as pd
 from sqlalchemy import (
     Select,
     and_,
+    func,
     or_,
 )
 from sqlalchemy import select as sa_select
@@ -46,6 +47,7 @@ from store.models import (
     PullRequest,
     Review,
     ReviewRequest,
+    SyncRun,
     WorkItem,
     WorkItemTransition,
 )
@@ -322,6 +324,26 @@ def finding_snoozes(bind: Bind) -> pd.DataFrame:
     df = pd.DataFrame(rows, columns=cols)
     df["ends_at"] = to_utc(df["ends_at"])
     return df
+
+
+def sync_horizons(bind: Bind) -> dict[str, datetime]:
+    """Per source, the start of its last successful sync: the store holds every change made
+    before it (a sync's cursors are capped at its start), so analyses that ask "what had
+    happened by now" must stop there, not at the clock (the stall model's censoring)."""
+    stmt = (
+        sa_select(SyncRun.source, func.max(SyncRun.started_at))
+        .where(SyncRun.status == "ok")
+        .group_by(SyncRun.source)
+    )
+    with _connection(bind) as conn:
+        rows = conn.execute(stmt).fetchall()
+    out: dict[str, datetime] = {}
+    for source, started in rows:
+        if started is not None:
+            at = pd.Timestamp(started)
+            at = at.tz_localize("UTC") if at.tzinfo is None else at.tz_convert("UTC")
+            out[str(source)] = at.to_pydatetime()
+    return out
 
 
 LOADERS: dict[str, Loader] = {

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from analytics import load, ownership
+from analytics import load, loaders, ownership
 from analytics.calendar import shift_weeks, to_ns, week_bounds
 from analytics.context import OrgContext, TeamContext, WorkCalendar
 from analytics.metrics import dora, flow, health
@@ -126,6 +126,9 @@ class OrgData:
     urls: dict[str, str] = field(default_factory=dict)
     _cache: dict[str, pd.DataFrame] = field(default_factory=dict)
     memo: dict[str, Any] = field(default_factory=dict)  # fitted models and other results
+    synced: dict[str, datetime] = field(default_factory=dict)
+    """Per source, the start of its last successful sync (`loaders.sync_horizons`): where
+    its data stops. Empty when the store has no sync log (rows written directly)."""
 
     @property
     def bots(self) -> frozenset[str]:
@@ -312,7 +315,9 @@ def load_org(
     start = min(g.edges[0] for g in grids)
     end = min(max(g.end for g in grids), as_of)
     frames = as_persons(load.load_frames(engine, start, end, tuple(teams), NEEDS), org)
-    return OrgData(org, tuple(teams), start, end, as_of, in_order(frames))
+    data = OrgData(org, tuple(teams), start, end, as_of, in_order(frames))
+    data.synced.update(loaders.sync_horizons(engine))
+    return data
 
 
 def weekly(

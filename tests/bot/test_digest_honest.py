@@ -296,6 +296,7 @@ def test_the_digest_arithmetic_worked_case_holds() -> None:
     assert cost.amount == 27 and f'("{cost.text}")' in case
     monday, sunday = week_days("2026-W48")
     assert f'"{monday:%a %d %b} to {sunday:%a %d %b}"' in case
-    assert trained_ages() == (1.0, 3.0) and "trained on PRs open 1 and 3 days" in case
+    assert trained_ages() == (0.5, 1.0, 1.5, 2.0, 2.5)
+    assert "waiting for a first review 0.5, 1, 1.5, 2 and 2.5 working days" in case
     nine = Risk((), (), "", tuple(f"acme/x#{i}" for i in range(9)))
     assert f'"{nine.abandoned_text}"' in case

@@ -17,6 +17,7 @@ from analytics.insights.detectors.common import (
 from analytics.insights.detectors.review import MIN_TEAM_PRS
 from analytics.insights.model import Cost, Effect, Insight
 from analytics.insights.registry import DetectorContext, detector
+from analytics.insights.stall.outcomes import synced_until
 from analytics.insights.stats import Interval, bootstrap_stat
 from analytics.insights.wording import effect_between, number, scaled_interval, waiting_cost
 
@@ -48,8 +49,10 @@ def stall_hours(ctx: DetectorContext, team: str) -> float:
 def waits(ctx: DetectorContext, team: str, weeks: int = STALL_WEEKS) -> pd.DataFrame:
     """PRs made ready in the last `weeks` weeks with their wait for a first review in
     working hours: reviewed ones their wait; ones closed without review the time until
-    closing; open ones awaiting review the wait so far (`open` True). Open PRs that have
-    waited less than the stall threshold are left out: their outcome is not known yet.
+    closing; open ones awaiting review the wait so far (`open` True), up to the digest's
+    end or where the data stops (the PR sources' last successful sync), the earlier. Open
+    PRs that have waited less than the stall threshold are left out: their outcome is not
+    known yet.
     `limit` is the team's stall threshold in working hours (`stall_hours`)."""
     items = ctx.data.review_time("working")
     start = pd.Timestamp(ctx.grid.edges[max(0, ctx.grid.n - weeks)])
@@ -63,6 +66,8 @@ def waits(ctx: DetectorContext, team: str, weeks: int = STALL_WEEKS) -> pd.DataF
     if open_.any() or closed.any():
         cal = ctx.data.org.team(team).calendar
         end = pd.Timestamp(min(ctx.as_of, ctx.grid.end))
+        until = synced_until(ctx.data)  # a wait is known only as far as the data goes
+        end = min(end, until) if until is not None else end
         prs = ctx.data.prs().drop_duplicates("ref").set_index("ref")
         closed_at = prs["closed_at"].reindex(sub["ref"]).fillna(end).to_numpy()
         until = np.where(open_, np.datetime64(end.tz_convert(None).to_datetime64()), closed_at)
@@ -102,9 +107,6 @@ def _stall_summary(
     play waited beyond the limit, the open ones most likely to stall next, and how many are
     abandoned (open over ABANDONED_DAYS: counted apart, not listed)."""
     peer_share, others = peers
-    from analytics.insights.stall import trained_ages
-
-    youngest, oldest = trained_ages()
     return (
         f"{len(stuck)} of {n} PRs made ready in the last {STALL_WEEKS} weeks waited "
         f"more than {days} for a first review ({int(stuck['open'].sum())} "
@@ -116,8 +118,8 @@ def _stall_summary(
         )
         + f". {cost.text}."
         + (
-            f" Open PRs most likely to stall (of those open {youngest:g} to {oldest:g} "
-            f"days): {risk.describe()}."
+            f" Open PRs most likely to stall (of those {risk.window_text}, the ages the "
+            f"model was trained on): {risk.describe()}."
             if risk.refs
             else ""
         )
