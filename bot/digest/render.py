@@ -18,6 +18,7 @@ from bot.digest.build import Digest
 from bot.digest.headline import Headline
 from bot.digest.hidden import hidden_blocks, hidden_text, quiet_text
 from bot.digest.weeks import parse_week
+from bot.goals.section import goal_blocks, goal_lines
 from bot.slack.blocks.answers import Rendered
 from bot.slack.blocks.common import Block, context, divider, fit, header, section
 from bot.slack.blocks.insights import figures, insight_blocks
@@ -118,6 +119,7 @@ def render_digest(
                     )
                 )
             )
+    blocks.extend(goal_blocks(digest.goals))
     blocks.extend(hidden_blocks(digest.hidden, digest.snoozes, digest.tz, interactive=interactive))
     blocks.append(
         context("Team-level figures only; insights are hypotheses, not verdicts. `/metrics help`")
@@ -175,5 +177,6 @@ def render_digest_text(digest: Digest) -> str:
             lines.append(f"  Evidence: {ev.label}" + (f" {ev.url}" if ev.url else ""))
         if ins.next_step:
             lines.append(f"  Try: {ins.next_step}")
+    lines.extend(goal_lines(digest.goals))
     lines.extend(hidden_text(digest.hidden, digest.snoozes, digest.tz))
     return "\n".join(lines)

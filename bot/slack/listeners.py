@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.slack.actions import feedback as feedback_actions
+from bot.slack.actions import goals as goal_actions
 from bot.slack.actions import method as method_actions
 from bot.slack.actions import reasons as reason_actions
 from bot.slack.actions import snooze as snooze_actions
@@ -21,4 +22,5 @@ def register_listeners(app: App, deps: BotDeps, answers: AnswerPool) -> None:
     method_actions.register(app, deps, answers)
     reason_actions.register(app, deps, answers)
     snooze_actions.register(app, deps, answers)
+    goal_actions.register(app, deps, answers)
     app_home.register(app, deps, answers)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 from sqlalchemy import Engine
 
 from analytics.context import OrgContext
@@ -210,6 +211,19 @@ class TinyEngine:
             )
             for i in range(weeks)
         ]
+
+    def metric_items(
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        team: str,
+        metric: str,
+        start: datetime,
+        end: datetime,
+        as_of: datetime,
+    ) -> pd.DataFrame:
+        return pd.DataFrame(columns=["team", "at", "value", "excluded", "ref"])
 
     def detect(
         self, *, engine: Engine, org: OrgContext, team: str, week: str, as_of: datetime
