@@ -125,7 +125,7 @@ def convert(amount: float, unit: str, spec: MetricSpec, team: Team) -> float:
     value: float | None
     if spec.unit == "hours":
         value = _hours(amount, unit, team)
-    elif spec.unit.endswith("/week"):
+    elif "week" in spec.unit:
         value = _rate(amount, unit, team)
     elif spec.unit in ("share", "fraction"):
         value = amount / 100 if unit == "%" else (amount if unit == "" and amount <= 1 else None)
@@ -143,7 +143,7 @@ def convert(amount: float, unit: str, spec: MetricSpec, team: Team) -> float:
 def _unit_hint(spec: MetricSpec) -> str:
     if spec.unit == "hours":
         return "use h, days or working days (e.g. `1 working day`)."
-    if spec.unit.endswith("/week"):
+    if "week" in spec.unit:
         return "use a number per week (e.g. `5/week`)."
     if spec.unit in ("share", "fraction"):
         return "use a percentage (e.g. `15%`)."
