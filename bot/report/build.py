@@ -98,19 +98,27 @@ def _scopes(deps: BotDeps, scope: str, teams: Sequence[TeamConfig], group: str |
     return scopes
 
 
+def _metric_id(deps: BotDeps, name: str) -> str | None:
+    """The engine's id of metric `name`, None when the engine has no such metric."""
+    found = catalog_of(deps).group((name,))
+    return found[0].id if found else None
+
+
 def _rates(
     deps: BotDeps, team: TeamConfig, quarter: Quarter, tz: str, now: datetime, deploys: TeamQuarter
 ) -> TeamRates:
-    catalog = catalog_of(deps)
+    """The figures a recommendation's gain is computed from, for one team's quarter."""
     start, end = quarter.bounds(tz)
     as_of = min(end, now)
-    merged = compute_value(deps, team.slug, catalog.group(("throughput",))[0].id, start, end, as_of)
-    reviews = compute_value(
-        deps, team.slug, catalog.group(("review-time",))[0].id, start, end, as_of
-    )
-    unreviewed = sum(int(reviews.exclusions.get(k, 0)) for k in UNREVIEWED)
+    merged, unreviewed = None, 0
+    throughput, review_time = _metric_id(deps, "throughput"), _metric_id(deps, "review-time")
+    if throughput is not None:
+        merged = compute_value(deps, team.slug, throughput, start, end, as_of).value
+    if review_time is not None:
+        reviews = compute_value(deps, team.slug, review_time, start, end, as_of)
+        unreviewed = sum(int(reviews.exclusions.get(k, 0)) for k in UNREVIEWED)
     weeks = max((as_of - start).days / 7, 1 / 7)
-    return TeamRates(deploys.value, deploys.previous, merged.value, unreviewed, weeks)
+    return TeamRates(deploys.value, deploys.previous, merged, unreviewed, weeks)
 
 
 def _goals(deps: BotDeps, teams: Sequence[TeamConfig], quarter: Quarter, now: datetime) -> list:
@@ -132,13 +140,15 @@ def build_report(deps: BotDeps, quarter: Quarter, group: str | None = None) -> R
     scope, teams = scope_teams(deps, group)
     cache: dict[tuple[str, str], TeamQuarter] = {}
     dora = dora_scopes(deps, _scopes(deps, scope, teams, group), quarter, tz, now, cache)
-    deploy_id = catalog_of(deps).group(("deploy-frequency",))[0].id
+    deploy_id = _metric_id(deps, "deploy-frequency")
     deploys = {slug: q for (slug, metric), q in cache.items() if metric == deploy_id}
     found = quarter_findings(deps, teams, quarter, now)
     bottlenecks = gather(found, deploys, quarter.weeks())
     named = {f.team for b in bottlenecks for f in b.findings}
     rates = {
-        t.slug: _rates(deps, t, quarter, tz, now, deploys[t.slug]) for t in teams if t.slug in named
+        t.slug: _rates(deps, t, quarter, tz, now, deploys[t.slug])
+        for t in teams
+        if t.slug in named and t.slug in deploys
     }
     report = Report(
         quarter=quarter,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -126,7 +127,7 @@ def test_about_lists_every_configured_source_and_nothing_per_person(
     configured = {k for k, section in deps.config.sources if section is not None}
     assert configured == {"github", "jira", "pagerduty"}
     assert "*GitLab*" not in text and "*Linear*" not in text  # not configured: not claimed
-    assert PHILOSOPHY.replace("'", "'") in text  # shown as written
+    assert PHILOSOPHY in text  # shown as written
     assert "Minimum group size: 5 people" in text and "Who sees what" in text
     assert "never collected" in text and "No per-person number" in text
     assert not [p for p in PERSONAL if p in text]
@@ -183,17 +184,10 @@ def test_app_home_by_role(world: tuple[BotDeps, str, TinyEngine], slack: SlackFa
 def test_the_leaders_digest_names_systemic_findings_and_where_waiting_piles_up(
     db_url: str, slack: SlackFake
 ) -> None:
+    cost = Cost(10.5, "working PR-days", "PRs waited 10.5 working PR-days")
     twice = {
         "team-a": [review_insight()],
-        "team-b": [
-            review_insight(title="Reviews wait 80% longer than the team's baseline").__class__(
-                **{
-                    **review_insight().__dict__,
-                    "team": "team-b",
-                    "cost": Cost(10.5, "working PR-days", "PRs waited 10.5 working PR-days"),
-                }
-            )
-        ],
+        "team-b": [replace(review_insight(), team="team-b", cost=cost)],
     }
     deps = make_deps(
         db_url, api_url=slack.base_url, tiny=TinyEngine(insights_for=twice), migrate=False
