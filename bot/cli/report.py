@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from bot.answers import QueryError, resolve_team
 from bot.runtime import Runtime
 from bot.runtime.shell import bot_deps
+
+if TYPE_CHECKING:
+    from bot.report.quarters import Quarter
+    from bot.slack.deps import BotDeps
 
 
 def write_files(made: object, directory: Path) -> list[Path]:
@@ -51,15 +56,33 @@ def run_report(
     force: bool,
 ) -> int:
     """Print (or write, or post once) the quarterly report; 0 on success."""
-    from bot.report.post import post_report, produce, quarter_or_last
     from bot.report.quarters import Quarter, QuarterError
-    from bot.report.render import markdown, to_html
+    from bot.slack.errors import UserError
 
     try:
         chosen = Quarter.parse(quarter) if quarter else None
     except QuarterError as exc:
         raise QueryError(str(exc)) from None
     deps = bot_deps(runtime, need_slack=post)
+    try:
+        return _report(deps, chosen, group=group, fmt=fmt, out=out, post=post, force=force)
+    except UserError as exc:
+        raise QueryError(str(exc).replace("`", "'")) from None
+
+
+def _report(
+    deps: BotDeps,
+    chosen: Quarter | None,
+    *,
+    group: str | None,
+    fmt: str,
+    out: Path | None,
+    post: bool,
+    force: bool,
+) -> int:
+    from bot.report.post import post_report, produce, quarter_or_last
+    from bot.report.render import markdown, to_html
+
     if post:
         result = post_report(deps, chosen, group, force=force)
         click.echo(
@@ -90,10 +113,7 @@ def run_goal(runtime: Runtime, team: str, text: str) -> int:
     from bot.goals.weekly import history, with_reference
     from bot.goals.wording import marks, tally, target_text, week_text
 
-    try:
-        slug = resolve_team(runtime, team)
-    except QueryError as exc:
-        raise click.UsageError(str(exc)) from None
+    slug = resolve_team(runtime, team)  # QueryError: one line, exit 2
     deps = bot_deps(runtime, need_slack=False)
     config = deps.team(slug)
     assert config is not None

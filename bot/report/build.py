@@ -75,7 +75,7 @@ def scope_teams(deps: BotDeps, group: str | None) -> tuple[str, tuple[TeamConfig
     """(scope name, its teams): the organisation, or one configured group."""
     config = deps.config
     if group is None:
-        return "the organisation", config.teams
+        return "The organisation", config.teams
     groups = config.leadership.groups
     if group not in groups:
         close = [g for g in groups if g.startswith(group[:3])]

@@ -46,6 +46,11 @@ class Narrative:
         return replace(self, sections=sections, rewritten=True, note=note)
 
 
+def _scope(report: Report) -> str:
+    """ "the organisation", or "the group product" in running text."""
+    return f"the group {report.group}" if report.group else report.scope.lower()
+
+
 def amount(f: Figure, value: float | None) -> str:
     return "no figure" if value is None else format_value(value, f.unit)
 
@@ -97,7 +102,7 @@ def _well(report: Report) -> Section:
     kept = [g for g in report.goals if g.tally.startswith("missed 0 ")]
     bullets += [f"{g.team_name} kept its goal `{g.text}` every week with a figure." for g in kept]
     opening = (
-        f"This is {report.quarter.label} for {report.scope} ({len(report.teams)} teams), "
+        f"This is {report.quarter.label} for {_scope(report)} ({len(report.teams)} teams), "
         "starting with what went well."
     )
     if not bullets:
@@ -110,7 +115,7 @@ def _dora(report: Report) -> Section:
     bullets = tuple(figure_line(f) for f in (main.figures if main else ()))
     others = [s.name for s in report.dora[1:]]
     intro = (
-        f"Delivery performance of {report.scope} on the four DORA measures, this quarter "
+        f"Delivery performance of {_scope(report)} on the four DORA measures, this quarter "
         "against the last. A change is called real only when the quarter's figure lies "
         "outside last quarter's usual week-to-week range; anything inside it is the ordinary "
         "ups and downs of a week."

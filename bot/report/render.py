@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from collections.abc import Mapping
 
 from bot.report.build import Report
@@ -20,6 +21,7 @@ from bot.slack.limits import MAX_SECTION_TEXT, ensure_blocks
 from bot.slack.text import escape
 
 _ARROW = {"up": "↑", "down": "↓", "flat": "→"}
+_NUMBERED = re.compile(r"^\d+\. ")
 
 
 def cell(f: Figure) -> str:
@@ -51,7 +53,7 @@ def markdown(report: Report, text: Narrative, charts: Mapping[str, str] | None =
             out += ["| " + " | ".join(r) + " |" for r in rows]
             out.append("")
             out += [f"![{name}: DORA by week]({path})\n" for name, path in (charts or {}).items()]
-        out += [f"- {b}" for b in s.bullets]
+        out += [b if _NUMBERED.match(b) else f"- {b}" for b in s.bullets]
         out.append("")
     return "\n".join(out).rstrip() + "\n"
 
@@ -85,7 +87,11 @@ def to_html(report: Report, text: Narrative, charts: Mapping[str, bytes] | None 
                 alt = html.escape(f"{name}: DORA figures by week, this quarter and last")
                 body.append(f'<img alt="{alt}" src="data:image/png;base64,{data}">')
         if s.bullets:
-            body.append("<ul>" + "".join(f"<li>{html.escape(b)}</li>" for b in s.bullets) + "</ul>")
+            numbered = all(_NUMBERED.match(b) for b in s.bullets)
+            tag = "ol" if numbered else "ul"
+            items = (_NUMBERED.sub("", b) if numbered else b for b in s.bullets)
+            body.append(f"<{tag}>" + "".join(f"<li>{html.escape(b)}</li>" for b in items))
+            body.append(f"</{tag}>")
     return (
         f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(text.title)}"
         f"</title><style>{_CSS}</style></head><body>{''.join(body)}</body></html>\n"
