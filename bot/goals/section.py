@@ -17,7 +17,7 @@ from bot.config import TeamConfig
 from bot.goals.agreements import evidence_of, missed_insight
 from bot.goals.store import TeamGoalView, team_goals
 from bot.goals.weekly import history, with_reference
-from bot.goals.wording import amount, marks, tally, target_text, way_travelled, week_text
+from bot.goals.wording import marks, tally, target_text, way_travelled, week_text
 from bot.slack.blocks.common import Block, context, section
 from bot.slack.text import escape
 
@@ -114,8 +114,3 @@ def goal_lines(goals: GoalSection | None) -> list[str]:
     if goals is None or not goals.progress:
         return []
     return ["Goals and working agreements:", *(f"  {p.line()}" for p in goals.progress)]
-
-
-def latest_amount(progress: GoalProgress) -> str:
-    last = progress.latest
-    return amount(last.value if last else None, progress.unit)

@@ -32,7 +32,7 @@ def test_0005_adds_reasons_snoozes_and_hidden_findings_and_goes_back(database_ur
             " VALUES ('i1', 'team-a', 'slow_ci', 'U1', -1, '2026-11-23 08:00:00.000000')"
         )
     assert "reason" not in _columns(engine, "feedback_votes")
-    upgrade(engine)
+    upgrade(engine, "0005")
     assert current_revision(engine) == "0005"
     assert {"reason", "note"} <= _columns(engine, "feedback_votes")
     assert {"hidden_by", "hidden_note"} <= _columns(engine, "insights")
