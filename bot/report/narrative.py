@@ -231,6 +231,8 @@ def _method(report: Report, floor: int) -> Section:
             "quarter's weekly figures (widened to every week's own value), the digest's test.",
             "Organisation and group figures: deployments a week added up over teams; change "
             "failure rate over all deployments; durations as the median of the teams' figures.",
+            "PR-days: one pull request waiting one day (working days where the finding says "
+            "so); the waiting beyond what similar teams or the team's own limit would have had.",
             f"Findings: the detectors at {', '.join(report.checkpoints)} (each looks at four "
             "weeks), as each team's digest showed them.",
             f"Team-level figures only; figures built from people's activity need a group of at "

@@ -47,7 +47,9 @@ from sandbox.sim import simulate
 from sandbox.stack import Sandbox
 from store.models import Deployment, PullRequest
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
+"""Simulating 27 weeks of 7 teams, ingesting them over HTTP and building the quarter's report
+takes 2-3 minutes on a 2-core machine: more than the suite's 300 s per test when it is busy."""
 
 END = datetime(2026, 10, 5, tzinfo=UTC)
 CLOCK = END + timedelta(hours=8)

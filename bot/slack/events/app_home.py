@@ -31,12 +31,17 @@ def _home_team(deps: BotDeps, team: TeamConfig, lead: bool) -> HomeTeam:
     return HomeTeam(team.slug, team.name, team.slack_channel, lead, figures.dora_line(), goals)
 
 
+ORG_FIGURES = 25
+"""Teams whose figures a leader's Home computes when it opens (each is four engine answers);
+the rest are listed with what was flagged, and `/metrics compare` has any figure."""
+
+
 def _org(deps: BotDeps) -> list[Block]:
     rows = []
-    for team in deps.config.teams:
-        figures = team_figures(deps, team, goals=False)
+    for i, team in enumerate(deps.config.teams):
+        shown = team_figures(deps, team, goals=False).dora_line() if i < ORG_FIGURES else ""
         flagged = len(feedback.latest_insights(deps.sessions, team.slug, 5))
-        rows.append(OrgRow(team.name, figures.dora_line(), flagged))
+        rows.append(OrgRow(team.name, shown or "`/metrics dora` for its figures", flagged))
     return org_blocks(rows)
 
 
