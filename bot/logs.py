@@ -80,15 +80,19 @@ def startup_lines(
         lines.append(f"source {name}: sync every {every}, {_at(next_runs.get(f'sync:{name}'))}")
     schedules = config.schedules
     leaders = config.slack.leadership_channel
+    tz = config.leadership.tz
     lines.append(
         "digests: "
         + "; ".join(
             (
                 _schedule("team", schedules.team_digest, "in each team's time zone"),
                 _schedule("leads (every other week)", schedules.leads_digest, "team time"),
-                _schedule("leaders", schedules.leaders_digest, f"UTC to {leaders}")
+                _schedule("leaders", schedules.leaders_digest, f"{tz} to {leaders}")
                 if leaders
                 else "leaders off (no leadership_channel)",
+                _schedule("quarterly report", schedules.quarterly_report, f"first week, {tz}")
+                if leaders
+                else "quarterly report off",
             )
         )
     )

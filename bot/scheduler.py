@@ -1,11 +1,13 @@
-"""The one scheduler: weekly digests at each team's local time, leaders' and leads' digests,
-and every configured source's incremental sync, on one replica at a time.
+"""The one scheduler: the review cadences (bot/cadences.py: teams' weekly digests, leads'
+biweekly ones, the leaders' weekly digest, the quarterly report, each at its audience's local
+time), every configured source's incremental sync and the daily retention run, on one
+replica at a time.
 
 Leadership (bot.leadership) is checked with the database before every job, and each digest
 job writes with the leader's fencing token; even so, each digest is guarded by its unique
 DigestSent row, so a second leader (or a job firing twice) still posts nothing twice. Every
 job carries its own name (`digest:team-b`, `sync:github`) into APScheduler's log lines.
-A digest whose run was missed (the process was down at its time, or a post failed) is
+A post whose run was missed (the process was down at its time, or a post failed) is
 caught up by `digest-catch-up` within `CATCH_UP` of its time. Teams with a pulse get
 `pulse-close`: every CATCH_UP_EVERY, the weeks whose time is up drop their dedup link.
 """
@@ -18,18 +20,16 @@ import sys
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.config import DigestSchedule, TeamConfig
+from bot.cadences import Job, cadences, cron_for
 from bot.core.pulse import close_due
 from bot.digest.claims import Fence
-from bot.digest.leaders import post_leaders_digest, post_leads_digest
-from bot.digest.post import post_digest
 from bot.leadership import LEASE, LOCK_NAME, Leader
+from bot.retention import apply_retention
 from bot.slack.deps import BotDeps
 from bot.slack.errors import redact
 from bot.telemetry import record_job_failure
@@ -42,21 +42,10 @@ MISFIRE_GRACE = 6 * 3600
 CATCH_UP = timedelta(seconds=MISFIRE_GRACE)
 CATCH_UP_EVERY = timedelta(minutes=10)
 
-__all__ = ["LEASE", "LOCK_NAME", "Leader", "schedule_jobs", "start_scheduler"]
+RETENTION_AT = (3, 17)
+"""Hour and minute (UTC) of the daily retention run (only when `retention.raw_data` is set)."""
 
-Job = Callable[[Fence | None], Any]
-
-
-def cron_for(schedule: DigestSchedule, tz: str, *, every_other_week: bool = False) -> CronTrigger:
-    """A cron trigger at the schedule's day and time in zone `tz`."""
-    hour, minute = (int(p) for p in schedule.time.split(":"))
-    return CronTrigger(
-        day_of_week=schedule.day,
-        hour=hour,
-        minute=minute,
-        week="*/2" if every_other_week else None,
-        timezone=tz,
-    )
+__all__ = ["LEASE", "LOCK_NAME", "Leader", "cron_for", "schedule_jobs", "start_scheduler"]
 
 
 def _as_leader(leader: Leader, name: str, job: Job) -> Callable[[], None]:
@@ -80,7 +69,6 @@ def _as_leader(leader: Leader, name: str, job: Job) -> Callable[[], None]:
 
 def schedule_jobs(scheduler: BackgroundScheduler, deps: BotDeps, leader: Leader) -> None:
     """Add every job the config asks for to `scheduler` (not started), each under its name."""
-    schedules = deps.config.schedules
     common: dict[str, Any] = {"coalesce": True, "max_instances": 1, "replace_existing": True}
 
     def add(name: str, job: Job, trigger: Any, **options: Any) -> None:
@@ -88,28 +76,12 @@ def schedule_jobs(scheduler: BackgroundScheduler, deps: BotDeps, leader: Leader)
             _as_leader(leader, name, job), trigger, id=name, name=name, **common, **options
         )
 
-    for team in deps.config.teams:
-        if schedules.team_digest.enabled:
-            add(
-                f"digest:{team.slug}",
-                _team_job(deps, team),
-                cron_for(schedules.team_digest, team.tz),
-                misfire_grace_time=MISFIRE_GRACE,
-            )
-        if schedules.leads_digest.enabled and team.leads:
-            add(
-                f"leads-digest:{team.slug}",
-                _leads_job(deps, team),
-                cron_for(schedules.leads_digest, team.tz, every_other_week=True),
-                misfire_grace_time=MISFIRE_GRACE,
-            )
-    if schedules.leaders_digest.enabled and deps.config.slack.leadership_channel:
-        add(
-            "leaders-digest",
-            lambda fence: post_leaders_digest(deps, fence=fence),
-            cron_for(schedules.leaders_digest, "UTC"),
-            misfire_grace_time=MISFIRE_GRACE,
-        )
+    for cadence in cadences(deps):
+        add(cadence.name, cadence.run, cadence.trigger, misfire_grace_time=MISFIRE_GRACE)
+    if deps.config.retention.raw_data_age is not None:
+        hour, minute = RETENTION_AT
+        daily = CronTrigger(hour=hour, minute=minute, timezone="UTC")
+        add("retention", _retention_job(deps), daily, misfire_grace_time=MISFIRE_GRACE)
     add(
         "digest-catch-up",
         lambda fence: catch_up(deps, fence),
@@ -143,45 +115,25 @@ def _sync_job(run: Callable[[], Any]) -> Job:
     return lambda fence: run()
 
 
-def _team_job(deps: BotDeps, team: TeamConfig) -> Job:
-    return lambda fence: post_digest(deps, team, fence=fence)
+def _retention_job(deps: BotDeps) -> Job:
+    def run(fence: Fence | None) -> str:
+        done = apply_retention(deps.config, deps.sessions, deps.now())
+        return done.summary() if done is not None else "no retention configured"
 
-
-def _leads_job(deps: BotDeps, team: TeamConfig) -> Job:
-    return lambda fence: post_leads_digest(deps, team.slug, fence=fence)
-
-
-def due_since(schedule: DigestSchedule, tz: str, now: datetime, **options: Any) -> datetime | None:
-    """When this week's run of `schedule` was due, if it was (at or before `now`)."""
-    local = now.astimezone(ZoneInfo(tz))
-    monday = (local - timedelta(days=local.weekday())).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
-    fire = cron_for(schedule, tz, **options).get_next_fire_time(None, monday)
-    return fire if fire is not None and fire <= now else None
+    return run
 
 
 def catch_up(deps: BotDeps, fence: Fence | None) -> list[Any]:
-    """Post every digest due within the last CATCH_UP that is not posted yet: one missed
+    """Post everything due within the last CATCH_UP that is not posted yet: one missed
     while the process was down, one that failed, one left unsure (settled from the channel
     first). Posted ones cost one read each; nothing is ever posted twice."""
     now = deps.now()
-    schedules = deps.config.schedules
     results: list[Any] = []
-
-    def due(schedule: DigestSchedule, tz: str, **options: Any) -> bool:
-        since = due_since(schedule, tz, now, **options)
-        return since is not None and now - since <= CATCH_UP
-
-    for team in deps.config.teams:
-        if schedules.team_digest.enabled and due(schedules.team_digest, team.tz):
-            results.append(post_digest(deps, team, fence=fence).status)
-        leads = schedules.leads_digest
-        if leads.enabled and team.leads and due(leads, team.tz, every_other_week=True):
-            results.extend(r.status for r in post_leads_digest(deps, team.slug, fence=fence))
-    leaders = schedules.leaders_digest
-    if leaders.enabled and deps.config.slack.leadership_channel and due(leaders, "UTC"):
-        results.append(post_leaders_digest(deps, fence=fence).status)
+    for cadence in cadences(deps):
+        if cadence.due_within(now, CATCH_UP) is None:
+            continue
+        done = cadence.run(fence)
+        results.extend(r.status for r in (done if isinstance(done, list) else [done]))
     return [r for r in results if r != "already_sent"]
 
 

@@ -3,17 +3,18 @@
 Commands keep their imports inside the function so `metrics-bot --help` is instant and a
 command never pays for another's dependencies (the sandbox, scikit-learn, Bolt...).
 
-One module per command group: `admin` (check-config, db, purge), `world` (simulate, sandbox,
-demo), `data` (ingest), `analysis` (query, insights, annotate, model), `manage` (experiment,
-annotations), `slack` (digest, serve); the work behind a command lives beside it (`purge`,
-`sandbox`, `demo`, `ingest`, `digest`, `serve`), and `common` holds what they share.
+One module per command group: `admin` (check-config, db, purge, retention, about), `world`
+(simulate, sandbox, demo), `data` (ingest), `analysis` (query, insights, annotate, model),
+`manage` (experiment, annotations), `slack` (digest, serve), `leaders` (report, goal); the
+work behind a command lives beside it (`purge`, `sandbox`, `demo`, `ingest`, `digest`,
+`serve`, `report`), and `common` holds what they share.
 """
 
 from __future__ import annotations
 
 import click
 
-from bot.cli import admin, analysis, data, manage, slack, world
+from bot.cli import admin, analysis, data, leaders, manage, slack, world
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -35,6 +36,8 @@ for command in (
     admin.check_config,
     admin.db,
     admin.purge,
+    admin.retention,
+    admin.about,
     world.simulate,
     world.sandbox,
     world.demo,
@@ -46,6 +49,8 @@ for command in (
     manage.experiment,
     analysis.model,
     slack.digest,
+    leaders.report,
+    leaders.goal,
     slack.serve,
 ):
     main.add_command(command)

@@ -1,4 +1,5 @@
-"""Commands for the admin: check the config, bring the schema up to date, purge a person."""
+"""Commands for the admin: check the config, bring the schema up to date, purge a person,
+apply the retention setting, say what the bot collects."""
 
 from __future__ import annotations
 
@@ -57,3 +58,33 @@ def purge(ctx: click.Context, person: str) -> None:
     from bot.cli.purge import run_purge
 
     sys.exit(run_purge(load_runtime(ctx), person))
+
+
+@click.command()
+@click.option("--dry-run", is_flag=True, help="Count what would be deleted; delete nothing.")
+@click.pass_context
+@handles_expected_errors
+def retention(ctx: click.Context, dry_run: bool) -> None:
+    """Delete raw rows older than the config's `retention.raw_data` (the scheduler does this
+    daily)."""
+    from datetime import UTC, datetime
+
+    from bot.retention import apply_retention
+
+    runtime = load_runtime(ctx)
+    done = apply_retention(runtime.config, runtime.sessions, datetime.now(UTC), dry_run=dry_run)
+    if done is None:
+        click.echo("No retention period is configured (retention: {raw_data: 730d}): kept all.")
+        return
+    click.echo(done.summary())
+
+
+@click.command()
+@click.pass_context
+def about(ctx: click.Context) -> None:
+    """What the bot collects, from where, what it never collects, who sees what, how long
+    it is kept, and the organisation's own statement (`/metrics about` says the same)."""
+    from bot.about import about as facts
+    from bot.about import about_text
+
+    click.echo(about_text(facts(load_runtime(ctx).config)))

@@ -10,20 +10,27 @@ from pydantic import Field, field_validator, model_validator
 
 from analytics.context import MIN_GROUP_SIZE
 from bot.config.base import WEEKDAYS, Strict, check_tz, parse_duration
+from bot.config.leaders import LeadershipConfig, ReportConfig, RetentionConfig, slack_user
 from bot.config.people import PeopleConfig
 from bot.config.secrets import SecretRef, secret_field
 from bot.config.urls import url_field
 
 
-def slack_user_id(value: str) -> str:
-    """`value` if it looks like a Slack member id (U0123ABCD); ValueError saying how to find
-    one otherwise."""
-    if not re.fullmatch(r"[UW][A-Z0-9]{2,}", value):
-        raise ValueError(
-            f"{value!r} is not a Slack user id: use the member id from the profile "
-            "(it starts with U, e.g. U0123ABCD)"
-        )
-    return value
+def check_goals(goals: tuple[str, ...], day_hours: float, working_days: int) -> None:
+    """Each goal of a team reads (bot/goals/grammar.py); a relative one names its start."""
+    from analytics.registry import METRICS
+    from bot.goals.grammar import GoalError, Team, parse_goal
+
+    for text in goals:
+        try:
+            goal = parse_goal(text, METRICS, Team(day_hours, working_days))
+        except GoalError as exc:
+            raise ValueError(f"goal {text!r}: {str(exc).replace('`', '')}") from None
+        if goal.relative and goal.start is None:
+            raise ValueError(
+                f"goal {text!r}: a relative goal in the config needs its start, e.g. "
+                f"'{text} from 2026-10-01' (its reference is the 12 weeks before)"
+            )
 
 
 class Identity(Strict):
@@ -36,8 +43,9 @@ class Identity(Strict):
     pagerduty: str | None = None
     tz: str | None = None
     slack: str | None = None
-    """Their Slack member id: lets them annotate their team's weeks, start experiments and
-    answer the team pulse from Slack. Never hashed into delivery rows, never shown."""
+    """Their Slack member id: lets them annotate their team's weeks, start experiments,
+    answer the team pulse, and see their team's figures and goals on App Home. Never a
+    source identity: nothing is measured by it, never hashed into delivery rows, never shown."""
 
     @field_validator("tz")
     @classmethod
@@ -47,7 +55,7 @@ class Identity(Strict):
     @field_validator("slack")
     @classmethod
     def _slack(cls, value: str | None) -> str | None:
-        return None if value is None else slack_user_id(value)
+        return None if value is None else slack_user(value)
 
     def identities(self) -> list[tuple[str, str]]:
         """(source, identity) pairs this person is known by."""
@@ -100,6 +108,9 @@ class TeamConfig(Strict):
     pulse: bool = False
     """A one-question check-in (1–5, an optional word) in the weekly digest, shown only as a
     team aggregate of at least 5 answers."""
+    goals: tuple[str, ...] = ()
+    """Working agreements as the team writes them (bot/goals/grammar.py), e.g.
+    "review-time < 1 working day"; `/metrics goal` adds more in Slack."""
 
     @field_validator("slug")
     @classmethod
@@ -121,9 +132,12 @@ class TeamConfig(Strict):
     @field_validator("leads")
     @classmethod
     def _leads(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for lead in value:
-            slack_user_id(lead)
-        return value
+        return tuple(slack_user(lead) for lead in value)
+
+    @model_validator(mode="after")
+    def _goals(self) -> TeamConfig:
+        check_goals(self.goals, self.day_hours, len(self.working_days))
+        return self
 
     @model_validator(mode="after")
     def _pulse_needs_people(self) -> TeamConfig:
@@ -170,6 +184,17 @@ class TeamConfig(Strict):
         start, end = (part.strip() for part in self.working_hours.split("-"))
         end_time = time.max if end.startswith("24") else time.fromisoformat(end.zfill(5))
         return time.fromisoformat(start.zfill(5)), end_time
+
+    @property
+    def day_hours(self) -> float:
+        """Hours in one working day ("1 working day" in a goal)."""
+        start, end = self.work_window
+        seconds = (
+            (end.hour * 60 + end.minute) * 60
+            + end.second
+            - ((start.hour * 60 + start.minute) * 60 + start.second)
+        )
+        return round(seconds / 3600, 2)
 
     @property
     def working_day_numbers(self) -> tuple[int, ...]:
@@ -294,11 +319,17 @@ class DigestSchedule(Strict):
 
 
 class Schedules(Strict):
-    """The weekly team digest, the leaders' cross-team digest, the leads' biweekly one."""
+    """The review cadences: the teams' weekly digest (each team's zone), the leaders' weekly
+    cross-team digest (`leadership.tz`), the leads' biweekly one (each team's zone) and the
+    quarterly report (`leadership.tz`, on `day` of the first week of each quarter)."""
 
     team_digest: DigestSchedule = DigestSchedule()
     leaders_digest: DigestSchedule = DigestSchedule(day="mon", time="10:00")
     leads_digest: DigestSchedule = DigestSchedule(day="fri", time="15:00", enabled=False)
+    quarterly_report: DigestSchedule = DigestSchedule(day="mon", time="10:00")
+
+
+MAX_PHILOSOPHY = 2800
 
 
 class AppConfig(Strict):
@@ -314,11 +345,27 @@ class AppConfig(Strict):
     thresholds: Thresholds = Thresholds()
     schedules: Schedules = Schedules()
     people: PeopleConfig = PeopleConfig()
+    leadership: LeadershipConfig = LeadershipConfig()
+    report: ReportConfig = ReportConfig()
+    retention: RetentionConfig = RetentionConfig()
+    philosophy: str = ""
+    """The organisation's own statement of how its metrics are used; shown as written by
+    `/metrics about` and App Home."""
     teams: tuple[TeamConfig, ...]
 
     no_literal_secrets = field_validator(
         "pseudonym_key", "webhook_secret", "database_password", mode="before"
     )(secret_field)
+
+    @field_validator("philosophy")
+    @classmethod
+    def _philosophy(cls, value: str) -> str:
+        if len(value) > MAX_PHILOSOPHY:
+            raise ValueError(
+                f"philosophy is {len(value):,} characters: keep it under {MAX_PHILOSOPHY:,} "
+                "(it is shown as written, in one Slack section)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _unique_slugs(self) -> AppConfig:
@@ -327,6 +374,13 @@ class AppConfig(Strict):
             if team.slug in seen:
                 raise ValueError(f"team slug {team.slug!r} is used twice: slugs must be unique")
             seen.add(team.slug)
+        for name, members in self.leadership.groups.items():
+            unknown = [m for m in members if m not in seen]
+            if unknown:
+                raise ValueError(
+                    f"leadership group {name!r} names {unknown}, not a team slug "
+                    f"(teams: {sorted(seen)})"
+                )
         return self
 
     def team(self, slug: str) -> TeamConfig | None:

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Protocol
 from sqlalchemy import Engine
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from analytics.context import OrgContext
     from analytics.experiments.controls import Controls
     from analytics.experiments.panel import Panel
@@ -58,6 +60,20 @@ class AnalyticsPort(Protocol):
         as_of: datetime,
     ) -> list[MetricValue]:
         """The last `weeks` full weeks' answers, oldest first."""
+        ...
+
+    def metric_items(
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        team: str,
+        metric: str,
+        start: datetime,
+        end: datetime,
+        as_of: datetime,
+    ) -> pd.DataFrame:
+        """The items behind one team's figure over [start, end) (`ref`, `value`, ...)."""
         ...
 
     def detect(
@@ -155,6 +171,23 @@ class EngineAnalytics:
 
         return weekly_series(
             engine=engine, org=org, team=team, metric=metric, weeks=weeks, as_of=as_of
+        )
+
+    def metric_items(
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        team: str,
+        metric: str,
+        start: datetime,
+        end: datetime,
+        as_of: datetime,
+    ) -> pd.DataFrame:
+        from analytics.engine import metric_items
+
+        return metric_items(
+            engine=engine, org=org, team=team, metric=metric, start=start, end=end, as_of=as_of
         )
 
     def detect(

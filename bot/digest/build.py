@@ -28,6 +28,7 @@ from bot.digest.headline import Headline, headline_of
 from bot.digest.hidden import kept_out_of
 from bot.digest.series import chart_of, value_of
 from bot.digest.weeks import week_bounds
+from bot.goals.section import GoalSection, goal_section
 from bot.slack.catalog import DORA, MetricInfo, norm
 from bot.slack.charts import ChartSeries
 from bot.slack.deps import BotDeps
@@ -80,6 +81,9 @@ class Digest:
     """The team pulse: the question, the last closed week (bot/digest/pulse.py)."""
     notes: tuple[AnnotationRecord, ...] = ()
     """Annotations over the charts' weeks and this one (bot/digest/annotations.py)."""
+    goals: GoalSection | None = None
+    """The team's goals against their last weeks (bot/goals/section.py); the agreements
+    missed this week are among `insights` too."""
 
     @property
     def quiet(self) -> bool:
@@ -132,7 +136,8 @@ def build_digest(
         for info in catalog.group(PEOPLE_FIGURES)
     ]
     found = team_findings(deps, team, week, as_of, max_insights)
-    insights, kept_out = found.shown, kept_out_of(found)
+    goals = goal_section(deps, team, week, (start, end, as_of))
+    insights, kept_out = (*found.shown, *goals.missed), kept_out_of(found)
     bw = baseline_weeks_of(deps)
     answers = WeeklyAnswers(deps, as_of, (CHART_WEEKS if charts else 1) + bw)
     headlines = tuple(headline_of(v, answers.get(team.slug, v.info), start, bw) for v in dora)
@@ -147,6 +152,7 @@ def build_digest(
         tz=team.tz,
         headlines=headlines,
         withheld=withheld_of(dora, people),
+        goals=goals,
         **kept_out,
         **extras_of(deps, team, week, start, end),
     )

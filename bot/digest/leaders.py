@@ -1,7 +1,8 @@
 """Digests for the people who look across teams: leaders weekly, team leads biweekly.
 
 The leaders' digest is one message in the leadership channel: each team's DORA line and how
-many things were flagged, team-level only. The leads' digest is the team's digest sent to
+many things were flagged, then systemic issues and resource-allocation signals
+(bot/digest/leaders_signals.py), team-level only. The leads' digest is the team's digest sent to
 each configured lead in a direct message (with the vote buttons: votes come from leads).
 Both go through the same exactly-once ledger, keyed by audience.
 """
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from bot.core.teams import resolve_team
 from bot.digest import claims
 from bot.digest.build import Digest, build_digest
+from bot.digest.leaders_signals import signal_blocks
 from bot.digest.post import DigestResult, _already_posted, deliver, resolve_week
 from bot.digest.render import dora_line
 from bot.digest.weeks import last_full_week, parse_week
@@ -24,6 +26,8 @@ from bot.slack.limits import ensure_blocks
 from bot.slack.text import escape
 
 ALL_TEAMS = "*"
+LEADS_INSIGHTS = 5
+"""The leads' biweekly digest goes deeper than the team's: up to five findings."""
 
 
 def render_leaders_digest(week: str, digests: Sequence[Digest]) -> Rendered:
@@ -36,6 +40,7 @@ def render_leaders_digest(week: str, digests: Sequence[Digest]) -> Rendered:
             else f"{len(d.insights)} flagged, top: {escape(d.insights[0].title)}"
         )
         blocks.append(section(f"*{escape(d.team_name)}*  {dora_line(d)}\n_{flagged}_"))
+    blocks.extend(signal_blocks(digests))
     blocks.append(
         context(
             "Team-level figures, each in the team's own time zone. "
@@ -63,7 +68,7 @@ def post_leaders_digest(
             "no slack.leadership_channel in the config: the leaders' digest has nowhere to go"
         )
     if week is None:
-        week = last_full_week(deps.now(), "UTC")
+        week = last_full_week(deps.now(), deps.config.leadership.tz)
     else:
         year, number = parse_week(week)
         week = f"{year}-W{number:02d}"
@@ -96,6 +101,6 @@ def post_leads_digest(
             results.append(done)
             continue
         if digest is None:
-            digest = build_digest(deps, cfg, label, charts=False)
+            digest = build_digest(deps, cfg, label, charts=False, max_insights=LEADS_INSIGHTS)
         results.append(deliver(deps, key, lead, digest, force=force, fence=fence))
     return results

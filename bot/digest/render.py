@@ -19,6 +19,7 @@ from bot.digest.extras import dora_extra, extra_blocks, extra_text
 from bot.digest.headline import Headline
 from bot.digest.hidden import hidden_blocks, hidden_text, quiet_text
 from bot.digest.weeks import parse_week
+from bot.goals.section import goal_blocks, goal_lines
 from bot.slack.blocks.answers import Rendered
 from bot.slack.blocks.common import Block, context, divider, fit, header, section
 from bot.slack.blocks.insights import figures, insight_blocks
@@ -119,6 +120,7 @@ def render_digest(
                     )
                 )
             )
+    blocks.extend(goal_blocks(digest.goals))
     blocks.extend(hidden_blocks(digest.hidden, digest.snoozes, digest.tz, interactive=interactive))
     blocks.extend(extra_blocks(digest, interactive=interactive))
     blocks.append(
@@ -177,6 +179,7 @@ def render_digest_text(digest: Digest) -> str:
             lines.append(f"  Evidence: {ev.label}" + (f" {ev.url}" if ev.url else ""))
         if ins.next_step:
             lines.append(f"  Try: {ins.next_step}")
+    lines.extend(goal_lines(digest.goals))
     lines.extend(hidden_text(digest.hidden, digest.snoozes, digest.tz))
     lines.extend(extra_text(digest))
     return "\n".join(lines)

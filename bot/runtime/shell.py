@@ -18,6 +18,12 @@ def bot_deps(runtime: Runtime, *, need_slack: bool = True) -> BotDeps:
     slack = runtime.config.slack
     bot_token = runtime.secret("the Slack bot token", slack.bot_token, required=need_slack)
     signing = runtime.secret("the Slack signing secret", slack.signing_secret, required=need_slack)
+    rewrite = runtime.config.report.rewrite
+    rewrite_key = (
+        runtime.secret("the report rewrite's API key", rewrite.api_key, required=False)
+        if rewrite.enabled and rewrite.api_key is not None
+        else None
+    )
     return BotDeps(
         config=runtime.config,
         engine=runtime.engine,
@@ -27,4 +33,5 @@ def bot_deps(runtime: Runtime, *, need_slack: bool = True) -> BotDeps:
         bot_token=bot_token or "",
         signing_secret=signing or "",
         api_url=runtime.environ.get("SLACK_API_URL") or slack.api_url,
+        rewrite_key=rewrite_key,
     )

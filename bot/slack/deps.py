@@ -65,6 +65,9 @@ class BotDeps:
     instance_id: str = field(default_factory=_instance_id)
     client_factory: Callable[[], WebClient] | None = None
     """Builds the WebClient; by default one with retry handlers pointed at `api_url`."""
+    rewrite_key: str | None = None
+    """The API key of the quarterly report's optional rewrite endpoint (resolved by the
+    shell with the other secrets; None when the rewrite is off or needs none)."""
 
     def web_client(self, *, once: bool = False) -> WebClient:
         """A WebClient for the bot token, with 429 / server error / connection retries

@@ -5,6 +5,8 @@
     /metrics dora|health|bottlenecks [team] [period] [share]
     /metrics compare <metric> [team] [period] [share]
     /metrics digest [team]                          a private preview of this week's digest
+    /metrics goal [team] [<goal> | remove N]        goals: list, preview before saving, remove
+    /metrics about                                  what the bot collects, and who sees what
     /metrics status
 
 Words may come in any order after the verb; the team defaults to the channel's team; a
@@ -24,8 +26,30 @@ from bot.slack.catalog import Catalog, MetricInfo, norm
 from bot.slack.errors import UserError
 from bot.slack.text import did_you_mean, echo, listed
 
-Verb = Literal["help", "metric", "dora", "health", "bottlenecks", "compare", "digest", "status"]
-VERBS: tuple[str, ...] = ("help", "dora", "health", "bottlenecks", "compare", "digest", "status")
+Verb = Literal[
+    "help",
+    "metric",
+    "dora",
+    "health",
+    "bottlenecks",
+    "compare",
+    "digest",
+    "status",
+    "goal",
+    "about",
+]
+VERBS: tuple[str, ...] = (
+    "help",
+    "dora",
+    "health",
+    "bottlenecks",
+    "compare",
+    "digest",
+    "status",
+    "goal",
+    "about",
+)
+GOAL_VERBS = ("goal", "goals")
 DEFAULT_DAYS = 28
 MAX_DAYS = 366
 USAGE = (
@@ -59,6 +83,11 @@ class Command:
     metric: MetricInfo | None = None
     period: Period = DEFAULT_PERIOD
     share: bool = False
+    action: str = ""
+    """`goal`: "list", "preview" (of `text`) or "remove" (goal number `text`)."""
+    text: str = ""
+    user: str = ""
+    """Who typed it (Slack user id), when the answer depends on it (saving a goal)."""
 
 
 def parse_period(word: str) -> Period | None:
@@ -98,8 +127,10 @@ def parse(
     if not words or words[0].lower() in ("help", "-h", "--help", "?"):
         return Command("help", share=share)
     head, rest = norm(words[0]), words[1:]
-    if head == "status":
-        return Command("status", share=share)
+    if head in ("status", "about"):
+        return Command(head, share=share)  # type: ignore[arg-type]
+    if head in GOAL_VERBS:
+        return _goal(rest, teams, channel_team, share)
     metric: MetricInfo | None = None
     verb: Verb
     if head in VERBS:
@@ -127,6 +158,29 @@ def parse(
             f"Teams: {listed(teams)}."
         )
     return Command(verb, team=team, metric=metric, period=period or DEFAULT_PERIOD, share=share)
+
+
+def _goal(
+    words: Sequence[str], teams: Sequence[str], channel_team: str | None, share: bool
+) -> Command:
+    """`goal [team]` lists, `goal [team] remove N` removes, `goal [team] <goal>` previews."""
+    words = list(words)
+    by_norm = {norm(t): t for t in teams}
+    team = by_norm.get(norm(words[0])) if words else None
+    if team is not None:
+        words = words[1:]
+    team = team or channel_team
+    if team is None:
+        raise UserError(
+            "Which team's goals? This channel belongs to no team, so name one, e.g. "
+            f"`/metrics goal {echo(teams[0]) if teams else 'team-a'} review-time < 1 working "
+            f"day`. Teams: {listed(teams)}."
+        )
+    if not words:
+        return Command("goal", team=team, share=share, action="list")
+    if norm(words[0]) in ("remove", "delete", "drop") and len(words) == 2:
+        return Command("goal", team=team, share=share, action="remove", text=words[1])
+    return Command("goal", team=team, share=share, action="preview", text=" ".join(words))
 
 
 def _metric(word: str, catalog: Catalog) -> MetricInfo:

@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from bot.slack.actions import experiments as experiment_actions
 from bot.slack.actions import feedback as feedback_actions
+from bot.slack.actions import goals as goal_actions
 from bot.slack.actions import method as method_actions
 from bot.slack.actions import pulse as pulse_actions
 from bot.slack.actions import reasons as reason_actions
@@ -25,4 +26,5 @@ def register_listeners(app: App, deps: BotDeps, answers: AnswerPool) -> None:
     snooze_actions.register(app, deps, answers)
     experiment_actions.register(app, deps, answers)
     pulse_actions.register(app, deps, answers)
+    goal_actions.register(app, deps, answers)
     app_home.register(app, deps, answers)

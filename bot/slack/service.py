@@ -10,11 +10,15 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from bot.about import about
+from bot.config import TeamConfig
 from bot.core.teams import resolve_team
 from bot.core.views import catalog_of, compute_view, flagged_insights
 from bot.digest.build import build_digest
 from bot.digest.render import render_digest
 from bot.digest.weeks import current_week, last_full_week
+from bot.goals.answers import list_answer, preview_answer, remove_answer
+from bot.slack.blocks.about import about_answer
 from bot.slack.blocks.answers import (
     Rendered,
     compare_answer,
@@ -44,7 +48,11 @@ def answer(deps: BotDeps, cmd: Command) -> Rendered:
         return help_answer(catalog, teams)
     if cmd.verb == "status":
         return status(deps)
+    if cmd.verb == "about":
+        return about_answer(about(deps.config))
     team = resolve_team(deps.config, cmd.team)
+    if cmd.verb == "goal":
+        return goal_answer(deps, cmd, team)
     start, end = window(deps, cmd)
     if cmd.verb == "metric":
         assert cmd.metric is not None
@@ -76,6 +84,15 @@ def answer(deps: BotDeps, cmd: Command) -> Rendered:
         week = last_full_week(end, team.tz)
         return render_digest(build_digest(deps, team, week, charts=False), interactive=False)
     raise UserError("I can't answer that yet.")  # pragma: no cover - the grammar is closed
+
+
+def goal_answer(deps: BotDeps, cmd: Command, team: TeamConfig) -> Rendered:
+    """`/metrics goal`: list, preview before saving, or remove (bot/goals/answers.py)."""
+    if cmd.action == "preview":
+        return preview_answer(deps, team, cmd.text)
+    if cmd.action == "remove":
+        return remove_answer(deps, team, cmd.text, cmd.user)
+    return list_answer(deps, team)
 
 
 def status(deps: BotDeps) -> Rendered:

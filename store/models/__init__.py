@@ -7,7 +7,8 @@ Times are timezone-aware UTC instants (`UTCDateTime`); where a local time matter
 work), the original UTC offset is kept beside it in minutes.
 
 Modules: `base`, `org` (as configured), `delivery` (code review, deploys, CI), `incidents`
-(incidents, pages, work items), `ledgers` (sync bookkeeping, what the bot said and heard).
+(incidents, pages, work items), `goals` (team goals set in Slack), `ledgers` (sync
+bookkeeping, what the bot said and heard).
 """
 
 from store.models.base import Base
@@ -21,6 +22,7 @@ from store.models.delivery import (
     Review,
     ReviewRequest,
 )
+from store.models.goals import TeamGoal
 from store.models.incidents import Incident, Page, WorkItem, WorkItemTransition
 from store.models.ledgers import (
     Annotation,
@@ -69,6 +71,7 @@ __all__ = [
     "SyncRun",
     "SyncState",
     "Team",
+    "TeamGoal",
     "TeamMember",
     "WorkItem",
     "WorkItemTransition",

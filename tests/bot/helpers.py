@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 from sqlalchemy import Engine
 
 from analytics.calendar import previous_weeks
@@ -213,6 +214,19 @@ class TinyEngine:
             )
             for i in range(weeks)
         ]
+
+    def metric_items(
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        team: str,
+        metric: str,
+        start: datetime,
+        end: datetime,
+        as_of: datetime,
+    ) -> pd.DataFrame:
+        return pd.DataFrame(columns=["team", "at", "value", "excluded", "ref"])
 
     def detect(
         self, *, engine: Engine, org: OrgContext, team: str, week: str, as_of: datetime

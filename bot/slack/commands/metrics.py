@@ -8,6 +8,7 @@ the pool is full the ack itself says so and the answer is never computed.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -28,12 +29,14 @@ def parse_body(deps: BotDeps, body: dict[str, Any]) -> Command:
     """The Command in a slash command payload; UserError for anything else (never a crash)."""
     text, channel = body.get("text"), body.get("channel_id")
     team = deps.team_for_channel(channel if isinstance(channel, str) else None)
-    return parse(
+    cmd = parse(
         text if isinstance(text, str) else "",
         catalog=catalog_of(deps),
         teams=[t.slug for t in deps.config.teams],
         channel_team=team.slug if team else None,
     )
+    user = body.get("user_id")
+    return replace(cmd, user=user) if isinstance(user, str) else cmd
 
 
 def parse_manage_body(deps: BotDeps, body: dict[str, Any]) -> ManageCommand:
