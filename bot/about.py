@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from analytics.persons import MIN_WORK_PEOPLE
 from bot.config import AppConfig
 
 SOURCE_WHAT: dict[str, tuple[str, str]] = {
@@ -147,7 +148,10 @@ def about_text(facts: About) -> str:
         "",
         f"Minimum group size: figures built from people's activity (after-hours work, review "
         f"load, out-of-hours pages) are shown only for groups of at least "
-        f"{facts.min_group_size} people, else withheld with the reason.",
+        f"{facts.min_group_size} people; figures built from people's work (review time, lead "
+        f"time, throughput, PR size and the like) need at least {MIN_WORK_PEOPLE} people; "
+        "below that they are withheld with the reason. Deployments, change failures and "
+        "recovery describe services and are always shown.",
         "",
         f"How long data is kept: {facts.retention}",
     ]

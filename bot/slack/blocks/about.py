@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from analytics.persons import MIN_WORK_PEOPLE
 from bot.about import About
 from bot.slack.blocks.answers import Rendered
 from bot.slack.blocks.common import Block, context, divider, header, section
@@ -19,8 +20,10 @@ def about_blocks(facts: About) -> list[Block]:
         section(
             f"*Minimum group size: {facts.min_group_size} people.* Figures built from "
             "people's activity (after-hours work, review load, out-of-hours pages) are shown "
-            f"only for groups of at least {facts.min_group_size}; below that they are "
-            "withheld and the answer says why."
+            f"only for groups of at least {facts.min_group_size}; figures built from people's "
+            f"work (review time, lead time, throughput, PR size and the like) need at least "
+            f"{MIN_WORK_PEOPLE} people; below that they are withheld and the answer says why. "
+            "Deployments, change failures and recovery describe services and are always shown."
         ),
         section(f"*How long data is kept*\n{escape(facts.retention)}"),
     ]
