@@ -21,7 +21,7 @@ def test_0007_adds_team_goals_and_goes_back(database_url: str) -> None:
         conn.exec_driver_sql(
             "INSERT INTO annotations (team_slug, starts_at, ends_at, note, "
             "exclude_from_baseline, created_at) VALUES ('team-a', '2026-11-02 00:00:00.000000',"
-            " '2026-11-09 00:00:00.000000', 'training', 1, '2026-11-23 08:00:00.000000')"
+            " '2026-11-09 00:00:00.000000', 'training', TRUE, '2026-11-23 08:00:00.000000')"
         )
     assert "team_goals" not in inspect(engine).get_table_names()
     upgrade(engine, "0007_goals")
