@@ -1,0 +1,163 @@
+"""docs/metrics.md, "One answer": the worked cases of issue 15 on a real SQLite store,
+through the engine's own loading (`analytics.plan`), asked alone and inside a two-year run.
+
+- A PR merged 20 weeks before the deployment that shipped it counts in the deployment's
+  week, with a lead time of 20 weeks and a day (its first commit was a day before the
+  merge). Before, one week's answer read PRs merged up to 12 baseline weeks + 28 days back
+  and never saw it.
+- With no attribution window ("until the next deployment"), an incident 20 days after the
+  last deployment of the week is attributed to it: the week's change failure rate is 1/1.
+  With the default 24-hour window it is not: 0/1. Before, one week's answer read incidents
+  up to 14 days past the week.
+- A team's PRs shipped by a deployment of another team's PR are linked to it for both
+  teams (the link is computed over every PR of the store, not the asking team's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from analytics.calendar import shift_weeks, week_start
+from analytics.engine import compute_all, compute_metric
+from store.db import make_engine, session_factory, transaction
+from store.models import Base, Deployment, Incident, PullRequest
+from tests.analytics.helpers import org, team, utc
+
+WEEK = utc(2026, 11, 16)  # a Monday: the week [WEEK, WEEK + 7 d) is asked about
+AS_OF = utc(2026, 12, 21)  # five weeks later
+H, D = timedelta(hours=1), timedelta(days=1)
+
+
+@pytest.fixture
+def store(tmp_path) -> Iterator[Engine]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    Base.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def _add(engine: Engine, rows: list[Any]) -> None:
+    with transaction(session_factory(engine)) as s:
+        s.add_all(rows)
+
+
+def _pr(number: int, merged: datetime, author: str = "alice", repo: str = "org/api") -> Any:
+    return PullRequest(
+        source="github",
+        repo=repo,
+        number=number,
+        title=f"feat: change {number}",
+        author_key=author,
+        state="merged",
+        created_at=merged - 5 * H,
+        first_commit_at=merged - D,
+        merged_at=merged,
+        updated_at=merged,
+        merge_commit_sha=f"m{number}",
+    )
+
+
+def _deploy(ext: str, at: datetime, sha: str | None, repo: str = "org/api", **kw: Any) -> Any:
+    return Deployment(
+        source="github",
+        external_id=ext,
+        repo=repo,
+        environment="production",
+        sha=sha,
+        status="success",
+        created_at=at - H,
+        finished_at=at,
+        **kw,
+    )
+
+
+def _both(engine: Engine, o: Any, metric: str, slug: str = "team-a") -> tuple[Any, Any]:
+    """The week's answer asked alone, and inside a two-year run, both as of AS_OF."""
+    alone = compute_metric(
+        engine=engine, org=o, team=slug, metric=metric, start=WEEK, end=WEEK + 7 * D, as_of=AS_OF
+    )
+    run = compute_all(engine=engine, org=o, as_of=AS_OF, weeks=104, metrics=[metric])
+    [inside] = [v for v in run[slug][metric] if v.period_start == WEEK]
+    return alone, inside
+
+
+def test_a_pr_merged_twenty_weeks_before_its_deployment_counts_in_the_deployments_week(
+    store: Engine,
+) -> None:
+    merged = WEEK + 2 * D - timedelta(weeks=20)
+    _add(store, [_pr(1, merged), _deploy("d1", WEEK + 2 * D, "m1")])
+    for answer in _both(store, org(), "lead-time"):
+        assert answer.n == 1 and answer.link_methods == {"exact": 1}
+        assert answer.value == pytest.approx((timedelta(weeks=20) + D) / H)
+
+
+def test_the_pr_is_read_from_as_far_back_as_the_last_deployment_before_the_window(
+    store: Engine,
+) -> None:
+    """Deployments naming merge commits before the window bound what is read: PRs merged
+    before the last merge they shipped are not read (they were shipped before)."""
+    from analytics import horizon
+
+    base = shift_weeks(week_start(WEEK, "UTC"), -12, "UTC")
+    rows = [_pr(n, base - (30 - n) * D) for n in range(1, 30)]
+    rows += [_deploy(f"d{n}", base - (30 - n) * D + H, f"m{n}") for n in range(1, 30, 3)]
+    rows += [_deploy("now", WEEK + D, "m29")]
+    _add(store, rows)
+    o = org()
+    since = horizon.link_since(store, o.teams, base, WEEK + 7 * D, AS_OF, o.thresholds)
+    assert since == base - (30 - 28) * D  # PR 28, shipped by the deployment of PR 28
+
+
+def _cfr_world(store: Engine) -> None:
+    last = WEEK + 3 * D  # the week's only (and last) deployment of the service
+    _add(
+        store,
+        [
+            _deploy("d-old", WEEK - 3 * D, "x", service="api"),
+            _deploy("d-week", last, "y", service="api"),
+            _deploy("d-later", last + 25 * D, "z", service="api"),
+            Incident(
+                source="pagerduty",
+                external_id="i1",
+                service="api",
+                title="late",
+                started_at=last + 20 * D,
+                resolved_at=last + 20 * D + 2 * H,
+            ),
+        ],
+    )
+
+
+def test_an_incident_twenty_days_after_the_weeks_last_deployment_counts_without_a_window(
+    store: Engine,
+) -> None:
+    _cfr_world(store)
+    for answer in _both(store, org(window=None), "cfr"):
+        assert (answer.value, answer.n) == (1.0, 1)
+
+
+def test_the_same_incident_is_outside_a_24_hour_window(store: Engine) -> None:
+    _cfr_world(store)
+    for answer in _both(store, org(), "cfr"):
+        assert (answer.value, answer.n) == (0.0, 1)
+
+
+def test_another_teams_merge_commit_ships_this_teams_prs(store: Engine) -> None:
+    """team-b's PRs, then team-a's, then a deployment of an unknown SHA, then one of
+    team-a's merge commit: team-b's PRs were shipped by the second (exact link), for both
+    teams' answers and the whole-org run."""
+    a = team("team-a", members=("alice", "bob", "carol", "dave", "erin"))
+    b = team("team-b", members=("fay", "gus", "hal", "ida", "jo"), services=("web",), repos=())
+    o = org(a, b)
+    rows = [_pr(1, WEEK + D, author="fay"), _pr(2, WEEK + D + H, author="alice")]
+    rows += [_deploy("d-unknown", WEEK + D + 2 * H, "hotfix"), _deploy("d-a", WEEK + 3 * D, "m2")]
+    _add(store, rows)
+    for slug, hours in (("team-a", 71.0), ("team-b", 72.0)):  # first commit -> d-a
+        for answer in _both(store, o, "lead-time", slug):
+            assert answer.link_methods == {"exact": 1}, slug
+            assert answer.value == pytest.approx(hours), slug
