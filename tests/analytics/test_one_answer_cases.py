@@ -15,12 +15,14 @@ through the engine's own loading (`analytics.plan`), asked alone and inside a tw
 
 from __future__ import annotations
 
+import os
+import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from analytics.calendar import shift_weeks, week_start
 from analytics.engine import compute_all, compute_metric
@@ -33,12 +35,35 @@ AS_OF = utc(2026, 12, 21)  # five weeks later
 H, D = timedelta(hours=1), timedelta(days=1)
 
 
-@pytest.fixture
-def store(tmp_path) -> Iterator[Engine]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+_PG = os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.skipif(not _PG, reason="no TEST_DATABASE_URL")),
+    ]
+)
+def store(request, tmp_path) -> Iterator[Engine]:
+    """A real store: SQLite always, PostgreSQL (a schema of its own) when configured."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+        Base.metadata.create_all(engine)
+        yield engine
+        engine.dispose()
+        return
+    assert _PG is not None
+    schema = f"one_answer_{uuid.uuid4().hex[:8]}"
+    base = make_engine(_PG)
+    with base.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine = make_engine(_PG, connect_args={"options": f"-csearch_path={schema}"})
     Base.metadata.create_all(engine)
     yield engine
     engine.dispose()
+    with base.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    base.dispose()
 
 
 def _add(engine: Engine, rows: list[Any]) -> None:
