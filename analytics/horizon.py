@@ -127,12 +127,14 @@ def _summaries(
     cond: Any = and_(d.repo.in_(repos), fin.is_not(None), fin < (as_of if whole else end))
     if since is not None:
         cond = and_(cond, fin >= since)
+    # the lookup is made only where it counts: before `start` (and after it for `whole`)
+    shipped = deployed if whole else case((fin < start, deployed))
     rows_q = sa_select(
         d.repo.label("repo"),
         d.environment.label("env"),
         d.status.label("status"),
         fin.label("fin"),
-        deployed.label("shipped"),
+        shipped.label("shipped"),
     ).where(cond)
     r = rows_q.subquery()
     before, ships = r.c.fin < start, r.c.shipped <= r.c.fin

@@ -43,15 +43,16 @@ def windows(
     end: datetime,
     as_of: datetime,
     thresholds: Thresholds,
+    commits_of_prs: bool = True,
 ) -> dict[str, tuple[datetime, datetime]]:
     """Per frame of `needs`, the window [from, to) to read for items counted in
-    [start, end) as known at `as_of`."""
+    [start, end) as known at `as_of` (commits as PRs' when `commits_of_prs`)."""
     end = min(end, as_of)
     out = {name: (start, as_of) for name in needs}
     if "pr_deployments" in out:
         since = horizon.link_since(bind, teams, start, end, as_of, thresholds)
         for name in PR_SIDE:
-            if name in out:
+            if name in out and (commits_of_prs or name != "commits"):
                 out[name] = (min(since, start), as_of)
     w = thresholds.incident_window
     stop = as_of if w is None else min(as_of, max(end + w, start))
@@ -71,12 +72,19 @@ def read(
     as_of: datetime,
     thresholds: Thresholds,
     columns: Mapping[str, Collection[str]] | None = None,
+    commits_of_prs: bool = True,
 ) -> dict[str, pd.DataFrame]:
     """The frames of `needs` for the teams (None: the whole org), each over its window
-    (`windows`), plus `DEPLOYED` when incidents are attributed to deployments."""
+    (`windows`), plus `DEPLOYED` when incidents are attributed to deployments. With PRs,
+    the commits of those PRs join the members' commits of the window (`commits_of_prs`;
+    the detectors count active people from commits: they keep the window's only)."""
     wanted = set(needs)
-    spans = windows(bind, wanted, teams, start, end, as_of, thresholds)
+    spans = windows(bind, wanted, teams, start, end, as_of, thresholds, commits_of_prs)
     frames = load.load_frames(bind, start, as_of, teams, wanted, columns, windows=spans)
+    if commits_of_prs and teams is not None and {"prs", "commits"} <= wanted:
+        cols = (columns or {}).get("commits")
+        more = shared_loaders.pr_commits(bind, *spans["commits"], teams, cols)
+        frames["commits"] = pd.concat([frames["commits"], more], ignore_index=True)
     if set(ATTRIBUTION) <= wanted:
         if teams is not None:
             frames.update(_with_neighbours(bind, frames, teams, spans["deployments"], columns))

@@ -9,8 +9,8 @@ that the team's answer is the one the whole-org run gives:
   among every PR of the store (`analytics.metrics.links`);
 - `deployments` / `incidents`: the teams' own, plus every deployment and incident of the
   services and repositories they touch (incident attribution compares them);
-- `commits`: the members' commits in the window plus every commit of the teams' PRs (a PR's
-  first commit and its rework after review, whoever pushed them);
+- `pr_commits`: every commit of the teams' PRs, beside the members' commits of the window
+  (a PR's first commit and its rework after review, whoever pushed them);
 - `deployed_names`: which services and repositories have production deployments at all
   (an incident naming one is attributed there and nowhere else).
 """
@@ -164,17 +164,23 @@ def named_incidents(
 def commits(
     bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
 ) -> pd.DataFrame:
-    """Commits authored in the window by the teams' members, and — for teams — every commit
-    (before `end`, by anyone) of the PRs `prs` returns: a PR's first commit and its rework
-    after review count whoever pushed them and whenever."""
+    """Commits authored in the window by the teams' members (frame `commits`; with PRs,
+    `analytics.plan` adds the other commits of the teams' PRs: `pr_commits`)."""
+    return _read(bind, _commits_stmt(start, end, _teams(teams), columns), "commits", columns)
+
+
+def pr_commits(
+    bind: Bind, start: datetime, end: datetime, teams: Teams, columns: Columns = None
+) -> pd.DataFrame:
+    """Every commit (before `end`, by anyone) of the teams' PRs `prs` returns for the window
+    that `commits` did not read (by someone else, or outside the window): a PR's first
+    commit and its rework after review count whoever pushed them and whenever."""
     t = _teams(teams)
-    own = _commits_stmt(start, end, t, columns)
-    if t is None:
-        return _read(bind, own, "commits", columns)
+    assert t is not None, "the whole org's commits are read whole"
     c = Commit
-    at = _scan(c.authored_at)
+    at = _scan(c.authored_at)  # found through the PRs, not the date index
     in_window = and_(c.author_key.in_(_members(t)), at >= start, at < end)
-    of_prs = (
+    stmt = (
         sa_select(*_columns(c, "commits", columns))
         .join(
             PullRequest,
@@ -186,13 +192,11 @@ def commits(
         )
         .where(
             _pr_filter(start, end, t),
-            _scan(c.authored_at) < end,  # found through the PRs, not the date index
-            or_(c.author_key.is_(None), not_(in_window)),  # not read by the first query
+            at < end,
+            or_(c.author_key.is_(None), not_(in_window)),  # not read by `commits`
         )
     )
-    with _connection(bind) as conn:
-        parts = [_read(conn, stmt, "commits", columns) for stmt in (own, of_prs)]
-    return pd.concat(parts, ignore_index=True) if len(parts[1]) else parts[0]
+    return _read(bind, stmt, "commits", columns)
 
 
 def _commits_stmt(

@@ -300,6 +300,7 @@ def load_org(
         end=end,
         as_of=end,
         thresholds=org.thresholds,
+        commits_of_prs=False,
     )  # lead time's PRs from as far back as their deployments need (`analytics.horizon`)
     return OrgData(org, tuple(teams), start, end, as_of, as_persons(loaded, org))
 

@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from analytics.calendar import shift_weeks, week_start
+from analytics.context import RepoInfo
 from analytics.engine import compute_all, compute_metric
 from store.db import make_engine, session_factory, transaction
 from store.models import Base, Deployment, Incident, PullRequest
@@ -186,3 +187,36 @@ def test_another_teams_merge_commit_ships_this_teams_prs(store: Engine) -> None:
         for answer in _both(store, o, "lead-time", slug):
             assert answer.link_methods == {"exact": 1}, slug
             assert answer.value == pytest.approx(hours), slug
+
+
+def test_an_incident_counts_against_its_repositorys_last_deployment_whoever_made_it(
+    store: Engine,
+) -> None:
+    """team-a deploys its service from team-c's repository after team-c did; an incident
+    naming only the repository counts against team-a's deployment (the repository's last
+    before it), for team-a asked alone (which must read team-c's incident) and for team-c
+    (whose own deployment is not the last one)."""
+    a = team("team-a", services=("svc-a",), repos=(RepoInfo("org/a"),))
+    c = team("team-c", members=("kim", "lou", "max", "ned", "oz"), services=(), repos=(
+        RepoInfo("org/x"),
+    ))  # fmt: skip
+    o = org(a, c)
+    at = WEEK + 2 * D
+    _add(
+        store,
+        [
+            _deploy("d-c", at, "p", repo="org/x"),
+            _deploy("d-a", at + H, "q", repo="org/x", service="svc-a"),
+            Incident(
+                source="github",
+                external_id="i-x",
+                repo="org/x",
+                title="broken",
+                started_at=at + 2 * H,
+                resolved_at=at + 3 * H,
+            ),
+        ],
+    )
+    for slug, failed in (("team-a", 1.0), ("team-c", 0.0)):
+        for answer in _both(store, o, "cfr", slug):
+            assert (answer.value, answer.n) == (failed, 1), slug
