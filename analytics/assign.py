@@ -56,8 +56,10 @@ def assign(
         out["pr_deployments"] = with_deployed_prs(dep, frames["prs"])  # the PR each deploys
     for name in ("deployments", "incidents"):
         if name in frames:
-            out[name] = by_service_or_repo(frames[name], teams, org.teams)
-            out[EVERY[name]] = with_owners(frames[name], org.teams)  # attribution reads all
+            every = with_owners(frames[name], org.teams)  # attribution reads them all
+            mine = every["team"].isin([t.slug for t in teams]).to_numpy()
+            out[name] = every[mine].reset_index(drop=True)  # `by_service_or_repo`, once
+            out[EVERY[name]] = every
     if "pages" in frames:
         pages = frames["pages"].copy()
         pages["team_slug"] = pages["team_slug"].fillna(pages["incident_team_slug"])

@@ -32,6 +32,7 @@ from analytics.org_reviews import (
     _org_reviews_raw,
     _pr_authors,
 )
+from analytics.shared_loaders import pr_commits
 from analytics.sql import Bind, Columns, Part, Run, Teams, _connection, _wants
 
 # frames that coincide for the whole org: the second is read once, as the first
@@ -70,11 +71,16 @@ def _job(
     teams: Teams,
     columns: Columns,
     reads: Mapping[str, Columns],
+    commits_of_prs: bool = False,
 ) -> _Job:
     if teams is None and name in ("reviews", "member_reviews"):
         return _org_reviews_job(name, start, end, columns, reads)
     loader = LOADERS[name]
-    return _Job([lambda c: loader(c, start, end, teams, columns)], lambda r, f, run: r[0])
+    read: Part = lambda c: loader(c, start, end, teams, columns)  # noqa: E731
+    if name == "commits" and commits_of_prs and teams is not None:  # two reads, in parallel
+        of_prs: Part = lambda c: pr_commits(c, start, end, teams, columns)  # noqa: E731
+        return _Job([read, of_prs], lambda r, f, run: pd.concat(r, ignore_index=True))
+    return _Job([read], lambda r, f, run: r[0])
 
 
 def _org_reviews_job(
@@ -219,6 +225,7 @@ def load_frames(
     needs: Iterable[str],
     columns: Mapping[str, Collection[str]] | None = None,
     windows: Mapping[str, tuple[datetime, datetime]] | None = None,
+    commits_of_prs: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """Every frame named in `needs`, over [start, end) or its own window in `windows`
     (`analytics.plan` derives them). For the whole org, frames that coincide are read once
@@ -227,13 +234,15 @@ def load_frames(
     `_threads`, `_pg_threads`), else on one connection.
 
     `columns` maps frame names to the columns to read (e.g. `frames.METRIC_COLUMNS`); those
-    frames then hold only these columns. Frames it does not name are read whole."""
+    frames then hold only these columns. Frames it does not name are read whole.
+    `commits_of_prs` (teams only): `commits` also holds every other commit of the teams'
+    PRs (`shared_loaders.pr_commits`), read beside the members' own."""
     wanted = sorted(set(needs))
     cols = dict(columns or {})
     reads: dict[str, Columns] = {name: cols.get(name) for name in wanted}
     span = {name: (windows or {}).get(name, (start, end)) for name in wanted}
     alias = _read_once(reads, span) if teams is None else {}
-    jobs = {n: _job(n, *span[n], teams, read, reads) for n, read in reads.items()}
+    jobs = {n: _job(n, *span[n], teams, read, reads, commits_of_prs) for n, read in reads.items()}
     if (_threads(bind) or _pg_threads(bind)) and len(jobs) > 1:
         assert isinstance(bind, Engine)
         out = _run_on_two(bind, jobs)

@@ -80,11 +80,10 @@ def read(
     the detectors count active people from commits: they keep the window's only)."""
     wanted = set(needs)
     spans = windows(bind, wanted, teams, start, end, as_of, thresholds, commits_of_prs)
-    frames = load.load_frames(bind, start, as_of, teams, wanted, columns, windows=spans)
-    if commits_of_prs and teams is not None and {"prs", "commits"} <= wanted:
-        cols = (columns or {}).get("commits")
-        more = shared_loaders.pr_commits(bind, *spans["commits"], teams, cols)
-        frames["commits"] = pd.concat([frames["commits"], more], ignore_index=True)
+    with_pr_commits = commits_of_prs and "prs" in wanted
+    frames = load.load_frames(
+        bind, start, as_of, teams, wanted, columns, windows=spans, commits_of_prs=with_pr_commits
+    )
     if set(ATTRIBUTION) <= wanted:
         if teams is not None:
             frames.update(_with_neighbours(bind, frames, teams, spans["deployments"], columns))
