@@ -85,38 +85,40 @@ def read(
         bind, start, as_of, teams, wanted, columns, windows=spans, commits_of_prs=with_pr_commits
     )
     if set(ATTRIBUTION) <= wanted:
-        if teams is not None:
-            frames.update(_with_neighbours(bind, frames, teams, spans["deployments"], columns))
-        frames[DEPLOYED] = deployed(bind, frames, thresholds, as_of)
+        frames.update(_attribution(bind, frames, teams, spans["deployments"], as_of, thresholds))
     return frames
 
 
-def _with_neighbours(
+def _attribution(
     bind: Bind,
     frames: Mapping[str, pd.DataFrame],
-    teams: Sequence[TeamContext],
+    teams: Sequence[TeamContext] | None,
     span: tuple[datetime, datetime],
-    columns: Mapping[str, Collection[str]] | None,
+    as_of: datetime,
+    thresholds: Thresholds,
 ) -> dict[str, pd.DataFrame]:
-    """The teams' deployments and incidents plus what attributing those incidents compares
-    them with: incidents naming a service or repository of the deployments read, and the
-    deployments of every service or repository those incidents name, whoever owns them.
-    Names the teams own were read already (`shared_loaders.deployments`, `incidents`)."""
-    cols = dict(columns or {})
-    own_services = {s for t in teams for s in t.services}
-    own_repos = {r for t in teams for r in t.repo_names}
+    """For teams, their deployments and incidents plus what attributing those incidents
+    compares them with: incidents naming a service or repository of the deployments read,
+    and the deployments of every service or repository those incidents name, whoever owns
+    them (names the teams own were read already: `shared_loaders.deployments`,
+    `incidents`); for everyone, `DEPLOYED`. A name with no production deployment at all
+    before `as_of` (a paging service that never deploys) has no deployments to read."""
     dep, inc = frames["deployments"], frames["incidents"]
-    services, repos = _names(dep, "service") - own_services, _names(dep, "repo") - own_repos
-    if services or repos:
-        more = shared_loaders.named_incidents(bind, *span, services, repos, cols.get("incidents"))
-        inc = _union(inc, more)
-    services, repos = _names(inc, "service") - own_services, _names(inc, "repo") - own_repos
-    if services or repos:
-        more = shared_loaders.named_deployments(
-            bind, *span, services, repos, cols.get("deployments")
-        )
-        dep = _union(dep, more)
-    return {"deployments": dep, "incidents": inc}
+    own: dict[str, set[str]] = {"service": set(), "repo": set()}
+    if teams is not None:
+        own = {"service": {s for t in teams for s in t.services}}
+        own["repo"] = {r for t in teams for r in t.repo_names}
+        services, repos = _names(dep, "service") - own["service"], _names(dep, "repo") - own["repo"]
+        if services or repos:
+            inc = _union(inc, shared_loaders.named_incidents(bind, *span, services, repos))
+    known = deployed(bind, dep, inc, thresholds, as_of)
+    if teams is not None:
+        seen = {c: _names(dep, c) | set(known.loc[known["kind"] == c, "name"]) for c in own}
+        ask = {c: (_names(inc, c) - own[c]) & seen[c] for c in own}
+        if ask["service"] or ask["repo"]:
+            more = shared_loaders.named_deployments(bind, *span, ask["service"], ask["repo"])
+            dep = _union(dep, more)
+    return {"deployments": dep, "incidents": inc, DEPLOYED: known}
 
 
 def _names(frame: pd.DataFrame, col: str) -> set[str]:
@@ -133,12 +135,10 @@ def _union(first: pd.DataFrame, more: pd.DataFrame) -> pd.DataFrame:
 
 
 def deployed(
-    bind: Bind, frames: Mapping[str, pd.DataFrame], thresholds: Thresholds, as_of: datetime
+    bind: Bind, dep: pd.DataFrame, inc: pd.DataFrame, thresholds: Thresholds, as_of: datetime
 ) -> pd.DataFrame:
-    """(kind, name): the services and repositories incidents name that have a successful
-    production deployment before `as_of` outside the loaded window (those inside it are
-    seen in the deployments frame itself)."""
-    dep, inc = frames["deployments"], frames["incidents"]
+    """(kind, name): the services and repositories incidents `inc` name that have a
+    successful production deployment before `as_of`, among those `dep` holds none of."""
     ok = is_production_success(dep["environment"], dep["status"], thresholds)
     prod = dep[(ok & dep["finished_at"].notna()).to_numpy()]
     ask: dict[str, set[str]] = {}
