@@ -115,10 +115,11 @@ def _both(engine: Engine, o: Any, metric: str, slug: str = "team-a") -> tuple[An
 def test_a_pr_merged_twenty_weeks_before_its_deployment_counts_in_the_deployments_week(
     store: Engine,
 ) -> None:
-    merged = WEEK + 2 * D - timedelta(weeks=20)
-    _add(store, [_pr(1, merged), _deploy("d1", WEEK + 2 * D, "m1")])
+    merged = WEEK + 2 * D - timedelta(weeks=20)  # three people's PRs (no one person's figure)
+    rows = [_pr(n, merged, author=who) for n, who in ((1, "alice"), (2, "bob"), (3, "carol"))]
+    _add(store, [*rows, _deploy("d1", WEEK + 2 * D, "m3")])
     for answer in _both(store, org(), "lead-time"):
-        assert answer.n == 1 and answer.link_methods == {"exact": 1}
+        assert answer.n == 3 and answer.link_methods == {"exact": 3}
         assert answer.value == pytest.approx((timedelta(weeks=20) + D) / H)
 
 
@@ -175,17 +176,18 @@ def test_the_same_incident_is_outside_a_24_hour_window(store: Engine) -> None:
 
 def test_another_teams_merge_commit_ships_this_teams_prs(store: Engine) -> None:
     """team-b's PRs, then team-a's, then a deployment of an unknown SHA, then one of
-    team-a's merge commit: team-b's PRs were shipped by the second (exact link), for both
-    teams' answers and the whole-org run."""
+    team-a's last merge commit: team-b's PRs were shipped by the second (exact link), for
+    both teams' answers and the whole-org run. Three people's PRs in each team."""
     a = team("team-a", members=("alice", "bob", "carol", "dave", "erin"))
     b = team("team-b", members=("fay", "gus", "hal", "ida", "jo"), services=("web",), repos=())
     o = org(a, b)
-    rows = [_pr(1, WEEK + D, author="fay"), _pr(2, WEEK + D + H, author="alice")]
-    rows += [_deploy("d-unknown", WEEK + D + 2 * H, "hotfix"), _deploy("d-a", WEEK + 3 * D, "m2")]
+    rows = [_pr(n, WEEK + D, author=who) for n, who in ((1, "fay"), (2, "gus"), (3, "hal"))]
+    rows += [_pr(n, WEEK + D + H, author=w) for n, w in ((4, "alice"), (5, "bob"), (6, "carol"))]
+    rows += [_deploy("d-unknown", WEEK + D + 2 * H, "hotfix"), _deploy("d-a", WEEK + 3 * D, "m6")]
     _add(store, rows)
     for slug, hours in (("team-a", 71.0), ("team-b", 72.0)):  # first commit -> d-a
         for answer in _both(store, o, "lead-time", slug):
-            assert answer.link_methods == {"exact": 1}, slug
+            assert answer.link_methods == {"exact": 3}, slug
             assert answer.value == pytest.approx(hours), slug
 
 
