@@ -222,3 +222,29 @@ def test_an_incident_counts_against_its_repositorys_last_deployment_whoever_made
     for slug, failed in (("team-a", 1.0), ("team-c", 0.0)):
         for answer in _both(store, o, "cfr", slug):
             assert (answer.value, answer.n) == (failed, 1), slug
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_prs_link_is_the_same_whichever_prs_are_linked_with_it(seed: int) -> None:
+    """On messy frames (duplicated PRs, shared SHAs, several production environments,
+    deployments before their PR's merge), linking any subset of the PRs — one team's —
+    against deployments that know their deployed PR (as the store path reads them) gives
+    each PR the link it has among all of them."""
+    import numpy as np
+
+    from analytics.metrics import dora
+    from analytics.metrics.links import with_deployed_prs
+    from tests.analytics import test_bulk_equivalence as messy
+
+    rng = np.random.default_rng(seed)
+    world = messy._pr_world(rng)
+    prs = world["prs"]
+    prod = with_deployed_prs(messy._production(world), prs)
+    every = dora.link_prs_to_deployments(prs, prod).set_index(["source", "repo", "number"])
+    for _ in range(3):
+        subset = prs[rng.random(len(prs)) < 0.4]
+        some = dora.link_prs_to_deployments(subset, prod).set_index(["source", "repo", "number"])
+        assert some.equals(every.loc[every.index.isin(some.index)]), seed
+        assert set(some.index) == set(every.index) & set(
+            map(tuple, subset[["source", "repo", "number"]].to_numpy())
+        )
