@@ -14,14 +14,14 @@ take keywords only. What a metric is made of lives on its spec (`analytics.regis
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
-from analytics import load
+from analytics import plan
 from analytics.aggregate import Agg, GroupKey
 from analytics.answer import AnswerInputs, metric_value, visible
 from analytics.assign import assign, complete, needs_of
@@ -53,9 +53,6 @@ __all__ = [
     "resolve",
     "weekly_series",
 ]
-
-LOOKBACK = timedelta(days=28)  # PRs merged (and deployments made) before a window starts
-LOOKAHEAD = timedelta(days=14)  # incidents after a period still count against its deploys
 
 
 def _clock(org: OrgContext, clock: str | None) -> str:
@@ -252,9 +249,15 @@ def compute_metric(
     spec = resolve(metric)
     t = org.team(team)
     base_start = shift_weeks(start, -org.thresholds.baseline_weeks, t.tz)
-    load_start = base_start - LOOKBACK
-    load_end = min(as_of, max(end, start) + LOOKAHEAD)
-    frames = load.load_frames(engine, load_start, load_end, [t], needs_of([spec]))
+    frames = plan.read(
+        engine,
+        needs=needs_of([spec]),
+        teams=[t],
+        start=base_start,
+        end=max(end, start),
+        as_of=as_of,
+        thresholds=org.thresholds,
+    )
     return evaluate(
         metric=spec.id,
         frames=frames,
@@ -285,9 +288,15 @@ def metric_items(
     spec = resolve(metric)
     t = org.team(team)
     stop = min(end, as_of)
-    frames = load.load_frames(
-        engine, start - LOOKBACK, min(as_of, end + LOOKAHEAD), [t], needs_of([spec])
-    )
+    frames = plan.read(
+        engine,
+        needs=needs_of([spec]),
+        teams=[t],
+        start=start,
+        end=max(end, start),
+        as_of=as_of,
+        thresholds=org.thresholds,
+    )  # the window the definition needs, as compute_metric reads it (one answer)
     frames = complete(spec, frames)
     items = _prepare(spec, assign(frames, org, [t]), org, [t], _clock(org, clock)).items
     if items.empty:
@@ -315,7 +324,15 @@ def weekly_series(
     start = shift_weeks(
         complete_weeks_end(as_of, t.tz), -(weeks + org.thresholds.baseline_weeks), t.tz
     )
-    frames = load.load_frames(engine, start - LOOKBACK, as_of, [t], needs_of([spec]))
+    frames = plan.read(
+        engine,
+        needs=needs_of([spec]),
+        teams=[t],
+        start=start,
+        end=as_of,
+        as_of=as_of,
+        thresholds=org.thresholds,
+    )
     return evaluate_weekly(
         metric=spec.id,
         frames=frames,
@@ -348,8 +365,15 @@ def compute_all(
         shift_weeks(complete_weeks_end(as_of, t.tz), -(weeks + org.thresholds.baseline_weeks), t.tz)
         for t in org.teams
     )
-    frames = load.load_frames(
-        engine, earliest - LOOKBACK, as_of, None, needs_of(specs), columns=METRIC_COLUMNS
+    frames = plan.read(
+        engine,
+        needs=needs_of(specs),
+        teams=None,
+        start=earliest,
+        end=as_of,
+        as_of=as_of,
+        thresholds=org.thresholds,
+        columns=METRIC_COLUMNS,
     )  # only the columns metrics read: commit SHAs, subjects and URLs are millions of strings
     out: dict[str, dict[str, list[MetricValue]]] = {t.slug: {} for t in org.teams}
     for spec in specs:

@@ -68,6 +68,14 @@ _DEPLOYMENT: dict[str, Kind] = {
     "url": "str",
 }
 
+# the PR whose merge commit a deployment deploys (`analytics.metrics.links`), read with the
+# deployments a PR may be linked to; NaT/NaN/None when the SHA is no known merge commit
+_DEPLOYED_PR: dict[str, Kind] = {
+    "sha_merged_at": "time",
+    "sha_number": "float",
+    "sha_source": "str",
+}
+
 SCHEMAS: dict[str, dict[str, Kind]] = {
     # pull requests of the team's members that were open at some point of the window
     "prs": _PR,
@@ -98,8 +106,9 @@ SCHEMAS: dict[str, dict[str, Kind]] = {
     },
     # deployments of the services and repositories the teams own
     "deployments": _DEPLOYMENT,
-    # deployments of every repository the teams' pull requests were merged into (for linking)
-    "pr_deployments": _DEPLOYMENT,
+    # deployments of every repository the teams' pull requests were merged into (for linking),
+    # each with the PR it deploys, read from the whole store
+    "pr_deployments": {**_DEPLOYMENT, **_DEPLOYED_PR},
     "incidents": {
         "source": "str",
         "external_id": "str",
@@ -224,7 +233,7 @@ METRIC_COLUMNS: dict[str, tuple[str, ...]] = {
         "author_utc_offset_min",
     ),
     "deployments": _DEPLOY_USED,
-    "pr_deployments": _DEPLOY_USED,
+    "pr_deployments": (*_DEPLOY_USED, *_DEPLOYED_PR),
     "incidents": ("external_id", "service", "repo", "team_slug", "started_at", "resolved_at"),
     "pages": (
         "incident_external_id",

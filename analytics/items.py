@@ -19,6 +19,8 @@ from analytics.metrics import dora, flow, health, worktype
 from analytics.persons import with_authors
 
 MILESTONES = "pr_milestones"  # review milestones of `prs`, computed once in bulk runs
+EVERY = {"deployments": "every_deployment", "incidents": "every_incident"}  # all owners'
+DEPLOYED = "deployed_names"  # (kind, name): services/repos with production deployments
 MERGED = "merged_prs"  # the merged rows of `prs` (same index)
 ACTIVITY = "activity"  # commits and reviews with after-hours flags, shared by two metrics
 
@@ -99,9 +101,27 @@ def deploy_frequency(i: ItemInputs) -> Prepared:
 
 
 def change_failures(i: ItemInputs) -> Prepared:
-    prod = dora.production_deployments(i.frames["deployments"], i.thresholds)
-    attributed = dora.attribute_incidents(prod, i.frames["incidents"], i.thresholds.incident_window)
+    """Each owned production deployment, failed when an incident is attributed to it —
+    attributed among every deployment and incident read, whoever owns them, so that a
+    deployment's failure never depends on which teams were asked about."""
+    f, th = i.frames, i.thresholds
+    prod = dora.production_deployments(f["deployments"], th)
+    every = dora.production_deployments(f.get(EVERY["deployments"], f["deployments"]), th)
+    incidents = f.get(EVERY["incidents"], f["incidents"])
+    deployed = deployed_names(f)
+    attributed = dora.attribute_incidents(every, incidents, th.incident_window, deployed)
     return Prepared(dora.change_failure_items(prod, attributed))
+
+
+def deployed_names(frames: Mapping[str, pd.DataFrame]) -> dict[str, list[str]]:
+    """{"service": [...], "repo": [...]}: names with production deployments the loaded
+    deployments do not show (`analytics.plan.deployed`); empty for frames built by hand."""
+    out: dict[str, list[str]] = {"service": [], "repo": []}
+    known = frames.get(DEPLOYED)
+    if known is not None:
+        for kind, name in zip(known["kind"], known["name"], strict=True):
+            out.setdefault(str(kind), []).append(str(name))
+    return out
 
 
 def recovery_time(i: ItemInputs) -> Prepared:

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.pool import NullPool, QueuePool
 
-from analytics.frames import coerce, columns_of
+from analytics.frames import SCHEMAS, coerce, columns_of
 from analytics.loaders import LOADERS
 from analytics.org_reviews import (
     _author_known_first,
@@ -32,6 +32,7 @@ from analytics.org_reviews import (
     _org_reviews_raw,
     _pr_authors,
 )
+from analytics.shared_loaders import pr_commits
 from analytics.sql import Bind, Columns, Part, Run, Teams, _connection, _wants
 
 # frames that coincide for the whole org: the second is read once, as the first
@@ -70,11 +71,16 @@ def _job(
     teams: Teams,
     columns: Columns,
     reads: Mapping[str, Columns],
+    commits_of_prs: bool = False,
 ) -> _Job:
     if teams is None and name in ("reviews", "member_reviews"):
         return _org_reviews_job(name, start, end, columns, reads)
     loader = LOADERS[name]
-    return _Job([lambda c: loader(c, start, end, teams, columns)], lambda r, f, run: r[0])
+    read: Part = lambda c: loader(c, start, end, teams, columns)  # noqa: E731
+    if name == "commits" and commits_of_prs and teams is not None:  # two reads, in parallel
+        of_prs: Part = lambda c: pr_commits(c, start, end, teams, columns)  # noqa: E731
+        return _Job([read, of_prs], lambda r, f, run: pd.concat(r, ignore_index=True))
+    return _Job([read], lambda r, f, run: r[0])
 
 
 def _org_reviews_job(
@@ -194,6 +200,23 @@ def _run_on_two(engine: Engine, jobs: Mapping[str, _Job]) -> dict[str, pd.DataFr
     return out
 
 
+def _read_once(
+    reads: dict[str, Columns], span: dict[str, tuple[datetime, datetime]]
+) -> dict[str, str]:
+    """Whole org: frames that coincide (`_SAME_FOR_ORG`) become one read of both's columns
+    over both's windows, changed in place; returns {alias: the frame it is read as}."""
+    alias: dict[str, str] = {}
+    for name, same in _SAME_FOR_ORG.items():
+        if name in reads and same in reads:
+            alias[name] = same
+            a, b = reads.pop(name), reads[same]
+            a = None if a is None else {c for c in a if c in SCHEMAS[same]}
+            reads[same] = None if a is None or b is None else {*a, *b}
+            (s1, e1), (s2, e2) = span[name], span[same]
+            span[same] = (min(s1, s2), max(e1, e2))
+    return alias
+
+
 def load_frames(
     bind: Bind,
     start: datetime,
@@ -201,32 +224,33 @@ def load_frames(
     teams: Teams,
     needs: Iterable[str],
     columns: Mapping[str, Collection[str]] | None = None,
+    windows: Mapping[str, tuple[datetime, datetime]] | None = None,
+    commits_of_prs: bool = False,
 ) -> dict[str, pd.DataFrame]:
-    """Every frame named in `needs`. For the whole org, frames that coincide are read once
-    (reviews = member reviews, deployments = PR deployments). From an Engine on an SQLite
-    file or on PostgreSQL the frames are read on two threads (see `_threads`,
-    `_pg_threads`), else on one connection.
+    """Every frame named in `needs`, over [start, end) or its own window in `windows`
+    (`analytics.plan` derives them). For the whole org, frames that coincide are read once
+    (reviews = member reviews, deployments = PR deployments) over both their windows. From
+    an Engine on an SQLite file or on PostgreSQL the frames are read on two threads (see
+    `_threads`, `_pg_threads`), else on one connection.
 
     `columns` maps frame names to the columns to read (e.g. `frames.METRIC_COLUMNS`); those
-    frames then hold only these columns. Frames it does not name are read whole."""
+    frames then hold only these columns. Frames it does not name are read whole.
+    `commits_of_prs` (teams only): `commits` also holds every other commit of the teams'
+    PRs (`shared_loaders.pr_commits`), read beside the members' own."""
     wanted = sorted(set(needs))
     cols = dict(columns or {})
     reads: dict[str, Columns] = {name: cols.get(name) for name in wanted}
-    alias: dict[str, str] = {}
-    if teams is None:
-        for name, same in _SAME_FOR_ORG.items():
-            if name in reads and same in reads:
-                alias[name] = same
-                a, b = reads.pop(name), reads[same]
-                reads[same] = None if a is None or b is None else {*a, *b}
-    jobs = {n: _job(n, start, end, teams, read, reads) for n, read in reads.items()}
+    span = {name: (windows or {}).get(name, (start, end)) for name in wanted}
+    alias = _read_once(reads, span) if teams is None else {}
+    jobs = {n: _job(n, *span[n], teams, read, reads, commits_of_prs) for n, read in reads.items()}
     if (_threads(bind) or _pg_threads(bind)) and len(jobs) > 1:
         assert isinstance(bind, Engine)
         out = _run_on_two(bind, jobs)
     else:
         out = _run_on_one(bind, jobs)
-    for name, same in alias.items():
-        out[name] = out[same]
+    for name, same in alias.items():  # columns only the alias has (deployed PRs): empty
+        extra = set(columns_of(name, cols.get(name))) - set(out[same].columns)
+        out[name] = coerce(name, out[same], cols.get(name), clean_text=True) if extra else out[same]
     for name, frame in list(out.items()):  # a frame read for two holds both's columns
         want = list(columns_of(name, cols.get(name)))
         if list(frame.columns) != want:

@@ -19,6 +19,7 @@ from sqlalchemy import select as sa_select
 from analytics.context import TeamContext
 from analytics.frames import to_utc
 from analytics.org_reviews import _org_reviews, _pr_join, _reviews_select
+from analytics.shared_loaders import commits, deployments, incidents, pr_deployments
 from analytics.sql import (
     Bind,
     Columns,
@@ -29,7 +30,6 @@ from analytics.sql import (
     _owned_filter,
     _pr_filter,
     _read,
-    _scan,
     _teams,
     _wants,
     _work_item_filter,
@@ -37,8 +37,6 @@ from analytics.sql import (
 from store.models import (
     Annotation,
     CiRun,
-    Commit,
-    Deployment,
     FeedbackVote,
     FindingSnooze,
     Incident,
@@ -118,65 +116,6 @@ def review_requests(
         .where(_pr_filter(start, end, t), rr.requested_at < end)
     )
     return _read(bind, stmt, "review_requests", columns)
-
-
-def commits(
-    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
-) -> pd.DataFrame:
-    """Commits authored in the window by the teams' members (frame `commits`)."""
-    return _read(bind, _commits_stmt(start, end, _teams(teams), columns), "commits", columns)
-
-
-def _commits_stmt(
-    start: datetime, end: datetime, teams: tuple[TeamContext, ...] | None, columns: Columns
-) -> Select[Any]:
-    at = Commit.authored_at if teams is not None else _scan(Commit.authored_at)
-    cond = and_(at >= start, at < end)
-    if teams is not None:
-        cond = and_(Commit.author_key.in_(_members(teams)), cond)
-    return sa_select(*_columns(Commit, "commits", columns)).where(cond)
-
-
-def deployments(
-    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
-) -> pd.DataFrame:
-    """Deployments (any environment, any status) finished — or, unfinished, created — in the
-    window, on the teams' services or repositories."""
-    d = Deployment
-    when = or_(
-        and_(d.finished_at >= start, d.finished_at < end),
-        and_(d.finished_at.is_(None), d.created_at >= start, d.created_at < end),
-    )
-    stmt = sa_select(*_columns(d, "deployments", columns)).where(
-        when, _owned_filter(d, _teams(teams))
-    )
-    return _read(bind, stmt, "deployments", columns)
-
-
-def pr_deployments(
-    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
-) -> pd.DataFrame:
-    """Deployments finished in the window of every repository the teams' PRs (as `prs`
-    selects them) were opened in: the candidates for the PR -> deployment link."""
-    d = Deployment
-    cond: Any = and_(d.finished_at >= start, d.finished_at < end)
-    t = _teams(teams)
-    if t is not None:
-        repos = sa_select(PullRequest.repo).where(_pr_filter(start, end, t)).distinct()
-        cond = and_(cond, d.repo.in_(repos.scalar_subquery()))
-    stmt = sa_select(*_columns(d, "pr_deployments", columns)).where(cond)
-    return _read(bind, stmt, "pr_deployments", columns)
-
-
-def incidents(
-    bind: Bind, start: datetime, end: datetime, teams: Teams = None, columns: Columns = None
-) -> pd.DataFrame:
-    """Incidents started in the window on the teams' services or repositories."""
-    i = Incident
-    stmt = sa_select(*_columns(i, "incidents", columns)).where(
-        i.started_at >= start, i.started_at < end, _owned_filter(i, _teams(teams))
-    )
-    return _read(bind, stmt, "incidents", columns)
 
 
 def pages(

@@ -99,11 +99,36 @@ def by_service_or_repo(
     rule in `ownership`. Owners are decided across the whole org (`org_teams`) so that a
     team's answer never depends on which teams were asked about: service beats repository,
     repository beats monorepo path prefix, which beats the team recorded at ingest."""
-    out = df.copy()
-    service = out["service"].fillna("").astype(str)
-    repo = out["repo"].fillna("").astype(str)
-    owner = pd.Series(None, index=out.index, dtype=object)
-    rule = pd.Series(None, index=out.index, dtype=object)
+    owner, rule = _service_owners(df, org_teams, team_col)
+    wanted = {t.slug for t in teams}
+    keep = owner.isin(wanted).to_numpy()
+    out = df[keep].copy()
+    out["team"] = owner[keep].to_numpy()
+    out["ownership"] = rule[keep].to_numpy()
+    return out.reset_index(drop=True)
+
+
+def with_owners(
+    df: pd.DataFrame, org_teams: Sequence[TeamContext], *, team_col: str = "team_slug"
+) -> pd.DataFrame:
+    """Every row of `df` with its owning team (`team`, None when no team owns it) and rule,
+    decided as `by_service_or_repo` does: what incident attribution compares, where a
+    deployment nobody owns still counts as the last deployment of its service."""
+    owner, rule = _service_owners(df, org_teams, team_col)
+    out = df.copy(deep=False)
+    out["team"] = owner.to_numpy()
+    out["ownership"] = rule.to_numpy()
+    return out.reset_index(drop=True)
+
+
+def _service_owners(
+    df: pd.DataFrame, org_teams: Sequence[TeamContext], team_col: str
+) -> tuple[pd.Series, pd.Series]:
+    """The owning team of each row and the rule that decided it (None: nobody)."""
+    service = df["service"].fillna("").astype(str)
+    repo = df["repo"].fillna("").astype(str)
+    owner = pd.Series(None, index=df.index, dtype=object)
+    rule = pd.Series(None, index=df.index, dtype=object)
 
     def take(found: pd.Series, name: str) -> None:
         hit = owner.isna() & found.notna()
@@ -125,17 +150,12 @@ def by_service_or_repo(
     take(service.map(services), "service")
     take(repo.map(whole), "repository")
     if shared:
-        pairs = pd.Series(list(zip(repo, service.str.lower(), strict=True)), index=out.index)
+        pairs = pd.Series(list(zip(repo, service.str.lower(), strict=True)), index=df.index)
         take(pairs.map(shared), "path-prefix")
-    if team_col in out.columns:
+    if team_col in df.columns:
         known = {t.slug for t in org_teams}
-        take(out[team_col].where(out[team_col].isin(known)), "store-team")
-    wanted = {t.slug for t in teams}
-    keep = owner.isin(wanted).to_numpy()
-    out = out[keep].copy()
-    out["team"] = owner[keep].to_numpy()
-    out["ownership"] = rule[keep].to_numpy()
-    return out.reset_index(drop=True)
+        take(df[team_col].where(df[team_col].isin(known)), "store-team")
+    return owner, rule
 
 
 def work_items_owned(

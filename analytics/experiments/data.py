@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine
 
-from analytics import load
+from analytics import load, plan
 from analytics.assign import needs_of
 from analytics.baselines import annotated
 from analytics.calendar import (
@@ -27,7 +27,7 @@ from analytics.calendar import (
     week_label,
 )
 from analytics.context import OrgContext
-from analytics.engine import LOOKBACK, evaluate_weekly
+from analytics.engine import evaluate_weekly
 from analytics.experiments.controls import Controls, choose_controls
 from analytics.experiments.panel import Panel, scale_for
 from analytics.insights.data import load_org
@@ -121,9 +121,17 @@ def _weekly(
     for slug in slugs:
         zones.setdefault(org.team(slug).tz, []).append(slug)
     teams = [org.team(s) for s in slugs]
-    start = min(shift_weeks(week_bounds(labels[0], z)[0], -bw, z) for z in zones) - LOOKBACK
+    start = min(shift_weeks(week_bounds(labels[0], z)[0], -bw, z) for z in zones)
     end = min(as_of, max(week_bounds(labels[-1], z)[1] for z in zones))
-    frames = load.load_frames(engine, start, end, teams, needs_of([spec]))
+    frames = plan.read(
+        engine,
+        needs=needs_of([spec]),
+        teams=teams,
+        start=start,
+        end=max(end, start),
+        as_of=as_of,
+        thresholds=org.thresholds,
+    )  # each definition's own window, as the engine's weekly series reads it
     out: dict[str, list[MetricValue | None]] = {}
     for tz, group in zones.items():
         last = min(as_of, week_bounds(labels[-1], tz)[1])

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from analytics import load, loaders, ownership
+from analytics import loaders, ownership, plan
 from analytics.calendar import shift_weeks, to_ns, week_bounds
 from analytics.context import OrgContext, TeamContext, WorkCalendar
+from analytics.items import deployed_names
 from analytics.metrics import dora, flow, health
 from analytics.persons import as_persons
 
@@ -182,6 +183,20 @@ class OrgData:
 
         return self._memo("all_deployments", build)
 
+    def attributed(self) -> pd.DataFrame:
+        """Every loaded incident with the production deployment it is attributed to, among
+        every loaded deployment whoever owns it (as the engine's change failure rate)."""
+
+        def build() -> pd.DataFrame:
+            th = self.org.thresholds
+            every = ownership.with_owners(self.frames["deployments"], self.org.teams)
+            incidents = ownership.with_owners(self.frames["incidents"], self.org.teams)
+            deployed = deployed_names(self.frames)
+            prod = dora.production_deployments(every, th)
+            return dora.attribute_incidents(prod, incidents, th.incident_window, deployed)
+
+        return self._memo("attributed", build)
+
     def incidents(self) -> pd.DataFrame:
         return self._memo(
             "incidents",
@@ -314,8 +329,17 @@ def load_org(
     grids = [team_weeks(t, week, history_weeks) for t in teams]
     start = min(g.edges[0] for g in grids)
     end = min(max(g.end for g in grids), as_of)
-    frames = as_persons(load.load_frames(engine, start, end, tuple(teams), NEEDS), org)
-    data = OrgData(org, tuple(teams), start, end, as_of, in_order(frames))
+    loaded = plan.read(
+        engine,
+        needs=NEEDS,
+        teams=tuple(teams),
+        start=start,
+        end=end,
+        as_of=end,
+        thresholds=org.thresholds,
+        commits_of_prs=False,
+    )  # lead time's PRs from as far back as their deployments need (`analytics.horizon`)
+    data = OrgData(org, tuple(teams), start, end, as_of, in_order(as_persons(loaded, org)))
     data.synced.update(loaders.sync_horizons(engine))
     return data
 

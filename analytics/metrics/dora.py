@@ -10,6 +10,7 @@ as context, never as a target.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import timedelta
 
 import numpy as np
@@ -192,14 +193,20 @@ def lead_time_items(
 
 
 def attribute_incidents(
-    prod: pd.DataFrame, incidents: pd.DataFrame, window: timedelta | None
+    prod: pd.DataFrame,
+    incidents: pd.DataFrame,
+    window: timedelta | None,
+    deployed: Mapping[str, Collection[str]] | None = None,
 ) -> pd.DataFrame:
     """Each incident's deployment: the last production deployment before the incident
     started, of the service the incident names (else its repository) — confidence "direct";
     when the incident names neither a service nor a repository with deployments, the last
     deployment of the owning team — confidence "team" (lower). Only within `window` after
     the deployment (None: until the next deployment). Incidents before every deployment are
-    attributed to none. Returns incidents (with `team`) + deployment_id, confidence.
+    attributed to none. A service or repository "has deployments" when `prod` holds one or
+    `deployed` ({"service": names, "repo": names}: those with production deployments
+    outside `prod`, read from the store) names it. Returns incidents (with `team`) +
+    deployment_id, confidence.
     """
     inc = incidents.sort_values("started_at", kind="stable").reset_index(drop=True)
     inc["deployment_id"] = None
@@ -211,7 +218,8 @@ def attribute_incidents(
     resolved = np.zeros(len(inc), dtype=bool)
     for col, conf in (("service", "direct"), ("repo", "direct"), ("team", "team")):
         if col != "team":
-            named = inc[col].notna() & inc[col].isin(dep[col].dropna().unique())
+            names = {*dep[col].dropna().unique(), *(deployed or {}).get(col, ())}
+            named = inc[col].notna() & inc[col].isin(list(names))
             todo = named.to_numpy() & ~resolved
         else:
             todo = ~resolved

@@ -418,7 +418,7 @@ def link_prs_to_deployments(prs: pd.DataFrame, prod: pd.DataFrame) -> pd.DataFra
     merged = (
         prs.loc[prs["merged_at"].notna(), [*KEY, "merged_at", "merge_commit_sha"]]
         .drop_duplicates(KEY)
-        .sort_values(["repo", "merged_at", "number"], kind="stable")
+        .sort_values(["repo", "merged_at", "number", "source"], kind="stable")
         .reset_index(drop=True)
     )
     n = len(merged)
@@ -435,6 +435,9 @@ def link_prs_to_deployments(prs: pd.DataFrame, prod: pd.DataFrame) -> pd.DataFra
             sha_pos = {s: i for i, s in enumerate(merged["merge_commit_sha"].to_numpy()[rows]) if s}
             k = dg["sha"].map(sha_pos).to_numpy(dtype="float64")
             fin = dg["finished_at"].to_numpy(dtype="datetime64[ns]").astype("int64")
+            # a deployment finished before its PR's merge ships nothing (issue 15)
+            safe_k = np.where(np.isnan(k), 0, k).astype("int64")
+            k[~np.isnan(k) & (fin < merged_ns[rows][safe_k])] = np.nan
             ids = dg["external_id"].to_numpy()
             prev = np.fmax.accumulate(np.where(np.isnan(k), -1, k))
             prev = np.concatenate([[-1.0], prev[:-1]])

@@ -170,11 +170,7 @@ def _label(ctx: DetectorContext, index: int) -> str:
 def _cfr(
     ctx: DetectorContext, mine: pd.DataFrame, base_weeks: list[int], now_weeks: list[int]
 ) -> tuple[float | None, float | None, int]:
-    inc = ctx.data.incidents()
-    attributed = dora.attribute_incidents(
-        ctx.data.deployments(), inc, ctx.data.org.thresholds.incident_window
-    )
-    items = dora.change_failure_items(mine, attributed)
+    items = dora.change_failure_items(mine, ctx.data.attributed())
     if items.empty:
         return None, None, 0
     b = ctx.grid.bucket(items["at"])
