@@ -49,7 +49,6 @@ __all__ = [
     "compute_metric",
     "evaluate",
     "evaluate_weekly",
-    "metric_items",
     "resolve",
     "weekly_series",
 ]
@@ -268,42 +267,6 @@ def compute_metric(
         as_of=as_of,
         clock=clock,
     )
-
-
-def metric_items(
-    *,
-    engine: Engine | Connection,
-    org: OrgContext,
-    team: str,
-    metric: str,
-    start: datetime,
-    end: datetime,
-    as_of: datetime,
-    clock: str | None = None,
-) -> pd.DataFrame:
-    """The items behind `metric` for `team` in [start, min(end, as_of)) (one row per PR,
-    deployment or incident, with `at`, `value`, `excluded` and `ref`), as the engine counts
-    them: the evidence behind a figure (a goal's missed week names the PRs that broke it)."""
-    require_aware(start, end, as_of)
-    spec = resolve(metric)
-    t = org.team(team)
-    stop = min(end, as_of)
-    frames = plan.read(
-        engine,
-        needs=needs_of([spec]),
-        teams=[t],
-        start=start,
-        end=max(end, start),
-        as_of=as_of,
-        thresholds=org.thresholds,
-    )  # the window the definition needs, as compute_metric reads it (one answer)
-    frames = complete(spec, frames)
-    items = _prepare(spec, assign(frames, org, [t]), org, [t], _clock(org, clock)).items
-    if items.empty:
-        return items
-    at = pd.to_datetime(items["at"], utc=True)
-    chosen = (items["team"] == team).to_numpy() & (at >= start).to_numpy() & (at < stop).to_numpy()
-    return items[chosen].reset_index(drop=True)
 
 
 def weekly_series(

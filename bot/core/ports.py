@@ -184,7 +184,7 @@ class EngineAnalytics:
         end: datetime,
         as_of: datetime,
     ) -> pd.DataFrame:
-        from analytics.engine import metric_items
+        from analytics.evidence import metric_items
 
         return metric_items(
             engine=engine, org=org, team=team, metric=metric, start=start, end=end, as_of=as_of
