@@ -17,17 +17,20 @@ SOURCE_WHAT: dict[str, tuple[str, str]] = {
         "GitHub",
         "pull requests (times, state, size in lines, title, labels), their reviews, review "
         "requests and commits (times and UTC offset, size, subject), deployments and their "
-        "statuses, Actions workflow runs, releases, and issues labelled as incidents",
+        "statuses, Actions workflow runs, releases, issues labelled as incidents, and each "
+        "account's type (user or bot, to leave bots out)",
     ),
     "gitlab": (
         "GitLab",
         "merge requests (times, state, size, title, labels), their approvals and notes' "
-        "times, commits, deployments and pipelines",
+        "times, commits, deployments and pipelines, and each account's bot flag (to leave "
+        "bots out)",
     ),
     "jira": (
         "Jira",
         "issues of the configured projects: type, status and status changes with their "
-        "times, labels, title",
+        "times, labels, title; and the time zone on each person's profile (after-hours is "
+        "judged on their own clock)",
     ),
     "linear": (
         "Linear",
@@ -36,7 +39,8 @@ SOURCE_WHAT: dict[str, tuple[str, str]] = {
     "pagerduty": (
         "PagerDuty",
         "incidents of the configured services (start, acknowledgement, resolution, urgency) "
-        "and the pages they sent (when)",
+        "and the pages they sent (when); and each responder's profile time zone (pages out "
+        "of hours are judged on their own clock)",
     ),
 }
 WEBHOOKS = (
@@ -45,8 +49,10 @@ WEBHOOKS = (
 )
 SLACK_WHAT = (
     "Slack",
-    "leads' votes (👍/👎, an optional reason) and snoozes on findings, and goals leads save; "
-    "the bot reads no messages other than its own digests",
+    "leads' votes (👍/👎, an optional reason) and snoozes on findings, goals leads save, "
+    "annotations and experiments people start, and team pulse answers (kept as one weekly "
+    "aggregate once the week closes, shown only from 5 answers); the bot reads no messages "
+    "other than its own digests",
 )
 NEVER = (
     "No per-person number, anywhere: not in Slack, the CLI, the JSON output or the logs.",

@@ -259,6 +259,9 @@ def test_about_lists_every_configured_source_and_nothing_per_person(world: World
     for key in configured:
         assert f"*{names[key]}*" in text
     assert "*Webhooks*" in text and "*Slack*" in text
+    for source in ("Jira", "PagerDuty"):  # the profile zones they give are said to be read
+        line = text[text.index(f"*{source}*") :].split("\\n")[0]
+        assert "time zone" in line, line
     org = json.loads((world.directory / "org.json").read_text())
     personal = [p["login"] for p in org["people"]] + [p["name"] for p in org["people"]]
     personal += [lead for t in org["teams"] for lead in t["leads"]]

@@ -70,5 +70,7 @@ def test_goal_about_and_retention(config: Path) -> None:
     assert about.exit_code == 0 and "- GitHub: pull requests" in about.output
     assert "We never use them to rate, rank or compare people." in about.output
     assert "older than 730d are deleted daily" in about.output
+    text = " ".join(about.output.split())
+    assert "account's type (user or bot" in text and "team pulse answers" in text
     dry = run(config, "retention", "--dry-run")
     assert dry.exit_code == 0 and "would delete nothing" in dry.output
