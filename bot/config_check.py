@@ -20,11 +20,6 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
 
 
-FEW_PEOPLE = MIN_WORK_PEOPLE
-"""Below this many people a team's work figures are withheld (analytics.persons, the one
-rule): check-config says so before the first digest does."""
-
-
 def small_team_warnings(config: AppConfig) -> list[str]:
     """One warning per team too small for some figures, counting persons (a member with a
     GitHub and a GitLab identity is one person), never identities."""
@@ -37,7 +32,7 @@ def small_team_warnings(config: AppConfig) -> list[str]:
                 f"{team.slug} lists no members: no pull request, review or commit counts for "
                 "it, only the deployments and incidents of what it owns; add its members."
             )
-        elif people < FEW_PEOPLE:
+        elif people < MIN_WORK_PEOPLE:  # work figures withheld (analytics.persons)
             warnings.append(
                 f"{team.slug} has {people} {'person' if people == 1 else 'people'}: its review "
                 "time, lead time, throughput and other work figures are withheld (they would "
