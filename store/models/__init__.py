@@ -23,7 +23,15 @@ from store.models.delivery import (
     ReviewRequest,
 )
 from store.models.goals import TeamGoal
-from store.models.incidents import Incident, Page, WorkItem, WorkItemTransition
+from store.models.incidents import (
+    DeliveryTarget,
+    Incident,
+    Page,
+    WorkItem,
+    WorkItemChange,
+    WorkItemLink,
+    WorkItemTransition,
+)
 from store.models.ledgers import (
     Annotation,
     DigestSent,
@@ -47,6 +55,7 @@ __all__ = [
     "Base",
     "CiRun",
     "Commit",
+    "DeliveryTarget",
     "Deployment",
     "DigestSent",
     "Experiment",
@@ -74,5 +83,7 @@ __all__ = [
     "TeamGoal",
     "TeamMember",
     "WorkItem",
+    "WorkItemChange",
+    "WorkItemLink",
     "WorkItemTransition",
 ]
