@@ -235,6 +235,44 @@ class WorkItem(TypedDict):
     resolved_at: str | None
     assignee: str | None  # source account id
     transitions: list[StatusChange]  # oldest first
+    # issue 17: what an item belongs to and what happened to it besides its status
+    parent: NotRequired[str | None]  # the epic's key (Jira) or the project's id (Linear)
+    due_on: NotRequired[str | None]  # "2027-01-15"
+    changes: NotRequired[list[FieldChange]]  # oldest first
+    links: NotRequired[list[ItemLink]]
+
+
+class FieldChange(TypedDict):
+    """A non-status change in the tracker's history, as the tracker names the field."""
+
+    at: str
+    author: str  # source account id
+    field: str  # Jira: "assignee", "description", "summary", "Story Points", "Epic Link",
+    # "Parent", "Sprint", "Flagged", "Link"; Linear: the IssueHistory attribute it changed
+    from_value: str | None
+    to_value: str | None
+
+
+class ItemLink(TypedDict):
+    kind: Literal["blocks", "is blocked by", "relates to"]
+    key: str  # the other item's key
+    at: str
+
+
+class DeliveryTargetSpec(TypedDict):
+    """A Jira epic or a Linear project or milestone, with its target date and the truth."""
+
+    source: Literal["jira", "linear"]
+    kind: Literal["epic", "project", "milestone"]
+    key: str  # Jira epic key; Linear project id
+    id: str
+    project: str  # Jira project key or Linear team key
+    name: str
+    created_at: str
+    target_on: str | None  # "2027-01-15"
+    status_category: Literal["new", "indeterminate", "done"]
+    resolved_at: str | None
+    slip_cause: NotRequired[str | None]  # simulator's truth, never served
 
 
 class Planted(TypedDict):
@@ -256,4 +294,5 @@ WORLD_FILES = {
     "linear_issues": "linear/issues.jsonl",
     "gitlab_mrs": "gitlab/merge_requests.jsonl",
     "gitlab_deployments": "gitlab/deployments.jsonl",
+    "delivery_targets": "tracker/delivery_targets.jsonl",
 }
