@@ -16,7 +16,7 @@ from sandbox.sim.evalroster import EVAL_TEAMS, EvalPlan
 from sandbox.sim.output import Sink, dumps
 from sandbox.sim.repo import simulate_repo
 from sandbox.sim.roster import build_world
-from sandbox.sim.workitems import OTHER_CAUSES, plan_plants, tracker, tracker_truth
+from sandbox.sim.workitems import plan_trackers, tracker, tracker_truth
 
 Scale = Literal["small", "medium", "large"]
 Profile = Literal["demo", "eval"]
@@ -102,14 +102,11 @@ def simulate(
             done += 1
             if progress is not None:
                 progress(done, total)
-        keep_off = {
-            t.tracker_key for _, _, t in projects if {p["kind"] for p in t.planted} & OTHER_CAUSES
-        }
-        plants = plan_plants(seed, [t.tracker_key for _, _, t in projects], keep_off)
+        teams_ = [t for _, _, t in projects]
+        plants, partners = plan_trackers(seed, teams_)
         targets = []
-        for n, (kind, _, team) in enumerate(projects):
-            partner = projects[(n + 1) % len(projects)][2] if len(projects) > 1 else None
-            made = tracker(seed, team, span, plants, partner)
+        for kind, _, team in projects:
+            made = tracker(seed, team, span, plants, partners.get(team.tracker_key))
             key = "jira_issues" if kind == "jira" else "linear_issues"
             for item in made.items:
                 sink.write(key, item)
@@ -122,7 +119,7 @@ def simulate(
     finally:
         sink.close()
     (out / "tracker" / "planted.json").write_text(
-        dumps(tracker_truth(plants, [t for _, _, t in projects], span)) + "\n", encoding="utf-8"
+        dumps(tracker_truth(plants, teams_, span)) + "\n", encoding="utf-8"
     )
     return SimSummary(
         out=out,

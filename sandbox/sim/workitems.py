@@ -48,22 +48,44 @@ class Tracker:
     targets: list[DeliveryTargetSpec] = field(default_factory=list)
 
 
+def plan_trackers(
+    seed: int, teams: Sequence[TeamSpec]
+) -> tuple[dict[str, frozenset[str]], dict[str, TeamSpec]]:
+    """The tracker causes planted per tracker key, and each tracker's partner (whose items
+    may block it). Teams already planted with a cause of review delays keep out of it."""
+    keep_off = {t.tracker_key for t in teams if {p["kind"] for p in t.planted} & OTHER_CAUSES}
+    partners = partners_of(teams)
+    return plan_plants(seed, [t.tracker_key for t in teams], keep_off, set(partners)), partners
+
+
+def partners_of(teams: Sequence[TeamSpec]) -> dict[str, TeamSpec]:
+    """Each tracker's partner: the next team (by key) on the same tracker (Jira links only
+    to Jira issues, Linear relations only to Linear issues)."""
+    out: dict[str, TeamSpec] = {}
+    for kind in ("jira", "linear"):
+        same = sorted((t for t in teams if t.tracker == kind), key=lambda t: t.tracker_key)
+        if len(same) >= 2:
+            for n, team in enumerate(same):
+                out[team.tracker_key] = same[(n + 1) % len(same)]
+    return out
+
+
 def plan_plants(
-    seed: int, keys: Sequence[str], exclude: Collection[str] = ()
+    seed: int, keys: Sequence[str], exclude: Collection[str] = (), paired: Collection[str] = ()
 ) -> dict[str, frozenset[str]]:
     """Which trackers get requirement churn and which a blocking dependency: about a third
-    of the eligible teams each, at least one of each (blocking needs a second team), never
-    both. `exclude` keeps a cause off teams whose delays have another planted cause."""
+    of the eligible teams each, at least one of each where possible, never both. `exclude`
+    keeps both off some teams; only `paired` teams (with a partner) can be blocked."""
     rng = rng_for(seed, "tracker-plants")
     order = sorted(k for k in keys if k not in exclude)
     rng.shuffle(order)
     k = max(1, round(len(order) * 0.3))
     out = {key: frozenset[str]() for key in keys}
-    for key in order[:k]:
+    blockable = [key for key in order if key in paired][:k]
+    for key in blockable:
+        out[key] = frozenset({churn.BLOCKING})
+    for key in [key for key in order if key not in blockable][:k]:
         out[key] = frozenset({churn.CHURN})
-    if len(order) >= 2:
-        for key in order[k : 2 * k]:
-            out[key] = frozenset({churn.BLOCKING})
     return out
 
 

@@ -108,6 +108,7 @@ def test_blocking_dependencies_point_at_another_teams_late_item(world: Path) -> 
         for item, link in links:
             blocker = by_key[link["key"]]
             assert blocker["project"] != item["project"]
+            assert blocker["source"] == item["source"]  # trackers link only their own issues
             assert blocker["resolved_at"] is None or day(blocker["resolved_at"]) > t["target_on"]
 
 
