@@ -164,3 +164,70 @@ def test_linear_fake_to_store(worlds: dict[str, Path], sessions: sessionmaker[Se
         (eng3, "scope", "5"),
         (eng2, "parent", "proj-eng-0001"),
     } <= changes
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from sandbox.sim import simulate
+
+    out = tmp_path_factory.mktemp("sim-tracker")
+    simulate(out, seed=5, weeks=10)
+    return out
+
+
+def lines(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_a_simulated_world_reaches_the_store_whole(
+    simulated: Path, sessions: sessionmaker[Session]
+) -> None:
+    """Every world epic, project and milestone, parent, due date and blocking link arrives,
+    through both fakes over HTTP, as the world says."""
+    org = json.loads((simulated / "org.json").read_text())
+    jira_projects = [
+        {"key": k, "team_slug": t["slug"]} for t in org["teams"] for k in t["jira_projects"]
+    ]
+    linear_teams = [
+        {"key": k, "team_slug": t["slug"]} for t in org["teams"] for k in t["linear_teams"]
+    ]
+    with JiraFake(simulated, token=TOKEN) as fake:
+        source = build_source("jira", fake.base_url, projects=jira_projects, page_size=50)
+        assert run_sync(source, sessions, sleep=Sleeper(fake)).status == "ok"
+    with LinearFake(simulated, token=TOKEN) as fake:
+        source = build_source("linear", fake.base_url, teams=linear_teams, page_size=50)
+        assert run_sync(source, sessions, sleep=Sleeper(fake)).status == "ok"
+    world_targets = lines(simulated / "tracker/delivery_targets.jsonl")
+    items = lines(simulated / "jira/issues.jsonl") + lines(simulated / "linear/issues.jsonl")
+    with sessions() as s:
+        targets = {t.external_id: t for t in s.scalars(select(DeliveryTarget))}
+        stored = {w.key: w for w in s.scalars(select(WorkItem))}
+        links = {
+            (r.item_key, r.other_key) for r in s.scalars(select(WorkItemLink)) if r.kind == "blocks"
+        }
+        flags = s.scalar(select(func.count()).where(WorkItemChange.field == "flag")) or 0
+    assert len(targets) == len(world_targets) > 0
+    full_key = {t["key"]: t["key"] for t in world_targets}
+    for t in world_targets:
+        got = targets[t["id"]]
+        assert (got.kind, str(got.target_on), got.status_category) == (
+            t["kind"],
+            t["target_on"],
+            t["status_category"],
+        )
+        if t.get("parent"):
+            full_key[t["key"]] = f"{t['parent']}/{t['key']}"
+            assert got.key == full_key[t["key"]]
+    assert set(stored) == {i["key"] for i in items}
+    for i in items:
+        assert stored[i["key"]].parent_key == (full_key[i["parent"]] if i.get("parent") else None)
+        assert str(stored[i["key"]].due_on) == str(i.get("due_on"))
+    blocked = {
+        (link["key"], i["key"])
+        for i in items
+        for link in i.get("links", [])
+        if link["kind"] == "is blocked by"
+    }
+    assert blocked and links == blocked
+    world_flags = sum(c["field"] == "Flagged" for i in items for c in i.get("changes", []))
+    assert flags == world_flags > 0
