@@ -90,8 +90,11 @@ def plan_plants(
 
 
 def work_items(seed: int, team: TeamSpec, span: Span) -> list[WorkItem]:
-    """All work items of the team's one project, sorted by issue number (no plants)."""
-    return tracker(seed, team, span).items
+    """The team's items as drawn before epics and plants existed, sorted by issue number:
+    what worlds that do not call `tracker` (evaluation worlds, for now) keep writing."""
+    drafts = _base(seed, team, span)
+    _number(rng_for(seed, "epics", team.tracker_key), team, drafts, [])
+    return [_render(span, team, d) for d in drafts]
 
 
 def tracker(

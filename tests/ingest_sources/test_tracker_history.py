@@ -5,6 +5,7 @@ from both fakes over real HTTP into the store, idempotently."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from ingest.runner import run_sync
 from ingest.sources.jira import normalise as jira
 from sandbox.fakes.jira import JiraFake
 from sandbox.fakes.linear import LinearFake
+from store.db import make_engine, session_factory, upgrade
 from store.models import (
     DeliveryTarget,
     SyncState,
@@ -96,10 +98,20 @@ def _counts(sessions: sessionmaker[Session]) -> dict[str, int]:
         return {m.__name__: s.scalar(select(func.count()).select_from(m)) or 0 for m in TABLES}
 
 
+@pytest.fixture
+def any_store(database_url: str) -> Iterator[sessionmaker[Session]]:
+    """SQLite, and PostgreSQL too when TEST_DATABASE_URL is set."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield session_factory(engine)
+    engine.dispose()
+
+
 @pytest.mark.parametrize("name", ["jira", "linear"])
 def test_a_full_re_read_adds_no_rows(
-    name: str, worlds: dict[str, Path], sessions: sessionmaker[Session]
+    name: str, worlds: dict[str, Path], any_store: sessionmaker[Session]
 ) -> None:
+    sessions = any_store
     _sync(name, worlds["other"], sessions)
     first = _counts(sessions)
     assert first["WorkItemChange"] > 0 and first["WorkItemLink"] > 0
