@@ -309,6 +309,7 @@ def make_other_world(
     jira_items: int = 25,
     linear_items: int = 30,
     incidents: int = 40,
+    tracker: bool = True,
 ) -> Path:
     """Write the world into `root` and return it."""
     root.mkdir(parents=True, exist_ok=True)
@@ -320,7 +321,8 @@ def make_other_world(
     jira = [_work_item("jira", "PAY", n, JIRA_EN, 10000) for n in range(1, jira_items + 1)]
     jira += [_work_item("jira", "OPS", n, JIRA_ZH, 20000) for n in range(1, jira_items + 1)]
     linear = [_work_item("linear", "ENG", n, LINEAR, 0) for n in range(1, linear_items + 1)]
-    targets = _tracker_extras(jira, linear) if jira_items >= 3 and linear_items >= 6 else []
+    enough = tracker and jira_items >= 3 and linear_items >= 6
+    targets = _tracker_extras(jira, linear) if enough else []
     org = {
         "name": "acme",
         "seed": 7,
