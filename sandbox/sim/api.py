@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 from sandbox.sim.clock import make_span
+from sandbox.sim.drafts import Blocker
 from sandbox.sim.evalapi import simulate_eval
 from sandbox.sim.evalroster import EVAL_TEAMS, EvalPlan
 from sandbox.sim.output import Sink, dumps
@@ -105,8 +106,12 @@ def simulate(
         teams_ = [t for _, _, t in projects]
         plants, partners = plan_trackers(seed, teams_)
         targets = []
+        made_blockers: dict[str, list[Blocker]] = {}  # each team's, until its follower used it
         for kind, _, team in projects:
-            made = tracker(seed, team, span, plants, partners.get(team.tracker_key))
+            partner = partners.get(team.tracker_key)
+            known = made_blockers.pop(partner.tracker_key, None) if partner else None
+            made = tracker(seed, team, span, plants, partner, known)
+            made_blockers[team.tracker_key] = made.blockers
             key = "jira_issues" if kind == "jira" else "linear_issues"
             for item in made.items:
                 sink.write(key, item)

@@ -46,6 +46,7 @@ class Tracker:
 
     items: list[WorkItem] = field(default_factory=list)
     targets: list[DeliveryTargetSpec] = field(default_factory=list)
+    blockers: list[Blocker] = field(default_factory=list)  # what may block the next team
 
 
 def plan_trackers(
@@ -59,14 +60,15 @@ def plan_trackers(
 
 
 def partners_of(teams: Sequence[TeamSpec]) -> dict[str, TeamSpec]:
-    """Each tracker's partner: the next team (by key) on the same tracker (Jira links only
-    to Jira issues, Linear relations only to Linear issues)."""
+    """Each tracker's partner: the previous team (by key, the first takes the last) on the
+    same tracker (Jira links only Jira issues, Linear relates only Linear issues). Written in
+    key order, a team's partner is mostly done already and its `blockers` can be reused."""
     out: dict[str, TeamSpec] = {}
     for kind in ("jira", "linear"):
         same = sorted((t for t in teams if t.tracker == kind), key=lambda t: t.tracker_key)
         if len(same) >= 2:
             for n, team in enumerate(same):
-                out[team.tracker_key] = same[(n + 1) % len(same)]
+                out[team.tracker_key] = same[n - 1]
     return out
 
 
@@ -103,17 +105,21 @@ def tracker(
     span: Span,
     plants: Mapping[str, frozenset[str]] | None = None,
     partner: TeamSpec | None = None,
+    known: list[Blocker] | None = None,
 ) -> Tracker:
-    """The team's items and targets; `partner` is the team whose items may block this one's."""
+    """The team's items and targets; `partner` is the team whose items may block this one's,
+    `known` its `Tracker.blockers` if it was made already (else it is drawn again, dry)."""
     plants = plants or {}
-    blockers: list[Blocker] | None = None
-    if partner is not None:
+    blockers = known
+    if partner is not None and blockers is None:
         dry = _drafts_of(seed, partner, span, plants, True, None)[0]
         blockers = churn.blockers_of(dry)
     drafts, targets = _drafts_of(seed, team, span, plants, partner is not None, blockers)
     jira = team.tracker == "jira"
     source = "jira" if jira else "linear"
-    out = Tracker(items=[_render(span, team, d) for d in drafts])
+    out = Tracker(
+        items=[_render(span, team, d) for d in drafts], blockers=churn.blockers_of(drafts)
+    )
     for t in targets:
         out.targets.append(epics.spec(t, source, team.tracker_key, span))
         out.targets += [epics.spec(m, source, team.tracker_key, span) for m in t.milestones]

@@ -151,3 +151,27 @@ def test_planted_churn_and_blocking_show_in_the_planted_teams(world: Path) -> No
         assert rates[churn][key] > 2 * max(rates[t][key] for t in others), key
     assert rates[blocked]["blocked"] > 0.1
     assert max(rates[t]["blocked"] for t in others) < 0.05
+
+
+def test_a_partners_blockers_are_the_same_drawn_dry_or_reused() -> None:
+    """The simulator reuses the previous team's blockers instead of drawing that team again;
+    both must give the same items (only untouched items, whose times no partner changes)."""
+    from sandbox.sim.api import DEFAULT_END
+    from sandbox.sim.clock import make_span
+    from sandbox.sim.roster import build_world
+    from sandbox.sim.workitems import plan_trackers, tracker
+
+    span = make_span(DEFAULT_END, 10)
+    teams = build_world(3, 7, span).teams
+    plants, partners = plan_trackers(3, teams)
+    blocked = [t for t in teams if "blocking_dependency" in plants[t.tracker_key]]
+    assert blocked
+    for team in blocked:
+        partner = partners[team.tracker_key]
+        made = tracker(3, partner, span, plants, partners[partner.tracker_key])
+        reused = tracker(3, team, span, plants, partner, made.blockers)
+        dry = tracker(3, team, span, plants, partner)
+        assert reused.items == dry.items and reused.targets == dry.targets
+        assert any(
+            link["kind"] == "is blocked by" for i in dry.items for link in i.get("links", [])
+        )
