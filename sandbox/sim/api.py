@@ -17,7 +17,8 @@ from sandbox.sim.evalroster import EVAL_TEAMS, EvalPlan
 from sandbox.sim.output import Sink, dumps
 from sandbox.sim.repo import simulate_repo
 from sandbox.sim.roster import build_world
-from sandbox.sim.workitems import plan_trackers, tracker, tracker_truth
+from sandbox.sim.trackerplants import plan_trackers, tracker_truth
+from sandbox.sim.workitems import tracker
 
 Scale = Literal["small", "medium", "large"]
 Profile = Literal["demo", "eval"]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from sandbox.sim import names
 from sandbox.sim.churn import account, block
 from sandbox.sim.clock import DAY, HOUR, WEEK, Span, utc
-from sandbox.sim.drafts import Blocker, Change, Draft, stretch
+from sandbox.sim.drafts import TODO, Blocker, Change, Draft, stretch
 from sandbox.sim.rand import uuid_from, weighted
 from sandbox.world import DeliveryTargetSpec
 
@@ -201,7 +201,7 @@ def spec(t: Target, source: str, project: str, span: Span) -> DeliveryTargetSpec
     """The world record of an epic, project or milestone (with the planted truth)."""
     assert t.target is not None
     done = finish_of(t, span)
-    started = any(s[0] <= span.end for d in t.members for s in d.steps)
+    started = any(at <= span.end and step != TODO for d in t.members for at, step in d.steps)
     cause = t.cause
     if t.kind == "milestone" and (done if done is not None else span.end) <= t.target:
         cause = None  # this milestone made it although its project slipped

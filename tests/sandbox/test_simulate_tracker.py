@@ -159,7 +159,8 @@ def test_a_partners_blockers_are_the_same_drawn_dry_or_reused() -> None:
     from sandbox.sim.api import DEFAULT_END
     from sandbox.sim.clock import make_span
     from sandbox.sim.roster import build_world
-    from sandbox.sim.workitems import plan_trackers, tracker
+    from sandbox.sim.trackerplants import plan_trackers
+    from sandbox.sim.workitems import tracker
 
     span = make_span(DEFAULT_END, 10)
     teams = build_world(3, 7, span).teams
