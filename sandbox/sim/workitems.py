@@ -97,9 +97,10 @@ def _drafts_of(
     targets = epics.plan(erng, span, drafts, has_partner)
     _number(erng, team, drafts, targets)
     parent_field = "Parent" if team.index % 2 else "Epic Link"
-    for t in targets:
+    for t in targets:  # most are created in their epic; a few are linked to it just after
         for d in t.members:
-            epics.join(d, t, d.t + crng.uniform(0.5, 8) * HOUR, jira, parent_field)
+            if crng.random() < 0.2:
+                epics.join(d, t, d.t + crng.uniform(0.5, 8) * HOUR, jira, parent_field)
     rates = churn.PLANTED if churn.CHURN in planted else churn.BASELINE
     churn.apply_churn(crng, drafts, rates, jira)
     accounts = [m.jira_id if jira else m.linear_id for m in team.members]
