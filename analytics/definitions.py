@@ -76,7 +76,9 @@ DEFINITIONS: dict[str, str] = {
     ),
     "throughput": (
         "Pull requests by the team's members merged per week, each counted at its merge; reverts "
-        "count, PRs by bots are excluded and counted."
+        "count, PRs by bots are excluded and counted. A period longer than a week is withheld "
+        "when any week it overlaps is (fewer than 3 authors), since it less its shown weeks "
+        "would give that week's count."
     ),
     "pr-size": (
         "Median lines changed (additions + deletions of the whole pull request, as the source "

@@ -22,10 +22,10 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from analytics import plan
-from analytics.aggregate import Agg, GroupKey
 from analytics.answer import AnswerInputs, metric_value, visible
 from analytics.assign import assign, complete, needs_of
 from analytics.baselines import annotated, baseline, rolling_baselines
+from analytics.buckets import aggregate, inside_weeks
 from analytics.calendar import (
     complete_weeks_end,
     require_aware,
@@ -36,7 +36,6 @@ from analytics.calendar import (
 from analytics.context import OrgContext, TeamContext
 from analytics.frames import METRIC_COLUMNS, SCHEMAS
 from analytics.items import ACTIVITY, MILESTONES, ItemInputs, Prepared, activity, bots_of
-from analytics.metrics import flow
 from analytics.metrics.pulls import review_milestones
 from analytics.registry import METRICS, MetricSpec, resolve
 from analytics.values import MetricValue
@@ -73,18 +72,6 @@ def _prepare(
     """The metric's items for `teams`, built by its spec from assigned frames."""
     inputs = ItemInputs(assigned, teams, org.thresholds, clock, bots_of(assigned), cross_validate)
     return spec.items(inputs)
-
-
-def _aggregate(
-    spec: MetricSpec,
-    prep: Prepared,
-    edges: Mapping[str, np.ndarray],
-    as_of: datetime,
-    org: OrgContext,
-) -> dict[GroupKey, Agg]:
-    labels = flow.size_bucket_labels(org.thresholds.pr_size_buckets)
-    as_of_ns = int(to_ns([as_of])[0])
-    return spec.aggregation(spec, prep.items, prep.issues, edges, as_of_ns, labels)
 
 
 @lru_cache(maxsize=1 << 12)
@@ -143,10 +130,11 @@ def evaluate(
     end_eff = min(end, as_of)
     frames = complete(spec, frames)
     prep = _prepare(spec, assign(frames, org, [t]), org, [t], ck)
-    period = _aggregate(spec, prep, {t.slug: to_ns([start, max(start, end_eff)])}, as_of, org)
+    period = aggregate(spec, prep, {t.slug: to_ns([start, max(start, end_eff)])}, as_of, org)
+    inside = inside_weeks(spec, prep, t, start, end_eff, as_of, org)
     bw = org.thresholds.baseline_weeks
     base_edges = to_ns(weekly_edges(start, bw, t.tz))
-    weekly = _aggregate(spec, prep, {t.slug: base_edges}, as_of, org)
+    weekly = aggregate(spec, prep, {t.slug: base_edges}, as_of, org)
     skip = annotated(frames, t.slug, base_edges[:-1], base_edges[1:])
     base_vals = [None if skip[b] else visible(spec, t, weekly[(t.slug, b)]) for b in range(bw)]
     return metric_value(
@@ -162,6 +150,7 @@ def evaluate(
             clock=ck,
             notes=prep.notes.get(t.slug, []),
             thresholds=org.thresholds,
+            inside=inside,
         )
     )
 
@@ -194,7 +183,7 @@ def evaluate_weekly(
     if assigned is None:
         assigned = assign(frames, org, chosen)
     prep = _prepare(spec, assigned, org, chosen, ck, cross_validate)
-    aggs = _aggregate(spec, prep, edges, as_of, org)
+    aggs = aggregate(spec, prep, edges, as_of, org)
     out: dict[str, list[MetricValue]] = {}
     for t in chosen:
         e = edges[t.slug]
