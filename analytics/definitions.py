@@ -115,9 +115,12 @@ DEFINITIONS: dict[str, str] = {
         "requests (reverts included, PRs by bots not) and the team's issues with a resolution "
         "date, each counted when merged or resolved. Each item takes the type of the first rule "
         "that matches: labels, issue type, conventional-commit prefix of the title ('fix: ...'), "
-        "branch name ('feature/...'); a text classifier (TF-IDF + linear SVM) trained on the "
-        "team's typed items fills the gaps (a fixed-seed sample of at most 1500, 300 in "
-        "whole-org runs; only with at least 30 typed items and two types of two items each), "
-        "else they count as unclassified. The value is the feature share."
+        "branch name ('feature/...'); a text classifier (TF-IDF + linear SVM) fills the gaps, "
+        "one per team and as-of week: trained on the team's items typed by a rule in the 12 "
+        "complete weeks before the week of the as-of date (team zone), at most 500 of them, "
+        "those first when sorted by a hash of each item's reference, then its time and title; "
+        "only with at least 30 typed items there and two types of two items each, else the gaps "
+        "count as unclassified. So a week's mix is the same whether asked alone, in a long "
+        "range or in the whole-org run. The value is the feature share."
     ),
 }
