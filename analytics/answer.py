@@ -37,6 +37,9 @@ class AnswerInputs:
     clock: str
     notes: Sequence[str]
     thresholds: Thresholds
+    weekly: Sequence[float | None] = ()
+    """The baseline weeks' values as shown (None: withheld, annotated or empty), which the
+    trend reads the value against (`values.trend_of`, `analytics.noise`)."""
     inside: Sequence[int | None] = ()
     """Persons behind each of the team's weeks the period overlaps, when it spans more
     than one bucket (`persons.period_withheld_reason`); empty for a weekly value."""
@@ -94,7 +97,7 @@ def metric_value(a: AnswerInputs) -> MetricValue:
         baseline=baseline,
         baseline_n=baseline_n,
         baseline_window=_baseline_window(weeks, baseline_n),
-        trend=trend_of(value, baseline, spec.up_is_good),
+        trend=None if reason else trend_of(value, baseline, spec.up_is_good, a.weekly),
         window=window,
         clock=a.clock if spec.uses_clock else ("wall" if spec.unit == "hours" else None),
         exclusions=exclusions,

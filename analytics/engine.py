@@ -168,6 +168,7 @@ def evaluate(
             clock=ck,
             notes=prep.notes.get(t.slug, []),
             thresholds=org.thresholds,
+            weekly=base_vals,
             inside=inside,
         )
     )
@@ -225,6 +226,7 @@ def evaluate_weekly(
                     clock=ck,
                     notes=notes,
                     thresholds=org.thresholds,
+                    weekly=shown[b - bw : b],
                 )
             )
             for b in range(bw, len(e) - 1)
