@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["stable_keys", "work_items_frame"]
+__all__ = ["at_ns", "stable_keys", "work_items_frame"]
 
 
 def work_items_frame(prs: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
@@ -54,8 +54,13 @@ def stable_keys(frame: pd.DataFrame) -> np.ndarray:
         return pd.util.hash_array(np.where(pd.isna(values), "", values).astype(str))
 
     ref = hashed("source") * np.uint64(0x9E3779B97F4A7C15) ^ hashed("ref")
-    at = pd.DatetimeIndex(pd.to_datetime(frame["at"], utc=True)).asi8
+    at = at_ns(frame)
     order = np.lexsort((hashed("title"), at, ref))
     rank = np.empty(len(frame), dtype=np.int64)
     rank[order] = np.arange(len(frame))
     return rank
+
+
+def at_ns(frame: pd.DataFrame) -> np.ndarray:
+    """Each item's `at` as UTC nanoseconds (NaT as the smallest int64)."""
+    return np.asarray(pd.DatetimeIndex(pd.to_datetime(frame["at"], utc=True)).asi8)

@@ -35,7 +35,7 @@ import pandas as pd
 from scipy import sparse
 
 from analytics.metrics.textmodel import _counts, _cv_accuracy, _docs, _fit_predict
-from analytics.metrics.workitems import stable_keys, work_items_frame
+from analytics.metrics.workitems import at_ns, stable_keys, work_items_frame
 from analytics.metrics.worktype_rules import _RULES, _TYPE_NAMES, TYPES, _rule_codes, rule_types
 
 __all__ = [
@@ -252,7 +252,9 @@ def work_mix_items(
     types, method = _TYPE_NAMES[codes], _RULES[rule]
     reports: dict[str, ModelReport] = {}
     if use_model:
-        train = _Training(max_train, windows, stable_keys(frame) if windows is not None else None)
+        train = _Training(max_train)
+        if windows is not None:
+            train = _Training(max_train, windows, stable_keys(frame), at_ns(frame))
         _fill_per_team(frame, codes, types, method, reports, cross_validate, train)
     frame["type"] = types
     frame["method"] = method
@@ -269,12 +271,13 @@ class _Training:
     size: int
     windows: Mapping[str, tuple[int, int]] | None = None
     keys: np.ndarray | None = None
+    at: np.ndarray | None = None  # each row's time, UTC ns
 
-    def plan(self, frame: pd.DataFrame, team: str, idx: np.ndarray, codes: np.ndarray) -> _Plan:
-        if self.windows is None or self.keys is None:
+    def plan(self, team: str, idx: np.ndarray, codes: np.ndarray) -> _Plan:
+        if self.windows is None or self.keys is None or self.at is None:
             return _plan(codes[idx], 0, self.size)
         lo, hi = self.windows.get(team, (0, 0))
-        at = pd.DatetimeIndex(pd.to_datetime(frame["at"].iloc[idx], utc=True)).asi8
+        at = self.at[idx]
         return _plan(codes[idx], 0, self.size, (at >= lo) & (at < hi), self.keys[idx])
 
 
@@ -297,7 +300,7 @@ def _fill_per_team(
     order = np.argsort(team_ids, kind="stable")
     bounds = np.searchsorted(team_ids[order], np.arange(len(teams) + 1))
     per_team = [(str(t), order[bounds[k] : bounds[k + 1]]) for k, t in enumerate(teams)]
-    plans = [(team, idx, training.plan(frame, team, idx, codes)) for team, idx in per_team]
+    plans = [(team, idx, training.plan(team, idx, codes)) for team, idx in per_team]
     fit = [(team, idx, p) for team, idx, p in plans if p.report is None and len(p.gaps)]
     done: dict[str, ModelReport] = {}
     text = [frame[c].to_numpy(dtype=object) for c in ("title", "branch", "labels")]
