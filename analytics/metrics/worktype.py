@@ -6,7 +6,7 @@ gaps; its cross-validated accuracy is reported on the slash path, and it is skip
 reason) when fewer than MIN_LABELLED items or classes exist. Each team's model trains on its
 typed items of the TRAIN_WEEKS weeks before the as-of week, at most MAX_TRAIN of them taken
 by a stable key of each item, so every path (one week, one team, a long range, the whole
-org) fills an item alike (issue 15; tests/bot/test_all_paths.py).
+org) fills an item alike (issue 15; tests/analytics/test_work_mix_reach.py).
 
 The classifier: TF-IDF features exactly as `TfidfVectorizer(min_df=2, max_features=5000,
 sublinear_tf=True)` makes them, and a linear SVM, `LinearSVC(random_state=seed)` (tests check
