@@ -15,7 +15,7 @@ from analytics.calendar import week_label
 from analytics.context import TeamContext, Thresholds
 from analytics.metrics import dora
 from analytics.ownership import describe
-from analytics.persons import withheld_reason
+from analytics.persons import period_withheld_reason, withheld_reason
 from analytics.registry import MetricSpec
 from analytics.values import MetricValue, trend_of
 
@@ -37,10 +37,21 @@ class AnswerInputs:
     clock: str
     notes: Sequence[str]
     thresholds: Thresholds
+    weekly: Sequence[float | None] = ()
+    """The baseline weeks' values as shown (None: withheld, annotated or empty), which the
+    trend reads the value against (`values.trend_of`, `analytics.noise`)."""
+    inside: Sequence[int | None] = ()
+    """Persons behind each of the team's weeks the period overlaps, when it spans more
+    than one bucket (`persons.period_withheld_reason`); empty for a weekly value."""
 
 
-def withheld(spec: MetricSpec, team: TeamContext, agg: Agg) -> str | None:
-    """Why this bucket's figure of `team` may not be shown (None: it may be)."""
+def withheld(
+    spec: MetricSpec, team: TeamContext, agg: Agg, inside: Sequence[int | None] = ()
+) -> str | None:
+    """Why this bucket's figure of `team` may not be shown (None: it may be); `inside`, the
+    persons behind each week of a longer period (any withheld one withholds it)."""
+    if inside:
+        return period_withheld_reason(spec.privacy, team, agg.people, inside)
     return withheld_reason(spec.privacy, team, agg.people)
 
 
@@ -52,7 +63,7 @@ def visible(spec: MetricSpec, team: TeamContext, agg: Agg) -> float | None:
 
 def metric_value(a: AnswerInputs) -> MetricValue:
     spec, team, agg = a.spec, a.team, a.agg
-    reason = withheld(spec, team, agg)
+    reason = withheld(spec, team, agg, a.inside)
     if reason is not None:  # no figure, spread, n, tally or item note that could rebuild it
         agg = Agg()  # (a throughput's n is its value; ownership and link counts sum to n)
     notes = list(a.notes) if reason is None else []
@@ -86,7 +97,7 @@ def metric_value(a: AnswerInputs) -> MetricValue:
         baseline=baseline,
         baseline_n=baseline_n,
         baseline_window=_baseline_window(weeks, baseline_n),
-        trend=trend_of(value, baseline, spec.up_is_good),
+        trend=None if reason else trend_of(value, baseline, spec.up_is_good, a.weekly),
         window=window,
         clock=a.clock if spec.uses_clock else ("wall" if spec.unit == "hours" else None),
         exclusions=exclusions,

@@ -10,6 +10,9 @@ After-hours and out-of-hours pages still keep their text in the registry.
 
 from __future__ import annotations
 
+from analytics.metrics.worktype import MAX_TRAIN, TRAIN_WEEKS
+from analytics.persons import MIN_WORK_PEOPLE
+
 DEFINITIONS: dict[str, str] = {
     "review-time": (
         "Median time from a pull request being ready for review (its creation, or the moment it "
@@ -76,7 +79,9 @@ DEFINITIONS: dict[str, str] = {
     ),
     "throughput": (
         "Pull requests by the team's members merged per week, each counted at its merge; reverts "
-        "count, PRs by bots are excluded and counted."
+        "count, PRs by bots are excluded and counted. A period other than one calendar week is "
+        f"withheld when any of the team's weeks it overlaps is (fewer than {MIN_WORK_PEOPLE} "
+        "authors), since it less its shown weeks would give that week's count."
     ),
     "pr-size": (
         "Median lines changed (additions + deletions of the whole pull request, as the source "
@@ -113,9 +118,13 @@ DEFINITIONS: dict[str, str] = {
         "requests (reverts included, PRs by bots not) and the team's issues with a resolution "
         "date, each counted when merged or resolved. Each item takes the type of the first rule "
         "that matches: labels, issue type, conventional-commit prefix of the title ('fix: ...'), "
-        "branch name ('feature/...'); a text classifier (TF-IDF + linear SVM) trained on the "
-        "team's typed items fills the gaps (a fixed-seed sample of at most 1500, 300 in "
-        "whole-org runs; only with at least 30 typed items and two types of two items each), "
-        "else they count as unclassified. The value is the feature share."
+        "branch name ('feature/...'); a text classifier (TF-IDF + linear SVM) fills the gaps, "
+        f"one per team and as-of week: trained on the team's items typed by a rule in the "
+        f"{TRAIN_WEEKS} complete weeks before the week of the as-of date (team zone), at most "
+        f"{MAX_TRAIN} of them, "
+        "those first when sorted by a hash of each item's reference, then its time and title; "
+        "only with at least 30 typed items there and two types of two items each, else the gaps "
+        "count as unclassified. So a week's mix is the same whether asked alone, in a long "
+        "range or in the whole-org run. The value is the feature share."
     ),
 }

@@ -22,10 +22,10 @@ import pandas as pd
 from sqlalchemy import Connection, Engine
 
 from analytics import plan
-from analytics.aggregate import Agg, GroupKey
 from analytics.answer import AnswerInputs, metric_value, visible
 from analytics.assign import assign, complete, needs_of
 from analytics.baselines import annotated, baseline, rolling_baselines
+from analytics.buckets import aggregate, inside_weeks
 from analytics.calendar import (
     complete_weeks_end,
     require_aware,
@@ -36,7 +36,6 @@ from analytics.calendar import (
 from analytics.context import OrgContext, TeamContext
 from analytics.frames import METRIC_COLUMNS, SCHEMAS
 from analytics.items import ACTIVITY, MILESTONES, ItemInputs, Prepared, activity, bots_of
-from analytics.metrics import flow
 from analytics.metrics.pulls import review_milestones
 from analytics.registry import METRICS, MetricSpec, resolve
 from analytics.values import MetricValue
@@ -68,23 +67,29 @@ def _prepare(
     org: OrgContext,
     teams: Sequence[TeamContext],
     clock: str,
+    as_of: datetime,
     cross_validate: bool = True,
 ) -> Prepared:
-    """The metric's items for `teams`, built by its spec from assigned frames."""
-    inputs = ItemInputs(assigned, teams, org.thresholds, clock, bots_of(assigned), cross_validate)
+    """The metric's items for `teams` as known at `as_of`, built by its spec from assigned
+    frames."""
+    inputs = ItemInputs(
+        assigned, teams, org.thresholds, clock, bots_of(assigned), cross_validate, as_of
+    )
     return spec.items(inputs)
 
 
-def _aggregate(
-    spec: MetricSpec,
-    prep: Prepared,
-    edges: Mapping[str, np.ndarray],
-    as_of: datetime,
-    org: OrgContext,
-) -> dict[GroupKey, Agg]:
-    labels = flow.size_bucket_labels(org.thresholds.pr_size_buckets)
-    as_of_ns = int(to_ns([as_of])[0])
-    return spec.aggregation(spec, prep.items, prep.issues, edges, as_of_ns, labels)
+def read_start(
+    specs: Sequence[MetricSpec], teams: Sequence[TeamContext], start: datetime, as_of: datetime
+) -> datetime:
+    """Where reading for `specs` starts: `start`, or earlier where a spec reads weeks before
+    the as-of week whatever the period (`MetricSpec.history_weeks`, the work-type
+    classifier's training weeks), so its answer does not depend on how far back was read."""
+    weeks = max((s.history_weeks for s in specs), default=0)
+    if weeks == 0:
+        return start
+    return min(
+        [start] + [shift_weeks(complete_weeks_end(as_of, t.tz), -weeks, t.tz) for t in teams]
+    )
 
 
 @lru_cache(maxsize=1 << 12)
@@ -142,11 +147,12 @@ def evaluate(
     ck = _clock(org, clock)
     end_eff = min(end, as_of)
     frames = complete(spec, frames)
-    prep = _prepare(spec, assign(frames, org, [t]), org, [t], ck)
-    period = _aggregate(spec, prep, {t.slug: to_ns([start, max(start, end_eff)])}, as_of, org)
+    prep = _prepare(spec, assign(frames, org, [t]), org, [t], ck, as_of)
+    period = aggregate(spec, prep, {t.slug: to_ns([start, max(start, end_eff)])}, as_of, org)
+    inside = inside_weeks(spec, prep, t, start, end_eff, as_of, org)
     bw = org.thresholds.baseline_weeks
     base_edges = to_ns(weekly_edges(start, bw, t.tz))
-    weekly = _aggregate(spec, prep, {t.slug: base_edges}, as_of, org)
+    weekly = aggregate(spec, prep, {t.slug: base_edges}, as_of, org)
     skip = annotated(frames, t.slug, base_edges[:-1], base_edges[1:])
     base_vals = [None if skip[b] else visible(spec, t, weekly[(t.slug, b)]) for b in range(bw)]
     return metric_value(
@@ -162,6 +168,8 @@ def evaluate(
             clock=ck,
             notes=prep.notes.get(t.slug, []),
             thresholds=org.thresholds,
+            weekly=base_vals,
+            inside=inside,
         )
     )
 
@@ -182,8 +190,8 @@ def evaluate_weekly(
     """Per ISO week (each team's own zone) values of `metric` for the `weeks` most recent
     complete weeks before `as_of` (plus the current partial week when asked), oldest first,
     each with its baseline from the weeks before it. `cross_validate=False` is the bulk mode
-    of `compute_all`: the work-type classifier skips cross-validation and trains on a smaller
-    fixed-seed sample per team (`worktype.MAX_TRAIN_BULK`), both stated in the notes."""
+    of `compute_all`: the work-type classifier's accuracy is not scored (the notes say so);
+    its model is the same (`worktype.TRAIN_WEEKS`, `worktype.MAX_TRAIN`)."""
     require_aware(as_of)
     spec = resolve(metric)
     chosen = org.teams if teams is None else tuple(org.team(s) for s in teams)
@@ -193,8 +201,8 @@ def evaluate_weekly(
     frames = complete(spec, frames)
     if assigned is None:
         assigned = assign(frames, org, chosen)
-    prep = _prepare(spec, assigned, org, chosen, ck, cross_validate)
-    aggs = _aggregate(spec, prep, edges, as_of, org)
+    prep = _prepare(spec, assigned, org, chosen, ck, as_of, cross_validate)
+    aggs = aggregate(spec, prep, edges, as_of, org)
     out: dict[str, list[MetricValue]] = {}
     for t in chosen:
         e = edges[t.slug]
@@ -218,6 +226,7 @@ def evaluate_weekly(
                     clock=ck,
                     notes=notes,
                     thresholds=org.thresholds,
+                    weekly=shown[b - bw : b],
                 )
             )
             for b in range(bw, len(e) - 1)
@@ -252,7 +261,7 @@ def compute_metric(
         engine,
         needs=needs_of([spec]),
         teams=[t],
-        start=base_start,
+        start=read_start([spec], [t], base_start, as_of),
         end=max(end, start),
         as_of=as_of,
         thresholds=org.thresholds,
@@ -291,7 +300,7 @@ def weekly_series(
         engine,
         needs=needs_of([spec]),
         teams=[t],
-        start=start,
+        start=read_start([spec], [t], start, as_of),
         end=as_of,
         as_of=as_of,
         thresholds=org.thresholds,
@@ -320,7 +329,7 @@ def compute_all(
     """Weekly series of every metric (or `metrics`) for every team: {team: {metric: [...]}}.
 
     Loads the whole org once and computes each metric for all teams in one pass; used by the
-    digest and the benchmark. The text classifier skips cross-validation here (reported).
+    digest and the benchmark. The text classifier's accuracy is not scored here (reported).
     """
     require_aware(as_of)
     specs = [resolve(m) for m in (metrics or list(METRICS))]
@@ -332,7 +341,7 @@ def compute_all(
         engine,
         needs=needs_of(specs),
         teams=None,
-        start=earliest,
+        start=read_start(specs, org.teams, earliest, as_of),
         end=as_of,
         as_of=as_of,
         thresholds=org.thresholds,

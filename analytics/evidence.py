@@ -13,7 +13,7 @@ from analytics import plan
 from analytics.assign import assign, complete, needs_of
 from analytics.calendar import require_aware
 from analytics.context import OrgContext
-from analytics.engine import _clock, _prepare
+from analytics.engine import _clock, _prepare, read_start
 from analytics.registry import resolve
 
 
@@ -39,13 +39,13 @@ def metric_items(
         engine,
         needs=needs_of([spec]),
         teams=[t],
-        start=start,
+        start=read_start([spec], [t], start, as_of),
         end=max(end, start),
         as_of=as_of,
         thresholds=org.thresholds,
     )  # the window the definition needs, as compute_metric reads it (one answer)
     frames = complete(spec, frames)
-    items = _prepare(spec, assign(frames, org, [t]), org, [t], _clock(org, clock)).items
+    items = _prepare(spec, assign(frames, org, [t]), org, [t], _clock(org, clock), as_of).items
     if items.empty:
         return items
     at = pd.to_datetime(items["at"], utc=True)

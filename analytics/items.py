@@ -8,11 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
 
-from analytics.calendar import DAY_NS, WorkCalendar, by_calendar, local_ns
+from analytics.calendar import (
+    DAY_NS,
+    WorkCalendar,
+    by_calendar,
+    complete_weeks_end,
+    local_ns,
+    shift_weeks,
+    to_ns,
+)
 from analytics.context import TeamContext, Thresholds
 from analytics.frames import empty
 from analytics.metrics import dora, flow, health, worktype
@@ -38,8 +47,8 @@ class Prepared:
 @dataclass(frozen=True)
 class ItemInputs:
     """What an item builder may read: assigned frames (see `engine._assign`), the teams,
-    their calendars, the org's thresholds, the clock asked for and the bots' keys.
-    `cross_validate=False` is the bulk mode (the work-type classifier trains smaller)."""
+    their calendars, the org's thresholds, the clock asked for, the bots' keys and `as_of`.
+    `cross_validate=False` is the bulk mode (the work-type classifier is not scored)."""
 
     frames: Mapping[str, pd.DataFrame]
     teams: Sequence[TeamContext]
@@ -47,6 +56,8 @@ class ItemInputs:
     clock: str
     bots: frozenset[str]
     cross_validate: bool = True
+    as_of: datetime | None = None
+    """When the answer is asked: the work-type classifier trains on the weeks before it."""
 
     @property
     def calendars(self) -> dict[str, WorkCalendar]:
@@ -180,20 +191,35 @@ def pages(i: ItemInputs) -> Prepared:
 
 
 def work_mix(i: ItemInputs) -> Prepared:
-    max_train = worktype.MAX_TRAIN if i.cross_validate else worktype.MAX_TRAIN_BULK
+    windows = None
+    if i.as_of is not None:
+        windows = {t.slug: _ns(train_window(t.tz, i.as_of)) for t in i.teams}
     items, reports = worktype.work_mix_items(
-        i.merged, i.frames["work_items"], cross_validate=i.cross_validate, max_train=max_train
+        i.merged, i.frames["work_items"], cross_validate=i.cross_validate, windows=windows
     )
     notes = {s: _model_note(r) for s, r in reports.items()}
     return Prepared(with_authors(items, i.merged), notes=notes, model=reports)
 
 
+def train_window(tz: str, as_of: datetime) -> tuple[datetime, datetime]:
+    """The weeks a team's work-type classifier trains on: the `worktype.TRAIN_WEEKS`
+    complete weeks (in `tz`) before the week of `as_of`."""
+    end = complete_weeks_end(as_of, tz)
+    return shift_weeks(end, -worktype.TRAIN_WEEKS, tz), end
+
+
+def _ns(window: tuple[datetime, datetime]) -> tuple[int, int]:
+    lo, hi = to_ns(list(window))
+    return int(lo), int(hi)
+
+
 def _model_note(r: worktype.ModelReport) -> list[str]:
     if not r.used:
         return [f"text classifier not used: {r.reason}"]
-    acc = f"{r.cv_accuracy:.0%}" if r.cv_accuracy is not None else "n/a"
+    acc = f"{r.cv_accuracy:.0%}" if r.cv_accuracy is not None else "not scored in bulk runs"
     return [
         f"text classifier filled {r.filled} untyped items; trained on "
-        f"{r.trained_on} of {r.labelled} typed items (a fixed-seed sample), "
+        f"{r.trained_on} of the {r.labelled} typed items of the {worktype.TRAIN_WEEKS} weeks "
+        f"before the as-of week (those first by a stable key of each item), "
         f"cross-validated accuracy {acc}"
     ]

@@ -10,7 +10,7 @@ detectors' guards, self-review checks) counts persons.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 import numpy as np
@@ -77,6 +77,11 @@ WORK_PERIOD_REASON = (
     f"fewer than {MIN_WORK_PEOPLE} people did the work counted in this period: a figure of "
     "one or two people's work would describe them"
 )
+WEEK_INSIDE_REASON = (
+    "a week inside this period is withheld ({reason}); the period's figure and n, less "
+    "those of its shown weeks, would reveal that week's"
+)
+"""Why a period figure is withheld for one of its weeks (`period_withheld_reason`)."""
 
 
 def with_authors(items: pd.DataFrame, prs: pd.DataFrame) -> pd.DataFrame:
@@ -158,4 +163,22 @@ def withheld_reason(privacy: Privacy, team: TeamContext, people: int | None) -> 
         return None if enough_people(team, people) else people_reason(team)
     if people is not None and 0 < people < MIN_WORK_PEOPLE:
         return WORK_PERIOD_REASON
+    return None
+
+
+def period_withheld_reason(
+    privacy: Privacy, team: TeamContext, people: int | None, weeks: Iterable[int | None]
+) -> str | None:
+    """`withheld_reason` for a period made of several of the team's weeks (`weeks`: the
+    persons behind each week that overlaps it): a period figure is shown only when every one
+    of those weeks could be, or subtracting the shown weeks from it would give the withheld
+    one (a 4-week throughput less three shown weeks is the fourth week's one or two authors'
+    count; the same holds for any figure's n)."""
+    reason = withheld_reason(privacy, team, people)
+    if reason is not None:
+        return reason
+    for week in weeks:  # (an empty week reveals nothing: subtracting gives nothing)
+        inside = withheld_reason(privacy, team, week) if week else None
+        if inside is not None:
+            return WEEK_INSIDE_REASON.format(reason=inside)
     return None

@@ -18,6 +18,7 @@ from analytics.context import Thresholds
 from analytics.definitions import DEFINITIONS
 from analytics.items import ItemsFn
 from analytics.metrics import dora
+from analytics.metrics.worktype import TRAIN_WEEKS
 from analytics.names import suggest
 from analytics.ownership import RULES
 from analytics.persons import Privacy
@@ -59,6 +60,9 @@ class MetricSpec:
     empty_note: str | None = "no data in the period"
     window_note: Callable[[Thresholds], str] | None = None
     shares: frozenset[str] = frozenset()
+    history_weeks: int = 0
+    """Complete weeks before the as-of week whose items the metric reads whatever period is
+    asked (work-mix: its classifier's training weeks, `items.train_window`)."""
 
     @property
     def people_based(self) -> bool:
@@ -308,6 +312,7 @@ _SPECS = (
         privacy="work",
         up_is_good=None,
         aliases=("work mix", "work type", "investment", "mix"),
+        history_weeks=TRAIN_WEEKS,
     ),
 )
 

@@ -3,50 +3,75 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-Direction = Literal["up", "down", "flat"]
+from analytics.noise import TEST_TEXT, reading
 
-FLAT_BAND = 0.10
-"""Relative changes smaller than this (10 %) are reported as flat: weekly noise, not news."""
+Direction = Literal["up", "down", "flat"]
+"""Above, below or within the usual range of the baseline weeks (`analytics.noise`)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Trend:
-    """The value against the team's own baseline."""
+    """The value read against the usual range of the team's baseline weeks, by the one test
+    of `analytics.noise` (median ± 3 scaled MADs, widened to every week's own value): "up" /
+    "down" only outside it, "flat" (within the usual range) otherwise. The CLI, `/metrics`,
+    App Home and the digest all show this reading, so a change inside the week-to-week noise
+    gets no arrow anywhere."""
 
-    relative_change: float  # (value - baseline) / |baseline|
+    relative_change: float | None  # (value - baseline) / |baseline|; None for a zero baseline
     direction: Direction
     up_is_good: bool | None  # None: neither direction is better (e.g. work mix)
+    usual_low: float = math.nan
+    usual_high: float = math.nan
+    weeks: int = 0
+    """Baseline weeks with a value the usual range is made of (the test's n)."""
 
     @property
     def improving(self) -> bool | None:
-        """True when the move is in the good direction, None when flat or neutral."""
+        """True when the move is in the good direction, None when within or neutral."""
         if self.direction == "flat" or self.up_is_good is None:
             return None
         return (self.direction == "up") == self.up_is_good
+
+    @property
+    def beyond_noise(self) -> bool:
+        return self.direction != "flat"
 
     def to_json(self) -> dict[str, Any]:
         return {
             "relative_change": _num(self.relative_change),
             "direction": self.direction,
+            "beyond_noise": self.beyond_noise,
+            "usual_range": {"low": _num(self.usual_low), "high": _num(self.usual_high)},
+            "weeks": self.weeks,
+            "test": TEST_TEXT,
             "up_is_good": self.up_is_good,
             "improving": self.improving,
         }
 
 
-def trend_of(value: float | None, baseline: float | None, up_is_good: bool | None) -> Trend | None:
-    """Relative change of `value` against `baseline`; None when either is missing or the
-    baseline is zero (a relative change from zero means nothing)."""
-    if value is None or baseline is None or baseline == 0:
+_DIRECTION: dict[str, Direction] = {"above": "up", "below": "down", "within": "flat"}
+
+
+def trend_of(
+    value: float | None,
+    baseline: float | None,
+    up_is_good: bool | None,
+    weekly: Iterable[float | None] = (),
+) -> Trend | None:
+    """`value` read against the usual range of the baseline weeks' values `weekly`
+    (`noise.reading`); None when there is no value or too few weeks with one."""
+    move, usual = reading(value, weekly)
+    if move is None or usual is None or value is None:
         return None
-    if not (math.isfinite(value) and math.isfinite(baseline)):
-        return None
-    rel = (value - baseline) / abs(baseline)
-    direction: Direction = "flat" if abs(rel) < FLAT_BAND else ("up" if rel > 0 else "down")
-    return Trend(rel, direction, up_is_good)
+    rel = None
+    if baseline is not None and baseline != 0 and math.isfinite(baseline):
+        rel = (value - baseline) / abs(baseline)
+    return Trend(rel, _DIRECTION[move], up_is_good, usual.low, usual.high, usual.weeks)
 
 
 @dataclass(frozen=True, slots=True)

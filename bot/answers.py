@@ -169,7 +169,8 @@ def _amount(value: float | None, unit: str) -> str:
 
 def render_text(value: MetricValue) -> str:
     """A terminal answer: the number, its spread, trend, baseline, and how it was computed."""
-    from bot.slack.values import excluded_text
+    from analytics.noise import TEST_TEXT
+    from bot.slack.values import excluded_text, reading_words
 
     start = f"{value.period_start:%Y-%m-%d}"
     end = f"{value.period_end:%Y-%m-%d %H:%M} UTC"
@@ -186,14 +187,13 @@ def render_text(value: MetricValue) -> str:
             )
         lines.append(f"  {_amount(value.value, value.unit)}{spread}, n = {value.n}")
     if value.baseline is not None:
-        trend = ""
-        if value.trend is not None:
-            data = value.trend.to_json()
-            change = data.get("relative_change")
-            trend = f", {data.get('direction', '')} {change:+.0%}" if change is not None else ""
-        lines.append(
-            f"  baseline {_amount(value.baseline, value.unit)} ({value.baseline_window}){trend}"
-        )
+        lines.append(f"  baseline {_amount(value.baseline, value.unit)} ({value.baseline_window})")
+    if value.trend is not None:
+        t = value.trend
+        usual = (t.usual_low, t.usual_high, t.weeks)
+        words = reading_words(t.direction, t.relative_change, usual, value.unit, t.up_is_good)
+        lines.append(f"  trend: {words}")
+        lines.append(f"  trend test: {TEST_TEXT}")
     if value.tier:
         lines.append(f"  DORA tier (context, not a target): {value.tier}")
     lines.append(f"  definition: {value.definition}")

@@ -8,12 +8,13 @@ a reader sees both the figure's usual spread and its n before reading anything i
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from analytics.noise import Move, UsualRange, reading
+from analytics.noise import Move, UsualRange
 from bot.digest.series import value_of
 from bot.slack.catalog import norm
 from bot.slack.text import escape
@@ -106,9 +107,17 @@ def baseline_answers(
 def headline_of(
     view: MetricView, answers: Sequence[MetricValue], start: datetime, weeks: int
 ) -> Headline:
-    """The headline of `view` for the week starting at `start`, read against the `weeks`
-    weekly answers before it."""
+    """The headline of `view` for the week starting at `start`: the engine's own reading of
+    it against its usual range (`analytics.values.Trend`, the one test of `analytics.noise`
+    that the CLI, `/metrics` and App Home show too); the `weeks` weekly answers before it
+    say how many baseline weeks had a value when there is no range."""
     values = [value_of(mv) for mv in baseline_answers(answers, start, weeks)]
-    move, usual = reading(None if view.withheld_reason else view.value, values)
     with_value = sum(v is not None for v in values)
-    return Headline(view, move, usual, with_value, weeks)
+    if view.withheld_reason or view.usual is None or view.direction not in _MOVE:
+        return Headline(view, None, None, with_value, weeks)
+    low, high, n = view.usual
+    usual = UsualRange(low, high, math.nan, math.nan, n)
+    return Headline(view, _MOVE[view.direction], usual, n, weeks)
+
+
+_MOVE: dict[str, Move] = {"up": "above", "down": "below", "flat": "within"}

@@ -35,7 +35,16 @@ class TeamFigures:
     goals: tuple[GoalProgress, ...] = ()
 
     def dora_line(self) -> str:
-        return " · ".join(f"{v.info.label} {v.shown}" for v in self.dora) or "no figures yet"
+        """ "Lead time 29 h ↑40% · Deployment frequency 4.0/wk within the usual range":
+        each figure with the engine's reading against its usual range, as everywhere."""
+        return " · ".join(_figure(v) for v in self.dora) or "no figures yet"
+
+
+def _figure(v: MetricView) -> str:
+    shown = f"{v.info.label} {v.shown}"
+    if v.value is None or v.withheld_reason or not v.change_text:
+        return shown
+    return f"{shown} {v.change_text}"
 
 
 def member_teams(deps: BotDeps, user: str) -> list[TeamConfig]:

@@ -13,13 +13,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from analytics.noise import TEST_TEXT
 from bot.slack.catalog import MetricInfo
 
 if TYPE_CHECKING:
     from analytics.values import MetricValue, Trend
-
-FLAT_BAND = 0.10
-"""Changes within ±10% of the baseline read as flat (→), as in analytics.values."""
 
 
 def as_number(value: object) -> float | None:
@@ -51,7 +49,10 @@ class MetricView:
     notes: tuple[str, ...] = ()
     """What the engine says about gaps or exclusions (e.g. why there is no value)."""
     direction: str | None = None
-    """The engine's own reading of the trend ("up", "down", "flat"), when it gives one."""
+    """The engine's reading of the value against its usual range (`analytics.noise`): "up" /
+    "down" beyond it, "flat" within it, None when there is no usual range."""
+    usual: tuple[float, float, int] | None = None
+    """(low, high, baseline weeks with a value) of the usual range, when there is one."""
     clock: str | None = None
     """ "working" (the team's working hours) or "wall"; None when the metric has no clock."""
     window: str = ""
@@ -70,8 +71,6 @@ class MetricView:
         value = as_number(mv.value)
         baseline = as_number(mv.baseline)
         change, direction, up_is_good = _trend(mv.trend)
-        if change is None and value is not None and baseline:
-            change = (value - baseline) / abs(baseline)
         if up_is_good is not None and up_is_good != info.higher_is_better:
             info = replace(info, higher_is_better=up_is_good)
         return cls(
@@ -86,6 +85,7 @@ class MetricView:
             definition=mv.definition or info.description,
             withheld_reason=mv.withheld_reason,
             direction=direction,
+            usual=None if mv.trend is None else _usual(mv.trend),
             notes=tuple(mv.notes),
             clock=mv.clock,
             window=mv.window,
@@ -108,6 +108,8 @@ class MetricView:
             out.append(("n", str(self.n)))
         if self.baseline_window and self.baseline is not None:
             out.append(("baseline", self.baseline_window))
+        if self.usual is not None:
+            out.append(("trend", f"{TEST_TEXT} ({self.usual[2]} baseline weeks with a value)"))
         if self.exclusions:
             out.append(("excluded", excluded_text(self.exclusions)))
         if self.ownership:
@@ -125,24 +127,75 @@ class MetricView:
 
     @property
     def arrow(self) -> str:
-        return _ARROWS.get(self.direction or "", "") or trend_arrow(self.change)
+        """↑ / ↓ only beyond the usual range (the engine's one test), else ""."""
+        return _ARROWS.get(self.direction or "", "")
 
     @property
     def change_text(self) -> str:
-        """ "↑12%" / "↓8%" / "→", or "" without a baseline."""
-        if self.change is None:
-            return ""
-        if self.arrow == "→":
-            return "→"
-        return f"{self.arrow}{abs(self.change) * 100:.0f}%"
+        """ "↑12%" / "↓8%" beyond the usual range, "within the usual range" inside it, ""
+        without one (too few baseline weeks)."""
+        return change_words(self.direction, self.change)
 
     @property
     def verdict(self) -> str:
-        """ "better" / "worse" / "about the same" than the baseline, for this metric's sense."""
-        return trend_verdict(self.change, higher_is_better=self.info.higher_is_better)
+        """ "better" / "worse" beyond the usual range, for this metric's sense; "" within it
+        (nothing to judge) or without one."""
+        return verdict_word(self.direction, self.info.higher_is_better)
+
+    @property
+    def reading_text(self) -> str:
+        """The trend with the test's range and n (`reading_words`), or ""."""
+        if self.usual is None:
+            return ""
+        return reading_words(
+            self.direction, self.change, self.usual, self.unit, self.info.higher_is_better
+        )
 
 
-_ARROWS = {"up": "↑", "down": "↓", "flat": "→"}
+def change_words(direction: str | None, change: float | None) -> str:
+    """ "↑12%" / "↓8%" beyond the usual range ("↑" alone for a zero baseline), "within the
+    usual range" inside it, "" without a reading."""
+    if direction == "flat":
+        return WITHIN
+    arrow = _ARROWS.get(direction or "", "")
+    if not arrow:
+        return ""
+    return f"{arrow}{abs(change) * 100:.0f}%" if change else arrow
+
+
+def verdict_word(direction: str | None, higher_is_better: bool | None) -> str:
+    """ "better" / "worse" for a move beyond the usual range, else ""."""
+    if direction not in ("up", "down") or higher_is_better is None:
+        return ""
+    return "better" if (direction == "up") == higher_is_better else "worse"
+
+
+def reading_words(
+    direction: str | None,
+    change: float | None,
+    usual: tuple[float, float, int],
+    unit: str,
+    higher_is_better: bool | None,
+) -> str:
+    """ "↑12% (worse), above the usual range 20 h–26 h of 12 weeks" / "within the usual
+    range (20 h–26 h, 12 weeks)": one reading of `analytics.noise`'s test, in the words of
+    the CLI, `/metrics` and App Home alike."""
+    low, high, weeks = usual
+    band = f"{format_value(max(low, 0.0), unit)}–{format_value(high, unit)}"
+    if direction == "flat":
+        return f"{WITHIN} ({band}, {weeks} weeks)"
+    verdict = verdict_word(direction, higher_is_better)
+    judged = f" ({verdict})" if verdict else ""
+    side = "above" if direction == "up" else "below"
+    return (
+        f"{change_words(direction, change)}{judged}, {side} the usual range {band} of {weeks} weeks"
+    )
+
+
+WITHIN = "within the usual range"
+"""What every surface says of a change inside the week-to-week noise (no arrow)."""
+
+_ARROWS = {"up": "↑", "down": "↓"}
 
 
 def excluded_text(exclusions: Iterable[tuple[str, int]]) -> str:
@@ -150,40 +203,15 @@ def excluded_text(exclusions: Iterable[tuple[str, int]]) -> str:
     return ", ".join(f"{what} {count}" for what, count in sorted(exclusions))
 
 
+def _usual(trend: Trend) -> tuple[float, float, int]:
+    return trend.usual_low, trend.usual_high, trend.weeks
+
+
 def _trend(trend: Trend | None) -> tuple[float | None, str | None, bool | None]:
     """(relative change, direction, up is good) from the engine's Trend."""
     if trend is None:
         return None, None, None
     return as_number(trend.relative_change), trend.direction, trend.up_is_good
-
-
-def trend_arrow(change: float | None) -> str:
-    """↑ / ↓ / → for a relative change; empty when there is no baseline to compare with."""
-    if change is None:
-        return ""
-    if change > FLAT_BAND:
-        return "↑"
-    if change < -FLAT_BAND:
-        return "↓"
-    return "→"
-
-
-def trend_verdict(change: float | None, *, higher_is_better: bool) -> str:
-    if change is None:
-        return ""
-    if abs(change) <= FLAT_BAND:
-        return "about the same"
-    return "better" if (change > 0) == higher_is_better else "worse"
-
-
-def format_change(change: float | None) -> str:
-    """ "↑12%" style: the arrow and the size of the move against the baseline."""
-    if change is None:
-        return ""
-    arrow = trend_arrow(change)
-    if arrow == "→":
-        return "→"
-    return f"{arrow}{abs(change) * 100:.0f}%"
 
 
 def _hours(hours: float) -> str:

@@ -289,3 +289,66 @@ def test_the_privacy_guard_worked_case_quotes_the_reasons_the_answers_give():
     case = " ".join(page.split("**Privacy guard.**", 1)[1].split())
     assert people_reason(team()) in case and WORK_TEAM_REASON in case
     assert WORK_PERIOD_REASON.split(":")[0] in case
+
+
+def _four_weeks(second: tuple[str, ...]) -> dict:
+    """Four weeks of merged PRs before AS_OF: three authors each, the second `second`'s."""
+    weeks = [LAST[0] - k * 7 * D for k in (3, 2, 1, 0)]
+    crews = [("alice", "carol", "dave"), second, ("bob", "erin", "frank"), ("alice", "bob", "erin")]
+    rows = [
+        _merged(10 * k + i, author, start)
+        for k, (start, crew) in enumerate(zip(weeks, crews, strict=True))
+        for i, author in enumerate(crew)
+    ]
+    return frames(prs=rows)
+
+
+@pytest.mark.parametrize("metric", ["throughput", "pr-size", "work-mix"])
+def test_a_period_holding_a_withheld_week_is_withheld_so_subtraction_reveals_nothing(
+    metric: str,
+) -> None:
+    """4 weeks of 3 authors each but one week of 2 (alice twice, carol once): the 4-week
+    figure has 8 authors behind it, yet it less the three shown weeks would be the two
+    people's week (their count is the period's n less the shown weeks' n)."""
+    t = team(members=SIX)
+    start = LAST[0] - 3 * 7 * D
+
+    def period(f: dict) -> Any:
+        return evaluate(
+            metric=metric, frames=f, org=org(t), team="team-a", start=start, end=AS_OF, as_of=AS_OF
+        )
+
+    leaky = _four_weeks(("alice", "alice", "carol"))
+    weeks = _weeks(metric, leaky, t, 4)
+    assert [w.withheld_reason is None for w in weeks] == [True, False, True, True]
+    v = period(leaky)
+    assert v.withheld_reason is not None
+    assert v.withheld_reason.startswith("a week inside this period is withheld (fewer than 3")
+    assert (v.value, v.n, v.p75, v.baseline, v.trend) == (None, 0, None, None, None)
+
+    fine = _four_weeks(("alice", "bob", "carol"))
+    shown = period(fine)
+    assert shown.withheld_reason is None
+    assert shown.n == sum(w.n for w in _weeks(metric, fine, t, 4))
+
+    empty = _four_weeks(())  # a week with no work describes nobody: the period stays
+    assert period(empty).withheld_reason is None
+    assert [w.withheld_reason for w in _weeks(metric, empty, t, 4)] == [None] * 4
+
+
+def test_a_period_not_on_week_edges_counts_every_week_it_overlaps() -> None:
+    """Ten days from the Friday before the two-person week to its Monday-after: it overlaps
+    that week, so it is withheld; the same ten days in the three-person weeks are not."""
+    t = team(members=SIX)
+    f = _four_weeks(("alice", "alice", "carol"))
+    w2 = LAST[0] - 2 * 7 * D  # the two-person week's Monday
+
+    def span(start: Any) -> Any:
+        return evaluate(
+            metric="throughput", frames=f, org=org(t), team="team-a",
+            start=start, end=start + 10 * D, as_of=AS_OF,
+        )  # fmt: skip
+
+    assert span(w2 - 3 * D).withheld_reason is not None
+    later = span(LAST[0] - 7 * D + 2 * D)  # Wednesday of the week after, into the last one
+    assert later.withheld_reason is None and later.n > 0

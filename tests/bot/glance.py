@@ -36,6 +36,9 @@ def weekly_values(team: str, metric: str, count: int) -> list[float | None]:
 class GlanceEngine(TinyEngine):
     """TinyEngine whose weekly answers carry a baseline and a clock, like the engine's."""
 
+    def weeks_before(self, team: str, metric: str) -> list[float | None]:
+        return weekly_values(team, metric, BASELINE_WEEKS + 1)[:-1]
+
     def weekly_series(
         self,
         *,

@@ -183,10 +183,18 @@ class TinyEngine:
             p75=None if value is None else value * 1.5,
             p90=None if value is None else value * 2,
             baseline=baseline,
-            trend=trend_of(value, baseline, UP_IS_GOOD.get(metric, False)),
+            trend=trend_of(  # read against the weeks before, as the engine does
+                value, baseline, UP_IS_GOOD.get(metric, False), self.weeks_before(team, metric)
+            ),
             withheld_reason=withheld,
             as_of=as_of,
         )
+
+    def weeks_before(self, team: str, metric: str) -> list[float | None]:
+        """The 12 weekly values before an asked period (its trend's baseline weeks): this
+        engine's weekly series, which rises steadily to the value."""
+        value, _ = NUMBERS[(team, metric)]
+        return [(value or 0.0) * (0.8 + 0.05 * i) for i in range(12)]
 
     def weekly_series(
         self,

@@ -2,7 +2,8 @@
 CLI's `query --json`, the Slack `/metrics` answer (the real Bolt app over HTTP, answering to
 the Slack fake), the digest's headline figures and the whole-org run (`compute_all`) give
 the same figure for the same week; and a lead time or change failure rate is the same asked
-alone or inside a two-year run.
+alone or inside a two-year run. The trend (the reading against the usual range of the
+baseline weeks, analytics.noise) is part of the figure compared.
 
 A 3-team, 6-week world is simulated, served by the fakes and ingested by the CLI. Three
 situations the simulator never makes are then written into the store, each of which gave
@@ -53,7 +54,17 @@ WEEK1 = complete_weeks_end(END, TZ)  # the end of the last full week, 23:00 UTC 
 WEEK2 = shift_weeks(WEEK1, -1, TZ)  # the week before
 WEEK4 = shift_weeks(WEEK1, -3, TZ)  # three weeks before (no DST change inside)
 BATCH = 12  # team-b PRs shipped by team-a's deployment
-FIELDS = ("value", "n", "p75", "p90", "baseline", "exclusions", "link_methods", "breakdown")
+FIELDS = (
+    "value",
+    "n",
+    "p75",
+    "p90",
+    "baseline",
+    "trend",
+    "exclusions",
+    "link_methods",
+    "breakdown",
+)
 
 
 @dataclass
@@ -213,9 +224,11 @@ def test_cli_slack_digest_and_whole_org_run_give_one_answer(
                 assert _shown(cli) in text, f"{where}: /metrics shows {text!r}"
                 if not cli["withheld_reason"]:  # a withheld figure may say less about itself
                     assert re.search(rf"^n: {cli['n']}$", text, re.M), f"{where}: {text!r}"
-                if metric in digest:
+                if metric in digest:  # the same figure, n and reading against the noise
                     view = digest[metric]
                     assert (view.value, view.n) == (cli["value"], cli["n"]), where
+                    trend = cli["trend"]
+                    assert view.direction == (trend and trend["direction"]), where
 
 
 def test_a_relinked_batch_moves_to_the_week_of_the_deployment_that_shipped_it(

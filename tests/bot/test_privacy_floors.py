@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import delete
 
 from analytics.engine import METRICS, compute_all, compute_metric
 from analytics.insights.registry import DETECTORS, enabled, held_back
@@ -29,6 +30,8 @@ from bot.slack.events.app_home import build_home
 from sandbox.fakes.server import LocalServer
 from sandbox.fakes.slack import SlackFake
 from sandbox.fakes.slack_signing import SlackRequestSender
+from store.db import transaction
+from store.models import PullRequest
 from tests.bot import privacy_world as world
 
 PEOPLE = sorted(m for m, s in METRICS.items() if s.privacy == "people")
@@ -174,3 +177,40 @@ def test_detectors_hold_back_the_same_kinds(org_deps: BotDeps) -> None:
     assert set(held_back(two)) == set(DETECTORS) - service
     assert held_back(two)["stalled_prs"] == WORK_TEAM_REASON
     assert {d.kind for d in enabled(two)} == service == {"cfr_batching", "slow_ci"}
+
+
+def test_a_period_holding_a_two_person_week_is_withheld_on_every_path(
+    org_deps: BotDeps, config: Path, slack: SlackFake
+) -> None:
+    """docs/metrics.md, "Privacy guard": two of team-four's four people merged nothing in
+    the week before last, so that week's throughput is two people's and withheld; the four
+    weeks around it have 4 authors behind them, but less the shown weeks they would give
+    that week's count. So the 4-week figure is withheld too, saying why, in the engine, the
+    CLI (text and --json) and `/metrics`; the shown weeks stay shown."""
+    week = world.AS_OF - timedelta(weeks=2) - timedelta(hours=9)  # that week's Monday 00:00
+    gone = [world.key(s, m[s]) for m in world.FOUR[2:] for s in ("github", "gitlab")]
+    with transaction(org_deps.sessions) as s:
+        s.execute(
+            delete(PullRequest).where(
+                PullRequest.author_key.in_(gone),
+                PullRequest.merged_at >= week,
+                PullRequest.merged_at < week + timedelta(weeks=1),
+            )
+        )
+    engine, org = org_deps.engine, org_deps.org
+    weeks = compute_all(engine=engine, org=org, as_of=world.AS_OF, weeks=4, metrics=["throughput"])
+    shown = [w.withheld_reason is None for w in weeks["team-four"]["throughput"]]
+    assert shown == [True, True, False, True]
+    period = compute_metric(
+        engine=engine, org=org, team="team-four", metric="throughput",
+        start=world.AS_OF - timedelta(weeks=4), end=world.AS_OF, as_of=world.AS_OF,
+    )  # fmt: skip
+    inside = "a week inside this period is withheld (fewer than 3 people did the work"
+    assert period.value is None and period.n == 0
+    assert period.withheld_reason is not None and period.withheld_reason.startswith(inside)
+    answer = json.loads(_query(config, "throughput", "team-four", "4w", "--json"))
+    assert answer["value"] is None and answer["withheld_reason"].startswith(inside)
+    assert f"withheld: {inside}" in _query(config, "throughput", "team-four", "4w")
+    assert f"*Withheld:* {inside}" in _slash(org_deps, slack, "throughput team-four 4w")
+    last = json.loads(_query(config, "throughput", "team-four", "7d", "--json"))
+    assert last["withheld_reason"] is None and last["value"] == 8.0  # 4 people, 2 sources

@@ -10,7 +10,7 @@ from analytics.values import MetricValue, trend_of
 from bot.slack.catalog import Catalog
 from bot.slack.errors import UserError
 from bot.slack.grammar import USAGE, Command, parse
-from bot.slack.values import MetricView, format_value, trend_arrow
+from bot.slack.values import MetricView, format_value
 from tests.bot.helpers import REGISTRY
 
 CATALOG = Catalog(REGISTRY)
@@ -34,13 +34,13 @@ def test_format_value(value: float, unit: str, shown: str) -> None:
     assert format_value(value, unit) == shown
 
 
+STEADY = (19.0, 20.0, 21.0, 20.0, 19.5, 20.5, 20.0, 20.0)  # baseline weeks: usual range 18.9-21.1 h
+
+
 def test_trend_arrows_and_verdict_follow_the_metric_sense() -> None:
-    assert (trend_arrow(0.2), trend_arrow(-0.2), trend_arrow(0.02), trend_arrow(None)) == (
-        "↑",
-        "↓",
-        "→",
-        "",
-    )
+    """The arrow is the engine's reading against the usual range (analytics.noise): 30 h
+    over weeks of 19-21 h is beyond it; 21 h, 5 % above the baseline, is within it; without
+    baseline weeks there is no reading at all (no arrow, no "→")."""
     info = CATALOG.resolve("lead-time")
     assert info is not None
     slower = MetricView.of(
@@ -55,7 +55,7 @@ def test_trend_arrows_and_verdict_follow_the_metric_sense() -> None:
             10,
             "d",
             baseline=20.0,
-            trend=trend_of(30.0, 20.0, False),
+            trend=trend_of(30.0, 20.0, False, STEADY),
         ),
     )
     assert (slower.arrow, slower.change_text, slower.verdict) == ("↑", "↑50%", "worse")
@@ -73,14 +73,23 @@ def test_trend_arrows_and_verdict_follow_the_metric_sense() -> None:
             9,
             "d",
             baseline=6.0,
-            trend=trend_of(9.0, 6.0, True),
+            trend=trend_of(9.0, 6.0, True, (6.0, 5.0, 7.0, 6.0, 6.0)),
         ),
     )
     assert (more.arrow, more.verdict) == ("↑", "better")
-    flat = MetricView.of(
+    within = MetricView.of(
+        info,
+        MetricValue(
+            "lead_time", "team-a", T, T, 21.0, "hours", 3, "d", baseline=20.0,
+            trend=trend_of(21.0, 20.0, False, STEADY),
+        ),
+    )  # fmt: skip
+    assert (within.arrow, within.change_text, within.verdict) == ("", "within the usual range", "")
+    assert within.reading_text == "within the usual range (18.9 h–21.1 h, 8 weeks)"
+    none = MetricView.of(
         info, MetricValue("lead_time", "team-a", T, T, 21.0, "hours", 3, "d", baseline=20.0)
     )
-    assert (flat.arrow, flat.change_text) == ("→", "→")
+    assert (none.arrow, none.change_text, none.reading_text) == ("", "", "")
     withheld = MetricView.of(
         info,
         MetricValue(

@@ -34,9 +34,10 @@ def _window(start: datetime, end: datetime) -> str:
 
 
 def metric_line(view: MetricView) -> str:
-    """ "*Lead time* 29 h ↑12% (worse)" – one metric on one line."""
+    """ "*Lead time* 29 h ↑12%" / "*Lead time* 29 h within the usual range" – one metric on
+    one line; an arrow only beyond the usual range (`analytics.noise`)."""
     line = f"*{escape(view.info.label)}* {view.shown}"
-    if view.value is not None and not view.withheld_reason and view.change is not None:
+    if view.value is not None and not view.withheld_reason and view.change_text:
         line += f" {view.change_text}"
     return line
 
@@ -59,8 +60,8 @@ def metric_answer(
         blocks.append(section(f"No data for {escape(period_label)} ({view.n} items). {why}"))
     else:
         main = f"*{view.shown}*"
-        if view.change is not None:
-            main += f"  {view.change_text} ({view.verdict} than the baseline)"
+        if view.reading_text:
+            main += f"  {view.reading_text}"
         blocks.append(section(main))
         facts = [f"*Items*\n{view.n}"]
         if view.baseline is not None:
