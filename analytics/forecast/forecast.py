@@ -76,9 +76,9 @@ class Forecast:
             f"this {self.kind} gets {s.focus:.0%} (its share of them since work started, "
             f"{s.target_done_since_start} of {s.team_done_since_start}, pulled towards an even "
             f"share of the team's {s.open_targets} open targets); new items arriving at its own "
-            "weekly rate since the start (drawn from {len(s.growth)} weeks, "
+            f"weekly rate since the start (drawn from {len(s.growth)} weeks, "
             f"{s.growth.mean() if len(s.growth) else 0:.1f} a week) until the target date (or, "
-            "without one, for as long again as since the start). {s.left} of {s.total} items "
+            f"without one, for as long again as since the start). {s.left} of {s.total} items "
             f"left as of {self.as_of:%Y-%m-%d %H:%M} UTC; dates in UTC."
         )
 
