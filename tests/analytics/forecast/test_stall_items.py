@@ -21,7 +21,7 @@ def test_the_stall_model_ranks_items_that_will_stall(tmp_path: Path) -> None:
     data = load_tracker(engine, "t", ["P"])
     end = data.last_event() + 1
     got = item_stall(data, end)
-    assert got.report["auc"] >= 0.65 and got.report["test_rows"] >= 100
+    assert got.report["auc"] >= 0.6 and got.report["test_rows"] >= 100
     rows = landmarks(data, end)
     blocked = rows.x[:, 4] > 0
     assert np.nanmean(rows.y[blocked]) > 2 * np.nanmean(rows.y[~blocked])
