@@ -22,7 +22,7 @@ import numpy as np
 
 from analytics.arrays import NAT
 from analytics.forecast.data import TrackerData
-from analytics.forecast.forecast import ForecastError, Settings, forecast_at, ns_of
+from analytics.forecast.forecast import DEFAULT, ForecastError, Settings, forecast_at, ns_of
 from analytics.forecast.state import DAY
 from analytics.insights.stall.calibration import reliability, summary
 
@@ -70,7 +70,7 @@ def backtest(
     *,
     step_days: int = 14,
     end: datetime | None = None,
-    settings: Settings = Settings(),
+    settings: Settings = DEFAULT,
 ) -> list[Point]:
     """Every backtested forecast of `data`'s dated targets (see the module docstring)."""
     stop = ns_of(end) if end is not None else data.last_event()

@@ -14,7 +14,7 @@ import numpy as np
 
 from analytics.arrays import NAT
 from analytics.forecast.data import TrackerData
-from analytics.forecast.forecast import Forecast, ForecastError, Settings, forecast_at
+from analytics.forecast.forecast import DEFAULT, Forecast, ForecastError, Settings, forecast_at
 from analytics.forecast.state import WEEK, weekly_counts
 
 RECENT_WEEKS = 4
@@ -27,8 +27,7 @@ def scope_change(f: Forecast) -> str | None:
     if s.started == NAT or s.added <= 0 or not s.initial:
         return None
     return (
-        f"scope grew {s.added / s.initial:.0%} since work started "
-        f"({s.initial} → {s.total} items)"
+        f"scope grew {s.added / s.initial:.0%} since work started ({s.initial} → {s.total} items)"
     )
 
 
@@ -59,12 +58,12 @@ def pace_change(data: TrackerData, f: Forecast) -> str | None:
 
 def since_last(now: Forecast, then: Forecast) -> list[str]:
     out = []
-    if now.probability is not None and then.probability is not None:
-        if abs(now.probability - then.probability) >= 0.05:
-            out.append(
-                f"the chance of meeting {now.target_on:%Y-%m-%d} went from "
-                f"{then.probability:.0%} to {now.probability:.0%} since a week ago"
-            )
+    p_now, p_then = now.probability, then.probability
+    if p_now is not None and p_then is not None and abs(p_now - p_then) >= 0.05:
+        out.append(
+            f"the chance of meeting {now.target_on:%Y-%m-%d} went from "
+            f"{p_then:.0%} to {p_now:.0%} since a week ago"
+        )
     if now.p85 and then.p85 and abs((now.p85 - then.p85).days) >= 3:
         days = (now.p85 - then.p85).days
         out.append(
@@ -77,7 +76,7 @@ def since_last(now: Forecast, then: Forecast) -> list[str]:
 
 
 def forecast(
-    data: TrackerData, key: str, as_of: datetime, settings: Settings = Settings()
+    data: TrackerData, key: str, as_of: datetime, settings: Settings = DEFAULT
 ) -> Forecast:
     """The forecast for `key` at `as_of` with what changed (see the module docstring)."""
     now = forecast_at(data, key, as_of, settings)

@@ -43,6 +43,9 @@ class Settings:
     horizon: int = HORIZON
 
 
+DEFAULT = Settings()
+
+
 @dataclass(frozen=True)
 class Forecast:
     """The answer for one target at one instant."""
@@ -154,7 +157,7 @@ def forecast_at(
     data: TrackerData,
     key: str,
     as_of: datetime,
-    settings: Settings = Settings(),
+    settings: Settings = DEFAULT,
 ) -> Forecast:
     """The forecast for `key` from what `data` knew before `as_of` (ForecastError if none)."""
     target = data.target(key)

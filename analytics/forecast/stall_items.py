@@ -51,7 +51,9 @@ class _History:
         it = data.items
         self.resolved = dict(zip(it["key"], it["resolved"].to_numpy(dtype=np.int64), strict=True))
         kids = it[it["parent_key"].notna()]
-        self.kids = {k: g["created"].to_numpy(dtype=np.int64) for k, g in kids.groupby("parent_key")}
+        self.kids = {
+            k: g["created"].to_numpy(dtype=np.int64) for k, g in kids.groupby("parent_key")
+        }
 
     def features(self, key: str, started: int, t: int) -> list[float]:
         ch = self.changes.get(key)

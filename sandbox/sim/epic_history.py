@@ -235,8 +235,13 @@ def _item_rows(world: EpicWorld, rng: random.Random, item: _Item, n: int, out: R
             changes.append((at, "flag", "on"))
             blocker = f"{world.project}-B{n}"
             out["work_item_links"].append(
-                {"source": "jira", "item_key": blocker, "other_key": item.key, "kind": "blocks",
-                 "created_at": at}  # fmt: skip
+                {
+                    "source": "jira",
+                    "item_key": blocker,
+                    "other_key": item.key,
+                    "kind": "blocks",
+                    "created_at": at,
+                }
             )
             if done is not None:
                 changes.append((done - DAY * span * 0.1, "flag", "off"))
@@ -245,14 +250,20 @@ def _item_rows(world: EpicWorld, rng: random.Random, item: _Item, n: int, out: R
     for at, fld, value in changes:
         if at < end:
             out["work_item_changes"].append(
-                {"source": "jira", "item_external_id": ext, "at": at, "field": fld,
-                 "value": value}  # fmt: skip
+                {"source": "jira", "item_external_id": ext, "at": at, "field": fld, "value": value}
             )
     for at, a, b, ca, cb in trans:
         if at < end:
             out["work_item_transitions"].append(
-                {"source": "jira", "item_external_id": ext, "at": at, "from_status": a,
-                 "to_status": b, "from_category": ca, "to_category": cb}  # fmt: skip
+                {
+                    "source": "jira",
+                    "item_external_id": ext,
+                    "at": at,
+                    "from_status": a,
+                    "to_status": b,
+                    "from_category": ca,
+                    "to_category": cb,
+                }
             )
 
 

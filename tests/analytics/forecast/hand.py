@@ -8,7 +8,9 @@ from typing import Any
 AS_OF = datetime(2026, 11, 2, tzinfo=UTC)  # a Monday
 
 
-def item(n: int, created: datetime, resolved: datetime | None, parent: str | None) -> dict[str, Any]:
+def item(
+    n: int, created: datetime, resolved: datetime | None, parent: str | None
+) -> dict[str, Any]:
     return {
         "source": "jira",
         "external_id": f"H{n}",
