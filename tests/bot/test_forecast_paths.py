@@ -32,7 +32,7 @@ from tests.bot.helpers import MEMBER, NOW, SECRET, make_config, make_deps
 from tests.cli.test_bad_input import SECRETS, one_line
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from forecast_world import write_rows  # noqa: E402
+from forecast_world import write_rows
 
 TEAMS = """
 teams:
@@ -64,7 +64,8 @@ def _rows() -> dict[str, list[dict[str, Any]]]:
         rows["delivery_targets"].append({**t, "team_slug": "team-a", "external_id": f"x{n}"})
     for n in range(3):
         row = item(9000 + n, NOW - timedelta(days=3), None, "FC-NODATE")
-        rows["work_items"].append({**row, "project": "FC", "team_slug": "team-a", "key": f"FC-X{n}"})
+        mine = {"project": "FC", "team_slug": "team-a", "key": f"FC-X{n}"}
+        rows["work_items"].append({**row, **mine})
         rows["work_items"].append({**item(n, NOW - timedelta(days=3), None, "HC-1")})
     rows["delivery_targets"].append({**target("HC-1", date(2026, 12, 20)), "team_slug": "team-b"})
     return rows
