@@ -27,12 +27,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from forecast_world import world_store  # noqa: E402
+from forecast_world import world_store
 
-from analytics.forecast import Point, TrackerData, backtest, load_tracker, report  # noqa: E402
-from analytics.forecast.stall_fit import item_stall  # noqa: E402
-from sandbox.sim.epic_history import EpicWorld  # noqa: E402
-from store.db import make_engine  # noqa: E402
+from analytics.forecast import Point, TrackerData, backtest, load_tracker, report
+from analytics.forecast.stall_fit import item_stall
+from sandbox.sim.epic_history import EpicWorld
+from store.db import make_engine
 
 HELD_OUT = (11, 12, 13, 14, 15, 16)
 

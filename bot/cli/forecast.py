@@ -32,19 +32,22 @@ def forecast(
 
     KEY is the tracker's key (`PAY-12`); `--team team-b` lists the team's open ones.
     """
-    from bot.core.forecast import forecast_target, forecast_team
+    from bot.core.forecast import ForecastContext, forecast_target, forecast_team
     from bot.core.forecast_text import forecast_rendered, rendered_text, team_rendered
+    from bot.runtime.wiring import org_context
 
     if (key is None) == (team is None):
         fail("Give an epic or project key (forecast PAY-12), or --team TEAM for a team's list.")
     runtime = load_runtime(ctx)
+    org = org_context(runtime.config, runtime.pseudonym_secret)
+    deps = ForecastContext(runtime.config, runtime.engine, org)
     when = as_of.replace(tzinfo=UTC) if as_of else datetime.now(UTC)
     if key is not None:
-        one = forecast_target(runtime, key, when)
+        one = forecast_target(deps, key, when)
         data, rendered = one.to_json(), forecast_rendered(one)
     else:
         assert team is not None
-        many = forecast_team(runtime, team, when)
+        many = forecast_team(deps, team, when)
         data, rendered = many.to_json(), team_rendered(many)
     if as_json:
         click.echo(json.dumps(data, indent=2, default=str))

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy import Engine
 
 from analytics.arrays import NAT
+from analytics.context import OrgContext
 from analytics.forecast import (
     Forecast,
     ForecastError,
@@ -28,6 +29,7 @@ from analytics.forecast import (
 )
 from analytics.forecast.forecast import ns_of
 from analytics.forecast.stall_fit import ItemStall, item_stall
+from analytics.persons import team_withheld
 from bot.config import AppConfig, TeamConfig
 from bot.core.teams import resolve_team
 from bot.slack.catalog import closest
@@ -36,12 +38,32 @@ from bot.slack.text import did_you_mean, echo
 
 
 class ForecastDeps(Protocol):
-    """What a forecast needs: the config and the store (BotDeps and the CLI's Runtime)."""
+    """What a forecast needs: the config, the org's analytics input (for the privacy floor)
+    and the store (BotDeps; the CLI builds a ForecastContext)."""
 
     @property
     def config(self) -> AppConfig: ...
     @property
     def engine(self) -> Engine: ...
+    @property
+    def org(self) -> OrgContext: ...
+
+
+@dataclass(frozen=True)
+class ForecastContext:
+    """ForecastDeps without Slack (`metrics-bot forecast`)."""
+
+    config: AppConfig
+    engine: Engine
+    org: OrgContext
+
+
+def check_privacy(deps: ForecastDeps, team: TeamConfig) -> None:
+    """A forecast is a figure of the team's work: withheld, saying why, for a team of fewer
+    than MIN_WORK_PEOPLE persons (analytics.persons, the one rule)."""
+    reason = team_withheld("work", deps.org.team(team.slug))
+    if reason is not None:
+        raise UserError(f"Forecasts for {echo(team.name)} are withheld: {reason}.")
 
 
 @dataclass(frozen=True)
@@ -129,6 +151,7 @@ def _stall(data: TrackerData, at: int, keys: set[str]) -> ItemStall | None:
 def forecast_target(deps: ForecastDeps, word: str, now: datetime) -> ForecastAnswer:
     """The forecast for the target `word` names (UserError when there is none to give)."""
     key, team = _lookup(deps, word.strip())
+    check_privacy(deps, team)
     data = load_tracker(deps.engine, team.slug, _projects(team))
     try:
         made = forecast(data, key, now)
@@ -149,6 +172,7 @@ def forecast_team(
 ) -> TeamForecasts:
     """Every open target of a team, forecast, and those that could not be with the reason."""
     team = resolve_team(deps.config, team_word)
+    check_privacy(deps, team)
     data = load_tracker(deps.engine, team.slug, _projects(team))
     keys = open_targets(data)
     at = ns_of(now)
@@ -178,5 +202,8 @@ def _only(stall: ItemStall | None, data: TrackerData, key: str) -> ItemStall | N
 
 def risky_targets(deps: ForecastDeps, team: TeamConfig, now: datetime) -> list[ForecastAnswer]:
     """The team's targets whose chance of meeting their date is below its threshold (for
-    the digest: without the stall model, which `forecast <key>` adds)."""
+    the digest: without the stall model, which `forecast <key>` adds; none for a team under
+    the privacy floor)."""
+    if team_withheld("work", deps.org.team(team.slug)) is not None:
+        return []
     return [a for a in forecast_team(deps, team, now, stall=False).answers if a.at_risk]

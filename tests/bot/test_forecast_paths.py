@@ -41,10 +41,17 @@ teams:
     slack_channel: C0TEAMA001
     jira_projects: [FC]
     forecast_risk_below: 0.6
+    members: [{github: ann-gh}, {github: bo-gh}, {github: cy-gh}]
   - slug: team-b
     name: Team B
     slack_channel: C0TEAMB001
     jira_projects: [HC]
+    members: [{github: di-gh}, {github: ed-gh}, {github: fa-gh}]
+  - slug: team-c
+    name: Team C
+    slack_channel: C0TEAMC001
+    jira_projects: [FC2]
+    members: [{github: gu-gh}, {github: ha-gh}]
 """
 
 
@@ -146,13 +153,15 @@ def test_cli_slack_and_digest_give_one_forecast(world: World, slack: SlackFake) 
         ("NOPE-404", "I don't know the epic or project `NOPE-404`"),
         ("FC-EMPTY", "`FC-EMPTY` has no work items linked to it yet"),
         ("HC-1", "`team-b` has too little throughput history for `HC-1`"),
+        ("team-c", "Forecasts for Team C are withheld: fewer than 3 people in the team"),
     ],
 )
 def test_what_cannot_be_forecast_says_why(
     world: World, slack: SlackFake, words: str, says: str
 ) -> None:
     assert says in _all_text(_ask(slack, world.url, f"forecast {words}"))
-    assert says.replace("`", "'") in one_line(_cli(world, words))
+    args = ("--team", words) if words.startswith("team-") else (words,)
+    assert says.replace("`", "'") in one_line(_cli(world, *args))
 
 
 def test_a_target_without_a_date_gets_dates_and_says_why_no_chance(
