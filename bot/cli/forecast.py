@@ -32,15 +32,14 @@ def forecast(
 
     KEY is the tracker's key (`PAY-12`); `--team team-b` lists the team's open ones.
     """
-    from bot.core.forecast import ForecastContext, forecast_target, forecast_team
+    from bot.answers import answer_deps
+    from bot.core.forecast import forecast_target, forecast_team
     from bot.core.forecast_text import forecast_rendered, rendered_text, team_rendered
-    from bot.runtime.wiring import org_context
 
     if (key is None) == (team is None):
         fail("Give an epic or project key (forecast PAY-12), or --team TEAM for a team's list.")
     runtime = load_runtime(ctx)
-    org = org_context(runtime.config, runtime.pseudonym_secret)
-    deps = ForecastContext(runtime.config, runtime.engine, org)
+    deps = answer_deps(runtime)
     when = as_of.replace(tzinfo=UTC) if as_of else datetime.now(UTC)
     if key is not None:
         one = forecast_target(deps, key, when)

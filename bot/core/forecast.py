@@ -12,12 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
-
-from sqlalchemy import Engine
+from typing import Any
 
 from analytics.arrays import NAT
-from analytics.context import OrgContext
 from analytics.forecast import (
     Forecast,
     ForecastError,
@@ -32,33 +29,13 @@ from analytics.forecast.stall_fit import ItemStall, item_stall
 from analytics.persons import team_withheld
 from bot.config import AppConfig, TeamConfig
 from bot.core.teams import resolve_team
+from bot.core.views import AnswerDeps
 from bot.slack.catalog import closest
 from bot.slack.errors import UserError
 from bot.slack.text import did_you_mean, echo
 
 
-class ForecastDeps(Protocol):
-    """What a forecast needs: the config, the org's analytics input (for the privacy floor)
-    and the store (BotDeps; the CLI builds a ForecastContext)."""
-
-    @property
-    def config(self) -> AppConfig: ...
-    @property
-    def engine(self) -> Engine: ...
-    @property
-    def org(self) -> OrgContext: ...
-
-
-@dataclass(frozen=True)
-class ForecastContext:
-    """ForecastDeps without Slack (`metrics-bot forecast`)."""
-
-    config: AppConfig
-    engine: Engine
-    org: OrgContext
-
-
-def check_privacy(deps: ForecastDeps, team: TeamConfig) -> None:
+def check_privacy(deps: AnswerDeps, team: TeamConfig) -> None:
     """A forecast is a figure of the team's work: withheld, saying why, for a team of fewer
     than MIN_WORK_PEOPLE persons (analytics.persons, the one rule)."""
     reason = team_withheld("work", deps.org.team(team.slug))
@@ -126,7 +103,7 @@ def owner_of(config: AppConfig, owner: str | None, projects: list[str]) -> TeamC
     return None
 
 
-def _lookup(deps: ForecastDeps, word: str) -> tuple[str, TeamConfig]:
+def _lookup(deps: AnswerDeps, word: str) -> tuple[str, TeamConfig]:
     for key in dict.fromkeys((word, word.upper())):
         found = target_owner(deps.engine, key)
         if found is not None:
@@ -148,7 +125,7 @@ def _stall(data: TrackerData, at: int, keys: set[str]) -> ItemStall | None:
     return item_stall(data, at, keys)
 
 
-def forecast_target(deps: ForecastDeps, word: str, now: datetime) -> ForecastAnswer:
+def forecast_target(deps: AnswerDeps, word: str, now: datetime) -> ForecastAnswer:
     """The forecast for the target `word` names (UserError when there is none to give)."""
     key, team = _lookup(deps, word.strip())
     check_privacy(deps, team)
@@ -168,7 +145,7 @@ def open_targets(data: TrackerData) -> list[str]:
 
 
 def forecast_team(
-    deps: ForecastDeps, team_word: str | TeamConfig, now: datetime, *, stall: bool = True
+    deps: AnswerDeps, team_word: str | TeamConfig, now: datetime, *, stall: bool = True
 ) -> TeamForecasts:
     """Every open target of a team, forecast, and those that could not be with the reason."""
     team = resolve_team(deps.config, team_word)
@@ -200,7 +177,7 @@ def _only(stall: ItemStall | None, data: TrackerData, key: str) -> ItemStall | N
     )
 
 
-def risky_targets(deps: ForecastDeps, team: TeamConfig, now: datetime) -> list[ForecastAnswer]:
+def risky_targets(deps: AnswerDeps, team: TeamConfig, now: datetime) -> list[ForecastAnswer]:
     """The team's targets whose chance of meeting their date is below its threshold (for
     the digest: without the stall model, which `forecast <key>` adds; none for a team under
     the privacy floor)."""
