@@ -133,8 +133,10 @@ def test_cli_slack_and_digest_give_one_forecast(world: World, slack: SlackFake) 
     if got["probability_on_time"] is not None:
         assert f"{got['probability_on_time']:.0%} chance of meeting" in shown
     assert "Monte Carlo" in shown and "seeded trials" in shown
-    text = _cli(world, key)
+    png = world.config.parent / "forecast.png"
+    text = _cli(world, key, "--chart", str(png))
     assert text.exit_code == 0 and f"85%: {got['p85']}" in text.output
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     team = json.loads(_cli(world, "--team", "team-a", "--json").output)
     same = next(t for t in team["targets"] if t["key"] == key)
     assert (same["p50"], same["p85"]) == (got["p50"], got["p85"])
