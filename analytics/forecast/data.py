@@ -132,19 +132,18 @@ def load_tracker(bind: Bind, team: str, projects: Sequence[str]) -> TrackerData:
 def _joined(items: pd.DataFrame, changes: pd.DataFrame) -> np.ndarray:
     """When each item joined its current parent: the first `parent` change naming it."""
     par = changes[changes["field"] == "parent"]
-    first = par.groupby(["key", "value"])["at"].min()
+    first = par.groupby(["key", "value"])["at"].min().astype("Int64")
     idx = pd.MultiIndex.from_arrays([items["key"], items["parent_key"].fillna("")])
-    at = first.reindex(idx).to_numpy(dtype=float)
+    at = first.reindex(idx).astype("Int64").to_numpy(dtype=np.int64, na_value=NAT)
     created = items["created"].to_numpy(dtype=np.int64)
-    return np.where(np.isnan(at), created, np.nan_to_num(at).astype(np.int64))
+    return np.where(at == NAT, created, at)
 
 
 def _started(items: pd.DataFrame, transitions: pd.DataFrame) -> np.ndarray:
     """Each item's first move into an in-progress status (NAT if it never moved)."""
     moved = transitions[transitions["to_category"] == "indeterminate"]
-    first = moved.groupby("key")["at"].min()
-    at = first.reindex(items["key"]).to_numpy(dtype=float)
-    return np.where(np.isnan(at), NAT, np.nan_to_num(at).astype(np.int64))
+    first = moved.groupby("key")["at"].min().astype("Int64")
+    return first.reindex(items["key"]).astype("Int64").to_numpy(dtype=np.int64, na_value=NAT)
 
 
 def target_owner(bind: Bind, key: str) -> tuple[str | None, list[str]] | None:

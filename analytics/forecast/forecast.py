@@ -107,8 +107,12 @@ class Forecast:
         }
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def ns_of(when: datetime) -> int:
-    return int(when.astimezone(UTC).timestamp() * 10**9)
+    """UTC nanoseconds of an aware datetime, exactly (no float on the way)."""
+    return (when - EPOCH) // timedelta(microseconds=1) * 1000
 
 
 def date_after(as_of: int, weeks: float) -> date | None:
