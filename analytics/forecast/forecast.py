@@ -76,9 +76,10 @@ class Forecast:
             f"Monte Carlo, {len(self.weeks):,} seeded trials, a week at a time: the team's "
             f"resolved items of type {', '.join(t or '(none)' for t in s.types)} per week over "
             f"the last {len(tp)} weeks (mean {tp.mean():.1f}, drawn with replacement), of which "
-            f"this {self.kind} gets {s.focus:.0%} (its share of them since work started, "
+            f"this {self.kind} gets about {s.focus:.0%} (its share of them since work started, "
             f"{s.target_done_since_start} of {s.team_done_since_start}, pulled towards an even "
-            f"share of the team's {s.open_targets} open targets); new items arriving at its own "
+            f"share of the team's {s.open_targets} open targets; each trial draws its own share "
+            "from that evidence, a Beta distribution); new items arriving at its own "
             f"weekly rate since the start (drawn from {len(s.growth)} weeks, "
             f"{s.growth.mean() if len(s.growth) else 0:.1f} a week) until the target date (or, "
             f"without one, for as long again as since the start). {s.left} of {s.total} items "
@@ -168,14 +169,14 @@ def forecast_at(
     if target is None:
         raise ForecastError("unknown", f"I don't know the epic or project `{key}`.")
     at = ns_of(as_of)
-    state = state_at(data, key, at, settings.weeks)
+    state = state_at(data, key, at, settings.weeks, int(target["created"]))
     check(state, data.team)
     target_on: date | None = target["target_on"]
     deadline = None if target_on is None else ns_of(_midnight(target_on + timedelta(days=1)))
     weeks = simulate(
         state.left,
         state.throughput,
-        state.focus,
+        state.focus_beta,
         state.growth,
         trials=settings.trials,
         horizon=settings.horizon,

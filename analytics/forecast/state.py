@@ -4,14 +4,16 @@ before it only (so a forecast made at a past date sees what a forecast made then
 - Items: those whose parent is the target and that had joined it by then; done = resolved
   before the instant.
 - Started: the first of its items to move into progress (or be resolved). Items that joined
-  more than GRACE after that are scope growth; their joins per week since the start are the
-  growth the Monte Carlo draws from.
+  more than GRACE after that (or after the target's creation, if later) are scope growth;
+  their joins per week since then are the growth the Monte Carlo draws from.
 - Throughput: the team's resolved items of the target's item types, per week, over the
   `weeks` weeks before the instant (only weeks after the team's first item: no invented
   zeros before its history began).
 - Focus: the share of those team items since the start that were this target's, pulled
   towards 1 / (the team's open targets) by PRIOR_ITEMS pseudo-items, so a target just begun
-  gets an even share and one with history gets its own.
+  gets an even share and one with history gets its own; `focus_beta` is the Beta(a, b)
+  those counts make (a: its items and its pseudo-items, b: the others'), from which each
+  Monte Carlo trial draws its share, so a share known from few items widens the dates.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class TargetState:
     growth: np.ndarray  # items joined per complete week since the start
     throughput: np.ndarray  # the team's resolved items of `types` per week, newest first
     focus: float
+    focus_beta: tuple[float, float]  # the share's Beta(a, b): its items and the others'
     target_done_since_start: int
     team_done_since_start: int
     open_targets: int
@@ -101,7 +104,9 @@ def open_targets(data: TrackerData, as_of: int) -> int:
     return int(it.loc[live, "parent_key"].nunique())
 
 
-def state_at(data: TrackerData, key: str, as_of: int, weeks: int = 12) -> TargetState:
+def state_at(
+    data: TrackerData, key: str, as_of: int, weeks: int = 12, created: int = NAT
+) -> TargetState:
     """The target `key` as known at `as_of` (see the module docstring)."""
     items = target_items(data, key, as_of)
     done = _done_before(items, as_of)
@@ -112,20 +117,26 @@ def state_at(data: TrackerData, key: str, as_of: int, weeks: int = 12) -> Target
     began = np.concatenate([starts[starts != NAT], res[res != NAT]])
     started = int(began.min()) if len(began) else NAT
     joined = items["joined"].to_numpy(dtype=np.int64)
-    initial = len(items) if started == NAT else int((joined <= started + GRACE).sum())
+    # scope is counted from the later of the first start and the target's own creation: an
+    # epic filled in over its first days has not grown
+    base = started if started == NAT else max(started, created)
+    initial = len(items) if base == NAT else int((joined <= base + GRACE).sum())
     growth = np.zeros(0, dtype=np.int64)
     mine_since = team_since = 0
     if started != NAT:
-        full = int((as_of - started) // WEEK)
-        late = joined[joined > started + GRACE]
-        growth = np.bincount(((late - started) // WEEK).astype(np.int64), minlength=full)[:full]
+        full = max(int((as_of - base) // WEEK), 0)
+        late = joined[joined > base + GRACE]
+        growth = np.bincount(((late - base) // WEEK).astype(np.int64), minlength=full)[:full]
         it = data.items
         same = np.isin(_types(it), list(types))
         r = it["resolved"].to_numpy(dtype=np.int64)
         team_since = int((same & (r != NAT) & (r >= started) & (r < as_of)).sum())
         mine_since = int(done.sum())
     n_open = max(open_targets(data, as_of), 1)
-    focus = (mine_since + PRIOR_ITEMS / n_open) / (team_since + PRIOR_ITEMS)
+    prior = 1.0 / n_open
+    a = mine_since + PRIOR_ITEMS * prior
+    b = max(team_since - mine_since, 0) + PRIOR_ITEMS * (1.0 - prior)
+    focus = a / (a + b)
     return TargetState(
         key=key,
         as_of=as_of,
@@ -137,6 +148,7 @@ def state_at(data: TrackerData, key: str, as_of: int, weeks: int = 12) -> Target
         growth=growth,
         throughput=throughput(data, types, as_of, weeks),
         focus=min(focus, 1.0),
+        focus_beta=(a, b),
         target_done_since_start=mine_since,
         team_done_since_start=team_since,
         open_targets=n_open,

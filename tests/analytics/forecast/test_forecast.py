@@ -72,11 +72,13 @@ def test_refusals_say_why(hand: TrackerData, tmp_path: Path) -> None:
 
 
 def test_the_85_percent_date_covers_80_to_90_percent_of_finishes(tmp_path: Path) -> None:
-    seeds = (1, 2, 3)
-    worlds = [EpicWorld(seed=s, team=f"t{s}", project=f"P{s}") for s in seeds]
+    """Half of bench_forecast.py's held-out worlds (the bench runs all six)."""
+    seeds = (11, 12, 13)
+    worlds = [EpicWorld(seed=s, team=f"team-{s}", project=f"P{s}") for s in seeds]
     engine = world_store(tmp_path / "c.db", worlds)
-    points = [p for s in seeds for p in backtest(load_tracker(engine, f"t{s}", [f"P{s}"]))]
+    points = [p for w in worlds for p in backtest(load_tracker(engine, w.team, [w.project]))]
     got = report(points)
     assert got["epics"] >= 25
+    assert 0.80 <= got["p85_coverage"]["per_epic"] <= 0.90
     assert 0.80 <= got["p85_coverage"]["pooled"] <= 0.90
-    assert got["calibration_error"] < 0.2
+    assert got["calibration_error"] < 0.06
