@@ -71,3 +71,36 @@ def constant_world(
     if others:
         targets += [target("HC-N", None), target("HC-0", None)]
     return {"work_items": items, "delivery_targets": targets}
+
+
+def changed_world() -> dict[str, Any]:
+    """5 items a week for the 12 weeks before epic HC-E started (its first item done 5 weeks
+    before AS_OF), then 3 a week, all of them HC-E's, over the last 4 weeks; HC-E began with
+    20 items and gained 6 (30%) two weeks before AS_OF."""
+    start = AS_OF - timedelta(weeks=5)
+    items = []
+    n = 0
+    for w in range(12):
+        for k in range(5):
+            n += 1
+            done = start - timedelta(weeks=12 - w) + timedelta(days=2, hours=k)
+            items.append(item(n, done - timedelta(days=5), done, None))
+    epic = []
+    for _ in range(20):
+        n += 1
+        epic.append(item(n, start - timedelta(hours=1), None, "HC-E"))
+    for _ in range(6):
+        n += 1
+        epic.append(item(n, AS_OF - timedelta(weeks=2), None, "HC-E"))
+    dones = [start + timedelta(days=1)] + [
+        AS_OF - timedelta(weeks=4 - w) + timedelta(days=2, hours=k)
+        for w in range(4)
+        for k in range(3)
+    ]
+    for row, done in zip(epic, dones, strict=False):
+        row.update(resolved_at=done, updated_at=done, status="Done", status_category="done")
+    created = {"created_at": start - timedelta(hours=2), "updated_at": start}
+    return {
+        "work_items": items + epic,
+        "delivery_targets": [{**target("HC-E", date(2026, 12, 31)), **created}],
+    }

@@ -14,7 +14,7 @@ from analytics.forecast import ForecastError, TrackerData, backtest, forecast, l
 from analytics.forecast.montecarlo import simulate
 from sandbox.sim.epic_history import EpicWorld
 from store.db import make_engine, upgrade
-from tests.analytics.forecast.hand import AS_OF, constant_world
+from tests.analytics.forecast.hand import AS_OF, changed_world, constant_world
 
 
 def _store(path: Path, others: bool, weeks: int = 12) -> TrackerData:
@@ -82,3 +82,16 @@ def test_the_85_percent_date_covers_80_to_90_percent_of_finishes(tmp_path: Path)
     assert 0.80 <= got["p85_coverage"]["per_epic"] <= 0.90
     assert 0.80 <= got["p85_coverage"]["pooled"] <= 0.90
     assert got["calibration_error"] < 0.06
+
+
+def test_what_changed_names_the_scope_growth_and_the_throughput_drop(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    upgrade(engine)
+    write_rows(engine, changed_world())
+    f = forecast(load_tracker(engine, "team-h", ["HC"]), "HC-E", AS_OF)
+    assert (f.state.initial, f.state.total, f.state.done) == (20, 26, 13)
+    assert f.changes[0] == "scope grew 30% since work started (20 → 26 items)"
+    assert f.changes[1].startswith(
+        "the team's throughput of these item types fell 40% (5.0 → 3.0 a week"
+    )
+    assert "+6 items in scope since a week ago" not in f.changes  # they came two weeks ago
