@@ -10,6 +10,11 @@ from bot.slack.limits import ensure_blocks
 from bot.slack.text import escape
 
 MAX_LISTED = 10
+METHOD = (
+    "Each: a seeded Monte Carlo over the team's weekly throughput of the target's item types "
+    "(last 12 weeks), the target's share of it and its scope growth so far, from what was "
+    "known now; `forecast <key>` says how one was computed, with its numbers."
+)
 
 
 def _date(d: object) -> str:
@@ -86,7 +91,7 @@ def team_rendered(tf: TeamForecasts) -> Rendered:
             ),
         ]
     if tf.answers:
-        blocks.append(context(escape(how_text(tf.answers[0]))))
+        blocks.append(context(escape(METHOD)))
     text = f"Delivery forecasts for {tf.team.name}: {len(tf.answers)} open targets"
     ensure_blocks(blocks, text=text)
     return Rendered(escape(text), blocks)
