@@ -69,6 +69,9 @@ def table_text(got: dict[str, Any]) -> str:
         )
     cov = got["p85_coverage"]
     lines.append("")
+    if not cov["forecasts"]:
+        lines.append(f"forecasts {got['forecasts']}: no epic with a date and a known outcome")
+        return "\n".join(lines)
     lines.append(
         f"forecasts {got['forecasts']} over {got['epics']} epics; calibration error "
         f"{got['calibration_error']}; 85% date covers the finish: {cov['pooled']:.1%} of "
