@@ -136,14 +136,14 @@ def answer_metrics(
     metric_ids = resolve_metrics(metric)
     slug = resolve_team(runtime, team)
     window = parse_period(period, as_of)
-    deps = _answer_deps(runtime)
+    deps = answer_deps(runtime)
     return [
         compute_value(deps, slug, metric_id, window.start, window.end, as_of, clock=clock)
         for metric_id in metric_ids
     ]
 
 
-def _answer_deps(runtime: Runtime) -> AnswerContext:
+def answer_deps(runtime: Runtime) -> AnswerContext:
     """What the answer core needs from the runtime (no Slack tokens: the CLI posts nothing)."""
     from bot.core.ports import default_analytics
     from bot.core.views import AnswerContext

@@ -5,7 +5,8 @@ command never pays for another's dependencies (the sandbox, scikit-learn, Bolt..
 
 One module per command group: `admin` (check-config, db, purge, retention, about), `world`
 (simulate, sandbox, demo), `data` (ingest), `analysis` (query, insights, annotate, model),
-`manage` (experiment, annotations), `slack` (digest, serve), `leaders` (report, goal); the
+`manage` (experiment, annotations), `forecast` (delivery forecasts),
+`slack` (digest, serve), `leaders` (report, goal); the
 work behind a command lives beside it (`purge`, `sandbox`, `demo`, `ingest`, `digest`,
 `serve`, `report`), and `common` holds what they share.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import admin, analysis, data, leaders, manage, slack, world
+from bot.cli import admin, analysis, data, forecast, leaders, manage, slack, world
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -48,6 +49,7 @@ for command in (
     manage.annotations_group,
     manage.experiment,
     analysis.model,
+    forecast.forecast,
     slack.digest,
     leaders.report,
     leaders.goal,

@@ -84,6 +84,9 @@ class Digest:
     goals: GoalSection | None = None
     """The team's goals against their last weeks (bot/goals/section.py); the agreements
     missed this week are among `insights` too."""
+    forecasts: tuple[str, ...] = ()
+    """Epics and projects whose chance of meeting their date is below the team's
+    `forecast_risk_below`, one line each (bot/core/forecast.py, as of the week's end)."""
 
     @property
     def quiet(self) -> bool:

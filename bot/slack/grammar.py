@@ -7,6 +7,7 @@
     /metrics digest [team]                          a private preview of this week's digest
     /metrics goal [team] [<goal> | remove N]        goals: list, preview before saving, remove
     /metrics about                                  what the bot collects, and who sees what
+    /metrics forecast <epic or project key> | [team]   delivery-risk forecasts
     /metrics status
 
 Words may come in any order after the verb; the team defaults to the channel's team; a
@@ -17,7 +18,7 @@ fast, so it runs before the ack and bad input is answered at once.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -37,6 +38,7 @@ Verb = Literal[
     "status",
     "goal",
     "about",
+    "forecast",
 ]
 VERBS: tuple[str, ...] = (
     "help",
@@ -48,6 +50,7 @@ VERBS: tuple[str, ...] = (
     "status",
     "goal",
     "about",
+    "forecast",
 )
 GOAL_VERBS = ("goal", "goals")
 DEFAULT_DAYS = 28
@@ -84,7 +87,8 @@ class Command:
     period: Period = DEFAULT_PERIOD
     share: bool = False
     action: str = ""
-    """`goal`: "list", "preview" (of `text`) or "remove" (goal number `text`)."""
+    """`goal`: "list", "preview" (of `text`) or "remove" (goal number `text`); `forecast`:
+    "target" (the key in `text`) or "team" (the team's open targets)."""
     text: str = ""
     user: str = ""
     """Who typed it (Slack user id), when the answer depends on it (saving a goal)."""
@@ -129,8 +133,9 @@ def parse(
     head, rest = norm(words[0]), words[1:]
     if head in ("status", "about"):
         return Command(head, share=share)  # type: ignore[arg-type]
-    if head in GOAL_VERBS:
-        return _goal(rest, teams, channel_team, share)
+    special = _SPECIAL.get(head)
+    if special is not None:
+        return special(rest, teams, channel_team, share)
     metric: MetricInfo | None = None
     verb: Verb
     if head in VERBS:
@@ -181,6 +186,33 @@ def _goal(
     if norm(words[0]) in ("remove", "delete", "drop") and len(words) == 2:
         return Command("goal", team=team, share=share, action="remove", text=words[1])
     return Command("goal", team=team, share=share, action="preview", text=" ".join(words))
+
+
+def _forecast(
+    words: Sequence[str], teams: Sequence[str], channel_team: str | None, share: bool
+) -> Command:
+    """`forecast <key>` forecasts one target; `forecast [--team] [team]` lists a team's."""
+    words = [w for w in words if w.lower() != "--team"]
+    if len(words) > 1:
+        raise UserError("Forecast one epic or project at a time, e.g. `/metrics forecast PAY-12`.")
+    by_norm = {norm(t): t for t in teams}
+    if words and norm(words[0]) not in by_norm:
+        return Command("forecast", share=share, action="target", text=words[0])
+    team = by_norm[norm(words[0])] if words else channel_team
+    if team is None:
+        raise UserError(
+            "Forecast what? Name an epic or project (`/metrics forecast PAY-12`) or a team "
+            f"(`/metrics forecast {echo(teams[0]) if teams else 'team-a'}`). Teams: "
+            f"{listed(teams)}."
+        )
+    return Command("forecast", team=team, share=share, action="team")
+
+
+_SPECIAL: dict[str, Callable[[Sequence[str], Sequence[str], str | None, bool], Command]] = {
+    **dict.fromkeys(GOAL_VERBS, _goal),
+    "forecast": _forecast,
+}
+"""Verbs with a grammar of their own: (words after the verb, teams, channel team, share)."""
 
 
 def _metric(word: str, catalog: Catalog) -> MetricInfo:

@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 
 from bot.about import about
 from bot.config import TeamConfig
+from bot.core.forecast import forecast_target, forecast_team
+from bot.core.forecast_text import forecast_rendered, team_rendered
 from bot.core.teams import resolve_team
 from bot.core.views import catalog_of, compute_view, flagged_insights
 from bot.digest.build import build_digest
@@ -50,6 +52,8 @@ def answer(deps: BotDeps, cmd: Command) -> Rendered:
         return status(deps)
     if cmd.verb == "about":
         return about_answer(about(deps.config))
+    if cmd.verb == "forecast":
+        return forecast_answer(deps, cmd)
     team = resolve_team(deps.config, cmd.team)
     if cmd.verb == "goal":
         return goal_answer(deps, cmd, team)
@@ -84,6 +88,13 @@ def answer(deps: BotDeps, cmd: Command) -> Rendered:
         week = last_full_week(end, team.tz)
         return render_digest(build_digest(deps, team, week, charts=False), interactive=False)
     raise UserError("I can't answer that yet.")  # pragma: no cover - the grammar is closed
+
+
+def forecast_answer(deps: BotDeps, cmd: Command) -> Rendered:
+    """`/metrics forecast`: one target by key, or a team's open ones (bot/core/forecast.py)."""
+    if cmd.action == "target":
+        return forecast_rendered(forecast_target(deps, cmd.text, deps.now()))
+    return team_rendered(forecast_team(deps, cmd.team or "", deps.now()))
 
 
 def goal_answer(deps: BotDeps, cmd: Command, team: TeamConfig) -> Rendered:

@@ -1,0 +1,36 @@
+"""Delivery-risk forecasts for epics, projects and milestones (`DeliveryTarget`), and the
+work items that will stall.
+
+A forecast is a seeded Monte Carlo over the team's recent weekly throughput of the target's
+item types, with the target's scope growth so far projected forward: the chance of finishing
+by the target date and the 50th / 85th percentile finish dates, with what changed and how it
+was computed. Everything is pure over `TrackerData` (loaded once by `data.load_tracker`) and
+an as-of instant, so a backtest replays past dates from rows dated before each.
+
+Modules: `data` (the one SQL reader), `state` (what is known at an instant), `montecarlo`
+(the trials), `forecast` (one answer and its refusals), `changes` (what changed),
+`backtest` (past forecasts against what happened), `stall_items` / `stall_fit` (in-progress
+work items likely to stall).
+"""
+
+from __future__ import annotations
+
+from analytics.forecast.backtest import Point, backtest, report
+from analytics.forecast.changes import forecast
+from analytics.forecast.data import TrackerData, load_tracker, target_keys, target_owner
+from analytics.forecast.forecast import Forecast, ForecastError, Settings, forecast_at
+
+__all__ = [
+    "Forecast",
+    "ForecastError",
+    "Point",
+    "Settings",
+    "TrackerData",
+    "backtest",
+    "forecast",
+    "forecast_at",
+    "load_tracker",
+    "report",
+    "target_keys",
+    "target_owner",
+]

@@ -1,0 +1,90 @@
+"""What changed: since work on the target started (its scope; the team's pace) and since the
+forecast a week before (the chance of meeting the date; the 85% date), in sentences.
+
+The earlier forecast is recomputed from the rows dated before then, so nothing has to be
+stored to compare with and a past answer is never rewritten by later data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from analytics.arrays import NAT
+from analytics.forecast.data import TrackerData
+from analytics.forecast.forecast import DEFAULT, Forecast, ForecastError, Settings, forecast_at
+from analytics.forecast.state import WEEK, weekly_counts
+
+RECENT_WEEKS = 4
+BEFORE_WEEKS = 12
+NOTABLE = 0.10  # changes smaller than this are not mentioned
+
+
+def scope_change(f: Forecast) -> str | None:
+    s = f.state
+    if s.started == NAT or s.added <= 0 or not s.initial:
+        return None
+    return (
+        f"scope grew {s.added / s.initial:.0%} since work started ({s.initial} → {s.total} items)"
+    )
+
+
+def pace_change(data: TrackerData, f: Forecast) -> str | None:
+    """The team's throughput of the target's types, the last 4 weeks against the 12 weeks
+    before work started (None when either is unknown or the change is small)."""
+    s = f.state
+    if s.started == NAT or s.as_of - s.started < RECENT_WEEKS * WEEK:
+        return None
+    same = np.isin(data.items["item_type"].fillna("").astype(str).to_numpy(), list(s.types))
+    resolved = data.items["resolved"].to_numpy(dtype=np.int64)[same]
+    created = data.items["created"].to_numpy(dtype=np.int64)
+    first = created[created != NAT].min()
+    before_weeks = min(BEFORE_WEEKS, int((s.started - first) // WEEK))
+    if before_weeks < RECENT_WEEKS:
+        return None
+    before = weekly_counts(resolved, s.started, before_weeks).mean()
+    recent = weekly_counts(resolved, s.as_of, RECENT_WEEKS).mean()
+    if before <= 0 or abs(recent / before - 1) < NOTABLE:
+        return None
+    verb = "fell" if recent < before else "rose"
+    return (
+        f"the team's throughput of these item types {verb} {abs(recent / before - 1):.0%} "
+        f"({before:.1f} → {recent:.1f} a week: the last {RECENT_WEEKS} weeks against the "
+        f"{before_weeks} before work started)"
+    )
+
+
+def since_last(now: Forecast, then: Forecast) -> list[str]:
+    out = []
+    p_now, p_then = now.probability, then.probability
+    if p_now is not None and p_then is not None and abs(p_now - p_then) >= 0.05:
+        out.append(
+            f"the chance of meeting {now.target_on:%Y-%m-%d} went from "
+            f"{p_then:.0%} to {p_now:.0%} since a week ago"
+        )
+    if now.p85 and then.p85 and abs((now.p85 - then.p85).days) >= 3:
+        days = (now.p85 - then.p85).days
+        out.append(
+            f"the 85% date moved {abs(days)} days {'later' if days > 0 else 'earlier'} "
+            f"since a week ago ({then.p85:%Y-%m-%d} → {now.p85:%Y-%m-%d})"
+        )
+    if now.state.total != then.state.total:
+        out.append(f"{now.state.total - then.state.total:+d} items in scope since a week ago")
+    return out
+
+
+def forecast(
+    data: TrackerData, key: str, as_of: datetime, settings: Settings = DEFAULT
+) -> Forecast:
+    """The forecast for `key` at `as_of` with what changed (see the module docstring)."""
+    now = forecast_at(data, key, as_of, settings)
+    changes = [c for c in (scope_change(now), pace_change(data, now)) if c]
+    try:
+        then = forecast_at(data, key, as_of - timedelta(days=7), settings)
+    except ForecastError:
+        then = None
+    if then is not None:
+        changes += since_last(now, then)
+    return replace(now, changes=tuple(changes))

@@ -1,0 +1,165 @@
+"""The tracker history a forecast reads, loaded once per team and sliced in memory at any
+as-of instant (so a backtest over many past dates reads the store once). The only module of
+the package that touches SQL.
+
+A team's items are those it owns (`team_slug`) or that live in its Jira projects / Linear
+teams; its targets are those it owns or that its items point at. Times are int64 UTC
+nanoseconds (`analytics.arrays.NAT` for none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import or_, select
+
+from analytics.arrays import NAT, time_ns
+from analytics.frames import to_utc
+from analytics.sql import Bind, _connection
+from store.models import DeliveryTarget, WorkItem, WorkItemChange, WorkItemLink, WorkItemTransition
+
+ITEM_COLUMNS = ("key", "external_id", "source", "item_type", "parent_key", "status_category")
+
+
+@dataclass(frozen=True)
+class TrackerData:
+    """One team's work items, targets and their histories (see the module docstring).
+
+    items: key, external_id, source, item_type, parent_key, status_category, created, resolved,
+        joined (when it joined its parent: the first `parent` change naming it, else created),
+        started (its first move into an in-progress category, NAT if none).
+    targets: key, kind, name, team_slug, target_on (date or None), created, resolved.
+    changes: key, at, field, value.  links: item_key, other_key, kind, at.
+    transitions: key, at, to_category.
+    """
+
+    team: str
+    items: pd.DataFrame
+    targets: pd.DataFrame
+    changes: pd.DataFrame
+    links: pd.DataFrame
+    transitions: pd.DataFrame
+
+    def target(self, key: str) -> dict[str, Any] | None:
+        rows = self.targets[self.targets["key"] == key]
+        return None if rows.empty else dict(rows.iloc[0])
+
+    def last_event(self) -> int:
+        """The latest instant the data knows of (a stand-in for the last sync)."""
+        cols = [self.items["created"], self.items["resolved"], self.transitions["at"]]
+        values = np.concatenate([np.asarray(c, dtype=np.int64) for c in cols])
+        values = values[values != NAT]
+        return int(values.max()) if len(values) else NAT
+
+
+def _frame(bind: Bind, stmt: Any, names: Sequence[str]) -> pd.DataFrame:
+    with _connection(bind) as conn:
+        rows = conn.execute(stmt).all()
+    return pd.DataFrame([tuple(r) for r in rows], columns=list(names))
+
+
+def _ns(values: pd.Series) -> np.ndarray:
+    return time_ns(to_utc(values)) if len(values) else np.zeros(0, dtype=np.int64)
+
+
+def _target_on(value: Any) -> date | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def load_tracker(bind: Bind, team: str, projects: Sequence[str]) -> TrackerData:
+    """Everything `team` owns in the tracker, with the histories of its items."""
+    w = WorkItem
+    mine = or_(w.team_slug == team, w.project.in_(list(projects)))
+    items = _frame(
+        bind,
+        select(*(getattr(w, c) for c in ITEM_COLUMNS), w.created_at, w.resolved_at).where(mine),
+        [*ITEM_COLUMNS, "created", "resolved"],
+    )
+    items["created"], items["resolved"] = _ns(items["created"]), _ns(items["resolved"])
+    ids = select(w.external_id).where(mine).scalar_subquery()
+    keys = select(w.key).where(mine).scalar_subquery()
+    ch = WorkItemChange
+    changes = _frame(
+        bind,
+        select(w.key, ch.at, ch.field, ch.value)
+        .join(w, (w.external_id == ch.item_external_id) & (w.source == ch.source))
+        .where(ch.item_external_id.in_(ids)),
+        ["key", "at", "field", "value"],
+    )
+    tr = WorkItemTransition
+    transitions = _frame(
+        bind,
+        select(w.key, tr.at, tr.to_category)
+        .join(w, (w.external_id == tr.item_external_id) & (w.source == tr.source))
+        .where(tr.item_external_id.in_(ids)),
+        ["key", "at", "to_category"],
+    )
+    lk = WorkItemLink
+    links = _frame(
+        bind,
+        select(lk.item_key, lk.other_key, lk.kind, lk.created_at).where(
+            or_(lk.other_key.in_(keys), lk.item_key.in_(keys))
+        ),
+        ["item_key", "other_key", "kind", "at"],
+    )
+    t = DeliveryTarget
+    parents = select(w.parent_key).where(mine, w.parent_key.is_not(None)).scalar_subquery()
+    targets = _frame(
+        bind,
+        select(t.key, t.kind, t.name, t.team_slug, t.target_on, t.created_at, t.resolved_at).where(
+            or_(t.team_slug == team, t.key.in_(parents))
+        ),
+        ["key", "kind", "name", "team_slug", "target_on", "created", "resolved"],
+    )
+    for frame in (changes, transitions, links):
+        frame["at"] = _ns(frame["at"])
+    targets["created"], targets["resolved"] = _ns(targets["created"]), _ns(targets["resolved"])
+    targets["target_on"] = [_target_on(v) for v in targets["target_on"]]
+    items["joined"] = _joined(items, changes)
+    items["started"] = _started(items, transitions)
+    return TrackerData(team, items, targets, changes, links, transitions)
+
+
+def _joined(items: pd.DataFrame, changes: pd.DataFrame) -> np.ndarray:
+    """When each item joined its current parent: the first `parent` change naming it."""
+    par = changes[changes["field"] == "parent"]
+    first = par.groupby(["key", "value"])["at"].min().astype("Int64")
+    idx = pd.MultiIndex.from_arrays([items["key"], items["parent_key"].fillna("")])
+    at = first.reindex(idx).astype("Int64").to_numpy(dtype=np.int64, na_value=NAT)
+    created = items["created"].to_numpy(dtype=np.int64)
+    return np.where(at == NAT, created, at)
+
+
+def _started(items: pd.DataFrame, transitions: pd.DataFrame) -> np.ndarray:
+    """Each item's first move into an in-progress status (NAT if it never moved)."""
+    moved = transitions[transitions["to_category"] == "indeterminate"]
+    first = moved.groupby("key")["at"].min().astype("Int64")
+    return first.reindex(items["key"]).astype("Int64").to_numpy(dtype=np.int64, na_value=NAT)
+
+
+def target_owner(bind: Bind, key: str) -> tuple[str | None, list[str]] | None:
+    """Who owns target `key`: (its team_slug, the projects of its items); None if unknown."""
+    t = DeliveryTarget
+    with _connection(bind) as conn:
+        owner = conn.execute(select(t.team_slug).where(t.key == key).limit(1)).first()
+        if owner is None:
+            return None
+        projects = conn.execute(
+            select(WorkItem.project).where(WorkItem.parent_key == key).distinct()
+        ).scalars()
+        return owner[0], sorted(str(p) for p in projects)
+
+
+def target_keys(bind: Bind) -> list[str]:
+    """Every target key the store knows (for "did you mean")."""
+    with _connection(bind) as conn:
+        return [str(k) for k in conn.execute(select(DeliveryTarget.key).distinct()).scalars()]

@@ -1,0 +1,217 @@
+"""A delivery-risk forecast for one target at one instant: the chance of finishing by its
+target date and the 50th / 85th percentile finish dates, from `state.TargetState` through
+`montecarlo.simulate`, with what changed and how it was computed.
+
+Refusals are `ForecastError`s with a `kind` the bot words for people: `no_items` (nothing
+linked to it yet), `done` (already finished), `history` (too little team throughput to draw
+from). A target without a date is forecast all the same (the percentiles), without a
+probability, and says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+
+from analytics.arrays import NAT
+from analytics.forecast.data import TrackerData
+from analytics.forecast.montecarlo import HORIZON, TRIALS, percentile_weeks, simulate
+from analytics.forecast.state import DAY, WEEK, TargetState, state_at
+
+MIN_WEEKS = 4
+MIN_RESOLVED = 5
+
+
+class ForecastError(ValueError):
+    """A forecast that cannot be made, with the reason's kind."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        self.kind = kind
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How a forecast is made; the defaults are what the bot and the backtest use."""
+
+    weeks: int = 12
+    trials: int = TRIALS
+    seed: int = 0
+    horizon: int = HORIZON
+
+
+DEFAULT = Settings()
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """The answer for one target at one instant."""
+
+    key: str
+    name: str
+    kind: str
+    team: str
+    as_of: datetime
+    target_on: date | None
+    probability: float | None  # P(finished by the end of target_on, UTC)
+    p50: date | None  # None: not within the horizon
+    p85: date | None
+    state: TargetState
+    weeks: np.ndarray = field(repr=False)  # the trials' weeks until done
+    changes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def left(self) -> int:
+        return self.state.left
+
+    def how(self) -> str:
+        """How it was computed, in one paragraph."""
+        s = self.state
+        tp = s.throughput
+        return (
+            f"Monte Carlo, {len(self.weeks):,} seeded trials, a week at a time: the team's "
+            f"resolved items of type {', '.join(t or '(none)' for t in s.types)} per week over "
+            f"the last {len(tp)} weeks (mean {tp.mean():.1f}, drawn with replacement), of which "
+            f"this {self.kind} gets about {s.focus:.0%} (its share of them since work started, "
+            f"{s.target_done_since_start} of {s.team_done_since_start}, pulled towards an even "
+            f"share of the team's {s.open_targets} open targets; each trial draws its own share "
+            "from that evidence, a Beta distribution); new items arriving at its own "
+            f"weekly rate since the start (drawn from {len(s.growth)} weeks, "
+            f"{s.growth.mean() if len(s.growth) else 0:.1f} a week) until the target date (or, "
+            f"without one, for as long again as since the start). {s.left} of {s.total} items "
+            f"left as of {self.as_of:%Y-%m-%d %H:%M} UTC; dates in UTC."
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        s = self.state
+        return {
+            "key": self.key,
+            "name": self.name,
+            "kind": self.kind,
+            "team": self.team,
+            "as_of": self.as_of.isoformat(),
+            "target_on": self.target_on.isoformat() if self.target_on else None,
+            "probability_on_time": None if self.probability is None else round(self.probability, 4),
+            "p50": self.p50.isoformat() if self.p50 else None,
+            "p85": self.p85.isoformat() if self.p85 else None,
+            "items": {"total": s.total, "done": s.done, "left": s.left, "added": s.added},
+            "throughput_per_week": [int(x) for x in s.throughput],
+            "focus": round(s.focus, 4),
+            "growth_per_week": [int(x) for x in s.growth],
+            "changes": list(self.changes),
+            "notes": list(self.notes),
+            "how": self.how(),
+        }
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def ns_of(when: datetime) -> int:
+    """UTC nanoseconds of an aware datetime, exactly (no float on the way)."""
+    return (when - EPOCH) // timedelta(microseconds=1) * 1000
+
+
+def date_after(as_of: int, weeks: float) -> date | None:
+    if not np.isfinite(weeks):
+        return None
+    return datetime.fromtimestamp((as_of + weeks * WEEK) / 10**9, UTC).date()
+
+
+def seed_for(key: str, as_of: int, base: int) -> int:
+    """A seed fixed by the question (target, instant), so the same input gives one answer."""
+    digest = sum((i + 1) * ord(c) for i, c in enumerate(key))
+    return (base * 1_000_003 + digest * 7919 + as_of // (60 * 10**9)) % (2**32)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), UTC)
+
+
+def growth_weeks(state: TargetState, at: int, deadline: int | None) -> int:
+    """How many more weeks new items keep arriving: until the target date (scope is
+    settled when the date comes), or, without one, as many weeks again as since the start."""
+    if deadline is None:
+        return len(state.growth)
+    return max(0, int(np.ceil((deadline - at) / WEEK)))
+
+
+def check(state: TargetState, team: str) -> None:
+    """Refuse what cannot be forecast (ForecastError)."""
+    if state.total == 0:
+        raise ForecastError(
+            "no_items", f"`{state.key}` has no work items linked to it yet: nothing to forecast."
+        )
+    if state.left == 0:
+        raise ForecastError("done", f"`{state.key}` is finished: all {state.total} items done.")
+    tp = state.throughput
+    if len(tp) < MIN_WEEKS or int(tp.sum()) < MIN_RESOLVED:
+        raise ForecastError(
+            "history",
+            f"`{team}` has too little throughput history for `{state.key}`: {int(tp.sum())} "
+            f"items of its types resolved in {len(tp)} full weeks; a forecast needs at least "
+            f"{MIN_RESOLVED} items over {MIN_WEEKS} weeks.",
+        )
+
+
+def forecast_at(
+    data: TrackerData,
+    key: str,
+    as_of: datetime,
+    settings: Settings = DEFAULT,
+) -> Forecast:
+    """The forecast for `key` from what `data` knew before `as_of` (ForecastError if none)."""
+    target = data.target(key)
+    if target is None:
+        raise ForecastError("unknown", f"I don't know the epic or project `{key}`.")
+    at = ns_of(as_of)
+    state = state_at(data, key, at, settings.weeks, int(target["created"]))
+    check(state, data.team)
+    target_on: date | None = target["target_on"]
+    deadline = None if target_on is None else ns_of(_midnight(target_on + timedelta(days=1)))
+    weeks = simulate(
+        state.left,
+        state.throughput,
+        state.focus_beta,
+        state.growth,
+        trials=settings.trials,
+        horizon=settings.horizon,
+        seed=seed_for(key, at, settings.seed),
+        growth_weeks=growth_weeks(state, at, deadline),
+    )
+    notes: list[str] = []
+    probability = None
+    if target_on is None:
+        notes.append(
+            f"`{key}` has no target date, so there is no chance of meeting it to give: set a due "
+            "date (Jira) or target date (Linear) for one; the finish dates stand."
+        )
+    else:
+        assert deadline is not None
+        probability = float(np.mean(at + weeks * WEEK <= deadline))
+    if state.started == NAT:
+        notes.append("No item has started yet: its share of the team's work is a guess.")
+    p50, p85 = percentile_weeks(weeks, 50), percentile_weeks(weeks, 85)
+    if not np.isfinite(p85):
+        notes.append(f"More than 15% of trials did not finish within {settings.horizon} weeks.")
+    return Forecast(
+        key=key,
+        name=str(target["name"] or ""),
+        kind=str(target["kind"] or "epic"),
+        team=str(target["team_slug"] or data.team),
+        as_of=as_of,
+        target_on=target_on,
+        probability=probability,
+        p50=date_after(at, p50),
+        p85=date_after(at, p85),
+        state=state,
+        weeks=weeks,
+        notes=tuple(notes),
+    )
+
+
+__all__ = ["DAY", "Forecast", "ForecastError", "Settings", "forecast_at"]
