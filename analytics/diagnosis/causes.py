@@ -1,0 +1,222 @@
+"""The competing causes: for each, whether the data shows it moved (its evidence, with the
+figures) and the per-item factors its share of the excess is computed on.
+
+A cause is weighed only when its evidence holds (the factor moved against the reference by
+the margin below): a cause with no evidence is never named, whatever its share.
+People-based evidence (how reviews spread over people, who was away) needs the people
+floor (`analytics.persons.withheld_reason("people", ...)`); none of it names anyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from analytics.context import TeamContext
+from analytics.diagnosis.decompose import quantile_bins
+from analytics.persons import withheld_reason
+
+LOAD_RATIO = 1.2  # PRs per active reviewer at least 20 % above the reference
+SIZE_RATIO = 1.2  # median PR size at least 20 % above the reference
+ROUNDS_RATIO = 1.25  # changes-requested rounds per PR at least 25 % above the reference
+SHARE_POINTS = 0.10  # a share of items (low overlap, reworked, churned, blocked) up 10 points
+TOP_POINTS = 0.10  # the top two reviewers' share up 10 points ...
+TOP_OVER_EVEN = 1.25  # ... and 25 % above an even spread over the active reviewers
+
+NEXT_STEPS = {
+    "capacity": "Add reviewers to the rotation or pair on reviews while the queue is long, "
+    "and compare the wait for a first review after two weeks.",
+    "concentration": "Try a review rotation so reviews spread over the team, for two weeks, "
+    "and compare the wait before and after.",
+    "size": "Split large PRs (one change per PR, stacked if needed) and compare the review "
+    "wait of the smaller ones.",
+    "requirements": "Add a refinement step before work starts (acceptance criteria agreed "
+    "up front) and watch whether changes-requested rounds and reopened items fall.",
+    "dependencies": "Escalate the blocking dependencies with the teams that own them and "
+    "track blocked items in the stand-up.",
+}
+LABELS = {
+    "capacity": "reviewer capacity",
+    "concentration": "review concentration",
+    "size": "PR size",
+    "requirements": "unclear requirements",
+    "dependencies": "dependencies and waiting",
+}
+
+
+@dataclass(frozen=True)
+class Weighed:
+    """A cause whose evidence holds: its factors (bins per item) and what it shows."""
+
+    key: str
+    factors: dict[str, np.ndarray]
+    evidence: tuple[str, ...]
+    figures: dict[str, float] = field(default_factory=dict)
+
+
+Check = Callable[[pd.DataFrame, np.ndarray, TeamContext], "Weighed | str | None"]
+"""A cause's check: Weighed when its evidence holds, a reason when it was not looked at
+(privacy), None when the data shows no sign of it."""
+
+
+def _mean(values: pd.Series, sel: np.ndarray) -> float:
+    v = values.to_numpy(dtype="float64")[sel]
+    v = v[np.isfinite(v)]
+    return float(v.mean()) if v.size else float("nan")
+
+
+def _median(values: pd.Series, sel: np.ndarray) -> float:
+    v = values.to_numpy(dtype="float64")[sel]
+    v = v[np.isfinite(v)]
+    return float(np.median(v)) if v.size else float("nan")
+
+
+def capacity(t: pd.DataFrame, recent: np.ndarray, team: TeamContext) -> Weighed | None:
+    """Reviewers' load (PRs made ready per active reviewer) and time-zone overlap."""
+    factors: dict[str, np.ndarray] = {}
+    evidence: list[str] = []
+    now, before = _mean(t["load"], recent), _mean(t["load"], ~recent)
+    revs_now, revs_before = _median(t["reviewers"], recent), _median(t["reviewers"], ~recent)
+    figures = {"load_recent": now, "load_reference": before}
+    figures |= {"reviewers_recent": revs_now, "reviewers_reference": revs_before}
+    if before > 0 and now >= LOAD_RATIO * before:
+        load = t["load"].to_numpy(dtype="float64")
+        factors["load"] = quantile_bins(load, load[~recent])
+        evidence.append(
+            f"PRs made ready per active reviewer in the week before each PR: {now:.1f}, against "
+            f"{before:.1f} in the baseline (x{now / before:.1f}); reviewers active per week "
+            f"(median): {revs_now:.0f}, against {revs_before:.0f}"
+        )
+    ov = t["overlap"].to_numpy(dtype="float64")
+    low = np.where(np.isfinite(ov), (ov < 4.0).astype("int64"), -1)
+    low_now, low_before = float(np.mean(low[recent] == 1)), float(np.mean(low[~recent] == 1))
+    figures |= {"low_overlap_recent": low_now, "low_overlap_reference": low_before}
+    if low_now >= low_before + SHARE_POINTS:
+        factors["overlap"] = low
+        evidence.append(
+            f"author and first reviewer share under 4 working hours (time zones) on "
+            f"{low_now:.0%} of PRs, against {low_before:.0%}"
+        )
+    if not factors:
+        return None
+    return Weighed("capacity", factors, tuple(evidence), figures)
+
+
+def absence(t: pd.DataFrame, recent: np.ndarray, team: TeamContext, away: tuple[int, int]) -> str:
+    """The absence sentence, when people-level counts may be shown ("" otherwise)."""
+    usual, missing = away
+    if usual == 0 or missing == 0 or withheld_reason("people", team, usual) is not None:
+        return ""
+    return f"{missing} of {usual} usual reviewers had a recent week with no review activity"
+
+
+def concentration(t: pd.DataFrame, recent: np.ndarray, team: TeamContext) -> Weighed | str | None:
+    """The two busiest first reviewers' share of first reviews (never who they are)."""
+    who = t["first_reviewer"]
+    people = int(who.dropna().nunique())
+    reason = withheld_reason("people", team, people)
+    if reason is not None:
+        return reason
+    top = t["top"].to_numpy(dtype=bool) & who.notna().to_numpy()
+    has = who.notna().to_numpy()
+    now = float(top[recent & has].mean()) if (recent & has).any() else float("nan")
+    before = float(top[~recent & has].mean()) if (~recent & has).any() else float("nan")
+    active = int(who[recent].dropna().nunique())
+    even = min(1.0, 2 / max(active, 1))
+    figures = {"top_two_recent": now, "top_two_reference": before, "even_share": even}
+    if not (now >= before + TOP_POINTS and now >= TOP_OVER_EVEN * even):
+        return None
+    text = (
+        f"the top two reviewers gave {now:.0%} of first reviews, against {before:.0%} in the "
+        f"baseline (an even spread over the {active} active reviewers would be {even:.0%})"
+    )
+    return Weighed("concentration", {"top": top.astype("int64")}, (text,), figures)
+
+
+def size(t: pd.DataFrame, recent: np.ndarray, team: TeamContext) -> Weighed | None:
+    """The PR size mix (lines added + deleted) against the team's own history."""
+    now, before = _median(t["size"], recent), _median(t["size"], ~recent)
+    figures = {"size_recent": now, "size_reference": before}
+    if not (before > 0 and now >= SIZE_RATIO * before):
+        return None
+    s = t["size"].to_numpy(dtype="float64")
+    text = (
+        f"median PR size {now:.0f} lines, against {before:.0f} in the baseline "
+        f"(x{now / before:.1f})"
+    )
+    return Weighed("size", {"size": quantile_bins(s, s[~recent])}, (text,), figures)
+
+
+def requirements(t: pd.DataFrame, recent: np.ndarray, team: TeamContext) -> Weighed | None:
+    """Changes-requested rounds and rework after the first review (PRs), or reopened,
+    rescoped and bouncing items (the tracker)."""
+    if "churn" in t.columns:
+        return _tracker_share(t, recent, "requirements", "churn", _churn_text)
+    factors: dict[str, np.ndarray] = {}
+    evidence: list[str] = []
+    now, before = _mean(t["rounds"], recent), _mean(t["rounds"], ~recent)
+    rw_now, rw_before = _mean(t["rework"], recent), _mean(t["rework"], ~recent)
+    figures = {"rounds_recent": now, "rounds_reference": before}
+    figures |= {"rework_recent": rw_now, "rework_reference": rw_before}
+    if now >= 0.2 and now >= ROUNDS_RATIO * max(before, 1e-9):
+        r = t["rounds"].to_numpy(dtype="float64")
+        factors["rounds"] = np.where(np.isfinite(r), np.minimum(r, 3), -1).astype("int64")
+        evidence.append(
+            f"changes-requested rounds per PR: {now:.2f}, against {before:.2f} in the baseline"
+        )
+    if rw_now >= rw_before + SHARE_POINTS:
+        w = t["rework"].to_numpy(dtype="float64")
+        factors["rework"] = np.where(np.isfinite(w), w, -1).astype("int64")
+        evidence.append(
+            f"PRs reworked after their first review: {rw_now:.0%}, against {rw_before:.0%}"
+        )
+    return Weighed("requirements", factors, tuple(evidence), figures) if factors else None
+
+
+def _churn_text(t: pd.DataFrame, recent: np.ndarray) -> str:
+    parts = [
+        f"{c} {_mean(t[c], recent):.0%} (was {_mean(t[c], ~recent):.0%})"
+        for c in ("reopened", "rescoped", "bounced")
+    ]
+    return "items reopened, rescoped after work began or moved back: " + ", ".join(parts)
+
+
+def _blocked_text(t: pd.DataFrame, recent: np.ndarray) -> str:
+    return (
+        f"items blocked by another item or flagged: {_mean(t['blocked'], recent):.0%}, "
+        f"against {_mean(t['blocked'], ~recent):.0%} in the baseline"
+    )
+
+
+def _tracker_share(
+    t: pd.DataFrame,
+    recent: np.ndarray,
+    key: str,
+    column: str,
+    text: Callable[[pd.DataFrame, np.ndarray], str],
+) -> Weighed | None:
+    now, before = _mean(t[column], recent), _mean(t[column], ~recent)
+    if not now >= before + SHARE_POINTS:
+        return None
+    bins = t[column].to_numpy(dtype="float64").astype("int64")
+    figures = {f"{column}_recent": now, f"{column}_reference": before}
+    return Weighed(key, {column: bins}, (text(t, recent),), figures)
+
+
+def dependencies(t: pd.DataFrame, recent: np.ndarray, team: TeamContext) -> Weighed | None:
+    """Items blocked by others' items or flagged (tracker metrics only)."""
+    if "blocked" not in t.columns:
+        return None
+    return _tracker_share(t, recent, "dependencies", "blocked", _blocked_text)
+
+
+PR_CHECKS: dict[str, Check] = {
+    "capacity": capacity,
+    "concentration": concentration,
+    "size": size,
+    "requirements": requirements,
+}
+ITEM_CHECKS: dict[str, Check] = {"requirements": requirements, "dependencies": dependencies}
