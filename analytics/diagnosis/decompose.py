@@ -102,11 +102,12 @@ def rank_first(
 
 
 def quantile_bins(values: np.ndarray, reference: np.ndarray, q: int = 4) -> np.ndarray:
-    """Bin index of each value by the reference's quantiles (NaN values: bin -1)."""
+    """Bin index of each value by the reference's quartiles: at most the first quartile 0,
+    up to the median 1, ... (NaN values: bin -1)."""
     ref = reference[np.isfinite(reference)]
     if ref.size == 0:
         return np.zeros(values.size, dtype="int64")
     edges = np.unique(np.quantile(ref, np.linspace(0, 1, q + 1)[1:-1]))
-    out = np.searchsorted(edges, values, side="right").astype("int64")
+    out = np.searchsorted(edges, values, side="left").astype("int64")
     out[~np.isfinite(values)] = -1
     return out

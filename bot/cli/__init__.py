@@ -5,16 +5,16 @@ command never pays for another's dependencies (the sandbox, scikit-learn, Bolt..
 
 One module per command group: `admin` (check-config, db, purge, retention, about), `world`
 (simulate, sandbox, demo), `data` (ingest), `analysis` (query, insights, annotate, model),
-`manage` (experiment, annotations), `slack` (digest, serve), `leaders` (report, goal); the
-work behind a command lives beside it (`purge`, `sandbox`, `demo`, `ingest`, `digest`,
-`serve`, `report`), and `common` holds what they share.
+`why` (why), `manage` (experiment, annotations), `slack` (digest, serve), `leaders`
+(report, goal); the work behind a command lives beside it (`purge`, `sandbox`, `demo`,
+`ingest`, `digest`, `serve`, `report`), and `common` holds what they share.
 """
 
 from __future__ import annotations
 
 import click
 
-from bot.cli import admin, analysis, data, leaders, manage, slack, world
+from bot.cli import admin, analysis, data, leaders, manage, slack, why, world
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -44,6 +44,7 @@ for command in (
     data.ingest,
     analysis.query,
     analysis.insights,
+    why.why,
     analysis.annotate,
     manage.annotations_group,
     manage.experiment,

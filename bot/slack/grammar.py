@@ -7,6 +7,7 @@
     /metrics digest [team]                          a private preview of this week's digest
     /metrics goal [team] [<goal> | remove N]        goals: list, preview before saving, remove
     /metrics about                                  what the bot collects, and who sees what
+    /metrics why <metric> [team]                    the likely cause of a flagged delay
     /metrics status
 
 Words may come in any order after the verb; the team defaults to the channel's team; a
@@ -17,11 +18,12 @@ fast, so it runs before the ack and bad input is answered at once.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from bot.core.teams import resolve_slug
+from bot.core.why import why_metric
 from bot.slack.catalog import Catalog, MetricInfo, norm
 from bot.slack.errors import UserError
 from bot.slack.text import did_you_mean, echo, listed
@@ -37,6 +39,7 @@ Verb = Literal[
     "status",
     "goal",
     "about",
+    "why",
 ]
 VERBS: tuple[str, ...] = (
     "help",
@@ -48,6 +51,7 @@ VERBS: tuple[str, ...] = (
     "status",
     "goal",
     "about",
+    "why",
 )
 GOAL_VERBS = ("goal", "goals")
 DEFAULT_DAYS = 28
@@ -129,8 +133,9 @@ def parse(
     head, rest = norm(words[0]), words[1:]
     if head in ("status", "about"):
         return Command(head, share=share)  # type: ignore[arg-type]
-    if head in GOAL_VERBS:
-        return _goal(rest, teams, channel_team, share)
+    own_grammar = _OWN_GRAMMAR.get(head)
+    if own_grammar is not None:
+        return own_grammar(rest, teams, channel_team, share)
     metric: MetricInfo | None = None
     verb: Verb
     if head in VERBS:
@@ -183,6 +188,32 @@ def _goal(
     return Command("goal", team=team, share=share, action="preview", text=" ".join(words))
 
 
+def _why(
+    words: Sequence[str], teams: Sequence[str], channel_team: str | None, share: bool
+) -> Command:
+    """`why <metric> [team]`: the metric (review-time, pickup, lead-time, cycle-time) in
+    `text`; UnknownWhyMetric for anything else."""
+    if not words:
+        raise UserError(
+            "Why what? e.g. `/metrics why review-time team-b` (review-time, pickup, lead-time "
+            "or cycle-time)."
+        )
+    metric = why_metric(words[0])
+    team, period = _team_and_period(words[1:], teams)
+    if period is not None:
+        raise UserError(
+            "`why` looks at the last full week against the team's baseline; it takes no "
+            "period. e.g. `/metrics why review-time team-b`."
+        )
+    team = team or channel_team
+    if team is None:
+        raise UserError(
+            f"Which team? e.g. `/metrics why {echo(words[0])} "
+            f"{echo(teams[0]) if teams else 'team-a'}`. Teams: {listed(teams)}."
+        )
+    return Command("why", team=team, share=share, text=metric)
+
+
 def _metric(word: str, catalog: Catalog) -> MetricInfo:
     found = catalog.resolve(word)
     if found is None:
@@ -210,3 +241,10 @@ def _team_and_period(
             raise UserError(f"Name one team at a time. {USAGE}")
         team = slug
     return team, period
+
+
+_OWN_GRAMMAR: dict[str, Callable[[Sequence[str], Sequence[str], str | None, bool], Command]] = {
+    **dict.fromkeys(GOAL_VERBS, _goal),
+    "why": _why,
+}
+"""Verbs whose words follow their own grammar (goals, why)."""
