@@ -75,7 +75,8 @@ def _median(values: pd.Series, sel: np.ndarray) -> float:
 
 
 def capacity(t: pd.DataFrame, recent: np.ndarray, team: TeamContext) -> Weighed | None:
-    """Reviewers' load (PRs made ready per active reviewer) and time-zone overlap."""
+    """Reviewers' load (PRs made ready per reviewer who gave first reviews that week; the
+    first reviewer's own first reviews in the week before) and time-zone overlap."""
     factors: dict[str, np.ndarray] = {}
     evidence: list[str] = []
     now, before = _mean(t["load"], recent), _mean(t["load"], ~recent)
@@ -84,7 +85,9 @@ def capacity(t: pd.DataFrame, recent: np.ndarray, team: TeamContext) -> Weighed 
     figures |= {"reviewers_recent": revs_now, "reviewers_reference": revs_before}
     if before > 0 and now >= LOAD_RATIO * before:
         load = t["load"].to_numpy(dtype="float64")
+        own = t["own_load"].to_numpy(dtype="float64")
         factors["load"] = quantile_bins(load, load[~recent])
+        factors["own_load"] = quantile_bins(own, own[~recent])
         evidence.append(
             f"PRs made ready per active reviewer in the week before each PR: {now:.1f}, against "
             f"{before:.1f} in the baseline (x{now / before:.1f}); reviewers active per week "

@@ -36,14 +36,40 @@ def excess(y: np.ndarray, recent: np.ndarray) -> float:
 
 
 def counterfactual(y: np.ndarray, bins: np.ndarray, recent: np.ndarray) -> float:
-    """The recent items' mean outcome re-weighted to the reference's mix of `bins`."""
-    yr, br, bb = y[recent], bins[recent], bins[~recent]
+    """The recent items' mean outcome re-weighted to the reference's mix of `bins`.
+
+    A reference bin no recent item falls in takes the reference's mean there plus the
+    period's shift within the bins both share (`shift`): what the recent weeks would show
+    there; with no shared bin at all the factor and the period cannot be told apart, and
+    the bin keeps the recent mean (it explains nothing)."""
+    yr, yb, br, bb = y[recent], y[~recent], bins[recent], bins[~recent]
+    delta = shift(y, bins, recent)
     out = 0.0
     for b in np.unique(bb):
         p = float(np.mean(bb == b))
         sel = br == b
-        out += p * float(yr[sel].mean() if sel.any() else yr.mean())
+        if sel.any():
+            out += p * float(yr[sel].mean())
+        elif delta is not None:
+            out += p * (float(yb[bb == b].mean()) + delta)
+        else:
+            out += p * float(yr.mean())
     return out
+
+
+def shift(y: np.ndarray, bins: np.ndarray, recent: np.ndarray) -> float | None:
+    """The mean within-bin change from the reference to the recent weeks, over the bins
+    both have, weighted by the reference's share (None: no bin in common)."""
+    yr, yb, br, bb = y[recent], y[~recent], bins[recent], bins[~recent]
+    total, weight = 0.0, 0.0
+    for b in np.unique(bb):
+        sel = br == b
+        if not sel.any():
+            continue
+        p = float(np.mean(bb == b))
+        total += p * (float(yr[sel].mean()) - float(yb[bb == b].mean()))
+        weight += p
+    return total / weight if weight > 0 else None
 
 
 def share(y: np.ndarray, bins: np.ndarray, recent: np.ndarray) -> float:

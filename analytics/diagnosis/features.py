@@ -42,28 +42,55 @@ def ref_of(frame: pd.DataFrame, number: str = "pr_number") -> pd.Series:
     return frame["repo"].astype(str) + "#" + frame[number].astype(str)
 
 
-def first_reviewers(reviews: pd.DataFrame, prs: pd.DataFrame, bots: frozenset[str]) -> pd.Series:
-    """ref -> the key of the first person other than the author to review it."""
+def first_reviews(reviews: pd.DataFrame, prs: pd.DataFrame, bots: frozenset[str]) -> pd.DataFrame:
+    """Per PR of `prs` (ref), the first review by a person (not a bot) other than its author
+    once it was ready (reviews of a draft do not count, as in time to first review):
+    `reviewer`, `at`, and the PR's `ready` moment."""
     if reviews.empty:
-        return pd.Series(dtype=object)
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in ("reviewer", "at", "ready")})
     authors = dict(zip(prs["ref"], prs["author_key"], strict=False))
     r = reviews.assign(ref=ref_of(reviews))
-    r = r[~r["reviewer_key"].isin(bots) & (r["reviewer_key"] != r["ref"].map(authors))]
+    r = r[r["ref"].isin(authors.keys())]
+    human = ~r["reviewer_key"].isin(bots) & ~r["reviewer_is_bot"].fillna(False).astype(bool)
+    r = r[human & (r["reviewer_key"] != r["ref"].map(authors))]
+    ready = prs.drop_duplicates("ref").set_index("ref")
+    ready = ready["ready_at"].fillna(ready["created_at"])
+    r = r[(r["submitted_at"] >= r["ref"].map(ready)).to_numpy()]
     r = r.sort_values(["submitted_at", "reviewer_key"], kind="stable").drop_duplicates("ref")
-    return pd.Series(r["reviewer_key"].to_numpy(), index=r["ref"].to_numpy())
+    return pd.DataFrame(
+        {
+            "reviewer": r["reviewer_key"].to_numpy(),
+            "at": r["submitted_at"].to_numpy(),
+            "ready": r["ref"].map(ready).to_numpy(),
+        },
+        index=r["ref"].to_numpy(),
+    )
 
 
-def active_reviewers(
-    member_reviews: pd.DataFrame, members: frozenset[str], grid: TeamWeeks
-) -> np.ndarray:
-    """Per grid week, how many of the team's members submitted at least one review."""
+def active_reviewers(first: pd.DataFrame, grid: TeamWeeks) -> np.ndarray:
+    """Per grid week, how many people gave a first review to the team's PRs made ready that
+    week (who did the reviewing that counts for waits: a draft's comment or a re-review
+    does not)."""
     out = np.zeros(grid.n, dtype="int64")
-    mine = member_reviews[member_reviews["reviewer_key"].isin(members)]
-    if mine.empty:
+    if first.empty:
         return out
-    weeks = grid.bucket(mine["submitted_at"])
+    weeks = grid.bucket(pd.Series(pd.to_datetime(first["ready"], utc=True)))
     for k in range(grid.n):
-        out[k] = mine["reviewer_key"][weeks == k].nunique()
+        out[k] = first["reviewer"][weeks == k].nunique()
+    return out
+
+
+def own_loads(first: pd.DataFrame, reviewer: pd.Series, at_ns: np.ndarray) -> np.ndarray:
+    """First reviews each item's first reviewer gave in the 7 days before it was ready."""
+    times: dict[str, np.ndarray] = {}
+    at = pd.DatetimeIndex(pd.to_datetime(first["at"], utc=True)).asi8
+    for who, idx in first.groupby("reviewer").indices.items():
+        times[str(who)] = np.sort(at[idx])
+    out = np.full(len(at_ns), np.nan)
+    for i, (who, t) in enumerate(zip(reviewer, at_ns, strict=True)):
+        if isinstance(who, str) and who in times:
+            xs = times[who]
+            out[i] = np.searchsorted(xs, t) - np.searchsorted(xs, t - WEEK_NS)
     return out
 
 
@@ -86,12 +113,10 @@ def pr_table(
     *,
     prs: pd.DataFrame,
     reviews: pd.DataFrame,
-    member_reviews: pd.DataFrame,
     rounds: pd.DataFrame,
     zones: Mapping[str, str],
     team_tz: str,
     day_hours: float,
-    members: frozenset[str],
     bots: frozenset[str],
     grid: TeamWeeks,
     all_ready: pd.Series,
@@ -104,13 +129,15 @@ def pr_table(
     size = by_ref["additions"].astype("float64") + by_ref["deletions"].astype("float64")
     out["size"] = out["ref"].map(size).astype("float64")
     authors = out["ref"].map(by_ref["author_key"])
-    first = first_reviewers(reviews, prs, bots)
-    out["first_reviewer"] = out["ref"].map(first)
-    per_week = active_reviewers(member_reviews, members, grid)
+    mine = prs[prs["team"].isin(out["team"].unique())] if "team" in out else prs
+    first = first_reviews(reviews, mine, bots)
+    out["first_reviewer"] = out["ref"].map(first["reviewer"])
+    per_week = active_reviewers(first, grid)
     out["reviewers"] = per_week[out["week"].to_numpy()]
     at_ns = pd.DatetimeIndex(out["at"]).asi8
     ready_ns = pd.DatetimeIndex(all_ready.dropna()).asi8
     out["load"] = loads(at_ns, ready_ns, out["reviewers"].to_numpy())
+    out["own_load"] = own_loads(first, out["first_reviewer"], at_ns)
     days = [t.strftime("%Y-%m-%d") for t in pd.DatetimeIndex(out["at"])]
     overlap = [
         np.nan
