@@ -126,3 +126,18 @@ def test_standardisation_matches_a_groupby_by_hand() -> None:
         assert counterfactual(y, bins, recent) == pytest.approx(expected)
         gap = rec["y"].mean() - ref["y"].mean()
         assert share(y, bins, recent) == pytest.approx((rec["y"].mean() - expected) / gap)
+
+
+def test_a_bin_the_recent_weeks_never_reach_takes_the_baseline_plus_the_shared_shift() -> None:
+    """Baseline: bins 0 and 1, means 1.0 and 2.0 (half each). Recent: only bin 1 (mean 2.5,
+    so +0.5 within the shared bin) and a new bin 2. The counterfactual is 0.5 * (1.0 + 0.5)
+    + 0.5 * 2.5 = 2.0; with no bin in common the factor explains nothing."""
+    y = np.array([1.0, 1.0, 2.0, 2.0, 2.5, 2.5, 4.0, 4.0])
+    bins = np.array([0, 0, 1, 1, 1, 1, 2, 2])
+    recent = np.array([False] * 4 + [True] * 4)
+    assert counterfactual(y, bins, recent) == pytest.approx(2.0)
+    recent_mean, excess = 3.25, 3.25 - 1.5
+    assert share(y, bins, recent) == pytest.approx((recent_mean - 2.0) / excess)
+    apart = np.array([0, 0, 1, 1, 2, 2, 3, 3])
+    assert counterfactual(y, apart, recent) == pytest.approx(recent_mean)
+    assert share(y, apart, recent) == pytest.approx(0.0)
