@@ -42,7 +42,7 @@ TUNING_SEEDS = (1,)
 HELD_OUT_SEEDS = (101,)
 WEEKS = 34
 TEAMS = 10
-AFTER = (3, 5)  # weeks after the onset a team is diagnosed at
+AFTER = (3, 4, 5)  # weeks after the onset a team is diagnosed at
 CONTROLS = 3  # unplanted teams diagnosed at the same weeks
 TARGET_FIRST = 0.85
 
@@ -67,7 +67,9 @@ def evidence_holds(cause: dict[str, Any]) -> bool:
     if not cause["evidence"]:
         return False
     if key == "size":
-        return f["size_recent"] >= 1.2 * f["size_reference"]
+        n = cause.get("n_recent", 1)
+        clear = f["above_reference_median"] >= 0.5 + 1.0 / max(n, 1) ** 0.5
+        return f["size_recent"] >= 1.2 * f["size_reference"] and clear
     if key == "capacity":
         return f["load_recent"] >= 1.2 * f["load_reference"] or (
             f["low_overlap_recent"] >= f["low_overlap_reference"] + 0.1
@@ -163,7 +165,11 @@ def run_seed(seed: int, teams: int, quiet: bool) -> dict[str, Any]:
                 else round(diag.excess.ratio, 3),
                 "shares": {c["key"]: round(c["share"], 3) for c in j["causes"]},
                 "sure": j["sure"],
-                "unsupported": [c["key"] for c in j["causes"] if not evidence_holds(c)],
+                "unsupported": [
+                    c["key"]
+                    for c in j["causes"]
+                    if not evidence_holds(c | {"n_recent": j["excess"]["n_recent"]})
+                ],
             }
             score.cases.append(case)
             if not quiet:

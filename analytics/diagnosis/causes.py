@@ -74,6 +74,17 @@ def _median(values: pd.Series, sel: np.ndarray) -> float:
     return float(np.median(v)) if v.size else float("nan")
 
 
+def _share_above(values: np.ndarray, level: float) -> float:
+    v = values[np.isfinite(values)]
+    return float(np.mean(v > level)) if v.size else float("nan")
+
+
+def _clear(n: int) -> float:
+    """The share of recent items above the baseline's median that chance alone (half of
+    them, binomial) passes less than ~2.5 % of the time: 0.5 + 2 sd."""
+    return 0.5 + 1.0 / np.sqrt(max(n, 1))
+
+
 def capacity(t: pd.DataFrame, recent: np.ndarray, team: TeamContext) -> Weighed | None:
     """Reviewers' load (PRs made ready per reviewer who gave first reviews that week; the
     first reviewer's own first reviews in the week before) and time-zone overlap."""
@@ -143,9 +154,11 @@ def size(t: pd.DataFrame, recent: np.ndarray, team: TeamContext) -> Weighed | No
     """The PR size mix (lines added + deleted) against the team's own history."""
     now, before = _median(t["size"], recent), _median(t["size"], ~recent)
     figures = {"size_recent": now, "size_reference": before}
-    if not (before > 0 and now >= SIZE_RATIO * before):
-        return None
     s = t["size"].to_numpy(dtype="float64")
+    above = _share_above(s[recent], before)
+    figures["above_reference_median"] = above
+    if not (before > 0 and now >= SIZE_RATIO * before and above >= _clear(int(recent.sum()))):
+        return None
     text = (
         f"median PR size {now:.0f} lines, against {before:.0f} in the baseline "
         f"(x{now / before:.1f})"
@@ -170,7 +183,9 @@ def requirements(t: pd.DataFrame, recent: np.ndarray, team: TeamContext) -> Weig
         evidence.append(
             f"changes-requested rounds per PR: {now:.2f}, against {before:.2f} in the baseline"
         )
-    if rw_now >= rw_before + SHARE_POINTS:
+    n = int(recent.sum())
+    noise = 2 * np.sqrt(max(rw_before * (1 - rw_before), 0.01) / max(n, 1))
+    if rw_now >= rw_before + max(SHARE_POINTS, noise):
         w = t["rework"].to_numpy(dtype="float64")
         factors["rework"] = np.where(np.isfinite(w), w, -1).astype("int64")
         evidence.append(

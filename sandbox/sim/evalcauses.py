@@ -32,11 +32,11 @@ CAUSE_OF: dict[str, str] = {
     "requirement_churn": "requirements",
 }
 SIZES: dict[str, tuple[float, float]] = {
-    "understaffing": (2.0, 3.0),  # 1/2 to 1/3 of the reviewers left
-    "vacations": (1.6, 2.2),  # 37-55 % away each week
-    "review_concentration": (1.6, 2.0),
-    "bigger_prs": (1.8, 2.5),
-    "requirement_churn": (2.0, 3.0),
+    "understaffing": (2.5, 3.5),  # 1/2.5 to 1/3.5 of the reviewers left
+    "vacations": (2.0, 3.0),  # 50-67 % away each week
+    "review_concentration": (2.0, 2.5),
+    "bigger_prs": (2.5, 3.5),
+    "requirement_churn": (3.0, 4.0),
 }
 
 
