@@ -24,7 +24,7 @@ SIZE_RATIO = 1.2  # median PR size at least 20 % above the reference
 ROUNDS_RATIO = 1.25  # changes-requested rounds per PR at least 25 % above the reference
 SHARE_POINTS = 0.10  # a share of items (low overlap, reworked, churned, blocked) up 10 points
 TOP_POINTS = 0.10  # the top two reviewers' share up 10 points ...
-TOP_OVER_EVEN = 1.25  # ... and 25 % above an even spread over the active reviewers
+TOP_OVER_NEXT = 2.5  # ... and 2.5 times what the next two gave
 
 NEXT_STEPS = {
     "capacity": "Add reviewers to the rotation or pair on reviews while the queue is long, "
@@ -87,14 +87,16 @@ def _clear(n: int) -> float:
 
 def capacity(t: pd.DataFrame, recent: np.ndarray, team: TeamContext) -> Weighed | None:
     """Reviewers' load (PRs made ready per reviewer who gave first reviews that week; the
-    first reviewer's own first reviews in the week before) and time-zone overlap."""
+    first reviewer's own first reviews in the week before) and time-zone overlap. When the
+    first reviews are concentrated, a higher load per active reviewer is the concentration
+    (the others stopped reviewing), not missing capacity: load is no evidence then."""
     factors: dict[str, np.ndarray] = {}
     evidence: list[str] = []
     now, before = _mean(t["load"], recent), _mean(t["load"], ~recent)
     revs_now, revs_before = _median(t["reviewers"], recent), _median(t["reviewers"], ~recent)
     figures = {"load_recent": now, "load_reference": before}
     figures |= {"reviewers_recent": revs_now, "reviewers_reference": revs_before}
-    if before > 0 and now >= LOAD_RATIO * before:
+    if before > 0 and now >= LOAD_RATIO * before and not concentrated(t, recent):
         load = t["load"].to_numpy(dtype="float64")
         own = t["own_load"].to_numpy(dtype="float64")
         factors["load"] = quantile_bins(load, load[~recent])
@@ -127,6 +129,27 @@ def absence(t: pd.DataFrame, recent: np.ndarray, team: TeamContext, away: tuple[
     return f"{missing} of {usual} usual reviewers had a recent week with no review activity"
 
 
+def next_two(reviewers: pd.Series) -> float:
+    """The share of first reviews the third and fourth busiest reviewers gave: an even
+    spread over few reviewers (understaffing) keeps it near the top two's, concentration
+    does not."""
+    counts = sorted(reviewers.dropna().value_counts().tolist(), reverse=True)
+    total = sum(counts)
+    return sum(counts[2:4]) / total if total else float("nan")
+
+
+def concentrated(t: pd.DataFrame, recent: np.ndarray) -> bool:
+    """Whether the recent first reviews are concentrated (the concentration gate)."""
+    top = t["top"].to_numpy(dtype=bool) & t["first_reviewer"].notna().to_numpy()
+    has = t["first_reviewer"].notna().to_numpy()
+    if not (recent & has).any() or not (~recent & has).any():
+        return False
+    now, before = float(top[recent & has].mean()), float(top[~recent & has].mean())
+    return now >= before + TOP_POINTS and now >= TOP_OVER_NEXT * next_two(
+        t["first_reviewer"][recent]
+    )
+
+
 def concentration(t: pd.DataFrame, recent: np.ndarray, team: TeamContext) -> Weighed | str | None:
     """The two busiest first reviewers' share of first reviews (never who they are)."""
     who = t["first_reviewer"]
@@ -138,14 +161,13 @@ def concentration(t: pd.DataFrame, recent: np.ndarray, team: TeamContext) -> Wei
     has = who.notna().to_numpy()
     now = float(top[recent & has].mean()) if (recent & has).any() else float("nan")
     before = float(top[~recent & has].mean()) if (~recent & has).any() else float("nan")
-    active = int(who[recent].dropna().nunique())
-    even = min(1.0, 2 / max(active, 1))
-    figures = {"top_two_recent": now, "top_two_reference": before, "even_share": even}
-    if not (now >= before + TOP_POINTS and now >= TOP_OVER_EVEN * even):
+    nxt = next_two(who[recent])
+    figures = {"top_two_recent": now, "top_two_reference": before, "next_two_recent": nxt}
+    if not (now >= before + TOP_POINTS and now >= TOP_OVER_NEXT * nxt):
         return None
     text = (
         f"the top two reviewers gave {now:.0%} of first reviews, against {before:.0%} in the "
-        f"baseline (an even spread over the {active} active reviewers would be {even:.0%})"
+        f"baseline; the next two gave {nxt:.0%}"
     )
     return Weighed("concentration", {"top": top.astype("int64")}, (text,), figures)
 

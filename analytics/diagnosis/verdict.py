@@ -141,12 +141,13 @@ def _named(y: np.ndarray, recent: np.ndarray, weighed: dict[str, c.Weighed]) -> 
             continue
         factor = max((f for f in per if np.isfinite(per[f])), key=lambda f: per[f])
         figures = dict(wd.figures) | {f"share_{f}": s for f, s in per.items()}
+        figures["share_uncapped"] = best
         out.append(
             Cause(
                 key, c.LABELS[key], min(1.0, best), wd.evidence, c.NEXT_STEPS[key], figures, factor
             )
         )
-    out.sort(key=lambda x: (-x.share, x.key))
+    out.sort(key=lambda x: (-x.figures["share_uncapped"], x.key))
     return tuple(out)
 
 
