@@ -71,8 +71,11 @@ def evidence_holds(cause: dict[str, Any]) -> bool:
         clear = f["above_reference_median"] >= 0.5 + 1.0 / max(n, 1) ** 0.5
         return f["size_recent"] >= 1.2 * f["size_reference"] and clear
     if key == "capacity":
-        return f["load_recent"] >= 1.2 * f["load_reference"] or (
-            f["low_overlap_recent"] >= f["low_overlap_reference"] + 0.1
+        fewer = f["reviewers_recent"] <= 0.7 * f["reviewers_reference"]
+        return (
+            fewer
+            or f["load_recent"] >= 1.2 * f["load_reference"]
+            or (f["low_overlap_recent"] >= f["low_overlap_reference"] + 0.1)
         )
     if key == "concentration":
         return f["top_two_recent"] >= f["top_two_reference"] + 0.1 and (

@@ -89,14 +89,16 @@ def capacity(t: pd.DataFrame, recent: np.ndarray, team: TeamContext) -> Weighed 
     """Reviewers' load (PRs made ready per reviewer who gave first reviews that week; the
     first reviewer's own first reviews in the week before) and time-zone overlap. When the
     first reviews are concentrated, a higher load per active reviewer is the concentration
-    (the others stopped reviewing), not missing capacity: load is no evidence then."""
+    (the others stopped reviewing), not missing capacity: load is no evidence then, unless
+    markedly fewer people reviewed each week (`fewer_reviewers`)."""
     factors: dict[str, np.ndarray] = {}
     evidence: list[str] = []
     now, before = _mean(t["load"], recent), _mean(t["load"], ~recent)
-    revs_now, revs_before = _median(t["reviewers"], recent), _median(t["reviewers"], ~recent)
+    revs_now, revs_before = weekly_reviewers(t, recent), weekly_reviewers(t, ~recent)
     figures = {"load_recent": now, "load_reference": before}
     figures |= {"reviewers_recent": revs_now, "reviewers_reference": revs_before}
-    if before > 0 and now >= LOAD_RATIO * before and not concentrated(t, recent):
+    loaded = before > 0 and now >= LOAD_RATIO * before and not concentrated(t, recent)
+    if loaded or fewer_reviewers(t, recent):
         load = t["load"].to_numpy(dtype="float64")
         own = t["own_load"].to_numpy(dtype="float64")
         factors["load"] = quantile_bins(load, load[~recent])
@@ -138,6 +140,21 @@ def next_two(reviewers: pd.Series) -> float:
     return sum(counts[2:4]) / total if total else float("nan")
 
 
+FEWER = 0.7  # weekly active reviewers at most 70 % of the baseline's: fewer reviewers
+
+
+def weekly_reviewers(t: pd.DataFrame, sel: np.ndarray) -> float:
+    """The median over weeks of how many people gave first reviews that week."""
+    per_week = t.loc[sel].groupby("week")["reviewers"].first()
+    return float(per_week.median()) if len(per_week) else float("nan")
+
+
+def fewer_reviewers(t: pd.DataFrame, recent: np.ndarray) -> bool:
+    """Whether markedly fewer people gave first reviews each week than in the baseline."""
+    now, before = weekly_reviewers(t, recent), weekly_reviewers(t, ~recent)
+    return before > 0 and now <= FEWER * before
+
+
 def concentrated(t: pd.DataFrame, recent: np.ndarray) -> bool:
     """Whether the recent first reviews are concentrated (the concentration gate)."""
     top = t["top"].to_numpy(dtype=bool) & t["first_reviewer"].notna().to_numpy()
@@ -161,6 +178,8 @@ def concentration(t: pd.DataFrame, recent: np.ndarray, team: TeamContext) -> Wei
     has = who.notna().to_numpy()
     now = float(top[recent & has].mean()) if (recent & has).any() else float("nan")
     before = float(top[~recent & has].mean()) if (~recent & has).any() else float("nan")
+    if fewer_reviewers(t, recent):
+        return None  # an uneven spread over fewer reviewers: capacity's evidence
     nxt = next_two(who[recent])
     figures = {"top_two_recent": now, "top_two_reference": before, "next_two_recent": nxt}
     if not (now >= before + TOP_POINTS and now >= TOP_OVER_NEXT * nxt):
