@@ -103,7 +103,7 @@ def weigh(
     )
     if not ex.log_excess > MIN_EXCESS:
         return dataclasses.replace(base, status="no_delay", message=_no_excess(base, ex, flag))
-    checks = c.ITEM_CHECKS if base.metric == "cycle-time" else c.PR_CHECKS
+    checks = c.checks_for(base.metric)
     weighed: dict[str, c.Weighed] = {}
     skipped: dict[str, str] = {}
     for key, check in checks.items():
