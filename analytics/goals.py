@@ -15,7 +15,7 @@ import math
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 import numpy as np
@@ -103,6 +103,23 @@ def outcome(goal: Goal, figure: float | None) -> Outcome:
 def week_results(goal: Goal, weeks: Iterable[tuple[str, float | None, int]]) -> list[WeekResult]:
     """(label, figure, n) per week -> the goal's outcome per week, in the same order."""
     return [WeekResult(label, fig, n, outcome(goal, fig)) for label, fig, n in weeks]
+
+
+def week_end(label: str) -> date:
+    """The Sunday that ends an ISO week label ("2026-W47" -> 2026-11-22)."""
+    year, week = label.split("-W")
+    return date.fromisocalendar(int(year), int(week), 7)
+
+
+def deadline_outcome(goal: Goal, results: Sequence[WeekResult]) -> Outcome | None:
+    """Once the week holding a goal's deadline is over, whether the goal was reached: the
+    outcome of the last week with a figure up to the deadline ("no data" without one).
+    None while the deadline is ahead, or for a goal without one."""
+    if goal.due is None or not results or week_end(results[-1].week) < goal.due:
+        return None
+    by_deadline = goal.due + timedelta(days=7)  # weeks up to the one holding the deadline
+    judged = [r for r in results if r.outcome != "no data" and week_end(r.week) < by_deadline]
+    return judged[-1].outcome if judged else "no data"
 
 
 def missed_count(results: Sequence[WeekResult]) -> tuple[int, int]:

@@ -29,12 +29,17 @@ SOURCE_WHAT: dict[str, tuple[str, str]] = {
     "jira": (
         "Jira",
         "issues of the configured projects: type, status and status changes with their "
-        "times, labels, title; and the time zone on each person's profile (after-hours is "
-        "judged on their own clock)",
+        "times, labels, title, parent epic, due date and links (blocks, relates); when "
+        "the description, summary, story points, assignee, epic, sprint or flag changed "
+        "(that it changed, never the text or the person); epics with their due date; and "
+        "the time zone on each person's profile (after-hours is judged on their own clock)",
     ),
     "linear": (
         "Linear",
-        "issues of the configured teams: state and state changes with their times, labels, title",
+        "issues of the configured teams: state and state changes with their times, labels, "
+        "title, project and milestone, due date and relations (blocks, related); when the "
+        "description, title, estimate, assignee or project changed (that it changed, never "
+        "the text or the person); the teams' projects and milestones with their target dates",
     ),
     "pagerduty": (
         "PagerDuty",

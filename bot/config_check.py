@@ -3,7 +3,7 @@
 The file is validated by bot.config; this module answers the two questions an admin asks
 next, before the first deploy: is every secret the config points at actually there (the
 environment variable set, the file present and not empty), and, with `--online`, does Slack
-accept the token and know each team's channel and lead.
+accept the token and know each team's channel and everyone the config names by Slack id.
 """
 
 from __future__ import annotations
@@ -121,7 +121,8 @@ def slack_problems(runtime: Runtime) -> list[str]:
 
 
 def _ask_about_teams(client: WebClient, runtime: Runtime) -> list[str]:
-    """conversations.info for each channel, users.info for each lead: what is wrong."""
+    """conversations.info for each channel, users.info for each person the config names by
+    Slack id (leads, members, leaders): what is wrong."""
     from slack_sdk.errors import SlackApiError
 
     slack = runtime.config.slack
@@ -141,18 +142,30 @@ def _ask_about_teams(client: WebClient, runtime: Runtime) -> list[str]:
             found.append(
                 f"The bot is not a member of {label} {channel}: invite it with /invite there."
             )
+    for label, user_id in _slack_users(runtime):
+        try:
+            user = client.users_info(user=user_id).get("user") or {}
+        except SlackApiError as exc:
+            found.append(f"Slack does not know {label} {user_id} ({_slack_error(exc)}).")
+            continue
+        if user.get("deleted"):
+            found.append(f"{_cap(label)} {user_id} is a deactivated Slack account.")
+    return found
+
+
+def _slack_users(runtime: Runtime) -> list[tuple[str, str]]:
+    """(what the config calls them, Slack id) of every Slack user the config names: each
+    team's leads and members with a `slack:` id, and the leaders; each id asked once."""
+    named: dict[str, str] = {}
     for team in runtime.config.teams:
         for lead in team.leads:
-            try:
-                user = client.users_info(user=lead).get("user") or {}
-            except SlackApiError as exc:
-                found.append(
-                    f"Slack does not know team {team.slug}'s lead {lead} ({_slack_error(exc)})."
-                )
-                continue
-            if user.get("deleted"):
-                found.append(f"Team {team.slug}'s lead {lead} is a deactivated Slack account.")
-    return found
+            named.setdefault(lead, f"team {team.slug}'s lead")
+        for member in team.members:
+            if member.slack:
+                named.setdefault(member.slack, f"team {team.slug}'s member")
+    for leader in runtime.config.leadership.people:
+        named.setdefault(leader, "the leader")
+    return [(label, user_id) for user_id, label in named.items()]
 
 
 def _slack_error(exc: Exception) -> str:

@@ -19,6 +19,10 @@ Layout of DIR (all JSON Lines files are UTF-8, one object per line, sorted as st
     DIR/linear/issues.jsonl           WorkItem with source "linear", sorted by key
     DIR/gitlab/merge_requests.jsonl   Pull (repo = GitLab project path), sorted by (repo, number)
     DIR/gitlab/deployments.jsonl      Deployment (repo = GitLab project path)
+    DIR/tracker/delivery_targets.jsonl  DeliveryTargetSpec (Jira epics, Linear projects and
+                                      milestones), sorted by (source, project, created_at)
+    DIR/tracker/planted.json          list[Planted]: tracker causes of delay (requirement
+                                      churn, blocking dependency); tests and evaluation only
 
 Timestamps are ISO 8601 strings. Instants in UTC end with "Z"; commit author dates carry the
 author's local offset (e.g. "2026-11-24T22:30:00-08:00"), as git records them.
@@ -273,6 +277,7 @@ class DeliveryTargetSpec(TypedDict):
     status_category: Literal["new", "indeterminate", "done"]
     resolved_at: str | None
     slip_cause: NotRequired[str | None]  # simulator's truth, never served
+    parent: NotRequired[str]  # a Linear milestone's project id
 
 
 class Planted(TypedDict):

@@ -12,7 +12,9 @@ from bot.cli.common import handles_expected_errors, load_runtime, report_problem
 
 @click.command("check-config")
 @click.option(
-    "--online", is_flag=True, help="Also ask Slack about the token, each channel and each lead."
+    "--online",
+    is_flag=True,
+    help="Also ask Slack about the token, each channel and each person named by Slack id.",
 )
 @click.pass_context
 def check_config(ctx: click.Context, online: bool) -> None:

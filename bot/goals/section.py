@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from analytics.goals import WeekResult
+from analytics.goals import WeekResult, deadline_outcome
 from bot.config import TeamConfig
 from bot.goals.agreements import evidence_of, missed_insight
 from bot.goals.store import TeamGoalView, team_goals
@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from bot.slack.deps import BotDeps
 
 PROGRESS_WEEKS = 4
+DEADLINE_WORDS = {
+    "met": "reached",
+    "missed": "not reached",
+    "no data": "no figure by then to judge it",
+}
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,9 @@ class GoalProgress:
             parts.append(travelled or "no level to compare with yet")
         if self.weeks:
             parts.append(f"last {len(self.weeks)} weeks {marks(self.weeks)}, {tally(self.weeks)}")
+        reached = deadline_outcome(goal, self.weeks)
+        if reached is not None and goal.due is not None:
+            parts.append(f"deadline {goal.due:%Y-%m-%d} passed: {DEADLINE_WORDS[reached]}")
         return " · ".join(parts)
 
 

@@ -9,10 +9,11 @@ the status items out rather than assume every history is a transition.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sandbox.fakes import _jira_tracker as jt
 from sandbox.fakes._base import JSON, parse_instant, stable_int
 
 CATEGORIES: dict[str, JSON] = {
@@ -68,6 +69,30 @@ class Site:
     people: dict[str, JSON]  # jira_account_id -> Person
     statuses: dict[str, JSON]  # name -> status object
     projects: dict[str, JSON]  # key -> project object
+    by_key: dict[str, JSON] = field(default_factory=dict)  # issue key -> world item
+    links: dict[str, list[tuple[str, str, str, str]]] = field(default_factory=dict)
+
+    def name_of(self, account_id: str | None) -> str | None:
+        return (self.user(account_id) or {}).get("displayName")
+
+    def ref(self, key: str) -> JSON:
+        """A linked or parent issue as Jira embeds it."""
+        return jt.issue_ref(self.by_key.get(key), key, self.base, self.statuses, self.issue_type)
+
+    def issue_type(self, item: JSON) -> JSON:
+        type_id = _ISSUE_TYPE_IDS.get(item["type"], str(10100 + stable_int(item["type"], digits=2)))
+        return {
+            "self": f"{self.base}/rest/api/3/issuetype/{type_id}",
+            "id": type_id,
+            "description": "",
+            "iconUrl": f"{self.base}/rest/api/2/universal_avatar/view/type/issuetype/avatar/"
+            f"{type_id}?size=medium",
+            "name": item["type"],
+            "untranslatedName": item["type"],
+            "subtask": False,
+            "avatarId": int(type_id),
+            "hierarchyLevel": 1 if item["type"] == "Epic" else 0,
+        }
 
     def user(self, account_id: str | None) -> JSON | None:
         if account_id is None:
@@ -137,23 +162,25 @@ def histories(item: JSON, site: Site) -> list[JSON]:
     raw: list[tuple[str, str, JSON]] = []
     created = item["created_at"]
     assigned_at = (parse_instant(created) + timedelta(seconds=60)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    if item.get("assignee") and parse_instant(assigned_at) <= parse_instant(item["updated_at"]):
-        user = site.user(item["assignee"]) or {}
+    moves = [c for c in item.get("changes", []) if c["field"] == "assignee"]
+    first = moves[0]["from_value"] if moves else item.get("assignee")
+    if first and parse_instant(assigned_at) <= parse_instant(item["updated_at"]):
         raw.append(
             (
                 assigned_at,
-                item["assignee"],
+                first,
                 {
                     "field": "assignee",
                     "fieldtype": "jira",
                     "fieldId": "assignee",
                     "from": None,
                     "fromString": None,
-                    "to": item["assignee"],
-                    "toString": user.get("displayName"),
+                    "to": first,
+                    "toString": site.name_of(first),
                 },
             )
         )
+    raw += jt.change_items(item, site.links, site.by_key, site.name_of)
     for t in item["transitions"]:
         src, dst = site.statuses[t["from_status"]], site.statuses[t["to_status"]]
         raw.append(
@@ -199,7 +226,6 @@ def _category_change(item: JSON, site: Site) -> str:
 
 def all_fields(item: JSON, site: Site) -> JSON:
     project = site.projects[item["project"]]
-    type_id = _ISSUE_TYPE_IDS.get(item["type"], str(10100 + stable_int(item["type"], digits=2)))
     resolved = item.get("resolved_at")
     done = item["status_category"] == "done"
     reporter = site.user(
@@ -208,18 +234,7 @@ def all_fields(item: JSON, site: Site) -> JSON:
     return {
         "summary": item["title"],
         "status": site.statuses[item["status"]],
-        "issuetype": {
-            "self": f"{site.base}/rest/api/3/issuetype/{type_id}",
-            "id": type_id,
-            "description": "",
-            "iconUrl": f"{site.base}/rest/api/2/universal_avatar/view/type/issuetype/avatar/"
-            f"{type_id}?size=medium",
-            "name": item["type"],
-            "untranslatedName": item["type"],
-            "subtask": False,
-            "avatarId": int(type_id),
-            "hierarchyLevel": 0,
-        },
+        "issuetype": site.issue_type(item),
         "labels": list(item.get("labels", [])),
         "created": jira_time(item["created_at"], site.tz),
         "updated": jira_time(item["updated_at"], site.tz),
@@ -253,9 +268,9 @@ def all_fields(item: JSON, site: Site) -> JSON:
         "components": [],
         "fixVersions": [],
         "subtasks": [],
-        "issuelinks": [],
-        "duedate": None,
-    }
+        "issuelinks": jt.issuelinks(item, site.links, site.ref, site.base),
+        "duedate": item.get("due_on"),
+    } | ({"parent": site.ref(item["parent"])} if item.get("parent") else {})
 
 
 def select_fields(fields: JSON, wanted: list[str]) -> JSON | None:

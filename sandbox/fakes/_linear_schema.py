@@ -1,6 +1,7 @@
 """A small, honest GraphQL schema for the part of Linear's public API the fake serves.
 
-Names follow Linear's public schema (Issue, WorkflowState, IssueHistory, IssueFilter,
+Names follow Linear's public schema (Issue, WorkflowState, IssueHistory, IssueFilter, Project,
+ProjectMilestone, IssueRelation,
 DateComparator, PaginationOrderBy, relay connections with `nodes`, `edges` and `pageInfo`).
 Only this subset exists: a query asking for anything else fails validation, as it would
 against Linear if the field did not exist there.
@@ -14,6 +15,7 @@ from graphql import GraphQLSchema, build_schema
 
 SDL = """
 scalar DateTime
+scalar TimelessDate
 
 enum PaginationOrderBy { createdAt updatedAt }
 
@@ -105,6 +107,11 @@ type IssueLabel {
 type IssueLabelEdge { node: IssueLabel!  cursor: String! }
 type IssueLabelConnection { edges: [IssueLabelEdge!]!  nodes: [IssueLabel!]!  pageInfo: PageInfo! }
 
+type IssueRelationHistoryPayload {
+  identifier: String!
+  type: String!
+}
+
 type IssueHistory {
   id: ID!
   createdAt: DateTime!
@@ -119,6 +126,79 @@ type IssueHistory {
   toAssignee: User
   fromAssigneeId: String
   toAssigneeId: String
+  updatedDescription: Boolean
+  fromTitle: String
+  toTitle: String
+  fromEstimate: Float
+  toEstimate: Float
+  fromProject: Project
+  toProject: Project
+  fromProjectId: String
+  toProjectId: String
+  fromDueDate: TimelessDate
+  toDueDate: TimelessDate
+  relationChanges: [IssueRelationHistoryPayload!]
+}
+
+type ProjectMilestone {
+  id: ID!
+  name: String!
+  targetDate: TimelessDate
+  sortOrder: Float!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  project: Project!
+}
+
+type ProjectMilestoneEdge { node: ProjectMilestone!  cursor: String! }
+type ProjectMilestoneConnection {
+  edges: [ProjectMilestoneEdge!]!
+  nodes: [ProjectMilestone!]!
+  pageInfo: PageInfo!
+}
+
+type Project {
+  id: ID!
+  name: String!
+  description: String!
+  url: String!
+  state: String!
+  targetDate: TimelessDate
+  startDate: TimelessDate
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  startedAt: DateTime
+  completedAt: DateTime
+  canceledAt: DateTime
+  archivedAt: DateTime
+  teams(first: Int, after: String): TeamConnection!
+  projectMilestones(first: Int, after: String): ProjectMilestoneConnection!
+}
+
+type ProjectEdge { node: Project!  cursor: String! }
+type ProjectConnection { edges: [ProjectEdge!]!  nodes: [Project!]!  pageInfo: PageInfo! }
+
+input ProjectFilter {
+  id: IDComparator
+  updatedAt: DateComparator
+  and: [ProjectFilter!]
+  or: [ProjectFilter!]
+}
+
+type IssueRelation {
+  id: ID!
+  type: String!
+  createdAt: DateTime!
+  updatedAt: DateTime!
+  issue: Issue!
+  relatedIssue: Issue!
+}
+
+type IssueRelationEdge { node: IssueRelation!  cursor: String! }
+type IssueRelationConnection {
+  edges: [IssueRelationEdge!]!
+  nodes: [IssueRelation!]!
+  pageInfo: PageInfo!
 }
 
 type IssueHistoryEdge { node: IssueHistory!  cursor: String! }
@@ -146,8 +226,14 @@ type Issue {
   team: Team!
   assignee: User
   creator: User
+  dueDate: TimelessDate
+  estimate: Float
+  project: Project
+  projectMilestone: ProjectMilestone
   labels(first: Int, after: String): IssueLabelConnection!
   history(first: Int, after: String): IssueHistoryConnection!
+  relations(first: Int, after: String): IssueRelationConnection!
+  inverseRelations(first: Int, after: String): IssueRelationConnection!
 }
 
 type IssueEdge { node: Issue!  cursor: String! }
@@ -172,6 +258,13 @@ type Query {
     includeArchived: Boolean
   ): IssueConnection!
   issue(id: String!): Issue!
+  projects(
+    first: Int
+    after: String
+    filter: ProjectFilter
+    orderBy: PaginationOrderBy
+    includeArchived: Boolean
+  ): ProjectConnection!
   teams(first: Int, after: String): TeamConnection!
   workflowStates(first: Int, after: String): WorkflowStateConnection!
   viewer: User!

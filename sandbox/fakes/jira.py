@@ -1,6 +1,7 @@
 """A local fake of Jira Cloud's REST API v3 serving a simulated world's Jira issues.
 
-`JiraFake(world_dir)` serves jira/issues.jsonl with Jira Cloud's wire behaviour:
+`JiraFake(world_dir)` serves jira/issues.jsonl, and the world's Jira epics
+(tracker/delivery_targets.jsonl) as issues of type Epic, with Jira Cloud's wire behaviour:
 
     GET|POST /rest/api/3/search/jql          enhanced search: jql, fields, expand=changelog,
                                              maxResults (<= 100), nextPageToken -> {issues,
@@ -38,6 +39,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from sandbox.fakes import _jira_payloads as jp
+from sandbox.fakes import _jira_tracker as jt
 from sandbox.fakes._base import JSON, RateLimitedFake, int_param, json_response, load_world_file
 from sandbox.fakes._jql import JqlError, Query, parse_jql
 from sandbox.fakes.faults import FaultPlan
@@ -71,6 +73,7 @@ class JiraFake(RateLimitedFake):
     ) -> None:
         self._setup(world_dir, faults, token, rate_limit, rate_window, seed)
         items = [i for i in load_world_file(self.world_dir, "jira_issues") if i["source"] == "jira"]
+        items += jt.epic_items(load_world_file(self.world_dir, "delivery_targets"), items)
         self.items = sorted(items, key=_key_order)
         keys = {i["project"] for i in items}
         for team in self.org.get("teams", []):
@@ -81,6 +84,8 @@ class JiraFake(RateLimitedFake):
             people=self.people_by("jira_account_id"),
             statuses=jp.build_statuses(items, site_url.rstrip("/")),
             projects=jp.build_projects(sorted(keys), site_url.rstrip("/")),
+            by_key={i["key"]: i for i in items},
+            links=jt.link_index(items),
         )
         self.user_tz = user_tz
         self.by_ref = {i["key"]: i for i in items} | {i["id"]: i for i in items}

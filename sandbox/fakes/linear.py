@@ -11,7 +11,11 @@ Documented choices:
   updated" first; issue history newest first too. Clients must page to the end and take the
   max updatedAt they saw as their next cursor.
 - `first` defaults to 50 and must be within 1..250, else a GraphQL error.
-- History also holds assignee changes (fromState/toState null), as Linear's does.
+- History also holds assignee changes (fromState/toState null), as Linear's does, and the
+  world's other changes (description, title, estimate, project; `_linear_tracker.py`).
+- `projects(first, after, filter: {updatedAt}, orderBy)`: the world's Linear projects with
+  their teams and milestones, newest update first; issues carry `project`,
+  `projectMilestone`, `dueDate`, `estimate`, `relations` and `inverseRelations`.
 - Auth: `Authorization: <api key>` or `Bearer <token>`; else HTTP 401 with Linear's
   AUTHENTICATION_ERROR body.
 - Rate limit: every answer carries X-RateLimit-Requests-{Limit,Remaining,Reset}; once spent,
@@ -35,6 +39,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from sandbox.fakes import _linear_tracker as lt
 from sandbox.fakes._base import (
     JSON,
     RateLimitedFake,
@@ -137,7 +142,15 @@ class LinearFake(RateLimitedFake):
                 self._state(item["project"], t["from_status"], categories)
                 self._state(item["project"], t["to_status"], categories)
             self._state(item["project"], item["status"], categories)
+        self.projects, self.milestones = lt.projects(
+            load_world_file(self.world_dir, "delivery_targets"), items, self.teams, _paged
+        )
         self.issues = [self._issue(i) for i in items]
+        nodes = {n["identifier"]: n for n in self.issues}
+        out, inverse = lt.relations(items, nodes)
+        for node in self.issues:
+            node["relations"] = _paged(out.get(node["identifier"], []))
+            node["inverseRelations"] = _paged(inverse.get(node["identifier"], []))
         self.schema = linear_schema()
         inner = Starlette(
             routes=[
@@ -219,6 +232,7 @@ class LinearFake(RateLimitedFake):
             "creator": self._user(creator),
             "labels": _paged(labels),
             "history": _paged(history),
+            **lt.placement(item, self.projects, self.milestones),
             "_updated": parse_instant(item["updated_at"]),
             "_created": parse_instant(item["created_at"]),
             "_completed": parse_instant(completed) if completed else None,
@@ -229,10 +243,17 @@ class LinearFake(RateLimitedFake):
         team = item["project"]
         out: list[JSON] = []
         assigned = plus_seconds(item["created_at"], 60)
-        if item.get("assignee") and assigned <= item["updated_at"]:
+        moves = [c for c in item.get("changes", []) if c["field"] == "assignee"]
+        first = moves[0]["from_value"] if moves else item.get("assignee")
+        if first and assigned <= item["updated_at"]:
             out.append(
-                self._entry(item, "assign", assigned, item["assignee"], None, None)
-                | {"toAssignee": self._user(item["assignee"]), "toAssigneeId": item["assignee"]}
+                self._entry(item, "assign", assigned, first, None, None)
+                | {"toAssignee": self._user(first), "toAssigneeId": first}
+            )
+        for n, c in enumerate(item.get("changes", [])):
+            out.append(
+                self._entry(item, f"c{n}", c["at"], c["author"], None, None)
+                | lt.change_fields(c, self.projects, self._user)
             )
         for n, t in enumerate(item["transitions"]):
             src = self.states[(team, t["from_status"])]
@@ -266,6 +287,7 @@ class LinearFake(RateLimitedFake):
         return {
             "issues": self._resolve_issues,
             "issue": self._resolve_issue,
+            "projects": self._resolve_projects,
             "teams": lambda info, first=None, after=None: connection(
                 list(self.teams.values()), first, after
             ),
@@ -293,6 +315,19 @@ class LinearFake(RateLimitedFake):
         rows = [i for i in self.issues if _matches(i, filter or {})]
         key = "_updated" if orderBy == "updatedAt" else "_created"
         rows.sort(key=lambda i: (i[key], i["id"]), reverse=True)
+        return connection(rows, first, after)
+
+    def _resolve_projects(
+        self,
+        info: Any,
+        first: int | None = None,
+        after: str | None = None,
+        filter: JSON | None = None,
+        orderBy: str | None = None,
+        includeArchived: bool | None = None,
+    ) -> JSON:
+        rows = [p for p in self.projects.values() if _matches(p, filter or {})]
+        rows.sort(key=lambda p: (p["_updated"], p["id"]), reverse=True)
         return connection(rows, first, after)
 
     def _resolve_issue(self, info: Any, id: str) -> JSON:

@@ -628,6 +628,12 @@ class SlackFake(Starlette):
             }
         return user_id
 
+    def deactivate_user(self, user_id: str) -> None:
+        """Mark a member deactivated, as Slack does when someone leaves (users.info says
+        `deleted: true`)."""
+        with self._cond:
+            self._users[user_id]["deleted"] = True
+
     def add_org(self, org: Org) -> dict[str, str]:
         """Seed the workspace from a simulated org: a channel per team, a member per person.
 

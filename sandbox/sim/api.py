@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Literal
 
 from sandbox.sim.clock import make_span
+from sandbox.sim.drafts import Blocker
 from sandbox.sim.evalapi import simulate_eval
 from sandbox.sim.evalroster import EVAL_TEAMS, EvalPlan
 from sandbox.sim.output import Sink, dumps
 from sandbox.sim.repo import simulate_repo
 from sandbox.sim.roster import build_world
-from sandbox.sim.workitems import work_items
+from sandbox.sim.trackerplants import plan_trackers, tracker_truth
+from sandbox.sim.workitems import tracker
 
 Scale = Literal["small", "medium", "large"]
 Profile = Literal["demo", "eval"]
@@ -102,15 +104,29 @@ def simulate(
             done += 1
             if progress is not None:
                 progress(done, total)
-        for tracker, _, team in projects:
-            key = "jira_issues" if tracker == "jira" else "linear_issues"
-            for item in work_items(seed, team, span):
+        teams_ = [t for _, _, t in projects]
+        plants, partners = plan_trackers(seed, teams_)
+        targets = []
+        made_blockers: dict[str, list[Blocker]] = {}  # each team's, until its follower used it
+        for kind, _, team in projects:
+            partner = partners.get(team.tracker_key)
+            known = made_blockers.pop(partner.tracker_key, None) if partner else None
+            made = tracker(seed, team, span, plants, partner, known)
+            made_blockers[team.tracker_key] = made.blockers
+            key = "jira_issues" if kind == "jira" else "linear_issues"
+            for item in made.items:
                 sink.write(key, item)
+            targets += made.targets
             done += 1
             if progress is not None:
                 progress(done, total)
+        for target in sorted(targets, key=lambda t: (t["source"], t["project"], t["created_at"])):
+            sink.write("delivery_targets", target)
     finally:
         sink.close()
+    (out / "tracker" / "planted.json").write_text(
+        dumps(tracker_truth(plants, teams_, span)) + "\n", encoding="utf-8"
+    )
     return SimSummary(
         out=out,
         counts=dict(sink.counts),

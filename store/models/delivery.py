@@ -128,6 +128,8 @@ class Deployment(Base):
     __table_args__ = (
         UniqueConstraint("source", "external_id"),
         Index("ix_deploy_repo_env_finished", "repo", "environment", "finished_at"),
+        # CFR and recovery ask "did this paging service ever deploy?" by service name
+        Index("ix_deploy_service_finished", "service", "finished_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(32))

@@ -184,3 +184,28 @@ def test_a_team_of_five_people_gets_no_warning(tmp_path: Path) -> None:
     five = "".join(f"      - {{github: p{i}}}\n" for i in range(5))
     result = check(tmp_path, _team_with(five))
     assert result.exit_code == 0 and "warning" not in result.output, result.output
+
+
+def test_online_check_asks_about_members_and_leaders_once_each(
+    tmp_path: Path, slack: SlackFake
+) -> None:
+    slack.add_user("U0MEMBER01", "member-a")
+    slack.deactivate_user(slack.add_user("U0GONE0001", "left-the-company"))
+    text = (
+        config_text()
+        + "    members:\n"
+        + "      - {github: ada, slack: U0MEMBER01}\n"
+        + "      - {github: bob, slack: U0LEADA}\n"
+        + "      - {github: cy, slack: U0NOBODY2}\n"
+        + f"slack:\n  api_url: {slack.base_url}\n"
+        + "leadership:\n  people: [U0GONE0001, U0MEMBER01]\n"
+    )
+    result = check(tmp_path, text, "--online")
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "There are 2 problems in what Slack knows:",
+        "  Slack does not know team team-a's member U0NOBODY2 (user_not_found).",
+        "  The leader U0GONE0001 is a deactivated Slack account.",
+    ]
+    asked = sorted(c.args.get("user", "") for c in slack.calls if c.method == "users.info")
+    assert asked == ["U0GONE0001", "U0LEADA", "U0MEMBER01", "U0NOBODY2"]

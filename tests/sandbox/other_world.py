@@ -207,6 +207,59 @@ def _work_item(source: str, project: str, n: int, names: tuple[str, ...], base: 
     }
 
 
+def _tracker_extras(jira: list[dict], linear: list[dict]) -> list[dict[str, Any]]:
+    """Issue 17's tracker data on a few items: a Jira epic and a Linear project with a
+    milestone (as delivery targets), parents, due dates, changes and blocking links."""
+    by_key = {i["key"]: i for i in [*jira, *linear]}
+
+    def change(key: str, hours: int, field: str, before: str | None, after: str | None) -> None:
+        item = by_key[key]
+        at = datetime.fromisoformat(item["created_at"].replace("Z", "+00:00"))
+        row = {"at": iso(at + timedelta(hours=hours)), "author": item["transitions"][0]["author"]}
+        row |= {"field": field, "from_value": before, "to_value": after}
+        item.setdefault("changes", []).append(row)
+
+    def link(key: str, kind: str, other: str) -> None:
+        at = datetime.fromisoformat(by_key[key]["created_at"].replace("Z", "+00:00"))
+        row = {"kind": kind, "key": other, "at": iso(at + timedelta(hours=2))}
+        by_key[key].setdefault("links", []).append(row)
+
+    made = iso(START - timedelta(days=1))
+    common = {"created_at": made, "status_category": "indeterminate", "resolved_at": None}
+    targets = [
+        common
+        | {"source": "jira", "kind": "epic", "key": "PAY-900", "id": "10900", "project": "PAY"}
+        | {"name": "Checkout revamp", "target_on": "2026-03-01", "slip_cause": None},
+        common
+        | {"source": "linear", "kind": "project", "key": "proj-eng-0001", "id": "proj-eng-0001"}
+        | {"project": "ENG", "name": "Search v2", "target_on": "2026-03-15"}
+        | {"slip_cause": "scope_growth"},
+        common
+        | {"source": "linear", "kind": "milestone", "key": "ms-eng-0001", "id": "ms-eng-0001"}
+        | {"project": "ENG", "name": "Beta", "target_on": "2026-02-01", "slip_cause": None}
+        | {"parent": "proj-eng-0001"},
+    ]
+    for n in range(1, 4):
+        by_key[f"PAY-{n}"]["parent"] = "PAY-900"
+    by_key["PAY-2"]["due_on"] = "2026-02-10"
+    change("PAY-3", 1, "assignee", _person(2)["jira_account_id"], by_key["PAY-3"]["assignee"])
+    change("PAY-3", 2, "Epic Link", None, "PAY-900")
+    change("PAY-3", 2, "Flagged", None, "Impediment")
+    change("PAY-3", 3, "Flagged", "Impediment", None)
+    change("PAY-3", 4, "description", None, None)
+    change("PAY-3", 5, "Story Points", "3", "5")
+    link("PAY-3", "is blocked by", "OPS-2")
+    link("PAY-1", "relates to", "PAY-2")
+    for n in range(1, 5):
+        by_key[f"ENG-{n}"]["parent"] = "ms-eng-0001" if n <= 2 else "proj-eng-0001"
+    change("ENG-2", 1, "project", None, "proj-eng-0001")
+    change("ENG-3", 2, "description", None, None)
+    change("ENG-3", 3, "estimate", "2", "5")
+    link("ENG-5", "is blocked by", "ENG-6")
+    link("ENG-1", "relates to", "ENG-4")
+    return targets
+
+
 def _incident(n: int) -> dict[str, Any]:
     created = START + timedelta(days=7 * n, hours=n % 5)  # weekly over ~9 months
     responder = _person(n)["pagerduty_id"]
@@ -256,6 +309,7 @@ def make_other_world(
     jira_items: int = 25,
     linear_items: int = 30,
     incidents: int = 40,
+    tracker: bool = True,
 ) -> Path:
     """Write the world into `root` and return it."""
     root.mkdir(parents=True, exist_ok=True)
@@ -267,6 +321,8 @@ def make_other_world(
     jira = [_work_item("jira", "PAY", n, JIRA_EN, 10000) for n in range(1, jira_items + 1)]
     jira += [_work_item("jira", "OPS", n, JIRA_ZH, 20000) for n in range(1, jira_items + 1)]
     linear = [_work_item("linear", "ENG", n, LINEAR, 0) for n in range(1, linear_items + 1)]
+    enough = tracker and jira_items >= 3 and linear_items >= 6
+    targets = _tracker_extras(jira, linear) if enough else []
     org = {
         "name": "acme",
         "seed": 7,
@@ -309,6 +365,7 @@ def make_other_world(
         "jira_issues": sorted(jira, key=lambda w: w["key"]),
         "linear_issues": sorted(linear, key=lambda w: w["key"]),
         "pd_incidents": [_incident(n) for n in range(incidents)],
+        "delivery_targets": targets,
     }
     (root / "org.json").write_text(json.dumps(org, ensure_ascii=False), encoding="utf-8")
     for key, rows in files.items():

@@ -59,7 +59,7 @@ def test_same_options_give_identical_bytes(tmp_path: Path) -> None:
     files = sorted(
         p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file()
     )
-    assert len(files) == 2 + len(w.WORLD_FILES)
+    assert len(files) == 3 + len(w.WORLD_FILES)  # org, ground truth, tracker/planted.json
     for rel in files:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
     assert a.counts == b.counts
@@ -81,6 +81,7 @@ _RECORD = {
     "pd_incidents": w.PdIncident,
     "jira_issues": w.WorkItem,
     "linear_issues": w.WorkItem,
+    "delivery_targets": w.DeliveryTargetSpec,
 }
 _NESTED = {
     "commits": w.Commit,
@@ -89,6 +90,8 @@ _NESTED = {
     "statuses": w.DeploymentStatus,
     "log_entries": w.PdLogEntry,
     "transitions": w.StatusChange,
+    "changes": w.FieldChange,
+    "links": w.ItemLink,
 }
 _SORT = {
     "pulls": lambda r: (r["repo"], r["number"]),
@@ -102,6 +105,7 @@ _SORT = {
     # Keys sort as Jira does: by project, then by issue number ("PAY-9" before "PAY-10").
     "jira_issues": lambda r: (r["project"], int(r["key"].split("-")[-1])),
     "linear_issues": lambda r: (r["project"], int(r["key"].split("-")[-1])),
+    "delivery_targets": lambda r: (r["source"], r["project"], r["created_at"]),
 }
 
 

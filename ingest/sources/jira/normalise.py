@@ -13,6 +13,7 @@ Definitions recorded here (and relied on by analytics):
   cycle time (first move into `indeterminate` → last move into `done`) needs no Jira names.
 - `WorkItem.resolved_at`: `resolutiondate`, else (for an issue in a done status) the last
   transition into a done category.
+- Parents, due dates, non-status changes, links and epics: see `history.py`.
 - `Person`: every user the issue shows (assignee, reporter, creator, changelog authors), with
   the `timeZone` Jira publishes for them (ingest.zones: unknown names are dropped).
 """
@@ -26,8 +27,16 @@ from typing import Any
 
 from ingest.base import Page
 from ingest.instants import parse_instant, require_instant
+from ingest.sources.jira import history as hist
 from ingest.zones import person_row, published_zone
-from store.models import Person, WorkItem, WorkItemTransition
+from store.models import (
+    DeliveryTarget,
+    Person,
+    WorkItem,
+    WorkItemChange,
+    WorkItemLink,
+    WorkItemTransition,
+)
 from store.people import pseudonym
 
 SOURCE = "jira"
@@ -200,12 +209,12 @@ def issue_rows(
     team_slug: str | None = None,
     work_types: Mapping[str, str] | None = None,
 ) -> Page:
-    """One issue (fields + full changelog histories) to a WorkItem and its transitions."""
+    """One issue (fields + full changelog histories) to a WorkItem with its transitions,
+    changes and links, or, for an epic, to a DeliveryTarget."""
     page = Page(items=1)
     fields = issue.get("fields") or {}
     ident = str(issue["id"])
     key = str(issue.get("key") or ident)
-    project = str((fields.get("project") or {}).get("key") or key.rpartition("-")[0])
     status = fields.get("status") or {}
     status_name = str(status.get("name") or "")
     category = statuses.category(status.get("id"), status_name, status.get("statusCategory"))
@@ -214,35 +223,56 @@ def issue_rows(
     page.max_cursor = updated
 
     histories = list(histories)
-    done_at = _add_transitions(page, ident, histories, statuses)
+    epic = hist.is_epic(fields)
+    done_at = _add_transitions(page if not epic else Page(), ident, histories, statuses)
     users = [fields.get(f) for f in ("assignee", "reporter", "creator")]
     keys = _add_people(page, [*users, *(h.get("author") for h in histories)], secret)
     account = (fields.get("assignee") or {}).get("accountId")
-    assignee_key = keys.get(str(account)) if account else None
     resolved = parse_instant(fields.get("resolutiondate"))
-    if resolved is None and category == "done":
-        resolved = done_at
-    page.add(
-        WorkItem,
-        {
-            "source": SOURCE,
-            "external_id": ident,
-            "key": key,
-            "project": project,
-            "team_slug": team_slug,
-            # PostgreSQL text cannot hold NUL; a recorded summary ends with one
-            "title": str(fields.get("summary") or "").replace("\x00", ""),
-            "item_type": work_type((fields.get("issuetype") or {}).get("name"), labels, work_types),
-            "labels": labels,
-            "status": status_name,
-            "status_category": category or "indeterminate",
-            "created_at": require_instant(fields.get("created"), f"{key} created"),
-            "updated_at": updated,
-            "resolved_at": resolved,
-            "assignee_key": assignee_key,
-        },
-    )
+    common = {
+        "source": SOURCE,
+        "external_id": ident,
+        "key": key,
+        "team_slug": team_slug,
+        "status_category": category or "indeterminate",
+        "created_at": require_instant(fields.get("created"), f"{key} created"),
+        "updated_at": updated,
+        "resolved_at": done_at if resolved is None and category == "done" else resolved,
+    }
+    # PostgreSQL text cannot hold NUL; a recorded summary ends with one
+    title = str(fields.get("summary") or "").replace("\x00", "")
+    due = hist.due_on(fields.get("duedate"))
+    if epic:
+        page.add(DeliveryTarget, common | {"kind": "epic", "name": title, "target_on": due})
+        return page
+    _add_history(page, ident, key, fields, histories)
+    kind = (fields.get("issuetype") or {}).get("name")
+    row = {
+        "project": str((fields.get("project") or {}).get("key") or key.rpartition("-")[0]),
+        "title": title,
+        "item_type": work_type(kind, labels, work_types),
+        "labels": labels,
+        "status": status_name,
+        "assignee_key": keys.get(str(account)) if account else None,
+        "parent_key": hist.parent_key(fields, histories),
+        "due_on": due,
+    }
+    page.add(WorkItem, common | row)
     return page
+
+
+def _add_history(
+    page: Page,
+    ident: str,
+    key: str,
+    fields: Mapping[str, Any],
+    histories: list[Mapping[str, Any]],
+) -> None:
+    """The issue's kept non-status changes and its links (history.py)."""
+    for change in hist.changes(ident, histories, SOURCE):
+        page.add(WorkItemChange, change)
+    for link in hist.links(key, fields, histories, SOURCE):
+        page.add(WorkItemLink, link)
 
 
 def _add_people(page: Page, users: Iterable[Any], secret: bytes) -> dict[str, str]:

@@ -1,4 +1,5 @@
-"""The Jira issues stream: enhanced JQL search per project, newest update first.
+"""The Jira issues stream: enhanced JQL search per project, newest update first (epics
+among them become delivery targets; parents, due dates, links and changes come along).
 
 `/rest/api/3/search/jql` pages with an opaque `nextPageToken` and returns only the fields
 asked for, so the request names them and expands the changelog. Jira embeds at most a few
@@ -17,12 +18,18 @@ from datetime import datetime
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
+from ingest import tracker_rows
 from ingest.base import Model, Page, Request, Stream, StreamContext
 from ingest.http import ApiResponse, HttpPolicy, IngestHTTPError
 from ingest.paging import OffsetPaging, TokenPaging
 from ingest.sources.jira import normalise as nm
 from ingest.sources.jira.config import JiraSourceConfig
-from store.models import Person, WorkItem, WorkItemTransition
+from store.models import (
+    DeliveryTarget,
+    Person,
+    WorkItem,
+    WorkItemTransition,
+)
 
 FIELDS = (
     "summary",
@@ -34,6 +41,9 @@ FIELDS = (
     "resolutiondate",
     "assignee",
     "project",
+    "parent",
+    "duedate",
+    "issuelinks",
 )
 CHANGELOG_PAGE = 100
 SEARCH = TokenPaging(key="issues", what="issues")
@@ -67,6 +77,8 @@ class IssuesStream(Stream):
         Person: ("key",),
         WorkItem: ("source", "external_id"),
         WorkItemTransition: ("source", "item_external_id", "at", "to_status"),
+        **tracker_rows.KEYS,
+        DeliveryTarget: ("source", "external_id"),
     }
 
     def __init__(self, config: JiraSourceConfig, secret: bytes) -> None:

@@ -10,6 +10,7 @@ Definitions recorded here (and relied on by analytics):
   changes carry no `toState` and are skipped).
 - `WorkItem.resolved_at`: `completedAt`, else `canceledAt`.
 - `WorkItem.project`: the Linear team key (analytics maps teams' `linear_teams` by it).
+- Projects, milestones, parents, due dates, non-status changes and relations: `history.py`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from typing import Any
 
 from ingest.base import Page
 from ingest.instants import parse_instant, require_instant
-from store.models import Person, WorkItem, WorkItemTransition
+from ingest.sources.linear import history as hist
+from store.models import Person, WorkItem, WorkItemChange, WorkItemLink, WorkItemTransition
 from store.people import pseudonym
 
 SOURCE = "linear"
@@ -79,6 +81,7 @@ def issue_rows(
     key = str(node.get("identifier") or ident)
     updated = require_instant(node.get("updatedAt"), f"{key} updatedAt")
     page.max_cursor = updated
+    history = list(history)
     _add_transitions(page, ident, key, history)
     assignee = (node.get("assignee") or {}).get("id")
     assignee_key = pseudonym(secret, SOURCE, str(assignee)) if assignee else None
@@ -105,8 +108,14 @@ def issue_rows(
             "resolved_at": parse_instant(node.get("completedAt"))
             or parse_instant(node.get("canceledAt")),
             "assignee_key": assignee_key,
+            "parent_key": hist.parent_key(node),
+            "due_on": hist.day(node.get("dueDate")),
         },
     )
+    for change in hist.changes(ident, key, history, SOURCE):
+        page.add(WorkItemChange, change)
+    for link in hist.links(key, node, SOURCE):
+        page.add(WorkItemLink, link)
     return page
 
 

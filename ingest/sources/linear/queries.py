@@ -5,6 +5,11 @@ HISTORY_FIELDS = """
         id createdAt
         fromState { id name type }
         toState { id name type }
+        updatedDescription fromTitle toTitle fromEstimate toEstimate
+        fromAssignee { id }
+        toAssignee { id }
+        fromProject { id }
+        toProject { id }
       }
       pageInfo { hasNextPage endCursor }
 """
@@ -19,6 +24,11 @@ query Issues($first: Int, $after: String, $filter: IssueFilter, $historyFirst: I
       team { id key }
       assignee { id }
       labels(first: 50) { nodes { name } }
+      dueDate
+      project { id }
+      projectMilestone { id }
+      relations(first: 50) { nodes { type createdAt relatedIssue { identifier } } }
+      inverseRelations(first: 50) { nodes { type createdAt issue { identifier } } }
       history(first: $historyFirst) {"""
     + HISTORY_FIELDS
     + """      }
@@ -40,3 +50,16 @@ query IssueHistory($id: String!, $first: Int, $after: String) {
 }
 """
 )
+
+PROJECTS_QUERY = """
+query Projects($first: Int, $after: String, $filter: ProjectFilter) {
+  projects(first: $first, after: $after, filter: $filter, orderBy: updatedAt) {
+    nodes {
+      id name state targetDate createdAt updatedAt completedAt canceledAt
+      teams(first: 50) { nodes { key } }
+      projectMilestones(first: 100) { nodes { id name targetDate createdAt updatedAt } }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""

@@ -1,4 +1,5 @@
-"""The Linear source: config, HTTP client with credentials, and its stream."""
+"""The Linear source: config, HTTP client with credentials, and its streams (issues;
+projects with milestones)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from ingest.configured import ConfiguredSource
 from ingest.ratelimit import LINEAR
 from ingest.sources.linear.config import LinearSourceConfig
 from ingest.sources.linear.normalise import SOURCE
+from ingest.sources.linear.projects import ProjectsStream
 from ingest.sources.linear.streams import IssuesStream
 from ingest.wiring import TeamSpec, api_options
 
@@ -32,7 +34,7 @@ class LinearSource(ConfiguredSource):
         return LinearSourceConfig.model_validate(options)
 
     def streams(self) -> list[Stream]:
-        return [IssuesStream(self.config, self.secret)]
+        return [IssuesStream(self.config, self.secret), ProjectsStream(self.config)]
 
     def headers(self) -> dict[str, str]:
         return {"Content-Type": "application/json", **self.auth_headers(self.token())}

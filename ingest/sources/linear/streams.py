@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from ingest import tracker_rows
 from ingest.base import Model, Page, Request, RetryPage, Stream, StreamContext
 from ingest.http import ApiResponse, HttpPolicy, IngestHTTPError
 from ingest.paging import RelayPaging
@@ -36,6 +37,7 @@ class IssuesStream(Stream):
         Person: ("key",),
         WorkItem: ("source", "external_id"),
         WorkItemTransition: ("source", "item_external_id", "at", "to_status"),
+        **tracker_rows.KEYS,
     }
 
     def __init__(self, config: LinearSourceConfig, secret: bytes) -> None:
@@ -58,18 +60,9 @@ class IssuesStream(Stream):
         return ISSUES.request(Request("POST", self.config.url, json_body=body), token)
 
     def parse(self, response: ApiResponse, ctx: StreamContext) -> Page:
-        connection = graphql_data(response).get("issues")
-        if not isinstance(connection, dict):
-            raise IngestHTTPError(f"no issues in the answer of {response.url}", url=response.url)
         page = Page()
-        reached = False
-        for node in connection.get("nodes") or []:
-            if not node:
-                continue
-            updated = nm.parse_instant(node.get("updatedAt"))
-            if ctx.since is not None and updated is not None and updated <= ctx.since:
-                reached = True  # newest first: everything after this is known
-                continue
+        nodes = newest_first(response, "issues", ctx.since, page)
+        for node in nodes:
             page.extend(
                 nm.issue_rows(
                     node,
@@ -79,9 +72,6 @@ class IssuesStream(Stream):
                     work_types=self.config.work_types,
                 )
             )
-        cursor = RelayPaging.cursor(connection)
-        page.done = reached or cursor is None
-        page.next_token = None if page.done else cursor
         return page
 
     def history(self, node: Mapping[str, Any], http: HttpPolicy) -> list[dict[str, Any]]:
@@ -96,6 +86,29 @@ class IssuesStream(Stream):
             "POST", self.config.url, json_body={"query": HISTORY_QUERY, "variables": variables}
         )
         return HISTORY.collect(http, base, token=cursor, have=embedded)
+
+
+def newest_first(
+    response: ApiResponse, name: str, since: datetime | None, page: Page
+) -> list[dict[str, Any]]:
+    """The nodes of a newest-first connection updated after `since`; sets where `page`'s
+    walk goes next (done at the end, or once a node at or before `since` shows up)."""
+    connection = graphql_data(response).get(name)
+    if not isinstance(connection, dict):
+        raise IngestHTTPError(f"no {name} in the answer of {response.url}", url=response.url)
+    fresh, reached = [], False
+    for node in connection.get("nodes") or []:
+        if not node:
+            continue
+        updated = nm.parse_instant(node.get("updatedAt"))
+        if since is not None and updated is not None and updated <= since:
+            reached = True  # newest first: everything after this is known
+            continue
+        fresh.append(node)
+    cursor = RelayPaging.cursor(connection)
+    page.done = reached or cursor is None
+    page.next_token = None if page.done else cursor
+    return fresh
 
 
 def history_connection(response: ApiResponse) -> dict[str, Any]:

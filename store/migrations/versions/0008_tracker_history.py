@@ -11,6 +11,9 @@ For why a team is slow and when an epic will land (issue 17):
   scope, parent, sprint, flag, link), keys only, never text;
 - `work_item_links`: "blocks" and "relates" links between items;
 - `delivery_targets`: Jira epics and Linear projects and milestones, with their target dates.
+
+And an index on `deployments(service, finished_at)`: a paging service that never deploys
+cost a full scan per CFR question (about 50 ms at 336k deployments).
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("deployments", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_deploy_service_finished", ["service", "finished_at"], unique=False
+        )
     with op.batch_alter_table("work_items", schema=None) as batch_op:
         batch_op.add_column(sa.Column("parent_key", sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column("due_on", sa.Date(), nullable=True))
@@ -98,3 +105,5 @@ def downgrade() -> None:
         batch_op.drop_index("ix_work_items_parent_key")
         batch_op.drop_column("due_on")
         batch_op.drop_column("parent_key")
+    with op.batch_alter_table("deployments", schema=None) as batch_op:
+        batch_op.drop_index("ix_deploy_service_finished")
