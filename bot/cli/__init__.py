@@ -5,7 +5,7 @@ command never pays for another's dependencies (the sandbox, scikit-learn, Bolt..
 
 One module per command group: `admin` (check-config, db, purge, retention, about), `world`
 (simulate, sandbox, demo), `data` (ingest), `analysis` (query, insights, annotate, model),
-`manage` (experiment, annotations), `forecast` (delivery forecasts),
+`why` (why), `manage` (experiment, annotations), `forecast` (delivery forecasts),
 `slack` (digest, serve), `leaders` (report, goal); the
 work behind a command lives beside it (`purge`, `sandbox`, `demo`, `ingest`, `digest`,
 `serve`, `report`), and `common` holds what they share.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import click
 
-from bot.cli import admin, analysis, data, forecast, leaders, manage, slack, world
+from bot.cli import admin, analysis, data, forecast, leaders, manage, slack, why, world
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -45,6 +45,7 @@ for command in (
     data.ingest,
     analysis.query,
     analysis.insights,
+    why.why,
     analysis.annotate,
     manage.annotations_group,
     manage.experiment,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import click
 
-from bot.cli.common import fail, handles_expected_errors, load_runtime
+from bot.cli.common import AS_OF_OPTION, fail, handles_expected_errors, load_runtime
 
 
 @click.command()
@@ -27,13 +27,7 @@ from bot.cli.common import fail, handles_expected_errors, load_runtime
     help="Count waits in working hours or wall-clock time (default: the org's setting, as in "
     "/metrics).",
 )
-@click.option(
-    "--as-of",
-    "as_of",
-    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
-    default=None,
-    help="Evaluate as of this UTC instant (default: now).",
-)
+@AS_OF_OPTION
 @click.option(
     "--json", "as_json", is_flag=True, help="Print JSON: an object, or a list for a group."
 )

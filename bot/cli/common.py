@@ -19,6 +19,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_USAGE = 2
 
 
+AS_OF_OPTION = click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+    default=None,
+    help="Evaluate as of this UTC instant (default: now).",
+)
+"""`--as-of`: the instant an answer is computed at, for commands that look back."""
+
+
 def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Print a one-line error to stderr and exit."""
     click.secho(f"error: {message}", fg="red", err=True)

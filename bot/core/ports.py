@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from analytics.context import OrgContext
+    from analytics.diagnosis import Diagnosis
     from analytics.experiments.controls import Controls
     from analytics.experiments.panel import Panel
     from analytics.insights.hiding import Findings
@@ -115,6 +116,21 @@ class AnalyticsPort(Protocol):
     ) -> Panel:
         """Weekly values of `team` and `controls`: `weeks_before` weeks before `first_week`
         (the first under the change) and every week through `last_week`."""
+        ...
+
+    def why(
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        team: str,
+        metrics: Sequence[str],
+        week: str | None,
+        as_of: datetime,
+        switches: Mapping[str, bool] | None = None,
+    ) -> list[Diagnosis]:
+        """Why each of `metrics` (review-time, lead-time, cycle-time) was slow for `team`
+        in `week`: a diagnosis per metric ("no flagged delay" when none was flagged)."""
         ...
 
     def suggest(self, *, word: str, candidates: Iterable[str]) -> list[str]:
@@ -242,6 +258,23 @@ class EngineAnalytics:
             weeks_before=weeks_before,
             last_week=last_week,
             as_of=as_of,
+        )
+
+    def why(
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        team: str,
+        metrics: Sequence[str],
+        week: str | None,
+        as_of: datetime,
+        switches: Mapping[str, bool] | None = None,
+    ) -> list[Diagnosis]:
+        from analytics.why import why_all
+
+        return why_all(
+            engine, org, team=team, metrics=metrics, week=week, as_of=as_of, switches=switches
         )
 
     def suggest(self, *, word: str, candidates: Iterable[str]) -> list[str]:

@@ -22,6 +22,7 @@ from bot.core.views import (
     compute_view,
     team_findings,
 )
+from bot.core.why import likely_causes
 from bot.digest.annotations import mark_annotated
 from bot.digest.extras import extras_of
 from bot.digest.headline import Headline, headline_of
@@ -35,7 +36,7 @@ from bot.slack.deps import BotDeps
 from bot.slack.values import MetricView
 
 if TYPE_CHECKING:
-    from analytics.insights.hiding import Hidden, Snooze
+    from analytics.insights.hiding import Findings, Hidden, Snooze
     from analytics.insights.model import Insight
     from analytics.values import MetricValue
     from bot.core.annotations import AnnotationRecord
@@ -138,7 +139,9 @@ def build_digest(
         compute_view(deps, team.slug, info, start, end, as_of)
         for info in catalog.group(PEOPLE_FIGURES)
     ]
-    found = team_findings(deps, team, week, as_of, max_insights)
+    found = with_causes(
+        deps, team, team_findings(deps, team, week, as_of, max_insights), week, as_of
+    )
     goals = goal_section(deps, team, week, (start, end, as_of))
     insights, kept_out = (*found.shown, *goals.missed), kept_out_of(found)
     bw = baseline_weeks_of(deps)
@@ -167,6 +170,21 @@ def build_digest(
         _charts(infos, answers, team, bw, peers_of(insights)), base.notes, team.tz
     )
     return replace(base, series=series, trends=trends)
+
+
+def with_causes(
+    deps: BotDeps, team: TeamConfig, found: Findings, week: str, as_of: datetime
+) -> Findings:
+    """`found` with each flagged delay's likely cause (`bot.core.why`) in its `extra`, as
+    the one line the digest shows under it ("likely: reviewer capacity (...)")."""
+    causes = likely_causes(deps, team, found.shown, week, as_of)
+    if not causes:
+        return found
+    shown = tuple(
+        replace(i, extra={**i.extra, "likely_cause": causes[i.id]}) if i.id in causes else i
+        for i in found.shown
+    )
+    return replace(found, shown=shown)
 
 
 def _chart_ids(insights: Sequence[Insight]) -> tuple[str, ...]:

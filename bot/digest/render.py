@@ -173,6 +173,8 @@ def render_digest_text(digest: Digest) -> str:
         lines.append(f"- [{ins.severity}] {ins.title}")
         lines.append(f"  {ins.summary}")
         lines.append(f"  {_unescape(figures(ins))}")
+        if ins.extra.get("likely_cause"):
+            lines.append(f"  Why (hypothesis): {ins.extra['likely_cause']}")
         if ins.method:
             lines.append(f"  How: {ins.method}")
         for ev in ins.evidence[:5]:

@@ -8,6 +8,7 @@
     /metrics goal [team] [<goal> | remove N]        goals: list, preview before saving, remove
     /metrics about                                  what the bot collects, and who sees what
     /metrics forecast <epic or project key> | [team]   delivery-risk forecasts
+    /metrics why <metric> [team]                    the likely cause of a flagged delay
     /metrics status
 
 Words may come in any order after the verb; the team defaults to the channel's team; a
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.core.teams import resolve_slug
+from bot.core.why import why_metric
 from bot.slack.catalog import Catalog, MetricInfo, norm
 from bot.slack.errors import UserError
 from bot.slack.text import did_you_mean, echo, listed
@@ -39,6 +41,7 @@ Verb = Literal[
     "goal",
     "about",
     "forecast",
+    "why",
 ]
 VERBS: tuple[str, ...] = (
     "help",
@@ -51,6 +54,7 @@ VERBS: tuple[str, ...] = (
     "goal",
     "about",
     "forecast",
+    "why",
 )
 GOAL_VERBS = ("goal", "goals")
 DEFAULT_DAYS = 28
@@ -188,6 +192,32 @@ def _goal(
     return Command("goal", team=team, share=share, action="preview", text=" ".join(words))
 
 
+def _why(
+    words: Sequence[str], teams: Sequence[str], channel_team: str | None, share: bool
+) -> Command:
+    """`why <metric> [team]`: the metric (review-time, pickup, lead-time, cycle-time) in
+    `text`; UnknownWhyMetric for anything else."""
+    if not words:
+        raise UserError(
+            "Why what? e.g. `/metrics why review-time team-b` (review-time, pickup, lead-time "
+            "or cycle-time)."
+        )
+    metric = why_metric(words[0])
+    team, period = _team_and_period(words[1:], teams)
+    if period is not None:
+        raise UserError(
+            "`why` looks at the last full week against the team's baseline; it takes no "
+            "period. e.g. `/metrics why review-time team-b`."
+        )
+    team = team or channel_team
+    if team is None:
+        raise UserError(
+            f"Which team? e.g. `/metrics why {echo(words[0])} "
+            f"{echo(teams[0]) if teams else 'team-a'}`. Teams: {listed(teams)}."
+        )
+    return Command("why", team=team, share=share, text=metric)
+
+
 def _forecast(
     words: Sequence[str], teams: Sequence[str], channel_team: str | None, share: bool
 ) -> Command:
@@ -211,6 +241,7 @@ def _forecast(
 _SPECIAL: dict[str, Callable[[Sequence[str], Sequence[str], str | None, bool], Command]] = {
     **dict.fromkeys(GOAL_VERBS, _goal),
     "forecast": _forecast,
+    "why": _why,
 }
 """Verbs with a grammar of their own: (words after the verb, teams, channel team, share)."""
 

@@ -16,6 +16,7 @@ from bot.core.forecast import forecast_target, forecast_team
 from bot.core.forecast_text import forecast_rendered, team_rendered
 from bot.core.teams import resolve_team
 from bot.core.views import catalog_of, compute_view, flagged_insights
+from bot.core.why import explain
 from bot.digest.build import build_digest
 from bot.digest.render import render_digest
 from bot.digest.weeks import current_week, last_full_week
@@ -30,6 +31,7 @@ from bot.slack.blocks.answers import (
     metric_answer,
     status_answer,
 )
+from bot.slack.blocks.why import why_answer
 from bot.slack.catalog import DORA, HEALTH
 from bot.slack.deps import BotDeps
 from bot.slack.errors import UserError
@@ -57,6 +59,8 @@ def answer(deps: BotDeps, cmd: Command) -> Rendered:
     team = resolve_team(deps.config, cmd.team)
     if cmd.verb == "goal":
         return goal_answer(deps, cmd, team)
+    if cmd.verb == "why":
+        return why_answer(explain(deps, team, cmd.text, deps.now()))
     start, end = window(deps, cmd)
     if cmd.verb == "metric":
         assert cmd.metric is not None

@@ -19,7 +19,7 @@ from typing import Any
 from sandbox.sim.clock import HOUR, WEEK, Span
 from sandbox.sim.evalreview import PrTruth, review_team
 from sandbox.sim.evalroster import EvalPlan, EvalWorld, build_eval_world
-from sandbox.sim.evalspec import MECHANISMS
+from sandbox.sim.evalspec import kind_of
 from sandbox.sim.evaltruth import derive_truth
 from sandbox.sim.model import SimPull
 from sandbox.sim.output import Sink, dumps
@@ -87,7 +87,7 @@ def _planted(ew: EvalWorld, span: Span) -> list[Planted]:
             out.append(
                 Planted(
                     team=team.slug,
-                    kind=MECHANISMS[m.name],
+                    kind=kind_of(m.name),
                     first_week=span.week_label(m.onset),
                     magnitude=m.size,
                     note=f"{m.name}: {m.note()}",

@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass
 
 from sandbox.sim.clock import DAY, HOUR, WEEK, Calendar, Span
+from sandbox.sim.evalcauses import staffed
 from sandbox.sim.evalstall import (
     ABANDON,
     AGES_DAYS,
@@ -116,7 +117,8 @@ def pick(team: TeamSpec, author: Member, t: float, week: int, rng: random.Random
     concentration multiplies two of them; newcomers ramp up over six weeks), skipping
     whoever is away that day."""
     assert team.ev is not None
-    people = [m for m in team.present(week) if m.login != author.login]
+    roster = team.present(week)
+    people = staffed(team.ev, roster, [m for m in roster if m.login != author.login], week)
     here = [m for m in people if m.cal.local_day(t) not in m.cal.days_off]
     people = here or people
     weights = [
@@ -242,7 +244,8 @@ def finish_review(
         p.reviews.append(SimReview(t1, r1.login, rng.choice(("CHANGES_REQUESTED", "COMMENTED"))))
         _close(p, author, author.cal.add_work(t1, lognormal(rng, 12, 1.0) * HOUR))
         return
-    state = weighted(rng, ("APPROVED", "CHANGES_REQUESTED", "COMMENTED"), (55, 27, 18))
+    churn = ev.churn_at(week)
+    state = weighted(rng, ("APPROVED", "CHANGES_REQUESTED", "COMMENTED"), (55, 27 * churn, 18))
     t, rounds = t1, 0
     while True:
         p.reviews.append(SimReview(t, r1.login, state))
@@ -258,7 +261,7 @@ def finish_review(
         state = (
             "APPROVED"
             if rounds >= 3
-            else weighted(rng, ("APPROVED", "CHANGES_REQUESTED", "COMMENTED"), (70, 18, 12))
+            else weighted(rng, ("APPROVED", "CHANGES_REQUESTED", "COMMENTED"), (70, 18 * churn, 12))
         )
     merger = author if rng.random() < 0.85 else r1
     merged = merger.cal.add_work(t, lognormal(rng, ev.merge_median, 1.2) * HOUR)

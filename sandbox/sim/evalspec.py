@@ -62,6 +62,26 @@ AFFECTS: dict[str, tuple[str, ...]] = {
     "merge_freeze": ("wip_rising", "lead_time_stage"),
     "stalls": ("stalled_prs",),
 }
+# causes of a delay planted only when a plan asks for them (issue 17's `why` bench,
+# sandbox/sim/evalcauses.py): never drawn, so the insight bench's worlds stay as they were.
+# mechanism -> every kind whose truth it moves (its own first), as AFFECTS
+CAUSE_MECHANISMS: dict[str, tuple[str, ...]] = {
+    "understaffing": ("review_bottleneck", "process_change", "lead_time_stage"),
+    "vacations": ("review_bottleneck", "process_change", "lead_time_stage"),
+    "requirement_churn": ("lead_time_stage",),
+}
+
+
+def affects(name: str) -> tuple[str, ...]:
+    """The detector kinds a mechanism moves, drawn (AFFECTS) or planted on request."""
+    return AFFECTS.get(name) or CAUSE_MECHANISMS[name]
+
+
+def kind_of(name: str) -> str:
+    """The detector kind a mechanism is planted for."""
+    return MECHANISMS.get(name) or CAUSE_MECHANISMS[name][0]
+
+
 # mechanisms that cannot share a team (they move the same knob in opposite directions)
 EXCLUSIVE = frozenset({"review_slowdown", "review_speedup"})
 
@@ -77,6 +97,9 @@ NOTES = {
     "slow_ci": "CI {variant} x{f:.2f} from this week",
     "merge_freeze": "{share:.0%} of approved PRs wait for the end of a {duration}-week freeze",
     "stalls": "odds that a PR stalls before its first review x{f:.2f}",
+    "understaffing": "only 1/{f:.2f} of the team's reviewers review from this week",
+    "vacations": "each week {share:.0%} of the reviewers are away, in turn, from this week",
+    "requirement_churn": "changes-requested rounds x{f:.2f} as likely from this week",
 }
 
 
@@ -157,6 +180,18 @@ class EvalProfile:
 
     def pickup_at(self, week: int) -> float:
         return self.pickup * self._f("review_slowdown", week) / self._f("review_speedup", week)
+
+    def reviewers_kept(self, week: int) -> float:
+        """The share of the team's reviewers who still review (understaffing)."""
+        return 1.0 / self._f("understaffing", week)
+
+    def away_share(self, week: int) -> float:
+        """The share of the team's reviewers away this week (vacations, in turn)."""
+        return 1.0 - 1.0 / self._f("vacations", week)
+
+    def churn_at(self, week: int) -> float:
+        """The factor on the odds of a changes-requested review (requirement churn)."""
+        return self._f("requirement_churn", week)
 
     def rounds_at(self, week: int) -> float:
         return self.rounds * self._f("review_rounds", week)

@@ -56,7 +56,7 @@ from functools import lru_cache
 
 from sandbox.sim.clock import Span
 from sandbox.sim.evalreview import PrTruth
-from sandbox.sim.evalspec import AFFECTS, top2_share
+from sandbox.sim.evalspec import affects, top2_share
 from sandbox.sim.evalstall import causes, structural
 from sandbox.sim.roster import TeamSpec
 
@@ -338,7 +338,7 @@ def derive_truth(
                         "status": status,
                         "onset": None,
                         "since": None,
-                        "planted": any(kind in AFFECTS[m] for m in active),
+                        "planted": any(kind in affects(m) for m in active),
                         "mechanisms": active,
                     }
                 )

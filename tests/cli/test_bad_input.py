@@ -73,6 +73,11 @@ def test_a_good_week_in_lower_case_is_accepted(config: Path) -> None:
         (["query", "review-time", "payments", "month", "--period", "4w"], "Give the period once"),
         (["query", "review-time", "payments", "--period", "2026-05-01..2026-04-01"], "ends before"),
         (["insights", "--team", "paymnts"], "Did you mean 'payments'?"),
+        (["why", "review-time", "paymnts"], "I don't know the team 'paymnts'."),
+        (["why", "velocity", "payments"], "explains delays in review-time (pickup), lead-time"),
+        (["why", "reveiw-time", "payments"], "Did you mean 'review-time'?"),
+        (["why", "%%garbage%%", "payments"], "not '%%garbage%%'"),
+        (["why", "review-time", "payments", "--week", "2026-W60"], "is not an ISO week"),
         (
             ["annotate", "payments", "--from", "2026-05-02", "--to", "2026-05-01", "--note", "x"],
             "The --to date must be on or after the --from date.",

@@ -179,6 +179,8 @@ def help_answer(catalog: Catalog, teams: Sequence[str]) -> Rendered:
             "`/metrics forecast <epic or project key> | [team]`: the chance of meeting its "
             "date, 50% and 85% finish dates\n"
             "`/metrics about`: what the bot collects, who sees what, how long it is kept\n"
+            "`/metrics why review-time [team]`: the likely cause of a flagged delay "
+            "(review-time, pickup, lead-time, cycle-time)\n"
             "`/metrics status`: the last sync of each source\n"
             "Add `share` to post the answer in the channel. Periods: `7d`, `4w`, `month`, "
             "`quarter` (default 4 weeks). The team defaults to the channel's team."

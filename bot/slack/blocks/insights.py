@@ -175,6 +175,9 @@ def insight_blocks(ins: Insight, *, interactive: bool, up: int = 0, down: int = 
     line = figures(ins)
     if line:
         blocks.append(context(line))
+    cause = ins.extra.get("likely_cause")
+    if isinstance(cause, str) and cause:
+        blocks.append(context(f"_Why (hypothesis):_ {escape(cause)}"))
     evidence = list(ins.evidence)
     if evidence:
         shown = [link(e.url, e.label) for e in evidence[:MAX_EVIDENCE]]

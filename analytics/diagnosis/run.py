@@ -1,0 +1,159 @@
+"""`diagnose`: a flagged delay of one team and week -> a `Diagnosis`.
+
+Windows are the detectors' (`analytics.insights.data.TeamWeeks`): the recent weeks (the last
+RECENT_WEEKS of the grid ending with the week asked) against the team's baseline weeks
+before them, annotated weeks left out. The excess is measured against that baseline, on the
+log scale, for the metric's items (time to first review in working hours; lead time, or the
+stage the detector flagged; issue cycle time). A delay is "flagged" when a detector flagged
+it (`flagged`, the week's shown insights); without a flag the answer says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from analytics.context import TeamContext
+from analytics.diagnosis import verdict
+from analytics.diagnosis.model import Diagnosis
+from analytics.diagnosis.tracker import item_flags, item_table
+from analytics.diagnosis.windows import Windows, pr_items, windows
+from analytics.insights.data import OrgData, included
+from analytics.insights.model import Insight
+from analytics.metrics import flow
+from analytics.persons import withheld_reason
+
+WHY_METRICS: dict[str, str] = {
+    "review-time": "review-time",
+    "pickup": "review-time",
+    "time-to-first-review": "review-time",
+    "lead-time": "lead-time",
+    "cycle-time": "cycle-time",
+}
+"""The words `why` takes -> the metric diagnosed (pickup is time to first review)."""
+
+MIN_RECENT = 8
+MIN_REFERENCE = 15
+
+
+def why_metric(word: str) -> str:
+    """The metric id for `word`; KeyError (with the choices) for anything else."""
+    key = word.strip().lower().replace(" ", "-").replace("_", "-")
+    if key not in WHY_METRICS:
+        raise KeyError(
+            f"`why` diagnoses delays in {', '.join(sorted(set(WHY_METRICS.values())))} "
+            f"(and pickup), not {word!r}"
+        )
+    return WHY_METRICS[key]
+
+
+def flag_for(metric: str, flagged: Sequence[Insight]) -> Insight | None:
+    """The week's shown insight about a delay in `metric` (a lead-time stage flag about
+    pickup counts for review-time); None without one."""
+    for ins in flagged:
+        stage = ins.extra.get("stage")
+        if ins.metric == metric and (
+            ins.value is None or ins.reference is None or ins.value > ins.reference
+        ):
+            return ins
+        if metric == "review-time" and ins.kind == "lead_time_stage" and stage == "pickup":
+            return ins
+    return None
+
+
+def _items(data: OrgData, team: TeamContext, metric: str, flag: Insight | None) -> pd.DataFrame:
+    """The metric's included items of the team (`value` in hours)."""
+    if metric == "review-time":
+        return included(data.review_time("working"), team.slug)
+    if metric == "lead-time":
+        items = included(data.lead_time(), team.slug)
+        stage = flag.extra.get("stage") if flag is not None else None
+        return (
+            items.assign(value=items[stage]) if isinstance(stage, str) and stage in items else items
+        )
+    return included(_cycle_items(data, team), team.slug)
+
+
+def _cycle_items(data: OrgData, team: TeamContext) -> pd.DataFrame:
+    wi = data.frames.get("work_items")
+    tr = data.frames.get("transitions")
+    if wi is None or tr is None or wi.empty:
+        return pd.DataFrame(columns=["team", "at", "value", "excluded", "ref"])
+    mine = wi[wi["project"].isin(team.projects) | (wi["team_slug"] == team.slug)]
+    mine = mine.assign(team=team.slug, ownership="project")
+    return flow.cycle_time_items(mine, tr)
+
+
+def diagnose(
+    data: OrgData,
+    team: TeamContext,
+    week: str,
+    metric: str,
+    flagged: Sequence[Insight],
+    *,
+    excluded_weeks: frozenset[int] = frozenset(),
+    asked: bool = False,
+) -> Diagnosis:
+    """Why `metric` was slow for `team` in the recent weeks ending with `week`. `flagged`:
+    the week's shown insights; `asked`: diagnose even without a flag (the answer says the
+    delay was not flagged). Tracker frames (`work_items`, `transitions`, `changes`,
+    `links`) are read from `data.frames` when present."""
+    base = Diagnosis(team.slug, metric, week, "no_delay", "")
+    reason = withheld_reason("work", team, None)
+    if reason is not None:
+        return verdict.withheld(base, reason)
+    flag = flag_for(metric, flagged)
+    if flag is None and not asked:
+        return verdict.no_flag(base)
+    w = windows(team, week, data.org.thresholds.baseline_weeks, excluded_weeks)
+    items = w.select(_items(data, team, metric, flag))
+    if metric == "cycle-time":
+        table = _item_table(data, items)
+        authors = None
+    else:
+        table = pr_items(data, team, items, w)
+        authors = int(table.loc[table["recent"], "author"].nunique())
+    reason = withheld_reason("work", team, authors)
+    if reason is not None:
+        return verdict.withheld(base, reason)
+    recent = table["recent"].to_numpy(dtype=bool)
+    if recent.sum() < MIN_RECENT or (~recent).sum() < MIN_REFERENCE:
+        return verdict.too_few(base, int(recent.sum()), int((~recent).sum()))
+    return verdict.weigh(base, table, team, w, flag, _away(data, team, w))
+
+
+def _item_table(data: OrgData, items: pd.DataFrame) -> pd.DataFrame:
+    empty = pd.DataFrame(columns=["source", "item_external_id", "at", "field", "value"])
+    links = pd.DataFrame(columns=["source", "item_key", "other_key", "kind", "created_at"])
+    flags = item_flags(
+        data.frames["work_items"],
+        data.frames["transitions"],
+        data.frames.get("changes", empty),
+        data.frames.get("links", links),
+    )
+    return item_table(items, flags)
+
+
+def _away(data: OrgData, team: TeamContext, w: Windows) -> tuple[int, int]:
+    """(usual reviewers: members who reviewed in at least half the baseline weeks, how many
+    of them had a recent week with no review and no commit)."""
+    mr = data.frames["member_reviews"]
+    mr = mr[mr["reviewer_key"].isin(team.member_keys)]
+    cm = data.frames["commits"]
+    cm = cm[cm["author_key"].isin(team.member_keys)]
+    rw = pd.DataFrame({"who": mr["reviewer_key"], "week": w.grid.bucket(mr["submitted_at"])})
+    cw = pd.DataFrame({"who": cm["author_key"], "week": w.grid.bucket(cm["authored_at"])})
+    ref = rw[rw["week"].isin(w.reference)].drop_duplicates()
+    per = ref.groupby("who")["week"].nunique()
+    usual = set(per[per >= max(1, len(w.reference) / 2)].index)
+    active = pd.concat([rw, cw]).drop_duplicates()
+    missing = 0
+    for who in usual:
+        weeks = set(active.loc[active["who"] == who, "week"])
+        if any(k not in weeks for k in w.recent):
+            missing += 1
+    return len(usual), missing
+
+
+__all__ = ["MIN_RECENT", "MIN_REFERENCE", "WHY_METRICS", "diagnose", "flag_for", "why_metric"]
