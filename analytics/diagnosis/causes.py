@@ -279,14 +279,3 @@ PR_CHECKS: dict[str, Check] = {
     "requirements": requirements,
 }
 ITEM_CHECKS: dict[str, Check] = {"requirements": requirements, "dependencies": dependencies}
-
-
-def checks_for(metric: str) -> dict[str, Check]:
-    """The causes weighed for `metric`: the tracker's for cycle time; the PRs' otherwise,
-    but for time to first review not unclear requirements, whose PR signs (rounds, rework)
-    come after the first review and so cannot delay it."""
-    if metric == "cycle-time":
-        return ITEM_CHECKS
-    if metric == "review-time":
-        return {k: v for k, v in PR_CHECKS.items() if k != "requirements"}
-    return PR_CHECKS

@@ -17,11 +17,11 @@ import pandas as pd
 from analytics.context import TeamContext
 from analytics.diagnosis import verdict
 from analytics.diagnosis.model import Diagnosis
+from analytics.diagnosis.registry import DIAGNOSABLE
 from analytics.diagnosis.tracker import item_flags, item_table
 from analytics.diagnosis.windows import Windows, pr_items, windows
-from analytics.insights.data import OrgData, included
+from analytics.insights.data import OrgData
 from analytics.insights.model import Insight
-from analytics.metrics import flow
 from analytics.persons import withheld_reason
 
 WHY_METRICS: dict[str, str] = {
@@ -57,32 +57,10 @@ def flag_for(metric: str, flagged: Sequence[Insight]) -> Insight | None:
             ins.value is None or ins.reference is None or ins.value > ins.reference
         ):
             return ins
-        if metric == "review-time" and ins.kind == "lead_time_stage" and stage == "pickup":
+        pickup = stage is not None and stage == DIAGNOSABLE[metric].stage_flag
+        if ins.kind == "lead_time_stage" and pickup:
             return ins
     return None
-
-
-def _items(data: OrgData, team: TeamContext, metric: str, flag: Insight | None) -> pd.DataFrame:
-    """The metric's included items of the team (`value` in hours)."""
-    if metric == "review-time":
-        return included(data.review_time("working"), team.slug)
-    if metric == "lead-time":
-        items = included(data.lead_time(), team.slug)
-        stage = flag.extra.get("stage") if flag is not None else None
-        return (
-            items.assign(value=items[stage]) if isinstance(stage, str) and stage in items else items
-        )
-    return included(_cycle_items(data, team), team.slug)
-
-
-def _cycle_items(data: OrgData, team: TeamContext) -> pd.DataFrame:
-    wi = data.frames.get("work_items")
-    tr = data.frames.get("transitions")
-    if wi is None or tr is None or wi.empty:
-        return pd.DataFrame(columns=["team", "at", "value", "excluded", "ref"])
-    mine = wi[wi["project"].isin(team.projects) | (wi["team_slug"] == team.slug)]
-    mine = mine.assign(team=team.slug, ownership="project")
-    return flow.cycle_time_items(mine, tr)
 
 
 def diagnose(
@@ -107,8 +85,9 @@ def diagnose(
     if flag is None and not asked:
         return verdict.no_flag(base)
     w = windows(team, week, data.org.thresholds.baseline_weeks, excluded_weeks)
-    items = w.select(_items(data, team, metric, flag))
-    if metric == "cycle-time":
+    spec = DIAGNOSABLE[metric]
+    items = w.select(spec.items(data, team, flag))
+    if spec.on_tracker:
         table = _item_table(data, items)
         authors = None
     else:

@@ -18,6 +18,7 @@ from analytics.diagnosis.decompose import (
     share,
 )
 from analytics.diagnosis.model import Cause, Diagnosis, Excess
+from analytics.diagnosis.registry import DIAGNOSABLE
 from analytics.diagnosis.windows import Windows
 from analytics.insights.model import Insight
 
@@ -103,7 +104,7 @@ def weigh(
     )
     if not ex.log_excess > MIN_EXCESS:
         return dataclasses.replace(base, status="no_delay", message=_no_excess(base, ex, flag))
-    checks = c.checks_for(base.metric)
+    checks = DIAGNOSABLE[base.metric].checks
     weighed: dict[str, c.Weighed] = {}
     skipped: dict[str, str] = {}
     for key, check in checks.items():
