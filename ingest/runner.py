@@ -66,10 +66,7 @@ def run_sync(
 
     `transport` swaps the HTTP transport (tests, the sandbox); `streams` limits the sync to
     the named streams. The outcome is in the returned report and in a `SyncRun` row.
-    `partitions` limits every stream to those partitions and `config_rows=False` leaves out
-    the config-derived rows and the reconcile (one unit of a sync shared by replicas:
-    ingest.units). Raises `LostClaim` when `sessions` are fenced and another replica took
-    the unit over: nothing more is written.
+    `partitions` and `config_rows` cut the sync down to one unit (`_Scope`, ingest.units).
     """
     now = clock or utc_now
     started = now()
@@ -85,8 +82,15 @@ def run_sync(
     )
     progress(ProgressEvent(kind="sync_start", source=source.name))
     try:
-        scope = _Scope(streams, partitions, config_rows)
-        _sync_all(source, sessions, policy, report, progress, scope, started)
+        _sync_all(
+            source,
+            sessions,
+            policy,
+            report,
+            progress,
+            _Scope(streams, partitions, config_rows),
+            started,
+        )
     except _Stop:
         pass
     finally:
@@ -100,20 +104,22 @@ def run_sync(
         row = session.get(SyncRun, run_id)
         assert row is not None
         report.store(row)
-    progress(
-        ProgressEvent(
-            kind="sync_done",
-            source=source.name,
-            items=report.items,
-            rows=report.rows,
-            requests=report.requests,
-            elapsed_s=report.duration_s,
-            rate_remaining=report.rate_limit_remaining,
-            status=report.status,
-        )
-    )
+    progress(_done_event(source.name, report))
     log.info("%s", report.summary())
     return report
+
+
+def _done_event(source: str, report: SyncReport) -> ProgressEvent:
+    return ProgressEvent(
+        kind="sync_done",
+        source=source,
+        items=report.items,
+        rows=report.rows,
+        requests=report.requests,
+        elapsed_s=report.duration_s,
+        rate_remaining=report.rate_limit_remaining,
+        status=report.status,
+    )
 
 
 def _sync_all(
@@ -253,7 +259,10 @@ def _sync_partition(
 
 @dataclass(frozen=True)
 class _Scope:
-    """What one `run_sync` covers: the streams, the partitions and the config-derived rows."""
+    """What one `run_sync` covers: the streams, the partitions and the config-derived rows
+    (and the reconcile). A unit of a sync shared by replicas (ingest.units) covers some
+    partitions; with fenced sessions (store.claims) a replica whose unit was taken over
+    gets `LostClaim` out of `run_sync` and writes nothing more."""
 
     streams: Sequence[str] | None
     partitions: Collection[str] | None

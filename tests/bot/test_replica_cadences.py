@@ -1,0 +1,77 @@
+"""On PostgreSQL every replica's scheduler runs the cadences and each is claimed once
+(bot.runtime.claims.cadence_job): the real scheduled jobs of two replicas, fired at the same
+instant against the fake Slack, post each team's digest once, built by one replica."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select
+
+from bot.digest.build import build_digest
+from bot.digest.post import resolve_week
+from bot.scheduler import Leader, schedule_jobs
+from bot.slack.deps import BotDeps
+from sandbox.fakes.slack import SlackFake
+from store.models import WorkClaim
+from tests.bot.helpers import TinyEngine, make_deps
+
+
+@pytest.fixture
+def pair(database_url: str, slack: SlackFake, tiny: TinyEngine) -> Iterator[list[BotDeps]]:
+    if database_url.startswith("sqlite"):
+        pytest.skip("SQLite serves one process: its leader runs the cadences (test_scheduler)")
+    a = make_deps(database_url, api_url=slack.base_url, tiny=tiny, instance_id="replica-1")
+    b = make_deps(
+        database_url, api_url=slack.base_url, tiny=tiny, migrate=False, instance_id="replica-2"
+    )
+    yield [a, b]
+    a.engine.dispose()
+    b.engine.dispose()
+
+
+def _jobs(deps: BotDeps) -> dict[str, Any]:
+    scheduler = BackgroundScheduler(timezone="UTC")
+    schedule_jobs(scheduler, deps, Leader(deps, "test-cadences"))
+    return {job.id: job for job in scheduler.get_jobs()}
+
+
+def test_two_replicas_fire_every_digest_at_once_and_each_is_built_and_posted_once(
+    pair: list[BotDeps], slack: SlackFake, tiny: TinyEngine
+) -> None:
+    jobs = [_jobs(deps) for deps in pair]
+    names = ["digest:team-a", "digest:team-b"]
+    barrier = threading.Barrier(4)
+
+    def fire(replica: int, name: str) -> None:
+        barrier.wait()
+        jobs[replica][name].func()
+
+    threads = [threading.Thread(target=fire, args=(r, n)) for r in (0, 1) for n in names]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    posts = slack.calls_to("chat.postMessage")
+    assert sorted(p.args["channel"] for p in posts) == ["C0TEAMA001", "C0TEAMB001"]
+    with pair[0].sessions() as s:
+        claims = {c.name: c for c in s.scalars(select(WorkClaim))}
+    for name in names:  # claimed once: one replica built and posted it, the other stood by
+        assert claims[f"job:{name}"].fence == 1 and claims[f"job:{name}"].done_at is not None
+    built = [team for team, _metric in tiny.calls]
+    for slug in ("team-a", "team-b"):  # each team's digest was computed by one replica only
+        before = len(tiny.calls)
+        team = pair[0].team(slug)
+        assert team is not None
+        build_digest(pair[0], team, resolve_week(pair[0], team, None))
+        assert built.count(slug) == len(tiny.calls) - before > 0
+    built = [team for team, _metric in tiny.calls]
+    for replica in (0, 1):  # fired again later: finished a moment ago, nothing runs
+        for name in names:
+            jobs[replica][name].func()
+    assert len(slack.calls_to("chat.postMessage")) == 2
+    assert len(tiny.calls) == len(built)
