@@ -1,11 +1,14 @@
-"""On PostgreSQL every replica's scheduler runs the cadences and each is claimed once
-(bot.runtime.claims.cadence_job): the real scheduled jobs of two replicas, fired at the same
-instant against the fake Slack, post each team's digest once, built by one replica."""
+"""On PostgreSQL every replica's scheduler runs the cadences and the syncs, and each unit is
+claimed once (bot.runtime.claims): the real scheduled jobs of two replicas, fired at the
+same instant, post each team's digest once (built by one replica, against the fake Slack)
+and run each sync unit once between them."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +18,8 @@ from sqlalchemy import select
 from bot.digest.build import build_digest
 from bot.digest.post import resolve_week
 from bot.scheduler import Leader, schedule_jobs
-from bot.slack.deps import BotDeps
+from bot.slack.deps import BotDeps, IngestJob
+from ingest.units import Unit, split
 from sandbox.fakes.slack import SlackFake
 from store.models import WorkClaim
 from tests.bot.helpers import TinyEngine, make_deps
@@ -75,3 +79,52 @@ def test_two_replicas_fire_every_digest_at_once_and_each_is_built_and_posted_onc
             jobs[replica][name].func()
     assert len(slack.calls_to("chat.postMessage")) == 2
     assert len(tiny.calls) == len(built)
+
+
+def test_two_replicas_sync_jobs_split_the_units_and_run_each_once(pair: list[BotDeps]) -> None:
+    """`sync:<source>` on every replica, polling every minute: fired together, the two run
+    disjoint units that cover the source; fired again, nothing is due."""
+    ran: list[tuple[str, str]] = []
+    units = split("github", [f"org{i}/repo" for i in range(12)], max_size=1)
+
+    def run_unit(unit: Unit, sessions: Any) -> str:
+        ran.append((unit.name, threading.current_thread().name))
+        threading.Event().wait(0.1)  # a unit takes a moment: the other replica claims meanwhile
+        return "ok"
+
+    with_sync = [
+        replace(
+            deps,
+            ingest_jobs=(
+                IngestJob(
+                    "github",
+                    lambda: None,
+                    timedelta(minutes=30),
+                    units=lambda: units,
+                    run_unit=run_unit,
+                ),
+            ),
+        )
+        for deps in pair
+    ]
+    jobs = [_jobs(deps)["sync:github"] for deps in with_sync]
+    assert all(job.trigger.interval == timedelta(minutes=1) for job in jobs)
+    barrier = threading.Barrier(2)
+
+    def fire(job: Any) -> None:
+        barrier.wait()
+        job.func()
+
+    threads = [
+        threading.Thread(target=fire, args=(job,), name=f"r{i}") for i, job in enumerate(jobs)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    names = [name for name, _ in ran]
+    assert sorted(names) == sorted(u.name for u in units)  # each once, none skipped
+    assert {who for _, who in ran} == {"r0", "r1"}  # both replicas took units
+    for job in jobs:
+        job.func()
+    assert len(ran) == len(units)
