@@ -79,7 +79,7 @@ def schedule_jobs(scheduler: BackgroundScheduler, deps: BotDeps, leader: Leader)
     def add(name: str, job: Job, trigger: Any, *, anyone: bool = False, **options: Any) -> None:
         gate = None if anyone and shared else leader
         scheduler.add_job(
-            _as_leader(gate, name, job), trigger, id=name, name=name, **common, **options
+            _as_leader(gate, name, job), trigger, id=name, name=name, **{**common, **options}
         )
 
     for cadence in cadences(deps):
@@ -109,6 +109,7 @@ def schedule_jobs(scheduler: BackgroundScheduler, deps: BotDeps, leader: Leader)
             sync_job(deps, job) if units else _sync_job(job.run),
             IntervalTrigger(seconds=max(60, int(every.total_seconds()))),
             anyone=units,
+            max_instances=2 if units else 1,  # a poll during a long sync returns at once
             misfire_grace_time=int(job.every.total_seconds()),
             next_run_time=deps.now() + timedelta(seconds=5),
         )

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.digest.claims import Fence
 from bot.slack.deps import BotDeps, IngestJob
+from ingest.units import Unit
 from store.claims import Held, LostClaim, claim_next, ensure_units, fenced, finish, renew
 
 log = logging.getLogger("metrics_bot.scheduler")
@@ -157,17 +158,33 @@ def sync_job(deps: BotDeps, job: IngestJob) -> Job:
     """`sync:<source>` on every replica: run the source's due units this replica claims."""
     assert job.units is not None and job.run_unit is not None
     units_of, run_unit = job.units, job.run_unit
+    running = threading.Lock()  # APScheduler may start a poll while the last one still runs
 
     def run(fence: Fence | None) -> str:
-        units = {unit.name: unit for unit in units_of()}
-
-        def work(name: str, sessions: sessionmaker[Session]) -> Any:
-            return run_unit(units[name], sessions)
-
-        ran = run_claimed(Replica.of(deps), sorted(units), work, every=job.every)
-        return f"{len(ran)} of {len(units)} units: " + "; ".join(f"{n} {r}" for n, r in ran)
+        if not running.acquire(blocking=False):
+            return "still syncing since an earlier poll"
+        try:
+            return _sync_due(deps, job, units_of(), run_unit)
+        finally:
+            running.release()
 
     return run
+
+
+def _sync_due(
+    deps: BotDeps,
+    job: IngestJob,
+    units_now: Sequence[Unit],
+    run_unit: Callable[[Unit, sessionmaker[Session]], Any],
+) -> str:
+    """Run the due units among `units_now` that this replica can claim, one at a time."""
+    units = {unit.name: unit for unit in units_now}
+
+    def work(name: str, sessions: sessionmaker[Session]) -> Any:
+        return run_unit(units[name], sessions)
+
+    ran = run_claimed(Replica.of(deps), sorted(units), work, every=job.every)
+    return f"{len(ran)} of {len(units)} units: " + "; ".join(f"{n} {r}" for n, r in ran)
 
 
 def cadence_job(deps: BotDeps, name: str, job: Job) -> Job:

@@ -128,3 +128,32 @@ def test_two_replicas_sync_jobs_split_the_units_and_run_each_once(pair: list[Bot
     for job in jobs:
         job.func()
     assert len(ran) == len(units)
+
+
+def test_a_poll_while_the_last_sync_still_runs_returns_at_once(pair: list[BotDeps]) -> None:
+    """A long sync outlasts the one-minute poll: the next poll on that replica returns at once
+    (no overlap on one replica, no "maximum number of running instances" warning)."""
+    release, started, ran = threading.Event(), threading.Event(), []
+    units = split("github", ["acme/a", "acme/b"], max_size=1)
+
+    def run_unit(unit: Unit, sessions: Any) -> str:
+        ran.append(unit.name)
+        started.set()
+        release.wait(30)
+        return "ok"
+
+    job = IngestJob("github", lambda: None, timedelta(minutes=30), lambda: units, run_unit)
+    (scheduled,) = [
+        j for j in _jobs(replace(pair[0], ingest_jobs=(job,))).values() if j.id == "sync:github"
+    ]
+    assert scheduled.max_instances == 2
+    first = threading.Thread(target=scheduled.func)
+    first.start()
+    assert started.wait(30)
+    quick = threading.Thread(target=scheduled.func)
+    quick.start()
+    quick.join(5)
+    assert not quick.is_alive() and ran == ["ingest:github:acme#0"]
+    release.set()
+    first.join(30)
+    assert ran == ["ingest:github:acme#0", "ingest:github:acme#1"]
