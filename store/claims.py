@@ -80,7 +80,10 @@ def claim_next(
         query = query.where(or_(WorkClaim.done_at.is_(None), WorkClaim.done_at < due_before))
     query = query.order_by(WorkClaim.done_at.asc().nulls_first(), WorkClaim.name)
     with transaction(sessions) as s:
-        for row in s.scalars(query.limit(8).with_for_update(skip_locked=True)).all():
+        # PostgreSQL locks the row it returns, so the first candidate is ours; elsewhere a
+        # rival may change a candidate between the read and the swap: try a few.
+        tries = 1 if s.get_bind().dialect.name == "postgresql" else 8
+        for row in s.scalars(query.limit(tries).with_for_update(skip_locked=True)).all():
             held = Held(row.name, holder, row.fence + 1, now + lease)
             if _swap(s, row.name, row.fence, now, holder=holder, lease=lease):
                 return held
