@@ -1,7 +1,7 @@
 """A source's scheduled sync cut into units that replicas can run independently.
 
 A unit is a group of partitions (GitHub repositories of one owner, GitLab projects of one
-top-level group, one Jira or Linear project, PagerDuty's services), at most `max_size`
+top-level group, one Jira project or Linear team, all of PagerDuty's services), at most `max_size`
 partitions each, across all of the source's streams: a unit syncs every stream, each over
 its partitions within the unit. Every partition of every stream is in exactly one unit, so
 running all units is one whole sync. Only the first unit writes the source's config-derived
@@ -22,6 +22,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from ingest.base import Source
 from ingest.report import SyncReport
 from ingest.runner import run_sync
+
+WHOLE_SOURCES = frozenset({"pagerduty"})
+"""Sources whose partitions form one group: PagerDuty's services are small lists read from
+one account, not worth a claim each."""
 
 MAX_UNIT_SIZE = 50
 """Partitions per unit: GitHub's activity probe asks about 50 repositories per request, and
@@ -50,15 +54,19 @@ def group_of(partition: str) -> str:
 
 def units_of(source: Source, max_size: int = MAX_UNIT_SIZE) -> list[Unit]:
     """Every unit of `source`, in a stable order (pure: reads the config, not the API)."""
-    return split(source.name, (p for s in source.streams() for p in s.partitions()), max_size)
+    parts = (p for s in source.streams() for p in s.partitions())
+    return split(source.name, parts, max_size, whole=source.name in WHOLE_SOURCES)
 
 
-def split(source: str, partitions: Iterable[str], max_size: int = MAX_UNIT_SIZE) -> list[Unit]:
-    """Group `partitions` by owner, then cut each group into runs of at most `max_size`
-    sorted keys; a source without partitions is one empty unit (its config rows)."""
+def split(
+    source: str, partitions: Iterable[str], max_size: int = MAX_UNIT_SIZE, *, whole: bool = False
+) -> list[Unit]:
+    """Group `partitions` by owner (`whole`: all in one group), then cut each group into runs
+    of at most `max_size` sorted keys; a source without partitions is one empty unit (its
+    config rows)."""
     groups: dict[str, list[str]] = {}
     for partition in sorted(set(partitions)):
-        groups.setdefault(group_of(partition), []).append(partition)
+        groups.setdefault("all" if whole else group_of(partition), []).append(partition)
     units: list[Unit] = []
     for owner, members in sorted(groups.items()):
         for i in range(0, len(members), max_size):

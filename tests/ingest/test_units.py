@@ -33,3 +33,10 @@ def test_units_cover_every_streams_partitions_and_are_the_same_on_every_replica(
     units = units_of(source)
     assert set().union(*(u.partitions for u in units)) == every
     assert units == units_of(github_source("http://127.0.0.1:9"))
+
+
+def test_pagerduty_services_are_one_unit() -> None:
+    units = split("pagerduty", [f"PS{i:05d}" for i in range(14)], whole=True)
+    assert [(u.name, len(u.partitions), u.first) for u in units] == [
+        ("ingest:pagerduty:all#0", 14, True)
+    ]
