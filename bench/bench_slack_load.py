@@ -1,6 +1,6 @@
 """Slash commands under load: acks within Slack's 3 s while answers are bounded and shed.
 
-    python bench/bench_slack_load.py [--rate 50] [--seconds 60] [--pg URL]
+    python bench/bench_slack_load.py [--rate 50] [--seconds 60] [--replicas 1] [--pg URL]
 
 Builds (once, cached under /tmp/metrics-bot-bench/slack-load) the demo org (bot/cli/demo.py's
 world: `simulate(seed=7, weeks=16)`) and ingests it through the local fakes into its own
@@ -8,7 +8,9 @@ PostgreSQL schema. Then it serves the bot in a child process the way `metrics-bo
 does (build_asgi + uvicorn on loopback, the same config and secrets; no scheduler, so only
 the requests load it) and sends signed `/metrics <metric> <team>` requests at a fixed rate
 (open loop: each is sent on schedule whether or not the earlier ones were answered). Every
-response_url points at the local Slack fake, which records each answer.
+response_url points at the local Slack fake, which records each answer. With `--replicas N`
+it serves N such processes on one database and sends request i to replica i mod N, as a
+round-robin load balancer would (bench/bench_replicas.py compares 1 and 2).
 
 Reports: ack latency p50/p99/max and how many were acked within 3 s; how many were answered,
 shed (the ack said "busy"), answered twice, or neither. Loops are bounded: the sending loop by
@@ -112,7 +114,7 @@ def _free_port() -> int:
 
 
 async def _load(
-    url: str, secret: str, slack: object, teams: list[str], rate: float, seconds: float
+    urls: list[str], secret: str, slack: object, teams: list[str], rate: float, seconds: float
 ) -> Tally:
     import httpx
 
@@ -142,7 +144,7 @@ async def _load(
         }
         t0 = time.perf_counter()
         try:
-            resp = await client.post(url, content=body, headers=headers)
+            resp = await client.post(urls[i % len(urls)], content=body, headers=headers)
         except httpx.HTTPError:
             tally.failed += 1
             tally.acks.append(float("inf"))
@@ -175,9 +177,21 @@ async def _load(
     return tally
 
 
-def measure(directory: Path, base_pg: str, rate: float, seconds: float, drain: float) -> None:
+def _wait_up(base: str) -> None:
     import httpx
 
+    for _ in range(300):  # bounded wait for the server to come up
+        try:
+            httpx.get(f"{base}/healthz", timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+
+
+def measure(
+    directory: Path, base_pg: str, rate: float, seconds: float, drain: float, replicas: int = 1
+) -> dict[str, float]:
+    """Serve `replicas` processes, send the load, print and return the figures."""
     from bot.runtime import Runtime
     from sandbox.stack import Sandbox
 
@@ -188,24 +202,26 @@ def measure(directory: Path, base_pg: str, rate: float, seconds: float, drain: f
         config = sandbox.write_config()
         runtime = Runtime.load(config, environ=env)
         teams = [t.slug for t in runtime.config.teams]
+        runtime.engine.dispose()
         secret = (directory / "secrets" / "slack-signing-secret").read_text().strip()
         slack = sandbox.slack
         assert slack is not None
-        port = _free_port()
-        child = subprocess.Popen(
-            [sys.executable, __file__, "--serve", str(config), str(port), now], env=env
-        )
+        ports = [_free_port() for _ in range(replicas)]
+        children = [
+            subprocess.Popen(
+                [sys.executable, __file__, "--serve", str(config), str(port), now], env=env
+            )
+            for port in ports
+        ]
         try:
-            base = f"http://127.0.0.1:{port}"
-            for _ in range(300):  # bounded wait for the server to come up
-                try:
-                    httpx.get(f"{base}/healthz", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+            bases = [f"http://127.0.0.1:{port}" for port in ports]
+            for base in bases:
+                _wait_up(base)
             load = os.getloadavg()[0]
+            cpu0 = sum(_cpu_seconds(c.pid) for c in children)
             t0 = time.perf_counter()
-            tally = asyncio.run(_load(f"{base}/slack/events", secret, slack, teams, rate, seconds))
+            urls = [f"{base}/slack/events" for base in bases]
+            tally = asyncio.run(_load(urls, secret, slack, teams, rate, seconds))
             sent_for = time.perf_counter() - t0
             print(f"sent {len(tally.acks)} in {sent_for:.1f} s; waiting for answers", flush=True)
             pending = set(tally.accepted)
@@ -214,10 +230,41 @@ def measure(directory: Path, base_pg: str, rate: float, seconds: float, drain: f
                 pending = {r for r in pending if not slack.responses_all(r)}
                 time.sleep(0.5)
             drained_for = time.perf_counter() - t0
+            cpu = sum(_cpu_seconds(c.pid) for c in children) - cpu0
             counts = {r: len(slack.responses_all(r)) for r in tally.accepted | tally.shed}
         finally:
-            child.terminate()
-            child.wait(timeout=30)
+            for child in children:
+                child.terminate()
+            for child in children:
+                child.wait(timeout=30)
+    figures = _report(
+        tally, counts, rate, seconds, sent_for, drained_for, load, len(teams), replicas
+    )
+    answered = figures["answered"] or 1
+    print(f"server CPU {cpu:.1f} s over the run: {cpu / answered * 1000:.0f} ms per answer")
+    return {**figures, "server_cpu_s": cpu, "cpu_ms_per_answer": cpu / answered * 1000}
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` so far (Linux /proc), 0 when unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _report(
+    tally: Tally,
+    counts: dict[str, int],
+    rate: float,
+    seconds: float,
+    sent_for: float,
+    drained_for: float,
+    load: float,
+    teams: int,
+    replicas: int,
+) -> dict[str, float]:
     total = len(tally.acks)
     finite = sorted(a for a in tally.acks if a != float("inf"))
     within = sum(1 for a in tally.acks if a <= 3.0)
@@ -227,8 +274,8 @@ def measure(directory: Path, base_pg: str, rate: float, seconds: float, drain: f
     neither = total - answered - len(tally.shed)
     p = statistics.quantiles(finite, n=100, method="inclusive") if len(finite) >= 2 else finite * 99
     print(
-        f"{total} signed /metrics requests at {rate:g}/s for {seconds:g} s "
-        f"(sent over {sent_for:.1f} s; load avg at start {load:.1f}); {len(teams)} teams"
+        f"{total} signed /metrics requests at {rate:g}/s for {seconds:g} s over {replicas} "
+        f"replica(s) (sent over {sent_for:.1f} s; load avg at start {load:.1f}); {teams} teams"
     )
     print(
         f"ack: p50 {p[49] * 1000:.0f} ms, p99 {p[98] * 1000:.0f} ms, "
@@ -239,6 +286,19 @@ def measure(directory: Path, base_pg: str, rate: float, seconds: float, drain: f
         f"shed but answered {shed_answered}, neither {neither}, transport errors {tally.failed}"
     )
     print(f"last answer within {drained_for:.0f} s of the first request")
+    return {
+        "replicas": replicas,
+        "requests": total,
+        "load_avg": load,
+        "ack_p50_ms": p[49] * 1000,
+        "ack_p99_ms": p[98] * 1000,
+        "within_3s": within,
+        "answered": answered,
+        "shed": len(tally.shed),
+        "answered_twice": twice,
+        "neither": neither,
+        "answers_per_s": answered / seconds,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -250,10 +310,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=50.0)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--drain", type=float, default=300.0)
+    parser.add_argument("--replicas", type=int, default=1)
     parser.add_argument("--pg", default=PG)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/metrics-bot-bench/slack-load"))
     args = parser.parse_args(args_in)
-    measure(prepare(args.dir, args.pg), args.pg, args.rate, args.seconds, args.drain)
+    directory = prepare(args.dir, args.pg)
+    measure(directory, args.pg, args.rate, args.seconds, args.drain, args.replicas)
     return 0
 
 

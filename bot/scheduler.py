@@ -1,7 +1,8 @@
 """The one scheduler: the review cadences (bot/cadences.py: teams' weekly digests, leads'
 biweekly ones, the leaders' weekly digest, the quarterly report, each at its audience's local
 time), every configured source's incremental sync and the daily retention run, on one
-replica at a time.
+replica at a time. On PostgreSQL the syncs (unit by unit) and the cadences run on every
+replica and each unit is claimed by one (bot.runtime.claims); the rest stays with the leader.
 
 Leadership (bot.leadership) is checked with the database before every job, and each digest
 job writes with the leader's fencing token; even so, each digest is guarded by its unique
@@ -30,6 +31,7 @@ from bot.core.pulse import close_due
 from bot.digest.claims import Fence
 from bot.leadership import LEASE, LOCK_NAME, Leader
 from bot.retention import apply_retention
+from bot.runtime.claims import cadence_job, poll_every, shared_work, sync_job
 from bot.slack.deps import BotDeps
 from bot.slack.errors import redact
 from bot.telemetry import record_job_failure
@@ -48,13 +50,14 @@ RETENTION_AT = (3, 17)
 __all__ = ["LEASE", "LOCK_NAME", "Leader", "cron_for", "schedule_jobs", "start_scheduler"]
 
 
-def _as_leader(leader: Leader, name: str, job: Job) -> Callable[[], None]:
+def _as_leader(leader: Leader | None, name: str, job: Job) -> Callable[[], None]:
     """Run `job` only if the database confirms this process leads, with the leader's fencing
-    token; log its outcome; never let it kill the scheduler."""
+    token (with no `leader`: on every replica, the job claims its own work); log its
+    outcome; never let it kill the scheduler."""
 
     def run() -> None:
-        fence = leader.check()
-        if fence is None:
+        fence = leader.check() if leader is not None else None
+        if leader is not None and fence is None:
             log.info("%s skipped: another replica leads", name)
             return
         try:
@@ -71,13 +74,17 @@ def schedule_jobs(scheduler: BackgroundScheduler, deps: BotDeps, leader: Leader)
     """Add every job the config asks for to `scheduler` (not started), each under its name."""
     common: dict[str, Any] = {"coalesce": True, "max_instances": 1, "replace_existing": True}
 
-    def add(name: str, job: Job, trigger: Any, **options: Any) -> None:
+    shared = shared_work(deps)  # PostgreSQL: every replica claims units (bot.runtime.claims)
+
+    def add(name: str, job: Job, trigger: Any, *, anyone: bool = False, **options: Any) -> None:
+        gate = None if anyone and shared else leader
         scheduler.add_job(
-            _as_leader(leader, name, job), trigger, id=name, name=name, **common, **options
+            _as_leader(gate, name, job), trigger, id=name, name=name, **{**common, **options}
         )
 
     for cadence in cadences(deps):
-        add(cadence.name, cadence.run, cadence.trigger, misfire_grace_time=MISFIRE_GRACE)
+        run = cadence_job(deps, cadence.name, cadence.run) if shared else cadence.run
+        add(cadence.name, run, cadence.trigger, anyone=True, misfire_grace_time=MISFIRE_GRACE)
     if deps.config.retention.raw_data_age is not None:
         hour, minute = RETENTION_AT
         daily = CronTrigger(hour=hour, minute=minute, timezone="UTC")
@@ -95,10 +102,14 @@ def schedule_jobs(scheduler: BackgroundScheduler, deps: BotDeps, leader: Leader)
             IntervalTrigger(seconds=int(CATCH_UP_EVERY.total_seconds())),
         )
     for job in deps.ingest_jobs:
+        units = shared and job.units is not None
+        every = poll_every(job.every) if units else job.every
         add(
             f"sync:{job.name}",
-            _sync_job(job.run),
-            IntervalTrigger(seconds=max(60, int(job.every.total_seconds()))),
+            sync_job(deps, job) if units else _sync_job(job.run),
+            IntervalTrigger(seconds=max(60, int(every.total_seconds()))),
+            anyone=units,
+            max_instances=2 if units else 1,  # a poll during a long sync returns at once
             misfire_grace_time=int(job.every.total_seconds()),
             next_run_time=deps.now() + timedelta(seconds=5),
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,6 +36,7 @@ from ingest.progress import ProgressCallback, ProgressEvent, StreamCounter, no_p
 from ingest.report import PartitionReport, SyncReport
 from ingest.rows import static_keys, write_rows
 from ingest.state import Walk, iso, load_state, rewind, save_state, stored_etag
+from store.claims import LostClaim
 from store.db import transaction
 from store.models import SyncRun
 
@@ -58,11 +59,14 @@ def run_sync(
     clock: Clock | None = None,
     streams: Sequence[str] | None = None,
     http: HttpPolicy | None = None,
+    partitions: Collection[str] | None = None,
+    config_rows: bool = True,
 ) -> SyncReport:
     """Sync `source` into the store behind `sessions`; never raises for API trouble.
 
     `transport` swaps the HTTP transport (tests, the sandbox); `streams` limits the sync to
     the named streams. The outcome is in the returned report and in a `SyncRun` row.
+    `partitions` and `config_rows` cut the sync down to one unit (`_Scope`, ingest.units).
     """
     now = clock or utc_now
     started = now()
@@ -78,7 +82,15 @@ def run_sync(
     )
     progress(ProgressEvent(kind="sync_start", source=source.name))
     try:
-        _sync_all(source, sessions, policy, report, progress, streams, started)
+        _sync_all(
+            source,
+            sessions,
+            policy,
+            report,
+            progress,
+            _Scope(streams, partitions, config_rows),
+            started,
+        )
     except _Stop:
         pass
     finally:
@@ -92,20 +104,22 @@ def run_sync(
         row = session.get(SyncRun, run_id)
         assert row is not None
         report.store(row)
-    progress(
-        ProgressEvent(
-            kind="sync_done",
-            source=source.name,
-            items=report.items,
-            rows=report.rows,
-            requests=report.requests,
-            elapsed_s=report.duration_s,
-            rate_remaining=report.rate_limit_remaining,
-            status=report.status,
-        )
-    )
+    progress(_done_event(source.name, report))
     log.info("%s", report.summary())
     return report
+
+
+def _done_event(source: str, report: SyncReport) -> ProgressEvent:
+    return ProgressEvent(
+        kind="sync_done",
+        source=source,
+        items=report.items,
+        rows=report.rows,
+        requests=report.requests,
+        elapsed_s=report.duration_s,
+        rate_remaining=report.rate_limit_remaining,
+        status=report.status,
+    )
 
 
 def _sync_all(
@@ -114,20 +128,21 @@ def _sync_all(
     http: HttpPolicy,
     report: SyncReport,
     progress: ProgressCallback,
-    streams: Sequence[str] | None,
+    scope: _Scope,
     started: datetime,
 ) -> None:
     """The config-derived rows and the stored rows the config now decides otherwise, then
-    every stream (or only `streams`) in order."""
-    static = source.static_rows()
-    with transaction(sessions) as session:
-        if static.rows:
-            report.rows += write_rows(session, static.rows, static_keys(source))
-        report.rows += source.reconcile(session, started)
+    every stream (or only `scope.streams`) in order."""
+    if scope.config_rows:
+        static = source.static_rows()
+        with transaction(sessions) as session:
+            if static.rows:
+                report.rows += write_rows(session, static.rows, static_keys(source))
+            report.rows += source.reconcile(session, started)
     for stream in source.streams():
-        if streams is not None and stream.name not in streams:
+        if scope.streams is not None and stream.name not in scope.streams:
             continue
-        _sync_stream(source, stream, sessions, http, report, progress, started)
+        _sync_stream(source, stream, sessions, http, report, progress, started, scope)
 
 
 def _sync_stream(
@@ -138,8 +153,9 @@ def _sync_stream(
     report: SyncReport,
     progress: ProgressCallback,
     started: datetime,
+    scope: _Scope,
 ) -> None:
-    partitions = stream.partitions()
+    partitions = [p for p in stream.partitions() if scope.has(p)]
     counter = StreamCounter(source.name, stream, len(partitions), progress, http)
     counter.emit("stream_start", None)
     for partition in partitions:
@@ -164,6 +180,9 @@ def _sync_stream(
             part.status = "failed"
             part.error = str(exc)
             report.errors.append(f"{stream.name} {partition}: {exc}")
+        except LostClaim:
+            part.status = "stopped"
+            raise  # another replica holds this unit now: write nothing more
         except Exception as exc:  # a parsing bug must not lose the other partitions
             log.exception("%s %s %s failed", source.name, stream.name, partition)
             part.status = "failed"
@@ -236,6 +255,21 @@ def _sync_partition(
         counter.add(page.items, partition)
         if done:
             return
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """What one `run_sync` covers: the streams, the partitions and the config-derived rows
+    (and the reconcile). A unit of a sync shared by replicas (ingest.units) covers some
+    partitions; with fenced sessions (store.claims) a replica whose unit was taken over
+    gets `LostClaim` out of `run_sync` and writes nothing more."""
+
+    streams: Sequence[str] | None
+    partitions: Collection[str] | None
+    config_rows: bool
+
+    def has(self, partition: str) -> bool:
+        return self.partitions is None or partition in self.partitions
 
 
 def _state_of(cursor: datetime | None, extra: dict[str, Any]) -> str:

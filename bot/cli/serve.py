@@ -31,30 +31,70 @@ log = logging.getLogger("metrics_bot.serve")
 
 
 def ingest_jobs(runtime: Runtime) -> tuple[Any, ...]:
-    """One scheduled incremental sync per configured source that metrics-bot can read."""
-    from bot.cli.ingest import build_sources, store_config_zones
+    """One scheduled incremental sync per configured source that metrics-bot can read, whole
+    or unit by unit (ingest.units: replicas sharing PostgreSQL claim units, bot.runtime.claims)."""
     from bot.slack.deps import IngestJob
-    from bot.telemetry import record_job_failure
-    from ingest.runner import run_sync
 
     jobs = []
     for name, section in runtime.config.sources:
         if section is None:
             continue
         every = parse_duration(section.sync_every) or timedelta(minutes=30)
-
-        def run(source_name: str = name) -> Any:
-            (source,) = build_sources(runtime, [source_name], since=None) or (None,)
-            if source is None:
-                return None
-            store_config_zones(runtime)
-            report = run_sync(source, runtime.sessions)
-            if report.status == "failed":  # run_sync reports API trouble instead of raising
-                record_job_failure(f"sync:{source_name}")
-            return report.summary()
-
-        jobs.append(IngestJob(name=name, run=run, every=every))
+        sync = _SourceSync(runtime, name)
+        jobs.append(
+            IngestJob(name=name, run=sync.run, every=every, units=sync.units, run_unit=sync.unit)
+        )
     return tuple(jobs)
+
+
+class _SourceSync:
+    """A configured source's sync for the scheduler: the source is built afresh each time
+    (its secret and config as they are now)."""
+
+    def __init__(self, runtime: Runtime, name: str) -> None:
+        self.runtime, self.name = runtime, name
+
+    def _source(self) -> Any:
+        from bot.cli.ingest import build_sources
+
+        (source,) = build_sources(self.runtime, [self.name], since=None) or (None,)
+        return source
+
+    def _report(self, report: Any) -> Any:
+        from bot.telemetry import record_job_failure
+
+        if report.status == "failed":  # run_sync reports API trouble instead of raising
+            record_job_failure(f"sync:{self.name}")
+        return report.summary()
+
+    def run(self) -> Any:
+        """The whole sync (one process, or SQLite)."""
+        from bot.cli.ingest import store_config_zones
+        from ingest.runner import run_sync
+
+        source = self._source()
+        if source is None:
+            return None
+        store_config_zones(self.runtime)
+        return self._report(run_sync(source, self.runtime.sessions))
+
+    def units(self) -> list[Any]:
+        from ingest.units import units_of
+
+        source = self._source()
+        return [] if source is None else units_of(source)
+
+    def unit(self, unit: Any, sessions: Any) -> Any:
+        """One unit, through `sessions` fenced by its claim."""
+        from bot.cli.ingest import store_config_zones
+        from ingest.units import run_unit
+
+        source = self._source()
+        if source is None:
+            return None
+        if unit.first:
+            store_config_zones(self.runtime)
+        return self._report(run_unit(source, unit, sessions))
 
 
 def build_service(

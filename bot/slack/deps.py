@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -24,17 +24,23 @@ from bot.slack.client import make_web_client
 
 if TYPE_CHECKING:
     from analytics.context import OrgContext
+    from ingest.units import Unit
 
 __all__ = ["AnalyticsPort", "BotDeps", "IngestJob", "default_analytics"]
 
 
 @dataclass(frozen=True)
 class IngestJob:
-    """One configured source's incremental sync, run by the scheduler on an interval."""
+    """One configured source's incremental sync, run by the scheduler on an interval.
+
+    `units` and `run_unit` cut it into partition groups that replicas sharing PostgreSQL
+    claim one by one (bot.runtime.claims); without them the whole sync is one job."""
 
     name: str
     run: Callable[[], Any]
     every: timedelta
+    units: Callable[[], Sequence[Unit]] | None = None
+    run_unit: Callable[[Unit, sessionmaker[Session]], Any] | None = None
 
 
 def _utcnow() -> datetime:

@@ -8,7 +8,7 @@ work), the original UTC offset is kept beside it in minutes.
 
 Modules: `base`, `org` (as configured), `delivery` (code review, deploys, CI), `incidents`
 (incidents, pages, work items), `goals` (team goals set in Slack), `ledgers` (sync
-bookkeeping, what the bot said and heard).
+bookkeeping, what the bot said and heard), `work` (scheduled work shared by replicas).
 """
 
 from store.models.base import Base
@@ -49,6 +49,7 @@ from store.models.ledgers import (
     SyncState,
 )
 from store.models.org import Person, Repository, Team, TeamMember
+from store.models.work import WorkClaim
 
 __all__ = [
     "Annotation",
@@ -82,6 +83,7 @@ __all__ = [
     "Team",
     "TeamGoal",
     "TeamMember",
+    "WorkClaim",
     "WorkItem",
     "WorkItemChange",
     "WorkItemLink",
