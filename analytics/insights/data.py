@@ -290,17 +290,27 @@ class OrgData:
     def active_people(self, team: str, since: datetime | None = None) -> int:
         """How many people of the team committed or reviewed (since `since`), counted as
         persons: the frames hold one key per person (`analytics.persons`)."""
-        t = self.org.team(team)
-        active: set[str] = set()
-        for frame, key, when in (
-            (self.frames["commits"], "author_key", "authored_at"),
-            (self.frames["member_reviews"], "reviewer_key", "submitted_at"),
-        ):
-            sub = frame[frame[key].isin(t.member_keys)]
-            if since is not None:
-                sub = sub[sub[when] >= pd.Timestamp(since)]
-            active.update(sub[key].unique())
-        return len(active)
+        return len(self.org.team(team).member_keys & self.active_keys(since))
+
+    def active_keys(self, since: datetime | None = None) -> frozenset[str]:
+        """Everyone who committed or reviewed (since `since`): one pass over the frames per
+        run and `since`, shared by every team's count (not one `isin` per team)."""
+        name = f"active_keys:{since.isoformat() if since is not None else ''}"
+        if name not in self.memo:
+            active: set[str] = set()
+            for frame, key, when in (
+                (self.frames["commits"], "author_key", "authored_at"),
+                (self.frames["member_reviews"], "reviewer_key", "submitted_at"),
+            ):
+                keys = (
+                    frame[key]
+                    if since is None
+                    else frame.loc[frame[when] >= pd.Timestamp(since), key]
+                )
+                active.update(k for k in keys.unique() if isinstance(k, str))
+            self.memo[name] = frozenset(active)
+        found: frozenset[str] = self.memo[name]
+        return found
 
     def annotations(self, team: str) -> pd.DataFrame:
         a = self.frames["annotations"]

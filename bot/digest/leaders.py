@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from bot.core.teams import resolve_team
 from bot.digest import claims
-from bot.digest.build import Digest, build_digest
+from bot.digest.build import Digest, build_digest, build_digests
 from bot.digest.leaders_signals import signal_blocks
 from bot.digest.post import DigestResult, _already_posted, deliver, resolve_week
 from bot.digest.render import dora_line
@@ -76,7 +76,8 @@ def post_leaders_digest(
     done = _already_posted(deps, key, force)
     if done is not None:
         return done
-    digests = [build_digest(deps, t, week, charts=False) for t in deps.config.teams]
+    built = build_digests(deps, [(t, week) for t in deps.config.teams], charts=False)
+    digests = [built[t.slug] for t in deps.config.teams]
     rendered = render_leaders_digest(week, digests)
     return deliver(deps, key, channel, None, rendered=rendered, force=force, fence=fence)
 
