@@ -9,7 +9,7 @@ metric.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -30,7 +30,7 @@ from bot.slack.values import MetricView
 
 if TYPE_CHECKING:
     from analytics.bulk import TeamAnswers
-    from analytics.insights.hiding import Hidden, Snooze
+    from analytics.insights.hiding import Findings, Hidden, Snooze
     from analytics.insights.model import Insight
     from analytics.values import MetricValue
     from bot.core.annotations import AnnotationRecord
@@ -162,6 +162,18 @@ def build_digests(
     return out
 
 
+@dataclass(frozen=True)
+class _Found:
+    """A team's part of a run before the figures: what it flags and what its charts need."""
+
+    week: DigestWeek
+    findings: Findings
+    goals: GoalSection
+    insights: tuple[Insight, ...]
+    charts: Sequence[MetricInfo]
+    peers: tuple[str, ...]
+
+
 def _group(
     deps: BotDeps,
     label: str,
@@ -172,62 +184,65 @@ def _group(
 ) -> dict[str, Digest]:
     """The digests of teams sharing a week and an as-of instant."""
     catalog = catalog_of(deps)
-    dora_infos, people_infos = catalog.group(DORA), catalog.group(PEOPLE_FIGURES)
+    dora, people = catalog.group(DORA), catalog.group(PEOPLE_FIGURES)
     slugs = [w.team.slug for w in weeks]
-    found_all = deps.analytics.org_findings(
+    found = deps.analytics.org_findings(
         engine=deps.engine, org=deps.org, teams=slugs, week=label, as_of=as_of
     )
-    found = {
-        w.team.slug: kept_findings(found_all[w.team.slug], w.team, max_insights) for w in weeks
-    }
-    goals = {w.team.slug: goal_section(deps, w.team, label, (w.start, w.end, as_of)) for w in weeks}
-    insights = {s: (*found[s].shown, *goals[s].missed) for s in slugs}
-    chart_infos = {
-        s: catalog.group(_chart_ids(insights[s])) if charts and insights[s] else [] for s in slugs
-    }
-    peers = {s: peers_of(insights[s]) if charts else () for s in slugs}
-    bw = baseline_weeks_of(deps)
+    parts = []
+    for w in weeks:
+        kept = kept_findings(found[w.team.slug], w.team, max_insights)
+        goals = goal_section(deps, w.team, label, (w.start, w.end, as_of))
+        flagged = (*kept.shown, *goals.missed)
+        shown = catalog.group(_chart_ids(flagged)) if charts and flagged else []
+        peers = peers_of(flagged) if charts else ()
+        parts.append(_Found(w, kept, goals, flagged, shown, peers))
     answers = deps.analytics.team_answers(
         engine=deps.engine,
         org=deps.org,
-        teams=list(dict.fromkeys([*slugs, *(p for s in slugs for p in peers[s])])),
-        metrics=list(dict.fromkeys(i.id for i in [*dora_infos, *_flat(chart_infos.values())])),
-        weeks=(CHART_WEEKS if charts else 1) + bw,
+        teams=list(dict.fromkeys([*slugs, *(p for f in parts for p in f.peers)])),
+        metrics=list(dict.fromkeys(i.id for i in [*dora, *(c for f in parts for c in f.charts)])),
+        weeks=(CHART_WEEKS if charts else 1) + baseline_weeks_of(deps),
         as_of=as_of,
         periods={w.team.slug: (w.start, w.end) for w in weeks},
-        period_metrics=[i.id for i in [*dora_infos, *people_infos]],
+        period_metrics=[i.id for i in [*dora, *people]],
     )
-    out: dict[str, Digest] = {}
-    for w in weeks:
-        s, mine = w.team.slug, answers[w.team.slug]
-        dora = tuple(MetricView.of(i, mine.period[i.id]) for i in dora_infos)
-        people = [MetricView.of(i, mine.period[i.id]) for i in people_infos]
-        base = Digest(
-            s,
-            w.team.name,
-            label,
-            w.start,
-            w.end,
-            dora,
-            insights[s],
-            tz=w.team.tz,
-            headlines=tuple(headline_of(v, mine.weekly[v.info.id], w.start, bw) for v in dora),
-            withheld=withheld_of(dora, people),
-            goals=goals[s],
-            **kept_out_of(found[s]),
-            **extras_of(deps, w.team, label, w.start, w.end),
-        )
-        if not charts:
-            out[s] = base
-            continue
-        trends = {v.info.id: sparkline_values(mine.weekly[v.info.id]) for v in dora}
-        series = _charts(chart_infos[s], answers, w.team, bw, peers[s])
-        out[s] = replace(base, series=mark_annotated(series, base.notes, w.team.tz), trends=trends)
-    return out
+    return {f.week.team.slug: _digest(deps, f, answers, dora, people, charts) for f in parts}
 
 
-def _flat(groups: Iterable[Sequence[MetricInfo]]) -> list[MetricInfo]:
-    return [i for g in groups for i in g]
+def _digest(
+    deps: BotDeps,
+    part: _Found,
+    answers: Mapping[str, TeamAnswers],
+    dora_infos: Sequence[MetricInfo],
+    people_infos: Sequence[MetricInfo],
+    charts: bool,
+) -> Digest:
+    """One team's digest from its part of the run."""
+    w, bw = part.week, baseline_weeks_of(deps)
+    mine = answers[w.team.slug]
+    dora = tuple(MetricView.of(i, mine.period[i.id]) for i in dora_infos)
+    people = [MetricView.of(i, mine.period[i.id]) for i in people_infos]
+    base = Digest(
+        w.team.slug,
+        w.team.name,
+        w.label,
+        w.start,
+        w.end,
+        dora,
+        part.insights,
+        tz=w.team.tz,
+        headlines=tuple(headline_of(v, mine.weekly[v.info.id], w.start, bw) for v in dora),
+        withheld=withheld_of(dora, people),
+        goals=part.goals,
+        **kept_out_of(part.findings),
+        **extras_of(deps, w.team, w.label, w.start, w.end),
+    )
+    if not charts:
+        return base
+    trends = {v.info.id: sparkline_values(mine.weekly[v.info.id]) for v in dora}
+    series = _charts(part.charts, answers, w.team, bw, part.peers)
+    return replace(base, series=mark_annotated(series, base.notes, w.team.tz), trends=trends)
 
 
 def _chart_ids(insights: Sequence[Insight]) -> tuple[str, ...]:

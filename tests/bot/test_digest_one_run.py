@@ -1,0 +1,158 @@
+"""Issue 20 item 4: every team's digest from one computation, and one answer.
+
+On a real store read by the real engine (tests/bot/digest_store.py: a stalling team, a
+slow-reviewing team, a team working at night), all teams' digests are built together
+(`build_digests`, what the scheduler and the leaders' digest run) and each team's alone
+(`build_digest`, what `metrics-bot digest --team` and `/metrics digest` run): the same
+blocks, the same text, the same charts. The run asks the analytics port once per (week,
+as-of instant) for the findings and once for the figures, never per team; a second zone
+makes a second run, and its teams still get their own digests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from analytics.bulk import TeamAnswers
+from analytics.insights.hiding import Findings
+from bot.core.ports import AnalyticsPort, EngineAnalytics
+from bot.digest.build import Digest, build_digest, build_digests
+from bot.digest.render import render_digest, render_digest_text
+from bot.slack.deps import BotDeps
+from bot.slack.values import MetricView
+from store.db import make_engine
+from tests.bot.digest_store import CONFIG, DIGEST_WEEK, fill, real_deps
+
+ZONED = CONFIG.replace("    tz: UTC\n", "    tz: America/New_York\n", 1)
+"""The same org with its first team five hours behind: two as-of instants, two runs."""
+
+
+@dataclass(frozen=True)
+class Counting(EngineAnalytics):
+    """The real engine, counting the calls the digests make (nothing else changed)."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def _count(self, name: str) -> None:
+        self.counts[name] = self.counts.get(name, 0) + 1
+
+    def findings(self, **kw: Any) -> Findings:
+        self._count("findings")
+        return super().findings(**kw)
+
+    def compute_metric(self, **kw: Any) -> Any:
+        self._count("compute_metric")
+        return super().compute_metric(**kw)
+
+    def weekly_series(self, **kw: Any) -> Any:
+        self._count("weekly_series")
+        return super().weekly_series(**kw)
+
+    def org_findings(self, **kw: Any) -> Mapping[str, Findings]:
+        self._count("org_findings")
+        return super().org_findings(**kw)
+
+    def team_answers(self, **kw: Any) -> Mapping[str, TeamAnswers]:
+        self._count("team_answers")
+        return super().team_answers(**kw)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory, template_db: Path) -> str:
+    path = tmp_path_factory.mktemp("one_run") / "store.db"
+    path.write_bytes(template_db.read_bytes())
+    engine = make_engine(f"sqlite:///{path}")
+    fill(engine)
+    engine.dispose()
+    return f"sqlite:///{path}"
+
+
+def _deps(store: str, config: str) -> Iterator[BotDeps]:
+    d = real_deps(store, config_text=config)
+    yield replace(d, analytics=Counting())
+    d.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def deps(store: str) -> Iterator[BotDeps]:
+    yield from _deps(store, CONFIG)
+
+
+@pytest.fixture(scope="module")
+def zoned(store: str) -> Iterator[BotDeps]:
+    yield from _deps(store, ZONED)
+
+
+def _counts(deps: BotDeps) -> dict[str, int]:
+    port: AnalyticsPort = deps.analytics
+    assert isinstance(port, Counting)
+    return port.counts
+
+
+def _same(alone: Digest, together: Digest) -> None:
+    assert render_digest(alone).blocks == render_digest(together).blocks
+    assert render_digest(alone).text == render_digest(together).text
+    assert render_digest_text(alone) == render_digest_text(together)
+    assert alone.series == together.series
+    assert alone.trends == together.trends
+
+
+def _all(deps: BotDeps, *, charts: bool = True) -> dict[str, Digest]:
+    _counts(deps).clear()
+    out = build_digests(deps, [(t, DIGEST_WEEK) for t in deps.config.teams], charts=charts)
+    return out
+
+
+def test_all_teams_come_from_one_run_and_match_each_team_alone(deps: BotDeps) -> None:
+    together = _all(deps)
+    assert _counts(deps) == {"org_findings": 1, "team_answers": 1}  # not one per team
+    assert set(together) == {t.slug for t in deps.config.teams}
+    flagged = [d for d in together.values() if d.insights]
+    assert len(flagged) >= 2, "the world flags stalls, slow reviews and night work"
+    assert any(p for d in flagged for i in d.insights for p in i.peers), "charts with peers"
+    assert any(d.series for d in flagged)
+    for team in deps.config.teams:
+        _counts(deps).clear()
+        alone = build_digest(deps, team, DIGEST_WEEK)
+        assert _counts(deps) == {"org_findings": 1, "team_answers": 1}
+        _same(alone, together[team.slug])
+
+
+def test_without_charts_too(deps: BotDeps) -> None:
+    """`/metrics digest` and the leaders' digest build without charts."""
+    together = _all(deps, charts=False)
+    for team in deps.config.teams:
+        _same(build_digest(deps, team, DIGEST_WEEK, charts=False), together[team.slug])
+
+
+def test_teams_in_another_zone_make_their_own_run(zoned: BotDeps) -> None:
+    together = _all(zoned)
+    assert _counts(zoned) == {"org_findings": 2, "team_answers": 2}
+    starts = {d.start for d in together.values()}
+    assert len(starts) == 2, "each team's week in its own zone"
+    first = zoned.config.teams[0]
+    _same(build_digest(zoned, first, DIGEST_WEEK), together[first.slug])
+
+
+def test_the_week_is_read_from_the_run_as_compute_metric_answers_it(deps: BotDeps) -> None:
+    """Each headline figure taken from the run's weekly series is `compute_metric`'s."""
+    together = _all(deps)
+    port = deps.analytics
+    for team in deps.config.teams:
+        digest = together[team.slug]
+        for view in digest.dora:
+            alone = port.compute_metric(
+                engine=deps.engine,
+                org=deps.org,
+                team=team.slug,
+                metric=view.info.id,
+                start=digest.start,
+                end=digest.end,
+                as_of=min(digest.end, deps.now()),
+            )
+            assert view == MetricView.of(view.info, alone), (team.slug, view.info.id)
