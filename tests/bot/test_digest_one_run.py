@@ -21,6 +21,7 @@ import pytest
 from analytics.bulk import TeamAnswers
 from analytics.insights.hiding import Findings
 from bot.core.ports import AnalyticsPort, EngineAnalytics
+from bot.digest.batch import DigestBatch
 from bot.digest.build import Digest, build_digest, build_digests
 from bot.digest.render import render_digest, render_digest_text
 from bot.slack.deps import BotDeps
@@ -156,3 +157,18 @@ def test_the_week_is_read_from_the_run_as_compute_metric_answers_it(deps: BotDep
                 as_of=min(digest.end, deps.now()),
             )
             assert view == MetricView.of(view.info, alone), (team.slug, view.info.id)
+
+
+def test_the_scheduled_jobs_of_a_zone_share_one_batch(zoned: BotDeps) -> None:
+    """Each team's job asks the shared batch: the first builds its zone's digests, the rest
+    reuse them; the other zone is its own build."""
+    together = _all(zoned)
+    batch = DigestBatch(zoned)
+    _counts(zoned).clear()
+    got = {t.slug: batch.digest(t, DIGEST_WEEK) for t in zoned.config.teams}
+    assert _counts(zoned) == {"org_findings": 2, "team_answers": 2}
+    for slug, digest in got.items():
+        _same(digest, together[slug])
+    again = batch.digest(zoned.config.teams[-1], DIGEST_WEEK)
+    assert again is got[zoned.config.teams[-1].slug]
+    assert _counts(zoned) == {"org_findings": 2, "team_answers": 2}
