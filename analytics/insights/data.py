@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from analytics import loaders, ownership, plan
 from analytics.calendar import shift_weeks, to_ns, week_bounds
 from analytics.context import OrgContext, TeamContext, WorkCalendar
+from analytics.insights.teamrows import team_rows
 from analytics.items import deployed_names
 from analytics.metrics import dora, flow, health
 from analytics.persons import as_persons
@@ -386,8 +387,11 @@ def included(items: pd.DataFrame, team: str) -> pd.DataFrame:
     """The team's rows that count (not excluded)."""
     if items.empty:
         return items
-    keep = (items["team"] == team) & items["excluded"].isna()
-    return items[keep]
+    rows = team_rows(items, team)
+    if rows is None:
+        return items[(items["team"] == team) & items["excluded"].isna()]
+    sub = items.take(rows)
+    return sub[sub["excluded"].isna().to_numpy()]
 
 
 def between(items: pd.DataFrame, start: datetime, end: datetime) -> pd.DataFrame:
