@@ -77,13 +77,15 @@ def _teams_in(store_url: str) -> int:
     return people // MEMBERS
 
 
-def build_all(deps: Any, mode: str = "all") -> dict[str, Any]:
-    """Every team's digest of its last full week: from one run per as-of instant (`all`),
-    or one team at a time (`each`)."""
+def build_all(deps: Any, mode: str = "all", limit: int | None = None) -> dict[str, Any]:
+    """Every team's digest of its last full week (the first `limit` teams' only, to
+    extrapolate the slow mode): from one run per as-of instant (`all`), or one team at a
+    time (`each`)."""
     from bot.digest.build import build_digest
     from bot.digest.weeks import last_full_week
 
-    wanted = [(t, last_full_week(deps.now(), t.tz)) for t in deps.config.teams]
+    teams = deps.config.teams[:limit] if limit else deps.config.teams
+    wanted = [(t, last_full_week(deps.now(), t.tz)) for t in teams]
     if mode == "each":
         return {t.slug: build_digest(deps, t, week) for t, week in wanted}
     from bot.digest.build import build_digests
@@ -112,7 +114,7 @@ from bench.bench_digests import bench_deps, build_all
 import bot.digest.build, analytics.engine, analytics.insights.engine
 deps = bench_deps("sqlite:///" + {db!r}, {teams})
 t0, c0 = time.perf_counter(), time.process_time()
-built = build_all(deps, {mode!r})
+built = build_all(deps, {mode!r}, {limit})
 seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 out = {{"seconds": seconds, "cpu_seconds": cpu, "rss_mb": rss, "digests": len(built)}}
@@ -121,9 +123,9 @@ print(json.dumps(out))
 """
 
 
-def run(mode: str, db: Path, teams: int) -> dict[str, Any]:
+def run(mode: str, db: Path, teams: int, limit: int | None = None) -> dict[str, Any]:
     """One measurement in a fresh process: seconds, peak RSS, digests built."""
-    code = _CHILD.format(root=str(ROOT), db=str(db), teams=teams, mode=mode)
+    code = _CHILD.format(root=str(ROOT), db=str(db), teams=teams, mode=mode, limit=limit)
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     return result
@@ -135,6 +137,7 @@ def main() -> None:
     ap.add_argument("--teams", type=int, default=200)
     ap.add_argument("--mode", choices=("all", "each"), default="all")
     ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--limit", type=int, default=None, help="build only the first N teams")
     ap.add_argument("--db", type=Path, default=None)
     args = ap.parse_args()
     db = args.db or Path(f"/tmp/metrics_bench_{args.prs}_{args.teams}.db")
@@ -145,7 +148,7 @@ def main() -> None:
         generate(tmp, args.prs, args.teams)
         tmp.rename(db)
         print(f"generated {db} in {time.perf_counter() - t:.0f} s", flush=True)
-    runs = [run(args.mode, db, args.teams) for _ in range(args.runs)]
+    runs = [run(args.mode, db, args.teams, args.limit) for _ in range(args.runs)]
     report = {
         "prs": args.prs,
         "teams": args.teams,
