@@ -72,8 +72,8 @@ def _team(deps: BotDeps, team: TeamConfig, batch: DigestBatch) -> Job:
     return lambda fence: post_digest(deps, team, fence=fence, batch=batch)
 
 
-def _leads(deps: BotDeps, team: TeamConfig) -> Job:
-    return lambda fence: post_leads_digest(deps, team.slug, fence=fence)
+def _leads(deps: BotDeps, team: TeamConfig, batch: DigestBatch) -> Job:
+    return lambda fence: post_leads_digest(deps, team.slug, fence=fence, batch=batch)
 
 
 def _leaders(deps: BotDeps) -> Job:
@@ -85,8 +85,8 @@ def _report(deps: BotDeps) -> Job:
 
 
 def cadences(deps: BotDeps) -> list[Cadence]:
-    """Every cadence the config turns on, in a stable order. The teams' weekly digests share
-    one batch: those firing together are built from one run (bot/digest/batch.py)."""
+    """Every cadence the config turns on, in a stable order. The teams' and leads' digests
+    share one batch: those firing together are built from one run (bot/digest/batch.py)."""
     schedules, config = deps.config.schedules, deps.config
     batch = DigestBatch(deps)
     out: list[Cadence] = []
@@ -98,7 +98,7 @@ def cadences(deps: BotDeps) -> list[Cadence]:
         if schedules.leads_digest.enabled and team.leads:
             trigger = cron_for(schedules.leads_digest, team.tz, every_other_week=True)
             name = f"leads-digest:{team.slug}"
-            out.append(Cadence(name, "leads", team.tz, trigger, _leads(deps, team)))
+            out.append(Cadence(name, "leads", team.tz, trigger, _leads(deps, team, batch)))
     tz = config.leadership.tz
     if config.slack.leadership_channel:
         if schedules.leaders_digest.enabled:

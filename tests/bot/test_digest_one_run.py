@@ -23,14 +23,18 @@ from analytics.insights.hiding import Findings
 from bot.core.ports import AnalyticsPort, EngineAnalytics
 from bot.digest.batch import DigestBatch
 from bot.digest.build import Digest, build_digest, build_digests
+from bot.digest.leaders import LEADS_INSIGHTS
 from bot.digest.render import render_digest, render_digest_text
 from bot.slack.deps import BotDeps
 from bot.slack.values import MetricView
 from store.db import make_engine
 from tests.bot.digest_store import CONFIG, DIGEST_WEEK, fill, real_deps
 
-ZONED = CONFIG.replace("    tz: UTC\n", "    tz: America/New_York\n", 1)
-"""The same org with its first team five hours behind: two as-of instants, two runs."""
+ZONED = CONFIG.replace("    tz: UTC\n", "    tz: America/New_York\n", 1).replace(
+    "    repositories:", "    leads: [U0LEAD0001]\n    repositories:"
+)
+"""The same org with its first team five hours behind (two as-of instants, two runs), and
+a lead per team."""
 
 
 @dataclass(frozen=True)
@@ -172,3 +176,13 @@ def test_the_scheduled_jobs_of_a_zone_share_one_batch(zoned: BotDeps) -> None:
     again = batch.digest(zoned.config.teams[-1], DIGEST_WEEK)
     assert again is got[zoned.config.teams[-1].slug]
     assert _counts(zoned) == {"org_findings": 2, "team_answers": 2}
+
+
+def test_the_leads_digests_share_a_batch_too(zoned: BotDeps) -> None:
+    batch = DigestBatch(zoned)
+    _counts(zoned).clear()
+    got = {t.slug: batch.leads_digest(t, DIGEST_WEEK, LEADS_INSIGHTS) for t in zoned.config.teams}
+    assert _counts(zoned) == {"org_findings": 2, "team_answers": 2}
+    for team in zoned.config.teams:
+        alone = build_digest(zoned, team, DIGEST_WEEK, charts=False, max_insights=LEADS_INSIGHTS)
+        _same(alone, got[team.slug])
