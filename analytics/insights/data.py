@@ -303,15 +303,10 @@ class OrgData:
                 (self.frames["commits"], "author_key", "authored_at"),
                 (self.frames["member_reviews"], "reviewer_key", "submitted_at"),
             ):
-                keys = (
-                    frame[key]
-                    if since is None
-                    else frame.loc[frame[when] >= pd.Timestamp(since), key]
-                )
+                keys = frame[key] if since is None else frame.loc[frame[when] >= since, key]
                 active.update(k for k in keys.unique() if isinstance(k, str))
             self.memo[name] = frozenset(active)
-        found: frozenset[str] = self.memo[name]
-        return found
+        return frozenset(self.memo[name])
 
     def annotations(self, team: str) -> pd.DataFrame:
         a = self.frames["annotations"]

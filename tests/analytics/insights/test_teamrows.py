@@ -51,3 +51,29 @@ def test_other_column_types_are_compared() -> None:
     items["team"] = items["team"].astype("category")
     pd.testing.assert_frame_equal(included(items, "team-b"), _mask(items, "team-b"))
     assert included(items.iloc[0:0], "team-b").empty
+
+
+@pytest.mark.parametrize("weeks_back", [None, 3, 12])
+def test_active_people_counted_once_match_a_count_per_team(weeks_back: int | None) -> None:
+    """`OrgData.active_people` from the run's one set of active people equals the count it
+    made per team before (an `isin` of the team's members over each frame)."""
+    from datetime import timedelta
+
+    from tests.analytics.insights.synth import END, Knobs, org_data
+
+    data = org_data(Knobs(stall_team="team-b", night_team="team-d"))
+    since = None if weeks_back is None else END - timedelta(weeks=weeks_back)
+    counts = []
+    for team in data.org.teams:
+        active: set[str] = set()
+        for frame, key, when in (
+            (data.frames["commits"], "author_key", "authored_at"),
+            (data.frames["member_reviews"], "reviewer_key", "submitted_at"),
+        ):
+            sub = frame[frame[key].isin(team.member_keys)]
+            if since is not None:
+                sub = sub[sub[when] >= pd.Timestamp(since)]
+            active.update(sub[key].unique())
+        assert data.active_people(team.slug, since) == len(active), team.slug
+        counts.append(len(active))
+    assert max(counts) > 0
