@@ -21,8 +21,9 @@ import pytest
 from analytics.bulk import TeamAnswers
 from analytics.insights.hiding import Findings
 from bot.core.ports import AnalyticsPort, EngineAnalytics
+from bot.digest import claims
 from bot.digest.batch import DigestBatch
-from bot.digest.build import Digest, build_digest, build_digests
+from bot.digest.build import Digest, build_digest, build_digests, digest_week
 from bot.digest.leaders import LEADS_INSIGHTS
 from bot.digest.render import render_digest, render_digest_text
 from bot.slack.deps import BotDeps
@@ -186,3 +187,16 @@ def test_the_leads_digests_share_a_batch_too(zoned: BotDeps) -> None:
     for team in zoned.config.teams:
         alone = build_digest(zoned, team, DIGEST_WEEK, charts=False, max_insights=LEADS_INSIGHTS)
         _same(alone, got[team.slug])
+
+
+def test_a_batch_leaves_out_the_teams_already_posted(deps: BotDeps) -> None:
+    """A catch-up or retry builds only what is still to post (another week than the tests
+    above, so their runs are untouched)."""
+    week = "2026-W46"
+    first, rest = deps.config.teams[0], deps.config.teams[1:]
+    taken = claims.claim(deps.sessions, claims.Key(first.slug, week, "team"), "C0", deps.now())
+    assert claims.mark_posted(deps.sessions, taken, "1.0", deps.now())
+    batch = DigestBatch(deps)
+    key = (week, digest_week(deps, rest[0], week).as_of, "team")
+    assert [t.slug for t in batch.due_with(key)] == [t.slug for t in rest]
+    assert batch.due_with((week, key[1], "leads")) == []  # no team of this config has leads
