@@ -122,6 +122,7 @@ class DigestWeek:
 
 
 def digest_week(deps: BotDeps, team: TeamConfig, week: str) -> DigestWeek:
+    """`team`'s digest week `week` as of now (what decides which run builds it)."""
     start, end = week_bounds(week, team.tz)
     as_of = min(end, deps.now())
     if as_of <= start:
@@ -149,9 +150,10 @@ def build_digests(
     max_insights: int = MAX_INSIGHTS,
     charts: bool = True,
 ) -> dict[str, Digest]:
-    """The digests of many (team, week)s from one computation per (week, as-of instant):
-    the detectors of all its teams on one load of the org, every figure and series (theirs
-    and their similar teams') from one `compute_all`. Never one whole-org load per team."""
+    """The digests of many (team, week)s, one week per team, keyed by team, from one
+    computation per (week, as-of instant): the detectors of all its teams on one load of
+    the org, every figure and series (theirs and their similar teams') from one
+    `compute_all`. Never one whole-org load per team."""
     groups: dict[tuple[str, datetime], list[DigestWeek]] = {}
     for team, week in wanted:
         w = digest_week(deps, team, week)
