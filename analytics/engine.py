@@ -325,38 +325,42 @@ def compute_all(
     weeks: int,
     metrics: Sequence[str] | None = None,
     clock: str | None = None,
+    teams: Sequence[str] | None = None,
 ) -> dict[str, dict[str, list[MetricValue]]]:
-    """Weekly series of every metric (or `metrics`) for every team: {team: {metric: [...]}}.
+    """Weekly series of every metric (or `metrics`) for every team (or `teams`):
+    {team: {metric: [...]}}, each team's the same answers as its `weekly_series`.
 
-    Loads the whole org once and computes each metric for all teams in one pass; used by the
-    digest and the benchmark. The text classifier's accuracy is not scored here (reported).
+    Loads the org (or those teams) once and computes each metric for all of them in one
+    pass; used by the scheduled digests (`analytics.bulk.team_answers`) and the benchmark.
+    The text classifier skips cross-validation here (reported).
     """
     require_aware(as_of)
     specs = [resolve(m) for m in (metrics or list(METRICS))]
+    chosen = org.teams if teams is None else tuple(org.team(s) for s in dict.fromkeys(teams))
     earliest = min(
         shift_weeks(complete_weeks_end(as_of, t.tz), -(weeks + org.thresholds.baseline_weeks), t.tz)
-        for t in org.teams
+        for t in chosen
     )
     frames = plan.read(
         engine,
         needs=needs_of(specs),
-        teams=None,
-        start=read_start(specs, org.teams, earliest, as_of),
+        teams=None if teams is None else chosen,
+        start=read_start(specs, chosen, earliest, as_of),
         end=as_of,
         as_of=as_of,
         thresholds=org.thresholds,
         columns=METRIC_COLUMNS,
     )  # only the columns metrics read: commit SHAs, subjects and URLs are millions of strings
-    out: dict[str, dict[str, list[MetricValue]]] = {t.slug: {} for t in org.teams}
+    out: dict[str, dict[str, list[MetricValue]]] = {t.slug: {} for t in chosen}
     for spec in specs:
         frames = complete(spec, frames)
-    assigned = _shared(assign(frames, org, org.teams), org, specs)  # ownership decided once
+    assigned = _shared(assign(frames, org, chosen), org, chosen, specs)  # ownership once
     for spec in specs:
         per_team = evaluate_weekly(
             metric=spec.id,
             frames=frames,
             org=org,
-            teams=None,
+            teams=None if teams is None else [t.slug for t in chosen],
             weeks=weeks,
             as_of=as_of,
             clock=clock,
@@ -369,14 +373,17 @@ def compute_all(
 
 
 def _shared(
-    assigned: dict[str, pd.DataFrame], org: OrgContext, specs: Sequence[MetricSpec]
+    assigned: dict[str, pd.DataFrame],
+    org: OrgContext,
+    teams: Sequence[TeamContext],
+    specs: Sequence[MetricSpec],
 ) -> dict[str, pd.DataFrame]:
     """`assigned` plus the intermediate tables several of `specs` read, computed once."""
     bots = bots_of(assigned)
     if "prs" in assigned and "reviews" in assigned:  # shared by three PR metrics
         assigned[MILESTONES] = review_milestones(assigned["prs"], assigned["reviews"], bots)
     if sum(ACTIVITY in s.shares for s in specs) >= 2:  # after-hours and review load
-        inputs = ItemInputs(assigned, org.teams, org.thresholds, _clock(org, None), bots)
+        inputs = ItemInputs(assigned, teams, org.thresholds, _clock(org, None), bots)
         assigned[ACTIVITY] = activity(inputs)
     return assigned
 

@@ -24,6 +24,7 @@ from typing import Any
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.config import DigestSchedule, TeamConfig
+from bot.digest.batch import DigestBatch
 from bot.digest.claims import Fence
 from bot.digest.leaders import post_leaders_digest, post_leads_digest
 from bot.digest.post import post_digest
@@ -67,12 +68,12 @@ def cron_for(
     )
 
 
-def _team(deps: BotDeps, team: TeamConfig) -> Job:
-    return lambda fence: post_digest(deps, team, fence=fence)
+def _team(deps: BotDeps, team: TeamConfig, batch: DigestBatch) -> Job:
+    return lambda fence: post_digest(deps, team, fence=fence, batch=batch)
 
 
-def _leads(deps: BotDeps, team: TeamConfig) -> Job:
-    return lambda fence: post_leads_digest(deps, team.slug, fence=fence)
+def _leads(deps: BotDeps, team: TeamConfig, batch: DigestBatch) -> Job:
+    return lambda fence: post_leads_digest(deps, team.slug, fence=fence, batch=batch)
 
 
 def _leaders(deps: BotDeps) -> Job:
@@ -84,17 +85,20 @@ def _report(deps: BotDeps) -> Job:
 
 
 def cadences(deps: BotDeps) -> list[Cadence]:
-    """Every cadence the config turns on, in a stable order."""
+    """Every cadence the config turns on, in a stable order. The teams' and leads' digests
+    share one batch: those firing together are built from one run (bot/digest/batch.py)."""
     schedules, config = deps.config.schedules, deps.config
+    batch = DigestBatch(deps)
     out: list[Cadence] = []
     for team in config.teams:
         if schedules.team_digest.enabled:
             trigger = cron_for(schedules.team_digest, team.tz)
-            out.append(Cadence(f"digest:{team.slug}", "team", team.tz, trigger, _team(deps, team)))
+            job = _team(deps, team, batch)
+            out.append(Cadence(f"digest:{team.slug}", "team", team.tz, trigger, job))
         if schedules.leads_digest.enabled and team.leads:
             trigger = cron_for(schedules.leads_digest, team.tz, every_other_week=True)
             name = f"leads-digest:{team.slug}"
-            out.append(Cadence(name, "leads", team.tz, trigger, _leads(deps, team)))
+            out.append(Cadence(name, "leads", team.tz, trigger, _leads(deps, team, batch)))
     tz = config.leadership.tz
     if config.slack.leadership_channel:
         if schedules.leaders_digest.enabled:

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from analytics import loaders, ownership, plan
 from analytics.calendar import shift_weeks, to_ns, week_bounds
 from analytics.context import OrgContext, TeamContext, WorkCalendar
+from analytics.insights.teamrows import team_rows
 from analytics.items import deployed_names
 from analytics.metrics import dora, flow, health
 from analytics.persons import as_persons
@@ -290,17 +291,22 @@ class OrgData:
     def active_people(self, team: str, since: datetime | None = None) -> int:
         """How many people of the team committed or reviewed (since `since`), counted as
         persons: the frames hold one key per person (`analytics.persons`)."""
-        t = self.org.team(team)
-        active: set[str] = set()
-        for frame, key, when in (
-            (self.frames["commits"], "author_key", "authored_at"),
-            (self.frames["member_reviews"], "reviewer_key", "submitted_at"),
-        ):
-            sub = frame[frame[key].isin(t.member_keys)]
-            if since is not None:
-                sub = sub[sub[when] >= pd.Timestamp(since)]
-            active.update(sub[key].unique())
-        return len(active)
+        return len(self.org.team(team).member_keys & self.active_keys(since))
+
+    def active_keys(self, since: datetime | None = None) -> frozenset[str]:
+        """Everyone who committed or reviewed (since `since`): one pass over the frames per
+        run and `since`, shared by every team's count (not one `isin` per team)."""
+        name = f"active_keys:{since.isoformat() if since is not None else ''}"
+        if name not in self.memo:
+            active: set[str] = set()
+            for frame, key, when in (
+                (self.frames["commits"], "author_key", "authored_at"),
+                (self.frames["member_reviews"], "reviewer_key", "submitted_at"),
+            ):
+                keys = frame[key] if since is None else frame.loc[frame[when] >= since, key]
+                active.update(k for k in keys.unique() if isinstance(k, str))
+            self.memo[name] = frozenset(active)
+        return frozenset(self.memo[name])
 
     def annotations(self, team: str) -> pd.DataFrame:
         a = self.frames["annotations"]
@@ -376,8 +382,11 @@ def included(items: pd.DataFrame, team: str) -> pd.DataFrame:
     """The team's rows that count (not excluded)."""
     if items.empty:
         return items
-    keep = (items["team"] == team) & items["excluded"].isna()
-    return items[keep]
+    rows = team_rows(items, team)
+    if rows is None:
+        return items[(items["team"] == team) & items["excluded"].isna()]
+    sub = items.take(rows)
+    return sub[sub["excluded"].isna().to_numpy()]
 
 
 def between(items: pd.DataFrame, start: datetime, end: datetime) -> pd.DataFrame:

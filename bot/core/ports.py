@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 if TYPE_CHECKING:
     import pandas as pd
 
+    from analytics.bulk import TeamAnswers
     from analytics.context import OrgContext
     from analytics.diagnosis import Diagnosis
     from analytics.experiments.controls import Controls
@@ -87,6 +88,28 @@ class AnalyticsPort(Protocol):
         self, *, engine: Engine, org: OrgContext, team: str, week: str, as_of: datetime
     ) -> Findings:
         """`detect`, and what feedback (a lead's snooze, a threshold votes raised) kept out."""
+        ...
+
+    def org_findings(
+        self, *, engine: Engine, org: OrgContext, teams: Sequence[str], week: str, as_of: datetime
+    ) -> Mapping[str, Findings]:
+        """`findings` of every team in `teams` from one load of the org (the digests' run)."""
+        ...
+
+    def team_answers(
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        teams: Sequence[str],
+        metrics: Sequence[str],
+        weeks: int,
+        as_of: datetime,
+        periods: Mapping[str, tuple[datetime, datetime]],
+        period_metrics: Sequence[str],
+    ) -> Mapping[str, TeamAnswers]:
+        """Per team: `weekly_series` of `metrics`, and for the teams in `periods`
+        `compute_metric` of `period_metrics` over their [start, end), from one computation."""
         ...
 
     def experiment_controls(
@@ -219,6 +242,38 @@ class EngineAnalytics:
         from analytics.insights import detect_findings
 
         return detect_findings(engine, org, team, week, as_of)
+
+    def org_findings(
+        self, *, engine: Engine, org: OrgContext, teams: Sequence[str], week: str, as_of: datetime
+    ) -> Mapping[str, Findings]:
+        from analytics.insights.engine import findings_all
+
+        return findings_all(engine, org, teams=list(teams), week=week, as_of=as_of)
+
+    def team_answers(
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        teams: Sequence[str],
+        metrics: Sequence[str],
+        weeks: int,
+        as_of: datetime,
+        periods: Mapping[str, tuple[datetime, datetime]],
+        period_metrics: Sequence[str],
+    ) -> Mapping[str, TeamAnswers]:
+        from analytics.bulk import team_answers
+
+        return team_answers(
+            engine=engine,
+            org=org,
+            teams=teams,
+            metrics=metrics,
+            weeks=weeks,
+            as_of=as_of,
+            periods=periods,
+            period_metrics=period_metrics,
+        )
 
     def experiment_controls(
         self,

@@ -7,7 +7,7 @@ baseline, exclusions, ownership rule), so no answer path can drop it.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -110,6 +110,11 @@ def team_findings(
     found = deps.analytics.findings(
         engine=deps.engine, org=deps.org, team=team.slug, week=week, as_of=as_of
     )
+    return kept_findings(found, team, limit)
+
+
+def kept_findings(found: Findings, team: TeamConfig, limit: int) -> Findings:
+    """`found` as the team sees it: its detector switches applied, at most `limit` shown."""
     hidden = tuple(h for h in found.hidden if team.detectors.get(h.insight.kind, True))
     return Findings(tuple(_best(found.shown, team, limit)), hidden, found.snoozes)
 
@@ -133,26 +138,3 @@ def withheld_for_team(deps: AnswerDeps, team: str) -> list[str]:
 def baseline_weeks_of(deps: AnswerDeps) -> int:
     """The org's baseline length in weeks (the engine's own setting)."""
     return deps.org.thresholds.baseline_weeks
-
-
-@dataclass
-class WeeklyAnswers:
-    """The engine's weekly answers of a team's metrics, each fetched once per digest."""
-
-    deps: AnswerDeps
-    as_of: datetime
-    weeks: int
-    fetched: dict[tuple[str, str], list[MetricValue]] = field(default_factory=dict)
-
-    def get(self, team: str, info: MetricInfo) -> list[MetricValue]:
-        key = (team, info.id)
-        if key not in self.fetched:
-            self.fetched[key] = self.deps.analytics.weekly_series(
-                engine=self.deps.engine,
-                org=self.deps.org,
-                team=team,
-                metric=info.id,
-                weeks=self.weeks,
-                as_of=self.as_of,
-            )
-        return self.fetched[key]

@@ -15,13 +15,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from bot.config import TeamConfig
-from bot.core.views import (
-    WeeklyAnswers,
-    baseline_weeks_of,
-    catalog_of,
-    compute_view,
-    team_findings,
-)
+from bot.core.views import baseline_weeks_of, catalog_of, kept_findings
 from bot.core.why import likely_causes
 from bot.digest.annotations import mark_annotated
 from bot.digest.extras import extras_of
@@ -36,6 +30,7 @@ from bot.slack.deps import BotDeps
 from bot.slack.values import MetricView
 
 if TYPE_CHECKING:
+    from analytics.bulk import TeamAnswers
     from analytics.insights.hiding import Findings, Hidden, Snooze
     from analytics.insights.model import Insight
     from analytics.values import MetricValue
@@ -118,6 +113,27 @@ def withheld_of(
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class DigestWeek:
+    """A team's digest week: its label, bounds in the team's zone, and the instant its
+    figures are known at (the week's end, or now while the week runs)."""
+
+    team: TeamConfig
+    label: str
+    start: datetime
+    end: datetime
+    as_of: datetime
+
+
+def digest_week(deps: BotDeps, team: TeamConfig, week: str) -> DigestWeek:
+    """`team`'s digest week `week` as of now (what decides which run builds it)."""
+    start, end = week_bounds(week, team.tz)
+    as_of = min(end, deps.now())
+    if as_of <= start:
+        as_of = start + timedelta(seconds=1)
+    return DigestWeek(team, week, start, end, as_of)
+
+
 def build_digest(
     deps: BotDeps,
     team: TeamConfig,
@@ -126,50 +142,115 @@ def build_digest(
     max_insights: int = MAX_INSIGHTS,
     charts: bool = True,
 ) -> Digest:
-    """Compute everything the week's digest says for `team` (slow part: runs after any ack)."""
+    """Compute everything the week's digest says for `team` (slow part: runs after any ack):
+    `build_digests` for this team alone, so it is the team's digest of the whole-org run."""
+    return build_digests(deps, [(team, week)], max_insights=max_insights, charts=charts)[team.slug]
+
+
+def build_digests(
+    deps: BotDeps,
+    wanted: Sequence[tuple[TeamConfig, str]],
+    *,
+    max_insights: int = MAX_INSIGHTS,
+    charts: bool = True,
+) -> dict[str, Digest]:
+    """The digests of many (team, week)s, one week per team, keyed by team, from one
+    computation per (week, as-of instant): the detectors of all its teams on one load of
+    the org, every figure and series (theirs and their similar teams') from one
+    `compute_all`. Never one whole-org load per team."""
+    groups: dict[tuple[str, datetime], list[DigestWeek]] = {}
+    for team, week in wanted:
+        w = digest_week(deps, team, week)
+        groups.setdefault((w.label, w.as_of), []).append(w)
+    out: dict[str, Digest] = {}
+    for (label, as_of), weeks in groups.items():
+        out.update(_group(deps, label, as_of, weeks, max_insights, charts))
+    return out
+
+
+@dataclass(frozen=True)
+class _Found:
+    """A team's part of a run before the figures: what it flags and what its charts need."""
+
+    week: DigestWeek
+    findings: Findings
+    goals: GoalSection
+    insights: tuple[Insight, ...]
+    charts: Sequence[MetricInfo]
+    peers: tuple[str, ...]
+
+
+def _group(
+    deps: BotDeps,
+    label: str,
+    as_of: datetime,
+    weeks: Sequence[DigestWeek],
+    max_insights: int,
+    charts: bool,
+) -> dict[str, Digest]:
+    """The digests of teams sharing a week and an as-of instant."""
     catalog = catalog_of(deps)
-    start, end = week_bounds(week, team.tz)
-    as_of = min(end, deps.now())
-    if as_of <= start:
-        as_of = start + timedelta(seconds=1)
-    dora = tuple(
-        compute_view(deps, team.slug, info, start, end, as_of) for info in catalog.group(DORA)
+    dora, people = catalog.group(DORA), catalog.group(PEOPLE_FIGURES)
+    slugs = [w.team.slug for w in weeks]
+    found = deps.analytics.org_findings(
+        engine=deps.engine, org=deps.org, teams=slugs, week=label, as_of=as_of
     )
-    people = [
-        compute_view(deps, team.slug, info, start, end, as_of)
-        for info in catalog.group(PEOPLE_FIGURES)
-    ]
-    found = with_causes(
-        deps, team, team_findings(deps, team, week, as_of, max_insights), week, as_of
+    parts = []
+    for w in weeks:
+        kept = with_causes(
+            deps, w.team, kept_findings(found[w.team.slug], w.team, max_insights), label, as_of
+        )
+        goals = goal_section(deps, w.team, label, (w.start, w.end, as_of))
+        flagged = (*kept.shown, *goals.missed)
+        shown = catalog.group(_chart_ids(flagged)) if charts and flagged else []
+        peers = peers_of(flagged) if charts else ()
+        parts.append(_Found(w, kept, goals, flagged, shown, peers))
+    answers = deps.analytics.team_answers(
+        engine=deps.engine,
+        org=deps.org,
+        teams=list(dict.fromkeys([*slugs, *(p for f in parts for p in f.peers)])),
+        metrics=list(dict.fromkeys(i.id for i in [*dora, *(c for f in parts for c in f.charts)])),
+        weeks=(CHART_WEEKS if charts else 1) + baseline_weeks_of(deps),
+        as_of=as_of,
+        periods={w.team.slug: (w.start, w.end) for w in weeks},
+        period_metrics=[i.id for i in [*dora, *people]],
     )
-    goals = goal_section(deps, team, week, (start, end, as_of))
-    insights, kept_out = (*found.shown, *goals.missed), kept_out_of(found)
-    bw = baseline_weeks_of(deps)
-    answers = WeeklyAnswers(deps, as_of, (CHART_WEEKS if charts else 1) + bw)
-    headlines = tuple(headline_of(v, answers.get(team.slug, v.info), start, bw) for v in dora)
+    return {f.week.team.slug: _digest(deps, f, answers, dora, people, charts) for f in parts}
+
+
+def _digest(
+    deps: BotDeps,
+    part: _Found,
+    answers: Mapping[str, TeamAnswers],
+    dora_infos: Sequence[MetricInfo],
+    people_infos: Sequence[MetricInfo],
+    charts: bool,
+) -> Digest:
+    """One team's digest from its part of the run."""
+    w, bw = part.week, baseline_weeks_of(deps)
+    mine = answers[w.team.slug]
+    dora = tuple(MetricView.of(i, mine.period[i.id]) for i in dora_infos)
+    people = [MetricView.of(i, mine.period[i.id]) for i in people_infos]
     base = Digest(
-        team.slug,
-        team.name,
-        week,
-        start,
-        end,
+        w.team.slug,
+        w.team.name,
+        w.label,
+        w.start,
+        w.end,
         dora,
-        insights,
-        tz=team.tz,
-        headlines=headlines,
+        part.insights,
+        tz=w.team.tz,
+        headlines=tuple(headline_of(v, mine.weekly[v.info.id], w.start, bw) for v in dora),
         withheld=withheld_of(dora, people),
-        goals=goals,
-        **kept_out,
-        **extras_of(deps, team, week, start, end),
+        goals=part.goals,
+        **kept_out_of(part.findings),
+        **extras_of(deps, w.team, w.label, w.start, w.end),
     )
     if not charts:
         return base
-    trends = {v.info.id: sparkline_values(answers.get(team.slug, v.info)) for v in dora}
-    infos = catalog.group(_chart_ids(insights)) if insights else []
-    series = mark_annotated(
-        _charts(infos, answers, team, bw, peers_of(insights)), base.notes, team.tz
-    )
-    return replace(base, series=series, trends=trends)
+    trends = {v.info.id: sparkline_values(mine.weekly[v.info.id]) for v in dora}
+    series = _charts(part.charts, answers, w.team, bw, part.peers)
+    return replace(base, series=mark_annotated(series, base.notes, w.team.tz), trends=trends)
 
 
 def with_causes(
@@ -195,7 +276,7 @@ def _chart_ids(insights: Sequence[Insight]) -> tuple[str, ...]:
 
 def _charts(
     infos: Sequence[MetricInfo],
-    answers: WeeklyAnswers,
+    answers: Mapping[str, TeamAnswers],
     team: TeamConfig,
     bw: int,
     peers: Sequence[str],
@@ -205,10 +286,10 @@ def _charts(
     for info in infos:
         series[info.label] = chart_of(
             info,
-            answers.get(team.slug, info),
+            answers[team.slug].weekly[info.id],
             weeks=CHART_WEEKS,
             baseline_weeks=bw,
             tz=team.tz,
-            peer_answers={p: answers.get(p, info) for p in peers},
+            peer_answers={p: answers[p].weekly[info.id] for p in peers},
         )
     return series

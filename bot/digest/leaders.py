@@ -13,7 +13,8 @@ from collections.abc import Sequence
 
 from bot.core.teams import resolve_team
 from bot.digest import claims
-from bot.digest.build import Digest, build_digest
+from bot.digest.batch import DigestBatch
+from bot.digest.build import Digest, build_digest, build_digests
 from bot.digest.leaders_signals import signal_blocks
 from bot.digest.post import DigestResult, _already_posted, deliver, resolve_week
 from bot.digest.render import dora_line
@@ -76,7 +77,8 @@ def post_leaders_digest(
     done = _already_posted(deps, key, force)
     if done is not None:
         return done
-    digests = [build_digest(deps, t, week, charts=False) for t in deps.config.teams]
+    built = build_digests(deps, [(t, week) for t in deps.config.teams], charts=False)
+    digests = [built[t.slug] for t in deps.config.teams]
     rendered = render_leaders_digest(week, digests)
     return deliver(deps, key, channel, None, rendered=rendered, force=force, fence=fence)
 
@@ -88,8 +90,10 @@ def post_leads_digest(
     force: bool = False,
     *,
     fence: claims.Fence | None = None,
+    batch: DigestBatch | None = None,
 ) -> list[DigestResult]:
-    """The team's digest in a direct message to each of its leads, once per lead and week."""
+    """The team's digest in a direct message to each of its leads, once per lead and week
+    (`batch`: the scheduler's, built with every team due at the same time)."""
     cfg = resolve_team(deps.config, team)
     label = resolve_week(deps, cfg, week)
     digest: Digest | None = None
@@ -101,6 +105,10 @@ def post_leads_digest(
             results.append(done)
             continue
         if digest is None:
-            digest = build_digest(deps, cfg, label, charts=False, max_insights=LEADS_INSIGHTS)
+            digest = (
+                batch.leads_digest(cfg, label, LEADS_INSIGHTS)
+                if batch is not None
+                else build_digest(deps, cfg, label, charts=False, max_insights=LEADS_INSIGHTS)
+            )
         results.append(deliver(deps, key, lead, digest, force=force, fence=fence))
     return results

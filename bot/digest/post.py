@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.config import TeamConfig
 from bot.core.teams import resolve_team
 from bot.digest import claims
+from bot.digest.batch import DigestBatch
 from bot.digest.build import Digest, build_digest
 from bot.digest.reconcile import find_posted, metadata_for
 from bot.digest.render import render_digest
@@ -74,11 +75,13 @@ def post_digest(
     force: bool = False,
     *,
     fence: claims.Fence | None = None,
+    batch: DigestBatch | None = None,
 ) -> DigestResult:
     """Post `team`'s digest for `week` (default: last full week in its zone) at most once.
 
     `force=True` posts again even if this week's digest went out (the CLI's --force);
-    `fence` is the scheduler leader's token (its writes are refused once it no longer leads).
+    `fence` is the scheduler leader's token (its writes are refused once it no longer leads);
+    `batch` (the scheduler's) builds it with every team due at the same time, in one run.
     """
     cfg = resolve_team(deps.config, team)
     label = resolve_week(deps, cfg, week)
@@ -86,7 +89,7 @@ def post_digest(
     done = _already_posted(deps, key, force)
     if done is not None:
         return done
-    digest = build_digest(deps, cfg, label)
+    digest = batch.digest(cfg, label) if batch is not None else build_digest(deps, cfg, label)
     return deliver(deps, key, cfg.slack_channel, digest, force=force, fence=fence)
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 from sqlalchemy import Engine
 
+from analytics.bulk import TeamAnswers
 from analytics.calendar import previous_weeks
 from analytics.context import OrgContext
 from analytics.diagnosis import Diagnosis
@@ -247,6 +248,49 @@ class TinyEngine:
     ) -> Findings:
         found = self.detect(engine=engine, org=org, team=team, week=week, as_of=as_of)
         return Findings(tuple(found), tuple(self.hidden_for.get(team, ())))
+
+    def org_findings(
+        self, *, engine: Engine, org: OrgContext, teams: Sequence[str], week: str, as_of: datetime
+    ) -> Mapping[str, Findings]:
+        return {
+            t: self.findings(engine=engine, org=org, team=t, week=week, as_of=as_of) for t in teams
+        }
+
+    def team_answers(
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        teams: Sequence[str],
+        metrics: Sequence[str],
+        weeks: int,
+        as_of: datetime,
+        periods: Mapping[str, tuple[datetime, datetime]],
+        period_metrics: Sequence[str],
+    ) -> Mapping[str, TeamAnswers]:
+        """Team by team through this engine's own `compute_metric` and `weekly_series`."""
+        out = {}
+        for t in dict.fromkeys([*teams, *periods]):
+            period = {
+                m: self.compute_metric(
+                    engine=engine,
+                    org=org,
+                    team=t,
+                    metric=m,
+                    start=periods[t][0],
+                    end=periods[t][1],
+                    as_of=as_of,
+                )
+                for m in (period_metrics if t in periods else ())
+            }
+            weekly = {
+                m: self.weekly_series(
+                    engine=engine, org=org, team=t, metric=m, weeks=weeks, as_of=as_of
+                )
+                for m in metrics
+            }
+            out[t] = TeamAnswers(period, weekly)
+        return out
 
     def experiment_controls(
         self,
