@@ -19,7 +19,7 @@ from analytics.insights.detectors.common import (
 from analytics.insights.kindseries import strongest, window_weeks
 from analytics.insights.model import Insight
 from analytics.insights.registry import DetectorContext, detector
-from analytics.insights.shift import describe
+from analytics.insights.shift import Shift, describe
 from analytics.insights.stats import baseline, bootstrap_ratio
 from analytics.insights.wording import effect_between, number
 from analytics.metrics import dora, flow
@@ -117,18 +117,7 @@ def cfr_batching(ctx: DetectorContext) -> list[Insight]:
             n=len(per_dep_now),
             effect=effect,
             evidence=evidence(ctx, refs, "deployment/incident"),
-            method=method(
-                ctx,
-                "Successful production deployments per week of the team's services and "
-                "repositories; shown: PRs per deployment in the window and the reference weeks "
-                "from the PR->deployment link (means; n = deployments in the window), effect = "
-                "their ratio with a 95% bootstrap interval; change failure rate with incidents "
-                f"attributed in the window ({n_fail} failed). "
-                + describe(move, "the square root of deployments a week, falling"),
-                len(per_dep_base),
-                "the team's weeks 12 to 5 before",
-                move.window,
-            ),
+            method=_batching_method(ctx, move, n_fail, len(per_dep_base)),
             next_step=NEXT_STEP_CFR_BATCHING,
             score=2.5 + (1.0 if worse else 0.0),
             extra={
@@ -139,6 +128,21 @@ def cfr_batching(ctx: DetectorContext) -> list[Insight]:
             },
         )
     ]
+
+
+def _batching_method(ctx: DetectorContext, move: Shift, failed: int, base_n: int) -> str:
+    return method(
+        ctx,
+        "Successful production deployments per week of the team's services and "
+        "repositories; shown: PRs per deployment in the window and the reference weeks "
+        "from the PR->deployment link (means; n = deployments in the window), effect = "
+        "their ratio with a 95% bootstrap interval; change failure rate with incidents "
+        f"attributed in the window ({failed} failed). "
+        + describe(move, "the square root of deployments a week, falling"),
+        base_n,
+        "the team's weeks 12 to 5 before",
+        move.window,
+    )
 
 
 def _batches(ctx: DetectorContext, weeks: list[int]) -> pd.Series:
