@@ -97,14 +97,6 @@ def pages(ctx: DetectorContext) -> Weekly:
     return _masked(ctx, sqrt_counts(ctx.data.page_items(), ctx.grid, "sqrt of pages a week"))
 
 
-def deploys(ctx: DetectorContext) -> Weekly:
-    from analytics.metrics import dora
-
-    deps = ctx.data.deployments()
-    items = dora.deploy_items(deps[deps["team"] == ctx.team.slug])
-    return _masked(ctx, sqrt_counts(items, ctx.grid, "sqrt of production deployments a week"))
-
-
 SERIES: dict[str, Callable[[DetectorContext], Tested]] = {
     "process_change": lambda c: [(review_wait(c), "both")],
     "lead_time_stage": lambda c: [(w, "up") for w in stage_waits(c).values()],
@@ -112,7 +104,6 @@ SERIES: dict[str, Callable[[DetectorContext], Tested]] = {
     "oversized_prs": lambda c: [(pr_size(c), "up")],
     "slow_ci": lambda c: [(w, "up") for w in ci(c)],
     "oncall_load": lambda c: [(pages(c), "up")],
-    "cfr_batching": lambda c: [(deploys(c), "down")],
 }
 
 

@@ -3,8 +3,6 @@ oversized pull requests, and work in progress piling up. Slow or flaky CI: `ci`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
@@ -19,11 +17,20 @@ from analytics.insights.detectors.common import (
 from analytics.insights.kindseries import strongest, window_weeks
 from analytics.insights.model import Insight
 from analytics.insights.registry import DetectorContext, detector
-from analytics.insights.shift import Shift, describe
-from analytics.insights.stats import baseline, bootstrap_ratio
+from analytics.insights.shift import describe
+from analytics.insights.stats import (
+    ChangePoint,
+    baseline,
+    bootstrap_ratio,
+    change_point,
+)
 from analytics.insights.wording import effect_between, number
 from analytics.metrics import dora, flow
 from analytics.snapshot import snapshot
+
+BATCH_DROP = 0.5  # deploys per week at most half the baseline ...
+BATCH_GROWTH = 1.5  # ... and PRs per deployment up by half
+
 
 NEXT_STEP_CFR_BATCHING = (
     "Ship smaller batches: deploy each merged PR (or daily) behind a feature flag "
@@ -31,22 +38,25 @@ NEXT_STEP_CFR_BATCHING = (
 )
 
 
+def _deploy_drop(ctx: DetectorContext, series: np.ndarray) -> ChangePoint | None:
+    """A significant drop of deployments per week (annotated weeks masked), to at most
+    BATCH_DROP of before, with at least 3 weeks after it; None otherwise."""
+    masked = series.copy()
+    masked[sorted(k for k in ctx.excluded_weeks if k < ctx.grid.n)] = np.nan
+    cp = change_point(masked)
+    if cp is None or cp.p_value > 0.01 or cp.before < 2 or ctx.grid.n - cp.index < 3:
+        return None
+    if cp.after / cp.before > BATCH_DROP / ctx.factor("cfr_batching"):
+        return None
+    return cp
+
+
 BATCH_UNIT = "PRs/deployment"
-
-
-@dataclass(frozen=True)
-class Drop:
-    """Deployments a week in the tested window (mean) and the reference weeks (median), and
-    the window's first grid week."""
-
-    after: float
-    before: float
-    index: int
 
 
 def _batching_summary(
     since: str,
-    cp: Drop,
+    cp: ChangePoint,
     per_deploy: tuple[float, float],
     cfr: tuple[float | None, float | None],
 ) -> str:
@@ -81,17 +91,16 @@ def cfr_batching(ctx: DetectorContext) -> list[Insight]:
     mine = deps[deps["team"] == ctx.team.slug]
     if len(mine) < 8:
         return []
-    found = strongest(ctx, "cfr_batching")
-    if found is None:
-        return []
-    move, _ = found
-    after_w, before_w = window_weeks(ctx, move)
     series, _ = weekly(dora.deploy_items(mine), ctx.grid, how="count")
-    cp = Drop(float(np.mean(series[after_w])), float(np.median(series[before_w])), after_w[0])
-    ratio = cp.after / max(cp.before, 1e-9)
+    cp = _deploy_drop(ctx, series)
+    if cp is None:
+        return []
+    ratio = cp.after / cp.before
+    before_w = [k for k in range(cp.index) if k not in ctx.excluded_weeks]
+    after_w = list(range(cp.index, ctx.grid.n))
     per_dep_now, per_dep_base = _batches(ctx, after_w), _batches(ctx, before_w)
     batch = bootstrap_ratio(per_dep_now.to_numpy(), per_dep_base.to_numpy(), stat=np.mean)
-    if batch is None:
+    if batch is None or batch.value < BATCH_GROWTH or batch.low <= 1.0:
         return []
     cfr_now, cfr_base, n_fail = _cfr(ctx, mine, before_w, after_w)
     worse = cfr_now is not None and cfr_base is not None and cfr_now > cfr_base + 0.05
@@ -117,7 +126,16 @@ def cfr_batching(ctx: DetectorContext) -> list[Insight]:
             n=len(per_dep_now),
             effect=effect,
             evidence=evidence(ctx, refs, "deployment/incident"),
-            method=_batching_method(ctx, move, n_fail, len(per_dep_base)),
+            method=method(
+                ctx,
+                "Successful production deployments per week of the team's services and "
+                f"repositories; level shift at {since} (Pettitt permutation p="
+                f"{cp.p_value:.3f}); shown: PRs per deployment after/before from the "
+                "PR->deployment link (means; n = deployments after), effect = their ratio "
+                "with a 95% bootstrap interval; change failure rate with incidents "
+                f"attributed in the window ({n_fail} failed).",
+                len(per_dep_base),
+            ),
             next_step=NEXT_STEP_CFR_BATCHING,
             score=2.5 + (1.0 if worse else 0.0),
             extra={
@@ -128,21 +146,6 @@ def cfr_batching(ctx: DetectorContext) -> list[Insight]:
             },
         )
     ]
-
-
-def _batching_method(ctx: DetectorContext, move: Shift, failed: int, base_n: int) -> str:
-    return method(
-        ctx,
-        "Successful production deployments per week of the team's services and "
-        "repositories; shown: PRs per deployment in the window and the reference weeks "
-        "from the PR->deployment link (means; n = deployments in the window), effect = "
-        "their ratio with a 95% bootstrap interval; change failure rate with incidents "
-        f"attributed in the window ({failed} failed). "
-        + describe(move, "the square root of deployments a week, falling"),
-        base_n,
-        "the team's weeks 12 to 5 before",
-        move.window,
-    )
 
 
 def _batches(ctx: DetectorContext, weeks: list[int]) -> pd.Series:
