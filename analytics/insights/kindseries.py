@@ -14,7 +14,6 @@ import pandas as pd
 from analytics.insights.detectors.common import mask_excluded
 from analytics.insights.registry import DetectorContext
 from analytics.insights.series import (
-    LOG_OFFSET,
     STAGE_OFFSET,
     Weekly,
     log_mean,
@@ -32,15 +31,6 @@ Tested = list[tuple[Weekly, str]]
 def _masked(ctx: DetectorContext, w: Weekly) -> Weekly:
     mask_excluded(ctx, w.values)
     return w
-
-
-def review_wait(ctx: DetectorContext) -> Weekly:
-    """Weekly mean log(working hours to first review + 0.25 h): the geometric mean wait."""
-    items = ctx.data.review_time("working")
-    return _masked(
-        ctx,
-        weekly_stat(items, ctx.grid, log_mean(LOG_OFFSET), "weekly mean log time to first review"),
-    )
 
 
 def stage_waits(ctx: DetectorContext) -> dict[str, Weekly]:
@@ -98,7 +88,6 @@ def pages(ctx: DetectorContext) -> Weekly:
 
 
 SERIES: dict[str, Callable[[DetectorContext], Tested]] = {
-    "process_change": lambda c: [(review_wait(c), "both")],
     "lead_time_stage": lambda c: [(w, "up") for w in stage_waits(c).values()],
     "after_hours_creep": lambda c: [(after_hours(c), "up")],
     "oversized_prs": lambda c: [(pr_size(c), "up")],

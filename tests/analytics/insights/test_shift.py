@@ -83,3 +83,13 @@ def test_shares_have_a_binomial_error_at_any_level() -> None:
     some, se1 = share(np.r_[np.ones(10), np.zeros(15)])
     assert zero == 0.0 and some == pytest.approx(np.arcsin(np.sqrt(0.4)))
     assert se0 == se1 == pytest.approx(0.1)
+
+
+def test_a_change_that_bounced_back_is_not_said_to_have_held() -> None:
+    """process_change says "has held" only when its last two weeks are past halfway."""
+    from analytics.insights.detectors.trends import _held_text
+    from analytics.insights.stats import ChangePoint
+
+    cp = ChangePoint(10, 20.0, 8.0, -0.6, 0.01)
+    assert _held_text(np.array([20.0] * 10 + [8.0] * 8 + [9.0, 8.5]), cp) == " and has held there"
+    assert "not all past halfway" in _held_text(np.array([20.0] * 10 + [8.0] * 8 + [19.0, 8.5]), cp)
