@@ -7,16 +7,18 @@ import numpy as np
 import pandas as pd
 
 from analytics.insights.detectors.common import context_suffix, method
+from analytics.insights.kindseries import strongest, window_weeks
 from analytics.insights.model import Cost, Effect, Insight
 from analytics.insights.registry import DetectorContext, detector
+from analytics.insights.shift import describe
 from analytics.insights.stats import Interval, bootstrap_ratio, finite
 from analytics.insights.wording import effect_between, number
 
 CI_METHOD = (
     "CI runs of the team's repositories, duration start -> finish (wall clock); re-runs are "
     "attempts after the first. Shown: the median run (or the re-run share) against the "
-    "baseline's; effect = their ratio, 95% bootstrap interval for durations. Cost: (median - "
-    "baseline median) per run plus each re-run's median duration."
+    "reference weeks'; effect = their ratio, 95% bootstrap interval for durations. Cost: "
+    "(median - reference median) per run plus each re-run's median duration."
 )
 
 
@@ -66,22 +68,22 @@ def _text(effect: Effect | None) -> str:
     privacy="service",
 )
 def slow_ci(ctx: DetectorContext) -> list[Insight]:
-    mine = _ci_items(ctx)
-    if len(mine) < 30:
+    found = strongest(ctx, "slow_ci")
+    if found is None:
         return []
+    move, series = found
+    mine = _ci_items(ctx)
     b = ctx.grid.bucket(mine["at"])
-    now = mine[b >= ctx.grid.recent]
-    before = mine[np.isin(b, ctx.baseline_weeks())]
-    if len(now) < 20 or len(before) < 40:
+    now_w, ref_w = window_weeks(ctx, move)
+    now, before = mine[np.isin(b, now_w)], mine[np.isin(b, ref_w)]
+    if len(now) < 5 or len(before) < 10:
         return []
     ratio = bootstrap_ratio(now["value"], before["value"])
     flaky_now, flaky_before = float(now["flaky"].mean()), float(before["flaky"].mean())
-    slow = ratio is not None and ratio.value >= 1.5 * ctx.factor("slow_ci") and ratio.low >= 1.2
-    if not (slow or (flaky_now >= 0.1 and flaky_now >= 2 * flaky_before + 0.05)):
-        return []
+    slow = "minutes" in series.what
     med_now = float(np.median(finite(now["value"])))
     med_before = float(np.median(finite(before["value"])))
-    cost = _ci_cost(now, med_now, med_before, ctx.grid.n - ctx.grid.recent)
+    cost = _ci_cost(now, med_now, med_before, move.window)
     value, base, unit, effect, title = _shown(
         slow, (med_now, med_before), (flaky_now, flaky_before), ratio
     )
@@ -105,7 +107,13 @@ def slow_ci(ctx: DetectorContext) -> list[Insight]:
             effect=effect,
             cost=cost,
             clock="wall",
-            method=method(ctx, CI_METHOD, len(before)),
+            method=method(
+                ctx,
+                CI_METHOD + " " + describe(move, series.what),
+                len(before),
+                "the team's weeks 12 to 5 before",
+                move.window,
+            ),
             next_step="Find the slowest or most re-run job and fix or quarantine it.",
             score=1.2,
         )

@@ -8,15 +8,16 @@ import pandas as pd
 
 from analytics.insights.data import included, weekly
 from analytics.insights.detectors.common import (
-    baseline_items,
     by_value,
     context_suffix,
     evidence,
+    in_weeks,
     method,
-    recent,
 )
+from analytics.insights.kindseries import strongest, window_weeks
 from analytics.insights.model import Insight
 from analytics.insights.registry import DetectorContext, detector
+from analytics.insights.shift import describe
 from analytics.insights.stats import (
     ChangePoint,
     baseline,
@@ -198,16 +199,18 @@ def _failed_refs(ctx: DetectorContext) -> list[str]:
 )
 def oversized_prs(ctx: DetectorContext) -> list[Insight]:
     items = ctx.data.pr_size()
-    now, before = recent(ctx, items), baseline_items(ctx, items)
-    if len(now) < 15 or len(before) < 30:
+    found = strongest(ctx, "oversized_prs")
+    if found is None:
+        return []
+    move, _ = found
+    now_w, ref_w = window_weeks(ctx, move)
+    now, before = in_weeks(ctx, items, now_w), in_weeks(ctx, items, ref_w)
+    if len(now) < 3 or len(before) < 10:
         return []
     ratio = bootstrap_ratio(now["value"], before["value"])
     biggest = flow.size_bucket_labels(ctx.data.org.thresholds.pr_size_buckets)[-1]
     large = float((now["bucket_label"] == biggest).mean())
     large_before = float((before["bucket_label"] == biggest).mean())
-    need = 1.6 * ctx.factor("oversized_prs")
-    if ratio is None or ratio.value < need or ratio.low < 1.2 or large < 0.25:
-        return []
     value, base = float(np.median(now["value"])), float(np.median(before["value"]))
     effect = effect_between(value, base, "lines", ratio)
     return [
@@ -232,12 +235,15 @@ def oversized_prs(ctx: DetectorContext) -> list[Insight]:
             evidence=evidence(ctx, by_value(now), "largest:"),
             method=method(
                 ctx,
-                "Lines changed (additions + deletions) per merged PR; ratio of medians with a "
-                "95% bootstrap interval.",
+                "Lines changed (additions + deletions) per merged PR; shown: medians of the "
+                f"last {move.window} week(s) and of the reference weeks, ratio with a 95% "
+                "bootstrap interval. " + describe(move, "the weekly mean log PR size"),
                 len(before),
+                "the team's weeks 12 to 5 before",
+                move.window,
             ),
             next_step="Split work into PRs under a few hundred lines; stack them if needed.",
-            score=1.2 + min(ratio.value - 1, 2.0),
+            score=1.2 + min(max(effect.value if effect else 1.0, 1.0) - 1, 2.0),
         )
     ]
 

@@ -12,7 +12,6 @@ import pandas as pd
 
 from analytics.insights.data import weekly
 from analytics.insights.detectors.common import (
-    baseline_items,
     by_value,
     context_suffix,
     evidence,
@@ -21,23 +20,21 @@ from analytics.insights.detectors.common import (
     method,
     recent,
 )
+from analytics.insights.kindseries import strongest, window_weeks
 from analytics.insights.model import Insight
 from analytics.insights.registry import DetectorContext, detector
+from analytics.insights.shift import describe
 from analytics.insights.stats import (
     SEED,
     Interval,
     TrendTest,
-    bootstrap_diff_mean,
     bootstrap_ratio,
     change_point,
-    trend,
 )
 from analytics.insights.wording import effect_between, number, scaled_interval
 from analytics.metrics.stats import gini, top_share
 from analytics.persons import enough_people
 
-CREEP_POINTS = 0.08  # at least 8 percentage points more after-hours work ...
-CREEP_RATIO = 1.5  # ... and half as much again as the baseline
 TOP2_SHARE = 0.7  # "two people carry most reviews": over 70 % ...
 TOP2_OVER_EVEN = 1.75  # ... and 1.75x what an even spread would give them
 
@@ -72,8 +69,8 @@ def _creep_method(ctx: DetectorContext, trend_test: TrendTest | None, people: in
     baseline to the first weeks of the history."""
     return (
         "Share of the team's commits and reviews outside working days and hours in "
-        "each person's local time; flagged on the difference to the baseline (95% bootstrap "
-        "interval); effect = the ratio of the two shares, 95% bootstrap interval"
+        "each person's local time; effect = the ratio of the two shares, 95% bootstrap "
+        "interval"
         + (
             f" (a Mann-Kendall trend, p={trend_test.p_value:.3f}, so the baseline is the "
             "first 8 weeks of the history)"
@@ -84,18 +81,14 @@ def _creep_method(ctx: DetectorContext, trend_test: TrendTest | None, people: in
     )
 
 
-def _creep_summary(ctx: DetectorContext, shares: tuple[float, float, float], gradual: bool) -> str:
+def _creep_summary(ctx: DetectorContext, shares: tuple[float, float, float], weeks: int) -> str:
     """The share now (and on non-working days) against the share before, in words."""
     now, weekend, before = shares
     return (
         f"{number(now, 'share')} of the team's commits and reviews in the last "
-        f"{ctx.grid.n - ctx.grid.recent} weeks happened outside working hours "
+        f"{weeks} week(s) happened outside working hours "
         f"({number(weekend, 'share')} on non-working days), against {number(before, 'share')} "
-        + (
-            "in the first weeks of the history (a steady upward trend)."
-            if gradual
-            else "in its baseline."
-        )
+        "in the team's weeks 12 to 5 before."
     )
 
 
@@ -106,25 +99,16 @@ def _creep_summary(ctx: DetectorContext, shares: tuple[float, float, float], gra
 )
 def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
     items = ctx.data.activity()
-    now = recent(ctx, items)
-    if len(now) < 40 or not _enough_people(ctx, now["person"]):
+    found = strongest(ctx, "after_hours_creep")
+    if found is None:
         return []
-    series = mask_excluded(ctx, weekly(items, ctx.grid, how="mean", min_n=10)[0])
-    rising = trend(series)
-    gradual = rising is not None and rising.p_value <= 0.01 and rising.slope > 0
-    # a step shows against the usual baseline (thresholds.baseline_weeks); a slow creep would
-    # hide in it, so a significant upward trend is compared with the earliest weeks instead
-    weeks = list(range(min(8, ctx.grid.recent))) if gradual else ctx.baseline_weeks()
-    before = in_weeks(ctx, items, [k for k in weeks if k not in ctx.excluded_weeks])
-    if len(before) < 80:
+    move, _ = found
+    now_w, ref_w = window_weeks(ctx, move)
+    now, before = in_weeks(ctx, items, now_w), in_weeks(ctx, items, ref_w)
+    if len(now) < 20 or len(before) < 40 or not _enough_people(ctx, now["person"]):
         return []
-    diff = bootstrap_diff_mean(now["value"], before["value"])
     share_now, share_before = float(now["value"].mean()), float(before["value"].mean())
-    need = CREEP_POINTS * ctx.factor("after_hours_creep")
-    if diff is None or diff.value < need or diff.low < need / 2:
-        return []
-    if share_now < CREEP_RATIO * share_before:  # a rise in points, and relative to before
-        return []
+    series = mask_excluded(ctx, weekly(items, ctx.grid, how="mean", min_n=10)[0])
     weekend = float(now["weekend"].mean())
     ratio = bootstrap_ratio(now["value"], before["value"], stat=np.mean)
     effect = effect_between(share_now, share_before, "share", ratio)
@@ -135,7 +119,7 @@ def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
             week=ctx.week,
             severity="critical" if share_now >= 0.3 else "warning",
             title=f"After-hours work up to {number(share_now, 'share')} of the team's activity",
-            summary=_creep_summary(ctx, (share_now, weekend, share_before), gradual)
+            summary=_creep_summary(ctx, (share_now, weekend, share_before), move.window)
             + _rise_start(ctx, series)
             + " Sustained after-hours work is associated with burnout and slower delivery "
             "later; this is a team-level signal, not about anyone." + context_suffix(ctx),
@@ -147,12 +131,15 @@ def after_hours_creep(ctx: DetectorContext) -> list[Insight]:
             effect=effect,
             method=method(
                 ctx,
-                _creep_method(ctx, rising if gradual else None, int(now["person"].nunique())),
+                _creep_method(ctx, None, int(now["person"].nunique()))
+                + " "
+                + describe(move, "the arcsin square root of the weekly after-hours share"),
                 len(before),
-                "the first 8 weeks of the history" if gradual else None,
+                "the team's weeks 12 to 5 before",
+                move.window,
             ),
             next_step=NEXT_STEP_AFTER_HOURS_CREEP,
-            score=2.5 + diff.value * 5,
+            score=2.5 + max(share_now - share_before, 0.0) * 5,
             extra={"weekend_share": weekend},
         )
     ]
@@ -259,16 +246,18 @@ def review_load_concentration(ctx: DetectorContext) -> list[Insight]:
 )
 def oncall_load(ctx: DetectorContext) -> list[Insight]:
     items = ctx.data.page_items()
-    now, before = recent(ctx, items), baseline_items(ctx, items)
-    if len(now) < 6:
+    found = strongest(ctx, "oncall_load")
+    if found is None:
         return []
-    weeks_now = ctx.grid.n - ctx.grid.recent
-    weeks_before = max(len(ctx.baseline_weeks()), 1)
+    move, _ = found
+    now_w, ref_w = window_weeks(ctx, move)
+    now, before = in_weeks(ctx, items, now_w), in_weeks(ctx, items, ref_w)
+    if len(now) < 3:
+        return []
+    weeks_now, weeks_before = move.window, max(len(ref_w), 1)
     off_now = float(now["value"].sum()) / weeks_now
     off_before = float(before["value"].sum()) / weeks_before if len(before) else 0.0
-    need = 3.0 * ctx.factor("oncall_load")
-    if off_now < need or off_now < 2 * off_before + 1:
-        return []
+    need = 3.0
     share = float(now["value"].mean())
     refs = by_value(now, "at")
 
@@ -281,7 +270,7 @@ def oncall_load(ctx: DetectorContext) -> list[Insight]:
             title=f"{number(off_now, 'pages/week')} out of hours (baseline "
             f"{number(off_before, 'pages/week')})",
             summary=(
-                f"{number(share, 'share')} of {len(now)} pages in the last {weeks_now} weeks "
+                f"{number(share, 'share')} of {len(now)} pages in the last {weeks_now} week(s) "
                 f"reached someone outside working hours: {number(off_now, 'pages/week')} "
                 f"against {number(off_before, 'pages/week')} before. "
                 "Out-of-hours paging is associated with fatigue and slower recovery."
@@ -297,8 +286,11 @@ def oncall_load(ctx: DetectorContext) -> list[Insight]:
             method=method(
                 ctx,
                 "Pages for the team's incidents, flagged outside the responder's working hours "
-                "(their zone, else the team's); team-level counts only.",
+                "(their zone, else the team's); team-level counts only. "
+                + describe(move, "the square root of the team's pages a week"),
                 len(before),
+                "the team's weeks 12 to 5 before",
+                move.window,
             ),
             next_step="Review the noisiest alerts and tune or route the top one.",
             score=2.0,

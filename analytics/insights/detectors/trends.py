@@ -47,6 +47,16 @@ def _shift_method(series: np.ndarray, cp: ChangePoint) -> str:
     )
 
 
+def _held_text(series: np.ndarray, cp: ChangePoint) -> str:
+    """ " and has held there" only when the last two weekly values both lie past halfway from
+    the old level to the new (a level that bounced back is not called lasting)."""
+    last = finite(series[-2:])
+    mid = (cp.before + cp.after) / 2
+    sign = 1.0 if cp.after > cp.before else -1.0
+    held = last.size == 2 and bool(np.all(sign * (last - mid) > 0))
+    return " and has held there" if held else "; its last weeks are not all past halfway yet"
+
+
 @detector(
     "process_change",
     description="A lasting shift in how fast reviews start (change point on weekly medians)",
@@ -87,7 +97,7 @@ def process_change(ctx: DetectorContext) -> list[Insight]:
             title=f"Time to first review {effect.text if effect else word} from {since}",
             summary=(
                 f"From {since} the median time to first review moved from "
-                f"{number(before, UNIT)} to {number(after, UNIT)} and stayed there "
+                f"{number(before, UNIT)} to {number(after, UNIT)}{_held_text(series, cp)} "
                 f"({len(after_w)} weeks, {len(after_items)} PRs). If the team changed how it "
                 "reviews around then, the change is associated with this shift."
                 + context_suffix(ctx)

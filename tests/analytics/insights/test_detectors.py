@@ -57,7 +57,7 @@ def test_a_peer_in_transition_does_not_make_others_look_slow() -> None:
     ins = found[0]
     assert ins.severity == "info"  # faster reviews: context, not a warning
     assert ins.value is not None and ins.baseline is not None and ins.value < ins.baseline
-    assert "2026-W" in ins.title and "p=" in ins.method
+    assert "2026-W" in ins.title and "p=" in ins.method and "has held" in ins.summary
 
 
 def test_after_hours_creep_flagged_for_a_team_of_six() -> None:

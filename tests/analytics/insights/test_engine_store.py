@@ -97,8 +97,9 @@ def test_annotated_weeks_leave_the_baseline_and_show_as_context(engine: Engine) 
             [
                 {
                     "team_slug": "team-d",
-                    "starts_at": END - timedelta(weeks=18),
-                    "ends_at": END - timedelta(weeks=16),
+                    # one of the reference weeks (12 to 5 before the digest's week)
+                    "starts_at": END - timedelta(weeks=12, days=-1),
+                    "ends_at": END - timedelta(weeks=11, days=1),
                     "note": "offsite",
                     "exclude_from_baseline": True,
                     "created_at": END,
