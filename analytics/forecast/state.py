@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.arrays import NAT
-from analytics.forecast.data import TrackerData
+from analytics.forecast.data import TrackerData, members
 
 DAY = 86_400 * 10**9
 WEEK = 7 * DAY
@@ -67,7 +67,7 @@ def _types(items: pd.DataFrame) -> np.ndarray:
 def target_items(data: TrackerData, key: str, as_of: int) -> pd.DataFrame:
     """The target's items that had joined it before `as_of`."""
     it = data.items
-    return it[(it["parent_key"] == key) & (it["joined"].to_numpy(dtype=np.int64) < as_of)]
+    return it[members(it, key) & (it["joined"].to_numpy(dtype=np.int64) < as_of)]
 
 
 def _done_before(items: pd.DataFrame, as_of: int) -> np.ndarray:

@@ -24,6 +24,7 @@ from analytics.forecast import (
     target_keys,
     target_owner,
 )
+from analytics.forecast.data import members
 from analytics.forecast.forecast import ns_of
 from analytics.forecast.stall_fit import ItemStall, item_stall
 from analytics.persons import team_withheld
@@ -134,7 +135,7 @@ def forecast_target(deps: AnswerDeps, word: str, now: datetime) -> ForecastAnswe
         made = forecast(data, key, now)
     except ForecastError as err:
         raise UserError(str(err)) from None
-    keys = set(data.items.loc[data.items["parent_key"] == key, "key"])
+    keys = set(data.items.loc[members(data.items, key), "key"])
     return ForecastAnswer(made, team, _stall(data, ns_of(now), keys))
 
 
@@ -169,7 +170,7 @@ def _only(stall: ItemStall | None, data: TrackerData, key: str) -> ItemStall | N
     """The team-wide stall scores narrowed to one target's items."""
     if stall is None:
         return None
-    mine = set(data.items.loc[data.items["parent_key"] == key, "key"])
+    mine = set(data.items.loc[members(data.items, key), "key"])
     return ItemStall(
         tuple(k for k in stall.at_risk if k in mine),
         tuple(k for k in stall.stalled if k in mine),
