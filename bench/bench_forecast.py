@@ -85,7 +85,7 @@ def simulated(seeds: list[int]) -> tuple[list[Point], list[dict[str, Any]]]:
 
 def planted_text(rows: list[dict[str, Any]]) -> str:
     """P(on time) a week before the target date, and how often "what changed" names scope
-    growth or a fall in throughput, per planted cause."""
+    growth, a fall in throughput or open blockers, per planted cause."""
     lines = [
         "| planted | targets | mean P(on time) | P < 50% | names scope grew | throughput fell |"
     ]
@@ -97,10 +97,11 @@ def planted_text(rows: list[dict[str, Any]]) -> str:
         p = [r["probability"] for r in mine]
         scope = sum(any("scope grew" in c for c in r["changes"]) for r in mine)
         fell = sum(any("throughput" in c and "fell" in c for c in r["changes"]) for r in mine)
+        waits = sum(any("wait on open blockers" in c for c in r["changes"]) for r in mine)
         lines.append(
             f"| {cause} | {len(mine)} | {sum(p) / len(p):.0%} "
             f"| {sum(x < 0.5 for x in p) / len(p):.0%} | {scope / len(mine):.0%} "
-            f"| {fell / len(mine):.0%} |"
+            f"| {fell / len(mine):.0%} | {waits / len(mine):.0%} |"
         )
     return "\n".join(lines)
 

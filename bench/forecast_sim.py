@@ -50,7 +50,9 @@ def teams(directory: Path, seed: int) -> Iterator[SimTeam]:
     config = load_config(directory / "metrics-bot.yaml")
     engine = make_engine(f"sqlite:///{directory / 'metrics-bot.db'}")
     lines = (directory / "tracker" / "delivery_targets.jsonl").read_text().splitlines()
-    truth = {row["key"]: row for row in map(json.loads, lines)}
+    rows = list(map(json.loads, lines))
+    # the store keys a Linear milestone "<project id>/<milestone id>"
+    truth = {(f"{r['parent']}/{r['key']}" if r.get("parent") else r["key"]): r for r in rows}
     for team in config.teams:
         data = load_tracker(engine, team.slug, [*team.jira_projects, *team.linear_teams])
         yield SimTeam(seed, data, truth)

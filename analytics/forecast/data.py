@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
 
 from analytics.arrays import NAT, time_ns
 from analytics.frames import to_utc
@@ -39,7 +40,8 @@ class TrackerData:
         joined (when it joined its parent: the first `parent` change naming it, else created),
         started (its first move into an in-progress category, NAT if none).
     targets: key, kind, name, team_slug, target_on (date or None), created, resolved.
-    changes: key, at, field, value.  links: item_key, other_key, kind, at.
+    changes: key, at, field, value.  links: item_key, other_key, kind, at, item_resolved
+        (when `item_key` was resolved, whichever team's it is; `blocks`: it blocks other_key).
     transitions: key, at, to_category.
     """
 
@@ -108,14 +110,15 @@ def load_tracker(bind: Bind, team: str, projects: Sequence[str]) -> TrackerData:
         .where(tr.item_external_id.in_(ids)),
         ["key", "at", "to_category"],
     )
-    lk = WorkItemLink
+    lk, blocker = WorkItemLink, aliased(WorkItem)
     links = _frame(
         bind,
-        select(lk.item_key, lk.other_key, lk.kind, lk.created_at).where(
-            or_(lk.other_key.in_(keys), lk.item_key.in_(keys))
-        ),
-        ["item_key", "other_key", "kind", "at"],
+        select(lk.item_key, lk.other_key, lk.kind, lk.created_at, blocker.resolved_at)
+        .outerjoin(blocker, (blocker.key == lk.item_key) & (blocker.source == lk.source))
+        .where(or_(lk.other_key.in_(keys), lk.item_key.in_(keys))),
+        ["item_key", "other_key", "kind", "at", "item_resolved"],
     )
+    links["item_resolved"] = _ns(links["item_resolved"])
     t = DeliveryTarget
     parents = select(w.parent_key).where(mine, w.parent_key.is_not(None)).scalar_subquery()
     targets = _frame(
