@@ -86,10 +86,8 @@ def simulated(seeds: list[int]) -> tuple[list[Point], list[dict[str, Any]]]:
 def planted_text(rows: list[dict[str, Any]]) -> str:
     """P(on time) a week before the target date, and how often "what changed" names scope
     growth, a fall in throughput or open blockers, per planted cause."""
-    lines = [
-        "| planted | targets | mean P(on time) | P < 50% | names scope grew | throughput fell |"
-    ]
-    lines.append("|---|---:|---:|---:|---:|---:|")
+    head = "| planted | targets | mean P(on time) | P < 50% | scope grew | throughput fell |"
+    lines = [head + " open blockers |", "|---|---:|---:|---:|---:|---:|---:|"]
     for cause in ("on time", "scope_growth", "throughput_drop", "blocking_dependency"):
         mine = [r for r in rows if r["cause"] == cause and r["probability"] is not None]
         if not mine:
