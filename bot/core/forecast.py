@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+
 from analytics.arrays import NAT
 from analytics.forecast import (
     Forecast,
@@ -139,9 +141,13 @@ def forecast_target(deps: AnswerDeps, word: str, now: datetime) -> ForecastAnswe
     return ForecastAnswer(made, team, _stall(data, ns_of(now), keys))
 
 
-def open_targets(data: TrackerData) -> list[str]:
-    """The team's targets not resolved, oldest first."""
-    t = data.targets[data.targets["resolved"].to_numpy() == NAT]
+def open_targets(data: TrackerData, at: int) -> list[str]:
+    """The team's targets open at `at` (created before it, not resolved by it), oldest
+    first: a past week's digest or `--as-of` sees what was open then."""
+    resolved = data.targets["resolved"].to_numpy(dtype=np.int64)
+    created = data.targets["created"].to_numpy(dtype=np.int64)
+    live = ((resolved == NAT) | (resolved >= at)) & ((created == NAT) | (created < at))
+    t = data.targets[live]
     return [str(k) for k in t.sort_values(["created", "key"])["key"]]
 
 
@@ -152,8 +158,8 @@ def forecast_team(
     team = resolve_team(deps.config, team_word)
     check_privacy(deps, team)
     data = load_tracker(deps.engine, team.slug, _projects(team))
-    keys = open_targets(data)
     at = ns_of(now)
+    keys = open_targets(data, at)
     stalls = _stall(data, at, set(data.items["key"])) if stall and keys else None
     answers, skipped = [], []
     for key in keys:
