@@ -7,6 +7,13 @@ work-item stall model's time-split AUC.
     python bench/bench_forecast.py --seeds 1 2 3 --json
     python bench/bench_forecast.py --database sqlite:///metrics-bot.db --team team-b \
         --projects PAY                                   # any store (e.g. the simulated org)
+    python bench/bench_forecast.py --sim-seeds 1 2 3     # simulated orgs, every team
+
+`--sim-seeds` builds the simulated org of each seed (sandbox.sim.simulate, 7 teams, 26 weeks),
+serves it through the Jira and Linear fakes, ingests it with `metrics-bot ingest` and
+backtests every team's epics, projects and milestones from that store
+(bench/forecast_sim.py); it adds the planted-slip table: the forecast a week before each
+target date against the simulator's slip cause.
 
 The generated worlds are `sandbox.sim.epic_history` (a team with epics from a throughput
 process with planted scope growth and throughput drops), written into a fresh SQLite store
@@ -27,6 +34,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from forecast_sim import build, planted_rows
+from forecast_sim import teams as sim_teams
 from forecast_world import world_store
 
 from analytics.forecast import Point, TrackerData, backtest, load_tracker, report
@@ -59,6 +68,42 @@ def generated(seeds: list[int]) -> tuple[list[Point], list[float]]:
     return points, aucs
 
 
+def simulated(seeds: list[int]) -> tuple[list[Point], list[dict[str, Any]]]:
+    """Backtest points over every team of the simulated orgs of `seeds`, and the
+    planted-slip rows."""
+    points: list[Point] = []
+    planted: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in seeds:
+            directory = Path(tmp) / f"world-{seed}"
+            build(directory, seed)
+            for team in sim_teams(directory, seed):
+                points += backtest(team.data)
+                planted += planted_rows(team)
+    return points, planted
+
+
+def planted_text(rows: list[dict[str, Any]]) -> str:
+    """P(on time) a week before the target date, and how often "what changed" names scope
+    growth, a fall in throughput or open blockers, per planted cause."""
+    head = "| planted | targets | mean P(on time) | P < 50% | scope grew | throughput fell |"
+    lines = [head + " open blockers |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for cause in ("on time", "scope_growth", "throughput_drop", "blocking_dependency"):
+        mine = [r for r in rows if r["cause"] == cause and r["probability"] is not None]
+        if not mine:
+            continue
+        p = [r["probability"] for r in mine]
+        scope = sum(any("scope grew" in c for c in r["changes"]) for r in mine)
+        fell = sum(any("throughput" in c and "fell" in c for c in r["changes"]) for r in mine)
+        waits = sum(any("wait on open blockers" in c for c in r["changes"]) for r in mine)
+        lines.append(
+            f"| {cause} | {len(mine)} | {sum(p) / len(p):.0%} "
+            f"| {sum(x < 0.5 for x in p) / len(p):.0%} | {scope / len(mine):.0%} "
+            f"| {fell / len(mine):.0%} | {waits / len(mine):.0%} |"
+        )
+    return "\n".join(lines)
+
+
 def table_text(got: dict[str, Any]) -> str:
     lines = ["| predicted P(on time) | forecasts | mean predicted | observed on time |"]
     lines.append("|---|---:|---:|---:|")
@@ -77,30 +122,44 @@ def table_text(got: dict[str, Any]) -> str:
         f"{got['calibration_error']}; 85% date covers the finish: {cov['pooled']:.1%} of "
         f"{cov['forecasts']} forecasts, {cov['per_epic']:.1%} per epic ({cov['epics']} epics)"
     )
+    pre = got.get("p85_coverage_before_target", {})
+    if pre.get("forecasts"):
+        lines.append(
+            f"made before the target date only: {pre['pooled']:.1%} of {pre['forecasts']} "
+            f"forecasts, {pre['per_epic']:.1%} per epic ({pre['epics']} epics)"
+        )
     return "\n".join(lines)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, nargs="*", default=list(HELD_OUT))
+    ap.add_argument("--sim-seeds", type=int, nargs="*", help="Backtest simulated orgs instead.")
     ap.add_argument("--database", help="Backtest this store instead of generated worlds.")
     ap.add_argument("--team", help="With --database: the team slug.")
     ap.add_argument("--projects", nargs="*", default=[], help="With --database: its projects.")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     started = time.perf_counter()
-    if args.database:
+    planted: list[dict[str, Any]] = []
+    if args.sim_seeds:
+        (points, planted), aucs = simulated(args.sim_seeds), []
+    elif args.database:
         data = load_tracker(make_engine(args.database), args.team or "", args.projects)
         points, aucs = backtest(data), [a for a in [_stall_auc(data)] if a is not None]
     else:
         points, aucs = generated(args.seeds)
     got = report(points)
     got["stall_auc"] = aucs
+    if planted:
+        got["planted"] = planted
     got["seconds"] = round(time.perf_counter() - started, 1)
     if args.json:
         print(json.dumps(got, indent=2, default=str))
     else:
         print(table_text(got))
+        if planted:
+            print(planted_text(planted))
         print(f"work-item stall model, time-split AUC per world: {aucs}")
         print(f"{got['seconds']} s")
     cov = got["p85_coverage"]["per_epic"]

@@ -8,7 +8,8 @@ was computed. Everything is pure over `TrackerData` (loaded once by `data.load_t
 an as-of instant, so a backtest replays past dates from rows dated before each.
 
 Modules: `data` (the one SQL reader), `state` (what is known at an instant), `montecarlo`
-(the trials), `forecast` (one answer and its refusals), `changes` (what changed),
+(the trials), `blocked` (open blocks on its items: waits drawn from past ones), `forecast`
+(one answer and its refusals), `changes` (what changed),
 `backtest` (past forecasts against what happened), `stall_items` / `stall_fit` (in-progress
 work items likely to stall).
 """

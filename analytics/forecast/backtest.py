@@ -9,7 +9,9 @@ coverage once the finish or its 85% date is known (an epic still open after its 
 a miss, without waiting for it to finish).
 
 Coverage is reported pooled over forecasts and per epic (each epic weighing one, its
-forecasts sharing that weight), because long epics make many forecasts.
+forecasts sharing that weight), because long epics make many forecasts; and again over the
+forecasts made before the target date only. The calibration table holds only those: after
+the date has passed, "0% on time" is known, not forecast, and would fill the lowest bin.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from analytics.arrays import NAT
-from analytics.forecast.data import TrackerData
+from analytics.forecast.data import TrackerData, members
 from analytics.forecast.forecast import DEFAULT, ForecastError, Settings, forecast_at, ns_of
 from analytics.forecast.state import DAY
 from analytics.insights.stall.calibration import reliability, summary
@@ -42,6 +44,7 @@ class Point:
     finished: date | None
     on_time: bool | None  # None: not known by the data's end
     covered: bool | None  # finished by the 85% date; None: not known
+    before_target: bool = True  # made before the target date's end (UTC)
 
 
 def _day_end(d: date) -> int:
@@ -58,7 +61,7 @@ def _known(finished: int, deadline: int | None, end: int) -> bool | None:
 
 
 def _started(data: TrackerData, key: str) -> int:
-    it = data.items[data.items["parent_key"] == key]
+    it = data.items[members(data.items, key)]
     s = it["started"].to_numpy(dtype=np.int64)
     r = it["resolved"].to_numpy(dtype=np.int64)
     both = np.concatenate([s[s != NAT], r[r != NAT]])
@@ -105,6 +108,7 @@ def backtest(
                     else datetime.fromtimestamp(finished / 10**9, UTC).date(),
                     on_time=_known(finished, _day_end(t.target_on), stop),
                     covered=_known(finished, _day_end(f.p85) if f.p85 else None, stop),
+                    before_target=at < _day_end(t.target_on),
                 )
             )
             at += step_days * DAY
@@ -112,8 +116,9 @@ def backtest(
 
 
 def calibration(points: list[Point]) -> list[dict[str, Any]]:
-    """Bins of predicted P(on time) against the observed on-time share (known outcomes)."""
-    known = [p for p in points if p.on_time is not None]
+    """Bins of predicted P(on time) against the observed on-time share (known outcomes of
+    forecasts made before the target date)."""
+    known = [p for p in points if p.on_time is not None and p.before_target]
     y = np.array([p.on_time for p in known], dtype=float)
     prob = np.array([p.probability for p in known], dtype=float)
     return reliability(y, prob, EDGES)
@@ -144,4 +149,5 @@ def report(points: list[Point]) -> dict[str, Any]:
         "calibration": table,
         "calibration_error": summary(table),
         "p85_coverage": coverage(points),
+        "p85_coverage_before_target": coverage([p for p in points if p.before_target]),
     }

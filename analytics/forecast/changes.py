@@ -1,5 +1,6 @@
-"""What changed: since work on the target started (its scope; the team's pace) and since the
-forecast a week before (the chance of meeting the date; the 85% date), in sentences.
+"""What changed: since work on the target started (its scope; the team's pace), what it
+waits on (its open items blocked by open items), and since the forecast a week before (the
+chance of meeting the date; the 85% date), in sentences.
 
 The earlier forecast is recomputed from the rows dated before then, so nothing has to be
 stored to compare with and a past answer is never rewritten by later data.
@@ -13,9 +14,10 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from analytics.arrays import NAT
+from analytics.forecast.blocked import blocked_at
 from analytics.forecast.data import TrackerData
 from analytics.forecast.forecast import DEFAULT, Forecast, ForecastError, Settings, forecast_at
-from analytics.forecast.state import WEEK, weekly_counts
+from analytics.forecast.state import WEEK, target_items, weekly_counts
 
 RECENT_WEEKS = 4
 BEFORE_WEEKS = 12
@@ -80,7 +82,9 @@ def forecast(
 ) -> Forecast:
     """The forecast for `key` at `as_of` with what changed (see the module docstring)."""
     now = forecast_at(data, key, as_of, settings)
-    changes = [c for c in (scope_change(now), pace_change(data, now)) if c]
+    at = now.state.as_of
+    waits = blocked_at(data.links, target_items(data, key, at), at).sentence()
+    changes = [c for c in (scope_change(now), pace_change(data, now), waits) if c]
     try:
         then = forecast_at(data, key, as_of - timedelta(days=7), settings)
     except ForecastError:

@@ -5,6 +5,11 @@ the package that touches SQL.
 A team's items are those it owns (`team_slug`) or that live in its Jira projects / Linear
 teams; its targets are those it owns or that its items point at. Times are int64 UTC
 nanoseconds (`analytics.arrays.NAT` for none).
+
+A Linear milestone's key is "<project id>/<milestone id>", and its items point at it, so a
+target's items are those whose parent is its key or starts with "<key>/" (`members`): a
+project holds its milestones' items. Ingest gives a milestone its project's resolution; a
+milestone is finished when its last item is (`_milestones_done`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import or_, select
+from sqlalchemy.orm import aliased
 
 from analytics.arrays import NAT, time_ns
 from analytics.frames import to_utc
@@ -34,7 +40,8 @@ class TrackerData:
         joined (when it joined its parent: the first `parent` change naming it, else created),
         started (its first move into an in-progress category, NAT if none).
     targets: key, kind, name, team_slug, target_on (date or None), created, resolved.
-    changes: key, at, field, value.  links: item_key, other_key, kind, at.
+    changes: key, at, field, value.  links: item_key, other_key, kind, at, item_resolved
+        (when `item_key` was resolved, whichever team's it is; `blocks`: it blocks other_key).
     transitions: key, at, to_category.
     """
 
@@ -103,14 +110,15 @@ def load_tracker(bind: Bind, team: str, projects: Sequence[str]) -> TrackerData:
         .where(tr.item_external_id.in_(ids)),
         ["key", "at", "to_category"],
     )
-    lk = WorkItemLink
+    lk, blocker = WorkItemLink, aliased(WorkItem)
     links = _frame(
         bind,
-        select(lk.item_key, lk.other_key, lk.kind, lk.created_at).where(
-            or_(lk.other_key.in_(keys), lk.item_key.in_(keys))
-        ),
-        ["item_key", "other_key", "kind", "at"],
+        select(lk.item_key, lk.other_key, lk.kind, lk.created_at, blocker.resolved_at)
+        .outerjoin(blocker, (blocker.key == lk.item_key) & (blocker.source == lk.source))
+        .where(or_(lk.other_key.in_(keys), lk.item_key.in_(keys))),
+        ["item_key", "other_key", "kind", "at", "item_resolved"],
     )
+    links["item_resolved"] = _ns(links["item_resolved"])
     t = DeliveryTarget
     parents = select(w.parent_key).where(mine, w.parent_key.is_not(None)).scalar_subquery()
     targets = _frame(
@@ -126,17 +134,40 @@ def load_tracker(bind: Bind, team: str, projects: Sequence[str]) -> TrackerData:
     targets["target_on"] = [_target_on(v) for v in targets["target_on"]]
     items["joined"] = _joined(items, changes)
     items["started"] = _started(items, transitions)
+    targets["resolved"] = _milestones_done(targets, items)
     return TrackerData(team, items, targets, changes, links, transitions)
 
 
+def members(items: pd.DataFrame, key: str) -> np.ndarray:
+    """Which `items` belong to target `key`: their parent is it, or one of its milestones."""
+    parent = items["parent_key"].fillna("").astype(str)
+    return ((parent == key) | parent.str.startswith(key + "/")).to_numpy(dtype=bool)
+
+
+def _milestones_done(targets: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
+    """Targets' resolutions, a milestone's being its last item's (NAT while one is open)."""
+    out = targets["resolved"].to_numpy(dtype=np.int64).copy()
+    for n, (key, kind) in enumerate(zip(targets["key"], targets["kind"], strict=True)):
+        if kind != "milestone":
+            continue
+        done = items["resolved"].to_numpy(dtype=np.int64)[members(items, str(key))]
+        out[n] = NAT if not len(done) or (done == NAT).any() else int(done.max())
+    return out
+
+
 def _joined(items: pd.DataFrame, changes: pd.DataFrame) -> np.ndarray:
-    """When each item joined its current parent: the first `parent` change naming it."""
+    """When each item joined its current parent: the first `parent` change naming it (for a
+    milestone's item, naming the milestone or its project), else its creation."""
     par = changes[changes["field"] == "parent"]
     first = par.groupby(["key", "value"])["at"].min().astype("Int64")
-    idx = pd.MultiIndex.from_arrays([items["key"], items["parent_key"].fillna("")])
-    at = first.reindex(idx).astype("Int64").to_numpy(dtype=np.int64, na_value=NAT)
+    parent = items["parent_key"].fillna("").astype(str)
     created = items["created"].to_numpy(dtype=np.int64)
-    return np.where(at == NAT, created, at)
+    out = np.full(len(items), NAT, dtype=np.int64)
+    for named in (parent, parent.str.split("/").str[0]):
+        idx = pd.MultiIndex.from_arrays([items["key"], named])
+        at = first.reindex(idx).astype("Int64").to_numpy(dtype=np.int64, na_value=NAT)
+        out = np.where((out == NAT) | ((at != NAT) & (at < out)), at, out)
+    return np.where(out == NAT, created, out)
 
 
 def _started(items: pd.DataFrame, transitions: pd.DataFrame) -> np.ndarray:
@@ -153,9 +184,10 @@ def target_owner(bind: Bind, key: str) -> tuple[str | None, list[str]] | None:
         owner = conn.execute(select(t.team_slug).where(t.key == key).limit(1)).first()
         if owner is None:
             return None
-        projects = conn.execute(
-            select(WorkItem.project).where(WorkItem.parent_key == key).distinct()
-        ).scalars()
+        mine = or_(
+            WorkItem.parent_key == key, WorkItem.parent_key.startswith(key + "/", autoescape=True)
+        )
+        projects = conn.execute(select(WorkItem.project).where(mine).distinct()).scalars()
         return owner[0], sorted(str(p) for p in projects)
 
 

@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 
 from analytics.arrays import NAT
+from analytics.forecast.blocked import blocked_at, wait_weeks
 from analytics.forecast.data import TrackerData
 from analytics.forecast.montecarlo import HORIZON, TRIALS, percentile_weeks, simulate
-from analytics.forecast.state import DAY, WEEK, TargetState, state_at
+from analytics.forecast.state import DAY, WEEK, TargetState, state_at, target_items
 
 MIN_WEEKS = 4
 MIN_RESOLVED = 5
@@ -63,6 +64,7 @@ class Forecast:
     weeks: np.ndarray = field(repr=False)  # the trials' weeks until done
     changes: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    blocks: int = 0  # open blocks on its open items, waited out in each trial
 
     @property
     def left(self) -> int:
@@ -77,13 +79,21 @@ class Forecast:
             f"resolved items of type {', '.join(t or '(none)' for t in s.types)} per week over "
             f"the last {len(tp)} weeks (mean {tp.mean():.1f}, drawn with replacement), of which "
             f"this {self.kind} gets about {s.focus:.0%} (its share of them since work started, "
-            f"{s.target_done_since_start} of {s.team_done_since_start}, pulled towards an even "
-            f"share of the team's {s.open_targets} open targets; each trial draws its own share "
+            f"{s.target_done_since_start} of {s.team_done_since_start}, pulled towards its share "
+            f"of the team's items in progress, or an even share of its {s.open_targets} open "
+            "targets while it has none; each trial draws its own share "
             "from that evidence, a Beta distribution); new items arriving at its own "
             f"weekly rate since the start (drawn from {len(s.growth)} weeks, "
             f"{s.growth.mean() if len(s.growth) else 0:.1f} a week) until the target date (or, "
             f"without one, for as long again as since the start). {s.left} of {s.total} items "
             f"left as of {self.as_of:%Y-%m-%d %H:%M} UTC; dates in UTC."
+            + (
+                f" {self.blocks} of its open items are blocked by open items: a trial finishes "
+                "no earlier than its last blocker, whose remaining wait is drawn from the "
+                "team's past blocking waits that lasted as long."
+                if self.blocks
+                else ""
+            )
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -183,6 +193,10 @@ def forecast_at(
         seed=seed_for(key, at, settings.seed),
         growth_weeks=growth_weeks(state, at, deadline),
     )
+    blocked = blocked_at(data.links, target_items(data, key, at), at)
+    if blocked.items:
+        rng = np.random.default_rng(seed_for(key, at, settings.seed + 1))
+        weeks = np.maximum(weeks, wait_weeks(blocked, rng, len(weeks)))
     notes: list[str] = []
     probability = None
     if target_on is None:
@@ -211,6 +225,7 @@ def forecast_at(
         state=state,
         weeks=weeks,
         notes=tuple(notes),
+        blocks=len(blocked.items),
     )
 
 

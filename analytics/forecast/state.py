@@ -10,8 +10,10 @@ before it only (so a forecast made at a past date sees what a forecast made then
   `weeks` weeks before the instant (only weeks after the team's first item: no invented
   zeros before its history began).
 - Focus: the share of those team items since the start that were this target's, pulled
-  towards 1 / (the team's open targets) by PRIOR_ITEMS pseudo-items, so a target just begun
-  gets an even share and one with history gets its own; `focus_beta` is the Beta(a, b)
+  by PRIOR_ITEMS pseudo-items towards its share of the team's work in progress (items of
+  its types started in the last WIP_WEEKS weeks and not done; 1 / the team's open targets
+  while it or the team has none in progress), so a target just begun gets the share of the
+  work it has under way and one with history gets its own; `focus_beta` is the Beta(a, b)
   those counts make (a: its items and its pseudo-items, b: the others'), from which each
   Monte Carlo trial draws its share, so a share known from few items widens the dates.
 """
@@ -24,12 +26,13 @@ import numpy as np
 import pandas as pd
 
 from analytics.arrays import NAT
-from analytics.forecast.data import TrackerData
+from analytics.forecast.data import TrackerData, members
 
 DAY = 86_400 * 10**9
 WEEK = 7 * DAY
 GRACE = 2 * DAY
 PRIOR_ITEMS = 5.0
+WIP_WEEKS = 6
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def _types(items: pd.DataFrame) -> np.ndarray:
 def target_items(data: TrackerData, key: str, as_of: int) -> pd.DataFrame:
     """The target's items that had joined it before `as_of`."""
     it = data.items
-    return it[(it["parent_key"] == key) & (it["joined"].to_numpy(dtype=np.int64) < as_of)]
+    return it[members(it, key) & (it["joined"].to_numpy(dtype=np.int64) < as_of)]
 
 
 def _done_before(items: pd.DataFrame, as_of: int) -> np.ndarray:
@@ -104,6 +107,27 @@ def open_targets(data: TrackerData, as_of: int) -> int:
     return int(it.loc[live, "parent_key"].nunique())
 
 
+def _in_progress(items: pd.DataFrame, as_of: int) -> np.ndarray:
+    """Started in the last WIP_WEEKS weeks and not done (older ones are not being worked)."""
+    s = items["started"].to_numpy(dtype=np.int64)
+    recent = (s != NAT) & (s < as_of) & (s >= as_of - WIP_WEEKS * WEEK)
+    return recent & ~_done_before(items, as_of)
+
+
+def wip_share(
+    data: TrackerData, items: pd.DataFrame, types: tuple[str, ...], as_of: int, even: float
+) -> float:
+    """The target's share of the team's items of `types` in progress at `as_of` (the work
+    it is getting now; one pseudo-item at the even share keeps it off 0 and 1), or `even`
+    while none of its items or none of the team's is in progress."""
+    mine = int(_in_progress(items, as_of).sum())
+    it = data.items
+    team = int((_in_progress(it, as_of) & np.isin(_types(it), list(types))).sum())
+    if not mine or not team:
+        return even
+    return float(np.clip((mine + even) / (team + 1), 0.05, 0.95))
+
+
 def state_at(
     data: TrackerData, key: str, as_of: int, weeks: int = 12, created: int = NAT
 ) -> TargetState:
@@ -133,7 +157,7 @@ def state_at(
         team_since = int((same & (r != NAT) & (r >= started) & (r < as_of)).sum())
         mine_since = int(done.sum())
     n_open = max(open_targets(data, as_of), 1)
-    prior = 1.0 / n_open
+    prior = wip_share(data, items, types, as_of, 1.0 / n_open)
     a = mine_since + PRIOR_ITEMS * prior
     b = max(team_since - mine_since, 0) + PRIOR_ITEMS * (1.0 - prior)
     focus = a / (a + b)

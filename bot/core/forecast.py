@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+
 from analytics.arrays import NAT
 from analytics.forecast import (
     Forecast,
@@ -24,6 +26,7 @@ from analytics.forecast import (
     target_keys,
     target_owner,
 )
+from analytics.forecast.data import members
 from analytics.forecast.forecast import ns_of
 from analytics.forecast.stall_fit import ItemStall, item_stall
 from analytics.persons import team_withheld
@@ -134,13 +137,17 @@ def forecast_target(deps: AnswerDeps, word: str, now: datetime) -> ForecastAnswe
         made = forecast(data, key, now)
     except ForecastError as err:
         raise UserError(str(err)) from None
-    keys = set(data.items.loc[data.items["parent_key"] == key, "key"])
+    keys = set(data.items.loc[members(data.items, key), "key"])
     return ForecastAnswer(made, team, _stall(data, ns_of(now), keys))
 
 
-def open_targets(data: TrackerData) -> list[str]:
-    """The team's targets not resolved, oldest first."""
-    t = data.targets[data.targets["resolved"].to_numpy() == NAT]
+def open_targets(data: TrackerData, at: int) -> list[str]:
+    """The team's targets open at `at` (created before it, not resolved by it), oldest
+    first: a past week's digest or `--as-of` sees what was open then."""
+    resolved = data.targets["resolved"].to_numpy(dtype=np.int64)
+    created = data.targets["created"].to_numpy(dtype=np.int64)
+    live = ((resolved == NAT) | (resolved >= at)) & ((created == NAT) | (created < at))
+    t = data.targets[live]
     return [str(k) for k in t.sort_values(["created", "key"])["key"]]
 
 
@@ -151,8 +158,8 @@ def forecast_team(
     team = resolve_team(deps.config, team_word)
     check_privacy(deps, team)
     data = load_tracker(deps.engine, team.slug, _projects(team))
-    keys = open_targets(data)
     at = ns_of(now)
+    keys = open_targets(data, at)
     stalls = _stall(data, at, set(data.items["key"])) if stall and keys else None
     answers, skipped = [], []
     for key in keys:
@@ -169,7 +176,7 @@ def _only(stall: ItemStall | None, data: TrackerData, key: str) -> ItemStall | N
     """The team-wide stall scores narrowed to one target's items."""
     if stall is None:
         return None
-    mine = set(data.items.loc[data.items["parent_key"] == key, "key"])
+    mine = set(data.items.loc[members(data.items, key), "key"])
     return ItemStall(
         tuple(k for k in stall.at_risk if k in mine),
         tuple(k for k in stall.stalled if k in mine),
