@@ -8,8 +8,8 @@ has `resolved_at`), so filtering by window is not enough. `clip(engine, at)` rew
 
 - rows that start at or after `at` are deleted (PRs created, commits authored, reviews
   submitted, review requests, timeline events, deployments and CI runs started, releases
-  published, incidents started, pages sent, work items created and their transitions,
-  annotations, votes, insights and digests);
+  published, incidents started, pages sent, work items created, their transitions, other
+  changes and links made, annotations, votes, insights and digests);
 - later state changes are undone: a PR merged, closed or made ready after `at` is open (or
   a draft) again, its size and commit count are those of its commits authored before `at`;
   deployments and CI runs finishing after `at` are in progress; incident acknowledgements
@@ -53,6 +53,8 @@ from store.models import (
     SyncRun,
     SyncState,
     WorkItem,
+    WorkItemChange,
+    WorkItemLink,
     WorkItemTransition,
 )
 from store.types import UTCDateTime
@@ -77,6 +79,8 @@ _STARTS = (
     (Page, Page.at),
     (WorkItem, WorkItem.created_at),
     (WorkItemTransition, WorkItemTransition.at),
+    (WorkItemChange, WorkItemChange.at),
+    (WorkItemLink, WorkItemLink.created_at),
     (Annotation, Annotation.created_at),
     (Experiment, Experiment.created_at),
     (FeedbackVote, FeedbackVote.voted_at),
