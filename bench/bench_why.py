@@ -8,11 +8,18 @@ Each seed is an evaluation world (`simulate(profile="eval")`, TEAMS independentl
 teams, 34 weeks, no growth or reorganisation) in which sandbox/sim/evalcauses.py plants
 each cause of a delay on its own random team: understaffing and vacations (reviewer
 capacity), review concentration, larger PRs (size) and requirement churn (more
-changes-requested rounds); the planted cause is the truth. It is served by the local fakes
-and ingested once (cached under $METRICS_BOT_BENCH_DIR/why, apart from the insight bench's
-worlds). For every planted team, 3 and 5 weeks after the onset, `why` runs for review-time
-and lead-time as the bot runs it (`analytics.why.why_all`, the detectors deciding what is
-flagged) and is scored:
+changes-requested rounds); and, in the trackers of two other teams (EvalPlan.tracker_causes,
+sandbox/sim/churn.py's rates from the onset on), requirement churn (rewrites, re-estimates,
+reopens, bounces) and a blocking dependency (items blocked by another team's open item);
+the planted cause is the truth. It is served by the local fakes and ingested once (cached
+under $METRICS_BOT_BENCH_DIR/why, apart from the insight bench's worlds). For every planted
+team, 3, 4 and 5 weeks after the onset, `why` runs as the bot runs it
+(`analytics.why.why_all`) on a copy of the store cut back to that week
+(bench/store_asof.py): review-time and lead-time for the PR-side causes (the detectors
+decide what is flagged), cycle-time for the tracker-side ones (no detector: flagged when
+above its usual range, analytics/diagnosis/band.py); three unplanted teams get all three.
+The tracker plants do not touch the PRs, so lead time is not scored on them (the PR-side
+requirement churn is). Scored:
 
 - named first: the share of flagged delays on a planted team whose likely cause is the
   planted one (target >= 85 %); and the same over every diagnosis with an excess, flagged
@@ -245,11 +252,19 @@ def summary(cases: list[dict[str, Any]]) -> dict[str, Any]:
             by_cause.setdefault(c["mechanism"], [0, 0])
             by_cause[c["mechanism"]][0] += c["first"] == c["planted"]
             by_cause[c["mechanism"]][1] += 1
+    asked: dict[str, list[int]] = {}
+    for c in cases:
+        if c["planted"] and (c["excess"] is not None or c["flagged"]):
+            asked.setdefault(c["mechanism"], [0, 0])
+            asked[c["mechanism"]][0] += c["first"] == c["planted"]
+            asked[c["mechanism"]][1] += 1
     named = sum(1 for c in cases if c["first"])
     return {
         "flagged_named_first": [hit_f, n_f, round(hit_f / n_f, 3) if n_f else None],
         "asked_named_first": [hit_a, n_a, round(hit_a / n_a, 3) if n_a else None],
         "flagged_by_mechanism": by_cause,
+        "asked_by_mechanism": asked,
+        "flagged_unplanted": sum(1 for c in cases if not c["planted"] and c["flagged"]),
         "diagnoses": len(cases),
         "causes_named": named,
         "named_without_evidence": len(s.unsupported()),

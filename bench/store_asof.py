@@ -26,7 +26,8 @@ back week by week, from the last week to the first.
 
 from __future__ import annotations
 
-import shutil
+import sqlite3
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
@@ -90,9 +91,13 @@ _STARTS = (
 
 
 def copy_store(src: Path, dst: Path) -> Path:
-    """A private copy of an SQLite store file (the cached original stays untouched)."""
+    """A private copy of an SQLite store (the cached original stays untouched), made with
+    SQLite's backup so rows still in the write-ahead log of an open store are copied too
+    (a plain file copy would leave them out)."""
     dst.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(src, dst)
+    dst.unlink(missing_ok=True)
+    with closing(sqlite3.connect(src)) as source, closing(sqlite3.connect(dst)) as target:
+        source.backup(target)
     return dst
 
 

@@ -17,17 +17,24 @@ from sandbox.sim.clock import make_span
 from tests.sandbox.test_simulate_tracker import items, ts
 
 WEEKS, ONSET = 14, 8
-PLAN = EvalPlan(
-    mechanisms=(),
-    uniform=True,
-    team_size=6,
-    growth=False,
-    reorg=False,
-    tracker_causes=(
-        Mechanism("requirement_churn", "team-b", onset=ONSET, size=1.0),
-        Mechanism("blocking_dependency", "team-d", onset=ONSET, size=1.0),
-    ),
-)
+
+
+def tracker_plan(churned: str, blocked: str, onset: int) -> EvalPlan:
+    """Identical teams of 6, no PR-side cause; churn and blocking from `onset` on."""
+    return EvalPlan(
+        mechanisms=(),
+        uniform=True,
+        team_size=6,
+        growth=False,
+        reorg=False,
+        tracker_causes=(
+            Mechanism("requirement_churn", churned, onset=onset, size=1.0),
+            Mechanism("blocking_dependency", blocked, onset=onset, size=1.0),
+        ),
+    )
+
+
+PLAN = tracker_plan("team-b", "team-d", ONSET)
 DOING = {"In Progress", "处理中"}
 
 
