@@ -8,11 +8,18 @@ Each seed is an evaluation world (`simulate(profile="eval")`, TEAMS independentl
 teams, 34 weeks, no growth or reorganisation) in which sandbox/sim/evalcauses.py plants
 each cause of a delay on its own random team: understaffing and vacations (reviewer
 capacity), review concentration, larger PRs (size) and requirement churn (more
-changes-requested rounds); the planted cause is the truth. It is served by the local fakes
-and ingested once (cached under $METRICS_BOT_BENCH_DIR/why, apart from the insight bench's
-worlds). For every planted team, 3 and 5 weeks after the onset, `why` runs for review-time
-and lead-time as the bot runs it (`analytics.why.why_all`, the detectors deciding what is
-flagged) and is scored:
+changes-requested rounds); and, in the trackers of two other teams (EvalPlan.tracker_causes,
+sandbox/sim/churn.py's rates from the onset on), requirement churn (rewrites, re-estimates,
+reopens, bounces) and a blocking dependency (items blocked by another team's open item);
+the planted cause is the truth. It is served by the local fakes and ingested once (cached
+under $METRICS_BOT_BENCH_DIR/why, apart from the insight bench's worlds). For every planted
+team, 3, 4 and 5 weeks after the onset, `why` runs as the bot runs it
+(`analytics.why.why_all`) on a copy of the store cut back to that week
+(bench/store_asof.py): review-time and lead-time for the PR-side causes (the detectors
+decide what is flagged), cycle-time for the tracker-side ones (no detector: flagged when
+above its usual range, analytics/diagnosis/band.py); three unplanted teams get all three.
+The tracker plants do not touch the PRs, so lead time is not scored on them (the PR-side
+requirement churn is). Scored:
 
 - named first: the share of flagged delays on a planted team whose likely cause is the
   planted one (target >= 85 %); and the same over every diagnosis with an excess, flagged
@@ -45,6 +52,18 @@ TEAMS = 10
 AFTER = (3, 4, 5)  # weeks after the onset a team is diagnosed at
 CONTROLS = 3  # unplanted teams diagnosed at the same weeks
 TARGET_FIRST = 0.85
+
+
+PR_METRICS = ("review-time", "lead-time")
+
+
+@dataclass(frozen=True)
+class Job:
+    team: str
+    week: int
+    cause: str | None
+    mechanism: str | None
+    metrics: tuple[str, ...]
 
 
 @dataclass
@@ -91,15 +110,54 @@ def evidence_holds(cause: dict[str, Any]) -> bool:
     return False
 
 
-def build_world(seed: int, teams: int) -> Path:
-    from sandbox.sim.evalcauses import cause_plan
+def plan_of(seed: int, teams: int) -> Any:
+    """The world's plan: each PR-side cause on its own team, each tracker-side cause on its
+    own team among the rest."""
+    from sandbox.sim.evalcauses import cause_plan, tracker_cause_plan
     from sandbox.sim.evalroster import EvalPlan
+
+    slugs = plan_slugs(teams)
+    prs = cause_plan(seed, slugs, WEEKS)
+    tracker = tracker_cause_plan(seed, slugs, WEEKS, {m.team for m in prs})
+    return EvalPlan(mechanisms=prs, growth=False, reorg=False, tracker_causes=tracker)
+
+
+def build_world(seed: int, teams: int) -> Path:
+    d = ROOT / "why" / f"seed-{seed}-t{teams}-w{WEEKS}-tracker"
+    plan = plan_of(seed, teams)
+    return build(seed, WEEKS, profile="eval", teams=teams, plan=plan, directory=d)
+
+
+def jobs_of(seed: int, teams: int, weeks: int) -> list[Job]:
+    """(team, grid week, planted cause, mechanism, metrics) to diagnose: every planted team
+    AFTER weeks past its onset (PR-side causes on review and lead time, tracker-side ones on
+    cycle time), and CONTROLS unplanted teams on all three at the first onset's weeks."""
+    from sandbox.sim.evalcauses import CAUSE_OF, TRACKER_CAUSE_OF
+
+    plan = plan_of(seed, teams)
+    out = [
+        Job(m.team, m.onset + a, CAUSE_OF[m.name], m.name, PR_METRICS)
+        for m in plan.mechanisms
+        for a in AFTER
+    ]
+    out += [
+        Job(m.team, m.onset + a, TRACKER_CAUSE_OF[m.name], f"tracker:{m.name}", ("cycle-time",))
+        for m in plan.tracker_causes
+        for a in AFTER
+    ]
+    planted = {j.team for j in out}
+    slugs = sorted({t for t in plan_slugs(teams)} - planted)[:CONTROLS]
+    first = min(m.onset for m in plan.mechanisms)
+    out += [
+        Job(s, first + a, None, None, (*PR_METRICS, "cycle-time")) for s in slugs for a in AFTER
+    ]
+    return [j for j in out if j.week < weeks]
+
+
+def plan_slugs(teams: int) -> list[str]:
     from sandbox.sim.roster import team_code
 
-    slugs = [f"team-{team_code(i).lower()}" for i in range(teams)]
-    plan = EvalPlan(mechanisms=cause_plan(seed, slugs, WEEKS), growth=False, reorg=False)
-    d = ROOT / "why" / f"seed-{seed}-t{teams}-w{WEEKS}"
-    return build(seed, WEEKS, profile="eval", teams=teams, plan=plan, directory=d)
+    return [f"team-{team_code(i).lower()}" for i in range(teams)]
 
 
 def week_of(t0: datetime, w: int, tz: str) -> tuple[str, datetime]:
@@ -111,8 +169,12 @@ def week_of(t0: datetime, w: int, tz: str) -> tuple[str, datetime]:
 
 
 def run_seed(seed: int, teams: int, quiet: bool) -> dict[str, Any]:
+    """Diagnose every job of the seed on a copy of its store cut back to each job's week
+    (bench/store_asof.py: latest week first, clipping is monotone)."""
+    from store_asof import clip, copy_store
+
     from analytics.why import why_all
-    from sandbox.sim.evalcauses import CAUSE_OF
+    from store.db import make_engine
 
     t_start = time.perf_counter()
     d = build_world(seed, teams)
@@ -121,67 +183,62 @@ def run_seed(seed: int, teams: int, quiet: bool) -> dict[str, Any]:
     params = json.loads((d / "eval" / "params.json").read_text())
     end = datetime.fromtimestamp(params["end"], UTC)
     t0 = end - timedelta(weeks=params["weeks"])
-    planted = {
-        slug: m
-        for slug, t in params["teams"].items()
-        for m in t["profile"]["mechanisms"]
-        if m["name"] in CAUSE_OF
-    }
-    others = [s for s in params["teams"] if s not in planted][:CONTROLS]
-    onsets = sorted({m["onset"] for m in planted.values()})
-    jobs: list[tuple[str, int, str | None, str | None]] = [
-        (s, m["onset"] + a, CAUSE_OF[m["name"]], m["name"])
-        for s, m in planted.items()
-        for a in AFTER
-    ]
-    jobs += [(s, o + a, None, None) for s in others for o in onsets[:1] for a in AFTER]
+    work = copy_store(d / "metrics-bot.db", d / "why-asof" / "asof.db")
+    engine = make_engine(f"sqlite:///{work}")
     score = Score()
-    for slug, w, cause, name in jobs:
-        if w >= params["weeks"]:
-            continue
-        tz = world.org.team(slug).tz
-        label, as_of = week_of(t0, w, tz)
-        found = why_all(
-            world.engine,
-            world.org,
-            team=slug,
-            metrics=["review-time", "lead-time"],
-            week=label,
-            as_of=as_of,
-            asked=True,
-        )
-        for diag in found:
-            j = diag.to_json()
-            case = {
-                "seed": seed,
-                "team": slug,
-                "week": label,
-                "metric": diag.metric,
-                "mechanism": name,
-                "planted": cause,
-                "flagged": bool(diag.flagged_by),
-                "status": diag.status,
-                "first": j["likely"],
-                "second": j["runner_up"],
-                "excess": None
-                if diag.excess is None or diag.status != "diagnosed"
-                else round(diag.excess.ratio, 3),
-                "shares": {c["key"]: round(c["share"], 3) for c in j["causes"]},
-                "sure": j["sure"],
-                "unsupported": [
-                    c["key"]
-                    for c in j["causes"]
-                    if not evidence_holds(c | {"n_recent": j["excess"]["n_recent"]})
-                ],
-            }
-            score.cases.append(case)
-            if not quiet:
-                print(json.dumps(case), file=sys.stderr, flush=True)
+    try:
+        for job in sorted(jobs_of(seed, teams, params["weeks"]), key=lambda j: -j.week):
+            label, as_of = week_of(t0, job.week, world.org.team(job.team).tz)
+            clip(engine, as_of)
+            found = why_all(
+                engine,
+                world.org,
+                team=job.team,
+                metrics=list(job.metrics),
+                week=label,
+                as_of=as_of,
+                asked=True,
+            )
+            for diag in found:
+                case = score_case(seed, job, label, diag)
+                score.cases.append(case)
+                if not quiet:
+                    print(json.dumps(case), file=sys.stderr, flush=True)
+    finally:
+        engine.dispose()
     return {
         "seed": seed,
         "build_seconds": round(built, 1),
         "seconds": round(time.perf_counter() - t_start, 1),
         "cases": score.cases,
+    }
+
+
+def score_case(seed: int, job: Job, label: str, diag: Any) -> dict[str, Any]:
+    """One diagnosis as a scored case (`flagged`: a detector flagged it, or for cycle
+    time its usual range did)."""
+    j = diag.to_json()
+    return {
+        "seed": seed,
+        "team": job.team,
+        "week": label,
+        "metric": diag.metric,
+        "mechanism": job.mechanism,
+        "planted": job.cause,
+        "flagged": bool(diag.flagged_by),
+        "status": diag.status,
+        "first": j["likely"],
+        "second": j["runner_up"],
+        "excess": None
+        if diag.excess is None or diag.status != "diagnosed"
+        else round(diag.excess.ratio, 3),
+        "shares": {c["key"]: round(c["share"], 3) for c in j["causes"]},
+        "sure": j["sure"],
+        "unsupported": [
+            c["key"]
+            for c in j["causes"]
+            if not evidence_holds(c | {"n_recent": j["excess"]["n_recent"]})
+        ],
     }
 
 
@@ -195,11 +252,19 @@ def summary(cases: list[dict[str, Any]]) -> dict[str, Any]:
             by_cause.setdefault(c["mechanism"], [0, 0])
             by_cause[c["mechanism"]][0] += c["first"] == c["planted"]
             by_cause[c["mechanism"]][1] += 1
+    asked: dict[str, list[int]] = {}
+    for c in cases:
+        if c["planted"] and (c["excess"] is not None or c["flagged"]):
+            asked.setdefault(c["mechanism"], [0, 0])
+            asked[c["mechanism"]][0] += c["first"] == c["planted"]
+            asked[c["mechanism"]][1] += 1
     named = sum(1 for c in cases if c["first"])
     return {
         "flagged_named_first": [hit_f, n_f, round(hit_f / n_f, 3) if n_f else None],
         "asked_named_first": [hit_a, n_a, round(hit_a / n_a, 3) if n_a else None],
         "flagged_by_mechanism": by_cause,
+        "asked_by_mechanism": asked,
+        "flagged_unplanted": sum(1 for c in cases if not c["planted"] and c["flagged"]),
         "diagnoses": len(cases),
         "causes_named": named,
         "named_without_evidence": len(s.unsupported()),

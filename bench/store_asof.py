@@ -8,8 +8,8 @@ has `resolved_at`), so filtering by window is not enough. `clip(engine, at)` rew
 
 - rows that start at or after `at` are deleted (PRs created, commits authored, reviews
   submitted, review requests, timeline events, deployments and CI runs started, releases
-  published, incidents started, pages sent, work items created and their transitions,
-  annotations, votes, insights and digests);
+  published, incidents started, pages sent, work items created, their transitions, other
+  changes and links made, annotations, votes, insights and digests);
 - later state changes are undone: a PR merged, closed or made ready after `at` is open (or
   a draft) again, its size and commit count are those of its commits authored before `at`;
   deployments and CI runs finishing after `at` are in progress; incident acknowledgements
@@ -26,7 +26,8 @@ back week by week, from the last week to the first.
 
 from __future__ import annotations
 
-import shutil
+import sqlite3
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
@@ -53,6 +54,8 @@ from store.models import (
     SyncRun,
     SyncState,
     WorkItem,
+    WorkItemChange,
+    WorkItemLink,
     WorkItemTransition,
 )
 from store.types import UTCDateTime
@@ -77,6 +80,8 @@ _STARTS = (
     (Page, Page.at),
     (WorkItem, WorkItem.created_at),
     (WorkItemTransition, WorkItemTransition.at),
+    (WorkItemChange, WorkItemChange.at),
+    (WorkItemLink, WorkItemLink.created_at),
     (Annotation, Annotation.created_at),
     (Experiment, Experiment.created_at),
     (FeedbackVote, FeedbackVote.voted_at),
@@ -86,9 +91,13 @@ _STARTS = (
 
 
 def copy_store(src: Path, dst: Path) -> Path:
-    """A private copy of an SQLite store file (the cached original stays untouched)."""
+    """A private copy of an SQLite store (the cached original stays untouched), made with
+    SQLite's backup so rows still in the write-ahead log of an open store are copied too
+    (a plain file copy would leave them out)."""
     dst.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(src, dst)
+    dst.unlink(missing_ok=True)
+    with closing(sqlite3.connect(src)) as source, closing(sqlite3.connect(dst)) as target:
+        source.backup(target)
     return dst
 
 

@@ -211,7 +211,9 @@ def requirements(t: pd.DataFrame, recent: np.ndarray, team: TeamContext) -> Weig
     """Changes-requested rounds and rework after the first review (PRs), or reopened,
     rescoped and bouncing items (the tracker)."""
     if "churn" in t.columns:
-        return _tracker_share(t, recent, "requirements", "churn", _churn_text)
+        return _churn_signs(
+            t, recent, _tracker_share(t, recent, "requirements", "churn", _churn_text)
+        )
     factors: dict[str, np.ndarray] = {}
     evidence: list[str] = []
     now, before = _mean(t["rounds"], recent), _mean(t["rounds"], ~recent)
@@ -233,6 +235,20 @@ def requirements(t: pd.DataFrame, recent: np.ndarray, team: TeamContext) -> Weig
             f"PRs reworked after their first review: {rw_now:.0%}, against {rw_before:.0%}"
         )
     return Weighed("requirements", factors, tuple(evidence), figures) if factors else None
+
+
+CHURN_SIGNS = ("reopened", "rescoped", "bounced")
+
+
+def _churn_signs(t: pd.DataFrame, recent: np.ndarray, found: Weighed | None) -> Weighed | None:
+    """Churn's evidence, with each of its signs that rose SHARE_POINTS as a factor of its
+    own: a cheap sign (a rewritten description) must not hide a costly one (a reopen)."""
+    if found is None:
+        return None
+    for sign in CHURN_SIGNS:
+        if _mean(t[sign], recent) >= _mean(t[sign], ~recent) + SHARE_POINTS:
+            found.factors[sign] = t[sign].to_numpy(dtype="float64").astype("int64")
+    return found
 
 
 def _churn_text(t: pd.DataFrame, recent: np.ndarray) -> str:

@@ -5,7 +5,9 @@ RECENT_WEEKS of the grid ending with the week asked) against the team's baseline
 before them, annotated weeks left out. The excess is measured against that baseline, on the
 log scale, for the metric's items (time to first review in working hours; lead time, or the
 stage the detector flagged; issue cycle time). A delay is "flagged" when a detector flagged
-it (`flagged`, the week's shown insights); without a flag the answer says so.
+it (`flagged`, the week's shown insights); without a flag the answer says so. Cycle time
+has no detector: its delay counts as flagged when it lies above its usual range
+(`band.beyond_band`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import pandas as pd
 
 from analytics.context import TeamContext
 from analytics.diagnosis import verdict
+from analytics.diagnosis.band import beyond_band
 from analytics.diagnosis.model import Diagnosis
 from analytics.diagnosis.registry import DIAGNOSABLE
 from analytics.diagnosis.tracker import item_flags, item_table
@@ -82,7 +85,8 @@ def diagnose(
     if reason is not None:
         return verdict.withheld(base, reason)
     flag = flag_for(metric, flagged)
-    if flag is None and not asked:
+    by_band = metric == "cycle-time" and flag is None  # no detector: the noise test decides
+    if flag is None and not asked and not by_band:
         return verdict.no_flag(base)
     w = windows(team, week, data.org.thresholds.baseline_weeks, excluded_weeks)
     spec = DIAGNOSABLE[metric]
@@ -99,7 +103,13 @@ def diagnose(
     recent = table["recent"].to_numpy(dtype=bool)
     if recent.sum() < MIN_RECENT or (~recent).sum() < MIN_REFERENCE:
         return verdict.too_few(base, int(recent.sum()), int((~recent).sum()))
-    return verdict.weigh(base, table, team, w, flag, _away(data, team, w))
+    trigger = ""
+    if by_band:
+        above, said = beyond_band(table, w.reference, len(w.recent))
+        if not above and not asked:
+            return verdict.within_band(base, said)
+        trigger = said[0].upper() + said[1:] if above else ""
+    return verdict.weigh(base, table, team, w, flag, _away(data, team, w), trigger)
 
 
 def _item_table(data: OrgData, items: pd.DataFrame) -> pd.DataFrame:

@@ -3,7 +3,8 @@
 - reopened: a move out of "done" back to another category (work_item_transitions);
 - rescoped: its description, summary or scope changed after work began (the first move into
   "indeterminate"), from `work_item_changes`;
-- bounced: it moved back a category (in progress -> to do, done -> anything) at least once;
+- bounced: it moved back a category (in progress -> to do, done -> anything) at least once,
+  or back to a status it had already left (in review -> in progress: the same category);
 - blocked: another item is linked as blocking it (`work_item_links` kind "blocks", stored
   from the blocker's side, `other_key` = the blocked item), or it was flagged.
 
@@ -26,6 +27,23 @@ def started_at(transitions: pd.DataFrame) -> pd.Series:
     return t.groupby("item_external_id")["at"].min()
 
 
+def returned(transitions: pd.DataFrame) -> set[str]:
+    """Items that moved to a status they had already left (whatever its category)."""
+    if transitions.empty or "to_status" not in transitions:
+        return set()
+    tr = transitions.sort_values(["item_external_id", "at"], kind="stable")
+    out: set[str] = set()
+    for item, g in tr.groupby("item_external_id", sort=False):
+        left: set[str] = set()
+        for src, dst in zip(g["from_status"], g["to_status"], strict=True):
+            if isinstance(src, str):
+                left.add(src)
+            if dst in left:
+                out.add(str(item))
+                break
+    return out
+
+
 def item_flags(
     items: pd.DataFrame,
     transitions: pd.DataFrame,
@@ -42,7 +60,7 @@ def item_flags(
     back = (src > dst).fillna(False).astype(bool)
     reopen = (src == RANK["done"]) & (dst < RANK["done"])
     reopened_ids = set(tr.loc[reopen.fillna(False).astype(bool), "item_external_id"])
-    bounced_ids = set(tr.loc[back, "item_external_id"])
+    bounced_ids = set(tr.loc[back, "item_external_id"]) | returned(tr)
     start = started_at(transitions)
     ch = changes[changes["field"].isin(SCOPE_FIELDS)]
     began = ch["item_external_id"].map(start)

@@ -9,6 +9,7 @@ import pandas as pd
 
 from analytics.context import TeamContext
 from analytics.diagnosis import causes as c
+from analytics.diagnosis.band import BAND_TEXT
 from analytics.diagnosis.decompose import (
     RESAMPLES,
     best_share,
@@ -60,6 +61,18 @@ def no_flag(base: Diagnosis) -> Diagnosis:
     )
 
 
+def within_band(base: Diagnosis, said: str) -> Diagnosis:
+    """Cycle time (no detector) within its usual range: no delay to diagnose."""
+    return dataclasses.replace(
+        base,
+        status="no_delay",
+        message=(
+            f"No delay in cycle time for {base.team} in {base.week}: {said}, so there is "
+            f"nothing to diagnose. {BAND_TEXT}."
+        ),
+    )
+
+
 def too_few(base: Diagnosis, recent: int, reference: int) -> Diagnosis:
     return dataclasses.replace(
         base,
@@ -89,9 +102,11 @@ def weigh(
     w: Windows,
     flag: Insight | None,
     away: tuple[int, int],
+    trigger: str = "",
 ) -> Diagnosis:
     """Weigh every cause with evidence on `table` (one row per item, `value`, `recent`,
-    `week` and the factors) and rank the ones that explain enough."""
+    `week` and the factors) and rank the ones that explain enough; `trigger`: what flagged
+    the delay when no detector did (cycle time's usual range)."""
     values = table["value"].to_numpy(dtype="float64")
     recent = table["recent"].to_numpy(dtype=bool)
     y = log_outcome(values)
@@ -99,7 +114,7 @@ def weigh(
     base = dataclasses.replace(
         base,
         excess=ex,
-        flagged_by=flag.title if flag is not None else "",
+        flagged_by=flag.title if flag is not None else trigger,
         method=f"Window: {w.describe()}. " + METHOD.format(min=MIN_SHARE, n=RESAMPLES),
     )
     if not ex.log_excess > MIN_EXCESS:
@@ -180,6 +195,8 @@ def message(d: Diagnosis) -> str:
         f"(median {ex.recent_median:.1f} against {ex.reference_median:.1f} {ex.unit}; "
         f"{ex.n_recent} items against {ex.n_reference})."
     )
+    if d.metric == "cycle-time" and d.flagged_by:
+        lead += f" {d.flagged_by}."
     if not d.causes:
         return (
             f"{lead} No cause the data can speak to explains it: none of reviewer capacity, "

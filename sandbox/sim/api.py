@@ -11,14 +11,12 @@ from pathlib import Path
 from typing import Literal
 
 from sandbox.sim.clock import make_span
-from sandbox.sim.drafts import Blocker
 from sandbox.sim.evalapi import simulate_eval
 from sandbox.sim.evalroster import EVAL_TEAMS, EvalPlan
 from sandbox.sim.output import Sink, dumps
 from sandbox.sim.repo import simulate_repo
 from sandbox.sim.roster import build_world
-from sandbox.sim.trackerplants import plan_trackers, tracker_truth
-from sandbox.sim.workitems import tracker
+from sandbox.sim.trackerplants import made_trackers, plan_trackers, tracker_truth
 
 Scale = Literal["small", "medium", "large"]
 Profile = Literal["demo", "eval"]
@@ -107,13 +105,8 @@ def simulate(
         teams_ = [t for _, _, t in projects]
         plants, partners = plan_trackers(seed, teams_)
         targets = []
-        made_blockers: dict[str, list[Blocker]] = {}  # each team's, until its follower used it
-        for kind, _, team in projects:
-            partner = partners.get(team.tracker_key)
-            known = made_blockers.pop(partner.tracker_key, None) if partner else None
-            made = tracker(seed, team, span, plants, partner, known)
-            made_blockers[team.tracker_key] = made.blockers
-            key = "jira_issues" if kind == "jira" else "linear_issues"
+        for team, made in made_trackers(seed, teams_, span, plants, partners):
+            key = "jira_issues" if team.tracker == "jira" else "linear_issues"
             for item in made.items:
                 sink.write(key, item)
             targets += made.targets

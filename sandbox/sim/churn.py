@@ -47,6 +47,17 @@ def account(d: Draft, jira: bool) -> str:
     return who.jira_id if jira else who.linear_id
 
 
+def started_from(drafts: Sequence[Draft], onset: float) -> list[Draft]:
+    """The drafts whose work began at or after `onset` (a plant with an onset acts on them)."""
+    return [d for d in drafts if (s := d.started()) is not None and s >= onset]
+
+
+def started_before(drafts: Sequence[Draft], onset: float) -> list[Draft]:
+    """The drafts not in `started_from(drafts, onset)` (never started, or started earlier)."""
+    later = {id(d) for d in started_from(drafts, onset)}
+    return [d for d in drafts if id(d) not in later]
+
+
 def apply_churn(rng: random.Random, drafts: Sequence[Draft], rates: ChurnRates, jira: bool) -> None:
     """Rewrites, re-estimates, reopens and bounces on started items (rework time added)."""
     planted = rates is PLANTED

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from sandbox.sim import churn
 from sandbox.sim.clock import HOUR, WEEK, Span
 from sandbox.sim.evalreview import PrTruth, review_team
 from sandbox.sim.evalroster import EvalPlan, EvalWorld, build_eval_world
@@ -27,8 +28,9 @@ from sandbox.sim.pulls import Draft, RepoCtx, bot_pull, draft_pull
 from sandbox.sim.rand import poisson, rng_for
 from sandbox.sim.repo import RepoBuild, finish_repo, write_repo
 from sandbox.sim.roster import TeamSpec
+from sandbox.sim.trackerplants import made_trackers, partners_of, tracker_truth
 from sandbox.sim.workitems import work_items
-from sandbox.world import Planted
+from sandbox.world import Planted, WorkItem
 
 
 def _drafts(ctx: RepoCtx) -> tuple[list[Draft], list[SimPull]]:
@@ -163,18 +165,61 @@ def simulate_eval(
         builds.sort(key=lambda b: b.ctx.repo.full_name)
         for index, build in enumerate(builds):
             write_repo(build, index, sink)
-        for team in sorted(world.teams, key=lambda t: (t.tracker, t.tracker_key)):
+        made = _trackers(seed, world.teams, span, plan)
+        for team, items in made:
             key = "jira_issues" if team.tracker == "jira" else "linear_issues"
-            for item in work_items(seed, team, span):
+            for item in items:
                 sink.write(key, item)
             done += 1
             if progress is not None:
                 progress(done, total)
     finally:
         sink.close()
+    if plan.tracker_causes:
+        _write_tracker_truth(out, world.teams, span, plan)
     _write_truth(out / "eval", ew, span, truths, seed)
     people = len({m.login for t in world.teams for m in t.members})
     return dict(sink.counts), len(world.teams), people, len(builds), len(planted)
+
+
+def _trackers(
+    seed: int, teams: Sequence[TeamSpec], span: Span, plan: EvalPlan
+) -> Iterator[tuple[TeamSpec, list[WorkItem]]]:
+    """Each team's items: the plain `work_items` unless the plan plants tracker causes, then
+    every tracker as the demo makes it (`workitems.tracker`), each plant from its onset."""
+    if not plan.tracker_causes:
+        for team in sorted(teams, key=lambda t: (t.tracker, t.tracker_key)):
+            yield team, work_items(seed, team, span)
+        return
+    plants, onsets, _ = _tracker_plants(teams, span, plan)
+    for team, made in made_trackers(seed, teams, span, plants, partners_of(teams), onsets):
+        yield team, made.items
+
+
+def _tracker_plants(
+    teams: Sequence[TeamSpec], span: Span, plan: EvalPlan
+) -> tuple[dict[str, frozenset[str]], dict[str, float], dict[str, int]]:
+    """(tracker key -> planted causes, -> onset instant, -> onset week) from the plan."""
+    key = {t.slug: t.tracker_key for t in teams}
+    partnered = partners_of(teams)
+    for m in plan.tracker_causes:
+        if m.name == churn.BLOCKING and key[m.team] not in partnered:
+            raise ValueError(f"{m.team} cannot be blocked: no other team on the same tracker")
+    plants = {t.tracker_key: frozenset[str]() for t in teams}
+    onsets: dict[str, float] = {}
+    weeks: dict[str, int] = {}
+    for m in plan.tracker_causes:
+        plants[key[m.team]] = plants[key[m.team]] | {m.name}
+        onsets[key[m.team]] = span.t0 + m.onset * WEEK
+        weeks[key[m.team]] = m.onset
+    return plants, onsets, weeks
+
+
+def _write_tracker_truth(out: Path, teams: Sequence[TeamSpec], span: Span, plan: EvalPlan) -> None:
+    plants, _, weeks = _tracker_plants(teams, span, plan)
+    d = out / "tracker"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "planted.json").write_text(dumps(tracker_truth(plants, teams, span, weeks)) + "\n")
 
 
 def _write_truth(d: Path, ew: EvalWorld, span: Span, truths: list[PrTruth], seed: int) -> None:

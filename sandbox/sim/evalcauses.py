@@ -78,3 +78,23 @@ def cause_plan(seed: int, slugs: list[str], weeks: int) -> tuple[Mechanism, ...]
             )
         )
     return tuple(out)
+
+
+TRACKER_CAUSE_OF: dict[str, str] = {
+    "requirement_churn": "requirements",  # sandbox.sim.churn.CHURN, in the tracker
+    "blocking_dependency": "dependencies",  # sandbox.sim.churn.BLOCKING
+}
+
+
+def tracker_cause_plan(
+    seed: int, slugs: list[str], weeks: int, taken: set[str]
+) -> tuple[Mechanism, ...]:
+    """Each tracker-side cause (requirement churn, a blocking dependency: `churn.py`'s
+    rates from the onset on) on its own random team of `slugs` outside `taken`, with an
+    onset 6 to 9 weeks before the end (for EvalPlan.tracker_causes)."""
+    rng = rng_for(seed, "why-tracker-causes")
+    chosen = rng.sample(sorted(set(slugs) - taken), len(TRACKER_CAUSE_OF))
+    return tuple(
+        Mechanism(name=name, team=slug, onset=rng.randint(weeks - 9, weeks - 6), size=1.0)
+        for name, slug in zip(TRACKER_CAUSE_OF, chosen, strict=True)
+    )

@@ -50,13 +50,16 @@ class EvalPlan:
     `mechanisms`: exactly these (team slugs, onsets, sizes) instead of drawn ones;
     `uniform`: every team gets the same parameters, zone and even review weights, so nothing
     differs by chance; `growth` / `reorg`: whether teams hire and one group moves teams;
-    `team_size`: every team's starting size."""
+    `team_size`: every team's starting size; `tracker_causes`: tracker-side causes (name
+    churn.CHURN or churn.BLOCKING, team, onset) planted in those teams' trackers, whose
+    items then come from `workitems.tracker` (none: the plain `work_items`)."""
 
     mechanisms: tuple[Mechanism, ...] | None = None
     uniform: bool = False
     growth: bool = True
     reorg: bool = True
     team_size: int | None = None
+    tracker_causes: tuple[Mechanism, ...] = ()
 
 
 @dataclass(slots=True)

@@ -4,12 +4,14 @@ dependency), whose items may block whose, and the truth written for them
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 
 from sandbox.sim import churn
 from sandbox.sim.clock import Span
+from sandbox.sim.drafts import Blocker
 from sandbox.sim.rand import rng_for
 from sandbox.sim.roster import TeamSpec
+from sandbox.sim.workitems import Tracker, tracker
 from sandbox.world import Planted
 
 # Teams planted with these have delays of a known other cause (or none): no tracker cause.
@@ -26,6 +28,25 @@ def plan_trackers(
     keep_off = {t.tracker_key for t in teams if {p["kind"] for p in t.planted} & OTHER_CAUSES}
     partners = partners_of(teams)
     return plan_plants(seed, [t.tracker_key for t in teams], keep_off, set(partners)), partners
+
+
+def made_trackers(
+    seed: int,
+    teams: Sequence[TeamSpec],
+    span: Span,
+    plants: Mapping[str, frozenset[str]],
+    partners: Mapping[str, TeamSpec],
+    onsets: Mapping[str, float] | None = None,
+) -> Iterator[tuple[TeamSpec, Tracker]]:
+    """Each team's tracker in (tracker, key) order, a partner's blockers reused once its
+    follower used them (`workitems.tracker`; `onsets`: plants with a start)."""
+    made_blockers: dict[str, list[Blocker]] = {}
+    for team in sorted(teams, key=lambda t: (t.tracker, t.tracker_key)):
+        partner = partners.get(team.tracker_key)
+        known = made_blockers.pop(partner.tracker_key, None) if partner else None
+        made = tracker(seed, team, span, plants, partner, known, onsets)
+        made_blockers[team.tracker_key] = made.blockers
+        yield team, made
 
 
 def partners_of(teams: Sequence[TeamSpec]) -> dict[str, TeamSpec]:
@@ -61,10 +82,14 @@ def plan_plants(
 
 
 def tracker_truth(
-    plants: Mapping[str, frozenset[str]], teams: Sequence[TeamSpec], span: Span
+    plants: Mapping[str, frozenset[str]],
+    teams: Sequence[TeamSpec],
+    span: Span,
+    onset_weeks: Mapping[str, int] | None = None,
 ) -> list[Planted]:
     """The planted tracker causes as ground truth (tracker/planted.json; tests and
-    evaluation only): requirement churn or a blocking dependency, over the whole span."""
+    evaluation only): requirement churn or a blocking dependency, over the whole span or
+    from the week `onset_weeks` gives the tracker key."""
     notes = {
         churn.CHURN: "descriptions and estimates change after work began, items reopen and "
         "bounce between review and in progress",
@@ -78,7 +103,7 @@ def tracker_truth(
                 Planted(
                     team=team.slug,
                     kind=kind,
-                    first_week=span.week_label(0),
+                    first_week=span.week_label((onset_weeks or {}).get(team.tracker_key, 0)),
                     magnitude=churn.PLANTED.reopen if kind == churn.CHURN else churn.BLOCKED_SHARE,
                     note=notes[kind],
                 )

@@ -59,15 +59,19 @@ def tracker(
     plants: Mapping[str, frozenset[str]] | None = None,
     partner: TeamSpec | None = None,
     known: list[Blocker] | None = None,
+    onsets: Mapping[str, float] | None = None,
 ) -> Tracker:
     """The team's items and targets; `partner` is the team whose items may block this one's,
-    `known` its `Tracker.blockers` if it was made already (else it is drawn again, dry)."""
+    `known` its `Tracker.blockers` if it was made already (else it is drawn again, dry).
+    `onsets` (tracker key -> instant): a plant acts only on items started from then on
+    (evaluation worlds); without one it acts over the whole span (the demo)."""
     plants = plants or {}
+    onsets = onsets or {}
     blockers = known
     if partner is not None and blockers is None:
-        dry = _drafts_of(seed, partner, span, plants, True, None)[0]
+        dry = _drafts_of(seed, partner, span, plants, True, None, onsets)[0]
         blockers = churn.blockers_of(dry)
-    drafts, targets = _drafts_of(seed, team, span, plants, partner is not None, blockers)
+    drafts, targets = _drafts_of(seed, team, span, plants, partner is not None, blockers, onsets)
     jira = team.tracker == "jira"
     source = "jira" if jira else "linear"
     out = Tracker(
@@ -86,6 +90,7 @@ def _drafts_of(
     plants: Mapping[str, frozenset[str]],
     has_partner: bool,
     blockers: list[Blocker] | None,
+    onsets: Mapping[str, float],
 ) -> tuple[list[Draft], list[epics.Target]]:
     """Base drafts, epics, churn and blocking, in an order that keeps the untouched items'
     times independent of `blockers` (see churn.blockers_of)."""
@@ -101,15 +106,21 @@ def _drafts_of(
         for d in t.members:
             if crng.random() < 0.2:
                 epics.join(d, t, d.t + crng.uniform(0.5, 8) * HOUR, jira, parent_field)
-    rates = churn.PLANTED if churn.CHURN in planted else churn.BASELINE
-    churn.apply_churn(crng, drafts, rates, jira)
+    onset = onsets.get(team.tracker_key)
+    if churn.CHURN in planted and onset is not None:
+        churn.apply_churn(crng, churn.started_before(drafts, onset), churn.BASELINE, jira)
+        churn.apply_churn(crng, churn.started_from(drafts, onset), churn.PLANTED, jira)
+    else:
+        rates = churn.PLANTED if churn.CHURN in planted else churn.BASELINE
+        churn.apply_churn(crng, drafts, rates, jira)
     accounts = [m.jira_id if jira else m.linear_id for m in team.members]
     churn.reassign(crng, drafts, accounts, jira)
     churn.flag_briefly(crng, drafts, jira)
     churn.relate(crng, drafts)
     if churn.BLOCKING in planted:
         brng = rng_for(seed, "blocked", team.tracker_key)
-        for d in churn.pick_blocked(brng, drafts):
+        eligible = drafts if onset is None else churn.started_from(drafts, onset)
+        for d in churn.pick_blocked(brng, eligible):
             if blockers is not None:
                 churn.block(brng, d, blockers, jira)
     epics.set_targets(erng, targets)
