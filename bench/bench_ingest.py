@@ -34,7 +34,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if not __package__:  # run as a script from the checkout, not imported from the package
+    sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
@@ -216,7 +217,7 @@ def main() -> None:
 
 
 def costs(scale: str, weeks: int, out: Path | None) -> None:
-    import ingest_costs
+    from bench import ingest_costs
 
     with tempfile.TemporaryDirectory() as tmp:
         result = ingest_costs.run(Path(tmp), scale, weeks)

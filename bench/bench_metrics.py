@@ -295,6 +295,19 @@ def org_context(n_teams: int):
     )
 
 
+def store_for(prs: int, teams: int, db: Path | None = None) -> Path:
+    """The generated store for `prs` and `teams`, cached (the generator is seeded)."""
+    db = db or Path(f"/tmp/metrics_bench_{prs}_{teams}.db")
+    if not db.exists():
+        t = time.perf_counter()
+        tmp = db.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        generate(tmp, prs, teams)
+        tmp.rename(db)
+        print(f"generated {db} in {time.perf_counter() - t:.0f} s", flush=True)
+    return db
+
+
 _CHILD = """
 import json, resource, sys, time
 from datetime import timedelta
@@ -302,7 +315,7 @@ sys.path.insert(0, {root!r})
 from bench.bench_metrics import END, WEEKS, org_context
 from analytics.engine import METRICS, compute_all, compute_metric
 from store.db import make_engine
-engine = make_engine("sqlite:///" + {db!r})
+engine = make_engine({url!r})
 org = org_context({teams})
 mode = {mode!r}
 t0 = time.perf_counter()
@@ -337,9 +350,12 @@ print(json.dumps({{"seconds": seconds, "rss_mb": rss, **extra}}))
 """
 
 
-def run(mode: str, db: Path, teams: int) -> dict:
+def run(mode: str, db: Path | str, teams: int) -> dict:
+    """One measurement in a fresh child process ("all" or "one"); `db`: a SQLite file or a
+    database URL holding the same generated org."""
     root = str(Path(__file__).resolve().parent.parent)
-    code = _CHILD.format(root=root, db=str(db), teams=teams, mode=mode)
+    url = db if isinstance(db, str) else f"sqlite:///{db}"
+    code = _CHILD.format(root=root, url=url, teams=teams, mode=mode)
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -351,14 +367,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--db", type=Path, default=None)
     args = ap.parse_args()
-    db = args.db or Path(f"/tmp/metrics_bench_{args.prs}_{args.teams}.db")
-    if not db.exists():
-        t = time.perf_counter()
-        tmp = db.with_suffix(".tmp")
-        tmp.unlink(missing_ok=True)
-        generate(tmp, args.prs, args.teams)
-        tmp.rename(db)
-        print(f"generated {db} in {time.perf_counter() - t:.0f} s", flush=True)
+    db = store_for(args.prs, args.teams, args.db)
     alls = [run("all", db, args.teams) for _ in range(args.runs)]
     ones = [run("one", db, args.teams) for _ in range(args.runs)]
     per_metric = {m: statistics.median(r["ms"][m] for r in ones) for m in ones[0]["ms"]}
