@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -146,7 +145,9 @@ def child(base_url: str, world: str, db: str) -> None:
     sessions = session_factory(make_engine(f"sqlite:///{db}"))
     upgrade(sessions.kw["bind"])
     report = run_sync(source_for(base_url, Path(world)), sessions)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from bench.bench_metrics import peak_rss_mb
+
+    peak = peak_rss_mb()
     print(json.dumps({"status": report.status, "items": report.items, "peak_rss_mib": peak}))
 
 

@@ -295,6 +295,22 @@ def org_context(n_teams: int):
     )
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS in MiB. Linux keeps `ru_maxrss` across fork and exec, so a
+    child started by a big parent would report the parent's size; VmHWM belongs to the
+    process's own memory map, made new by exec."""
+    import resource
+
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def store_for(prs: int, teams: int, db: Path | None = None) -> Path:
     """The generated store for `prs` and `teams`, cached (the generator is seeded)."""
     db = db or Path(f"/tmp/metrics_bench_{prs}_{teams}.db")
@@ -309,10 +325,10 @@ def store_for(prs: int, teams: int, db: Path | None = None) -> Path:
 
 
 _CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from datetime import timedelta
 sys.path.insert(0, {root!r})
-from bench.bench_metrics import END, WEEKS, org_context
+from bench.bench_metrics import END, WEEKS, org_context, peak_rss_mb
 from analytics.engine import METRICS, compute_all, compute_metric
 from store.db import make_engine
 engine = make_engine({url!r})
@@ -345,7 +361,7 @@ else:
         times[metric] = round((time.perf_counter() - t) * 1000, 1)
     extra = {{"ms": times, "first_ms": first}}
 seconds = time.perf_counter() - t0
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+rss = peak_rss_mb()
 print(json.dumps({{"seconds": seconds, "rss_mb": rss, **extra}}))
 """
 

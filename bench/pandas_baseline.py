@@ -16,7 +16,6 @@ questions per team.
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from collections.abc import Iterable
@@ -122,7 +121,9 @@ def main(argv: list[str]) -> None:
     t0 = time.perf_counter()
     answers = whole_org(engine, org, int(weeks), datetime.fromisoformat(as_of))
     seconds = time.perf_counter() - t0
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from bench.bench_metrics import peak_rss_mb
+
+    rss = peak_rss_mb()
     print(json.dumps({"seconds": seconds, "rss_mb": rss, "answers": answers}))
 
 

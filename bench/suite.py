@@ -52,7 +52,7 @@ class Scale:
 
 
 SCALES = {
-    "tiny": Scale("small", None, 3, 3_000, 4, 1, 60),
+    "tiny": Scale("small", None, 2, 2_000, 3, 1, 60),
     "small": Scale("small", None, 26, 50_000, 20, 3, 400),
     "medium": Scale("medium", 30, 26, 200_000, 50, 4, 1_000),
     "large": Scale("medium", 100, 26, 1_000_000, 200, 5, 1_000),
