@@ -23,8 +23,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
+
+from store.db import make_engine
 
 PRODUCTION = ("production", "prod")
 
@@ -117,7 +118,7 @@ def main(argv: list[str]) -> None:
     """Child process: the whole-org run, timed, with its own peak RSS."""
     url, org_path, weeks, as_of = argv
     org = json.loads(Path(org_path).read_text())
-    engine = create_engine(url)
+    engine = make_engine(url)
     t0 = time.perf_counter()
     answers = whole_org(engine, org, int(weeks), datetime.fromisoformat(as_of))
     seconds = time.perf_counter() - t0

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import insert, select, text
 
 from store.db import make_engine, upgrade
 
@@ -26,7 +26,7 @@ class Stores:
             path.unlink(missing_ok=True)
             return f"sqlite:///{path}"
         schema = f"bench_{name}"
-        engine = create_engine(self.pg_url)
+        engine = make_engine(self.pg_url)
         with engine.begin() as conn:
             conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
             conn.execute(text(f'CREATE SCHEMA "{schema}"'))
