@@ -85,7 +85,6 @@ def org_part(
 ) -> tuple[list[Figure], str]:
     """Ingest the simulated org, then time slash answers and digests; (figures, store URL)."""
     from bot.runtime import Runtime
-    from bot.runtime.wiring import org_context
 
     url = stores.url("org") if stores.kind == "postgresql" else None
     environ = {"DATABASE_URL": url} if url else {}
@@ -96,19 +95,7 @@ def org_part(
     slash = bench_slash.measure(directory, sc.asks, environ)
     now = bench_slash.END.replace(hour=12)
     digest_s, n_teams = digests_now.all_teams_seconds(config, now, environ)
-    teams = org_context(runtime.config, runtime.pseudonym_secret).teams
-    org = {t.slug: sorted(t.member_keys) for t in teams}
-    engine = make_engine(url)
-    week = (bench_slash.END - timedelta(weeks=1), bench_slash.END)
-    slugs, questions = sorted(org), sorted(pandas_baseline.QUESTIONS)
-
-    def ask(i: int) -> float:
-        q, team = questions[i % 2], slugs[(i * 7) % len(slugs)]
-        return _timed(lambda: pandas_baseline.answer(engine, q, org, team, week))
-
-    by_hand = [ask(i) for i in range(len(slash.answers))]
-    hand_digests = sum(ask(2 * i) + ask(2 * i + 1) for i in range(len(slugs)))
-    engine.dispose()
+    by_hand, hand_digests = _hand_answers(url, runtime, len(slash.answers))
     slash_how = (
         f"{len(slash.answers)} signed /metrics asks ({', '.join(bench_slash.METRICS)}) over "
         f"{slash.teams} teams, one at a time, real Bolt app over HTTP"
@@ -141,6 +128,26 @@ def org_part(
         ),
     ]
     return figures, url
+
+
+def _hand_answers(url: str, runtime: Any, asks: int) -> tuple[list[float], float]:
+    """The pandas script on the org's store: seconds per question for `asks` questions
+    (team-weeks chosen as the slash asks choose them), and for both questions of every team."""
+    from bot.runtime.wiring import org_context
+
+    teams = org_context(runtime.config, runtime.pseudonym_secret).teams
+    org = {t.slug: sorted(t.member_keys) for t in teams}
+    engine = make_engine(url)
+    week = (bench_slash.END - timedelta(weeks=1), bench_slash.END)
+    slugs, questions = [t.slug for t in teams], sorted(pandas_baseline.QUESTIONS)
+
+    def ask(question: str, team: str) -> float:
+        return _timed(lambda: pandas_baseline.answer(engine, question, org, team, week))
+
+    per_ask = [ask(questions[i % 2], slugs[(i * 7) % len(slugs)]) for i in range(asks)]
+    digests = sum(ask(q, team) for team in slugs for q in questions)
+    engine.dispose()
+    return per_ask, digests
 
 
 def store_figure(
