@@ -2,7 +2,9 @@
 `build_digest` per team (built, not posted).
 
 Kept apart so `metrics-bot bench` can switch to bench/bench_digests.py's whole-org entry
-point (issue 20 item 4) by changing one import in bench/suite.py.
+point (issue 20 item 4) when it lands: `all_teams_digest_seconds(store_url, teams)` builds
+the digests on bench_metrics' generated store, where the target (1M PRs, 200 teams) is
+stated, so the call moves from suite.org_part to suite.analytics_part (its store URL).
 """
 
 from __future__ import annotations
