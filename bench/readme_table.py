@@ -43,21 +43,28 @@ def _met(f: dict[str, Any]) -> str:
     return "yes" if f["met"] else "**no**"
 
 
-def _machine(m: dict[str, Any]) -> str:
-    load = "/".join(str(x) for x in m["load_avg"])
-    return f"{m['cores']} cores, {m['ram_gb']} GB RAM, {m['cpu']}; load average {load}"
+def _loads(m: dict[str, Any]) -> str:
+    start = "/".join(str(x) for x in m["load_avg"])
+    end = m.get("load_avg_end")
+    return f"{start} (ended {'/'.join(str(x) for x in end)})" if end else start
+
+
+def _header(figures: Sequence[dict[str, Any]]) -> str:
+    """Scale, store, machine, the start date and the load average as each part started."""
+    runs = sorted({(f["machine"]["date"], _loads(f["machine"])) for f in figures})
+    m = figures[0]["machine"]
+    loads = ", ".join(load for _, load in runs)
+    return (
+        f"Scale **{figures[0]['scale']}**, store **{figures[0]['store']}**; started "
+        f"{runs[0][0]} on {m['cores']} cores, {m['ram_gb']} GB RAM, {m['cpu']}; load average "
+        f"(1/5/15 min) as each part started: {loads}."
+    )
 
 
 def render(figures: Sequence[dict[str, Any]]) -> str:
     """The markdown table of one run (all figures share its scale and store)."""
-    first = figures[0]
-    loads = sorted({tuple(f["machine"]["load_avg"]) for f in figures})
     lines = [
-        f"Scale **{first['scale']}**, store **{first['store']}**, measured "
-        f"{first['machine']['date']} on {_machine(first['machine'])} at the start "
-        f"(load averages 1/5/15 min when each part started: "
-        + ", ".join("/".join(str(x) for x in load) for load in loads)
-        + ").",
+        _header(figures),
         "",
         "| figure | value | unit | baseline | ratio | target | met? |",
         "|---|---:|---|---:|---:|---|---|",

@@ -18,6 +18,7 @@ Three parts, each reusing the bench module that measures it:
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -273,6 +274,14 @@ def analytics_part(sc: Scale, stores: Stores, run: dict[str, Any]) -> list[Figur
     ]
 
 
+def _ended(result: tuple[list[Figure], Any]) -> tuple[list[Figure], Any]:
+    """Note the load average as the part ended beside the one read as it started."""
+    load = [round(x, 2) for x in os.getloadavg()]
+    for f in result[0]:
+        f["machine"]["load_avg_end"] = load
+    return result
+
+
 def run_suite(scale: str, store: str, workdir: Path, pg_url: str | None = None) -> list[Figure]:
     """Every figure at `scale` on `store`, working in `workdir` (left for inspection)."""
     sc = SCALES[scale]
@@ -282,10 +291,10 @@ def run_suite(scale: str, store: str, workdir: Path, pg_url: str | None = None) 
         return {"scale": scale, "store": store, "machine": machine()}
 
     world = workdir / "org"
-    figures, org_url = org_part(world, sc, stores, part())
-    ingest, by_hand = ingest_part(world, sc, stores, part())
+    figures, org_url = _ended(org_part(world, sc, stores, part()))
+    ingest, by_hand = _ended(ingest_part(world, sc, stores, part()))
     figures += ingest
     figures.append(store_figure(stores, org_url, by_hand, part()))
-    figures += analytics_part(sc, stores, part())
+    figures += _ended((analytics_part(sc, stores, part()), None))[0]
     order = list(TARGETS)
     return sorted(figures, key=lambda f: order.index(f["name"]))
