@@ -52,7 +52,7 @@ def prepare(
         return directory
     directory.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    simulate(
+    summary = simulate(
         directory,
         seed=7,
         teams=teams,
@@ -60,7 +60,7 @@ def prepare(
         scale=scale,  # type: ignore[arg-type]
         end=END,
     )
-    print(f"simulated {teams} teams x {weeks} weeks in {time.perf_counter() - t0:.0f} s")
+    print(f"simulated {summary.teams} teams x {weeks} weeks in {time.perf_counter() - t0:.0f} s")
     # budgets no real API gives one token: this benchmark times answers, and the ingest
     # (which paces itself to GitHub's 5,000 requests an hour, correctly) would take hours
     with Sandbox(directory, rate_limit=10_000_000) as sandbox:
