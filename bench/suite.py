@@ -17,6 +17,7 @@ Three parts, each reusing the bench module that measures it:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import statistics
@@ -227,12 +228,22 @@ def ingest_part(
     return figures, by_hand
 
 
+def _schema_tag() -> str:
+    """Names the store's tables and columns, so a cached store made before a migration is
+    not read by code that expects the new columns."""
+    from store.models import Base
+
+    shape = sorted(
+        (t.name, tuple(c.name for c in t.columns)) for t in Base.metadata.tables.values()
+    )
+    return hashlib.sha1(repr(shape).encode()).hexdigest()[:8]
+
+
 def analytics_part(sc: Scale, stores: Stores, run: dict[str, Any]) -> list[Figure]:
     """`compute_all` over two years on the generated store, beside the pandas script."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    db = bench_metrics.store_for(
-        sc.prs, sc.org_teams, CACHE / f"analytics-{sc.prs}-{sc.org_teams}.db"
-    )
+    cached = CACHE / f"analytics-{sc.prs}-{sc.org_teams}-{_schema_tag()}.db"
+    db = bench_metrics.store_for(sc.prs, sc.org_teams, cached)
     url = f"sqlite:///{db}"
     if stores.kind == "postgresql":
         url = stores.url("analytics")
