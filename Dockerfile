@@ -15,6 +15,7 @@ COPY analytics ./analytics
 COPY ingest ./ingest
 COPY store ./store
 COPY sandbox ./sandbox
+COPY bench ./bench
 RUN /opt/venv/bin/pip install --no-cache-dir --no-deps .
 
 FROM python:3.11-slim AS runtime

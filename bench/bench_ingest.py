@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -34,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+if not __package__:  # run as a script from the checkout, not imported from the package
+    sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
@@ -145,7 +145,9 @@ def child(base_url: str, world: str, db: str) -> None:
     sessions = session_factory(make_engine(f"sqlite:///{db}"))
     upgrade(sessions.kw["bind"])
     report = run_sync(source_for(base_url, Path(world)), sessions)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    from bench.bench_metrics import peak_rss_mb
+
+    peak = peak_rss_mb()
     print(json.dumps({"status": report.status, "items": report.items, "peak_rss_mib": peak}))
 
 
@@ -216,7 +218,7 @@ def main() -> None:
 
 
 def costs(scale: str, weeks: int, out: Path | None) -> None:
-    import ingest_costs
+    from bench import ingest_costs
 
     with tempfile.TemporaryDirectory() as tmp:
         result = ingest_costs.run(Path(tmp), scale, weeks)

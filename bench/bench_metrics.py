@@ -295,14 +295,43 @@ def org_context(n_teams: int):
     )
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS in MiB. Linux keeps `ru_maxrss` across fork and exec, so a
+    child started by a big parent would report the parent's size; VmHWM belongs to the
+    process's own memory map, made new by exec."""
+    import resource
+
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def store_for(prs: int, teams: int, db: Path | None = None) -> Path:
+    """The generated store for `prs` and `teams`, cached (the generator is seeded)."""
+    db = db or Path(f"/tmp/metrics_bench_{prs}_{teams}.db")
+    if not db.exists():
+        t = time.perf_counter()
+        tmp = db.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        generate(tmp, prs, teams)
+        tmp.rename(db)
+        print(f"generated {db} in {time.perf_counter() - t:.0f} s", flush=True)
+    return db
+
+
 _CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from datetime import timedelta
 sys.path.insert(0, {root!r})
-from bench.bench_metrics import END, WEEKS, org_context
+from bench.bench_metrics import END, WEEKS, org_context, peak_rss_mb
 from analytics.engine import METRICS, compute_all, compute_metric
 from store.db import make_engine
-engine = make_engine("sqlite:///" + {db!r})
+engine = make_engine({url!r})
 org = org_context({teams})
 mode = {mode!r}
 t0 = time.perf_counter()
@@ -332,14 +361,17 @@ else:
         times[metric] = round((time.perf_counter() - t) * 1000, 1)
     extra = {{"ms": times, "first_ms": first}}
 seconds = time.perf_counter() - t0
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+rss = peak_rss_mb()
 print(json.dumps({{"seconds": seconds, "rss_mb": rss, **extra}}))
 """
 
 
-def run(mode: str, db: Path, teams: int) -> dict:
+def run(mode: str, db: Path | str, teams: int) -> dict:
+    """One measurement in a fresh child process ("all" or "one"); `db`: a SQLite file or a
+    database URL holding the same generated org."""
     root = str(Path(__file__).resolve().parent.parent)
-    code = _CHILD.format(root=root, db=str(db), teams=teams, mode=mode)
+    url = db if isinstance(db, str) else f"sqlite:///{db}"
+    code = _CHILD.format(root=root, url=url, teams=teams, mode=mode)
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -351,14 +383,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--db", type=Path, default=None)
     args = ap.parse_args()
-    db = args.db or Path(f"/tmp/metrics_bench_{args.prs}_{args.teams}.db")
-    if not db.exists():
-        t = time.perf_counter()
-        tmp = db.with_suffix(".tmp")
-        tmp.unlink(missing_ok=True)
-        generate(tmp, args.prs, args.teams)
-        tmp.rename(db)
-        print(f"generated {db} in {time.perf_counter() - t:.0f} s", flush=True)
+    db = store_for(args.prs, args.teams, args.db)
     alls = [run("all", db, args.teams) for _ in range(args.runs)]
     ones = [run("one", db, args.teams) for _ in range(args.runs)]
     per_metric = {m: statistics.median(r["ms"][m] for r in ones) for m in ones[0]["ms"]}

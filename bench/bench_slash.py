@@ -14,14 +14,33 @@ import argparse
 import statistics
 import sys
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 METRICS = ("review-time", "lead-time", "deploy-frequency", "cfr", "throughput", "after-hours")
+END = datetime(2026, 11, 23, tzinfo=UTC)
 
 
-def prepare(directory: Path, teams: int, weeks: int) -> Path:
-    """Simulate and ingest once; later runs reuse the store."""
+@dataclass(frozen=True)
+class SlashTimes:
+    """Seconds per ask: to the ack, and to the answer arriving at the response_url."""
+
+    acks: list[float]
+    answers: list[float]
+    teams: int
+
+
+def prepare(
+    directory: Path,
+    teams: int | None,
+    weeks: int,
+    *,
+    scale: str = "medium",
+    environ: Mapping[str, str] | None = None,
+) -> Path:
+    """Simulate and ingest once; later runs reuse the store (`environ`: e.g. DATABASE_URL)."""
     from click.testing import CliRunner
 
     from bot.cli import main
@@ -33,29 +52,33 @@ def prepare(directory: Path, teams: int, weeks: int) -> Path:
         return directory
     directory.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    simulate(
+    summary = simulate(
         directory,
         seed=7,
         teams=teams,
         weeks=weeks,
-        scale="medium",
-        end=datetime(2026, 11, 23, tzinfo=UTC),
+        scale=scale,  # type: ignore[arg-type]
+        end=END,
     )
-    print(f"simulated {teams} teams x {weeks} weeks in {time.perf_counter() - t0:.0f} s")
+    print(f"simulated {summary.teams} teams x {weeks} weeks in {time.perf_counter() - t0:.0f} s")
     # budgets no real API gives one token: this benchmark times answers, and the ingest
     # (which paces itself to GitHub's 5,000 requests an hour, correctly) would take hours
     with Sandbox(directory, rate_limit=10_000_000) as sandbox:
         config = sandbox.write_config()
         t0 = time.perf_counter()
-        result = CliRunner().invoke(main, ["--config", str(config), "ingest"])
+        result = CliRunner().invoke(
+            main, ["--config", str(config), "ingest"], env=dict(environ or {})
+        )
         print(result.output[-2000:])
+        if result.exit_code != 0:
+            raise RuntimeError(f"ingest failed ({result.exit_code}): {result.output[-500:]}")
         print(f"ingested in {time.perf_counter() - t0:.0f} s")
     done.write_text("ok\n")
     return directory
 
 
-def measure(directory: Path, asks: int) -> None:
-    """Serve the app and time signed slash commands end to end."""
+def measure(directory: Path, asks: int, environ: Mapping[str, str] | None = None) -> SlashTimes:
+    """Serve the app and time `asks` x METRICS signed slash commands end to end."""
     from bot.runtime import Runtime
     from bot.runtime.shell import bot_deps
     from bot.server import build_asgi
@@ -67,9 +90,9 @@ def measure(directory: Path, asks: int) -> None:
     # (which paces itself to GitHub's 5,000 requests an hour, correctly) would take hours
     with Sandbox(directory, rate_limit=10_000_000) as sandbox:
         config = sandbox.write_config()
-        runtime = Runtime.load(config)
+        runtime = Runtime.load(config, environ=environ)
         deps = bot_deps(runtime)
-        deps.clock = lambda: datetime(2026, 11, 23, 12, tzinfo=UTC)
+        deps.clock = lambda: END.replace(hour=12)
         slack = sandbox.slack
         assert slack is not None
         secret = (directory / "secrets" / "slack-signing-secret").read_text().strip()
@@ -91,7 +114,12 @@ def measure(directory: Path, asks: int) -> None:
                 assert ack.status_code == 200, ack.text
                 slack.wait_for_response(rid, timeout=30)
                 answers.append(time.perf_counter() - t0)
-    print(f"{len(answers)} asks over {len(teams)} teams, metrics {', '.join(METRICS)}")
+    return SlashTimes(acks, answers, len(teams))
+
+
+def report(times: SlashTimes) -> None:
+    acks, answers = times.acks, times.answers
+    print(f"{len(answers)} asks over {times.teams} teams, metrics {', '.join(METRICS)}")
     print(f"ack:    median {statistics.median(acks) * 1000:.0f} ms, max {max(acks) * 1000:.0f} ms")
     print(
         f"answer: median {statistics.median(answers) * 1000:.0f} ms, "
@@ -108,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dir", type=Path, default=None)
     args = parser.parse_args(argv)
     directory = args.dir or Path(f"/tmp/metrics-bot-bench/slash-{args.teams}-{args.weeks}")
-    measure(prepare(directory, args.teams, args.weeks), args.asks)
+    report(measure(prepare(directory, args.teams, args.weeks), args.asks))
     return 0
 
 

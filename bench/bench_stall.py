@@ -107,7 +107,7 @@ def bayes(world: Any, data: Any, model: Any) -> dict[str, Any] | None:
     for i in np.flatnonzero(test):
         pr = truth.get(str(refs[i]))
         p = None if pr is None else oracle.p_at(pr, at[i] / 1e9)
-        if p is None:
+        if p is None or pr is None:
             continue
         keep.append(i)
         p_bayes.append(p)

@@ -35,8 +35,9 @@ SECRET = b"bench-secret"
 TOKEN = "bench"
 
 
-def _sessions(db: Path) -> Any:
-    engine = make_engine(f"sqlite:///{db}")
+def _sessions(db: Path | str) -> Any:
+    """A migrated store: a SQLite file, or any database URL (`metrics-bot bench --store`)."""
+    engine = make_engine(db if isinstance(db, str) else f"sqlite:///{db}")
     upgrade(engine)
     return session_factory(engine)
 
@@ -80,7 +81,7 @@ def _cycle(fake: Any, world: Path, sessions: Any) -> dict[str, Any]:
     }
 
 
-def github_idle(world: Path, db: Path) -> dict[str, Any]:
+def github_idle(world: Path, db: Path | str) -> dict[str, Any]:
     """Backfill, two idle syncs, then one changed pull request."""
     from sandbox.fakes.github import GitHubFake
 
@@ -100,7 +101,7 @@ def github_idle(world: Path, db: Path) -> dict[str, Any]:
     return out
 
 
-def gitlab_backfill(world: Path, db: Path, api: str) -> dict[str, Any]:
+def gitlab_backfill(world: Path, db: Path | str, api: str) -> dict[str, Any]:
     """The merge-requests stream's backfill over `api` ("rest" or "graphql")."""
     from sandbox.fakes.gitlab import GitLabFake
 

@@ -95,9 +95,26 @@ def test_the_slack_manifest_points_every_url_at_the_events_endpoint() -> None:
         ["serve", "--help"],
         ["model", "report", "--help"],
         ["annotate", "--help"],
+        ["bench", "--help"],
     ],
 )
 def test_every_command_has_help(command: list[str]) -> None:
     result = CliRunner().invoke(main, command)
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.output
+
+
+def test_the_packages_the_commands_import_are_installed_and_copied() -> None:
+    """`metrics-bot bench` imports bench/ (the suite), `demo` imports sandbox/: both must be
+    in the wheel (pyproject's package list) and in the image (a COPY line)."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    include = pyproject["tool"]["setuptools"]["packages"]["find"]["include"]
+    found = set(find_packages(str(ROOT), include=include))
+    assert {"bot", "analytics", "ingest", "store", "sandbox", "bench"} <= found
+    assert not {p for p in found if p.startswith("tests")}
+    for package in ("sandbox", "bench"):
+        assert f"COPY {package} ./{package}" in DOCKERFILE

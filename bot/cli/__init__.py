@@ -8,14 +8,15 @@ One module per command group: `admin` (check-config, db, purge, retention, about
 `why` (why), `manage` (experiment, annotations), `forecast` (delivery forecasts),
 `slack` (digest, serve), `leaders` (report, goal); the
 work behind a command lives beside it (`purge`, `sandbox`, `demo`, `ingest`, `digest`,
-`serve`, `report`), and `common` holds what they share.
+`serve`, `report`), `bench` runs the benchmark suite (bench/suite.py), and `common` holds
+what they share.
 """
 
 from __future__ import annotations
 
 import click
 
-from bot.cli import admin, analysis, data, forecast, leaders, manage, slack, why, world
+from bot.cli import admin, analysis, bench, data, forecast, leaders, manage, slack, why, world
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,6 +56,7 @@ for command in (
     leaders.report,
     leaders.goal,
     slack.serve,
+    bench.bench,
 ):
     main.add_command(command)
 
