@@ -1,10 +1,9 @@
-"""All teams' weekly digests, timed the way the scheduler builds them today: one
-`build_digest` per team (built, not posted).
+"""All teams' weekly digests, timed the way the scheduler builds them: one
+`build_digests` run for every team (one whole-org computation per week and as-of instant),
+built, not posted.
 
-Kept apart so `metrics-bot bench` can switch to bench/bench_digests.py's whole-org entry
-point (issue 20 item 4) when it lands: `all_teams_digest_seconds(store_url, teams)` builds
-the digests on bench_metrics' generated store, where the target (1M PRs, 200 teams) is
-stated, so the call moves from suite.org_part to suite.analytics_part (its store URL).
+bench/bench_digests.py times the same path on bench_metrics' generated 1M-PR store
+(`all_teams_digest_seconds`), where the issue's target is stated.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ def all_teams_seconds(
     config: Path, now: datetime, environ: Mapping[str, str] | None = None
 ) -> tuple[float, int]:
     """Seconds to build every configured team's digest for the last full week before `now`."""
-    from bot.digest.build import build_digest
+    from bot.digest.build import build_digests
     from bot.digest.post import resolve_week
     from bot.runtime import Runtime
     from bot.runtime.shell import bot_deps
@@ -29,8 +28,7 @@ def all_teams_seconds(
     deps.clock = lambda: now
     teams = runtime.config.teams
     t0 = time.perf_counter()
-    for team in teams:
-        build_digest(deps, team, resolve_week(deps, team, None))
+    build_digests(deps, [(team, resolve_week(deps, team, None)) for team in teams])
     seconds = time.perf_counter() - t0
     runtime.engine.dispose()
     return seconds, len(teams)

@@ -124,7 +124,7 @@ def org_part(
             "digest.all_teams_s",
             digest_s,
             hand_digests,
-            how=f"build_digest for each of {n_teams} teams, last full week, built not posted",
+            how=f"build_digests for all {n_teams} teams in one run, last full week, not posted",
             baseline_how="pandas: both questions per team, the tables read whole each time",
             run=run,
         ),
