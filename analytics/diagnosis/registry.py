@@ -33,6 +33,9 @@ class Diagnosable:
     """Items are work items (their signs come from the tracker), not pull requests."""
     stage_flag: str | None = None
     """A `lead_time_stage` flag about this stage counts as a flag of this metric."""
+    judged_by_band: bool = False
+    """No detector flags it: without a flag, the noise band (analytics/diagnosis/band.py)
+    decides whether there is a delay to diagnose."""
 
 
 def _review_items(data: OrgData, team: TeamContext, flag: Insight | None) -> pd.DataFrame:
@@ -66,5 +69,5 @@ DIAGNOSABLE: dict[str, Diagnosable] = {
         stage_flag="pickup",
     ),
     "lead-time": Diagnosable(_lead_items, PR_CHECKS, on_tracker=False),
-    "cycle-time": Diagnosable(_cycle_items, ITEM_CHECKS, on_tracker=True),
+    "cycle-time": Diagnosable(_cycle_items, ITEM_CHECKS, on_tracker=True, judged_by_band=True),
 }

@@ -85,11 +85,11 @@ def diagnose(
     if reason is not None:
         return verdict.withheld(base, reason)
     flag = flag_for(metric, flagged)
-    by_band = metric == "cycle-time" and flag is None  # no detector: the noise test decides
+    spec = DIAGNOSABLE[metric]
+    by_band = spec.judged_by_band and flag is None  # no detector: the noise test decides
     if flag is None and not asked and not by_band:
         return verdict.no_flag(base)
     w = windows(team, week, data.org.thresholds.baseline_weeks, excluded_weeks)
-    spec = DIAGNOSABLE[metric]
     items = w.select(spec.items(data, team, flag))
     if spec.on_tracker:
         table = _item_table(data, items)

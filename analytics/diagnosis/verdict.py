@@ -195,7 +195,7 @@ def message(d: Diagnosis) -> str:
         f"(median {ex.recent_median:.1f} against {ex.reference_median:.1f} {ex.unit}; "
         f"{ex.n_recent} items against {ex.n_reference})."
     )
-    if d.metric == "cycle-time" and d.flagged_by:
+    if DIAGNOSABLE[d.metric].judged_by_band and d.flagged_by:
         lead += f" {d.flagged_by}."
     if not d.causes:
         return (
