@@ -18,7 +18,13 @@ from __future__ import annotations
 
 from analytics.forecast.backtest import Point, backtest, report
 from analytics.forecast.changes import forecast
-from analytics.forecast.data import TrackerData, load_tracker, target_keys, target_owner
+from analytics.forecast.data import (
+    TrackerData,
+    load_tracker,
+    target_keys,
+    target_keys_named,
+    target_owner,
+)
 from analytics.forecast.forecast import Forecast, ForecastError, Settings, forecast_at
 
 __all__ = [
@@ -33,5 +39,6 @@ __all__ = [
     "load_tracker",
     "report",
     "target_keys",
+    "target_keys_named",
     "target_owner",
 ]

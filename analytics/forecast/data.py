@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
 from analytics.arrays import NAT, time_ns
@@ -189,6 +189,17 @@ def target_owner(bind: Bind, key: str) -> tuple[str | None, list[str]] | None:
         )
         projects = conn.execute(select(WorkItem.project).where(mine).distinct()).scalars()
         return owner[0], sorted(str(p) for p in projects)
+
+
+def target_keys_named(bind: Bind, name: str) -> list[str]:
+    """Keys of the targets called `name` (case forgiven): Linear projects and milestones
+    are known by name, their keys are ids."""
+    t = DeliveryTarget
+    with _connection(bind) as conn:
+        found = conn.execute(
+            select(t.key).where(func.lower(t.name) == name.strip().lower()).distinct()
+        ).scalars()
+        return sorted(str(k) for k in found)
 
 
 def target_keys(bind: Bind) -> list[str]:

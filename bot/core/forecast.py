@@ -1,7 +1,8 @@
 """One answer for delivery forecasts: `metrics-bot forecast`, `/metrics forecast` and the
 digest's flag all come through here, so they agree.
 
-A key is looked up in the store (`DeliveryTarget.key`, case forgiven) and belongs to the team
+A target is looked up in the store by its key (`DeliveryTarget.key`, case forgiven) or its name
+(Linear's keys are ids), and belongs to the team
 that owns it, else to the team whose Jira projects / Linear teams its items live in. The
 forecast is analytics.forecast's, made from the team's tracker history as of now; the
 target's in-progress items likely to stall come with it. What cannot be forecast is refused
@@ -24,6 +25,7 @@ from analytics.forecast import (
     forecast,
     load_tracker,
     target_keys,
+    target_keys_named,
     target_owner,
 )
 from analytics.forecast.data import members
@@ -107,7 +109,14 @@ def owner_of(config: AppConfig, owner: str | None, projects: list[str]) -> TeamC
 
 
 def _lookup(deps: AnswerDeps, word: str) -> tuple[str, TeamConfig]:
-    for key in dict.fromkeys((word, word.upper())):
+    """The target asked for, by its key or (Linear's ids being unreadable) its name."""
+    named = target_keys_named(deps.engine, word)
+    if len(named) > 1:
+        raise UserError(
+            f"{len(named)} epics or projects are called `{echo(word)}`: ask for one by its "
+            f"key ({', '.join(f'`{echo(k)}`' for k in named[:5])})."
+        )
+    for key in dict.fromkeys((word, word.upper(), *named)):
         found = target_owner(deps.engine, key)
         if found is not None:
             team = owner_of(deps.config, *found)
@@ -117,8 +126,8 @@ def _lookup(deps: AnswerDeps, word: str) -> tuple[str, TeamConfig]:
     close = closest(word.upper(), target_keys(deps.engine), cutoff=0.7)
     raise UserError(
         f"I don't know the epic or project `{echo(word)}`.{did_you_mean(close)} "
-        "Keys are as in Jira or Linear (e.g. `PAY-12`); `forecast --team <team>` lists a "
-        "team's open ones."
+        "Ask by its key as in Jira or Linear (e.g. `PAY-12`) or by its name; "
+        "`forecast --team <team>` lists a team's open ones."
     )
 
 

@@ -7,7 +7,7 @@
     /metrics digest [team]                          a private preview of this week's digest
     /metrics goal [team] [<goal> | remove N]        goals: list, preview before saving, remove
     /metrics about                                  what the bot collects, and who sees what
-    /metrics forecast <epic or project key> | [team]   delivery-risk forecasts
+    /metrics forecast <key or name> | [team]        delivery-risk forecasts
     /metrics why <metric> [team]                    the likely cause of a flagged delay
     /metrics status
 
@@ -221,13 +221,12 @@ def _why(
 def _forecast(
     words: Sequence[str], teams: Sequence[str], channel_team: str | None, share: bool
 ) -> Command:
-    """`forecast <key>` forecasts one target; `forecast [--team] [team]` lists a team's."""
+    """`forecast <key or name>` forecasts one target (a name may have spaces: Linear's
+    projects are known by name); `forecast [--team] [team]` lists a team's."""
     words = [w for w in words if w.lower() != "--team"]
-    if len(words) > 1:
-        raise UserError("Forecast one epic or project at a time, e.g. `/metrics forecast PAY-12`.")
     by_norm = {norm(t): t for t in teams}
-    if words and norm(words[0]) not in by_norm:
-        return Command("forecast", share=share, action="target", text=words[0])
+    if len(words) > 1 or (words and norm(words[0]) not in by_norm):
+        return Command("forecast", share=share, action="target", text=" ".join(words))
     team = by_norm[norm(words[0])] if words else channel_team
     if team is None:
         raise UserError(

@@ -178,4 +178,5 @@ def test_a_target_without_a_date_gets_dates_and_says_why_no_chance(
 def test_a_team_list_names_what_it_could_not_forecast(world: World, slack: SlackFake) -> None:
     shown = _all_text(_ask(slack, world.url, "forecast team-b"))
     assert "Not forecast" in shown and "too little throughput history" in shown
-    assert "one epic or project at a time" in _all_text(_ask(slack, world.url, "forecast a b"))
+    unknown = _all_text(_ask(slack, world.url, "forecast no such epic"))
+    assert "I don't know the epic or project `no such epic`" in unknown

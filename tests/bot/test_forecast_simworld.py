@@ -71,6 +71,17 @@ def _store_items(url: str) -> dict[str, list[tuple[str, datetime | None]]]:
     return out
 
 
+def _names(url: str) -> dict[str, list[str]]:
+    """Target name (lower-cased) -> the keys of the targets called that."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        out: dict[str, list[str]] = {}
+        for key, name in conn.execute(select(DeliveryTarget.key, DeliveryTarget.name)):
+            out.setdefault(name.lower(), []).append(key)
+    engine.dispose()
+    return out
+
+
 def _targets(url: str) -> list[tuple[str, str, str | None]]:
     engine = create_engine(url)
     with engine.connect() as conn:
@@ -125,7 +136,14 @@ def test_cli_slack_and_digest_forecast_each_kind(sim: SimWorld, kind: str) -> No
         )
         with LocalServer(build_asgi(deps)) as url:
             shown = _all_text(_ask(fake, url, f"forecast {key}"))
+            name = got["name"]
+            by_name = _all_text(_ask(fake, url, f"forecast {name.upper()}"))
         assert f"85%: {got['p85']}" in shown, shown
+        same_name = _names(sim.url)[name.lower()]
+        if same_name == [key]:  # a name, spaces and all, finds its target like the key
+            assert f"85%: {got['p85']}" in by_name, by_name
+        else:  # a name several targets share asks for the key
+            assert f"are called `{name.upper()}`" in by_name and key in by_name
         team = next(t for t in sim.config.teams if t.slug == slug)
         week = week_label(at - timedelta(days=1), team.tz or "UTC")
         flagged = forecast_team(deps, team, week_bounds(week, team.tz or "UTC")[1])

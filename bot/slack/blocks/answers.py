@@ -176,7 +176,7 @@ def help_answer(catalog: Catalog, teams: Sequence[str]) -> Rendered:
             "`/metrics compare <metric> [team]`: the team beside its peers\n"
             "`/metrics digest [team]`: a private preview of the weekly digest\n"
             "`/metrics goal [team] [<goal> | remove N]`: goals; a new one is previewed first\n"
-            "`/metrics forecast <epic or project key> | [team]`: the chance of meeting its "
+            "`/metrics forecast <key or name> | [team]`: the chance of meeting its "
             "date, 50% and 85% finish dates\n"
             "`/metrics about`: what the bot collects, who sees what, how long it is kept\n"
             "`/metrics why review-time [team]`: the likely cause of a flagged delay "
