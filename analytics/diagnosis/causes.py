@@ -170,7 +170,9 @@ def concentrated(t: pd.DataFrame, recent: np.ndarray) -> bool:
 def concentration(t: pd.DataFrame, recent: np.ndarray, team: TeamContext) -> Weighed | str | None:
     """The two busiest first reviewers' share of first reviews (never who they are)."""
     who = t["first_reviewer"]
-    people = int(who.dropna().nunique())
+    sides = t.groupby("team")["first_reviewer"].nunique() if "team" in t else None
+    # against similar teams every team's side needs the floor, not the pooled count
+    people = int(sides.min()) if sides is not None and len(sides) > 1 else who.dropna().nunique()
     reason = withheld_reason("people", team, people)
     if reason is not None:
         return reason

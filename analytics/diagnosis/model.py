@@ -61,6 +61,7 @@ class Diagnosis:
     not_looked_at: dict[str, str] = field(default_factory=dict)  # cause key -> why
     flagged_by: str = ""
     method: str = ""
+    peers: tuple[str, ...] = ()  # compared with these similar teams (teams), not its baseline
 
     @property
     def likely(self) -> Cause | None:

@@ -12,7 +12,9 @@ has no detector: its delay counts as flagged when it lies above its usual range
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
+from typing import Literal
 
 import pandas as pd
 
@@ -35,6 +37,9 @@ WHY_METRICS: dict[str, str] = {
     "cycle-time": "cycle-time",
 }
 """The words `why` takes -> the metric diagnosed (pickup is time to first review)."""
+
+Reference = Literal["own", "peers"]
+"""What the recent weeks are compared with: the team's baseline, or its similar teams."""
 
 MIN_RECENT = 8
 MIN_REFERENCE = 15
@@ -75,11 +80,14 @@ def diagnose(
     *,
     excluded_weeks: frozenset[int] = frozenset(),
     asked: bool = False,
+    reference: Reference | None = None,
 ) -> Diagnosis:
     """Why `metric` was slow for `team` in the recent weeks ending with `week`. `flagged`:
     the week's shown insights; `asked`: diagnose even without a flag (the answer says the
-    delay was not flagged). Tracker frames (`work_items`, `transitions`, `changes`,
-    `links`) are read from `data.frames` when present."""
+    delay was not flagged); `reference`: "peers" compares the recent weeks with the same
+    weeks of the flag's similar teams (None: peers when the flag names them, as a
+    comparison with similar teams does, else the team's own baseline). Tracker frames
+    (`work_items`, `transitions`, `changes`, `links`) are read from `data.frames` when present."""
     base = Diagnosis(team.slug, metric, week, "no_delay", "")
     reason = withheld_reason("work", team, None)
     if reason is not None:
@@ -91,6 +99,9 @@ def diagnose(
         return verdict.no_flag(base)
     w = windows(team, week, data.org.thresholds.baseline_weeks, excluded_weeks)
     items = w.select(spec.items(data, team, flag))
+    peers = flag.peers if flag is not None and not spec.on_tracker else ()
+    if (reference or ("peers" if peers else "own")) == "peers" and peers:
+        return _against_peers(data, team, week, flag, peers, items, w, base)
     if spec.on_tracker:
         table = _item_table(data, items)
         authors = None
@@ -110,6 +121,43 @@ def diagnose(
             return verdict.within_band(base, said)
         trigger = said[0].upper() + said[1:] if above else ""
     return verdict.weigh(base, table, team, w, flag, _away(data, team, w), trigger)
+
+
+def _against_peers(
+    data: OrgData,
+    team: TeamContext,
+    week: str,
+    flag: Insight | None,
+    peers: tuple[str, ...],
+    items: pd.DataFrame,
+    w: Windows,
+    base: Diagnosis,
+) -> Diagnosis:
+    """The team's recent PRs against its similar teams' PRs in the same recent weeks (the
+    reference rows, `recent` False), each team's factors computed on its own PRs."""
+    spec = DIAGNOSABLE[base.metric]
+    mine = pr_items(data, team, items[items["recent"]], w)
+    reason = withheld_reason("work", team, int(mine["author"].nunique()))
+    if reason is not None:
+        return verdict.withheld(base, reason)
+    parts, used = [mine], []
+    known = {t.slug: t for t in data.org.teams}
+    for slug in peers:
+        peer = known.get(slug)
+        if peer is None:
+            continue
+        pw = windows(peer, week, 0, frozenset())
+        got = pw.select(spec.items(data, peer, flag))
+        got = pr_items(data, peer, got[got["recent"]], pw)
+        if withheld_reason("work", peer, int(got["author"].nunique())) is None and len(got):
+            parts.append(got.assign(recent=False))
+            used.append(slug)
+    table = pd.concat(parts, ignore_index=True)
+    recent = table["recent"].to_numpy(dtype=bool)
+    base = dataclasses.replace(base, peers=tuple(used))
+    if recent.sum() < MIN_RECENT or (~recent).sum() < MIN_REFERENCE:
+        return verdict.too_few(base, int(recent.sum()), int((~recent).sum()))
+    return verdict.weigh(base, table, team, w, flag, (0, 0))
 
 
 def _item_table(data: OrgData, items: pd.DataFrame) -> pd.DataFrame:

@@ -44,6 +44,29 @@ METHOD = (
 )
 
 
+PEER_METHOD = (
+    "Compared with similar teams ({peers}, the teams the flag compared with), not the "
+    "team's own history; each team's factors (load, reviewers per week, the two busiest "
+    "reviewers) are computed on its own PRs. "
+)
+AWAY_SKIPPED = (
+    "compared with similar teams: whether the team's usual reviewers were away is a "
+    "comparison with its own history, not with other teams"
+)
+
+
+def reference_words(d: Diagnosis) -> str:
+    """What the recent weeks were compared with, for the sentences shown."""
+    if d.peers:
+        return f"that of similar teams ({', '.join(d.peers)})"
+    return "its baseline"
+
+
+def _against(d: Diagnosis, text: str) -> str:
+    """Evidence worded for the reference actually used (the checks say "baseline")."""
+    return text.replace("in the baseline", "in the similar teams") if d.peers else text
+
+
 def withheld(base: Diagnosis, reason: str) -> Diagnosis:
     return dataclasses.replace(
         base, status="withheld", message=f"Not shown for {base.team}: {reason}."
@@ -115,7 +138,7 @@ def weigh(
         base,
         excess=ex,
         flagged_by=flag.title if flag is not None else trigger,
-        method=f"Window: {w.describe()}. " + METHOD.format(min=MIN_SHARE, n=RESAMPLES),
+        method=_method(base, w),
     )
     if not ex.log_excess > MIN_EXCESS:
         return dataclasses.replace(base, status="no_delay", message=_no_excess(base, ex, flag))
@@ -127,7 +150,10 @@ def weigh(
         if isinstance(found, str):
             skipped[key] = found
         elif found is not None:
-            weighed[key] = found
+            ev = tuple(_against(base, e) for e in found.evidence)
+            weighed[key] = dataclasses.replace(found, evidence=ev)
+    if base.peers:
+        skipped["absence"] = AWAY_SKIPPED
     if "capacity" in weighed and (gone := c.absence(table, recent, team, away)):
         cap = weighed["capacity"]
         weighed["capacity"] = dataclasses.replace(cap, evidence=(*cap.evidence, gone))
@@ -146,6 +172,22 @@ def weigh(
         base, status="diagnosed", causes=named, sure=sure, not_looked_at=skipped
     )
     return dataclasses.replace(out, message=message(out))
+
+
+def _method(base: Diagnosis, w: Windows) -> str:
+    how = METHOD.format(min=MIN_SHARE, n=RESAMPLES)
+    if base.peers:
+        recent = w.describe().split(" against ")[0]
+        how = (
+            how.replace(
+                "the team's baseline weeks (annotated weeks left out)",
+                "those teams in the same weeks",
+            )
+            .replace("the baseline", "the similar teams")
+            .replace("recent and baseline", "each side")
+        )
+        return f"Window: {recent}. " + PEER_METHOD.format(peers=", ".join(base.peers)) + how
+    return f"Window: {w.describe()}. " + how
 
 
 def _named(y: np.ndarray, recent: np.ndarray, weighed: dict[str, c.Weighed]) -> tuple[Cause, ...]:
@@ -169,9 +211,14 @@ def _named(y: np.ndarray, recent: np.ndarray, weighed: dict[str, c.Weighed]) -> 
 
 def _no_excess(base: Diagnosis, ex: Excess, flag: Insight | None) -> str:
     flagged = f" It was flagged ({flag.title}), but against" if flag is not None else " Against"
+    own = (
+        f"similar teams ({', '.join(base.peers)}) in the same weeks"
+        if base.peers
+        else ("its own baseline")
+    )
     return (
-        f"No excess to explain in {base.metric} for {base.team}.{flagged} its own "
-        f"baseline the recent weeks were x{ex.ratio:.2f} (median {ex.recent_median:.1f} "
+        f"No excess to explain in {base.metric} for {base.team}.{flagged} {own} "
+        f"the recent weeks were x{ex.ratio:.2f} (median {ex.recent_median:.1f} "
         f"against {ex.reference_median:.1f} {ex.unit}), so no delay to diagnose."
     )
 
@@ -186,12 +233,17 @@ def headline(d: Diagnosis) -> str:
     return f"likely: {top.label} (explains ~{top.share:.0%} of the excess{how}; {top.evidence[0]})"
 
 
+def _ref_short(d: Diagnosis) -> str:
+    return "the similar teams" if d.peers else "the baseline"
+
+
 def message(d: Diagnosis) -> str:
     ex = d.excess
     assert ex is not None
     name = NAMES[d.metric]
     lead = (
-        f"{name} in {d.team} was x{ex.ratio:.2f} its baseline in the recent weeks to {d.week} "
+        f"{name} in {d.team} was x{ex.ratio:.2f} {reference_words(d)} in the recent weeks to "
+        f"{d.week} "
         f"(median {ex.recent_median:.1f} against {ex.reference_median:.1f} {ex.unit}; "
         f"{ex.n_recent} items against {ex.n_reference})."
     )
@@ -200,8 +252,8 @@ def message(d: Diagnosis) -> str:
     if not d.causes:
         return (
             f"{lead} No cause the data can speak to explains it: none of reviewer capacity, "
-            "review concentration, PR size, unclear requirements or dependencies moved "
-            "enough against the baseline to be weighed, or none explains 15% of the excess."
+            "review concentration, PR size, unclear requirements or dependencies differed "
+            f"enough from {_ref_short(d)} to be weighed, or none explains 15% of the excess."
         )
     parts = [lead, headline(d)[0].upper() + headline(d)[1:] + "."]
     second = d.runner_up

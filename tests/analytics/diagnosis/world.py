@@ -50,8 +50,11 @@ def teams(sizes: dict[str, int] | None = None) -> OrgContext:
     return OrgContext(teams=tuple(out), thresholds=Thresholds())
 
 
-def rows(org: OrgContext, seed: int = 3) -> list[tuple[Row, dict[str, Any], dict[str, Any]]]:
-    """(Row, PR row, review row) per PR."""
+def rows(
+    org: OrgContext, seed: int = 3, large_always: frozenset[str] = frozenset()
+) -> list[tuple[Row, dict[str, Any], dict[str, Any]]]:
+    """(Row, PR row, review row) per PR; teams in `large_always` make 70 % large PRs in
+    every week (slower than a peer, flat against their own history)."""
     rng = np.random.default_rng(seed)
     start = END - timedelta(weeks=WEEKS)
     out = []
@@ -63,7 +66,8 @@ def rows(org: OrgContext, seed: int = 3) -> list[tuple[Row, dict[str, Any], dict
             for a, author in enumerate(members):
                 for j in range(2):
                     number += 1
-                    large_p = 0.7 if (recent and t.slug == "team-a") else 0.2
+                    grew = recent and t.slug == "team-a" and not large_always
+                    large_p = 0.7 if (grew or t.slug in large_always) else 0.2
                     large = bool(rng.random() < large_p)
                     size = int(rng.integers(300, 900) if large else rng.integers(20, 80))
                     wait = float(min(rng.lognormal(np.log(4.0 if large else 1.5), 0.3), 6.0))
@@ -107,9 +111,11 @@ def rows(org: OrgContext, seed: int = 3) -> list[tuple[Row, dict[str, Any], dict
     return out
 
 
-def fill(engine: Engine, org: OrgContext, seed: int = 3) -> list[Row]:
+def fill(
+    engine: Engine, org: OrgContext, seed: int = 3, large_always: frozenset[str] = frozenset()
+) -> list[Row]:
     """Write the PRs, reviews, one commit per PR and the people; returns the rows."""
-    made = rows(org, seed)
+    made = rows(org, seed, large_always)
     people = [{"key": k, "is_bot": False, "tz": "UTC"} for t in org.teams for k in t.member_keys]
     commits = [
         {
