@@ -183,7 +183,7 @@ def _method(base: Diagnosis, w: Windows) -> str:
                 "the team's baseline weeks (annotated weeks left out)",
                 "those teams in the same weeks",
             )
-            .replace("the baseline", "the similar teams")
+            .replace("the baseline's", "the similar teams'")
             .replace("recent and baseline", "each side")
         )
         return f"Window: {recent}. " + PEER_METHOD.format(peers=", ".join(base.peers)) + how
