@@ -21,6 +21,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from analytics.calendar import parse_week
+
 Op = Literal["<", "<=", ">", ">="]
 Stat = Literal["median", "p75", "p90"]
 Outcome = Literal["met", "missed", "no data"]
@@ -107,8 +109,8 @@ def week_results(goal: Goal, weeks: Iterable[tuple[str, float | None, int]]) -> 
 
 def week_end(label: str) -> date:
     """The Sunday that ends an ISO week label ("2026-W47" -> 2026-11-22)."""
-    year, week = label.split("-W")
-    return date.fromisocalendar(int(year), int(week), 7)
+    year, week = parse_week(label)
+    return date.fromisocalendar(year, week, 7)
 
 
 def deadline_outcome(goal: Goal, results: Sequence[WeekResult]) -> Outcome | None:

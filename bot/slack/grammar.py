@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from bot.core.teams import resolve_slug
 from bot.core.why import why_metric
@@ -43,19 +43,8 @@ Verb = Literal[
     "forecast",
     "why",
 ]
-VERBS: tuple[str, ...] = (
-    "help",
-    "dora",
-    "health",
-    "bottlenecks",
-    "compare",
-    "digest",
-    "status",
-    "goal",
-    "about",
-    "forecast",
-    "why",
-)
+VERBS: tuple[str, ...] = tuple(v for v in get_args(Verb) if v != "metric")
+"""The words a command may start with (a metric name is the other way to start one)."""
 GOAL_VERBS = ("goal", "goals")
 DEFAULT_DAYS = 28
 MAX_DAYS = 366
