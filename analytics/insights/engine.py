@@ -12,7 +12,7 @@ the reason, for the digest and App Home to name and show on request.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 
 import pandas as pd
@@ -223,6 +223,54 @@ def _snoozes(frame: pd.DataFrame) -> tuple[Snooze, ...]:
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class OrgRun(Mapping[str, Findings]):
+    """One detector run over the org: each asked team's findings (read as a mapping), and
+    the frames they were found on, which the diagnosis of a flag (`analytics.why.why_on`)
+    reads too instead of loading the org again. `data` None: a run with no frames behind
+    it (a test double's)."""
+
+    found: Mapping[str, Findings]
+    week: str | None
+    as_of: datetime
+    data: OrgData | None = None
+
+    def __getitem__(self, team: str) -> Findings:
+        return self.found[team]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.found)
+
+    def __len__(self) -> int:
+        return len(self.found)
+
+    def label(self, team: TeamContext) -> str:
+        """The ISO week the run looked at for `team` (its own last full week if unnamed)."""
+        return self.week or last_full_week(self.as_of, team.tz)
+
+
+def org_run(
+    engine: Engine,
+    org: OrgContext,
+    *,
+    teams: Sequence[str],
+    week: str | None,
+    as_of: datetime,
+    switches: Mapping[str, Mapping[str, bool]] | None = None,
+) -> OrgRun:
+    """`findings_all`, keeping the frames loaded for it (for the diagnoses of its flags)."""
+    if not teams:
+        return OrgRun({}, week, as_of)
+    wanted = [org.team(t) for t in teams]
+    label = week or max(last_full_week(as_of, t.tz) for t in wanted)
+    data = load_org(engine, org, org.teams, label, as_of)
+    pool = frozenset(t.slug for t in org.teams if t.pool_feedback)
+    learned = feedback.learn(loaders.feedback_votes(engine, as_of), as_of, pool=pool)
+    snoozes = _snoozes(loaders.finding_snoozes(engine))
+    found = findings_on(data, wanted, week, as_of, learned, switches, snoozes)
+    return OrgRun(found, week, as_of, data)
+
+
 def findings_all(
     engine: Engine,
     org: OrgContext,
@@ -236,15 +284,8 @@ def findings_all(
     before `as_of` in each team's zone), computed on data known at `as_of`, and what feedback
     (votes known at `as_of`, leads' snoozes) kept out. Loads the whole org once: peers are
     other teams. `switches` maps team -> {kind: on/off}."""
-    if not teams:
-        return {}
-    wanted = [org.team(t) for t in teams]
-    label = week or max(last_full_week(as_of, t.tz) for t in wanted)
-    data = load_org(engine, org, org.teams, label, as_of)
-    pool = frozenset(t.slug for t in org.teams if t.pool_feedback)
-    learned = feedback.learn(loaders.feedback_votes(engine, as_of), as_of, pool=pool)
-    snoozes = _snoozes(loaders.finding_snoozes(engine))
-    return findings_on(data, wanted, week, as_of, learned, switches, snoozes)
+    run = org_run(engine, org, teams=teams, week=week, as_of=as_of, switches=switches)
+    return dict(run.found)
 
 
 def detect_all(

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from analytics.diagnosis import Diagnosis
     from analytics.experiments.controls import Controls
     from analytics.experiments.panel import Panel
+    from analytics.insights.engine import OrgRun
     from analytics.insights.hiding import Findings
     from analytics.insights.model import Insight
     from analytics.registry import MetricSpec
@@ -91,9 +92,18 @@ class AnalyticsPort(Protocol):
         ...
 
     def org_findings(
-        self, *, engine: Engine, org: OrgContext, teams: Sequence[str], week: str, as_of: datetime
-    ) -> Mapping[str, Findings]:
-        """`findings` of every team in `teams` from one load of the org (the digests' run)."""
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        teams: Sequence[str],
+        week: str,
+        as_of: datetime,
+        switches: Mapping[str, Mapping[str, bool]] | None = None,
+    ) -> OrgRun:
+        """`findings` of every team in `teams` from one load of the org (the digests' run),
+        each team's detectors as `switches` (team -> kind -> on) has them; the run keeps
+        its frames for `why_on`."""
         ...
 
     def team_answers(
@@ -154,6 +164,13 @@ class AnalyticsPort(Protocol):
     ) -> list[Diagnosis]:
         """Why each of `metrics` (review-time, lead-time, cycle-time) was slow for `team`
         in `week`: a diagnosis per metric ("no flagged delay" when none was flagged)."""
+        ...
+
+    def why_on(
+        self, *, engine: Engine, run: OrgRun, team: str, metrics: Sequence[str]
+    ) -> list[Diagnosis]:
+        """`why` of `team`'s `metrics` on an `org_findings` run that had the team's switches:
+        the same answer, on the frames and findings the run has, the org not loaded again."""
         ...
 
     def suggest(self, *, word: str, candidates: Iterable[str]) -> list[str]:
@@ -244,11 +261,18 @@ class EngineAnalytics:
         return detect_findings(engine, org, team, week, as_of)
 
     def org_findings(
-        self, *, engine: Engine, org: OrgContext, teams: Sequence[str], week: str, as_of: datetime
-    ) -> Mapping[str, Findings]:
-        from analytics.insights.engine import findings_all
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        teams: Sequence[str],
+        week: str,
+        as_of: datetime,
+        switches: Mapping[str, Mapping[str, bool]] | None = None,
+    ) -> OrgRun:
+        from analytics.insights.engine import org_run
 
-        return findings_all(engine, org, teams=list(teams), week=week, as_of=as_of)
+        return org_run(engine, org, teams=teams, week=week, as_of=as_of, switches=switches)
 
     def team_answers(
         self,
@@ -331,6 +355,13 @@ class EngineAnalytics:
         return why_all(
             engine, org, team=team, metrics=metrics, week=week, as_of=as_of, switches=switches
         )
+
+    def why_on(
+        self, *, engine: Engine, run: OrgRun, team: str, metrics: Sequence[str]
+    ) -> list[Diagnosis]:
+        from analytics.why import why_on
+
+        return why_on(engine, run, team=team, metrics=metrics)
 
     def suggest(self, *, word: str, candidates: Iterable[str]) -> list[str]:
         from analytics.names import suggest

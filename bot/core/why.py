@@ -15,6 +15,7 @@ from bot.slack.text import did_you_mean, echo
 
 if TYPE_CHECKING:
     from analytics.diagnosis import Diagnosis
+    from analytics.insights.engine import OrgRun
     from analytics.insights.model import Insight
 
 WHY_WORDS = ("review-time", "pickup", "lead-time", "cycle-time")
@@ -77,16 +78,21 @@ def delay_metric(ins: Insight) -> str | None:
 
 
 def likely_causes(
-    deps: AnswerDeps, team: TeamConfig, insights: Sequence[Insight], week: str, as_of: datetime
+    deps: AnswerDeps, team: TeamConfig, insights: Sequence[Insight], run: OrgRun
 ) -> dict[str, str]:
     """insight id -> the one-line likely cause of the delay it flags (digest), for the
-    flagged delays a cause was found for; one load for all of them."""
+    flagged delays a cause was found for: `why` on the digest's own detector run (`run`,
+    from `org_findings` with the team's switches), so the line is the answer `explain`
+    gives for the same team and instant, without loading the org again."""
     from analytics.diagnosis.verdict import headline
 
     wanted = {m for i in insights if (m := delay_metric(i)) is not None}
     if not wanted:
         return {}
-    found = {d.metric: d for d in explain_all(deps, team, sorted(wanted), as_of, week)}
+    diagnoses = deps.analytics.why_on(
+        engine=deps.engine, run=run, team=team.slug, metrics=sorted(wanted)
+    )
+    found = {d.metric: d for d in diagnoses}
     out = {}
     for ins in insights:
         d = found.get(delay_metric(ins) or "")

@@ -31,6 +31,7 @@ from bot.slack.values import MetricView
 
 if TYPE_CHECKING:
     from analytics.bulk import TeamAnswers
+    from analytics.insights.engine import OrgRun
     from analytics.insights.hiding import Findings, Hidden, Snooze
     from analytics.insights.model import Insight
     from analytics.values import MetricValue
@@ -192,19 +193,7 @@ def _group(
     catalog = catalog_of(deps)
     dora, people = catalog.group(DORA), catalog.group(PEOPLE_FIGURES)
     slugs = [w.team.slug for w in weeks]
-    found = deps.analytics.org_findings(
-        engine=deps.engine, org=deps.org, teams=slugs, week=label, as_of=as_of
-    )
-    parts = []
-    for w in weeks:
-        kept = with_causes(
-            deps, w.team, kept_findings(found[w.team.slug], w.team, max_insights), label, as_of
-        )
-        goals = goal_section(deps, w.team, label, (w.start, w.end, as_of))
-        flagged = (*kept.shown, *goals.missed)
-        shown = catalog.group(_chart_ids(flagged)) if charts and flagged else []
-        peers = peers_of(flagged) if charts else ()
-        parts.append(_Found(w, kept, goals, flagged, shown, peers))
+    parts = _parts(deps, label, as_of, weeks, max_insights, charts)
     answers = deps.analytics.team_answers(
         engine=deps.engine,
         org=deps.org,
@@ -216,6 +205,36 @@ def _group(
         period_metrics=[i.id for i in [*dora, *people]],
     )
     return {f.week.team.slug: _digest(deps, f, answers, dora, people, charts) for f in parts}
+
+
+def _parts(
+    deps: BotDeps,
+    label: str,
+    as_of: datetime,
+    weeks: Sequence[DigestWeek],
+    max_insights: int,
+    charts: bool,
+) -> list[_Found]:
+    """Each team's findings, causes and goals from one detector run (its frames are let go
+    before the figures' computation, so the two never sit in memory together)."""
+    catalog = catalog_of(deps)
+    run = deps.analytics.org_findings(
+        engine=deps.engine,
+        org=deps.org,
+        teams=[w.team.slug for w in weeks],
+        week=label,
+        as_of=as_of,
+        switches={w.team.slug: dict(w.team.detectors) for w in weeks},
+    )
+    parts = []
+    for w in weeks:
+        kept = with_causes(deps, w.team, kept_findings(run[w.team.slug], w.team, max_insights), run)
+        goals = goal_section(deps, w.team, label, (w.start, w.end, as_of))
+        flagged = (*kept.shown, *goals.missed)
+        shown = catalog.group(_chart_ids(flagged)) if charts and flagged else []
+        peers = peers_of(flagged) if charts else ()
+        parts.append(_Found(w, kept, goals, flagged, shown, peers))
+    return parts
 
 
 def _digest(
@@ -253,12 +272,11 @@ def _digest(
     return replace(base, series=mark_annotated(series, base.notes, w.team.tz), trends=trends)
 
 
-def with_causes(
-    deps: BotDeps, team: TeamConfig, found: Findings, week: str, as_of: datetime
-) -> Findings:
-    """`found` with each flagged delay's likely cause (`bot.core.why`) in its `extra`, as
-    the one line the digest shows under it ("likely: reviewer capacity (...)")."""
-    causes = likely_causes(deps, team, found.shown, week, as_of)
+def with_causes(deps: BotDeps, team: TeamConfig, found: Findings, run: OrgRun) -> Findings:
+    """`found` with each flagged delay's likely cause (`bot.core.why`, on the detector run
+    `found` came from) in its `extra`, as the one line the digest shows under it ("likely:
+    reviewer capacity (...)")."""
+    causes = likely_causes(deps, team, found.shown, run)
     if not causes:
         return found
     shown = tuple(

@@ -19,6 +19,7 @@ from analytics.context import OrgContext
 from analytics.diagnosis import Diagnosis
 from analytics.experiments.controls import Controls
 from analytics.experiments.panel import Panel
+from analytics.insights.engine import OrgRun
 from analytics.insights.hiding import Findings, Hidden
 from analytics.insights.model import Cost, Effect, Evidence, Insight
 from analytics.registry import METRICS, MetricSpec
@@ -250,11 +251,19 @@ class TinyEngine:
         return Findings(tuple(found), tuple(self.hidden_for.get(team, ())))
 
     def org_findings(
-        self, *, engine: Engine, org: OrgContext, teams: Sequence[str], week: str, as_of: datetime
-    ) -> Mapping[str, Findings]:
-        return {
+        self,
+        *,
+        engine: Engine,
+        org: OrgContext,
+        teams: Sequence[str],
+        week: str,
+        as_of: datetime,
+        switches: Mapping[str, Mapping[str, bool]] | None = None,
+    ) -> OrgRun:
+        found = {
             t: self.findings(engine=engine, org=org, team=t, week=week, as_of=as_of) for t in teams
         }
+        return OrgRun(found, week, as_of)
 
     def team_answers(
         self,
@@ -348,6 +357,12 @@ class TinyEngine:
     ) -> list[Diagnosis]:
         """No delay is ever diagnosed over fixed numbers (the real one: tests/analytics)."""
         label = week or "2026-W47"
+        return [Diagnosis(team, m, label, "no_delay", "No flagged delay.") for m in metrics]
+
+    def why_on(
+        self, *, engine: Engine, run: OrgRun, team: str, metrics: Sequence[str]
+    ) -> list[Diagnosis]:
+        label = run.week or "2026-W47"
         return [Diagnosis(team, m, label, "no_delay", "No flagged delay.") for m in metrics]
 
     def suggest(self, *, word: str, candidates: Iterable[str]) -> list[str]:

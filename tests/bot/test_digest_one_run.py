@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from analytics.bulk import TeamAnswers
+from analytics.insights.engine import OrgRun
 from analytics.insights.hiding import Findings
 from bot.core.ports import AnalyticsPort, EngineAnalytics
 from bot.digest import claims
@@ -59,9 +60,13 @@ class Counting(EngineAnalytics):
         self._count("weekly_series")
         return super().weekly_series(**kw)
 
-    def org_findings(self, **kw: Any) -> Mapping[str, Findings]:
+    def org_findings(self, **kw: Any) -> OrgRun:
         self._count("org_findings")
         return super().org_findings(**kw)
+
+    def why(self, **kw: Any) -> Any:
+        self._count("why")
+        return super().why(**kw)
 
     def team_answers(self, **kw: Any) -> Mapping[str, TeamAnswers]:
         self._count("team_answers")

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from analytics.diagnosis import Diagnosis
+from analytics.diagnosis.verdict import headline
+from analytics.insights.engine import OrgRun
 from bot.cli import main
-from bot.core.ports import default_analytics
+from bot.core.ports import EngineAnalytics, default_analytics
 from bot.core.why import explain
 from bot.digest.build import build_digest
 from bot.server import build_asgi
@@ -28,6 +31,10 @@ from tests.analytics.diagnosis.world import END, WEEK, fill
 from tests.bot.helpers import SECRET, make_config, make_deps
 
 PSEUDONYM_KEY = "test-pseudonym-key"  # make_deps' key: the CLI must pseudonymise alike
+
+
+OFF = "oversized_prs"
+"""A detector switched off for team-a: both paths run the team's detectors as switched."""
 
 
 def config_text(db_url: str) -> str:
@@ -104,7 +111,43 @@ def test_cli_slack_and_digest_give_the_same_diagnosis(
     lines = [i.extra.get("likely_cause") for i in digest.insights if i.metric == "review-time"]
     assert lines and lines[0] is not None
     assert lines[0].startswith("likely: PR size (explains ~")
-    assert f"~{core.likely.share:.0%}" in lines[0]
+    assert lines[0] == headline(core), "the digest's line is the CLI's answer, word for word"
+
+
+def test_the_digest_diagnoses_on_its_own_run(world: tuple[BotDeps, str, Path]) -> None:
+    """The digest's likely cause comes from the detector run it already made (`why_on`),
+    never from `why`, which loads the whole org again, and is the answer `why` gives for
+    the same team and instant, with the team's detector switches on both paths."""
+    deps, _, _ = world
+    port = NoWhy()
+    team = deps.config.team("team-a")
+    assert team is not None
+    switched = team.model_copy(update={"detectors": {**team.detectors, OFF: False}})
+    digest = build_digest(replace(deps, analytics=port), switched, WEEK, charts=False)
+    assert port.runs == 1
+    delays = [i for i in digest.insights if i.metric in ("review-time", "lead-time")]
+    assert delays, "team-a's slow reviews are flagged"
+    for ins in delays:
+        asked = explain(deps, switched, str(ins.metric), END, WEEK)
+        assert ins.extra.get("likely_cause") == headline(asked), ins.metric
+
+
+@dataclass(frozen=True)
+class NoWhy(EngineAnalytics):
+    """The real engine, whose whole-org `why` must not be asked by the digest."""
+
+    counted: list[int] = field(default_factory=list)
+
+    @property
+    def runs(self) -> int:
+        return len(self.counted)
+
+    def org_findings(self, **kw: Any) -> OrgRun:
+        self.counted.append(1)
+        return super().org_findings(**kw)
+
+    def why(self, **kw: Any) -> list[Diagnosis]:
+        raise AssertionError("the digest loaded the org again for its why line")
 
 
 def test_no_flagged_delay_is_said_on_both_paths(
