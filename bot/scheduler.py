@@ -31,7 +31,7 @@ from bot.core.pulse import close_due
 from bot.digest.claims import Fence
 from bot.leadership import LEASE, LOCK_NAME, Leader
 from bot.retention import apply_retention
-from bot.runtime.claims import cadence_job, poll_every, shared_work, sync_job
+from bot.runtime.claims import cadence_job, poll_every, run_cadence, shared_work, sync_job
 from bot.slack.deps import BotDeps
 from bot.slack.errors import redact
 from bot.telemetry import record_job_failure
@@ -137,14 +137,21 @@ def _retention_job(deps: BotDeps) -> Job:
 def catch_up(deps: BotDeps, fence: Fence | None) -> list[Any]:
     """Post everything due within the last CATCH_UP that is not posted yet: one missed
     while the process was down, one that failed, one left unsure (settled from the channel
-    first). Posted ones cost one read each; nothing is ever posted twice."""
+    first). Posted ones cost one read each; nothing is ever posted twice. With replicas
+    (PostgreSQL) each cadence is run under its claim, as its own job runs it: one that a
+    replica is building now is left to it, not built a second time."""
     now = deps.now()
+    shared = shared_work(deps)
     results: list[Any] = []
     for cadence in cadences(deps):
         if cadence.due_within(now, CATCH_UP) is None:
             continue
-        done = cadence.run(fence)
-        results.extend(r.status for r in (done if isinstance(done, list) else [done]))
+        if shared:
+            ran = run_cadence(deps, cadence.name, cadence.run, done_window=timedelta(0))
+        else:
+            ran = (cadence.run(fence),)
+        for done in ran:
+            results.extend(r.status for r in (done if isinstance(done, list) else [done]))
     return [r for r in results if r != "already_sent"]
 
 

@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.db import transaction
-from store.models import WorkClaim
+from store.models import SyncRun, WorkClaim
 
 EPOCH_LEASE = datetime(1970, 1, 1, tzinfo=UTC)
 """`expires_at` of a unit nobody ever held: free at once."""
@@ -143,13 +143,48 @@ def check(session: Session, held: Held) -> None:
         raise LostClaim(f"{held.name}: fencing token {held.fence} is stale (now {current})")
 
 
-def fenced(sessions: sessionmaker[Session], held: Held) -> sessionmaker[Session]:
+def fenced(
+    sessions: sessionmaker[Session], held: Held, runs: list[int] | None = None
+) -> sessionmaker[Session]:
     """Sessions like `sessions` whose every commit is refused (`LostClaim`, rolled back)
-    once `held` is no longer the unit's current claim."""
+    once `held` is no longer the unit's current claim; the id of every `SyncRun` row they
+    insert goes into `runs`, for `abandon_runs` once the claim is lost."""
     factory: sessionmaker[Session] = sessionmaker(**sessions.kw)
 
     @event.listens_for(factory, "before_commit")
     def _check(session: Session) -> None:
         check(session, held)
 
+    if runs is not None:
+
+        @event.listens_for(factory, "pending_to_persistent")
+        def _note(session: Session, instance: object) -> None:
+            if isinstance(instance, SyncRun):
+                runs.append(instance.id)
+
     return factory
+
+
+FENCED = "fenced"
+"""The status of a sync run whose holder lost its claim midway: it stopped, writing nothing
+more (its unit is another replica's now), so it will never finish as "running" says."""
+
+
+def abandon_runs(sessions: sessionmaker[Session], runs: Iterable[int], now: datetime) -> int:
+    """Mark the sync runs `runs` still "running" as FENCED, ended at `now` (through plain,
+    unfenced `sessions`: the fenced ones refuse every write); how many were."""
+    ids = list(runs)
+    if not ids:
+        return 0
+    with transaction(sessions) as s:
+        result = s.execute(
+            update(SyncRun)
+            .where(SyncRun.id.in_(ids), SyncRun.status == "running")
+            .values(
+                status=FENCED,
+                finished_at=now,
+                error="stopped: another replica took its unit over (lease lost)",
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]

@@ -30,7 +30,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.digest.claims import Fence
 from bot.slack.deps import BotDeps, IngestJob
 from ingest.units import Unit
-from store.claims import Held, LostClaim, claim_next, ensure_units, fenced, finish, renew
+from store.claims import (
+    Held,
+    LostClaim,
+    abandon_runs,
+    claim_next,
+    ensure_units,
+    fenced,
+    finish,
+    renew,
+)
 
 log = logging.getLogger("metrics_bot.scheduler")
 
@@ -115,18 +124,19 @@ def run_claimed(
     *,
     every: timedelta | None,
     limit: int | None = None,
+    done_window: timedelta = CADENCE_DONE_WINDOW,
 ) -> list[tuple[str, Any]]:
     """Claim due units among `names` one at a time and run `work(name, fenced_sessions)`
     for each until none is left (or `limit` ran); returns what each run returned.
 
     `every`: a unit is due that long after its last finished run started (None: due when
-    free and not finished within CADENCE_DONE_WINDOW). A run that raises leaves its unit
+    free and not finished within `done_window`). A run that raises leaves its unit
     unfinished: due again once its lease has passed. One that lost its claim gives "lost"."""
     ensure_units(replica.sessions, names)
     done: list[tuple[str, Any]] = []
     while limit is None or len(done) < limit:
         now = replica.clock()
-        due_before = now - (every - _slack(every) if every else CADENCE_DONE_WINDOW)
+        due_before = now - (every - _slack(every) if every else done_window)
         held = claim_next(
             replica.sessions, names, replica.holder, now, LEASE, due_before=due_before
         )
@@ -140,11 +150,13 @@ def _run_held(
     replica: Replica, held: Held, work: Callable[[str, sessionmaker[Session]], Any]
 ) -> Any:
     started = replica.clock()
+    runs: list[int] = []  # the sync_runs rows the work opened, to close if it is fenced off
     with Heartbeat(replica.sessions, held, replica.clock) as beat:
         try:
-            result = work(held.name, fenced(replica.sessions, held))
+            result = work(held.name, fenced(replica.sessions, held, runs))
         except LostClaim as exc:
             log.warning("%s: stopped, another replica took it over (%s)", held.name, exc)
+            abandon_runs(replica.sessions, runs, replica.clock())
             return "lost"
     try:
         finish(replica.sessions, beat.held, started, replica.clock())
@@ -192,8 +204,25 @@ def cadence_job(deps: BotDeps, name: str, job: Job) -> Job:
     leader's fence (DigestSent's own row claim keeps the post exactly-once)."""
 
     def run(fence: Fence | None) -> Any:
-        unit = [f"job:{name}"]
-        ran = run_claimed(Replica.of(deps), unit, lambda _n, _s: job(None), every=None, limit=1)
-        return ran[0][1] if ran else "claimed by another replica, or done"
+        ran = run_cadence(deps, name, job)
+        return ran[0] if ran else "claimed by another replica, or done"
 
     return run
+
+
+def run_cadence(
+    deps: BotDeps, name: str, job: Job, *, done_window: timedelta = CADENCE_DONE_WINDOW
+) -> tuple[Any] | tuple[()]:
+    """Run cadence `name` under its claim `job:<name>`: (what it returned,), or () when
+    another replica holds it or finished it within `done_window` (the catch-up passes 0:
+    held elsewhere is all that stops it, so a failed post is retried, never built twice)."""
+    unit = [f"job:{name}"]
+    ran = run_claimed(
+        Replica.of(deps),
+        unit,
+        lambda _n, _s: job(None),
+        every=None,
+        limit=1,
+        done_window=done_window,
+    )
+    return (ran[0][1],) if ran else ()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,10 +17,12 @@ from sqlalchemy import select
 
 from bot.digest.build import build_digest
 from bot.digest.post import resolve_week
-from bot.scheduler import Leader, schedule_jobs
+from bot.runtime.claims import LEASE
+from bot.scheduler import Leader, catch_up, schedule_jobs
 from bot.slack.deps import BotDeps, IngestJob
 from ingest.units import Unit, split
 from sandbox.fakes.slack import SlackFake
+from store.claims import claim_next, ensure_units, release
 from store.models import WorkClaim
 from tests.bot.helpers import TinyEngine, make_deps
 
@@ -79,6 +81,33 @@ def test_two_replicas_fire_every_digest_at_once_and_each_is_built_and_posted_onc
             jobs[replica][name].func()
     assert len(slack.calls_to("chat.postMessage")) == 2
     assert len(tiny.calls) == len(built)
+
+
+def test_the_catch_up_leaves_a_digest_another_replica_is_building_to_it(
+    pair: list[BotDeps], slack: SlackFake
+) -> None:
+    """The leader's catch-up claims each cadence as the cadence's own job does: at 10:05 UTC
+    team-a's 08:30 digest and the leaders' 10:00 one are due; replica-2 holds team-a's (it
+    is building it), so the catch-up posts the leaders' only. Once the claim is free, the
+    next catch-up builds and posts team-a's, once."""
+    at = datetime(2026, 11, 23, 10, 5, tzinfo=UTC)
+    leader, other = (replace(deps, clock=lambda: at) for deps in pair)
+    unit = ["job:digest:team-a"]
+    ensure_units(other.sessions, unit)
+    held = claim_next(other.sessions, unit, other.instance_id, at, LEASE)
+    assert held is not None
+    assert catch_up(leader, None) == ["posted"]
+    assert len(slack.messages("C0LEADERS1")) == 1
+    assert slack.messages("C0TEAMA001") == []  # left to the replica that holds it
+    with leader.sessions() as s:
+        row = s.get(WorkClaim, unit[0])
+        assert row is not None and (row.holder, row.fence) == ("replica-2", 1)
+    release(other.sessions, held, at)
+    assert catch_up(leader, None) == ["posted"]
+    posted = slack.messages("C0TEAMA001")
+    assert [m["text"][:21] for m in posted if m["text"]] == ["Weekly digest for Tea"]
+    assert catch_up(leader, None) == []  # posted ones are only read
+    assert len(slack.messages("C0TEAMA001")) == len(posted)
 
 
 def test_two_replicas_sync_jobs_split_the_units_and_run_each_once(pair: list[BotDeps]) -> None:

@@ -6,7 +6,8 @@ TEST_DATABASE_URL is set) and the local GitHub fake over HTTP.
   one whole sync's;
 - a replica killed mid-unit leaves the unit to the other once its lease has passed, with
   nothing duplicated or missing;
-- a holder whose lease another replica took over has its writes refused.
+- a holder whose lease another replica took over has its writes refused, and its
+  `sync_runs` row says "fenced" instead of "running" forever.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from bot.runtime.claims import LEASE, Replica, run_claimed
 from ingest.runner import run_sync
 from ingest.units import run_unit, units_of
 from sandbox.fakes.github import GitHubFake
-from store.claims import claim_next, fenced, finish
+from store.claims import FENCED, claim_next, fenced, finish
 from store.db import make_engine, session_factory, upgrade
-from store.models import PullRequest, SyncState, WorkClaim
+from store.models import PullRequest, SyncRun, SyncState, WorkClaim
 from tests.ingest.helpers import dump, github_source, make_sessions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -201,9 +202,13 @@ def test_a_stale_holders_writes_are_refused_once_another_replica_claimed_its_uni
         assert s.scalar(select(func.count()).select_from(SyncState)) == 0
         row = s.get(WorkClaim, names[0])
         assert row is not None and (row.holder, row.fence) == ("rival:1", 2)
+        (run,) = s.scalars(select(SyncRun)).all()  # its sync_runs row says it was fenced off
+        assert (run.status, run.finished_at is not None) == (FENCED, True), run.status
     rival_run = _sync_work(fake.base_url)(names[0], fenced(rival.sessions, stolen[0]))
     assert rival_run == "ok"  # the new holder's writes go through
     finish(rival.sessions, stolen[0], rival.clock(), rival.clock())
     both = _names(fake.base_url)
     assert run_claimed(rival, both, _sync_work(fake.base_url), every=EVERY) == [(both[1], "ok")]
     assert dump(rival.sessions) == expected
+    with rival.sessions() as s:  # no phantom run left "running" for status commands
+        assert sorted(s.scalars(select(SyncRun.status)).all()) == [FENCED, "ok", "ok"]
