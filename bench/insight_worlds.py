@@ -134,8 +134,11 @@ def _ingest(config_path: Path, *, quiet: bool) -> None:
     sink = io.StringIO()
     ctx = contextlib.redirect_stdout(sink) if quiet else contextlib.nullcontext()
     err = contextlib.redirect_stderr(sink) if quiet else contextlib.nullcontext()
-    with ctx, err:
-        code = run_ingest(runtime, sources=(), since=None)
+    try:
+        with ctx, err:
+            code = run_ingest(runtime, sources=(), since=None)
+    finally:
+        runtime.engine.dispose()  # its connections closed: a copy of the store has every row
     if code != 0:
         raise RuntimeError(f"ingest of {config_path} failed:\n{sink.getvalue()}")
 

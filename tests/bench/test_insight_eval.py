@@ -8,7 +8,6 @@ slower from week 9. Replayed weeks 11-13.
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -54,10 +53,9 @@ def _truth(world: Any) -> list[dict[str, Any]]:
 def test_a_clipped_store_holds_nothing_later_and_undoes_later_merges(
     world: Any, tmp_path: Path
 ) -> None:
-    from store_asof import clip, late_values
+    from store_asof import clip, copy_store, late_values
 
-    db = tmp_path / "copy.db"
-    shutil.copyfile(world.directory / "metrics-bot.db", db)
+    db = copy_store(world.directory / "metrics-bot.db", tmp_path / "copy.db")
     engine = make_engine(f"sqlite:///{db}")
     original = world.engine
     at = world.end - timedelta(days=30)
@@ -111,12 +109,11 @@ def test_the_planted_effect_is_found_and_the_control_team_has_no_truth(
 def test_the_replay_shows_what_detect_all_shows(world: Any, flags: list[dict[str, Any]]) -> None:
     """Shown flags are detect_all's own answer at that moment; raw ones include them."""
     from insight_replay import detect_week, week_as_of, week_label, world_start
-    from store_asof import clip
+    from store_asof import clip, copy_store
 
     from analytics.insights import detect_all
 
-    db = world.directory / "replay" / "check.db"
-    shutil.copyfile(world.directory / "metrics-bot.db", db)
+    db = copy_store(world.directory / "metrics-bot.db", world.directory / "replay" / "check.db")
     engine = make_engine(f"sqlite:///{db}")
     label = week_label(world_start(world), 12)
     at = week_as_of(world, world.org, label)
