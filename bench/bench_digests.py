@@ -119,6 +119,7 @@ seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 out = {{"seconds": seconds, "cpu_seconds": cpu, "rss_mb": rss, "digests": len(built)}}
 out["flagged"] = sum(1 for d in built.values() if d.insights)
+out["likely_causes"] = sum("likely_cause" in i.extra for d in built.values() for i in d.insights)
 print(json.dumps(out))
 """
 
@@ -158,6 +159,7 @@ def main() -> None:
         "rss_mb_runs": [round(r["rss_mb"]) for r in runs],
         "digests": runs[0]["digests"],
         "flagged": runs[0]["flagged"],
+        "likely_causes": runs[0].get("likely_causes"),
     }
     print(json.dumps(report, indent=2))
 
