@@ -5,8 +5,9 @@ slow-reviewing team, a team working at night), all teams' digests are built toge
 (`build_digests`, what the scheduler and the leaders' digest run) and each team's alone
 (`build_digest`, what `metrics-bot digest --team` and `/metrics digest` run): the same
 blocks, the same text, the same charts. The run asks the analytics port once per (week,
-as-of instant) for the findings and once for the figures, never per team; a second zone
-makes a second run, and its teams still get their own digests.
+as-of instant) for the findings and once for the figures, never per team: a flagged delay's
+likely cause is diagnosed on the findings' own run, not through `why` (a load per team). A
+second zone makes a second run, and its teams still get their own digests.
 """
 
 from __future__ import annotations
@@ -127,6 +128,8 @@ def test_all_teams_come_from_one_run_and_match_each_team_alone(deps: BotDeps) ->
     assert len(flagged) >= 2, "the world flags stalls, slow reviews and night work"
     assert any(p for d in flagged for i in d.insights for p in i.peers), "charts with peers"
     assert any(d.series for d in flagged)
+    delays = [i for d in flagged for i in d.insights if i.metric == "review-time"]
+    assert delays, "a flagged delay: its likely cause is diagnosed on this run, no `why` call"
     for team in deps.config.teams:
         _counts(deps).clear()
         alone = build_digest(deps, team, DIGEST_WEEK)
