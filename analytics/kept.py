@@ -1,0 +1,224 @@
+"""Incremental analytics (issue 20 item 5): weekly answers kept between runs.
+
+After a sync, `refresh` recomputes only the weeks its writes may have changed and keeps
+them; `answers` (what `engine.compute_all` runs) reads kept answers for clean weeks and
+computes only the rest, so its result equals a full recompute.
+
+- Writes leave marks (`store.marks`): how far back the rows they wrote reach. A mark
+  dirties every week ending after its start, for every team: the weeks the rows count in,
+  the work in progress they were open across, and the baselines and trends that read those
+  weeks (they come later). Deployments reach back to the PRs they may ship
+  (`horizon.link_since`), incidents to the deployments they may be blamed on.
+- A kept answer is read only under its fingerprint (code, configuration, metric, clock),
+  by a run whose as-of is no earlier than its computation, and for a metric that reads
+  weeks before the as-of week (`MetricSpec.history_weeks`: the work-type classifier)
+  only within the same as-of week and with no mark pending.
+- The refresh reads the marks, computes, writes, and clears the marks it read in one
+  transaction: killed, it leaves them in place; with no mark and nothing newly complete
+  (an idle sync), it computes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Engine
+
+from analytics import horizon
+from analytics.calendar import complete_weeks_end, weekly_edges
+from analytics.context import OrgContext, TeamContext
+from analytics.fingerprint import fingerprints
+from analytics.kept_codec import decode, encode
+from analytics.registry import MetricSpec
+from analytics.sql import _connection
+from analytics.values import MetricValue
+from store import kept as store_kept
+from store import marks
+
+Series = dict[str, dict[str, list[MetricValue]]]
+Compute = Callable[..., Series]
+"""The full computation (`engine` keywords: as_of, weeks, metrics, teams, clock)."""
+
+KEEP_WEEKS = 26
+EVERYTHING = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """What one refresh did: the most weeks recomputed for a metric, apart from those whose
+    model is the as-of week's (`model_weeks`: redone whole after any write); answers kept;
+    marks cleared."""
+
+    weeks: int
+    model_weeks: int
+    kept: int
+    cleared: int
+
+
+def dirty_since(
+    conn: Connection, pending: Sequence[marks.Mark], org: OrgContext, as_of: datetime
+) -> datetime | None:
+    """The start of the earliest week `pending` marks may have changed (None: no mark)."""
+    if not pending:
+        return None
+    first: dict[str, datetime] = {}
+    for m in pending:
+        if m.since is None:
+            return EVERYTHING
+        first[m.table] = min(first.get(m.table, m.since), m.since)
+    out = min(first.values())
+    if "deployments" in first:  # the PRs they ship were merged earlier
+        since = first["deployments"]
+        out = min(out, horizon.link_since(conn, None, since, as_of, as_of, org.thresholds))
+    if "incidents" in first:  # blamed on a deployment before them
+        since = first["incidents"]
+        window = org.thresholds.incident_window
+        blamed = (
+            since - window if window is not None else store_kept.last_deploy_before(conn, since)
+        )
+        out = min(out, blamed or out)
+    return out
+
+
+def _weeks(t: TeamContext, as_of: datetime, weeks: int) -> list[datetime]:
+    return weekly_edges(complete_weeks_end(as_of, t.tz), weeks, t.tz)
+
+
+def _valid(
+    spec: MetricSpec,
+    row: store_kept.Kept | None,
+    week_end: datetime,
+    dirty: datetime | None,
+    t: TeamContext,
+    as_of: datetime,
+) -> bool:
+    if row is None:
+        return False
+    if spec.history_weeks:  # its model is the as-of week's; any write may move it
+        same = complete_weeks_end(row.computed_as_of, t.tz) == complete_weeks_end(as_of, t.tz)
+        return dirty is None and same
+    return dirty is None or week_end <= dirty
+
+
+def answers(
+    *,
+    engine: Engine | Connection,
+    org: OrgContext,
+    as_of: datetime,
+    weeks: int,
+    specs: Sequence[MetricSpec],
+    teams: Sequence[TeamContext],
+    clock: str,
+    whole_org: bool,
+    compute: Compute,
+) -> Series:
+    """`compute_all`'s answer: kept answers where valid (see the module doc), the rest
+    computed by `compute` over the fewest last weeks that cover them."""
+    fps = fingerprints(org, specs, clock)
+    edges = {t.slug: _weeks(t, as_of, weeks) for t in teams}
+    earliest = min(e[0] for e in edges.values())
+    with _connection(engine) as conn:
+        dirty = dirty_since(conn, marks.pending(conn), org, as_of)
+        slugs = None if whole_org else [t.slug for t in teams]
+        rows = store_kept.read(conn, fps, slugs, earliest, as_of)
+    index = {(r.metric, r.team, r.week_start): r for r in rows}
+    need: dict[str, int] = {}
+    for spec in specs:
+        for t in teams:
+            e = edges[t.slug]
+            for i in range(weeks):
+                if not _valid(spec, index.get((spec.id, t.slug, e[i])), e[i + 1], dirty, t, as_of):
+                    need[spec.id] = max(need.get(spec.id, 0), weeks - i)
+                    break
+    fresh: Series = {}
+    if need:
+        fresh = compute(
+            as_of=as_of,
+            weeks=max(need.values()),
+            metrics=[s.id for s in specs if s.id in need],
+            teams=None if whole_org else [t.slug for t in teams],
+            clock=clock,
+        )
+    out: Series = {t.slug: {} for t in teams}
+    for spec in specs:
+        n = need.get(spec.id, 0)
+        for t in teams:
+            e = edges[t.slug]
+            old = [decode(index[(spec.id, t.slug, e[i])].answer, as_of) for i in range(weeks - n)]
+            new = fresh[t.slug][spec.id][-n:] if n else []
+            out[t.slug][spec.id] = old + new
+    return out
+
+
+def refresh(
+    *,
+    engine: Engine,
+    org: OrgContext,
+    as_of: datetime,
+    specs: Sequence[MetricSpec],
+    clock: str,
+    compute: Compute,
+    weeks: int = KEEP_WEEKS,
+) -> Refreshed:
+    """Recompute and keep the last `weeks` complete weeks' answers the pending marks (or
+    newly complete weeks) call for; clear those marks. See the module doc."""
+    fps = fingerprints(org, specs, clock)
+    with engine.connect() as conn:
+        pending = marks.pending(conn)
+        dirty = dirty_since(conn, pending, org, as_of)
+        last = store_kept.last_per_team(conn, fps)
+        computed = store_kept.oldest_compute(conn, fps)
+    need = _to_recompute(org, as_of, weeks, specs, dirty, bool(pending), last, computed)
+    n = max(need.values(), default=0)
+    rows: list[store_kept.Kept] = []
+    if n:
+        run = compute(as_of=as_of, weeks=n, metrics=list(need), teams=None, clock=clock)
+        for slug, series in run.items():
+            for metric, values in series.items():
+                rows += [
+                    store_kept.Kept(metric, slug, mv.period_start, as_of, encode(mv))
+                    for mv in values[-need[metric] :]
+                ]
+    done = [m.id for m in pending if m.until is None or m.until <= as_of]
+    with engine.begin() as conn:
+        for metric in need:
+            mine = [r for r in rows if r.metric == metric]
+            since = min((r.week_start for r in mine), default=as_of)
+            store_kept.replace(conn, {metric: fps[metric]}, since, mine)
+        store_kept.prune(conn, min(_weeks(t, as_of, weeks)[0] for t in org.teams))
+        marks.clear(conn, done)
+    by_model = {s.id: bool(s.history_weeks) for s in specs}
+    weeks_of = [need[m] for m in need if not by_model[m]]
+    model = [need[m] for m in need if by_model[m]]
+    return Refreshed(max(weeks_of, default=0), max(model, default=0), len(rows), len(done))
+
+
+def _to_recompute(
+    org: OrgContext,
+    as_of: datetime,
+    weeks: int,
+    specs: Sequence[MetricSpec],
+    dirty: datetime | None,
+    marked: bool,
+    last: Mapping[tuple[str, str], datetime],
+    computed: Mapping[str, datetime],
+) -> dict[str, int]:
+    """{metric: how many of the last `weeks` complete weeks to recompute} (0s left out)."""
+    out: dict[str, int] = {}
+    for spec in specs:
+        n = 0
+        for t in org.teams:
+            e = _weeks(t, as_of, weeks)
+            kept = last.get((spec.id, t.slug))
+            first = 0 if kept is None else next((i for i in range(weeks) if e[i] > kept), weeks)
+            if dirty is not None:
+                first = min(first, next((i for i in range(weeks) if e[i + 1] > dirty), weeks))
+            if spec.history_weeks and spec.id in computed:
+                stale = complete_weeks_end(computed[spec.id], t.tz) != e[-1]
+                first = 0 if marked or stale else first
+            n = max(n, weeks - first)
+        if n:
+            out[spec.id] = n
+    return out
