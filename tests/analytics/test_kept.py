@@ -48,6 +48,12 @@ def store(world: Path, database_url: str, tmp_path: Path) -> Iterator[Engine]:
     else:
         copy_sqlite(world, database_url)
         engine = make_engine(database_url)
+        with engine.begin() as conn:  # the copy keeps ids: move the sequences past them
+            for table in ("pull_requests", "reviews", "deployments", "incidents"):
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                    f" (SELECT max(id) FROM {table}))"
+                )
     yield engine
     engine.dispose()
 
