@@ -311,17 +311,7 @@ def compute_all(
     specs = [resolve(m) for m in (metrics or list(METRICS))]
     chosen = org.teams if teams is None else tuple(org.team(s) for s in dict.fromkeys(teams))
     if use_kept:
-        return kept.answers(
-            engine=engine,
-            org=org,
-            as_of=as_of,
-            weeks=weeks,
-            specs=specs,
-            teams=chosen,
-            clock=_clock(org, clock),
-            whole_org=teams is None,
-            compute=lambda **kw: compute_all(engine=engine, org=org, use_kept=False, **kw),
-        )
+        return _with_kept(engine, org, as_of, weeks, specs, chosen, _clock(org, clock), teams)
     earliest = min(
         shift_weeks(complete_weeks_end(as_of, t.tz), -(weeks + org.thresholds.baseline_weeks), t.tz)
         for t in chosen
@@ -355,6 +345,30 @@ def compute_all(
         for slug, series in per_team.items():
             out[slug][spec.id] = series
     return out
+
+
+def _with_kept(
+    engine: Engine | Connection,
+    org: OrgContext,
+    as_of: datetime,
+    weeks: int,
+    specs: Sequence[MetricSpec],
+    chosen: Sequence[TeamContext],
+    clock: str,
+    teams: Sequence[str] | None,
+) -> dict[str, dict[str, list[MetricValue]]]:
+    """`compute_all` through the answers kept for clean weeks (`analytics.kept`)."""
+    return kept.answers(
+        engine=engine,
+        org=org,
+        as_of=as_of,
+        weeks=weeks,
+        specs=specs,
+        teams=chosen,
+        clock=clock,
+        whole_org=teams is None,
+        compute=lambda **kw: compute_all(engine=engine, org=org, use_kept=False, **kw),
+    )
 
 
 def _shared(

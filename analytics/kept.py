@@ -88,18 +88,72 @@ def _weeks(t: TeamContext, as_of: datetime, weeks: int) -> list[datetime]:
 
 def _valid(
     spec: MetricSpec,
-    row: store_kept.Kept | None,
+    kept: MetricValue | None,
     week_end: datetime,
     dirty: datetime | None,
+    computed: datetime | None,
     t: TeamContext,
     as_of: datetime,
 ) -> bool:
-    if row is None:
+    if kept is None:
         return False
     if spec.history_weeks:  # its model is the as-of week's; any write may move it
-        same = complete_weeks_end(row.computed_as_of, t.tz) == complete_weeks_end(as_of, t.tz)
-        return dirty is None and same
+        week = complete_weeks_end(as_of, t.tz)
+        return dirty is None and computed is not None and complete_weeks_end(computed, t.tz) == week
     return dirty is None or week_end <= dirty
+
+
+@dataclass
+class _Found:
+    """What `answers` found kept: answers by (metric, team, week start), the start of the
+    earliest week a pending mark reaches, and when each model metric's oldest was computed."""
+
+    index: dict[tuple[str, str, datetime], MetricValue]
+    dirty: datetime | None
+    computed: dict[str, datetime]
+
+
+def _found(
+    engine: Engine | Connection,
+    org: OrgContext,
+    as_of: datetime,
+    specs: Sequence[MetricSpec],
+    fps: Mapping[str, str],
+    slugs: Sequence[str] | None,
+    since: datetime,
+) -> _Found:
+    by_id = {s.id: s for s in specs}
+    with _connection(engine) as conn:
+        dirty = dirty_since(conn, marks.pending(conn), org, as_of)
+        rows = store_kept.read(conn, fps, slugs, since, as_of)
+        models = {s.id: fps[s.id] for s in specs if s.history_weeks}
+        computed = store_kept.oldest_compute(conn, models) if models else {}
+    index: dict[tuple[str, str, datetime], MetricValue] = {}
+    for metric, team, text in rows:
+        mv = decode(text, by_id[metric], team, as_of)
+        index[(metric, team, mv.period_start)] = mv
+    return _Found(index, dirty, computed)
+
+
+def _needed(
+    found: _Found,
+    specs: Sequence[MetricSpec],
+    teams: Sequence[TeamContext],
+    edges: Mapping[str, list[datetime]],
+    as_of: datetime,
+) -> dict[str, int]:
+    """{metric: how many last weeks to compute} for the metrics some week of is not kept."""
+    need: dict[str, int] = {}
+    for spec in specs:
+        computed = found.computed.get(spec.id)
+        for t in teams:
+            e = edges[t.slug]
+            for i in range(len(e) - 1):
+                mv = found.index.get((spec.id, t.slug, e[i]))
+                if not _valid(spec, mv, e[i + 1], found.dirty, computed, t, as_of):
+                    need[spec.id] = max(need.get(spec.id, 0), len(e) - 1 - i)
+                    break
+    return need
 
 
 def answers(
@@ -118,37 +172,22 @@ def answers(
     computed by `compute` over the fewest last weeks that cover them."""
     fps = fingerprints(org, specs, clock)
     edges = {t.slug: _weeks(t, as_of, weeks) for t in teams}
-    earliest = min(e[0] for e in edges.values())
-    with _connection(engine) as conn:
-        dirty = dirty_since(conn, marks.pending(conn), org, as_of)
-        slugs = None if whole_org else [t.slug for t in teams]
-        rows = store_kept.read(conn, fps, slugs, earliest, as_of)
-    index = {(r.metric, r.team, r.week_start): r for r in rows}
-    need: dict[str, int] = {}
-    for spec in specs:
-        for t in teams:
-            e = edges[t.slug]
-            for i in range(weeks):
-                if not _valid(spec, index.get((spec.id, t.slug, e[i])), e[i + 1], dirty, t, as_of):
-                    need[spec.id] = max(need.get(spec.id, 0), weeks - i)
-                    break
+    slugs = None if whole_org else [t.slug for t in teams]
+    found = _found(engine, org, as_of, specs, fps, slugs, min(e[0] for e in edges.values()))
+    need = _needed(found, specs, teams, edges, as_of)
     fresh: Series = {}
     if need:
+        metrics = [s.id for s in specs if s.id in need]
         fresh = compute(
-            as_of=as_of,
-            weeks=max(need.values()),
-            metrics=[s.id for s in specs if s.id in need],
-            teams=None if whole_org else [t.slug for t in teams],
-            clock=clock,
+            as_of=as_of, weeks=max(need.values()), metrics=metrics, teams=slugs, clock=clock
         )
     out: Series = {t.slug: {} for t in teams}
     for spec in specs:
         n = need.get(spec.id, 0)
         for t in teams:
             e = edges[t.slug]
-            old = [decode(index[(spec.id, t.slug, e[i])].answer, as_of) for i in range(weeks - n)]
-            new = fresh[t.slug][spec.id][-n:] if n else []
-            out[t.slug][spec.id] = old + new
+            old = [found.index[(spec.id, t.slug, e[i])] for i in range(weeks - n)]
+            out[t.slug][spec.id] = old + (fresh[t.slug][spec.id][-n:] if n else [])
     return out
 
 

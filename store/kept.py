@@ -29,25 +29,22 @@ def read(
     teams: Collection[str] | None,
     since: datetime,
     as_of: datetime,
-) -> list[Kept]:
-    """The kept answers of each metric under its fingerprint ({metric: fingerprint}) for
-    weeks starting at or after `since`, computed no later than `as_of` (an answer computed
-    later may hold rows an earlier as-of must not see)."""
+) -> list[tuple[str, str, str]]:
+    """(metric, team, answer text) of the answers kept for each metric under its
+    fingerprint ({metric: fingerprint}) for weeks starting at or after `since`, computed no
+    later than `as_of` (an answer computed later may hold rows an earlier as-of must not
+    see). Only text columns: hundreds of thousands of rows are read at a time."""
     if not fingerprints:
         return []
     which = or_(
         *(and_(KeptWeek.metric == m, KeptWeek.fingerprint == fp) for m, fp in fingerprints.items())
     )
-    q = select(
-        KeptWeek.metric,
-        KeptWeek.team,
-        KeptWeek.week_start,
-        KeptWeek.computed_as_of,
-        KeptWeek.answer,
-    ).where(which, KeptWeek.week_start >= since, KeptWeek.computed_as_of <= as_of)
+    q = select(KeptWeek.metric, KeptWeek.team, KeptWeek.answer).where(
+        which, KeptWeek.week_start >= since, KeptWeek.computed_as_of <= as_of
+    )
     if teams is not None:
         q = q.where(KeptWeek.team.in_(list(teams)))
-    return [Kept(*row) for row in conn.execute(q).all()]
+    return [(m, t, a) for m, t, a in conn.execute(q).all()]
 
 
 def last_per_team(

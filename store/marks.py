@@ -15,8 +15,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from weakref import WeakSet
 
-from sqlalchemy import Connection, DateTime, Table, delete, func, insert, select, tuple_
+from sqlalchemy import Connection, DateTime, Table, delete, func, insert, inspect, select, tuple_
 from sqlalchemy.orm import Session
 
 from store.models import AnalyticsMark, PullRequest, WorkItem
@@ -98,9 +99,28 @@ def mark_all(session: Session | Connection, table: str) -> None:
     _add(session, table, None, None)
 
 
+def _has_marks(session: Session | Connection) -> bool:
+    """Whether the store has the marks table (not one migrated only part way, as the
+    migration tests make). Known once seen, per engine; absent is asked again."""
+    bind = session.get_bind() if isinstance(session, Session) else session.engine
+    engine = getattr(bind, "engine", bind)
+    if engine in _MARKED:
+        return True
+    conn = session.connection() if isinstance(session, Session) else session
+    if not inspect(conn).has_table(AnalyticsMark.__tablename__):
+        return False
+    _MARKED.add(engine)
+    return True
+
+
+_MARKED: WeakSet[Any] = WeakSet()
+
+
 def _add(
     session: Session | Connection, table: str, since: datetime | None, until: datetime | None
 ) -> None:
+    if not _has_marks(session):
+        return
     session.execute(
         insert(AnalyticsMark).values(
             table_name=table, since=since, until=until, marked_at=datetime.now(UTC)

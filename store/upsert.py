@@ -51,6 +51,21 @@ def upsert(
     if first is None:
         return 0
     to_update = [c for c in (update if update is not None else first.keys()) if c not in keys]
+    stmt = _statement(session, table, keys, to_update)
+    # RETURNING lists the rows inserted or changed: the count both databases give alike,
+    # with the instants that say which weeks of analytics they may change (`store.marks`).
+    key_columns = [table.c[k] for k in keys]
+    instants = (
+        [table.c[c] for c in marks.instant_columns(table)] if table.name in marks.WATCHED else []
+    )
+    written = session.execute(stmt.returning(*key_columns, *instants), list(by_key.values())).all()
+    marks.record(session, table, written, keys)
+    return len(written)
+
+
+def _statement(session: Session, table: Table, keys: Sequence[str], to_update: list[str]) -> Any:
+    """INSERT ... ON CONFLICT for the session's dialect, rewriting only changed rows."""
+    zoned = table.name == zones.TABLE
     dialect = session.get_bind().dialect.name
     insert_fn: Any
     if dialect == "postgresql":
@@ -69,12 +84,4 @@ def upsert(
         stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=set_, where=changed)
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
-    # RETURNING lists the rows inserted or changed: the count both databases give alike,
-    # with the instants that say which weeks of analytics they may change (`store.marks`).
-    key_columns = [table.c[k] for k in keys]
-    instants = (
-        [table.c[c] for c in marks.instant_columns(table)] if table.name in marks.WATCHED else []
-    )
-    written = session.execute(stmt.returning(*key_columns, *instants), list(by_key.values())).all()
-    marks.record(session, table, written, keys)
-    return len(written)
+    return stmt

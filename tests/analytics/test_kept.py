@@ -7,9 +7,12 @@ through `store.upsert`, the write path every ingest source uses."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
+from dataclasses import fields
 from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, func, select
@@ -17,8 +20,10 @@ from sqlalchemy.orm import Session
 
 from analytics import kept
 from analytics.engine import compute_all
-from analytics.kept_codec import encode
+from analytics.kept_codec import decode, encode
 from analytics.refresh import refresh
+from analytics.registry import resolve
+from analytics.values import MetricValue, Trend
 from bench.bench_metrics import END, generate, org_context
 from bench.stores import copy_sqlite
 from store import kept as store_kept
@@ -68,6 +73,9 @@ def _same(engine: Engine, as_of: datetime) -> None:
         for metric, values in series.items():
             mine = got[team][metric]
             assert [encode(v) for v in mine] == [encode(v) for v in values], (team, metric)
+            assert [(v.metric, v.team, v.unit, v.definition) for v in mine] == [
+                (v.metric, v.team, v.unit, v.definition) for v in values
+            ]
             assert all(v.as_of == as_of for v in mine)
 
 
@@ -190,3 +198,44 @@ def test_a_purge_marks_every_week(store: Engine) -> None:
         marks.mark_all(s, "purge")
     with store.connect() as conn:
         assert kept.dirty_since(conn, marks.pending(conn), ORG, END) == kept.EVERYTHING
+
+
+def test_the_codec_gives_back_every_field_exactly() -> None:
+    """NaN, infinity, zones, dicts and notes come back as they were; a field added to
+    `MetricValue` without the codec knowing it fails here."""
+    spec = resolve("review-time")
+    start = datetime(2026, 10, 5, tzinfo=ZoneInfo("America/New_York"))
+    mv = MetricValue(
+        spec.id,
+        "team-a",
+        start,
+        start + timedelta(weeks=1),
+        math.nan,
+        spec.unit,
+        7,
+        spec.definition,
+        math.inf,
+        2.5,
+        0.1 + 0.2,
+        8,
+        "median",
+        Trend(None, "up", False, math.nan, 3.0, 8),
+        "window",
+        "working",
+        {"drafts": 2},
+        "owner",
+        {"pr-author": 7},
+        {"sha": 3},
+        {"feature": 0.5, "bug": None},
+        ("a note",),
+        None,
+        "elite",
+        "DORA",
+        END,
+    )
+    back = decode(encode(mv), spec, "team-a", END)
+    assert len(fields(MetricValue)) == 26
+    for f in fields(MetricValue):
+        a, b = getattr(mv, f.name), getattr(back, f.name)
+        assert repr(a) == repr(b), f.name
+    assert back.period_start.tzinfo == start.tzinfo
