@@ -208,12 +208,13 @@ def refresh(
         pending = marks.pending(conn)
         dirty = dirty_since(conn, pending, org, as_of)
         last = store_kept.last_per_team(conn, fps)
-        computed = store_kept.oldest_compute(conn, fps)
+        models = {s.id: fps[s.id] for s in specs if s.history_weeks}
+        computed = store_kept.oldest_compute(conn, models)
     need = _to_recompute(org, as_of, weeks, specs, dirty, bool(pending), last, computed)
-    n = max(need.values(), default=0)
     rows: list[store_kept.Kept] = []
-    if n:
-        run = compute(as_of=as_of, weeks=n, metrics=list(need), teams=None, clock=clock)
+    for n in sorted(set(need.values())):  # work mix over every week, the rest over a few
+        group = [m for m in need if need[m] == n]
+        run = compute(as_of=as_of, weeks=n, metrics=group, teams=None, clock=clock)
         for slug, series in run.items():
             for metric, values in series.items():
                 rows += [
@@ -221,6 +222,8 @@ def refresh(
                     for mv in values[-need[metric] :]
                 ]
     done = [m.id for m in pending if m.until is None or m.until <= as_of]
+    if not need and not done:  # an idle sync: nothing to write
+        return Refreshed(0, 0, 0, 0)
     with engine.begin() as conn:
         for metric in need:
             mine = [r for r in rows if r.metric == metric]

@@ -118,7 +118,9 @@ def _sync(engine: Engine) -> None:
             "updated_at": END - timedelta(days=1),
             "merge_commit_sha": None,
         }
-        upsert(s, PullRequest, [new], ["source", "repo", "number"])
+        old = {**new, "number": 99_002, "created_at": END - timedelta(weeks=9)}
+        old["updated_at"] = old["created_at"]
+        upsert(s, PullRequest, [new, old], ["source", "repo", "number"])
         dep = {
             "source": "github",
             "external_id": "late-dep",
@@ -142,6 +144,24 @@ def _sync(engine: Engine) -> None:
         upsert(s, Incident, [inc], ["source", "external_id"])
 
 
+def _first_review_weeks_later(engine: Engine) -> None:
+    """A review, 2 weeks after it opened, of the PR `_sync` wrote 9 weeks back: its own
+    week is 7 weeks back, the week it counts in (the PR's) 9."""
+    with Session(engine) as s, s.begin():
+        pr = s.scalars(select(PullRequest).where(PullRequest.number == 99_002)).one()
+        review = {
+            "source": "github",
+            "repo": pr.repo,
+            "pr_number": pr.number,
+            "external_id": "first-late",
+            "reviewer_key": "p00002",
+            "reviewer_is_bot": False,
+            "state": "APPROVED",
+            "submitted_at": pr.created_at + timedelta(weeks=2),
+        }
+        upsert(s, Review, [review], ["source", "repo", "pr_number", "external_id"])
+
+
 def test_kept_and_incremental_equal_a_full_recompute(store: Engine) -> None:
     first = refresh(engine=store, org=ORG, as_of=END, weeks=WEEKS)
     assert first.weeks == WEEKS and first.kept > 0
@@ -155,6 +175,10 @@ def test_kept_and_incremental_equal_a_full_recompute(store: Engine) -> None:
     assert 0 < again.weeks < WEEKS  # from the late review's week on, not everything
     with store.connect() as conn:
         assert not marks.pending(conn)
+    _same(store, END)
+    _first_review_weeks_later(store)
+    _same(store, END)
+    assert refresh(engine=store, org=ORG, as_of=END, weeks=WEEKS).weeks >= 9
     _same(store, END)
     later = END + timedelta(weeks=1)  # a week completes: only it is new
     assert refresh(engine=store, org=ORG, as_of=later, weeks=WEEKS).weeks >= 1
