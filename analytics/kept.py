@@ -211,16 +211,7 @@ def refresh(
         models = {s.id: fps[s.id] for s in specs if s.history_weeks}
         computed = store_kept.oldest_compute(conn, models)
     need = _to_recompute(org, as_of, weeks, specs, dirty, bool(pending), last, computed)
-    rows: list[store_kept.Kept] = []
-    for n in sorted(set(need.values())):  # work mix over every week, the rest over a few
-        group = [m for m in need if need[m] == n]
-        run = compute(as_of=as_of, weeks=n, metrics=group, teams=None, clock=clock)
-        for slug, series in run.items():
-            for metric, values in series.items():
-                rows += [
-                    store_kept.Kept(metric, slug, mv.period_start, as_of, encode(mv))
-                    for mv in values[-need[metric] :]
-                ]
+    rows = _recomputed(compute, need, as_of, clock)
     done = [m.id for m in pending if m.until is None or m.until <= as_of]
     if not need and not done:  # an idle sync: nothing to write
         return Refreshed(0, 0, 0, 0)
@@ -231,10 +222,28 @@ def refresh(
             store_kept.replace(conn, {metric: fps[metric]}, since, mine)
         store_kept.prune(conn, min(_weeks(t, as_of, weeks)[0] for t in org.teams))
         marks.clear(conn, done)
-    by_model = {s.id: bool(s.history_weeks) for s in specs}
-    weeks_of = [need[m] for m in need if not by_model[m]]
-    model = [need[m] for m in need if by_model[m]]
-    return Refreshed(max(weeks_of, default=0), max(model, default=0), len(rows), len(done))
+    model = {s.id for s in specs if s.history_weeks}
+    weeks_of = max((n for m, n in need.items() if m not in model), default=0)
+    model_weeks = max((n for m, n in need.items() if m in model), default=0)
+    return Refreshed(weeks_of, model_weeks, len(rows), len(done))
+
+
+def _recomputed(
+    compute: Compute, need: Mapping[str, int], as_of: datetime, clock: str
+) -> list[store_kept.Kept]:
+    """The answers of the last `need[metric]` weeks of each metric, to keep: one run per
+    number of weeks (work mix over every week, the rest often over a few)."""
+    rows: list[store_kept.Kept] = []
+    for n in sorted(set(need.values())):
+        group = [m for m in need if need[m] == n]
+        run = compute(as_of=as_of, weeks=n, metrics=group, teams=None, clock=clock)
+        for slug, series in run.items():
+            for metric, values in series.items():
+                rows += [
+                    store_kept.Kept(metric, slug, mv.period_start, as_of, encode(mv))
+                    for mv in values[-n:]
+                ]
+    return rows
 
 
 def _to_recompute(
