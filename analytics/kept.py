@@ -20,6 +20,7 @@ computes only the rest, so its result equals a full recompute.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,12 +28,13 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine
 
 from analytics import horizon
-from analytics.calendar import complete_weeks_end, weekly_edges
+from analytics.calendar import complete_weeks_end
 from analytics.context import OrgContext, TeamContext
 from analytics.fingerprint import fingerprints
 from analytics.kept_codec import decode, encode
 from analytics.registry import MetricSpec
 from analytics.sql import _connection
+from analytics.teamweeks import weekly_edges_cached
 from analytics.values import MetricValue
 from store import kept as store_kept
 from store import marks
@@ -83,7 +85,8 @@ def dirty_since(
 
 
 def _weeks(t: TeamContext, as_of: datetime, weeks: int) -> list[datetime]:
-    return weekly_edges(complete_weeks_end(as_of, t.tz), weeks, t.tz)
+    """The edges of the team's last `weeks` complete weeks (cached, read only)."""
+    return weekly_edges_cached(complete_weeks_end(as_of, t.tz), weeks, t.tz)
 
 
 def _valid(
@@ -258,14 +261,15 @@ def _to_recompute(
 ) -> dict[str, int]:
     """{metric: how many of the last `weeks` complete weeks to recompute} (0s left out)."""
     out: dict[str, int] = {}
+    edges = {t.slug: _weeks(t, as_of, weeks) for t in org.teams}
     for spec in specs:
         n = 0
         for t in org.teams:
-            e = _weeks(t, as_of, weeks)
+            e = edges[t.slug]
             kept = last.get((spec.id, t.slug))
-            first = 0 if kept is None else next((i for i in range(weeks) if e[i] > kept), weeks)
-            if dirty is not None:
-                first = min(first, next((i for i in range(weeks) if e[i + 1] > dirty), weeks))
+            first = 0 if kept is None else bisect_right(e, kept, 0, weeks)  # first not kept
+            if dirty is not None:  # the first week ending after the earliest mark
+                first = min(first, bisect_right(e, dirty, 1, weeks + 1) - 1)
             if spec.history_weeks and spec.id in computed:
                 stale = complete_weeks_end(computed[spec.id], t.tz) != e[-1]
                 first = 0 if marked or stale else first

@@ -13,14 +13,14 @@ from analytics.context import TeamContext
 
 
 @lru_cache(maxsize=1 << 12)
-def _weekly_edges(end: datetime, weeks: int, tz: str) -> list[datetime]:
+def weekly_edges_cached(end: datetime, weeks: int, tz: str) -> list[datetime]:
     """`calendar.weekly_edges`, cached: every metric of a team shares its weeks (read only)."""
     return weekly_edges(end, weeks, tz)
 
 
 @lru_cache(maxsize=1 << 12)
 def _weekly_edges_ns(end: datetime, weeks: int, tz: str) -> np.ndarray:
-    edges = to_ns(_weekly_edges(end, weeks, tz))
+    edges = to_ns(weekly_edges_cached(end, weeks, tz))
     edges.flags.writeable = False
     return edges
 
@@ -36,6 +36,6 @@ def team_weeks(
         last = complete_weeks_end(as_of, t.tz)
         if include_current:
             last = shift_weeks(last, 1, t.tz)
-        edges_dt[t.slug] = _weekly_edges(last, weeks, t.tz)
+        edges_dt[t.slug] = weekly_edges_cached(last, weeks, t.tz)
         edges[t.slug] = _weekly_edges_ns(last, weeks, t.tz)
     return edges_dt, edges
