@@ -24,6 +24,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine
 
@@ -31,7 +32,7 @@ from analytics import horizon
 from analytics.calendar import complete_weeks_end
 from analytics.context import OrgContext, TeamContext
 from analytics.fingerprint import fingerprints
-from analytics.kept_codec import decode, encode
+from analytics.kept_codec import decode, encode, parse
 from analytics.registry import MetricSpec
 from analytics.sql import _connection
 from analytics.teamweeks import weekly_edges_cached
@@ -91,14 +92,14 @@ def _weeks(t: TeamContext, as_of: datetime, weeks: int) -> list[datetime]:
 
 def _valid(
     spec: MetricSpec,
-    kept: MetricValue | None,
+    kept: bool,
     week_end: datetime,
     dirty: datetime | None,
     computed: datetime | None,
     t: TeamContext,
     as_of: datetime,
 ) -> bool:
-    if kept is None:
+    if not kept:
         return False
     if spec.history_weeks:  # its model is the as-of week's; any write may move it
         week = complete_weeks_end(as_of, t.tz)
@@ -108,10 +109,11 @@ def _valid(
 
 @dataclass
 class _Found:
-    """What `answers` found kept: answers by (metric, team, week start), the start of the
-    earliest week a pending mark reaches, and when each model metric's oldest was computed."""
+    """What `answers` found kept: answers (parsed, `kept_codec`) by (metric, team, week
+    start as ISO text), the start of the earliest week a pending mark reaches, and when each
+    model metric's oldest answer was computed."""
 
-    index: dict[tuple[str, str, datetime], MetricValue]
+    raw: dict[tuple[str, str, str], list[Any]]
     dirty: datetime | None
     computed: dict[str, datetime]
 
@@ -125,17 +127,16 @@ def _found(
     slugs: Sequence[str] | None,
     since: datetime,
 ) -> _Found:
-    by_id = {s.id: s for s in specs}
     with _connection(engine) as conn:
         dirty = dirty_since(conn, marks.pending(conn), org, as_of)
         rows = store_kept.read(conn, fps, slugs, since, as_of)
         models = {s.id: fps[s.id] for s in specs if s.history_weeks}
         computed = store_kept.oldest_compute(conn, models) if models else {}
-    index: dict[tuple[str, str, datetime], MetricValue] = {}
+    raw: dict[tuple[str, str, str], list[Any]] = {}
     for metric, team, text in rows:
-        mv = decode(text, by_id[metric], team, as_of)
-        index[(metric, team, mv.period_start)] = mv
-    return _Found(index, dirty, computed)
+        r = parse(text)
+        raw[(metric, team, r[0])] = r
+    return _Found(raw, dirty, computed)
 
 
 def _needed(
@@ -143,17 +144,20 @@ def _needed(
     specs: Sequence[MetricSpec],
     teams: Sequence[TeamContext],
     edges: Mapping[str, list[datetime]],
+    texts: Mapping[str, list[str]],
     as_of: datetime,
 ) -> dict[str, int]:
-    """{metric: how many last weeks to compute} for the metrics some week of is not kept."""
+    """{metric: how many last weeks to compute} for the metrics some week of is not kept
+    (`edges`: each team's week edges, `texts` the same as ISO text)."""
     need: dict[str, int] = {}
     for spec in specs:
         computed = found.computed.get(spec.id)
         for t in teams:
-            e = edges[t.slug]
+            e, x = edges[t.slug], texts[t.slug]
             for i in range(len(e) - 1):
-                mv = found.index.get((spec.id, t.slug, e[i]))
-                if not _valid(spec, mv, e[i + 1], found.dirty, computed, t, as_of):
+                r = found.raw.get((spec.id, t.slug, x[i]))
+                kept = r is not None and r[1] == x[i + 1]
+                if not _valid(spec, kept, e[i + 1], found.dirty, computed, t, as_of):
                     need[spec.id] = max(need.get(spec.id, 0), len(e) - 1 - i)
                     break
     return need
@@ -175,9 +179,10 @@ def answers(
     computed by `compute` over the fewest last weeks that cover them."""
     fps = fingerprints(org, specs, clock)
     edges = {t.slug: _weeks(t, as_of, weeks) for t in teams}
+    texts = {slug: [x.isoformat() for x in e] for slug, e in edges.items()}
     slugs = None if whole_org else [t.slug for t in teams]
     found = _found(engine, org, as_of, specs, fps, slugs, min(e[0] for e in edges.values()))
-    need = _needed(found, specs, teams, edges, as_of)
+    need = _needed(found, specs, teams, edges, texts, as_of)
     fresh: Series = {}
     if need:
         metrics = [s.id for s in specs if s.id in need]
@@ -185,11 +190,15 @@ def answers(
             as_of=as_of, weeks=max(need.values()), metrics=metrics, teams=slugs, clock=clock
         )
     out: Series = {t.slug: {} for t in teams}
+    th = org.thresholds
     for spec in specs:
         n = need.get(spec.id, 0)
         for t in teams:
-            e = edges[t.slug]
-            old = [found.index[(spec.id, t.slug, e[i])] for i in range(weeks - n)]
+            e, x = edges[t.slug], texts[t.slug]
+            old = [
+                decode(found.raw[(spec.id, t.slug, x[i])], spec, t, (e[i], e[i + 1]), th, as_of)
+                for i in range(weeks - n)
+            ]
             out[t.slug][spec.id] = old + (fresh[t.slug][spec.id][-n:] if n else [])
     return out
 
@@ -214,7 +223,7 @@ def refresh(
         models = {s.id: fps[s.id] for s in specs if s.history_weeks}
         computed = store_kept.oldest_compute(conn, models)
     need = _to_recompute(org, as_of, weeks, specs, dirty, bool(pending), last, computed)
-    rows = _recomputed(compute, need, as_of, clock)
+    rows = _recomputed(compute, org, {s.id: s for s in specs}, need, as_of, clock)
     done = [m.id for m in pending if m.until is None or m.until <= as_of]
     if not need and not done:  # an idle sync: nothing to write
         return Refreshed(0, 0, 0, 0)
@@ -232,7 +241,12 @@ def refresh(
 
 
 def _recomputed(
-    compute: Compute, need: Mapping[str, int], as_of: datetime, clock: str
+    compute: Compute,
+    org: OrgContext,
+    specs: Mapping[str, MetricSpec],
+    need: Mapping[str, int],
+    as_of: datetime,
+    clock: str,
 ) -> list[store_kept.Kept]:
     """The answers of the last `need[metric]` weeks of each metric, to keep: one run per
     number of weeks (work mix over every week, the rest often over a few)."""
@@ -241,9 +255,13 @@ def _recomputed(
         group = [m for m in need if need[m] == n]
         run = compute(as_of=as_of, weeks=n, metrics=group, teams=None, clock=clock)
         for slug, series in run.items():
+            t = org.team(slug)
             for metric, values in series.items():
+                spec = specs[metric]
                 rows += [
-                    store_kept.Kept(metric, slug, mv.period_start, as_of, encode(mv))
+                    store_kept.Kept(
+                        metric, slug, mv.period_start, as_of, encode(mv, spec, t, org.thresholds)
+                    )
                     for mv in values[-n:]
                 ]
     return rows
