@@ -349,11 +349,12 @@ elif mode == "warm":  # incremental: refresh (keeps every week), idle refresh, k
     t1 = time.perf_counter()
     idle = refresh(engine=engine, org=org, as_of=END, weeks=WEEKS)
     idle_s = time.perf_counter() - t1
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     out = compute_all(engine=engine, org=org, as_of=END, weeks=WEEKS)
     values = sum(len(s) for m in out.values() for s in m.values())
     extra = {{"values": values, "refresh_s": refresh_s, "kept": done.kept,
-              "idle_refresh_s": idle_s, "idle_weeks": idle.weeks + idle.model_weeks}}
+              "idle_refresh_s": idle_s, "idle_weeks": idle.weeks + idle.model_weeks,
+              "cpu_seconds": time.process_time() - c0}}
 else:
     from analytics.calendar import week_start, shift_weeks
     def week(team):
