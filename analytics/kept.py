@@ -128,6 +128,8 @@ def _found(
     since: datetime,
 ) -> _Found:
     with _connection(engine) as conn:
+        if not marks.ready(conn):  # a store before migration 0010: compute everything
+            return _Found({}, EVERYTHING, {})
         dirty = dirty_since(conn, marks.pending(conn), org, as_of)
         rows = store_kept.read(conn, fps, slugs, since, as_of)
         models = {s.id: fps[s.id] for s in specs if s.history_weeks}

@@ -99,9 +99,10 @@ def mark_all(session: Session | Connection, table: str) -> None:
     _add(session, table, None, None)
 
 
-def _has_marks(session: Session | Connection) -> bool:
-    """Whether the store has the marks table (not one migrated only part way, as the
-    migration tests make). Known once seen, per engine; absent is asked again."""
+def ready(session: Session | Connection) -> bool:
+    """Whether the store has the marks table, and so the kept answers (migration 0010;
+    not a store migrated only part way, as the migration tests make). Known once seen,
+    per engine; absent is asked again."""
     bind = session.get_bind() if isinstance(session, Session) else session.engine
     engine = getattr(bind, "engine", bind)
     if engine in _MARKED:
@@ -119,7 +120,7 @@ _MARKED: WeakSet[Any] = WeakSet()
 def _add(
     session: Session | Connection, table: str, since: datetime | None, until: datetime | None
 ) -> None:
-    if not _has_marks(session):
+    if not ready(session):
         return
     session.execute(
         insert(AnalyticsMark).values(

@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from analytics import kept
@@ -265,3 +265,34 @@ def test_the_codec_gives_back_every_field_exactly() -> None:
         assert len(fields(MetricValue)) == 26
         for f in fields(MetricValue):
             assert repr(getattr(given, f.name)) == repr(getattr(back, f.name)), f.name
+
+
+def test_an_incident_with_no_window_reaches_back_to_the_last_deployment(store: Engine) -> None:
+    """Attributed however late, an incident may fall on the last deployment before it of
+    the service it names: the refresh redoes weeks from that deployment on."""
+    since = END - timedelta(days=2)
+    org = replace(ORG, thresholds=replace(ORG.thresholds, incident_window=None))
+    with Session(store) as s:
+        last = s.execute(
+            select(func.max(Deployment.finished_at)).where(
+                Deployment.service == "svc-000", Deployment.finished_at < since - timedelta(weeks=1)
+            )
+        ).scalar_one()
+        s.execute(
+            delete(Deployment).where(
+                Deployment.service == "svc-000",
+                Deployment.finished_at >= last + timedelta(seconds=1),
+                Deployment.finished_at < since,
+            )
+        )
+        pending = [marks.Mark(1, "incidents", since, since)]
+        inc = {
+            "source": "pagerduty",
+            "external_id": "no-window",
+            "service": "svc-000",
+            "title": "",
+            "started_at": since,
+            "resolved_at": since + timedelta(hours=1),
+        }
+        upsert(s, Incident, [inc], ["source", "external_id"])
+        assert kept.dirty_since(s.connection(), pending, org, END) <= last
