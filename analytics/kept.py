@@ -74,7 +74,8 @@ def dirty_since(
     out = min(first.values())
     if "deployments" in first:  # the PRs they ship were merged earlier
         since = first["deployments"]
-        out = min(out, horizon.link_since(conn, None, since, as_of, as_of, org.thresholds))
+        stop = max(since, as_of)  # a mark may hold rows after the asking run's as-of
+        out = min(out, horizon.link_since(conn, None, since, stop, stop, org.thresholds))
     if "incidents" in first:  # blamed on a deployment before them
         since = first["incidents"]
         window = org.thresholds.incident_window
