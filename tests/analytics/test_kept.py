@@ -33,7 +33,7 @@ from store.db import make_engine
 from store.models import AnalyticsMark, Deployment, Incident, KeptWeek, PullRequest, Review
 from store.upsert import upsert
 
-WEEKS = 20
+WEEKS = 13
 ORG = org_context(3)
 
 
