@@ -79,10 +79,8 @@ def metric_value(a: AnswerInputs) -> MetricValue:
     if a.skipped_annotated and not reason:
         exclusions = {**exclusions, "annotated weeks left out of the baseline": a.skipped_annotated}
     rule_counts = agg.ownership
-    ownership = _describe(tuple(rule_counts.items())) if rule_counts else spec.default_rule
-    window = _window_text(a.start, a.end, team.tz)
-    if spec.window_note is not None:
-        window += "; " + spec.window_note(a.thresholds)
+    ownership = ownership_text(spec, rule_counts)
+    window = window_text(spec, a.start, a.end, team.tz, a.thresholds)
     return MetricValue(
         metric=spec.id,
         team=team.slug,
@@ -111,6 +109,26 @@ def metric_value(a: AnswerInputs) -> MetricValue:
         tier_source=dora.TIER_SOURCE if spec.tier else None,
         as_of=a.as_of,
     )
+
+
+def ownership_text(spec: MetricSpec, counts: dict[str, int]) -> str:
+    """Which rule gave the team its items, in words (the spec's default when none)."""
+    return _describe(tuple(counts.items())) if counts else spec.default_rule
+
+
+def window_text(
+    spec: MetricSpec, start: datetime, end: datetime, tz: str, thresholds: Thresholds
+) -> str:
+    """The period in words, with the spec's note on its window."""
+    window = _window_text(start, end, tz)
+    if spec.window_note is not None:
+        window += "; " + spec.window_note(thresholds)
+    return window
+
+
+def baseline_window(weeks: int, with_value: int) -> str:
+    """The baseline's window in words."""
+    return _baseline_window(weeks, with_value)
 
 
 @lru_cache(maxsize=1 << 10)

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from functools import lru_cache
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
-from analytics import plan
+from analytics import kept, plan
 from analytics.answer import AnswerInputs, metric_value, visible
 from analytics.assign import assign, complete, needs_of
 from analytics.baselines import annotated, baseline, rolling_baselines
@@ -38,6 +36,7 @@ from analytics.frames import METRIC_COLUMNS, SCHEMAS
 from analytics.items import ACTIVITY, MILESTONES, ItemInputs, Prepared, activity, bots_of
 from analytics.metrics.pulls import review_milestones
 from analytics.registry import METRICS, MetricSpec, resolve
+from analytics.teamweeks import team_weeks
 from analytics.values import MetricValue
 
 __all__ = [
@@ -90,35 +89,6 @@ def read_start(
     return min(
         [start] + [shift_weeks(complete_weeks_end(as_of, t.tz), -weeks, t.tz) for t in teams]
     )
-
-
-@lru_cache(maxsize=1 << 12)
-def _weekly_edges(end: datetime, weeks: int, tz: str) -> list[datetime]:
-    """`calendar.weekly_edges`, cached: every metric of a team shares its weeks (read only)."""
-    return weekly_edges(end, weeks, tz)
-
-
-@lru_cache(maxsize=1 << 12)
-def _weekly_edges_ns(end: datetime, weeks: int, tz: str) -> np.ndarray:
-    edges = to_ns(_weekly_edges(end, weeks, tz))
-    edges.flags.writeable = False
-    return edges
-
-
-def _team_weeks(
-    teams: Sequence[TeamContext], as_of: datetime, weeks: int, include_current: bool
-) -> tuple[dict[str, list[datetime]], dict[str, np.ndarray]]:
-    """Each team's edges of its `weeks` last complete weeks (plus the current one when
-    asked), as datetimes and as UTC nanoseconds."""
-    edges_dt: dict[str, list[datetime]] = {}
-    edges: dict[str, np.ndarray] = {}
-    for t in teams:
-        last = complete_weeks_end(as_of, t.tz)
-        if include_current:
-            last = shift_weeks(last, 1, t.tz)
-        edges_dt[t.slug] = _weekly_edges(last, weeks, t.tz)
-        edges[t.slug] = _weekly_edges_ns(last, weeks, t.tz)
-    return edges_dt, edges
 
 
 # --- pure entry points (frames in) ----------------------------------------------------------
@@ -197,7 +167,7 @@ def evaluate_weekly(
     chosen = org.teams if teams is None else tuple(org.team(s) for s in teams)
     ck = _clock(org, clock)
     bw = org.thresholds.baseline_weeks
-    edges_dt, edges = _team_weeks(chosen, as_of, weeks + bw, include_current)
+    edges_dt, edges = team_weeks(chosen, as_of, weeks + bw, include_current)
     frames = complete(spec, frames)
     if assigned is None:
         assigned = assign(frames, org, chosen)
@@ -326,17 +296,22 @@ def compute_all(
     metrics: Sequence[str] | None = None,
     clock: str | None = None,
     teams: Sequence[str] | None = None,
+    use_kept: bool = True,
 ) -> dict[str, dict[str, list[MetricValue]]]:
     """Weekly series of every metric (or `metrics`) for every team (or `teams`):
     {team: {metric: [...]}}, each team's the same answers as its `weekly_series`.
 
-    Loads the org (or those teams) once and computes each metric for all of them in one
-    pass; used by the scheduled digests (`analytics.bulk.team_answers`) and the benchmark.
-    The text classifier skips cross-validation here (reported).
+    Reads the answers `refresh` kept for weeks no write has touched since, and computes
+    the rest (`analytics.kept`; `use_kept=False`: everything). Loads the org (or those
+    teams) once and computes each metric for all of them in one pass; used by the scheduled
+    digests (`analytics.bulk.team_answers`) and the benchmark. The text classifier skips
+    cross-validation here (reported).
     """
     require_aware(as_of)
     specs = [resolve(m) for m in (metrics or list(METRICS))]
     chosen = org.teams if teams is None else tuple(org.team(s) for s in dict.fromkeys(teams))
+    if use_kept:
+        return _with_kept(engine, org, as_of, weeks, specs, chosen, _clock(org, clock), teams)
     earliest = min(
         shift_weeks(complete_weeks_end(as_of, t.tz), -(weeks + org.thresholds.baseline_weeks), t.tz)
         for t in chosen
@@ -370,6 +345,30 @@ def compute_all(
         for slug, series in per_team.items():
             out[slug][spec.id] = series
     return out
+
+
+def _with_kept(
+    engine: Engine | Connection,
+    org: OrgContext,
+    as_of: datetime,
+    weeks: int,
+    specs: Sequence[MetricSpec],
+    chosen: Sequence[TeamContext],
+    clock: str,
+    teams: Sequence[str] | None,
+) -> dict[str, dict[str, list[MetricValue]]]:
+    """`compute_all` through the answers kept for clean weeks (`analytics.kept`)."""
+    return kept.answers(
+        engine=engine,
+        org=org,
+        as_of=as_of,
+        weeks=weeks,
+        specs=specs,
+        teams=chosen,
+        clock=clock,
+        whole_org=teams is None,
+        compute=lambda **kw: compute_all(engine=engine, org=org, use_kept=False, **kw),
+    )
 
 
 def _shared(

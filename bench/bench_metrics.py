@@ -335,10 +335,28 @@ engine = make_engine({url!r})
 org = org_context({teams})
 mode = {mode!r}
 t0 = time.perf_counter()
-if mode == "all":
-    out = compute_all(engine=engine, org=org, as_of=END, weeks=WEEKS)
+if mode == "all":  # cold: every week computed (kept answers not read)
+    out = compute_all(engine=engine, org=org, as_of=END, weeks=WEEKS, use_kept=False)
     values = sum(len(s) for m in out.values() for s in m.values())
     extra = {{"values": values}}
+elif mode == "keep":  # incremental: a refresh keeping every week, then an idle refresh
+    from analytics.refresh import refresh
+    with engine.begin() as conn:  # a cached store: start from nothing kept
+        conn.exec_driver_sql("DELETE FROM kept_weeks")
+        conn.exec_driver_sql("DELETE FROM analytics_marks")
+    t0 = time.perf_counter()
+    done = refresh(engine=engine, org=org, as_of=END, weeks=WEEKS)
+    refresh_s = time.perf_counter() - t0
+    t0, c0 = time.perf_counter(), time.process_time()
+    idle = refresh(engine=engine, org=org, as_of=END, weeks=WEEKS)
+    extra = {{"refresh_s": refresh_s, "kept": done.kept,
+              "idle_weeks": idle.weeks + idle.model_weeks,
+              "idle_refresh_cpu_s": time.process_time() - c0}}
+elif mode == "warm":  # compute_all reading the answers "keep" kept (its own process: RSS)
+    c0 = time.process_time()
+    out = compute_all(engine=engine, org=org, as_of=END, weeks=WEEKS)
+    values = sum(len(s) for m in out.values() for s in m.values())
+    extra = {{"values": values, "cpu_seconds": time.process_time() - c0}}
 else:
     from analytics.calendar import week_start, shift_weeks
     def week(team):
@@ -367,8 +385,9 @@ print(json.dumps({{"seconds": seconds, "rss_mb": rss, **extra}}))
 
 
 def run(mode: str, db: Path | str, teams: int) -> dict:
-    """One measurement in a fresh child process ("all" or "one"); `db`: a SQLite file or a
-    database URL holding the same generated org."""
+    """One measurement in a fresh child process ("all", "keep" then "warm", or "one");
+    `db`: a SQLite file or a database URL holding the same generated org. "seconds" is the
+    idle refresh's for "keep" (the first, keeping everything, is "refresh_s")."""
     root = str(Path(__file__).resolve().parent.parent)
     url = db if isinstance(db, str) else f"sqlite:///{db}"
     code = _CHILD.format(root=root, url=url, teams=teams, mode=mode)

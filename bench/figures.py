@@ -39,6 +39,10 @@ TARGETS: dict[str, Target] = {
     "ingest.idle_cycle_s": Target("s", 1, "lower"),
     "analytics.compute_all_s": Target("s", 15, "lower", "large", "at 1M PRs, 200 teams"),
     "analytics.peak_rss_mb": Target("MB", 3000, "lower", "large", "at 1M PRs, 200 teams"),
+    "analytics.compute_all_kept_s": Target(
+        "s", 15, "lower", "large", "at 1M PRs, 200 teams, answers kept by the last refresh"
+    ),
+    "analytics.idle_refresh_s": Target("s", 1, "lower", note="the refresh after an idle sync"),
     "slash.ack_p99_ms": Target("ms", 100, "lower", "large", "at the large org"),
     "slash.answer_p99_ms": Target("ms", 300, "lower", "large", "at the large org"),
     "digest.all_teams_s": Target("s", 60, "lower", "large", "at 1M PRs, 200 teams"),

@@ -26,6 +26,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from analytics.refresh import refresh
 from bot.cadences import Job, cadences, cron_for
 from bot.core.pulse import close_due
 from bot.digest.claims import Fence
@@ -106,7 +107,7 @@ def schedule_jobs(scheduler: BackgroundScheduler, deps: BotDeps, leader: Leader)
         every = poll_every(job.every) if units else job.every
         add(
             f"sync:{job.name}",
-            sync_job(deps, job) if units else _sync_job(job.run),
+            _then_refresh(deps, sync_job(deps, job) if units else _sync_job(job.run)),
             IntervalTrigger(seconds=max(60, int(every.total_seconds()))),
             anyone=units,
             max_instances=2 if units else 1,  # a poll during a long sync returns at once
@@ -124,6 +125,23 @@ def schedule_jobs(scheduler: BackgroundScheduler, deps: BotDeps, leader: Leader)
 
 def _sync_job(run: Callable[[], Any]) -> Job:
     return lambda fence: run()
+
+
+def _then_refresh(deps: BotDeps, sync: Job) -> Job:
+    """`sync`, then the refresh of the weekly answers its writes touched (issue 20 item 5,
+    `analytics.kept`): an idle sync left no mark, so its refresh is one query. A failed
+    refresh leaves its marks; `compute_all` computes those weeks until one succeeds."""
+
+    def run(fence: Fence | None) -> Any:
+        result = sync(fence)
+        try:
+            done = refresh(engine=deps.engine, org=deps.org, as_of=deps.now())
+        except Exception as exc:
+            log.warning("refresh after sync failed: %s", redact(str(exc)))
+            return result
+        return f"{result}; refreshed {done.weeks} weeks, kept {done.kept} answers"
+
+    return run
 
 
 def _retention_job(deps: BotDeps) -> Job:

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy import Table, select, update
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from store.marks import mark_all
 from store.models import Commit, Person, PullRequest, Review
 from store.upsert import upsert
 from store.zones import CONFIG
@@ -60,6 +61,8 @@ def set_bot_flags(session: Session, flags: Mapping[str, bool]) -> int:
         changed += _update(session, Person, "key", "is_bot", keys, is_bot)
         for model, key_column, flag_column in _FLAGS:
             changed += _update(session, model, key_column, flag_column, keys, is_bot)
+    if changed:  # a bot flag moves rows in or out of every week's figures
+        mark_all(session, Person.__tablename__)
     return changed
 
 
@@ -96,4 +99,6 @@ def write_config_zones(session: Session, zones: Mapping[str, str]) -> int:
             .where(Person.key.in_(stale[start : start + _CHUNK]))
             .values(tz=None, tz_source=None)
         )
+    if stale:  # a person's zone changes their after-hours weeks (upsert marked its own)
+        mark_all(session, Person.__tablename__)
     return written + len(stale)

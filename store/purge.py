@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
+from store.marks import mark_all
 from store.models import (
     Commit,
     Page,
@@ -76,4 +77,6 @@ def purge_people(session: Session, keys: Collection[str]) -> Purged:
         stmt = update(model).where(getattr(model, column).in_(keys)).values(**values)
         result = session.execute(stmt)
         purged.erased[model.__tablename__] = result.rowcount
+    if purged.total:  # rows gone or re-keyed in weeks analytics may have kept
+        mark_all(session, "purge")
     return purged

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import and_, delete, exists, func, or_
 from sqlalchemy.orm import Session
 
+from store.marks import mark_all
 from store.models import (
     CiRun,
     Commit,
@@ -121,4 +122,6 @@ def delete_raw_before(session: Session, cutoff: datetime) -> dict[str, int]:
     out[Release.__tablename__] = _run(session, delete(Release).where(Release.published_at < cutoff))
     _incidents(session, cutoff, out)
     _work_items(session, cutoff, out)
+    if any(out.values()):  # rows gone from weeks analytics may have kept
+        mark_all(session, "retention")
     return out

@@ -9,7 +9,7 @@ from sqlalchemy import Table, or_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Session
 
-from store import zones
+from store import marks, zones
 
 
 def upsert(
@@ -27,7 +27,8 @@ def upsert(
     (PostgreSQL refuses to touch one row twice in a statement). A stored row whose columns
     already hold the given values is left alone: re-reading an unchanged window writes
     nothing. Returns how many rows were written (inserted, or changed by the update).
-    Runs inside the caller's transaction, so rows and the sync cursor commit together.
+    Runs inside the caller's transaction, so rows, the sync cursor and the mark of the weeks
+    the rows may change (`store.marks`) commit together.
     The time zones of `people` are the exception: they merge by the rule of store.zones,
     between rows of one call and with the stored row.
 
@@ -50,6 +51,21 @@ def upsert(
     if first is None:
         return 0
     to_update = [c for c in (update if update is not None else first.keys()) if c not in keys]
+    stmt = _statement(session, table, keys, to_update)
+    # RETURNING lists the rows inserted or changed: the count both databases give alike,
+    # with the instants that say which weeks of analytics they may change (`store.marks`).
+    key_columns = [table.c[k] for k in keys]
+    instants = (
+        [table.c[c] for c in marks.instant_columns(table)] if table.name in marks.WATCHED else []
+    )
+    written = session.execute(stmt.returning(*key_columns, *instants), list(by_key.values())).all()
+    marks.record(session, table, written, keys)
+    return len(written)
+
+
+def _statement(session: Session, table: Table, keys: Sequence[str], to_update: list[str]) -> Any:
+    """INSERT ... ON CONFLICT for the session's dialect, rewriting only changed rows."""
+    zoned = table.name == zones.TABLE
     dialect = session.get_bind().dialect.name
     insert_fn: Any
     if dialect == "postgresql":
@@ -68,7 +84,4 @@ def upsert(
         stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=set_, where=changed)
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=list(keys))
-    # RETURNING lists the rows inserted or changed: the count both databases give alike.
-    key_columns = [table.c[k] for k in keys]
-    result = session.execute(stmt.returning(*key_columns), list(by_key.values()))
-    return len(result.all())
+    return stmt

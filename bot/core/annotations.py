@@ -25,6 +25,7 @@ from bot.core.teams import resolve_team
 from bot.slack.errors import UserError
 from bot.slack.text import echo
 from store.db import transaction
+from store.marks import mark_all
 from store.models import Annotation
 
 MAX_NOTE = 500
@@ -154,6 +155,7 @@ def add(
         )
         s.add(row)
         s.flush()
+        mark_all(s, Annotation.__tablename__)  # baselines skip its weeks
         return _record(row, zone)
 
 
@@ -194,6 +196,7 @@ def edit(
             stored.exclude_from_baseline = exclude
         stored.updated_by, stored.updated_at = author_of(by), deps.now()
         s.flush()
+        mark_all(s, Annotation.__tablename__)
         return _record(stored, zone)
 
 
@@ -205,6 +208,7 @@ def remove(deps: ManageDeps, item: int, *, by: str | None) -> AnnotationRecord:
         stored = s.get(Annotation, item)
         if stored is not None:
             s.delete(stored)
+            mark_all(s, Annotation.__tablename__)
     return gone
 
 

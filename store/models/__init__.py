@@ -8,7 +8,8 @@ work), the original UTC offset is kept beside it in minutes.
 
 Modules: `base`, `org` (as configured), `delivery` (code review, deploys, CI), `incidents`
 (incidents, pages, work items), `goals` (team goals set in Slack), `ledgers` (sync
-bookkeeping, what the bot said and heard), `work` (scheduled work shared by replicas).
+bookkeeping, what the bot said and heard), `work` (scheduled work shared by replicas),
+`kept` (weekly answers kept between runs and the marks of writes that invalidate them).
 """
 
 from store.models.base import Base
@@ -32,6 +33,7 @@ from store.models.incidents import (
     WorkItemLink,
     WorkItemTransition,
 )
+from store.models.kept import AnalyticsMark, KeptWeek
 from store.models.ledgers import (
     Annotation,
     DigestSent,
@@ -52,6 +54,7 @@ from store.models.org import Person, Repository, Team, TeamMember
 from store.models.work import WorkClaim
 
 __all__ = [
+    "AnalyticsMark",
     "Annotation",
     "Base",
     "CiRun",
@@ -64,6 +67,7 @@ __all__ = [
     "FindingSnooze",
     "Incident",
     "InsightRow",
+    "KeptWeek",
     "LeaderLock",
     "Page",
     "Person",

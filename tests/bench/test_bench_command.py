@@ -21,6 +21,8 @@ NAMED = {
     "ingest.idle_cycle_points_per_repo",
     "analytics.compute_all_s",
     "analytics.peak_rss_mb",
+    "analytics.compute_all_kept_s",
+    "analytics.idle_refresh_s",
     "slash.ack_p99_ms",
     "slash.answer_p99_ms",
     "digest.all_teams_s",

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from ingest.sources.gitlab.normalise import SOURCE
+from store.marks import mark_all
 from store.models import PrEvent, ReviewRequest
 
 # Tables keyed by a GitLab time: (model, the key's other columns besides source, repo and
@@ -58,6 +59,8 @@ def normalise_stored(session: Session) -> int:
                 setattr(row, column, cut)
             session.flush()
             changed += 1
+    if changed:  # rows moved or went outside the upsert that marks them
+        mark_all(session, "gitlab_seconds")
     return changed
 
 
