@@ -15,7 +15,8 @@ has `resolved_at`), so filtering by window is not enough. `clip(engine, at)` rew
   deployments and CI runs finishing after `at` are in progress; incident acknowledgements
   and resolutions after `at` are cleared; a work item's status is that of its last
   transition before `at`; every `updated_at` is at most `at`;
-- sync bookkeeping says the last sync finished at `at`.
+- sync bookkeeping says the last sync finished at `at`; kept answers and their marks
+  (derived from later rows) are dropped, so the engine computes every week afresh.
 
 What cannot be undone from the store is listed in `KNOWN_GAPS`. `late_values` lists every
 date-time column still holding a value after `at`; the replay checks it is empty.
@@ -34,6 +35,7 @@ from pathlib import Path
 from sqlalchemy import Engine, and_, delete, func, or_, select, update
 
 from store.models import (
+    AnalyticsMark,
     Annotation,
     Base,
     CiRun,
@@ -44,6 +46,7 @@ from store.models import (
     FeedbackVote,
     Incident,
     InsightRow,
+    KeptWeek,
     LeaderLock,
     Page,
     PrEvent,
@@ -108,6 +111,9 @@ def clip(engine: Engine, at: datetime) -> None:
         for model, column in _STARTS:
             conn.execute(delete(model).where(column >= at))
         conn.execute(delete(LeaderLock))
+        # Kept answers and their marks are derived from later rows: a bot at `at` had none.
+        conn.execute(delete(KeptWeek))
+        conn.execute(delete(AnalyticsMark))
         conn.execute(
             update(pr).where(pr.merged_at >= at).values(merged_at=None, merge_commit_sha=None)
         )
