@@ -136,6 +136,14 @@ def pick(team: TeamSpec, author: Member, t: float, week: int, rng: random.Random
     return chosen
 
 
+def request_reviews(pull: SimPull, author: Member, reviewers: list[Member], ready: float) -> None:
+    """The author requests the chosen reviewers just after the PR becomes ready, as on GitHub
+    (and as the demo's `pulls` does), so the store knows who is asked before anyone reviews.
+    Draws nothing at random: every other record of the world stays as it was."""
+    for r in reviewers:
+        pull.events.append((ready + 5, "REVIEW_REQUESTED", author.login, r.login))
+
+
 def first_review(
     d: Draft, team: TeamSpec, plain: Calendar, queues: Queues, rng: random.Random
 ) -> tuple[PrTruth, list[Member], float | None]:
@@ -145,6 +153,7 @@ def first_review(
     assert ev is not None
     ready, week, author = d.ready, span.week_of(d.ready), d.author
     reviewers = pick(team, author, ready, week, rng)
+    request_reviews(d.pull, author, reviewers, ready)
     r1 = reviewers[0]
     q, load = queues.queue(r1.login, ready), queues.load(r1.login, ready)
     ov = overlap_hours(author.cal, r1.cal, ready)

@@ -40,6 +40,7 @@ FEATURES: dict[str, str] = {
     "reviewer_idle": "its reviewers not active for working days",
     "tz_gap": "few working hours shared by author and reviewers",
     "reviewer_hours_left": "few of its reviewers' working hours left before the limit",
+    "reviewer_hours_waited": "many of its reviewers' working hours passed without a review",
     "team_queue": "many PRs waiting for a first review in the team",
     "team_stall_rate": "the team's recently stalled PRs",
     "team_stall_at_age": "the team's PRs still waiting at this age often stalled",

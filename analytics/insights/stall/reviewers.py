@@ -31,6 +31,7 @@ COLUMNS = {
     "tz_gap": "gap",
     "reviewer_stall_rate": "history",
     "reviewer_hours_left": "left",
+    "reviewer_hours_waited": "waited",
 }
 
 
@@ -123,7 +124,8 @@ def _pair_values(data: OrgData, src: Source, m: pd.DataFrame) -> pd.DataFrame:
             "idle": np.log1p(np.minimum(idle, IDLE_CAP_H)),
             "gap": 1 - np.maximum(0.0, length - d) / length,
             "history": history,
-            "left": _on_reviewer_clock(data, teams, t, src.waits.limit_ns[pr], zr),
+            "left": np.log1p(_on_reviewer_clock(data, teams, t, src.waits.limit_ns[pr], zr)),
+            "waited": np.log1p(_on_reviewer_clock(data, teams, src.waits.ready_ns[pr], t, zr)),
         }
     )
 
