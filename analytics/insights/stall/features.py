@@ -5,8 +5,9 @@ known by then). Nothing final is read: not the PR's final size, not its state at
 Reviewer figures are over the reviewers requested by `t`, the most available one counting
 (the PR waits for whoever picks it up first): their queue of requested, unreviewed, open
 PRs, their reviews in the 7 days before, the hours since they last committed, reviewed or
-opened a PR, and the working hours they share with the author (zones from `people.tz`,
-else the team's). Team figures are over the 28 days before `t`.
+opened a PR, the working hours they share with the author (zones from `people.tz`, else the
+team's) and their working hours since the PR became ready and up to its stall limit. Team
+figures are over the 28 days before `t`.
 """
 
 from __future__ import annotations

@@ -6,7 +6,8 @@ working days after it became ready, for a = 0.5, 1, 1.5, ... below the stall lim
 report's split is by time: rows scored before the split instant whose outcome was known by
 then train a model, rows scored after it (and labelled by the data's horizon) test it, so
 it is judged on a future it never saw. The model that scores open PRs is then refitted on
-every labelled row.
+every labelled row. The classifier is a logistic regression on the features and on the
+squares and products of those about timing and load (`PAIRED`).
 """
 
 from __future__ import annotations

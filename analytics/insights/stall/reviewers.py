@@ -7,8 +7,9 @@ weighted by how many of the team's PRs each first-reviewed in the 12 weeks befor
 author). For each: their queue of requested, unreviewed, open PRs when asked (a request
 unanswered for STALE days counts as given up), their reviews in the 7 days before, how long
 they have been inactive (working hours on their clock), the share of the working day they
-do not share with the author, the working hours left on their clock before the stall limit
-and how often PRs they were asked on stalled lately.
+do not share with the author, the working hours that have passed on their clock since the PR
+became ready and those left before the stall limit (both as log(1 + hours)), and how often
+PRs they were asked on stalled lately.
 """
 
 from __future__ import annotations
