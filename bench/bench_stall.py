@@ -4,7 +4,7 @@ the same rows.
 
     python bench/bench_stall.py                    # held-out seeds 10-13
     python bench/bench_stall.py --seeds 1 2 3 --json
-    python bench/bench_stall.py --profile eval     # evaluation worlds, if the simulator has them
+    python bench/bench_stall.py --profile eval --seeds 105 106 107 108   # evaluation worlds
 
 Each world is simulated, served by the local fakes, ingested once and cached by
 bench/insight_worlds.py (read-only here). The model is fitted exactly as `metrics-bot model
@@ -54,6 +54,8 @@ def _open(seed: int, weeks: int | None, profile: str | None) -> Any:
         kwargs["profile"] = profile
     elif profile and profile != "demo":
         raise SystemExit(f"this simulator has no {profile!r} worlds")
+    if weeks is None and profile == "eval":
+        weeks = insight_worlds.EVAL_WEEKS
     if weeks is not None:
         return insight_worlds.open_world(seed, weeks, **kwargs)
     return insight_worlds.open_world(seed, **kwargs)

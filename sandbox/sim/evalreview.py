@@ -136,6 +136,21 @@ def pick(team: TeamSpec, author: Member, t: float, week: int, rng: random.Random
     return chosen
 
 
+def request_reviews(
+    pull: SimPull, author: Member, reviewers: list[Member], ready: float, t1: float | None
+) -> None:
+    """The author requests the first reviewer just after the PR becomes ready, as on GitHub,
+    so the store knows who is asked before anyone reviews; a second reviewer is asked once
+    the first review is in (`t1`; never if there is none), because that is when this
+    simulator has them review (`finish_review`): requested at ready, they would look like a
+    possible first reviewer they never are. Draws nothing at random: every other record of
+    the world stays as it was."""
+    pull.events.append((ready + 5, "REVIEW_REQUESTED", author.login, reviewers[0].login))
+    if t1 is not None:
+        for r in reviewers[1:]:
+            pull.events.append((t1 + 5, "REVIEW_REQUESTED", author.login, r.login))
+
+
 def first_review(
     d: Draft, team: TeamSpec, plain: Calendar, queues: Queues, rng: random.Random
 ) -> tuple[PrTruth, list[Member], float | None]:
@@ -175,6 +190,7 @@ def first_review(
         queues.add(r1.login, t1)
     if closed is not None:
         _close(d.pull, author, closed)
+    request_reviews(d.pull, author, reviewers, ready, t1)
     done = min(x for x in (t1, closed, math.inf) if x is not None)
     at_ages: list[float | None] = []
     for age in AGES_DAYS:

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from sandbox.sim import EvalPlan, Mechanism
 from store.db import make_engine
-from store.models import Commit, PullRequest
+from store.models import Commit, PullRequest, Review, ReviewRequest
 
 PLAN = EvalPlan(
     mechanisms=(Mechanism("slow_ci", "team-b", onset=9, size=3.0, variant="slower"),),
@@ -158,6 +158,34 @@ def test_the_truth_matches_what_the_pipeline_measures(world: Any) -> None:
     assert abs(got.mean() - expected.mean()) < 0.1
     agreement = label_agreement(world, prs, data, org)
     assert agreement["n"] > 500 and agreement["agreement"] > 0.99
+
+
+def test_the_store_knows_who_was_asked_to_review(world: Any) -> None:
+    """Ingest keeps the simulator's review requests (GitHub timeline -> review_requests):
+    every reviewed human PR has its first reviewer requested at ready (+5 s)."""
+    from insight_stall import read_prs
+
+    with world.engine.connect() as conn:
+        asked: dict[tuple[str, int], list[tuple[float, str]]] = {}
+        for repo, number, key, when in conn.execute(
+            select(ReviewRequest.repo, ReviewRequest.pr_number, ReviewRequest.reviewer_key,
+                   ReviewRequest.requested_at)
+        ):  # fmt: skip
+            asked.setdefault((repo, number), []).append((when.timestamp(), key))
+        reviews: dict[tuple[str, int], list[tuple[float, str]]] = {}
+        for repo, number, key, when in conn.execute(
+            select(Review.repo, Review.pr_number, Review.reviewer_key, Review.submitted_at)
+        ):
+            reviews.setdefault((repo, number), []).append((when.timestamp(), key))
+    end = world.end.timestamp()
+    prs = read_prs(world)
+    reviewed = [p for p in prs if p["first_review"] is not None and p["first_review"] <= end]
+    assert len(reviewed) > 500
+    for p in reviewed:
+        pr = (p["repo"], p["number"])
+        first = {key for t, key in reviews[pr] if abs(t - p["first_review"]) <= 1}
+        at_ready = {key for t, key in asked[pr] if abs(t - p["ready"] - 5) < 2}
+        assert len(first) == 1 and first == at_ready
 
 
 def test_scores_follow_their_definitions() -> None:

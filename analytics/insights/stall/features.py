@@ -5,8 +5,9 @@ known by then). Nothing final is read: not the PR's final size, not its state at
 Reviewer figures are over the reviewers requested by `t`, the most available one counting
 (the PR waits for whoever picks it up first): their queue of requested, unreviewed, open
 PRs, their reviews in the 7 days before, the hours since they last committed, reviewed or
-opened a PR, and the working hours they share with the author (zones from `people.tz`,
-else the team's). Team figures are over the 28 days before `t`.
+opened a PR, the working hours they share with the author (zones from `people.tz`, else the
+team's) and their working hours since the PR became ready and up to its stall limit. Team
+figures are over the 28 days before `t`.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ FEATURES: dict[str, str] = {
     "reviewer_idle": "its reviewers not active for working days",
     "tz_gap": "few working hours shared by author and reviewers",
     "reviewer_hours_left": "few of its reviewers' working hours left before the limit",
+    "reviewer_hours_waited": "many of its reviewers' working hours passed without a review",
     "team_queue": "many PRs waiting for a first review in the team",
     "team_stall_rate": "the team's recently stalled PRs",
     "team_stall_at_age": "the team's PRs still waiting at this age often stalled",

@@ -7,8 +7,9 @@ weighted by how many of the team's PRs each first-reviewed in the 12 weeks befor
 author). For each: their queue of requested, unreviewed, open PRs when asked (a request
 unanswered for STALE days counts as given up), their reviews in the 7 days before, how long
 they have been inactive (working hours on their clock), the share of the working day they
-do not share with the author, the working hours left on their clock before the stall limit
-and how often PRs they were asked on stalled lately.
+do not share with the author, the working hours that have passed on their clock since the PR
+became ready and those left before the stall limit (both as log(1 + hours)), and how often
+PRs they were asked on stalled lately.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ COLUMNS = {
     "tz_gap": "gap",
     "reviewer_stall_rate": "history",
     "reviewer_hours_left": "left",
+    "reviewer_hours_waited": "waited",
 }
 
 
@@ -123,7 +125,8 @@ def _pair_values(data: OrgData, src: Source, m: pd.DataFrame) -> pd.DataFrame:
             "idle": np.log1p(np.minimum(idle, IDLE_CAP_H)),
             "gap": 1 - np.maximum(0.0, length - d) / length,
             "history": history,
-            "left": _on_reviewer_clock(data, teams, t, src.waits.limit_ns[pr], zr),
+            "left": np.log1p(_on_reviewer_clock(data, teams, t, src.waits.limit_ns[pr], zr)),
+            "waited": np.log1p(_on_reviewer_clock(data, teams, src.waits.ready_ns[pr], t, zr)),
         }
     )
 
