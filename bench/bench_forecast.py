@@ -34,7 +34,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from forecast_sim import build, planted_rows
+from forecast_sim import build, planted_rows, world_dir
 from forecast_sim import teams as sim_teams
 from forecast_world import world_store
 
@@ -73,13 +73,12 @@ def simulated(seeds: list[int]) -> tuple[list[Point], list[dict[str, Any]]]:
     planted-slip rows."""
     points: list[Point] = []
     planted: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for seed in seeds:
-            directory = Path(tmp) / f"world-{seed}"
-            build(directory, seed)
-            for team in sim_teams(directory, seed):
-                points += backtest(team.data)
-                planted += planted_rows(team)
+    for seed in seeds:
+        directory = world_dir(seed)
+        build(directory, seed)
+        for team in sim_teams(directory, seed):
+            points += backtest(team.data)
+            planted += planted_rows(team)
     return points, planted
 
 
