@@ -86,7 +86,10 @@ def planted_text(rows: list[dict[str, Any]]) -> str:
     """P(on time) a week before the target date, and how often "what changed" names scope
     growth, a fall in throughput or open blockers, per planted cause."""
     head = "| planted | targets | mean P(on time) | P < 50% | scope grew | throughput fell |"
-    lines = [head + " open blockers |", "|---|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        head + " own items slower | open blockers |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for cause in ("on time", "scope_growth", "throughput_drop", "blocking_dependency"):
         mine = [r for r in rows if r["cause"] == cause and r["probability"] is not None]
         if not mine:
@@ -94,11 +97,12 @@ def planted_text(rows: list[dict[str, Any]]) -> str:
         p = [r["probability"] for r in mine]
         scope = sum(any("scope grew" in c for c in r["changes"]) for r in mine)
         fell = sum(any("throughput" in c and "fell" in c for c in r["changes"]) for r in mine)
+        slow = sum(any("its own items are taking" in c for c in r["changes"]) for r in mine)
         waits = sum(any("wait on open blockers" in c for c in r["changes"]) for r in mine)
         lines.append(
             f"| {cause} | {len(mine)} | {sum(p) / len(p):.0%} "
             f"| {sum(x < 0.5 for x in p) / len(p):.0%} | {scope / len(mine):.0%} "
-            f"| {fell / len(mine):.0%} | {waits / len(mine):.0%} |"
+            f"| {fell / len(mine):.0%} | {slow / len(mine):.0%} | {waits / len(mine):.0%} |"
         )
     return "\n".join(lines)
 

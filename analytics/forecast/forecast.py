@@ -22,6 +22,7 @@ from analytics.forecast.blocked import blocked_at
 from analytics.forecast.data import TrackerData
 from analytics.forecast.forecast_dates import day_end_ns, local_date, ns_of
 from analytics.forecast.montecarlo import HORIZON, TRIALS, percentile_weeks
+from analytics.forecast.outside import PAST_PRIOR, PRIOR_MEDIAN, PRIOR_SIGMA
 from analytics.forecast.state import DAY, WEEK, TargetState, state_at, target_items
 from analytics.forecast.trials import OUTSIDE, draw
 
@@ -72,6 +73,8 @@ class Forecast:
     notes: tuple[str, ...] = ()
     blocks: int = 0  # open blocks on its open items, waited out in each trial
     model: str = "throughput"  # which Monte Carlo drew the trials (trials.draw)
+    outside: float = 0.0  # the share of trials from the outside view (0: none)
+    past_targets: int = 0  # the team's past targets in the outside view
     zone: str = "UTC"  # the team's: its dates are days there, a target date ends at 24:00
     label: str = ""  # how people know it: the key, or a Linear target's name (ids are UUIDs)
 
@@ -86,9 +89,44 @@ class Forecast:
     def how(self) -> str:
         """How it was computed, in one paragraph."""
         s = self.state
-        tp = s.throughput
+        inside = self._items_text() if self.model == "items" else self._throughput_text()
         return (
-            f"Monte Carlo, {len(self.weeks):,} seeded trials, a week at a time: the team's "
+            f"Monte Carlo, {len(self.weeks):,} seeded trials. {inside} {s.left} of {s.total} "
+            f"items left as of {self.as_of:%Y-%m-%d %H:%M} UTC; dates are days in "
+            f"{self.zone}, a target date ending at 24:00 there."
+            + (
+                f" Outside view: {self.outside:.0%} of the trials finish where the team's past "
+                f"targets did against their dates ({self.past_targets} of them that had got as "
+                f"far, drawn with weight n / (n + {PAST_PRIOR:g}); otherwise a prior: the planned "
+                f"span times a lognormal around {PRIOR_MEDIAN:g}, sigma {PRIOR_SIGMA:g})."
+                if self.outside
+                else ""
+            )
+            + (
+                f" {self.blocks} of its open items are blocked by open items: a trial finishes "
+                "no earlier than its last blocker, whose remaining wait is drawn from the "
+                "team's past blocking waits that lasted as long."
+                if self.blocks
+                else ""
+            )
+        )
+
+    def _items_text(self) -> str:
+        return (
+            f"Item by item: each of this {self.kind}'s items in progress finishes after a "
+            "remaining time drawn from the team's past items that had been in progress as long; "
+            "those not started start at the pace it has been starting its items (a Gamma "
+            "rate, with a week at its share of the team's throughput as the prior), then take "
+            "a past item's time in progress; every trial scales its items' times by one pace "
+            "drawn from the team's past targets; new items join as the team's past targets "
+            "grew after the same point (or at its own weekly rate since the start) until the "
+            "target date. It finishes with its last item."
+        )
+
+    def _throughput_text(self) -> str:
+        s, tp = self.state, self.state.throughput
+        return (
+            f"A week at a time (the team's tracker does not record starts): the team's "
             f"resolved items of type {', '.join(t or '(none)' for t in s.types)} per week over "
             f"the last {len(tp)} weeks (mean {tp.mean():.1f}, drawn with replacement), of which "
             f"this {self.kind} gets about {s.focus:.0%} (its share of them since work started, "
@@ -98,16 +136,7 @@ class Forecast:
             "from that evidence, a Beta distribution); new items arriving at its own "
             f"weekly rate since the start (drawn from {len(s.growth)} weeks, "
             f"{s.growth.mean() if len(s.growth) else 0:.1f} a week) until the target date (or, "
-            f"without one, for as long again as since the start). {s.left} of {s.total} items "
-            f"left as of {self.as_of:%Y-%m-%d %H:%M} UTC; dates are days in {self.zone}, a "
-            "target date ending at 24:00 there."
-            + (
-                f" {self.blocks} of its open items are blocked by open items: a trial finishes "
-                "no earlier than its last blocker, whose remaining wait is drawn from the "
-                "team's past blocking waits that lasted as long."
-                if self.blocks
-                else ""
-            )
+            "without one, for as long again as since the start)."
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -194,7 +223,8 @@ def forecast_at(
     deadline = None if target_on is None else day_end_ns(target_on, data.zone)
     blocked = blocked_at(data.links, target_items(data, key, at), at)
     seeds = tuple(seed_for(key, at, settings.seed + k) for k in range(3))
-    weeks, model = draw(data, state, at, deadline, blocked, settings, seeds)  # type: ignore[arg-type]
+    drawn = draw(data, state, at, deadline, blocked, settings, seeds)  # type: ignore[arg-type]
+    weeks = drawn.weeks
     notes: list[str] = []
     probability = None
     if target_on is None:
@@ -226,7 +256,9 @@ def forecast_at(
         notes=tuple(notes),
         blocks=len(blocked.items),
         label=label_of(data, key),
-        model=model,
+        model=drawn.model,
+        outside=drawn.outside,
+        past_targets=drawn.past_targets,
     )
 
 

@@ -1,25 +1,27 @@
 """The item-level Monte Carlo: each open item of a target finishes after a remaining time
-drawn from the team's past items that had reached the same age in the same state, and the
-target finishes with its last item.
+drawn from the team's past items, and the target finishes with its last item.
 
 Why per item: a team works a target's items side by side, so the target's finish is its
-slowest open item's, not its item count over the team's pace. An item not started yet that
-has waited `a` since it joined finishes after `r - (joined + a)` of a past item that was
-still not started at that age (`r` its resolution); one in progress for `a`, after `r -
-(started + a)` of a past item still in progress at that age (a survival bootstrap: items
-that have lasted long are drawn from the ones that lasted long). The past items are the
-team's resolved items of the target's types that belonged to a target, or all of them while
-fewer than MIN_POOL did. An item older than all but MIN_MATCH past ones has nothing to
-draw from: it is given as long again as it has lasted, times a uniform draw in [0, 2].
+slowest open item's, not its item count over the team's pace.
 
-Shared pace: a target's items run faster or slower together (people, a hard area). Each
-trial scales every remaining time by one factor drawn from the spread of past targets'
-pace (the mean log ratio of their items' times to the pool's median), centred on this
-target's own finished items' pace, shrunk towards 1 by PACE_PRIOR pseudo-items.
-
-New items: the target's weekly joins since the start, drawn week by week until the target
-date (`growth_weeks`), each joining at a uniform instant of its week and taking a whole new
-item's time from joining to resolution.
+- An item in progress for `a` finishes after `r - (started + a)` of a past item that was
+  still in progress at that age (`r` its resolution): a survival bootstrap, so items that
+  have lasted long are drawn from the ones that lasted long. The past items are the team's
+  resolved items of the target's types that belonged to a target, or all of them while
+  fewer than MIN_POOL did; an item older than all but MIN_MATCH of them is given as long
+  again as it has lasted, times a uniform draw in [0, 2].
+- Items not started yet start at the pace the target has been starting its items: a rate
+  per week from a Gamma of its starts after the first over the weeks since, with PRIOR_WEEKS
+  pseudo-weeks at its share of the team's throughput; the last of them starts after a
+  Gamma(waiting, rate) time (a Poisson process) and takes a past item's time in progress.
+- Shared pace: a target's items run faster or slower together (people, a hard area). Past
+  items' times are taken over their own target's pace, and each trial scales every
+  remaining time by one factor drawn from the spread of past targets' paces, centred on
+  this target's own finished items' pace (shrunk towards 1 by PACE_PRIOR pseudo-items).
+- New items: as much as the team's past targets grew after they had run as long as this
+  one has (`past_growth`, a ratio of the items they had), or, with fewer than MIN_PAST
+  such targets, at its own weekly rate since the start (a Gamma with GROWTH_PRIOR
+  pseudo-counts), until the target date; they wait in the queue of items to start.
 """
 
 from __future__ import annotations

@@ -8,19 +8,29 @@ with a date that had started, its finish is measured in units of its planned spa
 start to the end of its target date): 0.8 finished a fifth early, 1.5 took half as long
 again. A target still open at the instant counts with the span it has taken so far (a lower
 bound, so an overrunning past target is not left out). Only past targets that were still
-open at this target's fraction of its span are drawn from (they had got as far). Fewer than
-MIN_PAST such targets: no outside view.
+open at this target's fraction of its span are drawn from (they had got as far).
+
+A team with few past targets (a young team, the first months of data) leans on a prior
+reference class: each draw is a past target's with weight n / (n + PAST_PRIOR), else a
+lognormal ratio around PRIOR_MEDIAN with PRIOR_SIGMA, cut below at how far it has got.
+Mixed into the item-level trials (`trials`), it says what the inside view cannot: what
+usually happens to a target later. On the simulated org (seeds 1-8) it took the calibration
+error from 0.13 to 0.07 (bench/README.md).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import norm
 
 from analytics.arrays import NAT
 from analytics.forecast.data import TrackerData, members
 from analytics.forecast.forecast_dates import day_end_ns
 
-MIN_PAST = 4
+MIN_PAST = 1
+PAST_PRIOR = 4.0
+PRIOR_MEDIAN = 1.0
+PRIOR_SIGMA = 0.3
 
 
 def _first_start(data: TrackerData, key: str) -> int:
@@ -52,8 +62,28 @@ def span_ratios(data: TrackerData, key: str, as_of: int, reached: float) -> np.n
     return np.array(out) if len(out) >= MIN_PAST else np.zeros(0)
 
 
+def prior_ratios(reached: float, rng: np.random.Generator, n: int) -> np.ndarray:
+    """Draws from the prior reference class: lognormal(log PRIOR_MEDIAN, PRIOR_SIGMA)
+    ratios, cut below at `reached` (the target has got that far unfinished)."""
+    lo = norm.cdf((np.log(max(reached, 1e-6)) - np.log(PRIOR_MEDIAN)) / PRIOR_SIGMA)
+    u = rng.uniform(min(float(lo), 1 - 1e-9), 1.0, n)
+    z = norm.ppf(np.clip(u, 1e-12, 1 - 1e-12))
+    return np.asarray(np.exp(np.log(PRIOR_MEDIAN) + PRIOR_SIGMA * z))
+
+
 def outside_weeks(
-    ratios: np.ndarray, start: int, span: int, as_of: int, rng: np.random.Generator, n: int
+    ratios: np.ndarray,
+    reached: float,
+    start: int,
+    span: int,
+    as_of: int,
+    rng: np.random.Generator,
+    n: int,
 ) -> np.ndarray:
-    """Per trial, the weeks from `as_of` until a finish at a past target's ratio."""
-    return (start + rng.choice(ratios, n) * span - as_of) / (7 * 86_400 * 10**9)
+    """Per trial, the weeks from `as_of` until a finish at a ratio from the reference class:
+    a past target's, or the prior's while the team has few (weight n / (n + PAST_PRIOR))."""
+    own = rng.uniform(size=n) < len(ratios) / (len(ratios) + PAST_PRIOR)
+    drawn = prior_ratios(reached, rng, n)
+    if len(ratios):
+        drawn = np.where(own, rng.choice(ratios, n), drawn)
+    return (start + drawn * span - as_of) / (7 * 86_400 * 10**9)

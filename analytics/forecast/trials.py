@@ -13,6 +13,7 @@ held back by open blockers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -28,8 +29,18 @@ from analytics.forecast.state import WEEK, TargetState, target_items
 if TYPE_CHECKING:
     from analytics.forecast.forecast import Settings
 
-MIN_STARTED = 30
+MIN_STARTED = 10
 OUTSIDE = 0.5
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A forecast's trials and how they were drawn."""
+
+    weeks: np.ndarray
+    model: str  # "items" or "throughput"
+    outside: float  # the share of trials from the outside view
+    past_targets: int  # the team's past targets it drew from
 
 
 def growth_weeks(state: TargetState, at: int, deadline: int | None) -> int:
@@ -54,8 +65,8 @@ def draw(
     blocked: Blocked,
     settings: Settings,
     seeds: tuple[int, int, int],
-) -> tuple[np.ndarray, str]:
-    """Weeks until done per trial, and the model that drew them ("items"/"throughput")."""
+) -> Drawn:
+    """Weeks until done per trial, and how they were drawn."""
     gw = growth_weeks(state, at, deadline)
     rng = np.random.default_rng(seeds[2])
     if settings.model == "items" or (settings.model == "auto" and records_starts(data, state, at)):
@@ -88,13 +99,17 @@ def draw(
             seed=seeds[0],
             growth_weeks=gw,
         )
+    outside, past = 0.0, 0
     if deadline is not None and state.started != NAT and settings.outside > 0:
         span = deadline - state.started
-        ratios = span_ratios(data, state.key, at, (at - state.started) / span)
-        if span > 0 and len(ratios):
-            out = outside_weeks(ratios, state.started, span, at, rng, len(weeks))
+        if span > 0:
+            outside = settings.outside
+            reached = (at - state.started) / span
+            ratios = span_ratios(data, state.key, at, reached)
+            past = len(ratios)
+            out = outside_weeks(ratios, reached, state.started, span, at, rng, len(weeks))
             pick = rng.uniform(size=len(weeks)) < settings.outside
             weeks = np.where(pick, np.maximum(out, 0.0), weeks)
     if blocked.items:
         weeks = np.maximum(weeks, wait_weeks(blocked, np.random.default_rng(seeds[1]), len(weeks)))
-    return np.where(weeks > settings.horizon, np.inf, weeks), model
+    return Drawn(np.where(weeks > settings.horizon, np.inf, weeks), model, outside, past)
