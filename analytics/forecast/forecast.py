@@ -188,19 +188,20 @@ def label_of(data: TrackerData, key: str) -> str:
     return " › ".join(parts) or key
 
 
-def check(state: TargetState, team: str) -> None:
-    """Refuse what cannot be forecast (ForecastError)."""
+def check(state: TargetState, team: str, label: str = "") -> None:
+    """Refuse what cannot be forecast (ForecastError); `label`: how people know it."""
+    shown = label or state.key
     if state.total == 0:
         raise ForecastError(
-            "no_items", f"`{state.key}` has no work items linked to it yet: nothing to forecast."
+            "no_items", f"`{shown}` has no work items linked to it yet: nothing to forecast."
         )
     if state.left == 0:
-        raise ForecastError("done", f"`{state.key}` is finished: all {state.total} items done.")
+        raise ForecastError("done", f"`{shown}` is finished: all {state.total} items done.")
     tp = state.throughput
     if len(tp) < MIN_WEEKS or int(tp.sum()) < MIN_RESOLVED:
         raise ForecastError(
             "history",
-            f"`{team}` has too little throughput history for `{state.key}`: {int(tp.sum())} "
+            f"`{team}` has too little throughput history for `{shown}`: {int(tp.sum())} "
             f"items of its types resolved in {len(tp)} full weeks; a forecast needs at least "
             f"{MIN_RESOLVED} items over {MIN_WEEKS} weeks.",
         )
@@ -218,7 +219,8 @@ def forecast_at(
         raise ForecastError("unknown", f"I don't know the epic or project `{key}`.")
     at = ns_of(as_of)
     state = state_at(data, key, at, settings.weeks, int(target["created"]))
-    check(state, data.team)
+    label = label_of(data, key)
+    check(state, data.team, label)
     target_on: date | None = target["target_on"]
     deadline = None if target_on is None else day_end_ns(target_on, data.zone)
     blocked = blocked_at(data.links, target_items(data, key, at), at)
@@ -255,7 +257,7 @@ def forecast_at(
         weeks=weeks,
         notes=tuple(notes),
         blocks=len(blocked.items),
-        label=label_of(data, key),
+        label=label,
         model=drawn.model,
         outside=drawn.outside,
         past_targets=drawn.past_targets,
