@@ -27,6 +27,7 @@ slowest open item's, not its item count over the team's pace.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -45,15 +46,19 @@ GROWTH_PRIOR = (0.5, 2.0)  # Gamma pseudo-counts: items, weeks
 
 @dataclass(frozen=True)
 class Pool:
-    """The team's past items at an instant: when each joined, started and was resolved."""
+    """The team's past items at an instant: when each started and was resolved, and its
+    target's pace (the factor its target's items ran at against the pool's median)."""
 
-    joined: np.ndarray
     started: np.ndarray  # the start, or the resolution for items resolved unstarted
     resolved: np.ndarray
     target: np.ndarray  # its target's key ("" for none)
 
     def __len__(self) -> int:
         return len(self.resolved)
+
+    @cached_property
+    def scale(self) -> np.ndarray:
+        return target_scale(self)
 
 
 def pool_at(data: TrackerData, types: tuple[str, ...], as_of: int) -> Pool:
@@ -65,27 +70,21 @@ def pool_at(data: TrackerData, types: tuple[str, ...], as_of: int) -> Pool:
     parent = it["parent_key"].fillna("").astype(str).str.split("/").str[0].to_numpy()
     if int((done & (parent != "")).sum()) >= MIN_POOL:
         done &= parent != ""
-    j = it["joined"].to_numpy(dtype=np.int64)[done]
     s = it["started"].to_numpy(dtype=np.int64)[done]
     r = r[done]
-    s = np.where((s == NAT) | (s > r), r, s)
-    j = np.minimum(j, s)
-    return Pool(j, s, r, parent[done])
+    return Pool(np.where((s == NAT) | (s > r), r, s), r, parent[done])
 
 
-def remaining(pool: Pool, started: bool, age: int) -> np.ndarray:
-    """The remaining times (ns) of past items that had reached `age` in the same state
-    (in progress: their times over their target's pace, which each trial draws anew)."""
-    if started:
-        lasted = ((pool.resolved - pool.started) / target_scale(pool)).astype(np.int64)
-        match = (pool.started < pool.resolved) & (lasted > age)
-        return lasted[match] - age
-    waited = pool.started - pool.joined
-    return (pool.resolved - pool.joined)[waited > age] - age
+def remaining(pool: Pool, age: int) -> np.ndarray:
+    """The remaining times (ns) of past items that were still in progress at `age` (their
+    times over their target's pace, which each trial draws anew)."""
+    lasted = ((pool.resolved - pool.started) / pool.scale).astype(np.int64)
+    match = (pool.started < pool.resolved) & (lasted > age)
+    return lasted[match] - age
 
 
-def _draw(rng: np.random.Generator, pool: Pool, started: bool, age: int, n: int) -> np.ndarray:
-    left = remaining(pool, started, age)
+def _draw(rng: np.random.Generator, pool: Pool, age: int, n: int) -> np.ndarray:
+    left = remaining(pool, age)
     if len(left) >= MIN_MATCH:
         return rng.choice(left, n).astype(float)
     return max(age, DAY) * rng.uniform(0.0, 2.0, n)
@@ -176,6 +175,36 @@ def past_growth(data: TrackerData, key: str, as_of: int, elapsed: int) -> np.nda
     return np.array(out) if len(out) >= MIN_PAST else np.zeros(0)
 
 
+def _joining(
+    data: TrackerData,
+    key: str,
+    as_of: int,
+    elapsed: int,
+    size: int,
+    growth: np.ndarray,
+    growth_weeks: int,
+    rng: np.random.Generator,
+    trials: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per trial, how many items join before the target date and when the last one joins
+    (weeks from now): as past targets grew after the same point, else at its own rate."""
+    count = np.zeros(trials, dtype=np.int64)
+    last = np.zeros(trials)
+    ratios = past_growth(data, key, as_of, elapsed)
+    if growth_weeks <= 0:
+        return count, last
+    if len(ratios):
+        count = rng.poisson(rng.choice(ratios, trials) * size)
+        return count, np.where(count > 0, rng.uniform(0.0, growth_weeks, trials), 0.0)
+    a, b = float(growth.sum()) + GROWTH_PRIOR[0], len(growth) + GROWTH_PRIOR[1]
+    rate = rng.gamma(a, 1.0 / b, trials)
+    for week in range(growth_weeks):
+        joined = rng.poisson(rate)
+        count += joined
+        last = np.where(joined > 0, week + rng.uniform(0.0, 1.0, trials), last)
+    return count, last
+
+
 def item_weeks(
     data: TrackerData,
     key: str,
@@ -201,22 +230,11 @@ def item_weeks(
     begun = (s != NAT) & (s < as_of)
     finish = np.zeros(trials)
     for start in s[begun]:
-        finish = np.maximum(finish, _draw(rng, pool, True, int(as_of - start), trials) * factor)
-    waiting = np.full(trials, int((~begun).sum()))
-    last_join = np.zeros(trials)
-    ratios = past_growth(data, key, as_of, elapsed)
-    if len(ratios) and growth_weeks > 0:
-        extra = rng.poisson(rng.choice(ratios, trials) * len(items))
-        waiting += extra
-        last_join = np.where(extra > 0, rng.uniform(0.0, growth_weeks, trials), 0.0)
-    elif growth_weeks > 0:
-        g = rng.gamma(
-            float(growth.sum()) + GROWTH_PRIOR[0], 1.0 / (len(growth) + GROWTH_PRIOR[1]), trials
-        )
-        for week in range(growth_weeks):
-            count = rng.poisson(g)
-            waiting += count
-            last_join = np.where(count > 0, week + rng.uniform(0.0, 1.0, trials), last_join)
+        finish = np.maximum(finish, _draw(rng, pool, int(as_of - start), trials) * factor)
+    joining, last_join = _joining(
+        data, key, as_of, elapsed, len(items), growth, growth_weeks, rng, trials
+    )
+    waiting = int((~begun).sum()) + joining
     shape, rate = start_rate(items, as_of, prior_rate)
     lam = rng.gamma(max(shape, 1e-3), 1.0 / rate, trials)
     has = waiting > 0
@@ -224,6 +242,6 @@ def item_weeks(
         has, rng.gamma(np.maximum(waiting, 1), 1.0, trials) / np.maximum(lam, 1e-6), 0.0
     )
     last_start = np.maximum(last_start, last_join) * WEEK
-    took = _draw(rng, pool, True, 0, trials) * factor
+    took = _draw(rng, pool, 0, trials) * factor
     finish = np.where(has, np.maximum(finish, last_start + took), finish)
     return finish / WEEK

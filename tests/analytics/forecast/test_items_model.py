@@ -84,13 +84,8 @@ def test_an_item_in_progress_finishes_after_what_past_items_of_its_age_took(
 
 def test_the_survival_bootstrap_draws_from_items_that_lasted_as_long() -> None:
     lasted = np.array([1, 2, 3, 4, 5]) * DAY
-    pool = Pool(
-        joined=np.zeros(5, dtype=np.int64),
-        started=np.zeros(5, dtype=np.int64),
-        resolved=lasted,
-        target=np.array([""] * 5),
-    )
-    got = np.sort(remaining(pool, True, int(2.5 * DAY))) / DAY
+    pool = Pool(started=np.zeros(5, dtype=np.int64), resolved=lasted, target=np.array([""] * 5))
+    got = np.sort(remaining(pool, int(2.5 * DAY))) / DAY
     assert np.allclose(got, [0.5, 1.5, 2.5])
 
 
