@@ -1,7 +1,8 @@
 """Backtest of the delivery-risk forecasts: forecasts made at past dates (from rows dated
 before each) against what happened; the calibration table and the 85% date's coverage
-(target: the 85% date covers the actual finish in 80-90% of backtested epics), and the
-work-item stall model's time-split AUC.
+(target: the 85% date covers the actual finish in 80-90% of backtested epics, and the
+calibration error is at most 0.08; exits 1 otherwise), and the work-item stall model's
+time-split AUC.
 
     python bench/bench_forecast.py                       # generated worlds, seeds 11-16
     python bench/bench_forecast.py --seeds 1 2 3 --json
@@ -44,6 +45,7 @@ from sandbox.sim.epic_history import EpicWorld
 from store.db import make_engine
 
 HELD_OUT = (11, 12, 13, 14, 15, 16)
+MAX_ERROR = 0.08  # the calibration error the chance of meeting the date must stay within
 
 
 def _stall_auc(data: TrackerData) -> float | None:
@@ -165,8 +167,9 @@ def main() -> int:
             print(planted_text(planted))
         print(f"work-item stall model, time-split AUC per world: {aucs}")
         print(f"{got['seconds']} s")
-    cov = got["p85_coverage"]["per_epic"]
-    return 0 if cov is not None and 0.80 <= cov <= 0.90 else 1
+    cov, err = got["p85_coverage"]["per_epic"], got["calibration_error"]
+    covered = cov is not None and 0.80 <= cov <= 0.90
+    return 0 if covered and err is not None and err <= MAX_ERROR else 1
 
 
 if __name__ == "__main__":

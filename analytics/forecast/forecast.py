@@ -224,8 +224,9 @@ def forecast_at(
     target_on: date | None = target["target_on"]
     deadline = None if target_on is None else day_end_ns(target_on, data.zone)
     blocked = blocked_at(data.links, target_items(data, key, at), at)
-    seeds = tuple(seed_for(key, at, settings.seed + k) for k in range(3))
-    drawn = draw(data, state, at, deadline, blocked, settings, seeds)  # type: ignore[arg-type]
+    base = settings.seed
+    seeds = (seed_for(key, at, base), seed_for(key, at, base + 1), seed_for(key, at, base + 2))
+    drawn = draw(data, state, at, deadline, blocked, settings, seeds)
     weeks = drawn.weeks
     notes: list[str] = []
     probability = None
