@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 from forecast_world import write_rows
 
+from analytics.arrays import NAT
 from analytics.forecast import Settings, TrackerData, forecast, load_tracker
 from analytics.forecast.forecast import label_of
 from analytics.forecast.forecast_dates import day_end
 from analytics.forecast.items import Pool, remaining
-from analytics.forecast.outside import prior_ratios
+from analytics.forecast.outside import prior_ratios, span_ratios
 from analytics.forecast.state import DAY
 from store.db import make_engine, upgrade
 from tests.analytics.forecast.hand import AS_OF, item, target
@@ -134,3 +135,33 @@ def test_what_changed_names_its_own_items_taking_longer(tmp_path: Path) -> None:
     ]
     usual = forecast(_store(tmp_path / "u.db", _world(8, [1, 2, 3])), "HC-E", AS_OF, INSIDE)
     assert not any(c.startswith("its own items") for c in usual.changes)
+
+
+def test_the_outside_view_draws_past_targets_that_had_got_as_far() -> None:
+    """Past targets' finish over their planned span (first start to the end of the date),
+    only those still open at this target's fraction; one still open past its date counts
+    with the span so far; a target within its date and still open is not known yet."""
+    day = 86_400 * 10**9
+    t0 = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp()) * 10**9
+    now = t0 + 200 * day
+    # (key, target date as days after t0 minus one, finished days after t0 or None)
+    past = [("A", 9, 8), ("B", 9, 15), ("C", 9, 5), ("D", 9, None), ("E", 300, None)]
+    items = pd.DataFrame(
+        {
+            "parent_key": [k for k, _, _ in past],
+            "started": [t0] * len(past),
+            "resolved": [t0 + f * day if f else NAT for _, _, f in past],
+        }
+    )
+    targets = pd.DataFrame(
+        {
+            "key": [k for k, _, _ in past],
+            "kind": ["epic"] * len(past),
+            "target_on": [date(2026, 1, 1) + timedelta(days=d) for _, d, _ in past],
+            "resolved": [t0 + f * day if f else NAT for _, _, f in past],
+        }
+    )
+    empty = pd.DataFrame()
+    data = TrackerData("t", items, targets, empty, empty, empty)
+    got = sorted(np.round(span_ratios(data, "X", now, 0.6), 2))
+    assert got == [0.8, 1.5, 20.0]  # C (0.5) had finished by 0.6; E's outcome is unknown
