@@ -45,6 +45,7 @@ from sandbox.sim.epic_history import EpicWorld
 from store.db import make_engine
 
 HELD_OUT = (11, 12, 13, 14, 15, 16)
+OWN = ("its own items are taking", "its items are starting at")  # its own pace, slower
 MAX_ERROR = 0.08  # the calibration error the chance of meeting the date must stay within
 
 
@@ -99,7 +100,7 @@ def planted_text(rows: list[dict[str, Any]]) -> str:
         p = [r["probability"] for r in mine]
         scope = sum(any("scope grew" in c for c in r["changes"]) for r in mine)
         fell = sum(any("throughput" in c and "fell" in c for c in r["changes"]) for r in mine)
-        slow = sum(any("its own items are taking" in c for c in r["changes"]) for r in mine)
+        slow = sum(any(c.startswith(OWN) for c in r["changes"]) for r in mine)
         waits = sum(any("wait on open blockers" in c for c in r["changes"]) for r in mine)
         lines.append(
             f"| {cause} | {len(mine)} | {sum(p) / len(p):.0%} "

@@ -23,6 +23,8 @@ RECENT_WEEKS = 4
 BEFORE_WEEKS = 12
 NOTABLE = 0.10  # changes smaller than this are not mentioned
 SLOWER = 1.5  # a target's own items taking this many times the usual are mentioned
+STARTS_SLOWER = 0.5  # its items starting at under this share of its earlier pace are mentioned
+START_WEEKS = 2
 MIN_ITEMS = 8
 MIN_OWN = 3
 
@@ -98,6 +100,33 @@ def own_pace_change(data: TrackerData, f: Forecast) -> str | None:
     )
 
 
+def start_pace_change(data: TrackerData, f: Forecast) -> str | None:
+    """Its items starting at under half the pace it started them before, while some still
+    wait to start: starts in the last START_WEEKS weeks against those since its first start
+    (at least a week of them). A slowdown of its own shows first as work not picked up."""
+    s = f.state
+    if s.started == NAT:
+        return None
+    items = target_items(data, s.key, s.as_of)
+    began = items["started"].to_numpy(dtype=np.int64)
+    done = items["resolved"].to_numpy(dtype=np.int64)
+    began = np.where((began != NAT) & (began < s.as_of), began, NAT)
+    began = np.where((began == NAT) & (done != NAT) & (done < s.as_of), done, began)
+    waiting = int((began == NAT).sum())
+    cut = s.as_of - START_WEEKS * WEEK
+    if not waiting or cut - s.started < WEEK:
+        return None
+    before = float(((began != NAT) & (began < cut)).sum()) / ((cut - s.started) / WEEK)
+    recent = float((began >= cut).sum()) / START_WEEKS
+    if before <= 0 or recent >= STARTS_SLOWER * before:
+        return None
+    return (
+        f"its items are starting at {recent / before:.0%} of its earlier pace ({recent:.1f} a "
+        f"week over the last {START_WEEKS} weeks against {before:.1f} before), with {waiting} "
+        "still to start"
+    )
+
+
 def since_last(now: Forecast, then: Forecast) -> list[str]:
     out = []
     p_now, p_then = now.probability, then.probability
@@ -124,7 +153,8 @@ def forecast(
     now = forecast_at(data, key, as_of, settings)
     at = now.state.as_of
     waits = blocked_at(data.links, target_items(data, key, at), at).sentence()
-    parts = (scope_change(now), pace_change(data, now), own_pace_change(data, now), waits)
+    own = (own_pace_change(data, now), start_pace_change(data, now))
+    parts = (scope_change(now), pace_change(data, now), *own, waits)
     changes = [c for c in parts if c]
     try:
         then = forecast_at(data, key, as_of - timedelta(days=7), settings)
