@@ -165,3 +165,22 @@ def test_the_outside_view_draws_past_targets_that_had_got_as_far() -> None:
     data = TrackerData("t", items, targets, empty, empty, empty)
     got = sorted(np.round(span_ratios(data, "X", now, 0.6), 2))
     assert got == [0.8, 1.5, 20.0]  # C (0.5) had finished by 0.6; E's outcome is unknown
+
+
+def test_what_changed_names_its_items_starting_slower(tmp_path: Path) -> None:
+    # six items started 27 to 17 days ago, none in the last two weeks, four still waiting
+    rows = _world(30, [27, 25, 23, 21, 19, 17])
+    rows["work_items"] += [
+        item(200 + k, AS_OF - timedelta(days=28), None, "HC-E") for k in range(4)
+    ]
+    f = forecast(_store(tmp_path / "s.db", rows), "HC-E", AS_OF, INSIDE)
+    assert "its items are starting at 0% of its earlier pace (0.0 a week over the last 2 " in (
+        " ".join(f.changes)
+    )
+    assert any(c.endswith("with 4 still to start") for c in f.changes)
+    same = _world(30, [20, 13, 6, 1])  # 1.2 a week before, 1.5 a week since; two waiting
+    same["work_items"] += [
+        item(200 + k, AS_OF - timedelta(days=28), None, "HC-E") for k in range(2)
+    ]
+    steady = forecast(_store(tmp_path / "t.db", same), "HC-E", AS_OF, INSIDE)
+    assert not any(c.startswith("its items are starting") for c in steady.changes)
