@@ -7,6 +7,7 @@ kept beside it for the planted-slip table, never read by the forecast."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
+from insight_worlds import ROOT, sim_fingerprint
 
 from analytics.forecast import ForecastError, TrackerData, forecast, load_tracker
 from bot.cli import main
@@ -32,8 +34,20 @@ class SimTeam:
     truth: dict[str, dict[str, Any]]
 
 
+def world_dir(seed: int, weeks: int = 26) -> Path:
+    """Where the world of `seed` is cached ($METRICS_BOT_BENCH_DIR/forecast)."""
+    return ROOT / "forecast" / f"seed-{seed}-w{weeks}"
+
+
 def build(directory: Path, seed: int, weeks: int = 26) -> Path:
-    """Simulate, serve and ingest (Jira and Linear only) a world; returns its config."""
+    """Simulate, serve and ingest (Jira and Linear only) a world once; returns its config.
+    A folder built by this version of the simulator is reused as it is."""
+    done = directory / ".ingested"
+    code = sim_fingerprint()
+    if done.exists() and done.read_text().strip() == code:
+        return directory / "metrics-bot.yaml"
+    if directory.exists():
+        shutil.rmtree(directory)
     directory.mkdir(parents=True, exist_ok=True)
     simulate(directory, seed=seed, weeks=weeks)
     with Sandbox(directory) as sandbox:
@@ -42,6 +56,7 @@ def build(directory: Path, seed: int, weeks: int = 26) -> Path:
         result = CliRunner().invoke(main, args)
         if result.exit_code != 0:
             raise RuntimeError(result.output)
+    done.write_text(code + "\n")
     return config
 
 

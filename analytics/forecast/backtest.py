@@ -17,14 +17,15 @@ the date has passed, "0% on time" is known, not forecast, and would fill the low
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
 
 from analytics.arrays import NAT
 from analytics.forecast.data import TrackerData, members
-from analytics.forecast.forecast import DEFAULT, ForecastError, Settings, forecast_at, ns_of
+from analytics.forecast.forecast import DEFAULT, ForecastError, Settings, forecast_at
+from analytics.forecast.forecast_dates import day_end_ns, ns_of
 from analytics.forecast.state import DAY
 from analytics.insights.stall.calibration import reliability, summary
 
@@ -45,10 +46,6 @@ class Point:
     on_time: bool | None  # None: not known by the data's end
     covered: bool | None  # finished by the 85% date; None: not known
     before_target: bool = True  # made before the target date's end (UTC)
-
-
-def _day_end(d: date) -> int:
-    return ns_of(datetime.combine(d + timedelta(days=1), datetime.min.time(), UTC))
 
 
 def _known(finished: int, deadline: int | None, end: int) -> bool | None:
@@ -106,9 +103,9 @@ def backtest(
                     finished=None
                     if finished == NAT
                     else datetime.fromtimestamp(finished / 10**9, UTC).date(),
-                    on_time=_known(finished, _day_end(t.target_on), stop),
-                    covered=_known(finished, _day_end(f.p85) if f.p85 else None, stop),
-                    before_target=at < _day_end(t.target_on),
+                    on_time=_known(finished, day_end_ns(t.target_on, data.zone), stop),
+                    covered=_known(finished, day_end_ns(f.p85, data.zone) if f.p85 else None, stop),
+                    before_target=at < day_end_ns(t.target_on, data.zone),
                 )
             )
             at += step_days * DAY

@@ -15,13 +15,18 @@ import numpy as np
 
 from analytics.arrays import NAT
 from analytics.forecast.blocked import blocked_at
-from analytics.forecast.data import TrackerData
+from analytics.forecast.data import TrackerData, members
 from analytics.forecast.forecast import DEFAULT, Forecast, ForecastError, Settings, forecast_at
-from analytics.forecast.state import WEEK, target_items, weekly_counts
+from analytics.forecast.state import DAY, WEEK, TargetState, target_items, weekly_counts
 
 RECENT_WEEKS = 4
 BEFORE_WEEKS = 12
 NOTABLE = 0.10  # changes smaller than this are not mentioned
+SLOWER = 1.5  # a target's own items taking this many times the usual are mentioned
+STARTS_SLOWER = 0.5  # its items starting at under this share of its earlier pace are mentioned
+START_WEEKS = 2
+MIN_ITEMS = 8
+MIN_OWN = 3
 
 
 def scope_change(f: Forecast) -> str | None:
@@ -58,6 +63,70 @@ def pace_change(data: TrackerData, f: Forecast) -> str | None:
     )
 
 
+def own_pace(data: TrackerData, s: TargetState) -> tuple[float, float] | None:
+    """(the median time in progress of its own items, the team's usual), in ns, start to
+    resolution: its items resolved in the last RECENT_WEEKS weeks or still in progress (so
+    far), against the team's items of its types resolved in the BEFORE_WEEKS weeks before
+    work on it started; None when either has too few items."""
+    if s.started == NAT:
+        return None
+    it = data.items
+    began = it["started"].to_numpy(dtype=np.int64)
+    done = it["resolved"].to_numpy(dtype=np.int64)
+    same = np.isin(it["item_type"].fillna("").astype(str).to_numpy(), list(s.types))
+    usual = same & (began != NAT) & (done != NAT) & (began < done)
+    usual &= (done < s.started) & (done >= s.started - BEFORE_WEEKS * WEEK)
+    open_ = (done == NAT) | (done >= s.as_of)
+    mine = members(it, s.key) & (began != NAT) & (began < s.as_of)
+    mine &= open_ | (done >= s.as_of - RECENT_WEEKS * WEEK)
+    late = (np.where(open_, s.as_of, done) - began)[mine]
+    if int(usual.sum()) < MIN_ITEMS or len(late) < MIN_OWN:
+        return None
+    return float(np.median(late)), float(np.median((done - began)[usual]))
+
+
+def own_pace_change(data: TrackerData, f: Forecast) -> str | None:
+    """The target's own items slower than the team's usual (see `own_pace`): what slows a
+    target is often its own items (a hard area, a key person away), not the team's pace."""
+    got = own_pace(data, f.state)
+    if got is None or got[0] < SLOWER * max(got[1], 1.0):
+        return None
+    late, usual = got
+    return (
+        f"its own items are taking {late / usual:.1f}x the team's usual time in progress "
+        f"(median {late / DAY:.1f} against {usual / DAY:.1f} days: its items done in the "
+        f"last {RECENT_WEEKS} weeks or still in progress, against the team's in the "
+        f"{BEFORE_WEEKS} weeks before work started)"
+    )
+
+
+def start_pace_change(data: TrackerData, f: Forecast) -> str | None:
+    """Its items starting at under half the pace it started them before, while some still
+    wait to start: starts in the last START_WEEKS weeks against those since its first start
+    (at least a week of them). A slowdown of its own shows first as work not picked up."""
+    s = f.state
+    if s.started == NAT:
+        return None
+    items = target_items(data, s.key, s.as_of)
+    began = items["started"].to_numpy(dtype=np.int64)
+    done = items["resolved"].to_numpy(dtype=np.int64)
+    began = np.where((began != NAT) & (began < s.as_of), began, NAT)
+    began = np.where((began == NAT) & (done != NAT) & (done < s.as_of), done, began)
+    waiting = int((began == NAT).sum())
+    cut = s.as_of - START_WEEKS * WEEK
+    if not waiting or cut - s.started < WEEK:
+        return None
+    before = float(((began != NAT) & (began < cut)).sum()) / ((cut - s.started) / WEEK)
+    recent = float((began >= cut).sum()) / START_WEEKS
+    if before <= 0 or recent >= STARTS_SLOWER * before:
+        return None
+    return (
+        f"its items are starting at {recent / before:.0%} of its earlier pace ({recent:.1f} a "
+        f"week over the last {START_WEEKS} weeks against {before:.1f} before), with {waiting} "
+        "still to start"
+    )
+
+
 def since_last(now: Forecast, then: Forecast) -> list[str]:
     out = []
     p_now, p_then = now.probability, then.probability
@@ -84,7 +153,9 @@ def forecast(
     now = forecast_at(data, key, as_of, settings)
     at = now.state.as_of
     waits = blocked_at(data.links, target_items(data, key, at), at).sentence()
-    changes = [c for c in (scope_change(now), pace_change(data, now), waits) if c]
+    own = (own_pace_change(data, now), start_pace_change(data, now))
+    parts = (scope_change(now), pace_change(data, now), *own, waits)
+    changes = [c for c in parts if c]
     try:
         then = forecast_at(data, key, as_of - timedelta(days=7), settings)
     except ForecastError:

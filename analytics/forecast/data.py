@@ -51,6 +51,7 @@ class TrackerData:
     changes: pd.DataFrame
     links: pd.DataFrame
     transitions: pd.DataFrame
+    zone: str = "UTC"  # the team's time zone: a target date ends at 24:00 there
 
     def target(self, key: str) -> dict[str, Any] | None:
         rows = self.targets[self.targets["key"] == key]
@@ -82,8 +83,9 @@ def _target_on(value: Any) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-def load_tracker(bind: Bind, team: str, projects: Sequence[str]) -> TrackerData:
-    """Everything `team` owns in the tracker, with the histories of its items."""
+def load_tracker(bind: Bind, team: str, projects: Sequence[str], zone: str = "UTC") -> TrackerData:
+    """Everything `team` owns in the tracker, with the histories of its items (`zone`: the
+    team's time zone, where its target dates end)."""
     w = WorkItem
     mine = or_(w.team_slug == team, w.project.in_(list(projects)))
     items = _frame(
@@ -135,7 +137,7 @@ def load_tracker(bind: Bind, team: str, projects: Sequence[str]) -> TrackerData:
     items["joined"] = _joined(items, changes)
     items["started"] = _started(items, transitions)
     targets["resolved"] = _milestones_done(targets, items)
-    return TrackerData(team, items, targets, changes, links, transitions)
+    return TrackerData(team, items, targets, changes, links, transitions, zone)
 
 
 def members(items: pd.DataFrame, key: str) -> np.ndarray:

@@ -10,18 +10,23 @@ probability, and says so.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import numpy as np
 
 from analytics.arrays import NAT
-from analytics.forecast.blocked import blocked_at, wait_weeks
+from analytics.forecast.blocked import blocked_at
 from analytics.forecast.data import TrackerData
-from analytics.forecast.montecarlo import HORIZON, TRIALS, percentile_weeks, simulate
+from analytics.forecast.forecast_dates import day_end_ns, local_date, ns_of
+from analytics.forecast.montecarlo import HORIZON, TRIALS, percentile_weeks
+from analytics.forecast.outside import PAST_PRIOR, PRIOR_MEDIAN, PRIOR_SIGMA
 from analytics.forecast.state import DAY, WEEK, TargetState, state_at, target_items
+from analytics.forecast.trials import OUTSIDE, draw
 
+UUIDISH = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 MIN_WEEKS = 4
 MIN_RESOLVED = 5
 
@@ -42,6 +47,8 @@ class Settings:
     trials: int = TRIALS
     seed: int = 0
     horizon: int = HORIZON
+    model: str = "auto"  # "items", "throughput", or "auto": items when starts are recorded
+    outside: float = OUTSIDE  # the share of trials from the outside view, when there is one
 
 
 DEFAULT = Settings()
@@ -57,7 +64,7 @@ class Forecast:
     team: str
     as_of: datetime
     target_on: date | None
-    probability: float | None  # P(finished by the end of target_on, UTC)
+    probability: float | None  # P(finished by the end of target_on, in the team's zone)
     p50: date | None  # None: not within the horizon
     p85: date | None
     state: TargetState
@@ -65,6 +72,15 @@ class Forecast:
     changes: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     blocks: int = 0  # open blocks on its open items, waited out in each trial
+    model: str = "throughput"  # which Monte Carlo drew the trials (trials.draw)
+    outside: float = 0.0  # the share of trials from the outside view (0: none)
+    past_targets: int = 0  # the team's past targets in the outside view
+    zone: str = "UTC"  # the team's: its dates are days there, a target date ends at 24:00
+    label: str = ""  # how people know it: the key, or a Linear target's name (ids are UUIDs)
+
+    @property
+    def shown(self) -> str:
+        return self.label or self.key
 
     @property
     def left(self) -> int:
@@ -73,20 +89,19 @@ class Forecast:
     def how(self) -> str:
         """How it was computed, in one paragraph."""
         s = self.state
-        tp = s.throughput
+        inside = self._items_text() if self.model == "items" else self._throughput_text()
         return (
-            f"Monte Carlo, {len(self.weeks):,} seeded trials, a week at a time: the team's "
-            f"resolved items of type {', '.join(t or '(none)' for t in s.types)} per week over "
-            f"the last {len(tp)} weeks (mean {tp.mean():.1f}, drawn with replacement), of which "
-            f"this {self.kind} gets about {s.focus:.0%} (its share of them since work started, "
-            f"{s.target_done_since_start} of {s.team_done_since_start}, pulled towards its share "
-            f"of the team's items in progress, or an even share of its {s.open_targets} open "
-            "targets while it has none; each trial draws its own share "
-            "from that evidence, a Beta distribution); new items arriving at its own "
-            f"weekly rate since the start (drawn from {len(s.growth)} weeks, "
-            f"{s.growth.mean() if len(s.growth) else 0:.1f} a week) until the target date (or, "
-            f"without one, for as long again as since the start). {s.left} of {s.total} items "
-            f"left as of {self.as_of:%Y-%m-%d %H:%M} UTC; dates in UTC."
+            f"Monte Carlo, {len(self.weeks):,} seeded trials. {inside} {s.left} of {s.total} "
+            f"items left as of {self.as_of:%Y-%m-%d %H:%M} UTC; dates are days in "
+            f"{self.zone}, a target date ending at 24:00 there."
+            + (
+                f" Outside view: {self.outside:.0%} of the trials finish where the team's past "
+                f"targets did against their dates ({self.past_targets} of them that had got as "
+                f"far, drawn with weight n / (n + {PAST_PRIOR:g}); otherwise a prior: the planned "
+                f"span times a lognormal around {PRIOR_MEDIAN:g}, sigma {PRIOR_SIGMA:g})."
+                if self.outside
+                else ""
+            )
             + (
                 f" {self.blocks} of its open items are blocked by open items: a trial finishes "
                 "no earlier than its last blocker, whose remaining wait is drawn from the "
@@ -96,10 +111,39 @@ class Forecast:
             )
         )
 
+    def _items_text(self) -> str:
+        return (
+            f"Item by item: each of this {self.kind}'s items in progress finishes after a "
+            "remaining time drawn from the team's past items that had been in progress as long; "
+            "those not started start at the pace it has been starting its items (a Gamma "
+            "rate, with a week at its share of the team's throughput as the prior), then take "
+            "a past item's time in progress; every trial scales its items' times by one pace "
+            "drawn from the team's past targets; new items join as the team's past targets "
+            "grew after the same point (or at its own weekly rate since the start) until the "
+            "target date. It finishes with its last item."
+        )
+
+    def _throughput_text(self) -> str:
+        s, tp = self.state, self.state.throughput
+        return (
+            f"A week at a time (the team's tracker does not record starts): the team's "
+            f"resolved items of type {', '.join(t or '(none)' for t in s.types)} per week over "
+            f"the last {len(tp)} weeks (mean {tp.mean():.1f}, drawn with replacement), of which "
+            f"this {self.kind} gets about {s.focus:.0%} (its share of them since work started, "
+            f"{s.target_done_since_start} of {s.team_done_since_start}, pulled towards its share "
+            f"of the team's items in progress, or an even share of its {s.open_targets} open "
+            "targets while it has none; each trial draws its own share "
+            "from that evidence, a Beta distribution); new items arriving at its own "
+            f"weekly rate since the start (drawn from {len(s.growth)} weeks, "
+            f"{s.growth.mean() if len(s.growth) else 0:.1f} a week) until the target date (or, "
+            "without one, for as long again as since the start)."
+        )
+
     def to_json(self) -> dict[str, Any]:
         s = self.state
         return {
             "key": self.key,
+            "label": self.shown,
             "name": self.name,
             "kind": self.kind,
             "team": self.team,
@@ -118,18 +162,11 @@ class Forecast:
         }
 
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def ns_of(when: datetime) -> int:
-    """UTC nanoseconds of an aware datetime, exactly (no float on the way)."""
-    return (when - EPOCH) // timedelta(microseconds=1) * 1000
-
-
-def date_after(as_of: int, weeks: float) -> date | None:
+def date_after(as_of: int, weeks: float, zone: str = "UTC") -> date | None:
+    """The day (in `zone`) `weeks` after `as_of`; None beyond the horizon."""
     if not np.isfinite(weeks):
         return None
-    return datetime.fromtimestamp((as_of + weeks * WEEK) / 10**9, UTC).date()
+    return local_date(int(as_of + weeks * WEEK), zone)
 
 
 def seed_for(key: str, as_of: int, base: int) -> int:
@@ -138,31 +175,33 @@ def seed_for(key: str, as_of: int, base: int) -> int:
     return (base * 1_000_003 + digest * 7919 + as_of // (60 * 10**9)) % (2**32)
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time(), UTC)
+def label_of(data: TrackerData, key: str) -> str:
+    """A Linear project's or milestone's name (its key is a UUID, "<project>/<milestone>"
+    for a milestone: "Checkout v2 › Milestone 1: beta"); a Jira key as it is."""
+    if not UUIDISH.match(key.split("/")[0]):
+        return key
+    parts = []
+    for n in range(1, len(key.split("/")) + 1):
+        row = data.target("/".join(key.split("/")[:n]))
+        if row is not None and row["name"]:
+            parts.append(str(row["name"]))
+    return " › ".join(parts) or key
 
 
-def growth_weeks(state: TargetState, at: int, deadline: int | None) -> int:
-    """How many more weeks new items keep arriving: until the target date (scope is
-    settled when the date comes), or, without one, as many weeks again as since the start."""
-    if deadline is None:
-        return len(state.growth)
-    return max(0, int(np.ceil((deadline - at) / WEEK)))
-
-
-def check(state: TargetState, team: str) -> None:
-    """Refuse what cannot be forecast (ForecastError)."""
+def check(state: TargetState, team: str, label: str = "") -> None:
+    """Refuse what cannot be forecast (ForecastError); `label`: how people know it."""
+    shown = label or state.key
     if state.total == 0:
         raise ForecastError(
-            "no_items", f"`{state.key}` has no work items linked to it yet: nothing to forecast."
+            "no_items", f"`{shown}` has no work items linked to it yet: nothing to forecast."
         )
     if state.left == 0:
-        raise ForecastError("done", f"`{state.key}` is finished: all {state.total} items done.")
+        raise ForecastError("done", f"`{shown}` is finished: all {state.total} items done.")
     tp = state.throughput
     if len(tp) < MIN_WEEKS or int(tp.sum()) < MIN_RESOLVED:
         raise ForecastError(
             "history",
-            f"`{team}` has too little throughput history for `{state.key}`: {int(tp.sum())} "
+            f"`{team}` has too little throughput history for `{shown}`: {int(tp.sum())} "
             f"items of its types resolved in {len(tp)} full weeks; a forecast needs at least "
             f"{MIN_RESOLVED} items over {MIN_WEEKS} weeks.",
         )
@@ -180,23 +219,15 @@ def forecast_at(
         raise ForecastError("unknown", f"I don't know the epic or project `{key}`.")
     at = ns_of(as_of)
     state = state_at(data, key, at, settings.weeks, int(target["created"]))
-    check(state, data.team)
+    label = label_of(data, key)
+    check(state, data.team, label)
     target_on: date | None = target["target_on"]
-    deadline = None if target_on is None else ns_of(_midnight(target_on + timedelta(days=1)))
-    weeks = simulate(
-        state.left,
-        state.throughput,
-        state.focus_beta,
-        state.growth,
-        trials=settings.trials,
-        horizon=settings.horizon,
-        seed=seed_for(key, at, settings.seed),
-        growth_weeks=growth_weeks(state, at, deadline),
-    )
+    deadline = None if target_on is None else day_end_ns(target_on, data.zone)
     blocked = blocked_at(data.links, target_items(data, key, at), at)
-    if blocked.items:
-        rng = np.random.default_rng(seed_for(key, at, settings.seed + 1))
-        weeks = np.maximum(weeks, wait_weeks(blocked, rng, len(weeks)))
+    base = settings.seed
+    seeds = (seed_for(key, at, base), seed_for(key, at, base + 1), seed_for(key, at, base + 2))
+    drawn = draw(data, state, at, deadline, blocked, settings, seeds)
+    weeks = drawn.weeks
     notes: list[str] = []
     probability = None
     if target_on is None:
@@ -220,12 +251,17 @@ def forecast_at(
         as_of=as_of,
         target_on=target_on,
         probability=probability,
-        p50=date_after(at, p50),
-        p85=date_after(at, p85),
+        p50=date_after(at, p50, data.zone),
+        p85=date_after(at, p85, data.zone),
+        zone=data.zone,
         state=state,
         weeks=weeks,
         notes=tuple(notes),
         blocks=len(blocked.items),
+        label=label,
+        model=drawn.model,
+        outside=drawn.outside,
+        past_targets=drawn.past_targets,
     )
 
 

@@ -49,7 +49,6 @@ class _History:
         lk = data.links[data.links["kind"] == "blocks"]
         self.blockers = {k: g for k, g in lk.groupby("other_key")}
         it = data.items
-        self.resolved = dict(zip(it["key"], it["resolved"].to_numpy(dtype=np.int64), strict=True))
         kids = it[it["parent_key"].notna()]
         self.kids = {
             k: g["created"].to_numpy(dtype=np.int64) for k, g in kids.groupby("parent_key")
@@ -71,8 +70,9 @@ class _History:
         links = self.blockers.get(key)
         if links is not None:
             at = links["at"].to_numpy(dtype=np.int64)
-            by = [self.resolved.get(str(b), NAT) for b in links["item_key"]]
-            still = np.array([r == NAT or r > t for r in by], dtype=bool)
+            # the blocker's resolution comes with the link, whichever team's item it is
+            by = links["item_resolved"].to_numpy(dtype=np.int64)
+            still = (by == NAT) | (by > t)
             blocked = float(((at == NAT) | (at <= t)).__and__(still).sum())
         kids = self.kids.get(key, np.zeros(0, dtype=np.int64))
         age = (t - started) / DAY

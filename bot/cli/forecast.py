@@ -80,7 +80,7 @@ def write_chart(made: Forecast, path: str) -> None:
     from bot.slack.forecast_chart import forecast_png
 
     png = forecast_png(
-        f"{made.key}: share of trials finished by",
+        f"{made.shown}: share of trials finished by",
         made.as_of.date(),
         made.weeks.tolist(),
         target_on=made.target_on,

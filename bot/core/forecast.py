@@ -141,7 +141,7 @@ def forecast_target(deps: AnswerDeps, word: str, now: datetime) -> ForecastAnswe
     """The forecast for the target `word` names (UserError when there is none to give)."""
     key, team = _lookup(deps, word.strip())
     check_privacy(deps, team)
-    data = load_tracker(deps.engine, team.slug, _projects(team))
+    data = load_tracker(deps.engine, team.slug, _projects(team), team.tz)
     try:
         made = forecast(data, key, now)
     except ForecastError as err:
@@ -166,7 +166,7 @@ def forecast_team(
     """Every open target of a team, forecast, and those that could not be with the reason."""
     team = resolve_team(deps.config, team_word)
     check_privacy(deps, team)
-    data = load_tracker(deps.engine, team.slug, _projects(team))
+    data = load_tracker(deps.engine, team.slug, _projects(team), team.tz)
     at = ns_of(now)
     keys = open_targets(data, at)
     stalls = _stall(data, at, set(data.items["key"])) if stall and keys else None

@@ -24,7 +24,7 @@ def _date(d: object) -> str:
 def headline(a: ForecastAnswer) -> str:
     """ "*PAY-12* Checkout: 32% chance of meeting 2026-12-18 · 50%: 2026-12-20 · 85%: ..." """
     f = a.forecast
-    name = f" {escape(f.name)}" if f.name else ""
+    name = f" {escape(f.name)}" if f.name and f.shown == f.key else ""
     chance = (
         f"{f.probability:.0%} chance of meeting {f.target_on:%Y-%m-%d}"
         if f.probability is not None
@@ -32,7 +32,7 @@ def headline(a: ForecastAnswer) -> str:
     )
     flag = f" (below the team's {a.threshold:.0%})" if a.at_risk else ""
     return (
-        f"*{escape(f.key)}*{name}: {chance}{flag} · 50%: {_date(f.p50)} · 85%: {_date(f.p85)}"
+        f"*{escape(f.shown)}*{name}: {chance}{flag} · 50%: {_date(f.p50)} · 85%: {_date(f.p85)}"
         f" · {f.left} of {f.state.total} items left"
     )
 
@@ -62,7 +62,7 @@ def forecast_rendered(a: ForecastAnswer) -> Rendered:
     """The answer to `/metrics forecast <key>`."""
     f = a.forecast
     blocks: list[Block] = [
-        header(f"Forecast · {f.key}"),
+        header(f"Forecast · {f.shown}"),
         section(headline(a)),
     ]
     details = detail_lines(a)

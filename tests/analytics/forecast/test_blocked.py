@@ -12,6 +12,8 @@ from typing import Any
 from forecast_world import write_rows
 
 from analytics.forecast import TrackerData, forecast, load_tracker
+from analytics.forecast.forecast_dates import ns_of
+from analytics.forecast.stall_items import _History
 from store.db import make_engine, upgrade
 from tests.analytics.forecast.hand import AS_OF, constant_world, item
 
@@ -69,3 +71,15 @@ def test_a_resolved_blocker_changes_nothing(tmp_path: Path) -> None:
     f = forecast(_store(tmp_path / "r.db", AS_OF - timedelta(days=1)), "HC-E", AS_OF)
     assert f.blocks == 0 and f.p50 == f.p85 == (AS_OF + timedelta(weeks=4)).date()
     assert not any("blocks" in c for c in f.changes)
+
+
+def test_the_stall_model_sees_another_teams_blocker_resolve(tmp_path: Path) -> None:
+    """The blocker OT-9 is team-o's item, not in team-h's items: its resolution comes with
+    the link, so the blocked item counts as blocked only until then."""
+    done = AS_OF - timedelta(days=3)
+    data = _store(tmp_path / "s.db", done)
+    epic = data.items[data.items["parent_key"] == "HC-E"]["key"].iloc[0]
+    history = _History(data)
+    start = ns_of(AS_OF - timedelta(days=20))
+    assert history.features(epic, start, ns_of(done - timedelta(days=1)))[4] == 1.0
+    assert history.features(epic, start, ns_of(done + timedelta(days=1)))[4] == 0.0

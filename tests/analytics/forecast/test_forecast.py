@@ -10,7 +10,15 @@ import numpy as np
 import pytest
 from forecast_world import world_store, write_rows
 
-from analytics.forecast import ForecastError, TrackerData, backtest, forecast, load_tracker, report
+from analytics.forecast import (
+    ForecastError,
+    Settings,
+    TrackerData,
+    backtest,
+    forecast,
+    load_tracker,
+    report,
+)
 from analytics.forecast.montecarlo import simulate
 from sandbox.sim.epic_history import EpicWorld
 from store.db import make_engine, upgrade
@@ -72,11 +80,18 @@ def test_refusals_say_why(hand: TrackerData, tmp_path: Path) -> None:
 
 
 def test_the_85_percent_date_covers_80_to_90_percent_of_finishes(tmp_path: Path) -> None:
-    """Half of bench_forecast.py's held-out worlds (the bench runs all six)."""
+    """Half of bench_forecast.py's held-out worlds (the bench runs all six), with the
+    throughput model alone: the generator is a first-in first-out queue behind the team's
+    pace, that model's own world (the item-level model's figures on it are in bench/README)."""
     seeds = (11, 12, 13)
     worlds = [EpicWorld(seed=s, team=f"team-{s}", project=f"P{s}") for s in seeds]
     engine = world_store(tmp_path / "c.db", worlds)
-    points = [p for w in worlds for p in backtest(load_tracker(engine, w.team, [w.project]))]
+    queue = Settings(model="throughput", outside=0.0)
+    points = [
+        p
+        for w in worlds
+        for p in backtest(load_tracker(engine, w.team, [w.project]), settings=queue)
+    ]
     got = report(points)
     assert got["epics"] >= 25
     assert 0.80 <= got["p85_coverage"]["per_epic"] <= 0.90
