@@ -111,7 +111,7 @@ class TeamConfig(Strict):
     goals: tuple[str, ...] = ()
     """Working agreements as the team writes them (bot/goals/grammar.py), e.g.
     "review-time < 1 working day"; `/metrics goal` adds more in Slack."""
-    forecast_risk_below: float = Field(default=0.5, ge=0.0, le=1.0)
+    forecast_risk_below: float = Field(default=0.3, ge=0.0, le=1.0)
     """The digest flags an epic or project of the team when its forecast chance of meeting
     its target date falls below this (bot/core/forecast.py)."""
 
