@@ -110,6 +110,25 @@ def test_the_catch_up_leaves_a_digest_another_replica_is_building_to_it(
     assert len(slack.messages("C0TEAMA001")) == len(posted)
 
 
+def test_the_catch_up_retries_a_refused_post_its_replica_finished(
+    pair: list[BotDeps], slack: SlackFake
+) -> None:
+    """Replica-2's job for team-a ran at 10:05 and Slack refused the post: its claim is
+    finished, so the job does not run again for 30 minutes, but the leader's catch-up a
+    minute later (claiming with no such window) posts it."""
+    at = datetime(2026, 11, 23, 10, 5, tzinfo=UTC)
+    other = replace(pair[1], clock=lambda: at)
+    leader = replace(pair[0], clock=lambda: at + timedelta(minutes=1))
+    slack.fail_next(1, 403, method="chat.postMessage")
+    _jobs(other)["digest:team-a"].func()
+    assert slack.messages("C0TEAMA001") == []
+    with leader.sessions() as s:
+        row = s.get(WorkClaim, "job:digest:team-a")
+        assert row is not None and row.done_at is not None and row.holder == ""
+    assert sorted(catch_up(leader, None)) == ["posted", "posted"]  # team-a's and the leaders'
+    assert [m for m in slack.messages("C0TEAMA001") if m["text"]]
+
+
 def test_two_replicas_sync_jobs_split_the_units_and_run_each_once(pair: list[BotDeps]) -> None:
     """`sync:<source>` on every replica, polling every minute: fired together, the two run
     disjoint units that cover the source; fired again, nothing is due."""
