@@ -43,6 +43,7 @@ from insight_score import (
     merge,
     score,
 )
+from insight_oracle import OracleScore, oracle_lines, score_oracle
 from insight_worlds import EVAL_WEEKS, build, open_dir
 
 TUNING_SEEDS = (1, 2, 3, 4)
@@ -65,7 +66,7 @@ def run_seed(seed: int, *, stall: bool, quiet: bool) -> dict[str, Any]:
     built = time.perf_counter() - t0
     weeks = replay_weeks(world)
     t1 = time.perf_counter()
-    flags = replay(world, weeks, progress=log)
+    flags, series = replay(world, weeks, progress=log)
     replayed = time.perf_counter() - t1
     truth = read_truth(d)
     per_kind, overall = score(truth, flags, weeks)
@@ -76,6 +77,8 @@ def run_seed(seed: int, *, stall: bool, quiet: bool) -> dict[str, Any]:
         "replay_seconds": round(replayed, 1),
         "score": (per_kind, overall),
         "flags": flags,
+        "series": series,
+        "truth": truth,
     }
     if stall:
         out["stall"] = stall_report(world)
@@ -205,7 +208,10 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
     lines, (kinds, overall) = report(results, order)
-    print("\n".join([*lines, "", *stall_lines(results)]))
+    oracle = OracleScore()
+    for r in results:
+        oracle.merge(score_oracle(r["truth"], r["series"], r["flags"], r["weeks"]))
+    print("\n".join([*lines, "", *oracle_lines(oracle, order), "", *stall_lines(results)]))
     if args.chart is not None:
         from insight_chart import write_svg
 

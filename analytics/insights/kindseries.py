@@ -12,8 +12,10 @@ from collections.abc import Callable
 import pandas as pd
 
 from analytics.insights.detectors.common import mask_excluded
+from analytics.metrics import dora
 from analytics.insights.registry import DetectorContext
 from analytics.insights.series import (
+    LOG_OFFSET,
     STAGE_OFFSET,
     Weekly,
     log_mean,
@@ -87,12 +89,38 @@ def pages(ctx: DetectorContext) -> Weekly:
     return _masked(ctx, sqrt_counts(ctx.data.page_items(), ctx.grid, "sqrt of pages a week"))
 
 
+def review_wait(ctx: DetectorContext) -> Weekly:
+    """The weekly mean log(working hours to first review + 0.25 h): review_bottleneck's own
+    figure (the geometric mean it compares with peers) and process_change's."""
+    what = "weekly mean log(working hours to first review + 0.25)"
+    w = weekly_stat(ctx.data.review_time("working"), ctx.grid, log_mean(LOG_OFFSET), what)
+    return _masked(ctx, w)
+
+
+def deployments(ctx: DetectorContext) -> Weekly:
+    """sqrt of the team's production deployments a week (cfr_batching: fewer, bigger)."""
+    deps = ctx.data.deployments()
+    mine = deps[deps["team"] == ctx.team.slug]
+    w = sqrt_counts(dora.deploy_items(mine), ctx.grid, "sqrt of production deployments a week")
+    return _masked(ctx, w)
+
+
 SERIES: dict[str, Callable[[DetectorContext], Tested]] = {
     "lead_time_stage": lambda c: [(w, "up") for w in stage_waits(c).values()],
     "after_hours_creep": lambda c: [(after_hours(c), "up")],
     "oversized_prs": lambda c: [(pr_size(c), "up")],
     "slow_ci": lambda c: [(w, "up") for w in ci(c)],
     "oncall_load": lambda c: [(pages(c), "up")],
+}
+
+# Every kind with a weekly figure of its own, for the benchmark's oracle
+# (bench/insight_oracle.py): the shift-test detectors' series and the figures the others
+# compare (their tests are not the shift test, the figure they watch is the same).
+WEEKLY: dict[str, Callable[[DetectorContext], Tested]] = {
+    **SERIES,
+    "review_bottleneck": lambda c: [(review_wait(c), "up")],
+    "process_change": lambda c: [(review_wait(c), "both")],
+    "cfr_batching": lambda c: [(deployments(c), "down")],
 }
 
 
