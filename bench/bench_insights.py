@@ -31,6 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from insight_oracle import OracleScore, oracle_lines, score_oracle
 from insight_score import (
     EFFECT_BINS,
     SINCE_BINS,
@@ -43,7 +44,6 @@ from insight_score import (
     merge,
     score,
 )
-from insight_oracle import OracleScore, oracle_lines, score_oracle
 from insight_worlds import EVAL_WEEKS, build, open_dir
 
 TUNING_SEEDS = (1, 2, 3, 4)

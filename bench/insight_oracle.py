@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
 from insight_score import EFFECT_BINS, TARGET_EFFECT, TARGET_WEEKS, Ratio, bin_label, effect_bin
 
 MIN_PRE = 6  # pre-onset weeks with a value needed for a test
@@ -45,12 +44,18 @@ class Episode:
     up: bool
 
 
+def _ratios() -> defaultdict[Any, Ratio]:
+    return defaultdict(Ratio)
+
+
 @dataclass
 class OracleScore:
     """Recall of the oracle (per alpha multiple) and of the detectors on the same episodes."""
 
     by_bin: dict[tuple[str, float, int], Ratio] = field(default_factory=lambda: defaultdict(Ratio))
-    detector_by_bin: dict[tuple[str, int], Ratio] = field(default_factory=lambda: defaultdict(Ratio))
+    detector_by_bin: dict[tuple[str, int], Ratio] = field(
+        default_factory=lambda: defaultdict(Ratio)
+    )
     by_week: dict[tuple[str, int], Ratio] = field(default_factory=lambda: defaultdict(Ratio))
     healthy: dict[float, Ratio] = field(default_factory=lambda: defaultdict(Ratio))
     untested: int = 0
@@ -225,7 +230,8 @@ def oracle_lines(o: OracleScore, kinds: Sequence[str]) -> list[str]:
         weekly = " / ".join(_week(o, kind, k) for k in range(1, TARGET_WEEKS + 1))
         name = kind or "**all**"
         lines.append(
-            f"| {name} | " + " | ".join(_cell(c) for c in cells)
+            f"| {name} | "
+            + " | ".join(_cell(c) for c in cells)
             + f" | {weekly} | {_cell(o.detector(kind, big))} |"
         )
     lines += ["", "Oracle recall within 3 weeks by effect size (all kinds with a series):", ""]
@@ -236,7 +242,8 @@ def oracle_lines(o: OracleScore, kinds: Sequence[str]) -> list[str]:
     for b in range(len(EFFECT_BINS)):
         cells = [o.recall(None, m, [b]) for m in ALPHAS]
         lines.append(
-            f"| {bin_label(b)} | {cells[0].n} | " + " | ".join(_cell(c) for c in cells)
+            f"| {bin_label(b)} | {cells[0].n} | "
+            + " | ".join(_cell(c) for c in cells)
             + f" | {_cell(o.detector(None, [b]))} |"
         )
     rate = " / ".join(

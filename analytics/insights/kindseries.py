@@ -12,7 +12,6 @@ from collections.abc import Callable
 import pandas as pd
 
 from analytics.insights.detectors.common import mask_excluded
-from analytics.metrics import dora
 from analytics.insights.registry import DetectorContext
 from analytics.insights.series import (
     LOG_OFFSET,
@@ -23,7 +22,8 @@ from analytics.insights.series import (
     sqrt_counts,
     weekly_stat,
 )
-from analytics.insights.shift import REF_WEEKS, WINDOWS, Shift, bar, shift
+from analytics.insights.shift import CALIBRATION, REF_WEEKS, WINDOWS, Shift, bar, shift
+from analytics.metrics import dora
 
 STAGES = ("pickup", "review", "merge", "deploy")
 
@@ -128,15 +128,15 @@ def strongest(
     ctx: DetectorContext, kind: str, *, lasting: bool = False
 ) -> tuple[Shift, Weekly] | None:
     """The most significant move among `kind`'s series when it clears the bar (times the
-    feedback factor for the kind); None otherwise. The bar counts every window, series and
-    direction tested (Bonferroni). `lasting`: a change is only called when it has held (its
+    calibration, shift.CALIBRATION, and the feedback factor for the kind); None otherwise.
+    The bar counts every window, series and direction tested (Bonferroni). `lasting`: a change is only called when it has held (its
     last two weeks past the midpoint of the reference and the new level)."""
     tested = SERIES[kind](ctx)
     tests = sum(len(WINDOWS) * (2 if d == "both" else 1) for _, d in tested)
     best: tuple[Shift, Weekly] | None = None
     for w, direction in tested:
         s = shift(w.values, floor=w.floor, direction=direction)
-        if s is None or s.z < bar(max(tests, 1), s.df) * ctx.factor(kind):
+        if s is None or s.z < bar(max(tests, 1), s.df) * CALIBRATION * ctx.factor(kind):
             continue
         if lasting and not s.held:
             continue
