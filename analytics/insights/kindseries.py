@@ -129,8 +129,9 @@ def strongest(
 ) -> tuple[Shift, Weekly] | None:
     """The most significant move among `kind`'s series when it clears the bar (times the
     calibration, shift.CALIBRATION, and the feedback factor for the kind); None otherwise.
-    The bar counts every window, series and direction tested (Bonferroni). `lasting`: a change is only called when it has held (its
-    last two weeks past the midpoint of the reference and the new level)."""
+    The bar counts every window, series and direction tested (Bonferroni). `lasting`: a
+    change is only called when it has held (its last two weeks past the midpoint of the
+    reference and the new level)."""
     tested = SERIES[kind](ctx)
     tests = sum(len(WINDOWS) * (2 if d == "both" else 1) for _, d in tested)
     best: tuple[Shift, Weekly] | None = None
