@@ -47,7 +47,7 @@ from insight_score import (
 from insight_worlds import EVAL_WEEKS, build, open_dir
 
 TUNING_SEEDS = (1, 2, 3, 4)
-HELD_OUT_SEEDS = (101, 102, 103, 104)
+HELD_OUT_SEEDS = (105, 106, 107, 108)  # 101-104 were run once in session 5, and seen since
 
 
 def read_truth(directory: Path) -> list[dict[str, Any]]:
@@ -224,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
             "kinds": {k: v.as_dict() for k, v in kinds.items()},
             "overall": vars(overall),
             "stall": {r["seed"]: r.get("stall") for r in results},
+            "oracle": oracle.as_dict(),
         }
         args.json.write_text(json.dumps(dump, indent=1, default=str))
     return 0 if targets_met(kinds, overall) else 1

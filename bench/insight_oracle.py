@@ -74,6 +74,20 @@ class OracleScore:
                 out.merge(r)
         return out
 
+    def as_dict(self) -> dict[str, Any]:
+        """Every cell as "hits/n", keyed kind|alpha multiple|effect bin (and by week)."""
+        return {
+            "by_bin": {
+                f"{k}|x{m:g}|{bin_label(b)}": r.text() for (k, m, b), r in self.by_bin.items()
+            },
+            "detectors": {
+                f"{k}|{bin_label(b)}": r.text() for (k, b), r in self.detector_by_bin.items()
+            },
+            "by_week": {f"{k}|{w}": r.text() for (k, w), r in self.by_week.items()},
+            "healthy": {f"x{m:g}": r.text() for m, r in self.healthy.items()},
+            "untested": self.untested,
+        }
+
     def merge(self, other: OracleScore) -> None:
         for key, r in other.by_bin.items():
             self.by_bin[key].merge(r)
