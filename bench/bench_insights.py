@@ -31,6 +31,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from insight_oracle import OracleScore, oracle_lines, score_oracle
 from insight_score import (
     EFFECT_BINS,
     SINCE_BINS,
@@ -46,7 +47,7 @@ from insight_score import (
 from insight_worlds import EVAL_WEEKS, build, open_dir
 
 TUNING_SEEDS = (1, 2, 3, 4)
-HELD_OUT_SEEDS = (101, 102, 103, 104)
+HELD_OUT_SEEDS = (105, 106, 107, 108)  # 101-104 were run once in session 5, and seen since
 
 
 def read_truth(directory: Path) -> list[dict[str, Any]]:
@@ -65,7 +66,7 @@ def run_seed(seed: int, *, stall: bool, quiet: bool) -> dict[str, Any]:
     built = time.perf_counter() - t0
     weeks = replay_weeks(world)
     t1 = time.perf_counter()
-    flags = replay(world, weeks, progress=log)
+    flags, series = replay(world, weeks, progress=log)
     replayed = time.perf_counter() - t1
     truth = read_truth(d)
     per_kind, overall = score(truth, flags, weeks)
@@ -76,6 +77,8 @@ def run_seed(seed: int, *, stall: bool, quiet: bool) -> dict[str, Any]:
         "replay_seconds": round(replayed, 1),
         "score": (per_kind, overall),
         "flags": flags,
+        "series": series,
+        "truth": truth,
     }
     if stall:
         out["stall"] = stall_report(world)
@@ -205,7 +208,10 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
     lines, (kinds, overall) = report(results, order)
-    print("\n".join([*lines, "", *stall_lines(results)]))
+    oracle = OracleScore()
+    for r in results:
+        oracle.merge(score_oracle(r["truth"], r["series"], r["flags"], r["weeks"]))
+    print("\n".join([*lines, "", *oracle_lines(oracle, order), "", *stall_lines(results)]))
     if args.chart is not None:
         from insight_chart import write_svg
 
@@ -218,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
             "kinds": {k: v.as_dict() for k, v in kinds.items()},
             "overall": vars(overall),
             "stall": {r["seed"]: r.get("stall") for r in results},
+            "oracle": oracle.as_dict(),
         }
         args.json.write_text(json.dumps(dump, indent=1, default=str))
     return 0 if targets_met(kinds, overall) else 1

@@ -80,12 +80,70 @@ def raw_insights() -> Iterator[list[Any]]:
         engine.rank = original
 
 
-def detect_week(engine: Any, org: Any, label: str, at: datetime, week: int) -> list[dict[str, Any]]:
-    """detect_all for every team at one week; shown and raw flags as rows."""
+@contextlib.contextmanager
+def contexts() -> Iterator[list[Any]]:
+    """Collect the DetectorContext of every team the engine runs (for the weekly series)."""
+    import analytics.insights.engine as engine
+
+    seen: list[Any] = []
+    original = engine._context
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        ctx = original(*args, **kwargs)
+        seen.append(ctx)
+        return ctx
+
+    engine._context = recording
+    try:
+        yield seen
+    finally:
+        engine._context = original
+
+
+def weekly_series(ctxs: list[Any], week: int) -> list[dict[str, Any]]:
+    """Every kind's weekly series (analytics/insights/kindseries.WEEKLY) per team as the
+    engine saw them this week, for the oracle (bench/insight_oracle.py); kinds the team's
+    size holds back are left out."""
+    from analytics.insights.kindseries import WEEKLY
+    from analytics.insights.registry import held_back
+
+    rows = []
+    for ctx in ctxs:
+        held = held_back(ctx.team)
+        for kind, tested in WEEKLY.items():
+            if kind in held:
+                continue
+            for i, (w, direction) in enumerate(tested(ctx)):
+                rows.append(
+                    {
+                        "team": ctx.team.slug,
+                        "kind": kind,
+                        "week": week,
+                        "series": w.name or str(i),
+                        "direction": direction,
+                        "floor": w.floor,
+                        "values": [None if v != v else round(float(v), 6) for v in w.values],
+                    }
+                )
+    return rows
+
+
+def detect_week(
+    engine: Any,
+    org: Any,
+    label: str,
+    at: datetime,
+    week: int,
+    series: list[dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """detect_all for every team at one week; shown and raw flags as rows (the weekly series
+    the engine saw are appended to `series`)."""
     from analytics.insights import detect_all
 
-    with raw_insights() as raw:
+    with raw_insights() as raw, contexts() as ctxs:
         shown = detect_all(engine, org, teams=list(org.slugs), week=label, as_of=at)
+    if series is not None:
+        series += weekly_series(ctxs, week)
     shown_keys = {(i.team, i.kind) for i in shown}
     rows: dict[tuple[str, str], dict[str, Any]] = {}
     for ins in [*raw, *shown]:
@@ -118,21 +176,23 @@ def replay(
     *,
     progress: Callable[[str], None] | None = None,
     use_cache: bool = True,
-) -> list[dict[str, Any]]:
-    """Flags of every replayed week (cached per world and analytics code)."""
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Flags of every replayed week and the weekly series the engine saw (cached per world
+    and analytics code)."""
     from store.db import make_engine
 
     cache = world.directory / "replay-flags.json"
     key = {"code": code_fingerprint(), "weeks": weeks}
     if use_cache and cache.exists():
         saved = json.loads(cache.read_text())
-        if saved.get("key") == key:
-            return list(saved["flags"])
+        if saved.get("key") == key and "series" in saved:
+            return list(saved["flags"]), list(saved["series"])
     work = copy_store(world.directory / "metrics-bot.db", world.directory / "replay" / "asof.db")
     engine = make_engine(f"sqlite:///{work}")
     start = world_start(world)
     orgs: dict[tuple[str, ...], Any] = {}
     flags: list[dict[str, Any]] = []
+    series: list[dict[str, Any]] = []
     try:
         for w in sorted(weeks, reverse=True):
             t0 = time.perf_counter()
@@ -143,11 +203,11 @@ def replay(
             late = late_values(engine, at)
             if late:
                 raise AssertionError(f"store still holds data after {at}: {late}")
-            flags += detect_week(engine, org, label, at, w)
+            flags += detect_week(engine, org, label, at, w, series)
             if progress is not None:
                 progress(f"  week {label}: {time.perf_counter() - t0:.1f}s")
     finally:
         engine.dispose()
         work.unlink(missing_ok=True)
-    cache.write_text(json.dumps({"key": key, "flags": flags}, indent=0))
-    return flags
+    cache.write_text(json.dumps({"key": key, "flags": flags, "series": series}, indent=0))
+    return flags, series

@@ -14,6 +14,7 @@ import pandas as pd
 from analytics.insights.detectors.common import mask_excluded
 from analytics.insights.registry import DetectorContext
 from analytics.insights.series import (
+    LOG_OFFSET,
     STAGE_OFFSET,
     Weekly,
     log_mean,
@@ -21,7 +22,8 @@ from analytics.insights.series import (
     sqrt_counts,
     weekly_stat,
 )
-from analytics.insights.shift import REF_WEEKS, WINDOWS, Shift, bar, shift
+from analytics.insights.shift import CALIBRATION, REF_WEEKS, WINDOWS, Shift, bar, shift
+from analytics.metrics import dora
 
 STAGES = ("pickup", "review", "merge", "deploy")
 
@@ -87,6 +89,22 @@ def pages(ctx: DetectorContext) -> Weekly:
     return _masked(ctx, sqrt_counts(ctx.data.page_items(), ctx.grid, "sqrt of pages a week"))
 
 
+def review_wait(ctx: DetectorContext) -> Weekly:
+    """The weekly mean log(working hours to first review + 0.25 h): review_bottleneck's own
+    figure (the geometric mean it compares with peers) and process_change's."""
+    what = "weekly mean log(working hours to first review + 0.25)"
+    w = weekly_stat(ctx.data.review_time("working"), ctx.grid, log_mean(LOG_OFFSET), what)
+    return _masked(ctx, w)
+
+
+def deployments(ctx: DetectorContext) -> Weekly:
+    """sqrt of the team's production deployments a week (cfr_batching: fewer, bigger)."""
+    deps = ctx.data.deployments()
+    mine = deps[deps["team"] == ctx.team.slug]
+    w = sqrt_counts(dora.deploy_items(mine), ctx.grid, "sqrt of production deployments a week")
+    return _masked(ctx, w)
+
+
 SERIES: dict[str, Callable[[DetectorContext], Tested]] = {
     "lead_time_stage": lambda c: [(w, "up") for w in stage_waits(c).values()],
     "after_hours_creep": lambda c: [(after_hours(c), "up")],
@@ -95,20 +113,31 @@ SERIES: dict[str, Callable[[DetectorContext], Tested]] = {
     "oncall_load": lambda c: [(pages(c), "up")],
 }
 
+# Every kind with a weekly figure of its own, for the benchmark's oracle
+# (bench/insight_oracle.py): the shift-test detectors' series and the figures the others
+# compare (their tests are not the shift test, the figure they watch is the same).
+WEEKLY: dict[str, Callable[[DetectorContext], Tested]] = {
+    **SERIES,
+    "review_bottleneck": lambda c: [(review_wait(c), "up")],
+    "process_change": lambda c: [(review_wait(c), "both")],
+    "cfr_batching": lambda c: [(deployments(c), "down")],
+}
+
 
 def strongest(
     ctx: DetectorContext, kind: str, *, lasting: bool = False
 ) -> tuple[Shift, Weekly] | None:
     """The most significant move among `kind`'s series when it clears the bar (times the
-    feedback factor for the kind); None otherwise. The bar counts every window, series and
-    direction tested (Bonferroni). `lasting`: a change is only called when it has held (its
-    last two weeks past the midpoint of the reference and the new level)."""
+    calibration, shift.CALIBRATION, and the feedback factor for the kind); None otherwise.
+    The bar counts every window, series and direction tested (Bonferroni). `lasting`: a
+    change is only called when it has held (its last two weeks past the midpoint of the
+    reference and the new level)."""
     tested = SERIES[kind](ctx)
     tests = sum(len(WINDOWS) * (2 if d == "both" else 1) for _, d in tested)
     best: tuple[Shift, Weekly] | None = None
     for w, direction in tested:
         s = shift(w.values, floor=w.floor, direction=direction)
-        if s is None or s.z < bar(max(tests, 1), s.df) * ctx.factor(kind):
+        if s is None or s.z < bar(max(tests, 1), s.df) * CALIBRATION * ctx.factor(kind):
             continue
         if lasting and not s.held:
             continue

@@ -5,6 +5,13 @@ the distance adds the log-ratio of sizes, the difference of repository kinds and
 distance of feature/bug/debt/ops shares of merged PRs; peers are the closest teams within
 MAX_DISTANCE, at most MAX_PEERS of them, and no comparison is made with fewer than MIN_PEERS.
 A team of one or two persons is no one's peer: its figures would be their numbers.
+
+A comparison of levels (is this team's review wait above the typical one?) uses a wider set,
+`PeerSet.level`: up to LEVEL_PEERS teams within LEVEL_DISTANCE (the same repository kind,
+sizes within about 2.5x). Teams differ by chance, so the median of two to four nearest teams
+is itself a draw: on the evaluation worlds (bench/README.md, "Insight quality") a team as
+fast as the typical team of its kind was flagged slow for nine weeks running because its four
+nearest teams happened to be the fastest of the kind.
 """
 
 from __future__ import annotations
@@ -23,6 +30,8 @@ from analytics.persons import enough_for_work
 MIN_PEERS = 2
 MAX_PEERS = 4
 MAX_DISTANCE = 0.4  # e.g. sizes within 1.5x of each other, same repo kind and mix
+LEVEL_PEERS = 8
+LEVEL_DISTANCE = 0.9  # the same repository kind (a mismatch alone is 1.0), sizes within ~2.5x
 
 
 @dataclass(frozen=True)
@@ -33,10 +42,21 @@ class PeerSet:
     peers: tuple[str, ...]
     distances: tuple[float, ...] = ()
     basis: str = "size, repository kind and work mix"
+    level: tuple[str, ...] = ()  # the wider set a comparison of levels uses (closest first)
 
     @property
     def usable(self) -> bool:
         return len(self.peers) >= MIN_PEERS
+
+    @property
+    def reference(self) -> tuple[str, ...]:
+        """The teams a level is compared with: `level` when chosen, else the peers."""
+        return self.level or self.peers
+
+    def describe_reference(self) -> str:
+        if not self.level:
+            return self.describe()
+        return ", ".join(self.level) + " (teams of the same repository kind and a similar size)"
 
     def describe(self) -> str:
         if not self.peers:
@@ -93,4 +113,10 @@ def choose_peers(
         if other.slug != team.slug and enough_for_work(other)
     )
     close = [(d, s) for d, s in scored if d <= MAX_DISTANCE][:MAX_PEERS]
-    return PeerSet(team.slug, tuple(s for _, s in close), tuple(round(d, 2) for d, _ in close))
+    wide = tuple(s for d, s in scored if d <= LEVEL_DISTANCE)[:LEVEL_PEERS]
+    return PeerSet(
+        team.slug,
+        tuple(s for _, s in close),
+        tuple(round(d, 2) for d, _ in close),
+        level=wide,
+    )

@@ -42,6 +42,13 @@ REF_VAR = 0.2  # the variance of an 8-week median, in units of one week's varian
 DETECTORS = 11  # kinds sharing the false-flag budget
 BUDGET = 0.02  # false flags per healthy team-week, over every detector
 ALPHA = BUDGET / DETECTORS  # each detector's share per team-week
+# The Student t bar assumes normal, independent weeks; on the evaluation worlds it flagged 0
+# of 5,797 healthy team-weeks where its alpha allows about 10 (bench/README.md, "Insight
+# quality"). CALIBRATION scales it to what the tuning seeds 1-4 measured: at 0.8 x the bar
+# the five shift-test detectors raised 5 false flags in 5,797 healthy team-weeks (0.09 per
+# 100) and caught 6 of 33 episodes >= 1.4x within 3 weeks instead of 1; at 0.7, 18 false
+# flags for no more episodes. A bar calibrated on data, checked on held-out seeds.
+CALIBRATION = 0.8
 
 
 @dataclass(frozen=True)
@@ -140,7 +147,7 @@ def describe(s: Shift, what: str) -> str:
         f"against the median of the weeks 12 to 5 before ({s.ref_weeks} weeks), in units of "
         f"the team's week-to-week spread ({s.spread:.3g}, {s.df} degrees of freedom): "
         f"z = {s.z:.1f}. A flag needs "
-        f"z above the Student t bar that keeps false flags within {BUDGET * 100:g} per 100 "
-        f"team-weeks over all {DETECTORS} detectors (Bonferroni over detectors, windows and "
-        "series)."
+        f"z above {CALIBRATION:g} x the Student t bar that keeps false flags within "
+        f"{BUDGET * 100:g} per 100 team-weeks over all {DETECTORS} detectors (Bonferroni over "
+        "detectors, windows and series; the factor calibrated on simulated teams)."
     )

@@ -42,7 +42,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
 def flags(world: Any) -> list[dict[str, Any]]:
     from insight_replay import replay
 
-    return replay(world, WEEKS, use_cache=False)
+    flags, _ = replay(world, WEEKS, use_cache=False)
+    return flags
 
 
 def _truth(world: Any) -> list[dict[str, Any]]:

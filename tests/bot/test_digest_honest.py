@@ -256,6 +256,7 @@ def _worked_case() -> str:
 
 def test_the_digest_arithmetic_worked_case_holds() -> None:
     """docs/metrics.md's "Digest arithmetic" case, number by number, from the code."""
+    from analytics.insights.detectors.review import PEER_WEEKS
     from analytics.insights.stall import Risk, trained_ages
     from analytics.insights.wording import effect_between, waiting_cost
     from analytics.noise import reading, usual_range
@@ -291,7 +292,7 @@ def test_the_digest_arithmetic_worked_case_holds() -> None:
         day_hours=8,
         clock="working",
         what="for a first review beyond the similar teams' median",
-        weeks=12,
+        weeks=PEER_WEEKS,
     )
     assert cost.amount == 27 and f'("{cost.text}")' in case
     monday, sunday = week_days("2026-W48")

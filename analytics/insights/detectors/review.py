@@ -17,15 +17,16 @@ from analytics.insights.detectors.common import (
 )
 from analytics.insights.kindseries import strongest, window_weeks
 from analytics.insights.model import Cost, Insight, Severity
+from analytics.insights.peers import MIN_PEERS
 from analytics.insights.registry import DetectorContext, detector
 from analytics.insights.shift import describe
 from analytics.insights.stats import SEED, Interval, bootstrap_ratio, finite
 from analytics.insights.wording import effect_between, number, waiting_cost
 
-MIN_TEAM_PRS = 15
+MIN_TEAM_PRS = 10
 
 
-MIN_PEER_PRS = 8
+MIN_PEER_PRS = 5
 
 
 PEER_RATIO = 1.2  # typical wait at least 20 % above the peers' ...
@@ -34,7 +35,10 @@ PEER_RATIO = 1.2  # typical wait at least 20 % above the peers' ...
 PEER_RATIO_LOW = 1.05  # ... and the interval's low end above 1.05
 
 
-PEER_WEEKS = 12  # a structural comparison with peers looks at 12 weeks for power
+# the comparison with peers looks at 6 weeks: 12 kept a slowness that had ended flagged for
+# weeks after (the truth pools 4 weeks); 4 lost a tenth of the recall on >= 1.4x gaps
+# (tuning seeds, bench/README.md "Insight quality")
+PEER_WEEKS = 6
 
 
 WAITING_STAGES = ("pickup", "review", "merge", "deploy")  # coding is work, not waiting
@@ -80,9 +84,10 @@ def peer_ratio(
 
 
 def _peer_waits(ctx: DetectorContext, items: pd.DataFrame) -> tuple[list[str], list[np.ndarray]]:
-    """The peers with enough PRs over PEER_WEEKS weeks, and their waits for a first review."""
+    """The reference teams (`PeerSet.reference`: the same repository kind, a similar size)
+    with enough PRs over PEER_WEEKS weeks, and their waits for a first review."""
     used, groups = [], []
-    for peer in ctx.peers.peers:
+    for peer in ctx.peers.reference:
         vals = finite(last_weeks(ctx, items, PEER_WEEKS, peer)["value"])
         if vals.size >= MIN_PEER_PRS:
             used.append(peer)
@@ -127,7 +132,7 @@ def _bottleneck_method(ctx: DetectorContext, ratio: Interval) -> str:
     return (
         "Time to first review: ready for review -> first review by someone other than "
         f"the author, in working hours of the team's zone, over {PEER_WEEKS} weeks. "
-        f"Peers: {ctx.peers.describe()}. Flagged when the team's geometric mean wait "
+        f"Peers: {ctx.peers.describe_reference()}. Flagged when the team's geometric mean wait "
         "(hours + 15 min) over the median of the peers' geometric means is at least "
         f"{PEER_RATIO:g} (here {ratio.value:.2f}, 95% bootstrap interval "
         f"{ratio.low:.2f}-{ratio.high:.2f}). Shown: the team's median against the "
@@ -146,7 +151,7 @@ def review_bottleneck(ctx: DetectorContext) -> list[Insight]:
     items = ctx.data.review_time("working")
     mine = last_weeks(ctx, items, PEER_WEEKS)
     team_vals = finite(mine["value"])
-    if team_vals.size < MIN_TEAM_PRS or not ctx.peers.usable:
+    if team_vals.size < MIN_TEAM_PRS or len(ctx.peers.reference) < MIN_PEERS:
         return []
     used, groups = _peer_waits(ctx, items)
     if len(groups) < 2:
