@@ -133,14 +133,21 @@ class ChangePoint:
     p_value: float
 
 
+_PAIR_CELLS = 1 << 22  # pairs compared at once by _pettitt_u (two 4 MB masks)
+
+
 def _pettitt_u(ys: np.ndarray) -> np.ndarray:
     """Pettitt's U_k = sum_{i<k<=j} sign(y_j - y_i) for k = 0..n, one row per series in `ys`
     (rows, n). With s_i = sum_j sign(y_j - y_i) the pairs inside the first k cancel, so U_k
     is the running sum of s_i: O(n^2) per series with no Python loop (sums of +-1, exact)."""
-    above = (ys[:, None, :] > ys[:, :, None]).sum(axis=2)
-    below = (ys[:, None, :] < ys[:, :, None]).sum(axis=2)
-    u = np.zeros((ys.shape[0], ys.shape[1] + 1))
-    np.cumsum(above - below, axis=1, out=u[:, 1:])
+    rows, n = ys.shape
+    u = np.zeros((rows, n + 1))
+    step = max(1, _PAIR_CELLS // max(n * n, 1))
+    for start in range(0, rows, step):
+        y = ys[start : start + step]
+        above = (y[:, None, :] > y[:, :, None]).sum(axis=2)
+        below = (y[:, None, :] < y[:, :, None]).sum(axis=2)
+        np.cumsum(above - below, axis=1, out=u[start : start + step, 1:])
     return u
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from numpy.typing import ArrayLike
 
+from analytics.insights import stats
 from analytics.insights.detectors import health
 from analytics.insights.stats import SEED, ChangePoint, Interval, change_point
 
@@ -61,7 +62,12 @@ def _series(rng: np.random.Generator) -> np.ndarray:
     return y
 
 
-def test_change_point_matches_the_permutation_loop() -> None:
+@pytest.mark.parametrize("cells", [stats._PAIR_CELLS, 50])
+def test_change_point_matches_the_permutation_loop(
+    cells: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # cells=50 compares the shuffled series in many small blocks, as long series do
+    monkeypatch.setattr(stats, "_PAIR_CELLS", cells)
     rng = np.random.default_rng(11)
     p_values = []
     for case in range(300):
