@@ -133,37 +133,56 @@ class ChangePoint:
     p_value: float
 
 
-def _pettitt(y: np.ndarray, min_seg: int) -> tuple[float, int]:
-    """Pettitt's statistic: max over splits k of |sum_{i<k<=j} sign(y_j - y_i)|. Rank-based,
+_PAIR_CELLS = 1 << 22  # pairs compared at once by _pettitt_u (two 4 MB masks)
+
+
+def _pettitt_u(ys: np.ndarray) -> np.ndarray:
+    """Pettitt's U_k = sum_{i<k<=j} sign(y_j - y_i) for k = 0..n, one row per series in `ys`
+    (rows, n). With s_i = sum_j sign(y_j - y_i) the pairs inside the first k cancel, so U_k
+    is the running sum of s_i: O(n^2) per series with no Python loop (sums of +-1, exact)."""
+    rows, n = ys.shape
+    u = np.zeros((rows, n + 1))
+    step = max(1, _PAIR_CELLS // max(n * n, 1))
+    for start in range(0, rows, step):
+        y = ys[start : start + step]
+        above = (y[:, None, :] > y[:, :, None]).sum(axis=2)
+        below = (y[:, None, :] < y[:, :, None]).sum(axis=2)
+        np.cumsum(above - below, axis=1, out=u[start : start + step, 1:])
+    return u
+
+
+def _pettitt(ys: np.ndarray, min_seg: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pettitt's statistic per row of `ys`: max over splits k of |U_k| (k keeps min_seg weeks
+    on each side), and the first k reaching it; (-1, -1) rows when no split fits. Rank-based,
     so ties, outliers and skew (weekly medians, counts) do not fool it."""
-    n = y.size
-    sign = np.sign(y[None, :] - y[:, None])  # sign[i, j] = sign(y_j - y_i)
-    rows = np.cumsum(sign, axis=0)  # rows[k-1, j] = sum_{i < k} sign[i, j]
-    u = np.zeros(n + 1)
-    for k in range(1, n):
-        u[k] = rows[k - 1, k:].sum()
+    n = ys.shape[1]
     ks = np.arange(min_seg, n - min_seg + 1)
     if ks.size == 0:
-        return -1.0, -1
-    best = ks[int(np.argmax(np.abs(u[ks])))]
-    return float(abs(u[best])), int(best)
+        return np.full(ys.shape[0], -1.0), np.full(ys.shape[0], -1)
+    size = np.abs(_pettitt_u(ys)[:, ks])
+    best = np.argmax(size, axis=1)
+    return size[np.arange(ys.shape[0]), best], ks[best]
 
 
 def change_point(
     values: ArrayLike, min_seg: int = 3, n_perm: int = 300, seed: int = SEED
 ) -> ChangePoint | None:
     """The most likely single level shift of a weekly series (NaN weeks are skipped; the
-    returned index points into `values`)."""
+    returned index points into `values`). The shuffled series come from the seeded generator
+    in the same order as ever and are tested together in one array, not in a loop."""
     raw = np.asarray(values, dtype="float64")
     keep = np.flatnonzero(np.isfinite(raw))
     y = raw[keep]
     if y.size < 2 * min_seg:
         return None
-    stat, k = _pettitt(y, min_seg)
+    stats, ks = _pettitt(y[None, :], min_seg)
+    stat, k = float(stats[0]), int(ks[0])
     if k < 0:
         return None
     rng = np.random.default_rng(seed)
-    hits = sum(_pettitt(rng.permutation(y), min_seg)[0] >= stat for _ in range(n_perm))
+    # each row shuffled in turn: the same draws as n_perm calls of rng.permutation(y)
+    shuffled = rng.permuted(np.tile(y, (n_perm, 1)), axis=1)
+    hits = int(np.count_nonzero(_pettitt(shuffled, min_seg)[0] >= stat))
     before, after = float(np.median(y[:k])), float(np.median(y[k:]))
     rel = (after - before) / abs(before) if before else float("inf")
     return ChangePoint(int(keep[k]), before, after, rel, (hits + 1) / (n_perm + 1))
