@@ -11,9 +11,11 @@ from bot.slack.text import escape
 
 MAX_LISTED = 10
 METHOD = (
-    "Each: a seeded Monte Carlo over the team's weekly throughput of the target's item types "
-    "(last 12 weeks), the target's share of it and its scope growth so far, from what was "
-    "known now; `forecast <key>` says how one was computed, with its numbers."
+    "Each: a seeded Monte Carlo, item by item (each open item's remaining time from the "
+    "team's past items of its age; scope growth as the team's past targets grew), mixed with "
+    "how the team's past targets went against their dates, from what was known now; a "
+    "tracker that records no starts is forecast from its weekly throughput instead. "
+    "`forecast <key>` says how one was computed, with its numbers."
 )
 
 
