@@ -169,7 +169,7 @@ def _requests(
     first = np.where(pos >= 0, pr_first.to_numpy(dtype=np.int64)[np.maximum(pos, 0)], NEVER)
     done = np.maximum(np.minimum(np.minimum(first, finish), req_ns + STALE), req_ns)
     who = rr["reviewer_key"].astype(str).to_numpy()
-    waiting = done > req_ns  # asked before the PR's first review: it awaits them
+    waiting = (done > req_ns) & (req_ns != NAT)  # asked before the first review: awaited
     queues = (
         Times.of(who[waiting], req_ns[waiting]),
         Times.of(who[waiting], np.where(done == NEVER, NAT, done)[waiting]),
