@@ -3,11 +3,12 @@ before `t` (commits authored, reviews submitted, reviewers requested, other PRs'
 known by then). Nothing final is read: not the PR's final size, not its state at sync.
 
 Reviewer figures are over the reviewers requested by `t`, the most available one counting
-(the PR waits for whoever picks it up first): their queue of requested, unreviewed, open
-PRs, their reviews in the 7 days before, the hours since they last committed, reviewed or
-opened a PR, the working hours they share with the author (zones from `people.tz`, else the
-team's) and their working hours since the PR became ready and up to its stall limit. Team
-figures are over the 28 days before `t`.
+(the PR waits for whoever picks it up first): their queue of open PRs they were asked on
+that await a first review, its growth over the 7 days before, their reviews in the 7 days
+before, the hours since they last committed, reviewed or opened a PR, the working hours
+they share with the author (zones from `people.tz`, else the team's) and their working
+hours since the PR became ready and up to its stall limit. Team figures are over the 28
+days before `t`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ DAY = 86_400 * 10**9
 WINDOW = 28 * DAY
 HISTORY = 84 * DAY  # outcomes by age and by reviewer: 12 weeks before
 IDLE_CAP_H = 80.0  # working hours (two weeks)
-STALE = 14 * DAY
+STALE = 14 * DAY  # a request unanswered this long has been given up on, not queued
 SHRINK = 5.0  # pseudo-PRs of the org's rate a team's recent stall rate is pulled towards
 FEATURES: dict[str, str] = {
     "age": "waiting for a first review a while already",
@@ -37,6 +38,7 @@ FEATURES: dict[str, str] = {
     "no_reviewer": "no reviewer requested",
     "reviewers": "several reviewers requested",
     "reviewer_queue": "its reviewers' queues of PRs waiting for them",
+    "reviewer_queue_change": "its reviewers' queues grew in the last 7 days",
     "reviewer_load": "its reviewers' many reviews in the last 7 days",
     "reviewer_idle": "its reviewers not active for working days",
     "tz_gap": "few working hours shared by author and reviewers",
@@ -145,8 +147,10 @@ def source(data: OrgData, w: Waits) -> Source:
 def _requests(
     data: OrgData, w: Waits, reviews: pd.DataFrame
 ) -> tuple[pd.DataFrame, tuple[Times, Times]]:
-    """The requests on waiting PRs (pr, reviewer, at), and every reviewer's requests made and
-    done (answered by their review, or the PR merged or closed, or given up after STALE)."""
+    """The requests on waiting PRs (pr, reviewer, at), and every reviewer's queue of PRs
+    awaiting a first review: requests made before the PR's first review (a reviewer asked
+    after it, as a second reviewer, is not awaited for one), done at that first review by
+    anyone, the PR merged or closed, or given up after STALE."""
     rr = data.frames["review_requests"]
     rr = rr[rr["reviewer_key"].notna() & ~rr["reviewer_key"].isin(data.bots)]
     rr = rr[["repo", "pr_number", "reviewer_key", "requested_at"]].drop_duplicates()
@@ -159,21 +163,38 @@ def _requests(
     finish = np.where(np.isnan(finish.astype(float)), NEVER, finish).astype(np.int64)
     finish = np.where(finish == NAT, NEVER, finish)
     req_ns = time_ns(rr["requested_at"])
-    m = rr.reset_index().merge(reviews, on=["repo", "pr_number", "reviewer_key"], how="left")
-    sub = time_ns(m["submitted_at"])
-    ok = (sub != NAT) & (sub >= req_ns[m["index"].to_numpy()])
-    first = np.full(len(rr), NEVER, dtype=np.int64)
-    np.minimum.at(first, m["index"].to_numpy()[ok], sub[ok])
-    # a request nobody answered in STALE days has been given up on, not queued
+    # answered by the PR's first review, by anyone: then it no longer awaits a first review
+    pr_first = _pr_first(prs, reviews)
+    pos = pr_first.index.get_indexer(key)
+    first = np.where(pos >= 0, pr_first.to_numpy(dtype=np.int64)[np.maximum(pos, 0)], NEVER)
     done = np.maximum(np.minimum(np.minimum(first, finish), req_ns + STALE), req_ns)
     who = rr["reviewer_key"].astype(str).to_numpy()
-    queues = (Times.of(who, req_ns), Times.of(who, np.where(done == NEVER, NAT, done)))
+    waiting = (done > req_ns) & (req_ns != NAT)  # asked before the first review: awaited
+    queues = (
+        Times.of(who[waiting], req_ns[waiting]),
+        Times.of(who[waiting], np.where(done == NEVER, NAT, done)[waiting]),
+    )
     row = pd.Series(np.arange(len(w.prs)), index=w.prs["ref"].to_numpy())
     ref = rr["repo"].astype(str) + "#" + rr["pr_number"].astype(str)
     pr = row.reindex(ref.to_numpy()).to_numpy()
     own = ~np.isnan(pr.astype(float))
     mine = pd.DataFrame({"pr": pr[own].astype(np.int64), "reviewer": who[own], "at": req_ns[own]})
     return mine, queues
+
+
+def _pr_first(prs: pd.DataFrame, reviews: pd.DataFrame) -> pd.Series:
+    """Each PR's first review by someone other than its author (ns), by (repo, number)."""
+    m = reviews.merge(
+        prs[["repo", "number", "author_key"]],
+        left_on=["repo", "pr_number"],
+        right_on=["repo", "number"],
+    )
+    m = m[m["reviewer_key"] != m["author_key"]]
+    at = pd.Series(
+        time_ns(m["submitted_at"]), index=pd.MultiIndex.from_frame(m[["repo", "number"]])
+    )
+    at = at[at != NAT]
+    return at.groupby(level=[0, 1]).min()
 
 
 def _activity(data: OrgData, reviews: pd.DataFrame) -> Times:

@@ -4,8 +4,9 @@ busy and how reachable they are.
 The reviewers are those requested by then, each counting equally; a PR with none requested
 (or a source that records no requests) gets the team's usual first reviewers instead,
 weighted by how many of the team's PRs each first-reviewed in the 12 weeks before (never the
-author). For each: their queue of requested, unreviewed, open PRs when asked (a request
-unanswered for STALE days counts as given up), their reviews in the 7 days before, how long
+author). For each: their queue when asked (open PRs they were asked on before the PR's first
+review, by anyone, and not yet reviewed; a request unanswered for STALE days counts as given
+up) and how much it grew over the 7 days before, their reviews in the 7 days before, how long
 they have been inactive (working hours on their clock), the share of the working day they
 do not share with the author, the working hours that have passed on their clock since the PR
 became ready and those left before the stall limit (both as log(1 + hours)), and how often
@@ -27,6 +28,7 @@ from analytics.insights.stall.features import DAY, HISTORY, IDLE_CAP_H, Source, 
 HOUR = 3600 * 10**9
 COLUMNS = {
     "reviewer_queue": "queue",
+    "reviewer_queue_change": "change",
     "reviewer_load": "load",
     "reviewer_idle": "idle",
     "tz_gap": "gap",
@@ -96,12 +98,15 @@ def _pair_values(data: OrgData, src: Source, m: pd.DataFrame) -> pd.DataFrame:
     who = m["reviewer"].to_numpy(dtype=object)
     asked = m["asked"].to_numpy(dtype=np.int64)
     queue, load, history = np.zeros(len(m)), np.zeros(len(m)), np.zeros(len(m))
+    change = np.zeros(len(m))
     last = np.full(len(m), NAT, dtype=np.int64)
     past = rate(src.by_reviewer, "*", t, np.full(len(t), np.nan), HISTORY)
     for p in pd.unique(who):
         sel = who == p
         ts = t[sel]
         queue[sel] = src.queues[0].count(p, asked[sel]) - src.queues[1].count(p, asked[sel])
+        before = asked[sel] - 7 * DAY
+        change[sel] = queue[sel] - (src.queues[0].count(p, before) - src.queues[1].count(p, before))
         load[sel] = src.reviews.count(p, ts) - src.reviews.count(p, ts - 7 * DAY)
         last[sel] = src.activity.last(p, ts)
         history[sel] = rate(src.by_reviewer, str(p), ts, past[sel], HISTORY)
@@ -121,6 +126,7 @@ def _pair_values(data: OrgData, src: Source, m: pd.DataFrame) -> pd.DataFrame:
             "row": m["row"].to_numpy(),
             "weight": m["weight"].to_numpy(dtype=float),
             "queue": queue,
+            "change": change,
             "load": load,
             "idle": np.log1p(np.minimum(idle, IDLE_CAP_H)),
             "gap": 1 - np.maximum(0.0, length - d) / length,
