@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from analytics.arrays import NAT
-from analytics.forecast.data import TrackerData, members
+from analytics.forecast.data import TrackerData, first_start
 from analytics.forecast.forecast import DEFAULT, ForecastError, Settings, forecast_at
 from analytics.forecast.forecast_dates import day_end_ns, ns_of
 from analytics.forecast.state import DAY
@@ -57,14 +57,6 @@ def _known(finished: int, deadline: int | None, end: int) -> bool | None:
     return False if end >= deadline else None
 
 
-def _started(data: TrackerData, key: str) -> int:
-    it = data.items[members(data.items, key)]
-    s = it["started"].to_numpy(dtype=np.int64)
-    r = it["resolved"].to_numpy(dtype=np.int64)
-    both = np.concatenate([s[s != NAT], r[r != NAT]])
-    return int(both.min()) if len(both) else NAT
-
-
 def backtest(
     data: TrackerData,
     *,
@@ -78,7 +70,7 @@ def backtest(
     for t in data.targets.itertuples(index=False):
         if t.target_on is None:
             continue
-        started = _started(data, t.key)
+        started = first_start(data, t.key)
         if started == NAT:
             continue
         finished = int(t.resolved) if t.resolved != NAT and t.resolved < stop else NAT

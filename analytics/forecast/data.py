@@ -146,6 +146,15 @@ def members(items: pd.DataFrame, key: str) -> np.ndarray:
     return ((parent == key) | parent.str.startswith(key + "/")).to_numpy(dtype=bool)
 
 
+def first_start(data: TrackerData, key: str) -> int:
+    """When work on target `key` began: its items' earliest start or resolution (NAT: none)."""
+    it = data.items[members(data.items, key)]
+    s = it["started"].to_numpy(dtype=np.int64)
+    r = it["resolved"].to_numpy(dtype=np.int64)
+    both = np.concatenate([s[s != NAT], r[r != NAT]])
+    return int(both.min()) if len(both) else NAT
+
+
 def _milestones_done(targets: pd.DataFrame, items: pd.DataFrame) -> np.ndarray:
     """Targets' resolutions, a milestone's being its last item's (NAT while one is open)."""
     out = targets["resolved"].to_numpy(dtype=np.int64).copy()

@@ -24,7 +24,7 @@ import numpy as np
 from scipy.stats import norm
 
 from analytics.arrays import NAT
-from analytics.forecast.data import TrackerData, members
+from analytics.forecast.data import TrackerData, first_start
 from analytics.forecast.forecast_dates import day_end_ns
 
 MIN_PAST = 1
@@ -33,21 +33,13 @@ PRIOR_MEDIAN = 1.0
 PRIOR_SIGMA = 0.3
 
 
-def _first_start(data: TrackerData, key: str) -> int:
-    it = data.items[members(data.items, key)]
-    s = it["started"].to_numpy(dtype=np.int64)
-    r = it["resolved"].to_numpy(dtype=np.int64)
-    both = np.concatenate([s[s != NAT], r[r != NAT]])
-    return int(both.min()) if len(both) else NAT
-
-
 def span_ratios(data: TrackerData, key: str, as_of: int, reached: float) -> np.ndarray:
     """Past targets' finish over their planned span, of those open at `reached` of it."""
     out = []
     for t in data.targets.itertuples(index=False):
         if t.key == key or t.target_on is None or t.kind == "milestone":
             continue
-        start = _first_start(data, str(t.key))
+        start = first_start(data, str(t.key))
         if start == NAT or start >= as_of:
             continue
         span = day_end_ns(t.target_on, data.zone) - start
