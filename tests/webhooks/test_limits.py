@@ -57,7 +57,12 @@ def _stream_until_answered(url: str) -> tuple[int, bytes]:
                 break
             assert writable, "the server neither read the body nor answered within 30 s"
             pending = pending or next(frames)
-            n = sock.send(pending)
+            try:
+                n = sock.send(pending)
+            except (ConnectionResetError, BrokenPipeError):
+                # it answered and closed between the select and this send: its answer
+                # is already in our receive buffer, read below
+                break
             sent, pending = sent + n, pending[n:]
         else:
             sock.sendall(pending + b"0\r\n\r\n")
