@@ -11,7 +11,8 @@ Series shapes:
 - "dur": a wait from `start` to `end` (NaN: not yet or never), stopped without its event at
   `stop` (NaN: not stopped; a PR closed unreviewed). Tested censored at the cut.
 - "val": a value known at `start` (log PR size at opening, log CI minutes at the run's end).
-- "bin": a 0/1 outcome known at `start` (after hours; stalled; CI run failed).
+- "bin": a 0/1 outcome known at `start` (after hours; stalled; CI run failed, re-runs
+  included; deployment runs are not CI).
 - "count": events at `start` (pages, deployments): a rate per week.
 """
 
@@ -30,6 +31,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 WEEK = 7 * 86_400
+GRID = 20  # weeks of the grid the weekly oracle tests (pre-onset weeks = the rest)
 HOUR = 3600.0
 NAN = math.nan
 
@@ -162,11 +164,12 @@ def load_items(d: Path) -> WorldItems:
         _pull_stages(pr, team, s, sorted_deploys.get(pr["repo"]))
         h = params.get(team, {}).get("hours", (9, 17))
         hours = (int(h[0]), int(h[1]))
+        # commits are pushed before the PR opens, with the after-hours chance of the week it
+        # opens: they count from its opening (known then, nothing read ahead)
+        opened = ts(pr["created_at"])
         for c in pr.get("commits", []):
             local = datetime.fromisoformat(c["authored_at"])
-            s(team, "after_hours").add(
-                ts(c["committed_at"]), value=float(after_hours(local, hours))
-            )
+            s(team, "after_hours").add(opened, value=float(after_hours(local, hours)))
         for rv in pr.get("reviews", []):
             if rv["author"] not in tz or rv["author"].endswith("[bot]"):
                 continue
@@ -175,12 +178,14 @@ def load_items(d: Path) -> WorldItems:
             s(team, "after_hours").add(at.timestamp(), value=float(after_hours(local, hours)))
     for run in _jsonl(d / "github" / "workflow_runs.jsonl"):
         runner = repo_team.get(run["repo"])
-        if runner is None or run.get("status") != "completed":
+        if runner is None or run.get("status") != "completed" or run.get("name") == "Deploy":
             continue
         done = ts(run["updated_at"])
         minutes = (done - ts(run.get("run_started_at") or run["created_at"])) / 60.0
         s(runner, "ci_minutes").add(done, value=math.log(max(minutes, 0.1)))
-        s(runner, "ci_failed").add(done, value=float(run.get("conclusion") == "failure"))
+        # a failure re-run and passed (attempt 2) failed first
+        failed = run.get("conclusion") == "failure" or int(run.get("run_attempt") or 1) > 1
+        s(runner, "ci_failed").add(done, value=float(failed))
     for inc in _jsonl(d / "pagerduty" / "incidents.jsonl"):
         paged = service_team.get(inc["service"])
         if paged is not None:
@@ -206,3 +211,16 @@ def _pull_stages(pr: dict[str, Any], team: str, s: Any, deploys: np.ndarray | No
     if not math.isnan(merged) and deploys is not None:
         i = int(np.searchsorted(deploys, merged))
         s(team, "deploy").add(merged, float(deploys[i]) if i < deploys.size else NAN)
+
+
+def pre_weeks(onset: int, k: int) -> int:
+    """Weeks of the grid before the onset, at week onset + k - 1."""
+    return onset - max(0, onset + k - GRID)
+
+
+def split(start: np.ndarray, t0: float, onset: int, k: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """(items begun in the grid's weeks before the onset, items begun in the k weeks since,
+    the cut: the end of week onset + k - 1)."""
+    cut = t0 + (onset + k) * WEEK
+    lo, mid = t0 + (onset - pre_weeks(onset, k)) * WEEK, t0 + onset * WEEK
+    return (start >= lo) & (start < mid), (start >= mid) & (start < cut), cut

@@ -34,11 +34,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from insight_items import AGAINST, HOUR, KIND_SERIES, WEEK, Series, WorldItems
+from insight_items import AGAINST, HOUR, KIND_SERIES, Series, WorldItems, pre_weeks, split
 from insight_oracle import episodes
 from insight_score import TARGET_EFFECT, TARGET_WEEKS
 
-GRID = 20  # weeks of the grid the weekly oracle tests (pre-onset weeks = the rest)
 MIN_ITEMS = 3  # items needed on each side
 MULTS = (1.0, 10.0, 27.8)
 EFFECT_STEPS = (1.4, 1.7, 2.0, 2.5, 3.0)
@@ -83,12 +82,10 @@ def series_p(s: Series, t0: float, onset: int, k: int, up: bool, welch: bool = F
     from scipy.stats import binom, fisher_exact, norm
 
     start, end, stop, value = s.arrays()
-    cut = t0 + (onset + k) * WEEK
-    lo, mid = t0 + max(0, onset + k - GRID) * WEEK, t0 + onset * WEEK
-    pre, post = (start >= lo) & (start < mid), (start >= mid) & (start < cut)
+    pre, post, cut = split(start, t0, onset, k)
     if s.shape == "count":
         n_pre, n_post = int(pre.sum()), int(post.sum())
-        w_pre, w_post = onset - max(0, onset + k - GRID), k
+        w_pre, w_post = pre_weeks(onset, k), k
         share, total = w_post / (w_pre + w_post), n_pre + n_post
         if w_pre < 6 or total == 0:
             return math.nan
@@ -143,6 +140,8 @@ class ItemEpisode:
     effect: float
     up: bool
     adj: list[float | None]  # per k = 1..3: smallest Bonferroni-adjusted p so far at week k
+    bound: float | None = None  # the known-change bound's chance (insight_oracle_np)
+    cands: list[Any] = field(default_factory=list)  # and what its series show at week 3
 
 
 @dataclass
@@ -170,9 +169,14 @@ def score_items(
     """Episodes (as insight_oracle counts them) of the kinds with item series, and healthy
     team-weeks with a pretended onset k = 1 + week % 3 weeks back (direction: up, or the
     kind's own)."""
+    from insight_oracle_np import episode_bound
+
     from sandbox.sim.evaltruth import RULES
 
     out = ItemScore()
+    rows: dict[tuple[str, str], dict[int, dict[str, Any]]] = defaultdict(dict)
+    for r in truth:
+        rows[(r["team"], r["kind"])][int(r["week"])] = r
     for ep in episodes(truth, set(weeks)):
         if ep.kind not in KIND_SERIES or ep.effect < 1.1:
             continue
@@ -184,7 +188,12 @@ def score_items(
         if all(a is None for a in adj):
             out.untested += 1
             continue
-        out.episodes.append(ItemEpisode(seed, ep.team, ep.kind, ep.onset, ep.effect, ep.up, adj))
+        item = ItemEpisode(seed, ep.team, ep.kind, ep.onset, ep.effect, ep.up, adj)
+        if ep.effect >= TARGET_EFFECT:
+            b = episode_bound(items, ep.team, ep.kind, ep.onset, rows[(ep.team, ep.kind)])
+            if b is not None:
+                item.bound, item.cands = b
+        out.episodes.append(item)
     replayed = set(weeks)
     for r in truth:
         if r["status"] != "healthy" or r["week"] not in replayed or r["kind"] not in KIND_SERIES:
@@ -290,6 +299,11 @@ def item_lines(sc: ItemScore, kinds: Sequence[str]) -> list[str]:
         bar = "-" if kind is None else _mult(cal[kind] / ALPHA)
         lines.append(f"| {kind or '**all**'} | {len(hs)} | " + " | ".join(cells) + f" | {bar} |")
     lines.append(f"(allowed: {100 * ALPHA:.2f} at x1, {1000 * ALPHA:.2f} at x10)")
+    bounded = [(e.kind, e.effect, e.bound, e.cands) for e in big if e.bound is not None]
+    if bounded:
+        from insight_oracle_np import np_lines
+
+        lines += ["", "Known-change bound (insight_oracle_np), alpha x1:", "", *np_lines(bounded)]
     if sc.untested:
         lines.append(f"Episodes with too few items to test (not counted): {sc.untested}")
     return lines
@@ -336,7 +350,7 @@ def run_seed(seed: int, welch: bool = False) -> ItemScore:
     n = (date.fromisoformat(org["end"][:10]) - date.fromisoformat(org["start"])).days // 7
     with (d / "eval" / "truth.jsonl").open(encoding="utf-8") as f:
         truth = [json.loads(line) for line in f]
-    return score_items(seed, load_items(d), truth, list(range(max(0, n - GRID), n)), welch)
+    return score_items(seed, load_items(d), truth, list(range(max(0, n - 20), n)), welch)
 
 
 def main(argv: list[str] | None = None) -> None:
