@@ -9,7 +9,8 @@ without the slow ingest. A test at week w only uses what was known at the end of
 
 Series shapes:
 - "dur": a wait from `start` to `end` (NaN: not yet or never), stopped without its event at
-  `stop` (NaN: not stopped; a PR closed unreviewed). Tested censored at the cut.
+  `stop` (NaN: not stopped; a PR closed unreviewed). Tested censored at the cut, in hours
+  of the team's working clock (`team_clock`).
 - "val": a value known at `start` (log PR size at opening, log CI minutes at the run's end).
 - "bin": a 0/1 outcome known at `start` (after hours; stalled; CI run failed, re-runs
   included; deployment runs are not CI).
@@ -46,7 +47,12 @@ class Series:
     stop: list[float] = field(default_factory=list)
     value: list[float] = field(default_factory=list)
 
+    clock: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     _arrays: tuple[np.ndarray, ...] | None = field(default=None, repr=False, compare=False)
+
+    def hours(self, t: np.ndarray) -> np.ndarray:
+        """Moments as hours on the team's working clock (wall-clock hours without one)."""
+        return t / HOUR if self.clock is None else np.interp(t, *self.clock)
 
     def add(self, start: float, end: float = NAN, stop: float = NAN, value: float = NAN) -> None:
         self._arrays = None
@@ -122,6 +128,27 @@ def after_hours(local: datetime, hours: tuple[int, int]) -> bool:
     return local.weekday() >= 5 or not hours[0] <= local.hour < hours[1]
 
 
+def team_clock(
+    t0: float, weeks: int, tz: str, hours: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(hourly grid from t0, working hours done by each point): the team's working hours
+    on weekdays in its zone, public holidays (sandbox.sim.clock's) left out. Waits measured
+    on it leave out nights and weekends, as the simulator's own review times do."""
+    from datetime import timedelta
+
+    from sandbox.sim.clock import public_holidays
+
+    zone = ZoneInfo(tz)
+    grid = t0 + HOUR * np.arange(weeks * 168 + 1)
+    first = datetime.fromtimestamp(t0, zone)
+    off = set(public_holidays(tz, first.date(), (first + timedelta(weeks=weeks)).date()))
+    work = np.zeros(grid.size - 1)
+    for i, t in enumerate(grid[:-1]):
+        at = datetime.fromtimestamp(float(t), zone)
+        work[i] = not after_hours(at, hours) and at.date() not in off
+    return grid, np.concatenate([[0.0], np.cumsum(work)])
+
+
 def load_items(d: Path) -> WorldItems:
     """Every team's series of a simulated world folder."""
     org = json.loads((d / "org.json").read_text())
@@ -130,10 +157,17 @@ def load_items(d: Path) -> WorldItems:
     repo_team = {r["full_name"]: r["team"] for r in org["repos"]}
     service_team = {s["id"]: s["team"] for s in org["services"]}
     tz = {p["login"]: p.get("tz") or "UTC" for p in org["people"]}
+    weeks = int(json.loads((d / "eval" / "params.json").read_text()).get("weeks", 34)) + 8
+    clocks = {
+        team: team_clock(t0, weeks, str(p.get("tz") or "UTC"), (p["hours"][0], p["hours"][1]))
+        for team, p in params.items()
+    }
     out: dict[tuple[str, str], Series] = {}
 
     def s(team: str, name: str) -> Series:
-        return out.setdefault((team, name), Series(SHAPES[name]))
+        shape = SHAPES[name]
+        clock = clocks.get(team) if shape == "dur" else None
+        return out.setdefault((team, name), Series(shape, clock=clock))
 
     human: dict[tuple[str, int], str] = {}
     for r in _jsonl(d / "eval" / "prs.jsonl"):

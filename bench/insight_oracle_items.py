@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from insight_items import AGAINST, HOUR, KIND_SERIES, Series, WorldItems, pre_weeks, split
+from insight_items import AGAINST, KIND_SERIES, Series, WorldItems, pre_weeks, split
 from insight_oracle import episodes
 from insight_score import TARGET_EFFECT, TARGET_WEEKS
 
@@ -104,10 +104,10 @@ def series_p(s: Series, t0: float, onset: int, k: int, up: bool, welch: bool = F
     keep = pre | post
     censor = np.fmin(cut, np.where(np.isnan(stop), np.inf, stop))
     done = ~np.isnan(end) & (end <= censor)
-    took = np.where(done, end, censor) - start
+    took = s.hours(np.where(done, end, censor)) - s.hours(start)  # working hours
     ok = keep & (took >= 0)
     if welch:
-        hours = np.log(np.maximum(took, 0.0) / HOUR + 0.25)
+        hours = np.log(np.maximum(took, 0.0) + 0.25)
         return welch_p(hours[ok & pre & done], hours[ok & post & done], up)
     if (ok & pre).sum() < MIN_ITEMS or (ok & post).sum() < 2:
         return math.nan

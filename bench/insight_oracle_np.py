@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from insight_items import AGAINST, HOUR, KIND_SERIES, Series, WorldItems, pre_weeks, split
+from insight_items import AGAINST, KIND_SERIES, Series, WorldItems, pre_weeks, split
 
 POWER = 0.9
 # the series whose units the truth's effect is in (a ratio of a median wait, size, share or
@@ -68,7 +68,7 @@ def series_stats(s: Series, t0: float, onset: int, k: int) -> tuple[float, float
         return (float(k), pre.sum() / weeks, 0.0) if weeks >= 6 and pre.any() else None
     if s.shape == "dur":
         done = pre & ~np.isnan(end)
-        x = np.log(np.maximum(end[done] - start[done], 0.0) / HOUR + 0.25)
+        x = np.log(np.maximum(s.hours(end[done]) - s.hours(start[done]), 0.0) + 0.25)
     else:
         x = value[pre]
     if x.size < 3:
