@@ -192,3 +192,17 @@ def test_known_change_bound_power_and_the_effect_it_needs() -> None:
     }
     assert math.isclose(true_ratio(rows, "oversized_prs", 20, 3), 1.1)  # own: its effect
     assert math.isclose(true_ratio(rows, "review_bottleneck", 20, 3), 2.0)  # peer: own level
+
+
+def test_the_team_working_clock_skips_nights_and_weekends() -> None:
+    from insight_items import Series, team_clock
+
+    monday = datetime(2026, 3, 2, tzinfo=UTC).timestamp()  # a Monday, no holiday
+    clock = team_clock(monday, 2, "UTC", (9, 17))
+    s = Series("dur", clock=clock)
+    at = np.array([monday + h * 3600.0 for h in (10, 12.5, 24 + 9, 4 * 24 + 16, 7 * 24 + 10)])
+    hours = s.hours(at)
+    assert hours[1] - hours[0] == 2.5  # Monday 10:00 -> 12:30
+    assert hours[2] - hours[0] == 7.0  # to Tuesday 09:00: the night does not count
+    assert hours[4] - hours[3] == 2.0  # Friday 16:00 -> Monday 10:00: one hour each side
+    assert Series("dur").hours(np.array([7200.0]))[0] == 2.0  # no clock: wall-clock hours
