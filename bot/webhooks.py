@@ -4,11 +4,12 @@ Any CD or incident tool can report here. Each request is signed:
 `X-Metrics-Timestamp` (Unix seconds) and `X-Metrics-Signature: sha256=<hex HMAC-SHA256 of
 "<timestamp>.<raw body>">` with the shared secret. Work happens in this order, each step
 bounded before the next: the body is read up to 1 MB (413 past it, reading stops), the
-signature is checked (401), the body is parsed and validated (400 with a JSON reason, see
-`ingest.webhooks.body`), then written. Writes are idempotent on the sender's `id` and
-monotonic (`ingest.webhooks.writes`): the answer says whether the update was applied, and if
-not, why (`{"ok": true, "applied": false, "reason": "older than stored: ..."}`). This module
-is the HTTP layer only; what a body means lives in `ingest.webhooks`.
+signature is checked (401, as is a body that ends early), the body is parsed and validated
+(400 with a JSON reason, see `ingest.webhooks.body`), then written. Writes are idempotent on
+the sender's `id` and monotonic (`ingest.webhooks.writes`): the answer says whether the
+update was applied, and if not, why (`{"ok": true, "applied": false, "reason": "older than
+stored: ..."}`). This module is the HTTP layer only; what a body means lives in
+`ingest.webhooks`.
 
 Optional fields: `updated_at` (the sender's version of the update, ISO 8601) on both, and
 `"reopen": true` on incidents, the only way to reopen a resolved incident.
@@ -107,11 +108,13 @@ class WebhookEndpoints:
         path = request.url.path
         try:
             body = await read_capped(request, MAX_BODY)
-        except ClientDisconnect:  # the sender hung up mid-body: nobody reads the answer
-            return _error(400, "the body ended early")
+        except ClientDisconnect:  # hung up (or cut off by the read deadline) mid-body
+            log.info("webhook %s refused: the body ended early", path)
+            return _error(401, "the body ended early")  # unverified: a 401 like any other
         except BodyTooLarge:
             log.info("webhook %s refused: body larger than 1 MB (reading stopped)", path)
-            # the rest of the body stays unread: close the connection instead of draining it
+            # the rest of the body stays unread: the server closes the connection, lingering
+            # so that a sender still sending reads this answer (bot.http_protocol)
             return _error(413, "body larger than 1 MB", Connection="close")
         problem = verify(
             self.secret,
