@@ -1,0 +1,141 @@
+"""/slack/events under attack: what fails before verification is a quiet 401 (the body ended
+early, the signature is stale), nothing of an unverified body reaches the log, a signed body
+Bolt cannot parse is a 400 (not a 500 with a traceback), Bolt's unsigned FaaS headers are
+ignored, and a slow client never delays an ack."""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+from collections.abc import Iterator
+from urllib.parse import urlencode, urlsplit
+
+import httpx
+import pytest
+
+from bot import http_protocol
+from bot.server import build_asgi
+from bot.slack.body import MAX_SLACK_BODY
+from bot.slack.deps import BotDeps
+from sandbox.fakes.server import LocalServer
+from sandbox.fakes.slack_signing import STALE, SlackRequestSender, sign
+from tests.bot.helpers import MEMBER, SECRET
+from tests.webhooks.helpers import send_whole_then_read
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture
+def events(deps: BotDeps) -> Iterator[str]:
+    with LocalServer(build_asgi(deps), http=http_protocol.LingeringH11Protocol) as url:
+        yield url + "/slack/events"
+
+
+def _errors(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def _wait_for(text: str, caplog: pytest.LogCaptureFixture) -> None:
+    for _ in range(200):  # the server thread logs just after the client sees the close
+        if text in caplog.text:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"never logged: {text}")
+
+
+def _help(events: str, sender: SlackRequestSender, **headers: str) -> httpx.Response:
+    fields = sender.slash_command_fields(text="help", user_id=MEMBER, channel_id="C0TEAMA001")
+    body = urlencode(fields).encode()
+    return sender.post(events, body, FORM, extra_headers=headers)
+
+
+def test_an_unverified_request_is_logged_without_its_body(
+    events: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A stale but otherwise real slash command starts with Slack's verification token and
+    carries a response_url: before, the refusal logged the first 200 characters of it."""
+    caplog.set_level(logging.DEBUG)
+    sender = SlackRequestSender(SECRET, verification_token="vtok-must-not-be-logged")
+    hook = "https://hooks.slack.com/commands/T0/1/capability-must-not-be-logged"
+    response = sender.slash_command(events, text="help", response_url=hook, forge=STALE)
+    assert response.status_code == 401
+    assert "refused an unverified Slack request (bad or stale signature," in caplog.text
+    assert "vtok-must-not-be-logged" not in caplog.text
+    assert "capability-must-not-be-logged" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"payload=not-json", FORM),
+        (b"payload=" + b"[" * 5000, FORM),  # RecursionError in json.loads
+        (b"command=/metrics", "application/json"),
+    ],
+)
+def test_a_signed_body_bolt_cannot_parse_is_a_400_without_a_traceback(
+    events: str, caplog: pytest.LogCaptureFixture, body: bytes, content_type: str
+) -> None:
+    caplog.set_level(logging.INFO)
+    now = int(time.time())
+    headers = {
+        "Content-Type": content_type,
+        "X-Slack-Request-Timestamp": str(now),
+        "X-Slack-Signature": sign(SECRET, body, now),
+    }
+    response = httpx.post(events, content=body, headers=headers, timeout=10)
+    assert response.status_code == 400
+    assert "refused a signed Slack request that does not parse" in caplog.text
+    assert _errors(caplog) == []
+
+
+def test_bolts_unsigned_lazy_headers_change_nothing(events: str) -> None:
+    """Headers are not signed: anyone relaying a signed request could add Bolt's FaaS
+    re-invocation headers, which skip the listeners' acks."""
+    sender = SlackRequestSender(SECRET)
+    plain = _help(events, sender)
+    lazy = _help(
+        events,
+        sender,
+        **{"X-Slack-Bolt-Lazy-Only": "1", "X-Slack-Bolt-Lazy-Function-Name": "ack_metrics"},
+    )
+    assert plain.status_code == lazy.status_code == 200
+    assert lazy.json()["text"] == plain.json()["text"] == "How to use /metrics"
+
+
+def test_slow_clients_never_delay_an_ack_and_are_dropped_quietly(
+    events: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Twenty clients trickle their bodies; an ack still takes well under Slack's 3 s, and
+    each slow client is cut off at the read deadline with a 401 logged, not a traceback."""
+    monkeypatch.setattr(http_protocol, "REQUEST_READ_SECONDS", 0.5)
+    caplog.set_level(logging.INFO)
+    parts = urlsplit(events)
+    slow = [socket.create_connection((parts.hostname, parts.port), timeout=5) for _ in range(20)]
+    try:
+        for sock in slow:
+            sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 99\r\n\r\nt")
+        started = time.monotonic()
+        ack = _help(events, SlackRequestSender(SECRET))
+        assert ack.status_code == 200 and time.monotonic() - started < 0.5
+        for sock in slow:
+            sock.settimeout(3)
+            assert sock.recv(1) == b""  # closed by the server, nothing answered
+    finally:
+        for sock in slow:
+            sock.close()
+    _wait_for("refused an unverified Slack request (the body ended early)", caplog)
+    assert _errors(caplog) == []
+
+
+def test_a_sender_of_a_whole_oversized_body_reads_the_413_and_the_connection_ends(
+    events: str,
+) -> None:
+    """The 413 says `Connection: close`: before, uvicorn went on reading (and discarding)
+    whatever the sender sent, without end, to keep the connection."""
+    parts = urlsplit(events)
+    head = f"POST {parts.path} HTTP/1.1\r\nHost: x\r\n".encode()
+    answer = send_whole_then_read(events, head, 3 * MAX_SLACK_BODY)
+    assert answer.startswith(b"HTTP/1.1 413")
+    assert b"\r\nconnection: close\r\n" in answer.lower()
+    assert answer.endswith(b"request body too large")
