@@ -23,11 +23,11 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -50,6 +50,10 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
 MAX_SKEW_SECONDS = 300
+WRITE_THREADS = 4
+"""Writes in flight at once. They run in the worker threads Slack's acks need too (40 in
+all): a burst of deployments against a slow or locked store took every one, and an ack
+waited 7 s for a thread. Past this, a webhook waits for its turn, and no thread."""
 _UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 
 __all__ = ["MAX_BODY", "BadPayload", "WebhookEndpoints", "signature", "verify"]
@@ -87,6 +91,7 @@ class WebhookEndpoints:
     secret: str | None
     sessions: sessionmaker[Session]
     clock: Callable[[], float] = time.time
+    _writers: anyio.CapacityLimiter | None = field(default=None, init=False, repr=False)
 
     def routes(self) -> list[Route]:
         return [
@@ -132,7 +137,7 @@ class WebhookEndpoints:
             log.info("webhook %s refused (%d bytes): %s", path, len(body), exc)
             return _error(400, str(exc))
         try:
-            outcome = await run_in_threadpool(self._write, model, update)
+            outcome = await self._write_in_a_thread(model, update)
         except Contended as exc:
             return _error(409, f"{exc}: resend")
         except Exception:
@@ -143,6 +148,11 @@ class WebhookEndpoints:
         if not outcome.applied:
             answer["reason"] = outcome.reason
         return JSONResponse(answer, status_code=200)
+
+    async def _write_in_a_thread(self, model: Any, update: Update) -> Outcome:
+        if self._writers is None:  # made in the server's event loop, on first use
+            self._writers = anyio.CapacityLimiter(WRITE_THREADS)
+        return await anyio.to_thread.run_sync(self._write, model, update, limiter=self._writers)
 
     def _write(self, model: Any, update: Update) -> Outcome:
         with transaction(self.sessions) as session:

@@ -1,14 +1,18 @@
 """/slack/events under attack: what fails before verification is a quiet 401 (the body ended
 early, the signature is stale), nothing of an unverified body reaches the log, a signed body
 Bolt cannot parse is a 400 (not a 500 with a traceback), Bolt's unsigned FaaS headers are
-ignored, and a slow client never delays an ack."""
+ignored, and neither a slow client nor a slow webhook write delays an ack."""
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import httpx
@@ -18,10 +22,14 @@ from bot import http_protocol
 from bot.server import build_asgi
 from bot.slack.body import MAX_SLACK_BODY
 from bot.slack.deps import BotDeps
+from bot.webhooks import WRITE_THREADS, WebhookEndpoints
+from ingest.webhooks import Outcome, Update
 from sandbox.fakes.server import LocalServer
 from sandbox.fakes.slack_signing import STALE, SlackRequestSender, sign
+from store.db import session_factory
 from tests.bot.helpers import MEMBER, SECRET
-from tests.webhooks.helpers import send_whole_then_read
+from tests.webhooks.helpers import DEPLOY, post, send_whole_then_read
+from tests.webhooks.helpers import SECRET as WEBHOOK_SECRET  # what `post` signs with
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -139,3 +147,44 @@ def test_a_sender_of_a_whole_oversized_body_reads_the_413_and_the_connection_end
     assert answer.startswith(b"HTTP/1.1 413")
     assert b"\r\nconnection: close\r\n" in answer.lower()
     assert answer.endswith(b"request body too large")
+
+
+class StuckStore(WebhookEndpoints):
+    """Webhook writes that wait for a gate, as against a slow or locked store."""
+
+    gate: threading.Event
+    entered: threading.Semaphore
+
+    def _write(self, model: Any, update: Update) -> Outcome:
+        self.entered.release()
+        self.gate.wait(5)
+        return Outcome(applied=False, reason="the test's store kept it")
+
+
+def test_a_burst_of_slow_webhook_writes_never_delays_an_ack(deps: BotDeps) -> None:
+    """42 deployments against a store that does not answer. Before, each write took one of
+    the 40 worker threads the acks need too, and `help` waited for the store (3 to 7 s)."""
+    hooks = StuckStore(secret=WEBHOOK_SECRET, sessions=session_factory(deps.engine))
+    hooks.gate, hooks.entered = threading.Event(), threading.Semaphore(0)
+    body = json.dumps(DEPLOY).encode()
+    app = build_asgi(deps, hooks.routes())
+    with (
+        LocalServer(app, http=http_protocol.LingeringH11Protocol) as url,
+        ThreadPoolExecutor(42) as pool,
+        httpx.Client(timeout=10, limits=httpx.Limits(max_connections=42)) as client,
+    ):
+        assert _help(url + "/slack/events", SlackRequestSender(SECRET)).status_code == 200  # warm
+        sent = [
+            pool.submit(post, url + "/webhooks/deployments", body, client=client) for _ in range(42)
+        ]
+        try:
+            for _ in range(WRITE_THREADS):
+                assert hooks.entered.acquire(timeout=5)
+            time.sleep(0.3)  # the rest reach the server and queue
+            started = time.monotonic()
+            ack = _help(url + "/slack/events", SlackRequestSender(SECRET))
+            took = time.monotonic() - started
+        finally:
+            hooks.gate.set()
+        assert [f.result().json()["applied"] for f in sent] == [False] * 42
+    assert ack.status_code == 200 and took < 2.0, took  # the gate holds writes for 5 s
