@@ -10,7 +10,7 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -19,9 +19,12 @@ import httpx
 import pytest
 
 from bot import http_protocol
+from bot.cli.serve import build_service
+from bot.health import Readiness
 from bot.server import build_asgi
 from bot.slack.body import MAX_SLACK_BODY
 from bot.slack.deps import BotDeps
+from bot.telemetry import Telemetry
 from bot.webhooks import WRITE_THREADS, WebhookEndpoints
 from ingest.webhooks import Outcome, Update
 from sandbox.fakes.server import LocalServer
@@ -32,11 +35,12 @@ from tests.webhooks.helpers import DEPLOY, post, send_whole_then_read
 from tests.webhooks.helpers import SECRET as WEBHOOK_SECRET  # what `post` signs with
 
 FORM = "application/x-www-form-urlencoded"
+LINGERING = http_protocol.LingeringH11Protocol
 
 
 @pytest.fixture
 def events(deps: BotDeps) -> Iterator[str]:
-    with LocalServer(build_asgi(deps), http=http_protocol.LingeringH11Protocol) as url:
+    with LocalServer(build_asgi(deps), http=LINGERING) as url:
         yield url + "/slack/events"
 
 
@@ -149,42 +153,83 @@ def test_a_sender_of_a_whole_oversized_body_reads_the_413_and_the_connection_end
     assert answer.endswith(b"request body too large")
 
 
-class StuckStore(WebhookEndpoints):
-    """Webhook writes that wait for a gate, as against a slow or locked store."""
+class Gate:
+    """Holds slow work (a store that does not answer) until released, counting entries."""
 
-    gate: threading.Event
-    entered: threading.Semaphore
+    def __init__(self) -> None:
+        self.opened, self.entered = threading.Event(), threading.Semaphore(0)
+
+    def hold(self) -> None:
+        self.entered.release()
+        self.opened.wait(5)
+
+
+class StuckWrites(WebhookEndpoints):
+    gate: Gate
 
     def _write(self, model: Any, update: Update) -> Outcome:
-        self.entered.release()
-        self.gate.wait(5)
+        self.gate.hold()
         return Outcome(applied=False, reason="the test's store kept it")
+
+
+class StuckScrapes(Telemetry):
+    gate: Gate
+
+    def exposition(self) -> bytes:
+        self.gate.hold()
+        return super().exposition()
+
+
+def _ack_seconds_while_flooded(
+    url: str, gate: Gate, flood: Callable[[httpx.Client], httpx.Response], holding: int
+) -> tuple[float, list[httpx.Response]]:
+    """42 requests of `flood` stuck behind `gate` (`holding` of them inside), then `help`:
+    how long its ack took, and the flood's answers once the gate opened."""
+    events = url + "/slack/events"
+    assert _help(events, SlackRequestSender(SECRET)).status_code == 200  # warm
+    with (
+        ThreadPoolExecutor(42) as pool,
+        httpx.Client(timeout=10, limits=httpx.Limits(max_connections=42)) as client,
+    ):
+        sent = [pool.submit(flood, client) for _ in range(42)]
+        try:
+            for _ in range(holding):
+                assert gate.entered.acquire(timeout=5)
+            time.sleep(0.3)  # the rest reach the server and queue
+            started = time.monotonic()
+            assert _help(events, SlackRequestSender(SECRET)).status_code == 200
+            took = time.monotonic() - started
+        finally:
+            gate.opened.set()
+        return took, [f.result() for f in sent]
 
 
 def test_a_burst_of_slow_webhook_writes_never_delays_an_ack(deps: BotDeps) -> None:
     """42 deployments against a store that does not answer. Before, each write took one of
     the 40 worker threads the acks need too, and `help` waited for the store (3 to 7 s)."""
-    hooks = StuckStore(secret=WEBHOOK_SECRET, sessions=session_factory(deps.engine))
-    hooks.gate, hooks.entered = threading.Event(), threading.Semaphore(0)
+    hooks = StuckWrites(secret=WEBHOOK_SECRET, sessions=session_factory(deps.engine))
+    hooks.gate = Gate()
     body = json.dumps(DEPLOY).encode()
-    app = build_asgi(deps, hooks.routes())
-    with (
-        LocalServer(app, http=http_protocol.LingeringH11Protocol) as url,
-        ThreadPoolExecutor(42) as pool,
-        httpx.Client(timeout=10, limits=httpx.Limits(max_connections=42)) as client,
-    ):
-        assert _help(url + "/slack/events", SlackRequestSender(SECRET)).status_code == 200  # warm
-        sent = [
-            pool.submit(post, url + "/webhooks/deployments", body, client=client) for _ in range(42)
-        ]
-        try:
-            for _ in range(WRITE_THREADS):
-                assert hooks.entered.acquire(timeout=5)
-            time.sleep(0.3)  # the rest reach the server and queue
-            started = time.monotonic()
-            ack = _help(url + "/slack/events", SlackRequestSender(SECRET))
-            took = time.monotonic() - started
-        finally:
-            hooks.gate.set()
-        assert [f.result().json()["applied"] for f in sent] == [False] * 42
-    assert ack.status_code == 200 and took < 2.0, took  # the gate holds writes for 5 s
+    with LocalServer(build_asgi(deps, hooks.routes()), http=LINGERING) as url:
+        took, answers = _ack_seconds_while_flooded(
+            url,
+            hooks.gate,
+            lambda client: post(url + "/webhooks/deployments", body, client=client),
+            holding=WRITE_THREADS,
+        )
+    assert [a.json()["applied"] for a in answers] == [False] * 42
+    assert took < 2.0, took  # the gate holds writes for 5 s
+
+
+def test_a_flood_of_slow_metrics_scrapes_never_delays_an_ack(deps: BotDeps) -> None:
+    """/metrics needs no signature and reads the store. Before, 42 scrapes against a slow
+    store held all 40 worker threads and `help` waited for them."""
+    telemetry = StuckScrapes(deps.sessions)
+    telemetry.gate = Gate()
+    app = build_service(deps, readiness=Readiness(deps.engine, slack=None), telemetry=telemetry)
+    with LocalServer(app, http=LINGERING) as url:
+        took, answers = _ack_seconds_while_flooded(
+            url, telemetry.gate, lambda client: client.get(url + "/metrics"), holding=1
+        )
+    assert {a.status_code for a in answers} == {200}
+    assert took < 2.0, took
