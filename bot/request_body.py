@@ -29,9 +29,3 @@ async def read_capped(request: Request, cap: int) -> bytes:
             raise BodyTooLarge
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-def preview(body: bytes, limit: int = 200) -> str:
-    """The start of `body` for a log line (never the whole of an untrusted body)."""
-    head = body[:limit].decode("utf-8", "replace")
-    return repr(head) + (f"... ({len(body)} bytes)" if len(body) > limit else "")

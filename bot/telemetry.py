@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
+import anyio
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
 from prometheus_client.metrics_core import (
@@ -34,7 +35,6 @@ from prometheus_client.metrics_core import (
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -187,6 +187,7 @@ class Telemetry:
         self, sessions: sessionmaker[Session], *, clock: Callable[[], float] = time.time
     ) -> None:
         self.registry = CollectorRegistry(auto_describe=False)
+        self._scrapes: anyio.CapacityLimiter | None = None  # made in the server's loop
         self.registry.register(StoreCollector(sessions, clock))
         self.slash_ack = Histogram(
             PREFIX + "slash_command_ack_seconds",
@@ -219,7 +220,12 @@ class Telemetry:
         return generate_latest(self.registry)
 
     async def metrics(self, _request: Request) -> Response:
-        body = await run_in_threadpool(self.exposition)  # the store is read: not on the loop
+        """The store is read, so not on the loop; and one scrape at a time: /metrics needs
+        no signature, and scrapes in the worker threads the acks need too (against a slow
+        store, 42 held all 40 and an ack waited 4.9 s) would let anyone delay the acks."""
+        if self._scrapes is None:
+            self._scrapes = anyio.CapacityLimiter(1)
+        body = await anyio.to_thread.run_sync(self.exposition, limiter=self._scrapes)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     def routes(self) -> list[BaseRoute]:

@@ -4,11 +4,12 @@ Any CD or incident tool can report here. Each request is signed:
 `X-Metrics-Timestamp` (Unix seconds) and `X-Metrics-Signature: sha256=<hex HMAC-SHA256 of
 "<timestamp>.<raw body>">` with the shared secret. Work happens in this order, each step
 bounded before the next: the body is read up to 1 MB (413 past it, reading stops), the
-signature is checked (401), the body is parsed and validated (400 with a JSON reason, see
-`ingest.webhooks.body`), then written. Writes are idempotent on the sender's `id` and
-monotonic (`ingest.webhooks.writes`): the answer says whether the update was applied, and if
-not, why (`{"ok": true, "applied": false, "reason": "older than stored: ..."}`). This module
-is the HTTP layer only; what a body means lives in `ingest.webhooks`.
+signature is checked (401, as is a body that ends early), the body is parsed and validated
+(400 with a JSON reason, see `ingest.webhooks.body`), then written. Writes are idempotent on
+the sender's `id` and monotonic (`ingest.webhooks.writes`): the answer says whether the
+update was applied, and if not, why (`{"ok": true, "applied": false, "reason": "older than
+stored: ..."}`). This module is the HTTP layer only; what a body means lives in
+`ingest.webhooks`.
 
 Optional fields: `updated_at` (the sender's version of the update, ISO 8601) on both, and
 `"reopen": true` on incidents, the only way to reopen a resolved incident.
@@ -22,11 +23,11 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 from sqlalchemy.orm import Session, sessionmaker
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
@@ -49,6 +50,10 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 1024 * 1024
 MAX_SKEW_SECONDS = 300
+WRITE_THREADS = 4
+"""Writes in flight at once. They run in the worker threads Slack's acks need too (40 in
+all): a burst of deployments against a slow or locked store took every one, and an ack
+waited 7 s for a thread. Past this, a webhook waits for its turn, and no thread."""
 _UNIX_SECONDS = re.compile(r"[0-9]{1,12}")
 
 __all__ = ["MAX_BODY", "BadPayload", "WebhookEndpoints", "signature", "verify"]
@@ -86,6 +91,7 @@ class WebhookEndpoints:
     secret: str | None
     sessions: sessionmaker[Session]
     clock: Callable[[], float] = time.time
+    _writers: anyio.CapacityLimiter | None = field(default=None, init=False, repr=False)
 
     def routes(self) -> list[Route]:
         return [
@@ -107,11 +113,13 @@ class WebhookEndpoints:
         path = request.url.path
         try:
             body = await read_capped(request, MAX_BODY)
-        except ClientDisconnect:  # the sender hung up mid-body: nobody reads the answer
-            return _error(400, "the body ended early")
+        except ClientDisconnect:  # hung up (or cut off by the read deadline) mid-body
+            log.info("webhook %s refused: the body ended early", path)
+            return _error(401, "the body ended early")  # unverified: a 401 like any other
         except BodyTooLarge:
             log.info("webhook %s refused: body larger than 1 MB (reading stopped)", path)
-            # the rest of the body stays unread: close the connection instead of draining it
+            # the rest of the body stays unread: the server closes the connection, lingering
+            # so that a sender still sending reads this answer (bot.http_protocol)
             return _error(413, "body larger than 1 MB", Connection="close")
         problem = verify(
             self.secret,
@@ -129,7 +137,7 @@ class WebhookEndpoints:
             log.info("webhook %s refused (%d bytes): %s", path, len(body), exc)
             return _error(400, str(exc))
         try:
-            outcome = await run_in_threadpool(self._write, model, update)
+            outcome = await self._write_in_a_thread(model, update)
         except Contended as exc:
             return _error(409, f"{exc}: resend")
         except Exception:
@@ -140,6 +148,11 @@ class WebhookEndpoints:
         if not outcome.applied:
             answer["reason"] = outcome.reason
         return JSONResponse(answer, status_code=200)
+
+    async def _write_in_a_thread(self, model: Any, update: Update) -> Outcome:
+        if self._writers is None:  # made in the server's event loop, on first use
+            self._writers = anyio.CapacityLimiter(WRITE_THREADS)
+        return await anyio.to_thread.run_sync(self._write, model, update, limiter=self._writers)
 
     def _write(self, model: Any, update: Update) -> Outcome:
         with transaction(self.sessions) as session:

@@ -143,6 +143,7 @@ def run_server(runtime: Runtime, *, host: str, port: int, socket_mode: bool) -> 
     import uvicorn
 
     from bot.health import Readiness, check_slack_token
+    from bot.http_protocol import SERVE_OPTIONS
     from bot.logs import configure_logging
     from bot.scheduler import exit_on_sigterm, start_scheduler
     from bot.server import socket_mode_handler
@@ -191,8 +192,6 @@ def run_server(runtime: Runtime, *, host: str, port: int, socket_mode: bool) -> 
             port,
         )
         with telemetry.active():
-            uvicorn.run(
-                app, host=host, port=port, log_level="warning", log_config=None, access_log=False
-            )
+            uvicorn.run(app, host=host, port=port, **SERVE_OPTIONS)
     finally:
         stop()

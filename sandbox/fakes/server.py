@@ -8,6 +8,7 @@ the requests it answered so tests can assert how a client behaved (how many page
 
 from __future__ import annotations
 
+import asyncio
 import re
 import socket
 import threading
@@ -151,12 +152,14 @@ class LocalServer:
         port: int = 0,
         start_timeout: float = 10.0,
         graceful_shutdown: int = 1,
+        http: type[asyncio.Protocol] | str = "auto",
     ) -> None:
         self.app = app
         self.host = host
         self.port = port
         self.start_timeout = start_timeout
         self.graceful_shutdown = graceful_shutdown
+        self.http = http
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._sock: socket.socket | None = None
@@ -181,6 +184,7 @@ class LocalServer:
             log_level="warning",
             access_log=False,
             lifespan="off",
+            http=self.http,
             timeout_graceful_shutdown=self.graceful_shutdown,
             timeout_keep_alive=30,
         )

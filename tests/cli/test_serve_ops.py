@@ -36,6 +36,7 @@ from sandbox.sim import simulate
 from sandbox.stack import Sandbox
 from store.db import transaction
 from store.models import DigestSent, SyncRun
+from tests.webhooks.helpers import send_whole_then_read
 
 END = datetime(2026, 11, 23, tzinfo=UTC)
 DOWN_URL = "postgresql://user:secret@127.0.0.1:1/x"
@@ -236,11 +237,15 @@ def test_serve_logs_a_few_lines_and_reports_its_own_sync(
             _wait_for(lambda: "sync:github" in log.read_text(), proc, log, "no sync")
             ready = httpx.get(base + "/readyz", timeout=10)
             scrape = httpx.get(base + "/metrics", timeout=10)
+            # served with bot.http_protocol: a whole oversized body is answered, not reset
+            head = b"POST /slack/events HTTP/1.1\r\nHost: x\r\n"
+            too_large = send_whole_then_read(base, head, 3 * 1024 * 1024)
         finally:
             _stop(proc)
     text = log.read_text()
     lines = text.splitlines()
     assert ready.status_code == 200, ready.text
+    assert too_large.startswith(b"HTTP/1.1 413")
     found = samples(scrape.text)
     assert found[("metrics_bot_sync_runs_total", (("source", "github"), ("status", "ok")))] == 1
     assert found[("metrics_bot_sync_rows_ingested_total", (("source", "github"),))] > 0

@@ -1,4 +1,5 @@
-"""The webhook endpoints served over real HTTP (uvicorn on loopback) on each test database."""
+"""The webhook endpoints served over real HTTP on each test database, by uvicorn with the
+protocol `metrics-bot serve` gives it (bot.http_protocol)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from bot.http_protocol import LingeringH11Protocol
 from bot.webhooks import WebhookEndpoints
 from sandbox.fakes.server import LocalServer
 from store.db import make_engine, session_factory, upgrade
@@ -21,7 +23,7 @@ def served(database_url: str) -> Iterator[tuple[str, WebhookEndpoints]]:
     engine = make_engine(database_url)
     upgrade(engine)
     endpoints = WebhookEndpoints(secret=SECRET, sessions=session_factory(engine))
-    with LocalServer(Starlette(routes=endpoints.routes())) as url:
+    with LocalServer(Starlette(routes=endpoints.routes()), http=LingeringH11Protocol) as url:
         yield url, endpoints
     engine.dispose()
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -57,3 +59,23 @@ def post(
 def post_json(url: str, payload: Any) -> httpx.Response:
     """POST `payload` as JSON, signed."""
     return post(url, json.dumps(payload).encode())
+
+
+def send_whole_then_read(url: str, head: bytes, body_size: int) -> bytes:
+    """Send `head` and a chunked body of `body_size` bytes in full, then read until EOF.
+
+    This is how most clients send (the whole request, then read the answer), so it notices
+    an early answer only once it has finished: an OSError raised here is what such a
+    client would report instead of the answer.
+    """
+    parts = urlsplit(url)
+    frame = b"10000\r\n" + b"x" * 0x10000 + b"\r\n"
+    with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
+        sock.sendall(head + b"Transfer-Encoding: chunked\r\n\r\n")
+        for _ in range(body_size // 0x10000):
+            sock.sendall(frame)
+        sock.sendall(b"0\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer

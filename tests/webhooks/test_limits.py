@@ -17,7 +17,7 @@ from sqlalchemy import select as sql_select
 from bot.webhooks import MAX_BODY, signature
 from store.models import Deployment
 
-from .helpers import DEPLOY, SECRET, post
+from .helpers import DEPLOY, SECRET, post, send_whole_then_read
 
 SENT_AT_MOST = 64 * MAX_BODY  # what the sender would push if nobody stopped it
 
@@ -57,22 +57,14 @@ def _stream_until_answered(url: str) -> tuple[int, bytes]:
                 break
             assert writable, "the server neither read the body nor answered within 30 s"
             pending = pending or next(frames)
-            try:
-                n = sock.send(pending)
-            except (ConnectionResetError, BrokenPipeError):
-                # it answered and closed between the select and this send: its answer
-                # is already in our receive buffer, read below
-                break
+            # no reset tolerated: the server lingers after its answer, reading what we send
+            n = sock.send(pending)
             sent, pending = sent + n, pending[n:]
         else:
             sock.sendall(pending + b"0\r\n\r\n")
         answer = b""
-        try:
-            while chunk := sock.recv(65536):  # the server closes after its answer
-                answer += chunk
-        except ConnectionResetError:
-            # it closed with our unread chunks in its buffer: a reset, after the answer
-            pass
+        while chunk := sock.recv(65536):  # the answer, then the end of it (not a reset)
+            answer += chunk
     return sent, answer
 
 
@@ -83,9 +75,30 @@ def test_a_chunked_body_over_the_cap_gets_413_and_the_server_stops_reading(serve
     assert status_line.split()[1] == b"413"
     assert b"body larger than 1 MB" in rest
     # Reading stopped at the cap: what got through is the cap plus the kernel's socket
-    # buffers, far short of what the sender was ready to push (and then the socket closed).
+    # buffers, far short of what the sender was ready to push (the server then discarded
+    # what was in flight, up to a bound, and closed).
     print(f"chunked body: {sent} bytes sent before the 413")
     assert sent < SENT_AT_MOST // 2
+    with endpoints.sessions() as s:
+        assert s.scalars(sql_select(Deployment)).all() == []
+
+
+@pytest.mark.parametrize("attempt", range(5))
+def test_a_sender_that_sends_its_whole_body_before_reading_always_reads_the_413(  # type: ignore[no-untyped-def]
+    served, attempt: int
+) -> None:
+    """4 MB sent in full after the 1 MB cap. Closing at once after the 413 made the kernel
+    reset the connection over the unread bytes: the sender's next write got ECONNRESET,
+    before it had read the answer. The server now lingers: the answer, then the end of it."""
+    url, endpoints = served
+    stamp = str(int(time.time()))
+    head = (
+        "POST /webhooks/deployments HTTP/1.1\r\nHost: x\r\n"
+        f"X-Metrics-Timestamp: {stamp}\r\nX-Metrics-Signature: {signature(SECRET, stamp, b'')}\r\n"
+    ).encode()
+    answer = send_whole_then_read(url, head, 4 * MAX_BODY)
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:100]
+    assert answer.endswith(b'"body larger than 1 MB"}')
     with endpoints.sessions() as s:
         assert s.scalars(sql_select(Deployment)).all() == []
 
