@@ -118,20 +118,36 @@ def test_bolts_unsigned_lazy_headers_change_nothing(events: str) -> None:
 def test_slow_clients_never_delay_an_ack_and_are_dropped_quietly(
     events: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Twenty clients trickle their bodies; an ack still takes well under Slack's 3 s, and
-    each slow client is cut off at the read deadline with a 401 logged, not a traceback."""
-    monkeypatch.setattr(http_protocol, "REQUEST_READ_SECONDS", 0.5)
+    """Twenty clients trickle their bodies; an ack comes back while they are all still
+    waiting (shown by order, not by a clock), and each slow client is cut off at the read
+    deadline with a 401 logged, not a traceback."""
     caplog.set_level(logging.INFO)
     parts = urlsplit(events)
-    slow = [socket.create_connection((parts.hostname, parts.port), timeout=5) for _ in range(20)]
+
+    def trickle() -> list[socket.socket]:
+        socks = [
+            socket.create_connection((parts.hostname, parts.port), timeout=5) for _ in range(20)
+        ]
+        for sock in socks:
+            sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 99\r\n\r\nt")
+        return socks
+
+    slow = trickle()
+    try:
+        ack = _help(events, SlackRequestSender(SECRET))
+        assert ack.status_code == 200
+        for sock in slow:  # still open under the 10 s deadline: the ack did not wait for them
+            sock.settimeout(0.01)
+            with pytest.raises(TimeoutError):
+                sock.recv(1)
+    finally:
+        for sock in slow:
+            sock.close()
+    monkeypatch.setattr(http_protocol, "REQUEST_READ_SECONDS", 0.5)
+    slow = trickle()
     try:
         for sock in slow:
-            sock.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Length: 99\r\n\r\nt")
-        started = time.monotonic()
-        ack = _help(events, SlackRequestSender(SECRET))
-        assert ack.status_code == 200 and time.monotonic() - started < 0.5
-        for sock in slow:
-            sock.settimeout(3)
+            sock.settimeout(15)
             assert sock.recv(1) == b""  # closed by the server, nothing answered
     finally:
         for sock in slow:
@@ -161,7 +177,7 @@ class Gate:
 
     def hold(self) -> None:
         self.entered.release()
-        self.opened.wait(5)
+        self.opened.wait(60)  # released by the test; 60 s only if broken
 
 
 class StuckWrites(WebhookEndpoints):
@@ -180,28 +196,28 @@ class StuckScrapes(Telemetry):
         return super().exposition()
 
 
-def _ack_seconds_while_flooded(
+def _pending_at_ack_while_flooded(
     url: str, gate: Gate, flood: Callable[[httpx.Client], httpx.Response], holding: int
-) -> tuple[float, list[httpx.Response]]:
+) -> tuple[int, list[httpx.Response]]:
     """42 requests of `flood` stuck behind `gate` (`holding` of them inside), then `help`:
-    how long its ack took, and the flood's answers once the gate opened."""
+    how many of the flood were still unanswered when its ack came (all 42 unless the ack
+    waited for the store: the gate opens only after it), and the flood's answers."""
     events = url + "/slack/events"
     assert _help(events, SlackRequestSender(SECRET)).status_code == 200  # warm
     with (
         ThreadPoolExecutor(42) as pool,
-        httpx.Client(timeout=10, limits=httpx.Limits(max_connections=42)) as client,
+        httpx.Client(timeout=90, limits=httpx.Limits(max_connections=42)) as client,
     ):
         sent = [pool.submit(flood, client) for _ in range(42)]
         try:
             for _ in range(holding):
-                assert gate.entered.acquire(timeout=5)
+                assert gate.entered.acquire(timeout=30)
             time.sleep(0.3)  # the rest reach the server and queue
-            started = time.monotonic()
             assert _help(events, SlackRequestSender(SECRET)).status_code == 200
-            took = time.monotonic() - started
+            pending = sum(not f.done() for f in sent)
         finally:
             gate.opened.set()
-        return took, [f.result() for f in sent]
+        return pending, [f.result() for f in sent]
 
 
 def test_a_burst_of_slow_webhook_writes_never_delays_an_ack(deps: BotDeps) -> None:
@@ -211,14 +227,14 @@ def test_a_burst_of_slow_webhook_writes_never_delays_an_ack(deps: BotDeps) -> No
     hooks.gate = Gate()
     body = json.dumps(DEPLOY).encode()
     with LocalServer(build_asgi(deps, hooks.routes()), http=LINGERING) as url:
-        took, answers = _ack_seconds_while_flooded(
+        pending, answers = _pending_at_ack_while_flooded(
             url,
             hooks.gate,
             lambda client: post(url + "/webhooks/deployments", body, client=client),
             holding=WRITE_THREADS,
         )
     assert [a.json()["applied"] for a in answers] == [False] * 42
-    assert took < 2.0, took  # the gate holds writes for 5 s
+    assert pending == 42  # the ack came while every write was held
 
 
 def test_a_flood_of_slow_metrics_scrapes_never_delays_an_ack(deps: BotDeps) -> None:
@@ -228,8 +244,8 @@ def test_a_flood_of_slow_metrics_scrapes_never_delays_an_ack(deps: BotDeps) -> N
     telemetry.gate = Gate()
     app = build_service(deps, readiness=Readiness(deps.engine, slack=None), telemetry=telemetry)
     with LocalServer(app, http=LINGERING) as url:
-        took, answers = _ack_seconds_while_flooded(
+        pending, answers = _pending_at_ack_while_flooded(
             url, telemetry.gate, lambda client: client.get(url + "/metrics"), holding=1
         )
     assert {a.status_code for a in answers} == {200}
-    assert took < 2.0, took
+    assert pending == 42  # the ack came while every scrape was held

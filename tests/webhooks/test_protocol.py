@@ -46,20 +46,26 @@ def _closed_by_server(sock: socket.socket, within: float) -> bool:
 def test_a_request_that_does_not_arrive_in_time_is_dropped_and_others_are_served(  # type: ignore[no-untyped-def]
     served, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Slow loris: before, a trickled request held its connection (and descriptor) forever."""
-    monkeypatch.setattr(http_protocol, "REQUEST_READ_SECONDS", 0.5)
+    """Slow loris: before, a trickled request held its connection (and descriptor) forever.
+    Others are answered while the trickled ones are still pending (not after they are
+    dropped): shown by order, not by a clock, so a loaded machine cannot fail it."""
     url, _ = served
     caplog.set_level(logging.INFO)
+    with _connect(url) as slow_head, _connect(url) as slow_body:
+        slow_head.sendall(b"POST /webhooks/deployments HTTP/1.1\r\nHost: x\r\nX-Metrics-")
+        slow_body.sendall(HEAD + b"10\r\n{")
+        response = post_json(url + "/webhooks/deployments", DEPLOY)
+        assert response.status_code == 200
+        for sock in (slow_head, slow_body):  # answered while these wait (10 s deadline)
+            assert not _closed_by_server(sock, within=0.05)
+    monkeypatch.setattr(http_protocol, "REQUEST_READ_SECONDS", 0.5)
     with _connect(url) as idle, _connect(url) as slow_head, _connect(url) as slow_body:
         slow_head.sendall(b"POST /webhooks/deployments HTTP/1.1\r\nHost: x\r\nX-Metrics-")
         slow_body.sendall(HEAD + b"10\r\n{")
-        started = time.monotonic()
-        response = post_json(url + "/webhooks/deployments", DEPLOY)
-        assert response.status_code == 200 and time.monotonic() - started < 0.5
         for sock in (idle, slow_head, slow_body):
-            assert _closed_by_server(sock, within=2.5)
+            assert _closed_by_server(sock, within=15)
     refusal = "webhooks/deployments refused: the body ended early"
-    for _ in range(100):  # the endpoint learns of the close just after the client does
+    for _ in range(500):  # the endpoint learns of the close just after the client does
         if refusal in caplog.text:
             break
         time.sleep(0.01)
