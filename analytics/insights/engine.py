@@ -35,6 +35,7 @@ from analytics.insights.registry import (
     Tuning,
     enabled,
 )
+from analytics.insights.shared_load import Firing
 
 MAX_INSIGHTS = 5
 SEVERITY_WEIGHT = {"info": 0.8, "warning": 1.0, "critical": 1.3}
@@ -257,13 +258,17 @@ def org_run(
     week: str | None,
     as_of: datetime,
     switches: Mapping[str, Mapping[str, bool]] | None = None,
+    firing: Firing | None = None,
 ) -> OrgRun:
-    """`findings_all`, keeping the frames loaded for it (for the diagnoses of its flags)."""
+    """`findings_all`, keeping the frames loaded for it (for the diagnoses of its flags);
+    with `firing`, on the org load its runs share (the same frames, read once)."""
     if not teams:
         return OrgRun({}, week, as_of)
     wanted = [org.team(t) for t in teams]
     label = week or max(last_full_week(as_of, t.tz) for t in wanted)
-    data = load_org(engine, org, org.teams, label, as_of)
+    data = firing.data(engine, org, label, as_of) if firing is not None else None
+    if data is None:
+        data = load_org(engine, org, org.teams, label, as_of)
     pool = frozenset(t.slug for t in org.teams if t.pool_feedback)
     learned = feedback.learn(loaders.feedback_votes(engine, as_of), as_of, pool=pool)
     snoozes = _snoozes(loaders.finding_snoozes(engine))
