@@ -44,13 +44,16 @@ def windows(
     as_of: datetime,
     thresholds: Thresholds,
     commits_of_prs: bool = True,
+    since: datetime | None = None,
 ) -> dict[str, tuple[datetime, datetime]]:
     """Per frame of `needs`, the window [from, to) to read for items counted in
-    [start, end) as known at `as_of` (commits as PRs' when `commits_of_prs`)."""
+    [start, end) as known at `as_of` (commits as PRs' when `commits_of_prs`; `since`: the
+    `horizon.link_since` of these, when already known)."""
     end = min(end, as_of)
     out = {name: (start, as_of) for name in needs}
     if "pr_deployments" in out:
-        since = horizon.link_since(bind, teams, start, end, as_of, thresholds)
+        if since is None:
+            since = horizon.link_since(bind, teams, start, end, as_of, thresholds)
         for name in PR_SIDE:
             if name in out and (commits_of_prs or name != "commits"):
                 out[name] = (min(since, start), as_of)

@@ -16,10 +16,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Engine
 
-from analytics import load, loaders, plan
+from analytics import horizon, load, loaders, plan
 from analytics.context import OrgContext, TeamContext
 from analytics.insights.data import (
     HISTORY_WEEKS,
@@ -33,6 +34,8 @@ from analytics.persons import as_persons
 Span = tuple[datetime, datetime]
 _KEY = ["source", "repo", "number"]
 _PR_KEY = ["source", "repo", "pr_number"]
+_OF_PRS = {"reviews": "submitted_at", "review_requests": "requested_at"}
+"""Frames read through their PRs (the `prs` frame's), with the instant each is capped by."""
 
 
 def _bounds(teams: Sequence[TeamContext], week: str, as_of: datetime) -> Span:
@@ -50,25 +53,35 @@ def _before(at: pd.Series, end: datetime) -> pd.Series:
     return at < pd.Timestamp(end)
 
 
-def _of_prs(frame: pd.DataFrame, prs: pd.DataFrame, key: list[str]) -> pd.Series:
-    """Rows of `frame` whose PR (source, repo, number) is one of `prs` (the SQL join)."""
-    wanted = pd.MultiIndex.from_frame(prs[_KEY].astype(object))
-    mine = pd.MultiIndex.from_frame(frame[key].astype(object))
-    return pd.Series(mine.isin(wanted), index=frame.index)
+def pr_rows(frames: Mapping[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+    """For reviews and review requests, the row of `prs` each belongs to (-1: none): the
+    SQL join, made once for the load so that each view's is a lookup."""
+    wanted = pd.MultiIndex.from_frame(frames["prs"][_KEY].astype(object))
+    out = {}
+    for name in _OF_PRS:
+        mine = pd.MultiIndex.from_frame(frames[name][_PR_KEY].astype(object))
+        out[name] = np.asarray(wanted.get_indexer(mine), dtype="int64")
+    return out
 
 
-def clip(frames: Mapping[str, pd.DataFrame], spans: Mapping[str, Span]) -> dict[str, pd.DataFrame]:
+def clip(
+    frames: Mapping[str, pd.DataFrame], spans: Mapping[str, Span], rows_of: Mapping[str, np.ndarray]
+) -> dict[str, pd.DataFrame]:
     """Each frame's rows a load over `spans` (frame -> [from, to)) reads, out of frames read
-    over wider windows: the loaders' own conditions, applied in memory, in the same order."""
-    keep: dict[str, pd.Series] = {}
+    over wider windows (`rows_of`: `pr_rows` of them): the loaders' own conditions, applied
+    in memory, in the same order."""
+    keep: dict[str, pd.Series | np.ndarray] = {}
     p = frames["prs"]
     finished = p["merged_at"].fillna(p["closed_at"])
     start, end = spans["prs"]
-    keep["prs"] = _before(p["created_at"], end) & (finished.isna() | (finished >= start))
-    prs = p[keep["prs"].to_numpy()]
-    for name, at in (("reviews", "submitted_at"), ("review_requests", "requested_at")):
+    keep["prs"] = (
+        _before(p["created_at"], end) & (finished.isna() | (finished >= start))
+    ).to_numpy()
+    prs = p[keep["prs"]]
+    listed = np.append(keep["prs"], False)  # row -1 (no PR): not kept
+    for name, at in _OF_PRS.items():
         f = frames[name]
-        keep[name] = _of_prs(f, prs, _PR_KEY) & _before(f[at], spans[name][1])
+        keep[name] = listed[rows_of[name]] & _before(f[at], spans[name][1]).to_numpy()
     for name, at in (
         ("member_reviews", "submitted_at"),
         ("commits", "authored_at"),
@@ -92,7 +105,7 @@ def clip(frames: Mapping[str, pd.DataFrame], spans: Mapping[str, Span]) -> dict[
     )
     out = dict(frames)
     for name, rows in keep.items():
-        out[name] = frames[name][rows.to_numpy()].reset_index(drop=True)
+        out[name] = frames[name][np.asarray(rows)].reset_index(drop=True)
     return out
 
 
@@ -106,6 +119,7 @@ class OrgLoad:
     teams: tuple[TeamContext, ...]
     week: str
     frames: dict[str, pd.DataFrame]
+    rows_of: dict[str, np.ndarray]
     spans: dict[datetime, dict[str, Span]]
     synced: dict[str, datetime]
 
@@ -113,7 +127,7 @@ class OrgLoad:
         """The detectors' frames as `load_org(engine, org, teams, week, as_of)` reads them."""
         start, end = _bounds(self.teams, self.week, as_of)
         spans = self.spans[as_of]
-        frames = clip(self.frames, spans)
+        frames = clip(self.frames, spans, self.rows_of)
         th = self.org.thresholds
         found = plan._attribution(self.engine, frames, self.teams, spans["deployments"], end, th)
         frames.update(in_order({n: f for n, f in found.items() if f is not frames.get(n)}))
@@ -130,11 +144,15 @@ def load_shared(
     as_ofs: Sequence[datetime],
 ) -> OrgLoad:
     """One read of the org's frames covering the detectors' windows at every as-of."""
-    spans: dict[datetime, dict[str, Span]] = {}
     th = org.thresholds
-    for as_of in as_ofs:
-        start, end = _bounds(teams, week, as_of)
-        spans[as_of] = plan.windows(engine, NEEDS, teams, start, end, end, th, False)
+    bounds = {as_of: _bounds(teams, week, as_of) for as_of in as_ofs}
+    (start,) = {s for s, _ in bounds.values()}  # the week's grids: one start
+    ends = [(end, end) for _, end in bounds.values()]
+    sinces = horizon.link_since_each(engine, teams, start, ends, th)
+    spans: dict[datetime, dict[str, Span]] = {
+        as_of: plan.windows(engine, NEEDS, teams, start, end, end, th, False, since)
+        for (as_of, (_, end)), since in zip(bounds.items(), sinces, strict=True)
+    }
     union = {
         name: (min(s[name][0] for s in spans.values()), max(s[name][1] for s in spans.values()))
         for name in NEEDS
@@ -144,7 +162,7 @@ def load_shared(
     raw = load.load_frames(engine, start, reach, tuple(teams), NEEDS, None, union, False)
     frames = in_order(as_persons(raw, org))
     synced = loaders.sync_horizons(engine)
-    return OrgLoad(engine, org, tuple(teams), week, frames, spans, synced)
+    return OrgLoad(engine, org, tuple(teams), week, frames, pr_rows(frames), spans, synced)
 
 
 @dataclass
