@@ -344,6 +344,7 @@ def load_org(
         as_of=end,
         thresholds=org.thresholds,
         commits_of_prs=False,
+        unordered=True,  # put in ORDER below
     )  # lead time's PRs from as far back as their deployments need (`analytics.horizon`)
     data = OrgData(org, tuple(teams), start, end, as_of, in_order(as_persons(loaded, org)))
     data.synced.update(loaders.sync_horizons(engine))

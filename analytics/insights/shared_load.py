@@ -159,7 +159,7 @@ def load_shared(
     }
     reach = max(s[1] for s in union.values())
     start = min(s[0] for s in union.values())
-    raw = load.load_frames(engine, start, reach, tuple(teams), NEEDS, None, union, False)
+    raw = load.load_frames(engine, start, reach, tuple(teams), NEEDS, None, union, False, True)
     frames = in_order(as_persons(raw, org))
     synced = loaders.sync_horizons(engine)
     return OrgLoad(engine, org, tuple(teams), week, frames, pr_rows(frames), spans, synced)

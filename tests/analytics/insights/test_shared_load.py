@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, insert
 
+from analytics import load
 from analytics.context import OrgContext
-from analytics.insights.data import NEEDS, OrgData, load_org
+from analytics.insights.data import NEEDS, OrgData, in_order, load_org
 from analytics.insights.shared_load import Firing, load_shared
 from store.db import make_engine, upgrade
 from store.models import (
@@ -61,8 +62,9 @@ def _edges(org: OrgContext) -> dict[Any, list[dict[str, Any]]]:
         }
         for i, h in enumerate(hours)
     ]
-    # closed before the window by a member: outside every view
+    # closed before the window by a member: outside every view; one by no team's member
     prs.append({**prs[0], "number": 8999, "created_at": _at(-24 * 200), "closed_at": _at(-4000)})
+    prs.append({**prs[0], "number": 8998, "author_key": "outsider-1"})
     ref = {"source": "github", "repo": repo}
     return {
         PullRequest: prs,
@@ -80,7 +82,8 @@ def _edges(org: OrgContext) -> dict[Any, list[dict[str, Any]]]:
             {**ref, "pr_number": 9000 + i, "sha": f"edge{i}", "author_key": a[0],
              "authored_at": _at(h - 0.7)}
             for i, h in enumerate(hours)
-        ],
+        ] + [{**ref, "pr_number": 8998, "sha": "out", "author_key": "outsider-1",
+              "authored_at": _at(-2)}],
         Deployment: [
             {"source": "github", "external_id": f"edge-dep-{i}", "repo": repo,
              "environment": "production", "sha": f"edge{i}", "status": "success",
@@ -164,3 +167,24 @@ def test_a_firing_loads_once_for_its_as_ofs(world: tuple[Engine, OrgContext]) ->
     assert firing.data(engine, org, "2026-W46", END) is None, "a week not shared: own load"
     assert firing.data(engine, org, WEEK, AS_OFS[2]) is None, "an as-of not in it: own load"
     assert Firing({WEEK: (END,)}).data(engine, org, WEEK, END) is None, "one as-of: own load"
+
+
+def test_many_members_read_for_everyone_keep_the_same_rows(
+    world: tuple[Engine, OrgContext], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Frames filtered by author read for everyone and kept for the members in memory (as
+    the whole org's detectors read them) hold the rows `IN (members)` keeps, put in ORDER."""
+    engine, org = world
+    start, end = END - timedelta(weeks=20), END + timedelta(hours=5)
+    needs = ("prs", "commits", "reviews")
+    probed = load.load_frames(engine, start, end, org.teams, needs)
+    monkeypatch.setattr(load, "MANY_MEMBERS", 0)
+    scanned = load.load_frames(engine, start, end, org.teams, needs, unordered=True)
+    for name in ("prs", "commits"):
+        assert "outsider-1" in set(
+            load.load_frames(engine, start, end, None, [name])[name]["author_key"]
+        )
+        assert "outsider-1" not in set(scanned[name]["author_key"])
+    probed, scanned = in_order(probed), in_order(scanned)
+    for name in needs:
+        pd.testing.assert_frame_equal(scanned[name], probed[name], check_exact=True, obj=name)
