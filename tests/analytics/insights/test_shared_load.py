@@ -18,18 +18,8 @@ from analytics import load
 from analytics.context import OrgContext
 from analytics.insights.data import NEEDS, OrgData, in_order, load_org
 from analytics.insights.shared_load import Firing, load_shared
+from store import models as m
 from store.db import make_engine, upgrade
-from store.models import (
-    Annotation,
-    CiRun,
-    Commit,
-    Deployment,
-    Incident,
-    Page,
-    PullRequest,
-    Review,
-    ReviewRequest,
-)
 from tests.analytics.insights.synth import END, WEEK
 from tests.bot.digest_store import CONFIG, fill, store_org
 from tests.bot.helpers import make_config
@@ -67,46 +57,46 @@ def _edges(org: OrgContext) -> dict[Any, list[dict[str, Any]]]:
     prs.append({**prs[0], "number": 8998, "author_key": "outsider-1"})
     ref = {"source": "github", "repo": repo}
     return {
-        PullRequest: prs,
-        Review: [
+        m.PullRequest: prs,
+        m.Review: [
             {**ref, "pr_number": 9000 + i, "external_id": f"edge-rev-{i}", "reviewer_key": b[0],
              "state": "APPROVED",
              "submitted_at": _at(h)}
             for i, h in enumerate(hours)
         ],
-        ReviewRequest: [
+        m.ReviewRequest: [
             {**ref, "pr_number": 9000 + i, "reviewer_key": b[1], "requested_at": _at(h - 0.5)}
             for i, h in enumerate(hours)
         ],
-        Commit: [
+        m.Commit: [
             {**ref, "pr_number": 9000 + i, "sha": f"edge{i}", "author_key": a[0],
              "authored_at": _at(h - 0.7)}
             for i, h in enumerate(hours)
         ] + [{**ref, "pr_number": 8998, "sha": "out", "author_key": "outsider-1",
               "authored_at": _at(-2)}],
-        Deployment: [
+        m.Deployment: [
             {"source": "github", "external_id": f"edge-dep-{i}", "repo": repo,
              "environment": "production", "sha": f"edge{i}", "status": "success",
              "created_at": _at(h - 0.2), "finished_at": None if i % 2 else _at(h)}
             for i, h in enumerate(hours)
         ],
-        Incident: [
+        m.Incident: [
             {"source": "pagerduty", "external_id": f"edge-inc-{i}", "repo": repo,
              "title": "edge", "started_at": _at(h), "resolved_at": _at(h + 1)}
             for i, h in enumerate(hours)
         ],
-        Page: [
+        m.Page: [
             {"source": "pagerduty", "external_id": f"edge-page-{i}",
              "incident_external_id": f"edge-inc-{i}", "responder_key": a[1], "at": _at(h + 0.1)}
             for i, h in enumerate(hours)
         ],
-        CiRun: [
+        m.CiRun: [
             {"source": "github", "repo": repo, "external_id": f"edge-ci-{i}", "name": "ci",
              "status": "completed", "conclusion": "success", "started_at": _at(h),
              "finished_at": _at(h + 0.3)}
             for i, h in enumerate(hours)
         ],
-        Annotation: [
+        m.Annotation: [
             {"team_slug": "team-b" if i % 2 else None, "starts_at": _at(h), "ends_at": _at(h + 30),
              "note": f"edge {i}", "created_at": _at(-100)}
             for i, h in enumerate(hours)
