@@ -27,7 +27,7 @@ from analytics.insights import feedback
 from analytics.insights.data import OrgData, load_org, team_weeks
 from analytics.insights.hiding import Findings, Hidden, Snooze, snooze_of
 from analytics.insights.model import Insight
-from analytics.insights.peers import PeerSet, choose_peers, work_mix
+from analytics.insights.peers import PeerSet, choose_peers, repo_kind, work_mix
 from analytics.insights.registry import (
     DETECTORS,
     DetectorContext,
@@ -186,10 +186,11 @@ def findings_on(
     """The detectors on already-loaded data, per team: shown, hidden, snoozes in force."""
     mix = work_mix(data.prs())
     sizes = {t.slug: data.active_people(t.slug) for t in data.org.teams}
+    kinds = {t.slug: repo_kind(t) for t in data.org.teams}
     out: dict[str, Findings] = {}
     for team in teams:
         label = week or last_full_week(as_of, team.tz)
-        peers = choose_peers(team, data.org.teams, mix, sizes)
+        peers = choose_peers(team, data.org.teams, mix, sizes, kinds)
         tuning = feedback.tuning_for(dict(learned or {}), team.slug)
         team_switches = (switches or {}).get(team.slug)
         out[team.slug] = run_team(data, team, label, as_of, peers, tuning, team_switches, snoozes)
