@@ -63,15 +63,33 @@ def link_since(
     """The earliest merge moment of a PR by the teams (None: anyone) that may be linked to
     a production deployment finished in [start, end): where the PR-side frames of lead
     time start (never after `start`)."""
+    return link_since_each(bind, teams, start, [(end, as_of)], thresholds)[0]
+
+
+def link_since_each(
+    bind: Bind,
+    teams: Sequence[TeamContext] | None,
+    start: datetime,
+    ends: Sequence[tuple[datetime, datetime]],
+    thresholds: Thresholds,
+) -> list[datetime]:
+    """`link_since` for each (end, as_of) of `ends`, all from `start` (the first merges
+    before it are looked up once)."""
     with _connection(bind) as conn:
         first = _first_merges(conn, teams, start)  # repo -> earliest merge before start
-        if not first:
-            return start
-        repos = sorted(first)
-        seen = _summaries(conn, repos, start - RECENT, start, end, as_of, thresholds, False)
-        again = [r for r in repos if seen.get(r, _Repo()).in_window and seen[r].reach is None]
-        if again:
-            seen.update(_summaries(conn, again, None, start, end, as_of, thresholds, True))
+        return [_since(conn, first, start, end, as_of, thresholds) for end, as_of in ends]
+
+
+def _since(
+    conn: Any, first: dict, start: datetime, end: datetime, as_of: datetime, th: Thresholds
+) -> datetime:
+    if not first:
+        return start
+    repos = sorted(first)
+    seen = _summaries(conn, repos, start - RECENT, start, end, as_of, th, False)
+    again = [r for r in repos if seen.get(r, _Repo()).in_window and seen[r].reach is None]
+    if again:
+        seen.update(_summaries(conn, again, None, start, end, as_of, th, True))
     since = start
     for repo, earliest in first.items():
         s = seen.get(repo, _Repo())

@@ -33,7 +33,7 @@ from analytics.org_reviews import (
     _pr_authors,
 )
 from analytics.shared_loaders import pr_commits
-from analytics.sql import Bind, Columns, Part, Run, Teams, _connection, _wants
+from analytics.sql import Bind, Columns, Part, Run, Teams, _connection, _members, _teams, _wants
 
 # frames that coincide for the whole org: the second is read once, as the first
 _SAME_FOR_ORG = {"member_reviews": "reviews", "pr_deployments": "deployments"}
@@ -72,15 +72,36 @@ def _job(
     columns: Columns,
     reads: Mapping[str, Columns],
     commits_of_prs: bool = False,
+    unordered: bool = False,
 ) -> _Job:
     if teams is None and name in ("reviews", "member_reviews"):
         return _org_reviews_job(name, start, end, columns, reads)
     loader = LOADERS[name]
+    by = _BY_MEMBER.get(name)
+    if unordered and by and teams is not None and _wants(name, columns, by):
+        keys = _members(_teams(teams) or ())
+        if len(keys) > MANY_MEMBERS and not (name == "commits" and commits_of_prs):
+            everyone: Part = lambda c: loader(c, start, end, None, columns)  # noqa: E731
+            return _Job([everyone], lambda r, f, run: _of_members(r[0], by, keys))
     read: Part = lambda c: loader(c, start, end, teams, columns)  # noqa: E731
     if name == "commits" and commits_of_prs and teams is not None:  # two reads, in parallel
         of_prs: Part = lambda c: pr_commits(c, start, end, teams, columns)  # noqa: E731
         return _Job([read, of_prs], lambda r, f, run: pd.concat(r, ignore_index=True))
     return _Job([read], lambda r, f, run: r[0])
+
+
+MANY_MEMBERS = 500
+"""Above this many members' keys, a frame filtered by its author is read for everyone in
+the window and kept for the members in memory (when its rows' order does not matter):
+one scan instead of an index probe per key. The org's detectors ask for every member (1,600
+at 1M PRs): the PRs' read takes 0.7 s of CPU instead of 2.6 s, the commits' 0.4 s, not 1.0."""
+
+_BY_MEMBER = {"prs": "author_key", "commits": "author_key"}
+
+
+def _of_members(frame: pd.DataFrame, column: str, keys: list[str]) -> pd.DataFrame:
+    """The rows whose `column` is one of `keys` (what `IN (keys)` keeps in SQL)."""
+    return frame[frame[column].isin(keys).to_numpy()].reset_index(drop=True)
 
 
 def _org_reviews_job(
@@ -226,6 +247,7 @@ def load_frames(
     columns: Mapping[str, Collection[str]] | None = None,
     windows: Mapping[str, tuple[datetime, datetime]] | None = None,
     commits_of_prs: bool = False,
+    unordered: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """Every frame named in `needs`, over [start, end) or its own window in `windows`
     (`analytics.plan` derives them). For the whole org, frames that coincide are read once
@@ -236,13 +258,18 @@ def load_frames(
     `columns` maps frame names to the columns to read (e.g. `frames.METRIC_COLUMNS`); those
     frames then hold only these columns. Frames it does not name are read whole.
     `commits_of_prs` (teams only): `commits` also holds every other commit of the teams'
-    PRs (`shared_loaders.pr_commits`), read beside the members' own."""
+    PRs (`shared_loaders.pr_commits`), read beside the members' own. `unordered`: the
+    caller puts the rows in its own order (`insights.data.in_order`), so a frame of many
+    members' rows may come in another (`MANY_MEMBERS`)."""
     wanted = sorted(set(needs))
     cols = dict(columns or {})
     reads: dict[str, Columns] = {name: cols.get(name) for name in wanted}
     span = {name: (windows or {}).get(name, (start, end)) for name in wanted}
     alias = _read_once(reads, span) if teams is None else {}
-    jobs = {n: _job(n, *span[n], teams, read, reads, commits_of_prs) for n, read in reads.items()}
+    jobs = {
+        n: _job(n, *span[n], teams, read, reads, commits_of_prs, unordered)
+        for n, read in reads.items()
+    }
     if (_threads(bind) or _pg_threads(bind)) and len(jobs) > 1:
         assert isinstance(bind, Engine)
         out = _run_on_two(bind, jobs)

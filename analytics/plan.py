@@ -44,13 +44,16 @@ def windows(
     as_of: datetime,
     thresholds: Thresholds,
     commits_of_prs: bool = True,
+    since: datetime | None = None,
 ) -> dict[str, tuple[datetime, datetime]]:
     """Per frame of `needs`, the window [from, to) to read for items counted in
-    [start, end) as known at `as_of` (commits as PRs' when `commits_of_prs`)."""
+    [start, end) as known at `as_of` (commits as PRs' when `commits_of_prs`; `since`: the
+    `horizon.link_since` of these, when already known)."""
     end = min(end, as_of)
     out = {name: (start, as_of) for name in needs}
     if "pr_deployments" in out:
-        since = horizon.link_since(bind, teams, start, end, as_of, thresholds)
+        if since is None:
+            since = horizon.link_since(bind, teams, start, end, as_of, thresholds)
         for name in PR_SIDE:
             if name in out and (commits_of_prs or name != "commits"):
                 out[name] = (min(since, start), as_of)
@@ -73,16 +76,26 @@ def read(
     thresholds: Thresholds,
     columns: Mapping[str, Collection[str]] | None = None,
     commits_of_prs: bool = True,
+    unordered: bool = False,
 ) -> dict[str, pd.DataFrame]:
     """The frames of `needs` for the teams (None: the whole org), each over its window
     (`windows`), plus `DEPLOYED` when incidents are attributed to deployments. With PRs,
     the commits of those PRs join the members' commits of the window (`commits_of_prs`;
-    the detectors count active people from commits: they keep the window's only)."""
+    the detectors count active people from commits: they keep the window's only;
+    `unordered`: rows may come in any order, `load.load_frames`)."""
     wanted = set(needs)
     spans = windows(bind, wanted, teams, start, end, as_of, thresholds, commits_of_prs)
     with_pr_commits = commits_of_prs and "prs" in wanted
     frames = load.load_frames(
-        bind, start, as_of, teams, wanted, columns, windows=spans, commits_of_prs=with_pr_commits
+        bind,
+        start,
+        as_of,
+        teams,
+        wanted,
+        columns,
+        windows=spans,
+        commits_of_prs=with_pr_commits,
+        unordered=unordered,
     )
     if set(ATTRIBUTION) <= wanted:
         frames.update(_attribution(bind, frames, teams, spans["deployments"], as_of, thresholds))

@@ -27,7 +27,7 @@ from analytics.insights import feedback
 from analytics.insights.data import OrgData, load_org, team_weeks
 from analytics.insights.hiding import Findings, Hidden, Snooze, snooze_of
 from analytics.insights.model import Insight
-from analytics.insights.peers import PeerSet, choose_peers, work_mix
+from analytics.insights.peers import PeerSet, choose_peers, repo_kind, work_mix
 from analytics.insights.registry import (
     DETECTORS,
     DetectorContext,
@@ -35,6 +35,7 @@ from analytics.insights.registry import (
     Tuning,
     enabled,
 )
+from analytics.insights.shared_load import Firing
 
 MAX_INSIGHTS = 5
 SEVERITY_WEIGHT = {"info": 0.8, "warning": 1.0, "critical": 1.3}
@@ -185,10 +186,11 @@ def findings_on(
     """The detectors on already-loaded data, per team: shown, hidden, snoozes in force."""
     mix = work_mix(data.prs())
     sizes = {t.slug: data.active_people(t.slug) for t in data.org.teams}
+    kinds = {t.slug: repo_kind(t) for t in data.org.teams}
     out: dict[str, Findings] = {}
     for team in teams:
         label = week or last_full_week(as_of, team.tz)
-        peers = choose_peers(team, data.org.teams, mix, sizes)
+        peers = choose_peers(team, data.org.teams, mix, sizes, kinds)
         tuning = feedback.tuning_for(dict(learned or {}), team.slug)
         team_switches = (switches or {}).get(team.slug)
         out[team.slug] = run_team(data, team, label, as_of, peers, tuning, team_switches, snoozes)
@@ -257,13 +259,17 @@ def org_run(
     week: str | None,
     as_of: datetime,
     switches: Mapping[str, Mapping[str, bool]] | None = None,
+    firing: Firing | None = None,
 ) -> OrgRun:
-    """`findings_all`, keeping the frames loaded for it (for the diagnoses of its flags)."""
+    """`findings_all`, keeping the frames loaded for it (for the diagnoses of its flags);
+    with `firing`, on the org load its runs share (the same frames, read once)."""
     if not teams:
         return OrgRun({}, week, as_of)
     wanted = [org.team(t) for t in teams]
     label = week or max(last_full_week(as_of, t.tz) for t in wanted)
-    data = load_org(engine, org, org.teams, label, as_of)
+    data = firing.data(engine, org, label, as_of) if firing is not None else None
+    if data is None:
+        data = load_org(engine, org, org.teams, label, as_of)
     pool = frozenset(t.slug for t in org.teams if t.pool_feedback)
     learned = feedback.learn(loaders.feedback_votes(engine, as_of), as_of, pool=pool)
     snoozes = _snoozes(loaders.finding_snoozes(engine))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -91,10 +91,13 @@ def distance(
     b: TeamContext,
     mix: dict[str, dict[str, float]],
     sizes: dict[str, int],
+    kinds: Mapping[str, str] | None = None,
 ) -> float:
-    """Log-ratio of sizes + repository-kind mismatch (0/1) + half the L1 work-mix gap."""
+    """Log-ratio of sizes + repository-kind mismatch (0/1) + half the L1 work-mix gap
+    (`kinds`: each team's `repo_kind`, when known)."""
     size = abs(math.log(max(sizes.get(a.slug, 1), 1) / max(sizes.get(b.slug, 1), 1)))
-    kind = 0.0 if repo_kind(a) == repo_kind(b) else 1.0
+    ka, kb = (kinds[a.slug], kinds[b.slug]) if kinds else (repo_kind(a), repo_kind(b))
+    kind = 0.0 if ka == kb else 1.0
     ma, mb = mix.get(a.slug), mix.get(b.slug)
     work = sum(abs(ma[k] - mb[k]) for k in TYPES) / 2 if ma and mb else 0.25
     return size + kind + work
@@ -105,10 +108,12 @@ def choose_peers(
     teams: Sequence[TeamContext],
     mix: dict[str, dict[str, float]],
     sizes: dict[str, int],
+    kinds: Mapping[str, str] | None = None,
 ) -> PeerSet:
-    """The closest teams to `team` (see module doc); `sizes` are active people per team."""
+    """The closest teams to `team` (see module doc); `sizes` are active people per team,
+    `kinds` (optional) every team's `repo_kind`, for a run that asks of every team."""
     scored = sorted(
-        (distance(team, other, mix, sizes), other.slug)
+        (distance(team, other, mix, sizes, kinds), other.slug)
         for other in teams
         if other.slug != team.slug and enough_for_work(other)
     )

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from analytics.insights.engine import OrgRun
     from analytics.insights.hiding import Findings
     from analytics.insights.model import Insight
+    from analytics.insights.shared_load import Firing
     from analytics.registry import MetricSpec
     from analytics.values import MetricValue
 
@@ -100,10 +101,12 @@ class AnalyticsPort(Protocol):
         week: str,
         as_of: datetime,
         switches: Mapping[str, Mapping[str, bool]] | None = None,
+        firing: Firing | None = None,
     ) -> OrgRun:
         """`findings` of every team in `teams` from one load of the org (the digests' run),
         each team's detectors as `switches` (team -> kind -> on) has them; the run keeps
-        its frames for `why_on`."""
+        its frames for `why_on`. `firing`: the runs of one batch at other as-of instants,
+        which share one load of the org (None: this run loads its own)."""
         ...
 
     def team_answers(
@@ -269,10 +272,13 @@ class EngineAnalytics:
         week: str,
         as_of: datetime,
         switches: Mapping[str, Mapping[str, bool]] | None = None,
+        firing: Firing | None = None,
     ) -> OrgRun:
         from analytics.insights.engine import org_run
 
-        return org_run(engine, org, teams=teams, week=week, as_of=as_of, switches=switches)
+        return org_run(
+            engine, org, teams=teams, week=week, as_of=as_of, switches=switches, firing=firing
+        )
 
     def team_answers(
         self,

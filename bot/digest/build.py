@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from analytics.insights.shared_load import Firing
 from bot.config import TeamConfig
 from bot.core.views import baseline_weeks_of, catalog_of, kept_findings
 from bot.core.why import likely_causes
@@ -163,9 +164,12 @@ def build_digests(
     for team, week in wanted:
         w = digest_week(deps, team, week)
         groups.setdefault((w.label, w.as_of), []).append(w)
+    firing = Firing({})  # a week's runs at several as-of instants share one load of the org
+    for label, as_of in groups:
+        firing.as_ofs[label] = (*firing.as_ofs.get(label, ()), as_of)
     out: dict[str, Digest] = {}
     for (label, as_of), weeks in groups.items():
-        out.update(_group(deps, label, as_of, weeks, max_insights, charts))
+        out.update(_group(deps, label, as_of, weeks, max_insights, charts, firing))
     return out
 
 
@@ -188,12 +192,13 @@ def _group(
     weeks: Sequence[DigestWeek],
     max_insights: int,
     charts: bool,
+    firing: Firing,
 ) -> dict[str, Digest]:
     """The digests of teams sharing a week and an as-of instant."""
     catalog = catalog_of(deps)
     dora, people = catalog.group(DORA), catalog.group(PEOPLE_FIGURES)
     slugs = [w.team.slug for w in weeks]
-    parts = _parts(deps, label, as_of, weeks, max_insights, charts)
+    parts = _parts(deps, label, as_of, weeks, max_insights, charts, firing)
     answers = deps.analytics.team_answers(
         engine=deps.engine,
         org=deps.org,
@@ -214,6 +219,7 @@ def _parts(
     weeks: Sequence[DigestWeek],
     max_insights: int,
     charts: bool,
+    firing: Firing,
 ) -> list[_Found]:
     """Each team's findings, causes and goals from one detector run (its frames are let go
     before the figures' computation, so the two never sit in memory together)."""
@@ -225,6 +231,7 @@ def _parts(
         week=label,
         as_of=as_of,
         switches={w.team.slug: dict(w.team.detectors) for w in weeks},
+        firing=firing,
     )
     parts = []
     for w in weeks:

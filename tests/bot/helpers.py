@@ -22,6 +22,7 @@ from analytics.experiments.panel import Panel
 from analytics.insights.engine import OrgRun
 from analytics.insights.hiding import Findings, Hidden
 from analytics.insights.model import Cost, Effect, Evidence, Insight
+from analytics.insights.shared_load import Firing
 from analytics.registry import METRICS, MetricSpec
 from analytics.values import MetricValue, trend_of
 from bot.config import AppConfig, parse_config
@@ -259,6 +260,7 @@ class TinyEngine:
         week: str,
         as_of: datetime,
         switches: Mapping[str, Mapping[str, bool]] | None = None,
+        firing: Firing | None = None,
     ) -> OrgRun:
         found = {
             t: self.findings(engine=engine, org=org, team=t, week=week, as_of=as_of) for t in teams

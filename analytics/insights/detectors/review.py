@@ -87,8 +87,12 @@ def _peer_waits(ctx: DetectorContext, items: pd.DataFrame) -> tuple[list[str], l
     """The reference teams (`PeerSet.reference`: the same repository kind, a similar size)
     with enough PRs over PEER_WEEKS weeks, and their waits for a first review."""
     used, groups = [], []
+    start, end = ctx.grid.edges[max(0, ctx.grid.n - PEER_WEEKS)], ctx.grid.end
     for peer in ctx.peers.reference:
-        vals = finite(last_weeks(ctx, items, PEER_WEEKS, peer)["value"])
+        key = f"first_review_waits:{peer}:{start.isoformat()}:{end.isoformat()}"
+        if key not in ctx.data.memo:  # once per load: a team is many teams' peer
+            ctx.data.memo[key] = finite(last_weeks(ctx, items, PEER_WEEKS, peer)["value"])
+        vals: np.ndarray = ctx.data.memo[key]
         if vals.size >= MIN_PEER_PRS:
             used.append(peer)
             groups.append(vals)

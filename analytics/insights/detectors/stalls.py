@@ -19,6 +19,7 @@ from analytics.insights.model import Cost, Effect, Insight
 from analytics.insights.registry import DetectorContext, detector
 from analytics.insights.stall.outcomes import synced_until
 from analytics.insights.stats import Interval, bootstrap_stat
+from analytics.insights.teamrows import team_rows
 from analytics.insights.wording import effect_between, number, scaled_interval, waiting_cost
 
 if TYPE_CHECKING:
@@ -53,10 +54,22 @@ def waits(ctx: DetectorContext, team: str, weeks: int = STALL_WEEKS) -> pd.DataF
     end or where the data stops (the PR sources' last successful sync), the earlier. Open
     PRs that have waited less than the stall threshold are left out: their outcome is not
     known yet.
-    `limit` is the team's stall threshold in working hours (`stall_hours`)."""
-    items = ctx.data.review_time("working")
+    `limit` is the team's stall threshold in working hours (`stall_hours`). Kept per load
+    for the team, window and as-of: a team is asked as every similar team's peer too (the
+    frame returned is shared: read it, never change it)."""
     start = pd.Timestamp(ctx.grid.edges[max(0, ctx.grid.n - weeks)])
-    sub = items[(items["team"] == team) & (items["at"] >= start)]
+    key = f"stall_waits:{team}:{start.isoformat()}:{ctx.grid.end.isoformat()}:{ctx.as_of}"
+    if key not in ctx.data.memo:
+        ctx.data.memo[key] = _waits(ctx, team, start)
+    found: pd.DataFrame = ctx.data.memo[key]
+    return found
+
+
+def _waits(ctx: DetectorContext, team: str, start: pd.Timestamp) -> pd.DataFrame:
+    items = ctx.data.review_time("working")
+    rows = team_rows(items, team)
+    mine = items[items["team"] == team] if rows is None else items.take(rows)
+    sub = mine[(mine["at"] >= start).to_numpy()]
     sub = sub[sub["at"] < pd.Timestamp(ctx.grid.end)]
     kinds = sub["excluded"]
     sub = sub[kinds.isna() | kinds.isin(["awaiting review", "closed without review"])]
@@ -68,8 +81,7 @@ def waits(ctx: DetectorContext, team: str, weeks: int = STALL_WEEKS) -> pd.DataF
         end = pd.Timestamp(min(ctx.as_of, ctx.grid.end))
         until = synced_until(ctx.data)  # a wait is known only as far as the data goes
         end = min(end, until) if until is not None else end
-        prs = ctx.data.prs().drop_duplicates("ref").set_index("ref")
-        closed_at = prs["closed_at"].reindex(sub["ref"]).fillna(end).to_numpy()
+        closed_at = _closed_at(ctx).reindex(sub["ref"]).fillna(end).to_numpy()
         until = np.where(open_, np.datetime64(end.tz_convert(None).to_datetime64()), closed_at)
         pending = open_ | closed
         wait[pending] = working_hours_between(
@@ -79,6 +91,15 @@ def waits(ctx: DetectorContext, team: str, weeks: int = STALL_WEEKS) -> pd.DataF
     out = pd.DataFrame({"ref": sub["ref"].to_numpy(), "wait": wait, "open": open_})
     out["limit"] = limit
     return out[~(out["open"] & (out["wait"] <= limit))].reset_index(drop=True)
+
+
+def _closed_at(ctx: DetectorContext) -> pd.Series:
+    """Each PR's close moment by ref (the first row of a ref), once per load."""
+    if "stall_closed_at" not in ctx.data.memo:
+        prs = ctx.data.prs().drop_duplicates("ref").set_index("ref")
+        ctx.data.memo["stall_closed_at"] = prs["closed_at"]
+    closed: pd.Series = ctx.data.memo["stall_closed_at"]
+    return closed
 
 
 def _stall_share(w: pd.DataFrame) -> np.ndarray:

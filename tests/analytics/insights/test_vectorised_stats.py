@@ -107,3 +107,27 @@ def test_top2_interval_matches_the_bootstrap_loop(
         n = 500 if case % 20 == 0 else int(rng.choice([1, 7, 60]))
         new = health._top2_interval(reviewers, n)
         assert new == _old_top2_interval(reviewers, n), (reviewers.tolist(), n)
+
+
+def _old_bootstrap_mean(values: np.ndarray, n: int = 500) -> Interval | None:
+    x = np.asarray(values)
+    if x.size < 3:
+        return None
+    rng = np.random.default_rng(SEED)
+    draws = np.array([np.mean(x[rng.integers(0, x.size, size=x.size)]) for _ in range(n)])
+    draws = draws[np.isfinite(draws)]
+    if draws.size == 0:
+        return None
+    lo, hi = np.quantile(draws, [0.025, 0.975])
+    return Interval(float(np.mean(x)), float(lo), float(hi))
+
+
+def test_bootstrap_of_a_mean_is_the_loops() -> None:
+    """Shares of 0/1 flags (the stall share) and skewed floats, with NaN and inf, 0-300."""
+    rng = np.random.default_rng(11)
+    for _ in range(12):
+        n = int(rng.integers(0, 300))
+        x = rng.lognormal(1, 1.5, n) if rng.random() < 0.5 else (rng.random(n) < 0.3) * 1.0
+        if n and rng.random() < 0.2:
+            x[rng.integers(0, n)] = np.inf if rng.random() < 0.5 else np.nan
+        assert repr(stats.bootstrap_stat(x, np.mean)) == repr(_old_bootstrap_mean(x))  # NaN too
