@@ -299,7 +299,10 @@ def _source(data: OrgData, w: Waits) -> Source:
     reviews = _reviews(data)
     requests, queues = _requests(data, w, reviews)
     team = w.prs["team"].astype(str).to_numpy()
-    ended = np.where(w.end_ns == NEVER, NAT, np.maximum(w.end_ns, w.ready_ns))
+    # a wait still open STALE after ready has been given up on, as in a reviewer's queue:
+    # counted for ever, abandoned PRs made the team's queue grow with the history's length
+    ended = np.minimum(np.maximum(w.end_ns, w.ready_ns), w.ready_ns + STALE)
+    ended = np.where(w.ready_ns == NAT, NAT, ended)
     team_waits = {
         t: (Times.of(team[idx], w.ready_ns[idx]), Times.of(team[idx], ended[idx]))
         for t, idx in w.prs.groupby("team").indices.items()

@@ -90,9 +90,10 @@ def _at_age(src: Source, pr: np.ndarray, at: np.ndarray, age: np.ndarray) -> np.
 
 
 def _team(src: Source, pr: np.ndarray, at: np.ndarray) -> dict[str, np.ndarray]:
-    """Per row: the team's PRs waiting for a first review then, its share of stalled PRs
-    among outcomes known in the 28 days before (pulled towards the org's by SHRINK PRs) and
-    its mean log first-review wait (working hours) over the same days (else the org's)."""
+    """Per row: the team's PRs waiting for a first review then (for at most STALE days
+    after ready), its share of stalled PRs among outcomes known in the 28 days before
+    (pulled towards the org's by SHRINK PRs) and its mean log first-review wait (working
+    hours) over the same days (else the org's)."""
     n = len(pr)
     queue = np.zeros(n)
     share = np.full(n, np.nan)

@@ -13,7 +13,7 @@ from analytics.arrays import time_ns
 from analytics.insights.data import OrgData, in_order
 from analytics.insights.stall import FEATURES, fit, report_text
 from analytics.insights.stall.calibration import coarse, reliability, summary
-from analytics.insights.stall.fitting import split, training_rows
+from analytics.insights.stall.fitting import estimator, split, training_rows
 from analytics.insights.stall.matrix import matrix
 from analytics.insights.stall.outcomes import waits, working_age
 from tests.analytics.insights.synth import END, WEEKS, Knobs, org_data
@@ -184,3 +184,23 @@ def test_at_risk_names_only_waiting_prs_of_the_trained_ages() -> None:
     )
     again = at_risk(_context(shuffled, team, "2026-W47", as_of, PeerSet("team-a", ()), {}))
     assert again == risk
+
+
+def test_the_team_stall_rate_moves_the_log_odds_linearly() -> None:
+    """The fitted model's log-odds is a straight line in the team's recent stall rate, the
+    other features held, out to rates beyond any it was trained on: a team whose stall rate
+    rises is not bent back down by a fitted square (the miss on evaluation seed 106)."""
+    rng = np.random.default_rng(3)
+    names = list(FEATURES)
+    x = rng.normal(size=(3000, len(names)))
+    j = names.index("team_stall_rate")
+    x[:, j] = rng.uniform(0.1, 0.4, len(x))
+    z = 3 * x[:, j] - 0.5 * x[:, names.index("age")] ** 2 + x[:, names.index("reviewer_queue")]
+    y = (rng.random(len(x)) < 1 / (1 + np.exp(-z))).astype(int)
+    clf = estimator(names).fit(x, y)
+    grid = np.repeat(x[:1], 9, axis=0)
+    grid[:, j] = np.linspace(0.0, 0.8, 9)
+    p = clf.predict_proba(grid)[:, 1]
+    logit = np.log(p / (1 - p))
+    assert np.ptp(np.diff(logit)) < 1e-9
+    assert (np.diff(logit) > 0).all()

@@ -9,7 +9,9 @@ import pandas as pd
 
 from analytics.arrays import time_ns
 from analytics.insights.data import OrgData, in_order
-from analytics.insights.stall.features import source
+from analytics.insights.stall import FEATURES
+from analytics.insights.stall.features import DAY, STALE, source
+from analytics.insights.stall.matrix import matrix
 from analytics.insights.stall.outcomes import waits
 from tests.analytics.insights.synth import org_data
 from tests.analytics.insights.test_stall import KNOBS, with_requests
@@ -77,3 +79,20 @@ def test_a_request_before_the_first_review_waits_until_it() -> None:
     # one more PR in their queue from the request to the PR's first review (by someone else)
     assert set(np.unique(after - before)) == {0, 1}
     assert (after - before).sum() in (4, 5)
+
+
+def test_a_team_queue_does_not_grow_with_the_history_of_prs_left_open() -> None:
+    """team-a leaves 40 % of its PRs open without a review: each counts in the team's queue
+    for STALE days after it became ready, not for ever (which made the feature a clock)."""
+    data = org_data(KNOBS)
+    w = waits(data)
+    team_a = np.flatnonzero(w.prs["team"].astype(str).to_numpy() == "team-a")
+    start = int(time_ns(pd.Series([pd.Timestamp(data.start)]))[0])
+    t = start + np.arange(6, 20) * 7 * DAY  # weekly, from week 6 on
+    pr = np.full(len(t), team_a[0])
+    queue = matrix(data, pr, t, np.ones(len(t)))[:, list(FEATURES).index("team_queue")]
+    ready = np.sort(w.ready_ns[team_a])
+    recent = np.searchsorted(ready, t, "right") - np.searchsorted(ready, t - STALE, "right")
+    assert (queue > 0).all()
+    assert (queue <= recent).all(), (queue, recent)
+    assert queue[-1] < 2 * queue[0]
