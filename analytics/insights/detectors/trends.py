@@ -22,6 +22,8 @@ left out of both series.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -34,7 +36,7 @@ from analytics.insights.detectors.common import (
     method,
 )
 from analytics.insights.kindseries import strongest, window_weeks
-from analytics.insights.model import Insight
+from analytics.insights.model import Effect, Insight
 from analytics.insights.registry import DetectorContext, detector
 from analytics.insights.shift import Shift, describe
 from analytics.insights.stats import ChangePoint, bootstrap_ratio, change_point, finite
@@ -114,11 +116,10 @@ def _held(ctx: DetectorContext, items: pd.DataFrame) -> Insight | None:
     after = float(np.median(finite(after_items["value"])))
     before = float(np.median(finite(before_items["value"])))
     effect = effect_between(after, before, UNIT, ratio)
-    return Insight(
-        team=ctx.team.slug,
-        kind="process_change",
-        week=ctx.week,
-        severity="info" if better else "warning",
+    return _finding(
+        ctx,
+        better,
+        (after, before, len(after_items), effect),
         title=f"Time to first review {effect.text if effect else word} from {since}",
         summary=(
             f"From {since} the median time to first review moved from "
@@ -126,17 +127,35 @@ def _held(ctx: DetectorContext, items: pd.DataFrame) -> Insight | None:
             f"({len(after_w)} weeks, {len(after_items)} PRs). If the team changed how it "
             "reviews around then, the change is associated with this shift." + context_suffix(ctx)
         ),
-        metric="review-time",
-        value=after,
-        baseline=before,
-        unit=UNIT,
-        n=len(after_items),
-        effect=effect,
-        clock="working",
         method=method(ctx, _shift_method(series, cp), len(before_items)),
         next_step=NEXT_STEP_FASTER if better else NEXT_STEP_SLOWER,
         score=1.8 + min(abs(cp.relative_change), 1.5),
         extra={"change_week": since, "p_value": cp.p_value, "weekly_n": ns.tolist()},
+    )
+
+
+def _finding(
+    ctx: DetectorContext,
+    better: bool,
+    figures: tuple[float, float, int, Effect | None],
+    **text: Any,
+) -> Insight:
+    """The insight either path reports: `figures` = (value, baseline, n, effect), `text` =
+    its title, summary, method, next step, score and extra."""
+    value, baseline, n, effect = figures
+    return Insight(
+        team=ctx.team.slug,
+        kind="process_change",
+        week=ctx.week,
+        severity="info" if better else "warning",
+        metric="review-time",
+        value=value,
+        baseline=baseline,
+        unit=UNIT,
+        n=n,
+        effect=effect,
+        clock="working",
+        **text,
     )
 
 
@@ -167,11 +186,10 @@ def _early(ctx: DetectorContext, items: pd.DataFrame) -> Insight | None:
     base = float(np.median(finite(before["value"])))
     effect = effect_between(after, base, UNIT, ratio)
     weeks = "the last week" if move.window == 1 else f"the last {move.window} weeks"
-    return Insight(
-        team=ctx.team.slug,
-        kind="process_change",
-        week=ctx.week,
-        severity="info" if better else "warning",
+    return _finding(
+        ctx,
+        better,
+        (after, base, len(now), effect),
         title=(
             f"Time to first review {effect.text if effect else ('fell' if better else 'rose')}"
             f" in {weeks}"
@@ -183,13 +201,6 @@ def _early(ctx: DetectorContext, items: pd.DataFrame) -> Insight | None:
             "has three weeks on each side. If the team changed how it reviews lately, the change "
             "is associated with this shift." + context_suffix(ctx)
         ),
-        metric="review-time",
-        value=after,
-        baseline=base,
-        unit=UNIT,
-        n=len(now),
-        effect=effect,
-        clock="working",
         method=method(
             ctx,
             _early_method(move, wait.what),
