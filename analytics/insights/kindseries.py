@@ -111,6 +111,7 @@ SERIES: dict[str, Callable[[DetectorContext], Tested]] = {
     "oversized_prs": lambda c: [(pr_size(c), "up")],
     "slow_ci": lambda c: [(w, "up") for w in ci(c)],
     "oncall_load": lambda c: [(pages(c), "up")],
+    "process_change": lambda c: [(review_wait(c), "both")],
 }
 
 # Every kind with a weekly figure of its own, for the benchmark's oracle
@@ -119,21 +120,21 @@ SERIES: dict[str, Callable[[DetectorContext], Tested]] = {
 WEEKLY: dict[str, Callable[[DetectorContext], Tested]] = {
     **SERIES,
     "review_bottleneck": lambda c: [(review_wait(c), "up")],
-    "process_change": lambda c: [(review_wait(c), "both")],
     "cfr_batching": lambda c: [(deployments(c), "down")],
 }
 
 
 def strongest(
-    ctx: DetectorContext, kind: str, *, lasting: bool = False
+    ctx: DetectorContext, kind: str, *, lasting: bool = False, paths: int = 1
 ) -> tuple[Shift, Weekly] | None:
     """The most significant move among `kind`'s series when it clears the bar (times the
     calibration, shift.CALIBRATION, and the feedback factor for the kind); None otherwise.
     The bar counts every window, series and direction tested (Bonferroni). `lasting`: a
     change is only called when it has held (its last two weeks past the midpoint of the
-    reference and the new level)."""
+    reference and the new level). `paths`: the detector's tests of other kinds sharing its
+    alpha (a change point beside the shift test gets half: the bar counts every test twice)."""
     tested = SERIES[kind](ctx)
-    tests = sum(len(WINDOWS) * (2 if d == "both" else 1) for _, d in tested)
+    tests = paths * sum(len(WINDOWS) * (2 if d == "both" else 1) for _, d in tested)
     best: tuple[Shift, Weekly] | None = None
     for w, direction in tested:
         s = shift(w.values, floor=w.floor, direction=direction)

@@ -60,6 +60,21 @@ def test_a_peer_in_transition_does_not_make_others_look_slow() -> None:
     assert "2026-W" in ins.title and "p=" in ins.method and "has held" in ins.summary
 
 
+@pytest.mark.parametrize(("weeks", "factor"), [(1, 0.4), (2, 2.0)])
+def test_a_fresh_change_is_flagged_early_and_not_called_lasting(weeks: int, factor: float) -> None:
+    """The change point needs three weeks after a change; the shift test sees it in one or
+    two, and says it is too early to call it lasting."""
+    found = run(Knobs(shift_team="team-c", shift_week=20 - weeks, shift_factor=factor))
+    ins = next(i for i in found if i.kind == "process_change")
+    assert ins.team == "team-c"
+    assert ins.severity == ("info" if factor < 1 else "warning")
+    assert ins.value is not None and ins.baseline is not None
+    assert (ins.value < ins.baseline) == (factor < 1)
+    assert ("last week" if weeks == 1 else f"last {weeks} weeks") in ins.title
+    assert "Too early to call it lasting" in ins.summary and "has held" not in ins.summary
+    assert "half the detector's share" in ins.method and "z = " in ins.method
+
+
 def test_after_hours_creep_flagged_for_a_team_of_six() -> None:
     found = run(Knobs(night_team="team-d"))
     assert kinds(found) == {("team-d", "after_hours_creep")}
