@@ -61,12 +61,75 @@ def pytest_configure(config: pytest.Config) -> None:
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
     socket.getaddrinfo = _guarded_getaddrinfo
+    _use_worker_database(config)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    _drop_worker_database(config)
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
     socket.getaddrinfo = _real_getaddrinfo
+
+
+_BASE_URL = pytest.StashKey[str]()
+"""TEST_DATABASE_URL as given, before a worker pointed it at its own database."""
+
+
+def _worker_database_name(config: pytest.Config) -> str | None:
+    """The PostgreSQL database of this pytest-xdist worker, None outside a worker or
+    without TEST_DATABASE_URL."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is None or not os.environ.get("TEST_DATABASE_URL"):
+        return None
+    return f"test_{workerinput['workerid']}_{workerinput['testrunuid'][:10]}"
+
+
+def _admin_engine() -> Any:
+    from sqlalchemy import create_engine
+
+    from store.db import normalise_url
+
+    url = normalise_url(os.environ["TEST_DATABASE_URL"])
+    return create_engine(url, isolation_level="AUTOCOMMIT")
+
+
+def _use_worker_database(config: pytest.Config) -> None:
+    """Each pytest-xdist worker runs on a PostgreSQL database of its own (created here,
+    dropped at its end) and points TEST_DATABASE_URL at it: schemas keep tests apart, but
+    advisory locks (the scheduler's leadership) are per database, so two workers on one
+    database would take each other's lead."""
+    name = _worker_database_name(config)
+    if name is None:
+        return
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    admin = _admin_engine()
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE template0'))
+    finally:
+        admin.dispose()
+    url = make_url(os.environ["TEST_DATABASE_URL"]).set(database=name)
+    config.stash[_BASE_URL] = os.environ["TEST_DATABASE_URL"]
+    os.environ["TEST_DATABASE_URL"] = url.render_as_string(hide_password=False)
+
+
+def _drop_worker_database(config: pytest.Config) -> None:
+    base = config.stash.get(_BASE_URL, None)
+    name = _worker_database_name(config)
+    if base is None or name is None:
+        return
+    from sqlalchemy import text
+
+    os.environ["TEST_DATABASE_URL"] = base
+    admin = _admin_engine()
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
 
 
 def _database_urls() -> list[Any]:
