@@ -47,7 +47,7 @@ from insight_score import (
 from insight_worlds import EVAL_WEEKS, build, open_dir
 
 TUNING_SEEDS = (1, 2, 3, 4)
-HELD_OUT_SEEDS = (117, 118, 119, 120)  # unused; 101-116 were each run once (sessions 5-7) and seen since
+HELD_OUT_SEEDS = (117, 118, 119, 120)  # unused: 101-116 were run once (sessions 5-7), seen since
 
 
 def read_truth(directory: Path) -> list[dict[str, Any]]:
