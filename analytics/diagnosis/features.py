@@ -49,7 +49,7 @@ def first_reviews(reviews: pd.DataFrame, prs: pd.DataFrame, bots: frozenset[str]
     if reviews.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in ("reviewer", "at", "ready")})
     authors = dict(zip(prs["ref"], prs["author_key"], strict=False))
-    r = reviews.assign(ref=ref_of(reviews))
+    r = reviews if "ref" in reviews else reviews.assign(ref=ref_of(reviews))
     r = r[r["ref"].isin(authors.keys())]
     human = ~r["reviewer_key"].isin(bots) & ~r["reviewer_is_bot"].fillna(False).astype(bool)
     r = r[human & (r["reviewer_key"] != r["ref"].map(authors))]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.context import TeamContext
-from analytics.diagnosis.features import pr_table
+from analytics.diagnosis.features import pr_table, ref_of
 from analytics.insights.data import OrgData, TeamWeeks, team_weeks
 from analytics.metrics import flow
 from analytics.metrics.health import person_zones
@@ -55,14 +55,12 @@ def pr_items(data: OrgData, team: TeamContext, items: pd.DataFrame, w: Windows) 
     prs = data.prs()
     mine = prs[prs["team"] == team.slug]
     ready = mine["ready_at"].fillna(mine["created_at"])
-    rounds = flow.review_rounds_items(
-        prs, data.frames["reviews"], data.frames["commits"], data.bots
-    )
+    org = org_pr_frames(data)
     table = pr_table(
         items,
         prs=prs,
-        reviews=data.frames["reviews"],
-        rounds=rounds,
+        reviews=org.reviews,
+        rounds=org.rounds,
         zones=person_zones(data.frames["people"]),
         team_tz=team.tz,
         day_hours=team.calendar.day_hours,
@@ -70,5 +68,29 @@ def pr_items(data: OrgData, team: TeamContext, items: pd.DataFrame, w: Windows) 
         grid=w.grid,
         all_ready=ready,
     )
-    authors = prs.drop_duplicates("ref").set_index("ref")["author_key"]
-    return table.assign(author=table["ref"].map(authors))
+    return table.assign(author=table["ref"].map(org.authors))
+
+
+@dataclass(frozen=True)
+class OrgPrFrames:
+    """The whole-org frames every team's `pr_items` reads: built once per load of the org
+    (a digest run diagnoses many teams and their peers), not once per call."""
+
+    rounds: pd.DataFrame
+    reviews: pd.DataFrame
+    """The reviews with their PR's `ref`."""
+    authors: pd.Series
+    """PR ref -> author key."""
+
+
+def org_pr_frames(data: OrgData) -> OrgPrFrames:
+    """`data`'s `OrgPrFrames`, kept in `data.memo`."""
+    if "diagnosis_pr_frames" not in data.memo:
+        prs, reviews = data.prs(), data.frames["reviews"]
+        data.memo["diagnosis_pr_frames"] = OrgPrFrames(
+            rounds=flow.review_rounds_items(prs, reviews, data.frames["commits"], data.bots),
+            reviews=reviews.assign(ref=ref_of(reviews)) if len(reviews) else reviews,
+            authors=prs.drop_duplicates("ref").set_index("ref")["author_key"],
+        )
+    found: OrgPrFrames = data.memo["diagnosis_pr_frames"]
+    return found

@@ -14,6 +14,7 @@ days before `t`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -68,10 +69,12 @@ class Times:
         keys, at, val = keys[order], at[order], val[order]
         out_at: dict[str, np.ndarray] = {}
         out_v: dict[str, np.ndarray] = {}
-        for k in pd.unique(keys):
-            sel = keys == k
-            out_at[str(k)] = at[sel]
-            out_v[str(k)] = np.concatenate([[0.0], np.cumsum(val[sel])])
+        # keys are sorted: each key's events are one run (a mask per key is quadratic)
+        cuts = [0, *(np.flatnonzero(keys[1:] != keys[:-1]) + 1).tolist(), len(keys)]
+        for lo, hi in pairwise(cuts):
+            if hi > lo:
+                out_at[str(keys[lo])] = at[lo:hi]
+                out_v[str(keys[lo])] = np.concatenate([[0.0], np.cumsum(val[lo:hi])])
         return Times(out_at, out_v)
 
     def count(self, key: str, t: np.ndarray) -> np.ndarray:

@@ -10,12 +10,17 @@ import math
 from collections.abc import Iterator
 
 import numpy as np
+import pandas as pd
 import pytest
 from sqlalchemy import Engine
 
 from analytics.diagnosis import diagnose
+from analytics.diagnosis import windows as windows_mod
+from analytics.diagnosis.features import pr_table
+from analytics.diagnosis.registry import DIAGNOSABLE
 from analytics.insights.data import OrgData, load_org
 from analytics.insights.model import Insight
+from analytics.metrics.health import person_zones
 from store.db import make_engine, upgrade
 from tests.analytics.diagnosis.world import END, RECENT, WEEK, WEEKS, Row, fill, teams
 
@@ -112,3 +117,46 @@ def test_concentration_needs_five_people_on_every_side(database_url: str) -> Non
     assert d.peers == ("team-b",)
     assert "fewer than 5 people" in d.not_looked_at["concentration"]
     eng.dispose()
+
+
+def test_the_org_wide_pr_frames_are_built_once_per_load_and_match_a_fresh_build(
+    world: tuple[OrgData, list[Row]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A digest run diagnoses many teams and their peers on one load: the review rounds
+    (org-wide) are computed once for it, and each team's PR table is the one built from
+    the unmemoized frames."""
+    data, _ = world
+    calls = []
+    rounds_of = windows_mod.flow.review_rounds_items
+
+    def counted(*args: object, **kw: object) -> pd.DataFrame:
+        calls.append(1)
+        return rounds_of(*args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(windows_mod.flow, "review_rounds_items", counted)
+    first = diagnose(data, data.org.team("team-a"), WEEK, "review-time", [FLAG])
+    again = diagnose(data, data.org.team("team-a"), WEEK, "review-time", [FLAG])
+    assert len(calls) == 1 and first == again
+    for slug in ("team-a", "team-b"):
+        team = data.org.team(slug)
+        w = windows_mod.windows(team, WEEK, 0, frozenset())
+        items = w.select(DIAGNOSABLE["review-time"].items(data, team, FLAG))
+        got = windows_mod.pr_items(data, team, items, w)
+        prs, reviews = data.prs(), data.frames["reviews"]
+        mine = prs[prs["team"] == slug]
+        table = pr_table(
+            items,
+            prs=prs,
+            reviews=reviews,
+            rounds=rounds_of(prs, reviews, data.frames["commits"], data.bots),
+            zones=person_zones(data.frames["people"]),
+            team_tz=team.tz,
+            day_hours=team.calendar.day_hours,
+            bots=data.bots,
+            grid=w.grid,
+            all_ready=mine["ready_at"].fillna(mine["created_at"]),
+        )
+        authors = prs.drop_duplicates("ref").set_index("ref")["author_key"]
+        assert len(got) > 0
+        pd.testing.assert_frame_equal(got, table.assign(author=table["ref"].map(authors)))
+    assert len(calls) == 1

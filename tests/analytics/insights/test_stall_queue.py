@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analytics.arrays import time_ns
+from analytics.arrays import NAT, time_ns
 from analytics.insights.data import OrgData, in_order
 from analytics.insights.stall import FEATURES
-from analytics.insights.stall.features import DAY, STALE, source
+from analytics.insights.stall.features import DAY, STALE, Times, source
 from analytics.insights.stall.matrix import matrix
 from analytics.insights.stall.outcomes import waits
 from tests.analytics.insights.synth import org_data
@@ -96,3 +96,23 @@ def test_a_team_queue_does_not_grow_with_the_history_of_prs_left_open() -> None:
     assert (queue > 0).all()
     assert (queue <= recent).all(), (queue, recent)
     assert queue[-1] < 2 * queue[0]
+
+
+def test_times_per_key_are_each_keys_sorted_events_and_running_totals() -> None:
+    """`Times.of` groups by key in one pass over the sorted events: each key's instants in
+    order and its running sums, as a mask per key gives them; unknown instants dropped."""
+    rng = np.random.default_rng(3)
+    keys = rng.choice(np.array(["ann", "bo", "cy", "dee"], dtype=object), 400)
+    at = rng.integers(0, 50, 400).astype(np.int64)
+    at[::37] = NAT
+    value = rng.random(400)
+    got = Times.of(keys, at, value)
+    assert list(got.at) == ["ann", "bo", "cy", "dee"]
+    for k in got.at:
+        sel = (keys == k) & (at != NAT)
+        order = np.argsort(at[sel], kind="stable")
+        np.testing.assert_array_equal(got.at[k], at[sel][order])
+        totals = np.concatenate([[0.0], np.cumsum(value[sel][order])])
+        np.testing.assert_allclose(got.value[k], totals)
+        np.testing.assert_array_equal(got.count(k, np.array([10])), [(at[sel] <= 10).sum()])
+    assert Times.of(keys[:0], at[:0]).at == {}
