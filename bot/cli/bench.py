@@ -46,9 +46,9 @@ def bench(
     """Run the benchmark suite and print its figures (name, value, baseline, target, met?).
 
     On a quiet 2-core machine: tiny (the tests' scale) under a minute, small a few minutes,
-    medium ~6 minutes of CPU (21 minutes on a loaded one), large (1M PRs) hours. Every figure
-    sits beside a baseline from the same run: a hand-written REST script for ingest, pandas
-    reading whole tables per question for analytics, slash answers and digests.
+    medium ~6 minutes of CPU (21 minutes on a loaded one), large (1M PRs) about an hour.
+    Every figure sits beside a baseline from the same run: a hand-written REST script for
+    ingest, pandas reading whole tables per question for analytics, slash answers and digests.
     """
     from bench.readme_table import render, rewrite
 
