@@ -84,13 +84,14 @@ class OrgPrFrames:
 
 
 def org_pr_frames(data: OrgData) -> OrgPrFrames:
-    """`data`'s `OrgPrFrames`, kept in `data.memo`."""
-    if "diagnosis_pr_frames" not in data.memo:
+    """`data`'s `OrgPrFrames`, kept per load (`OrgData.once`)."""
+
+    def build() -> OrgPrFrames:
         prs, reviews = data.prs(), data.frames["reviews"]
-        data.memo["diagnosis_pr_frames"] = OrgPrFrames(
+        return OrgPrFrames(
             rounds=flow.review_rounds_items(prs, reviews, data.frames["commits"], data.bots),
             reviews=reviews.assign(ref=ref_of(reviews)) if len(reviews) else reviews,
             authors=prs.drop_duplicates("ref").set_index("ref")["author_key"],
         )
-    found: OrgPrFrames = data.memo["diagnosis_pr_frames"]
-    return found
+
+    return data.once("diagnosis_pr_frames", build)

@@ -7,10 +7,10 @@ the canonical definitions. Each item frame has `team`, `at`, `value`, `excluded`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,8 @@ from analytics.insights.teamrows import team_rows
 from analytics.items import deployed_names
 from analytics.metrics import dora, flow, health
 from analytics.persons import as_persons
+
+T = TypeVar("T")
 
 HISTORY_WEEKS = 20  # recent weeks + 8-12-week baseline + room for a change point
 RECENT_WEEKS = 4  # the window a finding is about (ending with the digest's week)
@@ -126,8 +128,7 @@ class OrgData:
     as_of: datetime
     frames: dict[str, pd.DataFrame]
     urls: dict[str, str] = field(default_factory=dict)
-    _cache: dict[str, pd.DataFrame] = field(default_factory=dict)
-    memo: dict[str, Any] = field(default_factory=dict)  # fitted models and other results
+    memo: dict[str, Any] = field(default_factory=dict)  # `once`: shared, read-only results
     synced: dict[str, datetime] = field(default_factory=dict)
     """Per source, the start of its last successful sync (`loaders.sync_horizons`): where
     its data stops. Empty when the store has no sync log (rows written directly)."""
@@ -141,10 +142,11 @@ class OrgData:
     def calendars(self) -> dict[str, WorkCalendar]:
         return {t.slug: t.calendar for t in self.teams}
 
-    def _memo(self, name: str, build: object) -> pd.DataFrame:
-        if name not in self._cache:
-            self._cache[name] = build()  # type: ignore[operator]
-        return self._cache[name]
+    def once(self, name: str, build: Callable[[], T]) -> T:
+        """`build()` the first time `name` is asked of this load, the same object after."""
+        if name not in self.memo:
+            self.memo[name] = build()
+        return cast(T, self.memo[name])
 
     # --- owned frames ---------------------------------------------------------------------
 
@@ -162,7 +164,7 @@ class OrgData:
             df["ref"] = df["repo"].astype(str) + "#" + df["number"].astype(str)
             return df
 
-        return self._memo("prs", build)
+        return self.once("prs", build)
 
     def deployments(self) -> pd.DataFrame:
         """Successful production deployments owned by the teams (`team`, `ownership`)."""
@@ -171,7 +173,7 @@ class OrgData:
             prod = dora.production_deployments(self.frames["deployments"], self.org.thresholds)
             return ownership.by_service_or_repo(prod, self.teams, self.org.teams)
 
-        return self._memo("deployments", build)
+        return self.once("deployments", build)
 
     def all_deployments(self) -> pd.DataFrame:
         """Every owned deployment (any status) in production environments."""
@@ -182,7 +184,7 @@ class OrgData:
             d = d[env.isin([e.lower() for e in self.org.thresholds.production_environments])]
             return ownership.by_service_or_repo(d, self.teams, self.org.teams)
 
-        return self._memo("all_deployments", build)
+        return self.once("all_deployments", build)
 
     def attributed(self) -> pd.DataFrame:
         """Every loaded incident with the production deployment it is attributed to, among
@@ -196,10 +198,10 @@ class OrgData:
             prod = dora.production_deployments(every, th)
             return dora.attribute_incidents(prod, incidents, th.incident_window, deployed)
 
-        return self._memo("attributed", build)
+        return self.once("attributed", build)
 
     def incidents(self) -> pd.DataFrame:
-        return self._memo(
+        return self.once(
             "incidents",
             lambda: ownership.by_service_or_repo(
                 self.frames["incidents"], self.teams, self.org.teams
@@ -212,7 +214,7 @@ class OrgData:
             p = p.rename(columns={"incident_team_slug": "team_slug"})
             return ownership.by_service_or_repo(p, self.teams, self.org.teams)
 
-        return self._memo("pages", build)
+        return self.once("pages", build)
 
     def ci_runs(self) -> pd.DataFrame:
         def build() -> pd.DataFrame:
@@ -221,13 +223,13 @@ class OrgData:
             runs["team"] = runs["repo"].map(owner)
             return runs[runs["team"].notna()].reset_index(drop=True)
 
-        return self._memo("ci_runs", build)
+        return self.once("ci_runs", build)
 
     # --- item tables (one row per observation, canonical definitions) ---------------------
 
     def review_time(self, clock: str = "working") -> pd.DataFrame:
         """Time to first review per PR (`value` hours on `clock`), `at` = ready moment."""
-        return self._memo(
+        return self.once(
             f"review_time_{clock}",
             lambda: flow.review_time_items(
                 self.prs(), self.frames["reviews"], self.calendars, clock, self.bots
@@ -241,11 +243,11 @@ class OrgData:
             prod = dora.production_deployments(self.frames["pr_deployments"], self.org.thresholds)
             return dora.link_prs_to_deployments(self.prs(), prod)
 
-        return self._memo("links", build)
+        return self.once("links", build)
 
     def lead_time(self) -> pd.DataFrame:
         """Lead time per merged PR with its stages (wall-clock hours), `at` = deployed."""
-        return self._memo(
+        return self.once(
             "lead_time",
             lambda: dora.lead_time_items(
                 self.prs(),
@@ -257,13 +259,13 @@ class OrgData:
         )
 
     def pr_size(self) -> pd.DataFrame:
-        return self._memo(
+        return self.once(
             "pr_size",
             lambda: flow.pr_size_items(self.prs(), self.org.thresholds.pr_size_buckets),
         )
 
     def throughput(self) -> pd.DataFrame:
-        return self._memo("throughput", lambda: flow.throughput_items(self.prs()))
+        return self.once("throughput", lambda: flow.throughput_items(self.prs()))
 
     def activity(self) -> pd.DataFrame:
         def build() -> pd.DataFrame:
@@ -273,17 +275,17 @@ class OrgData:
                 commits, reviews, self.frames["people"], self.calendars, self.bots
             )
 
-        return self._memo("activity", build)
+        return self.once("activity", build)
 
     def review_load(self) -> pd.DataFrame:
         def build() -> pd.DataFrame:
             reviews = ownership.by_member(self.frames["member_reviews"], "reviewer_key", self.teams)
             return health.review_load_items(reviews, self.activity(), self.bots)
 
-        return self._memo("review_load", build)
+        return self.once("review_load", build)
 
     def page_items(self) -> pd.DataFrame:
-        return self._memo(
+        return self.once(
             "page_items",
             lambda: health.page_items(self.pages(), self.frames["people"], self.calendars),
         )
@@ -296,8 +298,8 @@ class OrgData:
     def active_keys(self, since: datetime | None = None) -> frozenset[str]:
         """Everyone who committed or reviewed (since `since`): one pass over the frames per
         run and `since`, shared by every team's count (not one `isin` per team)."""
-        name = f"active_keys:{since.isoformat() if since is not None else ''}"
-        if name not in self.memo:
+
+        def build() -> frozenset[str]:
             active: set[str] = set()
             for frame, key, when in (
                 (self.frames["commits"], "author_key", "authored_at"),
@@ -305,8 +307,9 @@ class OrgData:
             ):
                 keys = frame[key] if since is None else frame.loc[frame[when] >= since, key]
                 active.update(k for k in keys.unique() if isinstance(k, str))
-            self.memo[name] = frozenset(active)
-        return frozenset(self.memo[name])
+            return frozenset(active)
+
+        return self.once(f"active_keys:{since.isoformat() if since is not None else ''}", build)
 
     def annotations(self, team: str) -> pd.DataFrame:
         a = self.frames["annotations"]

@@ -3,6 +3,8 @@ grew against the team's own baseline. Stalled PRs: `stalls`."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 
@@ -88,11 +90,13 @@ def _peer_waits(ctx: DetectorContext, items: pd.DataFrame) -> tuple[list[str], l
     with enough PRs over PEER_WEEKS weeks, and their waits for a first review."""
     used, groups = [], []
     start, end = ctx.grid.edges[max(0, ctx.grid.n - PEER_WEEKS)], ctx.grid.end
+
+    def waits_of(peer: str) -> np.ndarray:
+        return finite(last_weeks(ctx, items, PEER_WEEKS, peer)["value"])
+
     for peer in ctx.peers.reference:
         key = f"first_review_waits:{peer}:{start.isoformat()}:{end.isoformat()}"
-        if key not in ctx.data.memo:  # once per load: a team is many teams' peer
-            ctx.data.memo[key] = finite(last_weeks(ctx, items, PEER_WEEKS, peer)["value"])
-        vals: np.ndarray = ctx.data.memo[key]
+        vals = ctx.data.once(key, partial(waits_of, peer))  # a team is many teams' peer
         if vals.size >= MIN_PEER_PRS:
             used.append(peer)
             groups.append(vals)

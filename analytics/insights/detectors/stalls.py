@@ -59,10 +59,7 @@ def waits(ctx: DetectorContext, team: str, weeks: int = STALL_WEEKS) -> pd.DataF
     frame returned is shared: read it, never change it)."""
     start = pd.Timestamp(ctx.grid.edges[max(0, ctx.grid.n - weeks)])
     key = f"stall_waits:{team}:{start.isoformat()}:{ctx.grid.end.isoformat()}:{ctx.as_of}"
-    if key not in ctx.data.memo:
-        ctx.data.memo[key] = _waits(ctx, team, start)
-    found: pd.DataFrame = ctx.data.memo[key]
-    return found
+    return ctx.data.once(key, lambda: _waits(ctx, team, start))
 
 
 def _waits(ctx: DetectorContext, team: str, start: pd.Timestamp) -> pd.DataFrame:
@@ -95,11 +92,10 @@ def _waits(ctx: DetectorContext, team: str, start: pd.Timestamp) -> pd.DataFrame
 
 def _closed_at(ctx: DetectorContext) -> pd.Series:
     """Each PR's close moment by ref (the first row of a ref), once per load."""
-    if "stall_closed_at" not in ctx.data.memo:
-        prs = ctx.data.prs().drop_duplicates("ref").set_index("ref")
-        ctx.data.memo["stall_closed_at"] = prs["closed_at"]
-    closed: pd.Series = ctx.data.memo["stall_closed_at"]
-    return closed
+    prs = ctx.data.prs
+    return ctx.data.once(
+        "stall_closed_at", lambda: prs().drop_duplicates("ref").set_index("ref")["closed_at"]
+    )
 
 
 def _stall_share(w: pd.DataFrame) -> np.ndarray:

@@ -141,10 +141,7 @@ class Source:
 
 def source(data: OrgData, w: Waits) -> Source:
     """The indexes of `data` the features read (memoised per load)."""
-    if "stall_source" not in data.memo:
-        data.memo["stall_source"] = _source(data, w)
-    src: Source = data.memo["stall_source"]
-    return src
+    return data.once("stall_source", lambda: _source(data, w))
 
 
 def _requests(

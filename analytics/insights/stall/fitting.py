@@ -149,13 +149,14 @@ class Rows:
 
 def training_rows(data: OrgData) -> Rows:
     """Landmark rows of every ready human PR of `data` (memoised per load)."""
-    if "stall_rows" not in data.memo:
+
+    def build() -> Rows:
         ages = ages_for(data.org.thresholds.stall_days)
         rows = landmarks(waits(data), ages, data)
         x = matrix(data, rows["pr"].to_numpy(), rows["at"].to_numpy(), rows["age"].to_numpy())
-        data.memo["stall_rows"] = Rows(rows, x, rows["stalled"].to_numpy(dtype=float))
-    r: Rows = data.memo["stall_rows"]
-    return r
+        return Rows(rows, x, rows["stalled"].to_numpy(dtype=float))
+
+    return data.once("stall_rows", build)
 
 
 def _fit(x: np.ndarray, y: np.ndarray, ages: tuple[float, ...]) -> StallModel:
@@ -251,7 +252,4 @@ def test_report(y: np.ndarray, p: np.ndarray, age: np.ndarray) -> dict[str, Any]
 
 def model_for(data: OrgData) -> StallModel | None:
     """The model fitted on `data` (once per load)."""
-    if "stall_model" not in data.memo:
-        data.memo["stall_model"] = fit(data)
-    model: StallModel | None = data.memo["stall_model"]
-    return model
+    return data.once("stall_model", lambda: fit(data))

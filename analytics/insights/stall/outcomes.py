@@ -118,10 +118,7 @@ def human_ready_prs(data: OrgData) -> pd.DataFrame:
 
 def waits(data: OrgData) -> Waits:
     """Every ready human PR's wait and stall outcome as its horizon shows it (memoised)."""
-    if "stall_waits" not in data.memo:
-        data.memo["stall_waits"] = _waits(data)
-    w: Waits = data.memo["stall_waits"]
-    return w
+    return data.once("stall_waits", lambda: _waits(data))
 
 
 def _waits(data: OrgData) -> Waits:
@@ -153,11 +150,7 @@ def _waits(data: OrgData) -> Waits:
 
 def landmarks(w: Waits, ages: tuple[float, ...], data: OrgData) -> pd.DataFrame:
     """`_landmarks` of `waits(data)` (memoised per load and ages)."""
-    key = f"stall_landmarks{ages}"
-    if key not in data.memo:
-        data.memo[key] = _landmarks(w, ages, data)
-    rows: pd.DataFrame = data.memo[key]
-    return rows
+    return data.once(f"stall_landmarks{ages}", lambda: _landmarks(w, ages, data))
 
 
 def _landmarks(w: Waits, ages: tuple[float, ...], data: OrgData) -> pd.DataFrame:
