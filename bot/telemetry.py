@@ -24,7 +24,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
-import anyio
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
 from prometheus_client.metrics_core import (
@@ -41,6 +40,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.runtime.database import reason
+from bot.thread_lanes import ThreadLane
 from store.models import DigestSent, SyncRun
 
 log = logging.getLogger("metrics_bot.telemetry")
@@ -187,7 +187,7 @@ class Telemetry:
         self, sessions: sessionmaker[Session], *, clock: Callable[[], float] = time.time
     ) -> None:
         self.registry = CollectorRegistry(auto_describe=False)
-        self._scrapes: anyio.CapacityLimiter | None = None  # made in the server's loop
+        self._scrapes = ThreadLane(1)
         self.registry.register(StoreCollector(sessions, clock))
         self.slash_ack = Histogram(
             PREFIX + "slash_command_ack_seconds",
@@ -223,9 +223,7 @@ class Telemetry:
         """The store is read, so not on the loop; and one scrape at a time: /metrics needs
         no signature, and scrapes in the worker threads the acks need too (against a slow
         store, 42 held all 40 and an ack waited 4.9 s) would let anyone delay the acks."""
-        if self._scrapes is None:
-            self._scrapes = anyio.CapacityLimiter(1)
-        body = await anyio.to_thread.run_sync(self.exposition, limiter=self._scrapes)
+        body = await self._scrapes.run(self.exposition)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     def routes(self) -> list[BaseRoute]:

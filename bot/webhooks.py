@@ -26,13 +26,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import anyio
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from bot.request_body import BodyTooLarge, read_capped
+from bot.thread_lanes import ThreadLane
 from ingest.webhooks import (
     BadPayload,
     Contended,
@@ -91,7 +91,9 @@ class WebhookEndpoints:
     secret: str | None
     sessions: sessionmaker[Session]
     clock: Callable[[], float] = time.time
-    _writers: anyio.CapacityLimiter | None = field(default=None, init=False, repr=False)
+    _writers: ThreadLane = field(
+        default_factory=lambda: ThreadLane(WRITE_THREADS), init=False, repr=False
+    )
 
     def routes(self) -> list[Route]:
         return [
@@ -137,7 +139,7 @@ class WebhookEndpoints:
             log.info("webhook %s refused (%d bytes): %s", path, len(body), exc)
             return _error(400, str(exc))
         try:
-            outcome = await self._write_in_a_thread(model, update)
+            outcome = await self._writers.run(self._write, model, update)
         except Contended as exc:
             return _error(409, f"{exc}: resend")
         except Exception:
@@ -148,11 +150,6 @@ class WebhookEndpoints:
         if not outcome.applied:
             answer["reason"] = outcome.reason
         return JSONResponse(answer, status_code=200)
-
-    async def _write_in_a_thread(self, model: Any, update: Update) -> Outcome:
-        if self._writers is None:  # made in the server's event loop, on first use
-            self._writers = anyio.CapacityLimiter(WRITE_THREADS)
-        return await anyio.to_thread.run_sync(self._write, model, update, limiter=self._writers)
 
     def _write(self, model: Any, update: Update) -> Outcome:
         with transaction(self.sessions) as session:
